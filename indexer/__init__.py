@@ -1,0 +1,1 @@
+"""advosearch indexer: parse archive files, analyse their text, write a Whoosh index."""

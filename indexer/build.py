@@ -1,0 +1,321 @@
+"""Build and update the index: files -> articles -> Whoosh documents, one commit per run.
+
+Incremental and idempotent: every indexed file is recorded as ``path + digest``; a run
+re-parses only files whose digest changed, drops the articles of files that are gone, and
+commits nothing when nothing changed. Whoosh commits atomically (a new table of contents
+replaces the old one), so a searcher sees the old or the new state, never half of a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index
+from whoosh.index import FileIndex, LockError
+from whoosh.query import Term
+
+from indexer.errors import IndexLocked, IndexNotFound, UnreadableFile
+from indexer.formats import (
+    ParsedFile,
+    RunContext,
+    SkippedFile,
+    build_context,
+    discover,
+    parse_file,
+)
+from indexer.formats.fields import source_for
+from indexer.models import Article
+from indexer.schema import ARTICLE, SECTION, build_schema
+
+FILE_KEY_SEPARATOR = "\x1f"
+
+
+@dataclass
+class BuildSummary:
+    articles_added: int = 0
+    sections_added: int = 0
+    files_parsed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    committed: bool = False
+    total_articles: int = 0
+    total_sections: int = 0
+    seconds: float = 0.0
+
+    @property
+    def nothing_read(self) -> bool:
+        """True when the run found no readable file at all (the CLI then exits non-zero)."""
+        return self.files_parsed == 0 and self.files_unchanged == 0
+
+
+@dataclass
+class ParseOptions:
+    field_map: dict[str, str] = field(default_factory=dict)
+    default_language: str = "en"
+    max_article_file_bytes: int = 10 * 2**20
+
+
+def open_index(index_dir: Path) -> FileIndex:
+    if not index.exists_in(index_dir):
+        raise IndexNotFound(
+            f"no index in {index_dir}: build one with `advosearch index PATH --index {index_dir}`"
+        )
+    return index.open_dir(str(index_dir))
+
+
+def open_or_create_index(index_dir: Path) -> FileIndex:
+    if index.exists_in(index_dir):
+        return index.open_dir(str(index_dir))
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return index.create_in(str(index_dir), build_schema())
+
+
+def file_digest(path: Path, root: Path, context: RunContext) -> str:
+    """What must change for a file to be re-parsed: its bytes, and the run context it is
+    parsed in (the lines its site repeats across pages, which decide what a page keeps)."""
+    digest = hashlib.sha1()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    chrome = context.chrome_for(source_for(path, root))
+    if chrome:
+        digest.update("\n".join(sorted(chrome)).encode())
+    return digest.hexdigest()
+
+
+def article_documents(article: Article, source_file: str, file_key: str) -> Iterator[dict]:
+    """The Whoosh documents of one article: the article itself, then each section."""
+    meta = article.to_json()
+    del meta["sections"]
+    document: dict[str, Any] = {
+        "key": article.id,
+        "kind": ARTICLE,
+        "article_id": article.id,
+        "source_file": source_file,
+        "file_key": file_key,
+        "title": article.title,
+        "heading": "\n".join(s.heading for s in article.sections if s.heading),
+        "body": article.text,
+        "author": " ".join(article.authors),
+        "tag": ",".join(tag.replace(",", " ") for tag in article.tags),
+        "source": article.source,
+        "language": article.language,
+        "meta": meta,
+    }
+    date = _as_datetime(article.date)
+    if date is not None:
+        document["date"] = date
+        document["year"] = f"{date.year:04d}"
+    yield document
+    for position, section in enumerate(article.sections):
+        yield {
+            "key": f"{article.id}#{section.anchor}",
+            "kind": SECTION,
+            "article_id": article.id,
+            "source_file": source_file,
+            "section_heading": section.heading or "",
+            "section_body": section.text,
+            "section_index": position,
+            "anchor": section.anchor,
+            "text": section.text,
+        }
+
+
+def _as_datetime(iso_date: str | None) -> datetime | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (time dropped) as a datetime, for filters."""
+    if not iso_date:
+        return None
+    parts = iso_date[:10].split("-")
+    try:
+        numbers = [int(part) for part in parts] + [1] * (3 - len(parts))
+        return datetime(*numbers[:3])
+    except (ValueError, TypeError):
+        return None
+
+
+def indexed_files(ix: FileIndex) -> dict[str, str]:
+    """``{path: digest}`` of every file the index holds articles from."""
+    with ix.reader() as reader:
+        files = {}
+        for raw in reader.lexicon("file_key"):
+            # The lexicon keeps terms of deleted documents until segments merge.
+            if all(reader.is_deleted(d) for d in reader.postings("file_key", raw).all_ids()):
+                continue
+            path, _, digest = raw.decode("utf-8").partition(FILE_KEY_SEPARATOR)
+            files[path] = digest
+        return files
+
+
+def build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    options: ParseOptions,
+    *,
+    lock_timeout_s: float = 30.0,
+    workers: int | None = None,
+    progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+) -> BuildSummary:
+    started = time.perf_counter()
+    summary = BuildSummary()
+    files, skipped = discover(paths)
+    summary.skipped.extend(skipped)
+    context = build_context(files)
+    ix = open_or_create_index(index_dir)
+    try:
+        writer = ix.writer(timeout=lock_timeout_s, limitmb=256)
+    except LockError as error:
+        raise IndexLocked(
+            f"another indexer holds the lock on {index_dir}; waited {lock_timeout_s:g} s"
+        ) from error
+
+    try:
+        known = indexed_files(ix)
+        roots = [str(p.resolve()) for p in paths]
+        discovered: dict[str, tuple[Path, Path, str]] = {}
+        for path, root in files:
+            resolved = str(path.resolve())
+            discovered[resolved] = (path, root, file_digest(path, root, context))
+
+        to_parse = [
+            (path, root, resolved, digest)
+            for resolved, (path, root, digest) in discovered.items()
+            if known.get(resolved) != digest
+        ]
+        summary.files_unchanged = len(discovered) - len(to_parse)
+        gone = [
+            known_path
+            for known_path in known
+            if known_path not in discovered
+            and (not os.path.exists(known_path) or _is_under(known_path, roots))
+        ]
+        for known_path in gone:
+            writer.delete_by_term("source_file", known_path)
+        summary.files_removed = len(gone)
+
+        seen_ids: dict[str, str] = {}
+        reparsed = {job[2] for job in to_parse} | set(gone)
+        kept_searcher = ix.searcher()
+        for stored in kept_searcher.documents(kind=ARTICLE):
+            if stored["source_file"] not in reparsed:
+                seen_ids[stored["article_id"]] = stored["source_file"]
+        kept_searcher.close()
+        parsed_results = _parse_all(to_parse, context, options, workers)
+        if progress is not None:
+            parsed_results = progress(parsed_results, len(to_parse))
+        for (path, _root, resolved, digest), result in parsed_results:
+            writer.delete_by_term("source_file", resolved)
+            if isinstance(result, SkippedFile):
+                summary.skipped.append(result)
+                continue
+            summary.files_parsed += 1
+            summary.warnings.extend(f"{path}: {warning}" for warning in result.warnings)
+            file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
+            for article in result.articles:
+                _make_id_unique(article, resolved, seen_ids, summary)
+                for document in article_documents(article, resolved, file_key):
+                    writer.add_document(**document)
+                summary.articles_added += 1
+                summary.sections_added += len(article.sections)
+
+        if to_parse or gone:
+            writer.commit()
+            summary.committed = True
+        else:
+            writer.cancel()
+    except BaseException:
+        writer.cancel()
+        raise
+
+    with ix.searcher() as searcher:
+        summary.total_articles = count_kind(searcher, ARTICLE)
+        summary.total_sections = count_kind(searcher, SECTION)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def count_kind(searcher: Any, kind: str) -> int:
+    """Live documents of one kind (deleted ones are excluded, unlike doc_frequency)."""
+    return sum(1 for _ in searcher.docs_for_query(Term("kind", kind)))
+
+
+def _is_under(path: str, roots: Sequence[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def _make_id_unique(
+    article: Article, source_file: str, seen_ids: dict[str, str], summary: BuildSummary
+) -> None:
+    """Two records carrying the same id are both kept: the later one is told apart by a
+    ``~N`` suffix and the run reports it, instead of one silently replacing the other."""
+    original = article.id
+    suffix = 2
+    while article.id in seen_ids:
+        article.id = f"{original}~{suffix}"
+        suffix += 1
+    if article.id != original:
+        summary.warnings.append(
+            f"{source_file}: id {original!r} is also used by {seen_ids[original]}; "
+            f"indexed as {article.id!r}"
+        )
+    seen_ids[article.id] = source_file
+
+
+_worker_context: RunContext | None = None
+_worker_options: ParseOptions | None = None
+
+
+def _init_worker(context: RunContext, options: ParseOptions) -> None:
+    global _worker_context, _worker_options
+    _worker_context, _worker_options = context, options
+
+
+def _parse_one(job: tuple[Path, Path]) -> ParsedFile | SkippedFile:
+    path, root = job
+    assert _worker_context is not None and _worker_options is not None
+    return parse_with_options(path, root, _worker_context, _worker_options)
+
+
+def parse_with_options(
+    path: Path, root: Path, context: RunContext, options: ParseOptions
+) -> ParsedFile | SkippedFile:
+    try:
+        return parse_file(
+            path,
+            root,
+            context,
+            field_map=options.field_map,
+            default_language=options.default_language,
+            max_article_file_bytes=options.max_article_file_bytes,
+        )
+    except UnreadableFile as error:
+        return SkippedFile(path, str(error))
+
+
+def _parse_all(
+    jobs: list[tuple[Path, Path, str, str]],
+    context: RunContext,
+    options: ParseOptions,
+    workers: int | None,
+) -> Iterator[tuple[tuple[Path, Path, str, str], ParsedFile | SkippedFile]]:
+    """Parse files in worker processes (parsing is CPU-bound) while this process writes."""
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if workers <= 1 or len(jobs) < 2:
+        _init_worker(context, options)
+        for job in jobs:
+            yield job, _parse_one((job[0], job[1]))
+        return
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_init_worker, initargs=(context, options)
+    ) as pool:
+        results = pool.map(_parse_one, [(job[0], job[1]) for job in jobs], chunksize=4)
+        yield from zip(jobs, results, strict=True)

@@ -1,0 +1,483 @@
+"""Article files → ``Article`` objects: the indexer's input stage.
+
+Entry points used by the build and the CLI:
+
+- ``discover(paths)``: the files to parse (and the ones skipped, with the reason);
+- ``build_context(files)``: whole-run knowledge (lines repeated across a site's pages);
+- ``parse_file(path, root, context, ...)``: one file's articles, or ``UnreadableFile``;
+- ``parse_paths(paths, ...)``: all of the above, never raising for one bad file.
+
+``parse_file``'s arguments and results pickle, so the build may call it in worker processes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import UnreadableFile
+from indexer.formats import fields, html, markdown, records, text, wxr
+from indexer.formats.decode import decode_bytes, looks_binary
+from indexer.formats.sections import Block, build_sections, normalize_for_compare
+from indexer.models import Article
+
+__all__ = [
+    "DEFAULT_MAX_ARTICLE_FILE_BYTES",
+    "SUPPORTED_SUFFIXES",
+    "ParsedFile",
+    "RunContext",
+    "SkippedFile",
+    "build_context",
+    "discover",
+    "parse_file",
+    "parse_paths",
+]
+
+DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
+
+_KINDS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xml": "wxr",
+    ".wxr": "wxr",
+}
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
+# README.md or ATTRIBUTION.md beside a corpus describe it; they are not articles. Named
+# on the command line they are indexed like any file.
+DOCUMENTATION_STEMS = frozenset(
+    {"README", "LICENSE", "LICENCE", "COPYING", "NOTICE", "ATTRIBUTION", "CHANGELOG", "AUTHORS"}
+)
+_SINGLE_ARTICLE_KINDS = frozenset({"text", "markdown", "html"})
+
+
+@dataclass
+class SkippedFile:
+    path: Path
+    reason: str
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    articles: list[Article]
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Whole-run knowledge: per site (``Article.source``), its pages' repeated lines."""
+
+    site_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def chrome_for(self, source: str) -> frozenset[str]:
+        return self.site_chrome.get(source, frozenset())
+
+
+def _kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        name = name[:-3]
+    suffix = os.path.splitext(name)[1]
+    return _KINDS.get(suffix)
+
+
+def _describe_suffix(path: Path) -> str:
+    suffixes = "".join(path.suffixes[-2:]).lower() if path.suffix.lower() == ".gz" else path.suffix
+    return suffixes.lower() or "no extension"
+
+
+def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[SkippedFile]]:
+    """Files under the given files/folders, recursively, sorted; hidden files/dirs skipped.
+
+    Each file is paired with the root argument it was found under (ids and sources are
+    relative to it). Unsupported types are reported as skipped, never silently ignored.
+    """
+    found: list[tuple[Path, Path]] = []
+    skipped: list[SkippedFile] = []
+    seen: set[Path] = set()
+
+    def consider(file: Path, root: Path) -> None:
+        key = file.resolve() if file.exists() else file
+        if key in seen:
+            return
+        seen.add(key)
+        if file != root and file.stem.upper() in DOCUMENTATION_STEMS:
+            skipped.append(SkippedFile(file, "a folder's documentation file, not an article"))
+        elif _kind(file) is None:
+            skipped.append(SkippedFile(file, f"not an article format ({_describe_suffix(file)})"))
+        else:
+            found.append((file, root))
+
+    for argument in paths:
+        root = Path(argument)
+        if root.is_file():
+            consider(root, root)
+        elif root.is_dir():
+            walked: list[Path] = []
+            for directory, subdirs, files in os.walk(root):
+                subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+                walked.extend(Path(directory, f) for f in files if not f.startswith("."))
+            for file in sorted(walked):
+                if file.is_file():
+                    consider(file, root)
+        elif root.exists():
+            skipped.append(SkippedFile(root, "not a regular file or folder"))
+        else:
+            skipped.append(SkippedFile(root, "no such file or folder"))
+    return found, skipped
+
+
+def _read_limited(path: Path, limit: int | None) -> bytes:
+    """The file's (decompressed) bytes; refuses more than ``limit`` (zip bombs too)."""
+    try:
+        if path.name.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                data = handle.read(limit + 1) if limit is not None else handle.read()
+        else:
+            if limit is not None and path.stat().st_size > limit:
+                _too_large(path.stat().st_size, limit)
+            data = path.read_bytes()
+    except EOFError:
+        raise UnreadableFile("compressed file is truncated") from None
+    except (OSError, zlib.error) as exc:
+        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    if limit is not None and len(data) > limit:
+        _too_large(len(data), limit, at_least=True)
+    return data
+
+
+def _too_large(size: int, limit: int, at_least: bool = False) -> None:
+    more = "over " if at_least else ""
+    raise UnreadableFile(f"too large for one article: {more}{_mb(size)} MB > {_mb(limit)} MB limit")
+
+
+def _mb(size: int) -> str:
+    megabytes = size / 2**20
+    return f"{megabytes:.1f}".removesuffix(".0") if megabytes >= 0.1 else f"{megabytes:.2g}"
+
+
+def _sniff_binary(path: Path) -> None:
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as handle:
+            head = handle.read(8192)
+    except EOFError:
+        return  # truncated gzip: the format's parser keeps what comes before the break
+    except (OSError, zlib.error) as exc:
+        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    if not head.strip():
+        raise UnreadableFile("empty file")
+    if looks_binary(head):
+        raise UnreadableFile("binary file (not text)")
+
+
+def build_context(
+    files: Sequence[tuple[Path, Path]], *, max_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
+) -> RunContext:
+    """Learn each site's repeated lines from its scraped-text and Markdown pages."""
+    pages: dict[str, list[set[str]]] = {}
+    for path, root in files:
+        kind = _kind(path)
+        if kind not in ("text", "markdown"):
+            continue
+        try:
+            content, _ = decode_bytes(_read_limited(path, max_file_bytes))
+        except UnreadableFile:
+            continue  # parse_file reports it
+        if kind == "text":
+            lines = {normalize_for_compare(unit.raw) for unit in text.split_units(content)}
+        else:
+            lines = markdown.line_keys(content)
+        pages.setdefault(fields.source_for(path, root), []).append(lines)
+    site_chrome = {
+        source: text.repeated_lines(site_pages, len(site_pages))
+        for source, site_pages in pages.items()
+        if len(site_pages) >= text.REPEATED_MIN_PAGES
+    }
+    return RunContext({source: lines for source, lines in site_chrome.items() if lines})
+
+
+# --- assembling articles --------------------------------------------------------------
+
+
+def _single_id(values: Mapping[str, Any], path: Path, root: Path) -> str:
+    """Front matter/meta id, else slug, else the URL's last segment, else the path."""
+    for candidate in (values.get("id"), values.get("slug"), fields.url_slug(values.get("url"))):
+        cleaned = fields.clean_id(candidate)
+        if cleaned:
+            return cleaned
+    return fields.relative_id(path, root)
+
+
+def _article(
+    *,
+    article_id: str,
+    title: str,
+    blocks: list[Block],
+    values: Mapping[str, Any],
+    source: str,
+    default_language: str,
+    title_derived: bool = False,
+) -> Article:
+    title = fields.clean_inline(title)
+    if not title and blocks and blocks[0].is_heading:
+        title = blocks[0].text  # a body's leading heading ("# Title") is the title
+    sections = build_sections(blocks, title=title)
+    if not any(section.text.strip() for section in sections):
+        raise UnreadableFile("no text")
+    if not title:
+        title = fields.derive_title(sections[0].text)
+        title_derived = True
+    return Article(
+        id=article_id,
+        title=title,
+        sections=sections,
+        url=fields.clean_url(values.get("url")),
+        date=fields.normalize_date(values.get("date")),
+        authors=fields.clean_list(values.get("authors")),
+        tags=fields.clean_list(values.get("tags")),
+        language=fields.normalize_language(values.get("language")) or default_language,
+        source=source,
+        title_derived=title_derived,
+    )
+
+
+def _front_matter_values(metadata: Mapping[str, Any], field_map: Mapping[str, str]) -> dict:
+    values = records.lookup_fields(metadata, field_map)
+    # Authors and tags may each be spread over several keys; merge them all.
+    values["authors"] = fields.clean_list(
+        *(metadata.get(k) for k in ("authors", "author", "byline"))
+    ) or values.get("authors")
+    values["tags"] = fields.clean_list(
+        *(metadata.get(k) for k in ("tags", "categories", "category", "keywords"))
+    ) or values.get("tags")
+    values["slug"] = metadata.get("slug")
+    return values
+
+
+def _parse_single(
+    kind: str, path: Path, root: Path, context: RunContext, field_map, default_language, limit
+) -> ParsedFile:
+    content, warnings = decode_bytes(_read_limited(path, limit))
+    source = fields.source_for(path, root)
+    if kind == "text":
+        page = text.parse_text(content, context.chrome_for(source))
+        values = {"authors": page.authors, "date": page.date}
+        article = _article(
+            article_id=fields.relative_id(path, root),
+            title=page.title,
+            title_derived=page.title_derived,
+            blocks=page.blocks,
+            values=values,
+            source=source,
+            default_language=default_language,
+        )
+    elif kind == "markdown":
+        post = markdown.parse_markdown(content, context.chrome_for(source))
+        if post.metadata.get("draft") is True:
+            raise UnreadableFile("draft post (front matter says draft: true)")
+        warnings.extend(post.warnings)
+        values = _front_matter_values(post.metadata, field_map)
+        article = _article(
+            article_id=_single_id(values, path, root),
+            title=fields.clean_inline(values.get("title")),
+            blocks=post.blocks,
+            values=values,
+            source=source,
+            default_language=default_language,
+        )
+    else:
+        page = html.parse_html_page(content, path)
+        values = {
+            "url": page.url,
+            "date": page.date,
+            "authors": page.authors,
+            "tags": page.tags,
+            "language": page.language,
+        }
+        article = _article(
+            article_id=_single_id(values, path, root),
+            title=page.title,
+            blocks=page.blocks,
+            values=values,
+            source=source,
+            default_language=default_language,
+        )
+    return ParsedFile(path, [article], warnings)
+
+
+def _record_id(stem: str, values: Mapping[str, Any], title: str, body: Any) -> str:
+    own = fields.clean_id(values.get("id"))
+    if own:
+        return f"{stem}/{own}"
+    slug = fields.clean_id(fields.url_slug(values.get("url")))
+    if slug:
+        return f"{stem}/{slug}"
+    return f"{stem}/{fields.hashed_id(title, values.get('date'), body)}"
+
+
+class _Collector:
+    """Turns mapped records into articles, counting the ones without text."""
+
+    def __init__(self, path: Path, root: Path, default_language: str) -> None:
+        self.stem = fields.clean_id(fields.strip_article_suffix(path.name)) or "records"
+        self.source = fields.source_for(path, root)
+        self.default_language = default_language
+        self.articles: list[Article] = []
+        self.ids: set[str] = set()
+        self.empty: list[int] = []
+        self.field_names: list[str] = []  # of the first record, to help map the body field
+        self.duplicates = 0
+
+    def add(self, values: Mapping[str, Any], blocks: list[Block], body: Any, line: int) -> None:
+        title = fields.clean_inline(values.get("title"))
+        article_id = _record_id(self.stem, values, title, body)
+        if article_id in self.ids:  # keep both, but the id must stay unique
+            self.duplicates += 1
+            number = 2
+            while f"{article_id}-{number}" in self.ids:
+                number += 1
+            article_id = f"{article_id}-{number}"
+        try:
+            article = _article(
+                article_id=article_id,
+                title=title,
+                blocks=blocks,
+                values=values,
+                source=self.source,
+                default_language=self.default_language,
+            )
+        except UnreadableFile:
+            self.empty.append(line)
+            return
+        self.ids.add(article_id)
+        self.articles.append(article)
+
+    def finish(self, path: Path, warnings: list[str], unit: str) -> ParsedFile:
+        if self.empty:
+            warnings.append(
+                f"{len(self.empty)} {unit}(s) without text skipped (first: {unit} {self.empty[0]})"
+            )
+        if self.duplicates:
+            warnings.append(f"{self.duplicates} duplicate id(s) were given a -2, -3… suffix")
+        if not self.articles:
+            hint = ""
+            if self.field_names:
+                hint = (
+                    f"; its fields are {', '.join(self.field_names[:15])}: map the text field"
+                    " with field_map, e.g. body=<field>"
+                )
+            raise UnreadableFile(f"no text (no {unit} has any text{hint})")
+        return ParsedFile(path, self.articles, warnings)
+
+
+def _parse_records(kind: str, path: Path, root: Path, field_map, default_language) -> ParsedFile:
+    collector = _Collector(path, root, default_language)
+    warnings: list[str] = []
+    if kind == "json":
+        parsed = records.parse_json(path, field_map)
+        warnings.extend(parsed.warnings)
+        stream: Any = parsed.records
+    else:
+        stream = records.parse_jsonl(path, field_map)
+    for item in stream:
+        if isinstance(item, str):
+            warnings.append(item)
+            continue
+        if not collector.field_names:
+            collector.field_names = item.keys
+        body = item.values.get("body")
+        collector.add(item.values, records.text_blocks(body), body, item.line)
+    return collector.finish(path, warnings, "record")
+
+
+def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
+    collector = _Collector(path, root, default_language)
+    warnings: list[str] = []
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            for item in wxr.parse_wxr(handle, path):
+                if isinstance(item, str):
+                    warnings.append(item)
+                    continue
+                blocks = html.blocks_from_html_fragment(item.body_html)
+                collector.add(item.values, blocks, item.body_html, item.line)
+    except EOFError:
+        if not collector.articles:
+            raise UnreadableFile("compressed file is truncated") from None
+        warnings.append("compressed file is truncated; kept the posts before the break")
+    except (OSError, zlib.error) as exc:
+        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    return collector.finish(path, warnings, "post")
+
+
+def parse_file(
+    path: Path,
+    root: Path,
+    context: RunContext,
+    *,
+    field_map: Mapping[str, str] = {},
+    default_language: str = "en",
+    max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
+) -> ParsedFile:
+    """One file's articles. Raises ``UnreadableFile`` with a reason a person understands."""
+    records.check_field_map(field_map)
+    path, root = Path(path), Path(root)
+    kind = _kind(path)
+    if kind is None:
+        raise UnreadableFile(f"not an article format ({_describe_suffix(path)})")
+    try:
+        if kind in _SINGLE_ARTICLE_KINDS:
+            return _parse_single(
+                kind, path, root, context, field_map, default_language, max_article_file_bytes
+            )
+        _sniff_binary(path)
+        if kind == "wxr":
+            return _parse_wxr(path, root, default_language)
+        return _parse_records(kind, path, root, field_map, default_language)
+    except UnreadableFile:
+        raise
+    except MemoryError:
+        raise UnreadableFile("too large to parse in memory") from None
+    except Exception as exc:  # last resort: one odd file must not stop a whole run
+        raise UnreadableFile(
+            f"could not be parsed ({type(exc).__name__}: {exc}); please report this"
+        ) from exc
+
+
+def parse_paths(
+    paths: Sequence[Path],
+    *,
+    field_map: Mapping[str, str] = {},
+    default_language: str = "en",
+    max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
+) -> Iterator[ParsedFile | SkippedFile]:
+    """Discover, learn the run context, and parse every file; bad files come out skipped."""
+    records.check_field_map(field_map)
+    files, skipped = discover([Path(p) for p in paths])
+    yield from skipped
+    context = build_context(files, max_file_bytes=max_article_file_bytes)
+    for path, root in files:
+        try:
+            yield parse_file(
+                path,
+                root,
+                context,
+                field_map=field_map,
+                default_language=default_language,
+                max_article_file_bytes=max_article_file_bytes,
+            )
+        except UnreadableFile as exc:
+            yield SkippedFile(path, str(exc))

@@ -1,0 +1,349 @@
+"""Cleaning of metadata values shared by every format: dates, URLs, ids, languages, lists.
+
+Every function here accepts whatever a CMS export may contain (str, int, list, dict, None,
+datetime) and returns a clean value or ``None``; none of them raises on odd input, because a
+bad date or URL must never cost the user an article.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = [
+    "clean_id",
+    "clean_inline",
+    "clean_list",
+    "clean_url",
+    "derive_title",
+    "hashed_id",
+    "normalize_date",
+    "normalize_language",
+    "relative_id",
+    "source_for",
+    "strip_article_suffix",
+    "url_slug",
+]
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ISO_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[T ].*)?\s*$")
+_SLASH_YMD_RE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\b")
+_DMY_RE = re.compile(rf"^\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.I)
+_MDY_RE = re.compile(rf"^\s*({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
+_MY_RE = re.compile(rf"^\s*({_MONTH_RE})\.?,?\s+(\d{{4}})\s*$", re.I)
+_WEEKDAY_RE = re.compile(r"^\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.I)
+
+
+def _iso(year: int, month: int | None = None, day: int | None = None) -> str | None:
+    """Format a date, or None when it cannot exist (month 13, 31 February, year 0)."""
+    if not 1000 <= year <= 2999:
+        return None
+    if month is None:
+        return f"{year:04d}"
+    if not 1 <= month <= 12:
+        return None
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def normalize_date(value: Any) -> str | None:
+    """ISO 8601 ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY`` when only that is known), else None.
+
+    Accepts ISO strings and datetimes (front matter), RFC 822 (RSS/WXR ``pubDate``),
+    "27 March 2018", "March 27, 2018", and a bare year as a number. Ambiguous numeric forms
+    such as 03/04/2018 are deliberately rejected: a wrong date is worse than none.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return _iso(value)
+    if isinstance(value, float):
+        return _iso(int(value)) if value.is_integer() else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text or len(text) > 100:
+        return None
+    if match := _ISO_RE.match(text):
+        year, month, day = match.groups()
+        return _iso(int(year), int(month) if month else None, int(day) if day else None)
+    if match := _SLASH_YMD_RE.match(text):
+        return _iso(*(int(part) for part in match.groups()))
+    if "," in text[:5] or re.match(r"^\s*\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d", text):
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            parsed = None
+        if parsed is not None:
+            return _iso(parsed.year, parsed.month, parsed.day)
+    text = _WEEKDAY_RE.sub("", text)
+    if match := _DMY_RE.match(text):
+        day, month, year = match.groups()
+        return _iso(int(year), _MONTHS[month.lower()], int(day))
+    if match := _MDY_RE.match(text):
+        month, day, year = match.groups()
+        return _iso(int(year), _MONTHS[month.lower()], int(day))
+    if match := _MY_RE.match(text):
+        month, year = match.groups()
+        return _iso(int(year), _MONTHS[month.lower()])
+    return None
+
+
+def clean_url(value: Any) -> str | None:
+    """An absolute http(s) URL, else None: relative paths and unsafe schemes are dropped."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or len(url) > 2048 or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def url_slug(value: Any) -> str | None:
+    """The URL path's last non-empty segment (what most CMSs use as the article's slug)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        path = urlsplit(value.strip()).path
+    except ValueError:
+        return None
+    segments = [segment for segment in path.split("/") if segment]
+    if not segments:
+        return None
+    last = re.sub(r"\.(html?|php|aspx?)$", "", segments[-1], flags=re.I)
+    return last or None
+
+
+_ID_UNSAFE_RE = re.compile(r"[^\w\-.~/:]+")
+
+
+def clean_id(value: Any) -> str | None:
+    """An id safe enough for ``/articles/{id}``: letters, digits and ``-_.~/:`` only.
+
+    Other characters (spaces, ``?``, ``#``, ``%`` …) become ``-``; empty and ``.``/``..``
+    path segments are dropped so an id can never climb out of its URL prefix.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        value = str(int(value)) if isinstance(value, int) or value.is_integer() else str(value)
+    if not isinstance(value, str):
+        return None
+    text = _ID_UNSAFE_RE.sub("-", value.strip())
+    segments = [seg.strip("-") for seg in text.split("/")]
+    segments = [seg for seg in segments if seg and seg not in (".", "..")]
+    result = "/".join(segments)
+    return result[:300] or None
+
+
+def hashed_id(*parts: Any) -> str:
+    """A short, stable content hash for records that carry neither an id nor a URL."""
+    digest = hashlib.sha1("\x1f".join(str(part or "") for part in parts).encode("utf-8"))
+    return digest.hexdigest()[:12]
+
+
+_ARTICLE_SUFFIXES = (
+    ".jsonl",
+    ".ndjson",
+    ".json",
+    ".markdown",
+    ".md",
+    ".html",
+    ".htm",
+    ".txt",
+    ".wxr",
+    ".xml",
+)
+
+
+def strip_article_suffix(name: str) -> str:
+    """``fiw_en.jsonl.gz`` → ``fiw_en``; ``export.wxr.xml`` → ``export``."""
+    stem = name
+    if stem.lower().endswith(".gz"):
+        stem = stem[:-3]
+    for _ in range(2):
+        for suffix in _ARTICLE_SUFFIXES:
+            if stem.lower().endswith(suffix) and len(stem) > len(suffix):
+                stem = stem[: -len(suffix)]
+                break
+    return stem
+
+
+def relative_id(path: Path, root: Path) -> str:
+    """The file's path relative to its root argument, without extension, "/"-separated."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        relative = Path(path.name)
+    if not relative.parts or relative == Path("."):
+        relative = Path(path.name)
+    parts = [*relative.parts[:-1], strip_article_suffix(relative.parts[-1])]
+    return clean_id("/".join(parts)) or hashed_id(str(path))
+
+
+def source_for(path: Path, root: Path) -> str:
+    """The site: first folder under the root when nested deeper, else the root's own name."""
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        return path.parent.name
+    if len(relative.parts) >= 2:
+        return relative.parts[0]
+    if not relative.parts or relative == Path("."):  # the root argument was the file itself
+        return path.parent.name
+    return root.name
+
+
+_LANGUAGE_NAMES = {
+    "english": "en",
+    "eng": "en",
+    "spanish": "es",
+    "español": "es",
+    "espanol": "es",
+    "spa": "es",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "fra": "fr",
+    "fre": "fr",
+    "portuguese": "pt",
+    "português": "pt",
+    "por": "pt",
+    "german": "de",
+    "deutsch": "de",
+    "deu": "de",
+    "ger": "de",
+    "arabic": "ar",
+    "ara": "ar",
+    "russian": "ru",
+    "rus": "ru",
+    "chinese": "zh",
+    "zho": "zh",
+    "chi": "zh",
+    "italian": "it",
+    "ita": "it",
+}
+_LANG_CODE_RE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$")
+
+
+def normalize_language(value: Any) -> str | None:
+    """A lowercase 2-letter code ("en-US" → "en", "Spanish" → "es") or None."""
+    if isinstance(value, list | tuple) and value:
+        value = value[0]
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    if text in _LANGUAGE_NAMES:
+        return _LANGUAGE_NAMES[text]
+    match = _LANG_CODE_RE.match(text)
+    if not match:
+        return None
+    code = match.group(1)
+    if len(code) == 3:
+        return _LANGUAGE_NAMES.get(code, code)
+    return code
+
+
+_TAG_RE = re.compile(r"<[^<>]*>")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def clean_inline(value: Any) -> str:
+    """One line of plain text: tags stripped, entities decoded, whitespace collapsed."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, int | float):
+        return str(value)
+    if not isinstance(value, str):
+        return ""
+    text = html.unescape(_TAG_RE.sub(" ", value)) if ("<" in value or "&" in value) else value
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs") or ch == " ")
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def _flatten(value: Any, split: bool) -> Iterable[str]:
+    if isinstance(value, str):
+        # Only a single string is a comma list; list items are whole names ("A, B" stays).
+        value = html.unescape(value) if "&" in value else value
+        yield from (re.split(r"[,;]", value) if split else [value])
+    elif isinstance(value, Mapping):
+        for key in ("name", "display_name", "title", "label"):
+            if isinstance(value.get(key), str):
+                yield value[key]
+                break
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _flatten(item, False)
+
+
+def clean_list(*values: Any, split: bool = True) -> list[str]:
+    """Authors/tags from strings ("a, b"), lists or {"name": …} dicts; deduped, order kept."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for value in values:
+        for item in _flatten(value, split):
+            text = clean_inline(item)
+            key = text.casefold()
+            if text and key not in seen and len(text) <= 200:
+                seen.add(key)
+                result.append(text)
+    return result
+
+
+def derive_title(text: str, *, min_words: int = 8, max_words: int = 12) -> str:
+    """A title from the body's first words, cut at a word (preferably clause) boundary, + "…"."""
+    words = text.split()
+    if not words:
+        return ""
+    if len(words) <= max_words:
+        return " ".join(words)
+    head = words[:max_words]
+    # Prefer ending after a comma/colon between min_words and max_words: it reads better.
+    for cut in range(max_words, min_words - 1, -1):
+        if head[cut - 1][-1:] in ",;:.":
+            head = head[:cut]
+            break
+    return " ".join(head).rstrip(",;:.") + "…"

@@ -1,0 +1,300 @@
+"""HTML → blocks: article bodies (fragments from JSON/WXR/Markdown) and full article pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import lxml.etree as etree
+import lxml.html
+import trafilatura
+
+from indexer.errors import UnreadableFile
+from indexer.formats import fields
+from indexer.formats.sections import Block, heading, paragraph
+
+__all__ = ["HtmlPage", "blocks_from_html_fragment", "parse_html_page"]
+
+# Elements whose content is never article text.
+_DROP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "iframe",
+        "form",
+        "noscript",
+        "svg",
+        "template",
+        "object",
+        "embed",
+        "button",
+        "select",
+        "textarea",
+        "input",
+        "canvas",
+        "audio",
+        "video",
+        "map",
+        "head",
+        "title",
+        "meta",
+        "link",
+    ]
+)
+_HEADING_LEVELS = {f"h{n}": n for n in range(1, 7)}
+# Block-level elements: their boundaries end a paragraph. Containers (div, ul, table …)
+# yield paragraphs for their own direct text and recurse into children, so nested text is
+# emitted exactly once, by the innermost block that holds it.
+_BLOCK_TAGS = frozenset(
+    [
+        "p",
+        "li",
+        "blockquote",
+        "pre",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "figcaption",
+        "div",
+        "section",
+        "article",
+        "main",
+        "aside",
+        "header",
+        "footer",
+        "nav",
+        "ul",
+        "ol",
+        "dl",
+        "table",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "figure",
+        "address",
+        "details",
+        "summary",
+        "center",
+        "hr",
+        "body",
+        "html",
+        "caption",
+        "fieldset",
+    ]
+) | frozenset(_HEADING_LEVELS)
+_BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
+# XML 1.0 forbids these code points; libxml2 refuses strings containing them.
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _parse_fragment(html: str) -> etree._Element | None:
+    parser = lxml.html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
+    )
+    data = ("<html><body>" + _XML_INVALID_RE.sub(" ", html) + "</body></html>").encode(
+        "utf-8", "replace"
+    )
+    try:
+        document = lxml.html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    body = document.find("body")
+    return body if body is not None else document
+
+
+class _Walker:
+    """Collects blocks from an element tree in document order."""
+
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self._inline: list[str] = []
+
+    def flush(self) -> None:
+        text = "".join(self._inline)
+        self._inline = []
+        # Bare text split by blank lines is how WordPress ("autop") and plain CMS bodies
+        # mark paragraphs, so a blank line outside any <p> is a paragraph break.
+        for part in _BLANK_LINE_RE.split(text):
+            if part.strip():
+                self.blocks.append(paragraph(part))
+
+    def add_text(self, text: str | None) -> None:
+        if text:
+            self._inline.append(text)
+
+    def walk(self, element: etree._Element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else None
+        if tag is None:  # comment or processing instruction left by a lenient parser
+            self.add_text(element.tail)
+            return
+        tag = tag.lower()
+        if tag in _DROP_TAGS:
+            self.add_text(element.tail)
+            return
+        if tag in _HEADING_LEVELS:
+            self.flush()
+            text = _inline_text(element)
+            if text.strip():
+                self.blocks.append(heading(text, _HEADING_LEVELS[tag]))
+            self.add_text(element.tail)
+            return
+        if tag == "br":
+            self._inline.append("\n")
+            self.add_text(element.tail)
+            return
+        if tag in _BLOCK_TAGS:
+            self.flush()
+            self.add_text(element.text)
+            for child in element:
+                self.walk(child)
+            self.flush()
+            self.add_text(element.tail)
+            return
+        if tag == "img":
+            self.add_text(element.tail)
+            return
+        # Inline element (a, span, strong, em …): its text joins the current paragraph,
+        # but a block nested inside it (invalid, yet common) still gets its own paragraph.
+        self.add_text(element.text)
+        for child in element:
+            self.walk(child)
+        self.add_text(element.tail)
+
+
+def _inline_text(element: etree._Element) -> str:
+    parts: list[str] = []
+    for node in element.iter():
+        tag = node.tag.lower() if isinstance(node.tag, str) else None
+        if tag in _DROP_TAGS:
+            continue
+        if tag is not None and node.text and not _inside_dropped(node, element):
+            parts.append(node.text)
+        if node is not element and node.tail and not _inside_dropped(node.getparent(), element):
+            parts.append(node.tail)
+    return " ".join(" ".join(parts).split())
+
+
+def _inside_dropped(node: etree._Element | None, stop: etree._Element) -> bool:
+    while node is not None and node is not stop:
+        if isinstance(node.tag, str) and node.tag.lower() in _DROP_TAGS:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _blocks_from_tree(root: etree._Element) -> list[Block]:
+    walker = _Walker()
+    try:
+        walker.walk(root)
+        walker.flush()
+    except RecursionError:  # absurdly deep nesting: fall back to the plain text
+        return [paragraph(p) for p in _BLANK_LINE_RE.split(root.text_content()) if p.strip()]
+    return walker.blocks
+
+
+def blocks_from_html_fragment(html: str) -> list[Block]:
+    """Headings and paragraphs of an HTML body (no <html> page around it needed).
+
+    Scripts, styles, forms, iframes and comments are dropped; entities are decoded; a
+    ``<br>`` is a line break within its paragraph (two in a row end the paragraph).
+    """
+    if not html or not html.strip():
+        return []
+    root = _parse_fragment(html)
+    if root is None:
+        return []
+    return _blocks_from_tree(root)
+
+
+# --- full pages -------------------------------------------------------------------------
+
+# trafilatura's XML output names → HTML names, so one walker serves both.
+_TRAFILATURA_TAGS = {
+    "item": "li",
+    "list": "ul",
+    "quote": "blockquote",
+    "cell": "td",
+    "row": "tr",
+    "lb": "br",
+    "hi": "span",
+    "ref": "span",
+    "code": "pre",
+    "graphic": "img",
+    "del": "span",
+}
+
+
+@dataclass
+class HtmlPage:
+    """What a full HTML page yields before it becomes an Article."""
+
+    title: str
+    blocks: list[Block]
+    date: str | None = None
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    language: str | None = None
+    url: str | None = None
+
+
+def _page_language(text: str) -> str | None:
+    match = re.search(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z_-]+)", text[:5000], re.I)
+    return fields.normalize_language(match.group(1)) if match else None
+
+
+def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
+    """Main content of an article page (no menus, banners, related links, footers).
+
+    trafilatura finds the main content and the metadata (title from <h1>/og:title, date
+    from <time>/meta, author, canonical/og:url); its XML output keeps headings as
+    ``<head rend="h2">``, which become the sections.
+    """
+    cleaned = _XML_INVALID_RE.sub(" ", text)
+    try:
+        xml = trafilatura.extract(
+            cleaned,
+            output_format="xml",
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            include_formatting=False,
+            deduplicate=False,
+        )
+    except (ValueError, TypeError, etree.LxmlError, RecursionError):
+        xml = None
+    if not xml:
+        raise UnreadableFile("no article text found in the HTML page")
+    try:
+        doc = etree.fromstring(
+            xml.encode("utf-8"),
+            etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True),
+        )
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableFile(f"no article text found in the HTML page ({exc})") from None
+    main = doc.find("main")
+    if main is None:
+        raise UnreadableFile("no article text found in the HTML page")
+    for element in main.iter():
+        if not isinstance(element.tag, str):
+            continue
+        if element.tag == "head":
+            rend = (element.get("rend") or "h2").lower()
+            element.tag = rend if rend in _HEADING_LEVELS else "h2"
+        else:
+            element.tag = _TRAFILATURA_TAGS.get(element.tag, element.tag)
+    blocks = _blocks_from_tree(main)
+    title = fields.clean_inline(doc.get("title"))
+    return HtmlPage(
+        title=title,
+        blocks=blocks,
+        date=fields.normalize_date(doc.get("date")),
+        authors=fields.clean_list(doc.get("author")),
+        tags=fields.clean_list(doc.get("tags"), doc.get("categories")),
+        language=_page_language(text) or fields.normalize_language(doc.get("language")),
+        url=fields.clean_url(doc.get("url")),
+    )

@@ -1,0 +1,138 @@
+"""Markdown posts with YAML (``---``, Jekyll) or TOML (``+++``, Hugo) front matter."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import frontmatter
+from frontmatter.default_handlers import BaseHandler, YAMLHandler
+from markdown_it import MarkdownIt
+
+from indexer.formats.fields import clean_inline
+from indexer.formats.html import blocks_from_html_fragment
+from indexer.formats.sections import Block, normalize_for_compare
+
+__all__ = ["MarkdownPost", "TomlHandler", "line_keys", "parse_markdown", "strip_shortcodes"]
+
+
+class TomlHandler(BaseHandler):
+    """Hugo's ``+++`` front matter, read with stdlib tomllib (the ``toml`` package is dead)."""
+
+    FM_BOUNDARY = re.compile(r"^\+{3}[ \t]*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str) -> dict[str, Any]:
+        return tomllib.loads(fm)
+
+    def export(self, metadata: dict[str, object], **kwargs: object) -> str:
+        raise NotImplementedError("advosearch only reads front matter")
+
+
+_HANDLERS: tuple[BaseHandler, ...] = (YAMLHandler(), TomlHandler())
+
+# A figure's caption is article text; the rest of any shortcode is template markup.
+_FIGURE_CAPTION_RE = re.compile(
+    r"\{\{[<%]\s*figure\b[^}]*?\bcaption\s*=\s*(?:\"([^\"]*)\"|`([^`]*)`|'([^']*)')[^}]*?[>%]\}\}",
+    re.S,
+)
+# Shortcode tags, opening or closing (``{{< x >}}``, ``{{% /x %}}``, ``{{</* x */>}}``). For a
+# paired shortcode the inner Markdown is kept: it is usually the text being decorated.
+_SHORTCODE_RE = re.compile(r"\{\{[<%].*?[>%]\}\}", re.S)
+_LIQUID_RE = re.compile(r"\{%-?.*?-?%\}|\{\{-?.*?-?\}\}", re.S)  # Jekyll/Liquid tags
+# Lines of ">" that hold only raw HTML (IFF's ``>>>> <form><script …>``): a widget.
+_QUOTED_HTML_LINE_RE = re.compile(r"^[ \t]*(?:>[ \t]*)+<[^\n]*$", re.M)
+
+# Reference-style links: the text is kept, the link target never matters for search. Done
+# before rendering because exports often hold definitions markdown-it rejects (spaces in
+# the URL), which would otherwise show up verbatim as "[2]: http://…".
+_REF_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\[[^\]\n]*\]")
+_REF_LINK_RE = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\[[^\]\n]*\]")
+_REF_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*$", re.M)
+# Raw HTML markdown-it could not pass through (e.g. unquoted attributes containing "=")
+# arrives as escaped text; a tag-shaped string in article prose is always such a leftover.
+_LEFTOVER_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+
+# Indented code blocks are disabled: in CMS exports, indented lines are indented HTML
+# (tables, galleries), never code; fenced code blocks still work.
+_MARKDOWN = (
+    MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").disable("code")
+)
+
+
+def strip_shortcodes(body: str) -> str:
+    """Remove Hugo shortcodes and Liquid tags, keeping figure captions as paragraphs."""
+
+    def caption(match: re.Match[str]) -> str:
+        text = next((group for group in match.groups() if group), "")
+        return f"\n\n{text}\n\n" if text.strip() else ""
+
+    body = _FIGURE_CAPTION_RE.sub(caption, body)
+    body = _SHORTCODE_RE.sub("", body)
+    return _LIQUID_RE.sub("", body)
+
+
+@dataclass
+class MarkdownPost:
+    metadata: dict[str, Any]
+    blocks: list[Block]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
+    for handler in _HANDLERS:
+        if not handler.detect(text):
+            continue
+        try:
+            post = frontmatter.loads(text, handler=handler)
+        except Exception as exc:  # YAML/TOML errors come in many types; all mean the same
+            # Drop the unreadable block so it is not indexed as text, and say so.
+            try:
+                _, _, body = handler.split(text)
+            except ValueError:
+                body = text
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            return {}, body, [f"front matter could not be read ({reason}); metadata ignored"]
+        metadata = post.metadata if isinstance(post.metadata, dict) else {}
+        return metadata, post.content, []
+    return {}, text, []
+
+
+_LINE_MARKERS_RE = re.compile(r"^\s*(?:[#>*+-]+\s*|\d+[.)]\s+)*")
+
+
+def line_keys(text: str) -> set[str]:
+    """Each raw line as the paragraph it renders to, normalised (to learn site chrome)."""
+    return {
+        key
+        for line in text.splitlines()
+        if (key := normalize_for_compare(clean_inline(_LINE_MARKERS_RE.sub("", line))))
+    }
+
+
+def parse_markdown(text: str, site_chrome: frozenset[str] = frozenset()) -> MarkdownPost:
+    """Front-matter metadata and body blocks of a Markdown post.
+
+    ``site_chrome``: paragraphs the site repeats on many posts (donate buttons, sign-up
+    blurbs), learnt by the run context; they are dropped like a scraped page's chrome.
+    """
+    text = text.lstrip("\ufeff")
+    metadata, body, warnings = _split_front_matter(text)
+    body = strip_shortcodes(body)
+    body = _QUOTED_HTML_LINE_RE.sub("", body)
+    body = _REF_IMAGE_RE.sub("", body)
+    body = _REF_LINK_RE.sub(r"\1", body)
+    body = _REF_DEFINITION_RE.sub("", body)
+    try:
+        rendered = _MARKDOWN.render(body)
+    except RecursionError:  # pathological nesting: index the raw text rather than nothing
+        rendered = "<pre>" + body.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+        warnings.append("Markdown too deeply nested; indexed as plain text")
+    blocks = [
+        Block(_LEFTOVER_TAG_RE.sub(" ", block.text), block.level)
+        for block in blocks_from_html_fragment(rendered)
+        if block.is_heading or normalize_for_compare(block.text) not in site_chrome
+    ]
+    return MarkdownPost(metadata=metadata, blocks=blocks, warnings=warnings)

@@ -1,0 +1,284 @@
+"""JSON and JSONL exports of a CMS (plain or gzipped): one article per record.
+
+Field names differ from CMS to CMS. The common ones are mapped here; any other is mapped by
+the user with ``field_map`` ({target: source field}, e.g. {"body": "detalle"}), since a
+field name in another language cannot be guessed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from indexer.errors import UnreadableFile
+from indexer.formats.decode import decode_bytes
+from indexer.formats.html import blocks_from_html_fragment
+from indexer.formats.sections import Block, paragraph
+
+__all__ = [
+    "DEFAULT_FIELDS",
+    "MAPPABLE_FIELDS",
+    "ParsedRecords",
+    "Record",
+    "check_field_map",
+    "lookup_fields",
+    "parse_json",
+    "parse_jsonl",
+    "text_blocks",
+]
+
+MAPPABLE_FIELDS = ("id", "title", "body", "date", "url", "authors", "tags", "language")
+
+# Source field names tried for each target, in order (matched case-insensitively).
+DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "_id", "guid", "uuid", "post_id"),
+    "title": ("title", "headline", "heading", "subject"),
+    "body": ("body", "content", "text", "detail", "body_html", "html", "article", "content_html"),
+    "date": (
+        "date",
+        "published",
+        "publish_date",
+        "published_date",
+        "published_at",
+        "pubdate",
+        "date_published",
+        "datepublished",
+        "created",
+        "created_at",
+        "year",
+    ),
+    "url": ("url", "link", "permalink", "canonical_url", "href"),
+    "authors": ("authors", "author", "byline", "creator", "creators"),
+    "tags": ("tags", "categories", "category", "keywords", "topics", "tag"),
+    "language": ("language", "lang", "locale", "inlanguage"),
+}
+# Keys under which an object wraps its list of records.
+_LIST_KEYS = ("articles", "items", "posts", "data", "records", "results", "entries", "documents")
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_BLANK_LINE_RE = re.compile(r"\n\s*\n")
+
+
+def check_field_map(field_map: Mapping[str, str]) -> None:
+    unknown = sorted(set(field_map) - set(MAPPABLE_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown field(s) {', '.join(unknown)}; mappable: {', '.join(MAPPABLE_FIELDS)}"
+        )
+
+
+def _get_path(record: Mapping[str, Any], name: str) -> Any:
+    """A field by exact name, else case-insensitively, else as a dotted path ("meta.title")."""
+    if name in record:
+        return record[name]
+    folded = name.casefold()
+    for key, value in record.items():
+        if isinstance(key, str) and key.casefold() == folded:
+            return value
+    if "." in name:
+        head, _, rest = name.partition(".")
+        inner = _get_path(record, head)
+        if isinstance(inner, Mapping):
+            return _get_path(inner, rest)
+    return None
+
+
+def _keys(record: Mapping[str, Any]) -> list[str]:
+    return [str(key) for key in record][:30]
+
+
+def _present(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, str | list | tuple | Mapping):
+        return bool(value)
+    return True
+
+
+def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> dict[str, Any]:
+    """Raw values for each target field: the user's mapping first, then the common names."""
+    found: dict[str, Any] = {}
+    for target in MAPPABLE_FIELDS:
+        names = ((field_map[target],) if target in field_map else ()) + DEFAULT_FIELDS[target]
+        for name in names:
+            value = _get_path(record, name)
+            if _present(value):
+                found[target] = value
+                break
+    return found
+
+
+def text_blocks(body: Any) -> list[Block]:
+    """A body as blocks: an HTML fragment when it contains tags, else blank-line paragraphs."""
+    if isinstance(body, list | tuple):
+        body = "\n\n".join(item for item in body if isinstance(item, str))
+    elif isinstance(body, Mapping):
+        # Some CMSs nest the body: {"rendered": "<p>…"} (WordPress REST) or {"html": …}.
+        inner = next((body[k] for k in ("rendered", "html", "text", "value") if k in body), None)
+        return text_blocks(inner)
+    elif isinstance(body, int | float) and not isinstance(body, bool):
+        body = str(body)
+    if not isinstance(body, str) or not body.strip():
+        return []
+    if _HTML_TAG_RE.search(body):
+        return blocks_from_html_fragment(body)
+    return [paragraph(part) for part in _BLANK_LINE_RE.split(body) if part.strip()]
+
+
+@dataclass
+class Record:
+    """One record's mapped fields (raw values) and its position, for messages only."""
+
+    values: dict[str, Any]
+    line: int
+    keys: list[str] = field(default_factory=list)  # the record's own field names
+
+
+@dataclass
+class ParsedRecords:
+    records: list[Record]
+    warnings: list[str] = field(default_factory=list)
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
+
+
+def _read_all(path: Path) -> bytes:
+    try:
+        with _open_binary(path) as handle:
+            return handle.read()
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnreadableFile(f"cannot read compressed file: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, EOFError):
+        return "compressed stream ends early (truncated)"
+    return str(exc) or type(exc).__name__
+
+
+def _records_in(data: Any) -> list[Any] | None:
+    """The list of records in a JSON document, or None when it holds none."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in _LIST_KEYS:
+            value = _get_path(data, key)
+            if isinstance(value, list):
+                return value
+        if any(_present(_get_path(data, name)) for name in DEFAULT_FIELDS["body"]):
+            return [data]
+        lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        if len(lists) == 1:
+            return lists[0]
+        return [data]
+    return None
+
+
+def _recover_list(text: str) -> list[Any]:
+    """The complete records before the break of a truncated ``[ {...}, {...}, {..`` file."""
+    decoder = json.JSONDecoder()
+    position = text.find("[")
+    if position < 0 or text[:position].strip():
+        return []
+    position += 1
+    records: list[Any] = []
+    length = len(text)
+    while position < length:
+        while position < length and text[position] in " \t\r\n,":
+            position += 1
+        if position >= length or text[position] == "]":
+            break
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break
+        records.append(value)
+    return records
+
+
+def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
+    """A JSON file: a list of records, one record, or an object wrapping a list."""
+    text, warnings = decode_bytes(_read_all(path))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        reason = f"invalid JSON at line {exc.lineno}: {exc.msg}"
+        recovered = [r for r in _recover_list(text) if isinstance(r, Mapping)]
+        if not recovered:
+            raise UnreadableFile(reason) from None
+        warnings.append(f"{reason}; kept the {len(recovered)} complete records before it")
+        data = recovered
+    except RecursionError:
+        raise UnreadableFile("invalid JSON: nested too deeply") from None
+    items = _records_in(data)
+    if items is None:
+        raise UnreadableFile("JSON holds no records (expected a list or an object)")
+    records: list[Record] = []
+    skipped = 0
+    for number, item in enumerate(items, start=1):
+        if isinstance(item, Mapping):
+            records.append(Record(lookup_fields(item, field_map), number, _keys(item)))
+        else:
+            skipped += 1
+    if skipped:
+        warnings.append(f"{skipped} JSON item(s) are not objects and were skipped")
+    return ParsedRecords(records, warnings)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    with _open_binary(path) as handle:
+        yield from enumerate(handle, start=1)
+
+
+def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | str]:
+    """Records of a JSON Lines file, streamed; yields warning strings after the records.
+
+    One bad line (a truncated last line, a stray log message) costs only that line.
+    """
+    bad = 0
+    first_bad: int | None = None
+    first_error = ""
+    good = 0
+    last_line = 0
+    try:
+        for number, raw in _lines(path):
+            last_line = number
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                item = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+                item = exc
+            if not isinstance(item, Mapping):
+                bad += 1
+                if first_bad is None:
+                    first_bad = number
+                    first_error = (
+                        str(getattr(item, "msg", "")) or "not a JSON object"
+                        if isinstance(item, Exception)
+                        else "not a JSON object"
+                    )
+                continue
+            good += 1
+            yield Record(lookup_fields(item, field_map), number, _keys(item))
+    except (OSError, EOFError, zlib.error) as exc:
+        if not good:
+            raise UnreadableFile(f"cannot read file: {_reason(exc)}") from None
+        yield f"file is cut short after line {last_line} ({_reason(exc)}); kept {good} records"
+    if bad:
+        yield f"{bad} invalid JSON line(s) skipped, first at line {first_bad}: {first_error}"
+    if not good:
+        if bad:
+            raise UnreadableFile(
+                f"invalid JSON Lines: no valid line (first error at line {first_bad})"
+            )
+        raise UnreadableFile("empty file")

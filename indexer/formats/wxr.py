@@ -1,0 +1,159 @@
+"""WordPress exports (WXR, an RSS 2.0 dialect): published posts with their metadata.
+
+Parsed with lxml in streaming mode with entity expansion and network access off: an export
+is untrusted input and must never make the parser fetch or expand external entities.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import lxml.etree as etree
+
+from indexer.errors import UnreadableFile
+
+__all__ = ["WxrPost", "parse_wxr", "strip_wp_shortcodes"]
+
+_CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+_DC_NS = "http://purl.org/dc/elements/1.1/"
+# WordPress has used export/1.0, 1.1 and 1.2 namespaces; any of them is "wp:".
+_WP_NS_PREFIX = "http://wordpress.org/export/"
+# Classic WordPress shortcodes wrap content ("[caption …]<img> A caption[/caption]"): the
+# tags go, the caption text stays.
+_WP_SHORTCODE_RE = re.compile(
+    r"\[/?(?:caption|embed|gallery|audio|video|playlist|wp_caption|youtube|vimeo)\b[^\]]*\]",
+    re.I,
+)
+
+
+def strip_wp_shortcodes(html: str) -> str:
+    return _WP_SHORTCODE_RE.sub(" ", html)
+
+
+@dataclass
+class WxrPost:
+    values: dict[str, Any]  # mapped raw values: id, title, url, date, authors, tags, language
+    body_html: str
+    line: int
+
+
+def _localname(element: etree._Element) -> tuple[str, str]:
+    tag = element.tag
+    if not isinstance(tag, str):
+        return "", ""
+    if tag.startswith("{"):
+        namespace, _, local = tag[1:].partition("}")
+        return namespace, local
+    return "", tag
+
+
+def _is_wp(namespace: str) -> bool:
+    return namespace.startswith(_WP_NS_PREFIX)
+
+
+def _post(item: etree._Element, language: str | None) -> WxrPost | None:
+    """The item as a post, or None when it is a page, draft, attachment, menu item…"""
+    values: dict[str, Any] = {}
+    post_type = status = None
+    categories: list[str] = []
+    tags: list[str] = []
+    body = ""
+    post_date = pub_date = guid = None
+    for child in item:
+        namespace, local = _localname(child)
+        text = child.text or ""
+        if _is_wp(namespace):
+            if local == "post_type":
+                post_type = text.strip()
+            elif local == "status":
+                status = text.strip()
+            elif local == "post_id":
+                values["id"] = text.strip()
+            elif local == "post_date" or (local == "post_date_gmt" and not post_date):
+                post_date = text.strip()
+        elif namespace == _CONTENT_NS and local == "encoded":
+            body = text
+        elif namespace == _DC_NS and local == "creator":
+            values.setdefault("authors", []).append(text)
+        elif namespace == "":
+            if local == "title":
+                values["title"] = text
+            elif local == "link":
+                values["url"] = text.strip()
+            elif local == "pubDate":
+                pub_date = text.strip()
+            elif local == "guid":
+                guid = text.strip()
+            elif local == "category":
+                # WXR: domain="category" / "post_tag"; plain RSS has no domain: a category.
+                (tags if child.get("domain") == "post_tag" else categories).append(text)
+    # Plain RSS items carry no wp:post_type/status: they are published posts.
+    if (post_type or "post") != "post" or (status or "publish") != "publish":
+        return None
+    # wp:post_date is the local publication date; pubDate is empty or a dummy for
+    # some exports ("Thu, 01 Jan 1970").
+    values["date"] = post_date if post_date and not post_date.startswith("0000") else pub_date
+    if "id" not in values and guid:
+        values["id"] = guid
+    values["tags"] = categories + tags
+    if language:
+        values["language"] = language
+    return WxrPost(values=values, body_html=strip_wp_shortcodes(body), line=item.sourceline or 0)
+
+
+def _events(handle: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+    return etree.iterparse(
+        handle,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+def parse_wxr(handle: IO[bytes], path: Path | None = None) -> Iterator[WxrPost | str]:
+    """Published posts, streamed; yields a warning string if the file breaks off midway."""
+    language: str | None = None
+    root_seen = False
+    posts = 0
+    depth = 0
+    try:
+        for event, element in _events(handle):
+            namespace, local = _localname(element)
+            if event == "start":
+                depth += 1
+                if not root_seen:
+                    root_seen = True
+                    if local not in ("rss", "feed", "channel"):
+                        raise UnreadableFile(
+                            f"not a WordPress export (an XML file with a <{local}> root)"
+                        )
+                continue
+            depth -= 1
+            if local == "language" and not namespace and language is None:
+                language = (element.text or "").strip() or None
+            elif local == "item" and not namespace:
+                post = _post(element, language)
+                element.clear(keep_tail=False)
+                if post is not None:
+                    posts += 1
+                    yield post
+            elif depth <= 2 and local != "channel":
+                element.clear(keep_tail=False)  # authors, terms…: not needed, free memory
+    except etree.XMLSyntaxError as exc:
+        line = exc.lineno or (exc.position[0] if exc.position else "?")
+        message = (exc.msg or str(exc)).split(", line")[0]
+        if not posts:
+            raise UnreadableFile(f"invalid XML at line {line}: {message}") from None
+        yield f"invalid XML at line {line}: {message}; kept the {posts} posts before it"
+    if not root_seen:
+        raise UnreadableFile("empty file")
+    if not posts:
+        raise UnreadableFile("no published posts in this WordPress export")

@@ -1,0 +1,44 @@
+"""The article model every format parser produces and every later stage consumes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of an article's text under one heading (``None`` for the intro/lede)."""
+
+    heading: str | None
+    anchor: str
+    text: str
+
+
+@dataclass
+class Article:
+    id: str
+    title: str
+    sections: list[Section]
+    url: str | None = None
+    date: str | None = None  # ISO 8601 date or datetime; None when unknown
+    authors: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    language: str = "en"
+    source: str = ""
+    title_derived: bool = False  # True when the record had no title and one was made up
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape printed by ``advosearch parse --json`` and accepted by the ingest API."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Article:
+        sections = [Section(**section) for section in data.get("sections", [])]
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        fields["sections"] = sections
+        return cls(**fields)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(section.text for section in self.sections)

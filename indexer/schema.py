@@ -1,0 +1,58 @@
+"""The Whoosh schema: one index holding two kinds of documents.
+
+* Article documents (``kind=article``): one per article, with all its text in ``title``,
+  ``heading`` and ``body``, and its metadata. Queries, ranking, ``total``, paging and
+  facets run on these, so each article counts once and a top-k stays a top-k.
+* Section documents (``kind=section``): one per section, with the article's id and the
+  section's own ``section_heading`` and ``section_body``, so a hit knows the section it came
+  from. Matched sections and snippets are computed on these, only for the page's articles.
+
+The two kinds use disjoint text fields, so a user query never matches a section document,
+and BM25 statistics (document frequency, average length) stay those of articles.
+Both kinds carry ``article_id`` and ``source_file``, so re-indexing a file replaces all its
+documents in one commit.
+"""
+
+from __future__ import annotations
+
+from whoosh.analysis import Composable
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+from indexer.analysis import FoldingFilter, NltkTokenizer, analyzer_for
+
+ARTICLE = "article"
+SECTION = "section"
+
+# Fields a query may name, and the ones plain words search.
+QUERY_FIELDS = ("title", "heading", "body", "author", "tag")
+TEXT_FIELDS = ("title", "heading", "body")
+
+
+def build_schema(analyzer: Composable | None = None) -> Schema:
+    analyzer = analyzer or analyzer_for("en")
+    return Schema(
+        # Shared by both kinds.
+        key=ID(unique=True, stored=True),  # article id, or "article id#anchor" for a section
+        kind=ID(stored=True),
+        article_id=ID(stored=True),
+        source_file=ID(stored=True),
+        # Article documents.
+        title=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        heading=TEXT(analyzer=analyzer),
+        body=TEXT(analyzer=analyzer, spelling=True),
+        # Names are matched word by word, folded but never stemmed.
+        author=TEXT(analyzer=NltkTokenizer() | FoldingFilter()),
+        tag=KEYWORD(lowercase=True, commas=True),
+        source=ID(stored=True, sortable=True),
+        language=ID(stored=True, sortable=True),
+        date=DATETIME(sortable=True),
+        year=ID(sortable=True),
+        meta=STORED(),  # the article's metadata as parsed (url, date, authors, tags, ...)
+        file_key=ID(),  # "path\x1fdigest": which version of which file is indexed
+        # Section documents.
+        section_heading=TEXT(analyzer=analyzer, stored=True),
+        section_body=TEXT(analyzer=analyzer),
+        section_index=NUMERIC(stored=True),
+        anchor=STORED(),
+        text=STORED(),  # the section's own text, for snippets and the article page
+    )

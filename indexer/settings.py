@@ -1,0 +1,55 @@
+"""One typed settings object, read from ``ADVOSEARCH_*`` environment variables.
+
+Every setting is documented in the README's "Settings" table. Bad values fail at start-up
+with a message naming the variable, never later in the middle of a request.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ADVOSEARCH_", extra="forbid")
+
+    index_dir: Path = Field(Path("index"), description="Folder holding the Whoosh index.")
+    field_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='Extra JSON field names, e.g. {"body": "detalle", "tags": "pais"}.',
+    )
+    default_language: str = Field("en", description="Language of articles that do not say.")
+    max_article_file_mb: float = Field(
+        10.0,
+        gt=0,
+        description="Single-article files (.txt/.md/.html) larger than this are skipped.",
+    )
+    lock_timeout_s: float = Field(
+        30.0, ge=0, description="How long an indexer waits for another indexer's lock."
+    )
+    search_time_budget_ms: int = Field(
+        2000, gt=0, description="Wall-clock budget of one search; past it results are partial."
+    )
+    log_requests: bool = Field(
+        False, description="Write access logs (client address and query string). Off for privacy."
+    )
+
+    @field_validator("field_map")
+    @classmethod
+    def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        from indexer.formats.records import MAPPABLE_FIELDS
+
+        unknown = sorted(set(value) - set(MAPPABLE_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)}; mappable: {', '.join(MAPPABLE_FIELDS)}"
+            )
+        return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,62 @@
+"""The FastAPI application: routes, error shape, privacy headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+
+from indexer.settings import Settings
+from search_api.engine import Engine
+from search_api.errors import install_error_handlers
+from search_api.models import ErrorResponse
+from search_api.routes import articles, pages, search
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# The reader's page runs no script and loads nothing from elsewhere. The API docs page
+# (/docs) is the exception: FastAPI's Swagger UI comes from a CDN with an inline script.
+READER_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(index_dir: Path | None = None, settings: Settings | None = None) -> FastAPI:
+    # Read afresh: `advosearch serve` passes --index to its workers through the environment.
+    settings = settings or Settings()
+    app = FastAPI(
+        title="advosearch",
+        summary="Search for advocacy and human-rights archives.",
+        version="0.1.0",
+        responses={
+            400: {"model": ErrorResponse, "description": "Invalid request"},
+            404: {"model": ErrorResponse, "description": "Not found"},
+            422: {"model": ErrorResponse, "description": "Invalid parameter"},
+        },
+    )
+    app.state.settings = settings
+    app.state.engine = Engine(index_dir or settings.index_dir)
+    install_error_handlers(app)
+    app.include_router(search.router)
+    app.include_router(articles.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.middleware("http")
+    async def privacy_headers(request: Request, call_next) -> Response:
+        response = await call_next(request)
+        docs = request.url.path in ("/docs", "/docs/oauth2-redirect", "/redoc")
+        response.headers["Content-Security-Policy"] = DOCS_CSP if docs else READER_CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Permissions-Policy"] = "interest-cohort=(), browsing-topics=()"
+        return response
+
+    return app

@@ -1,0 +1,145 @@
+"""Whole articles and related stories ("more like this" over distinctive terms)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from typing import Any
+
+from whoosh import query as wq
+
+from indexer.analysis import analyzer_for, fold
+from indexer.errors import ArticleNotFound
+from indexer.schema import ARTICLE, SECTION
+from search_api.engine import Snapshot
+from search_api.search import _article_result, whoosh_filter
+from search_api.snippets import build_snippet
+
+KEY_TERMS = 25
+NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself is a copy of it
+
+
+def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
+    searcher = snapshot.searcher
+    docnum = searcher.document_number(key=article_id, kind=ARTICLE)
+    if docnum is None:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    article = _article_result(searcher.stored_fields(docnum), None)
+    del article["score"]
+    article["sections"] = [
+        {"heading": s.get("section_heading") or None, "anchor": s["anchor"], "text": s["text"]}
+        for s in _sections(snapshot, article_id)
+    ]
+    return article
+
+
+def _sections(snapshot: Snapshot, article_id: str) -> list[dict[str, Any]]:
+    searcher = snapshot.searcher
+    query = wq.And([wq.Term("kind", SECTION), wq.Term("article_id", article_id)])
+    sections = [searcher.stored_fields(d) for d in searcher.docs_for_query(query)]
+    return sorted(sections, key=lambda s: s["section_index"])
+
+
+def key_terms(
+    snapshot: Snapshot, title: str, text: str, limit: int = KEY_TERMS
+) -> tuple[list[tuple[str, float]], dict[str, str]]:
+    """The most distinctive terms of a text (tf-idf against the index), and for each the
+    word a person reads (its most frequent surface form in the text)."""
+    reader = snapshot.searcher.reader()
+    analyzer = analyzer_for("en")
+    counts: Counter[str] = Counter()
+    surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    for source_text, weight in ((title, 2), (text, 1)):
+        for token in analyzer(source_text, chars=True, mode="query"):
+            if len(token.text) < 3 or token.text.isdigit():
+                continue
+            counts[token.text] += weight
+            surfaces[token.text][fold(source_text[token.startchar : token.endchar])] += 1
+    total_docs = max(1, snapshot.article_count)
+    scored = []
+    for term, tf in counts.items():
+        df = reader.doc_frequency("body", term)
+        if df == 0 or df > total_docs * 0.25:
+            continue  # absent from the archive, or too common to say what a story is about
+        idf = math.log(1 + (total_docs - df + 0.5) / (df + 0.5))
+        scored.append((term, (1 + math.log(tf)) * idf))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    top = scored[:limit]
+    words = {term: surfaces[term].most_common(1)[0][0] for term, _ in top}
+    return top, words
+
+
+def related(
+    snapshot: Snapshot,
+    title: str,
+    text: str,
+    *,
+    limit: int = 5,
+    exclude: set[str] | None = None,
+    filter_docs: frozenset[int] | None = None,
+    self_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Articles sharing the most distinctive terms of ``title`` + ``text``."""
+    terms, words = key_terms(snapshot, title, text)
+    if not terms:
+        return []
+    searcher = snapshot.searcher
+    max_weight = terms[0][1]
+    query = wq.Or(
+        [
+            wq.Or(
+                [
+                    wq.Term("body", t, boost=w / max_weight),
+                    wq.Term("title", t, boost=w / max_weight),
+                ]
+            )
+            for t, w in terms
+        ]
+    )
+    query, allow = whoosh_filter(query, filter_docs)
+    results = searcher.search(query, limit=limit + 20, filter=allow, terms=True)
+    exclude = set(exclude or ())
+    self_score = None
+    if self_id is not None:
+        exclude.add(self_id)
+        for hit in results:
+            if hit["article_id"] == self_id:
+                self_score = hit.score
+    own_title = fold(title).strip()
+    out: list[dict[str, Any]] = []
+    for hit in results:
+        stored = hit.fields()
+        if stored["article_id"] in exclude:
+            continue
+        if self_score and hit.score >= NEAR_DUPLICATE_RATIO * self_score:
+            continue
+        if own_title and fold(stored.get("title", "")).strip() == own_title:
+            continue
+        article = _article_result(stored, hit.score)
+        shared = {text.decode("utf-8") for _field, text in hit.matched_terms()}
+        article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
+        best = _best_section(snapshot, stored["article_id"], shared)
+        if best is not None:
+            article["sections"] = [best]
+        out.append(article)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _best_section(snapshot: Snapshot, article_id: str, terms: set[str]) -> dict[str, Any] | None:
+    best = None
+    best_count = 0
+    for section in _sections(snapshot, article_id):
+        tokens = {t.text for t in analyzer_for("en")(section["text"], mode="query")}
+        count = len(tokens & terms)
+        if count > best_count:
+            best, best_count = section, count
+    if best is None:
+        return None
+    snippet = build_snippet(best["text"], terms)
+    return {
+        "heading": best.get("section_heading") or None,
+        "anchor": best["anchor"],
+        "snippet": snippet.render(),
+    }

@@ -1,0 +1,251 @@
+"""The ``advosearch`` command: index, parse, search, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from tqdm import tqdm
+
+from indexer.errors import AdvosearchError
+from indexer.settings import Settings, get_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        print(f"advosearch: invalid settings:\n{error}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.handler(args, settings) or 0)
+    except AdvosearchError as error:
+        print(f"advosearch: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("advosearch: interrupted", file=sys.stderr)
+        return 130
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advosearch", description="Search engine for advocacy and human-rights archives."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index_cmd = commands.add_parser("index", help="index files and folders (incremental)")
+    index_cmd.add_argument("paths", nargs="+", type=Path, help="files or folders, any mix")
+    _add_index_option(index_cmd)
+    _add_parse_options(index_cmd)
+    index_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    index_cmd.set_defaults(handler=_run_index)
+
+    parse_cmd = commands.add_parser("parse", help="show articles as the indexer sees them")
+    parse_cmd.add_argument("paths", nargs="+", type=Path)
+    parse_cmd.add_argument("--json", action="store_true", help="one JSON object per article")
+    _add_parse_options(parse_cmd)
+    parse_cmd.set_defaults(handler=_run_parse)
+
+    search_cmd = commands.add_parser("search", help="search from the command line")
+    search_cmd.add_argument("query", help='the query, e.g. "journalists arrested"')
+    _add_index_option(search_cmd)
+    search_cmd.add_argument("--limit", type=int, default=10, help="articles to show (1-100)")
+    search_cmd.add_argument("--page", type=int, default=1)
+    search_cmd.add_argument("--from", dest="date_from", help="earliest date, YYYY-MM-DD")
+    search_cmd.add_argument("--to", dest="date_to", help="latest date, YYYY-MM-DD")
+    search_cmd.add_argument("--tag", action="append", default=[], help="repeatable")
+    search_cmd.add_argument("--source")
+    search_cmd.add_argument("--language")
+    search_cmd.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    search_cmd.add_argument("--json", action="store_true", help="the same JSON as GET /search")
+    search_cmd.set_defaults(handler=_run_search)
+
+    serve_cmd = commands.add_parser("serve", help="serve the search API and page over HTTP")
+    _add_index_option(serve_cmd)
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve_cmd.set_defaults(handler=_run_serve)
+    return parser
+
+
+def _add_index_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--index", type=Path, default=None, help="index folder (default: ADVOSEARCH_INDEX_DIR)"
+    )
+
+
+def _add_parse_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="TARGET=SOURCE",
+        help="map a record field, e.g. --field body=detalle --field tags=pais",
+    )
+
+
+def _parse_options(args: argparse.Namespace, settings: Settings) -> Any:
+    from indexer.build import ParseOptions
+    from indexer.formats.records import MAPPABLE_FIELDS
+
+    field_map = dict(settings.field_map)
+    for mapping in args.field:
+        target, sep, source = mapping.partition("=")
+        if not sep or not source or target not in MAPPABLE_FIELDS:
+            raise SystemExit(
+                f"advosearch: --field expects TARGET=SOURCE with TARGET one of "
+                f"{', '.join(MAPPABLE_FIELDS)}; got {mapping!r}"
+            )
+        field_map[target] = source
+    return ParseOptions(
+        field_map=field_map,
+        default_language=settings.default_language,
+        max_article_file_bytes=int(settings.max_article_file_mb * 2**20),
+    )
+
+
+def _run_index(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.build import build_index
+
+    index_dir = args.index or settings.index_dir
+    options = _parse_options(args, settings)
+
+    def progress(results: Iterable[Any], total: int) -> Iterable[Any]:
+        bar = tqdm(results, total=total, unit="file", disable=args.quiet or None, file=sys.stderr)
+        articles = 0
+        for item in bar:
+            articles += len(getattr(item[1], "articles", ()))
+            bar.set_postfix(articles=articles, refresh=False)
+            yield item
+
+    summary = build_index(
+        args.paths,
+        index_dir,
+        options,
+        lock_timeout_s=settings.lock_timeout_s,
+        progress=progress,
+    )
+    rate = summary.articles_added / summary.seconds if summary.seconds else 0.0
+    section_rate = summary.sections_added / summary.seconds if summary.seconds else 0.0
+    print(
+        f"indexed {summary.articles_added} articles ({summary.sections_added} sections) "
+        f"from {summary.files_parsed} files in {summary.seconds:.1f} s "
+        f"({rate:.0f} articles/s, {section_rate:.0f} sections/s)"
+    )
+    print(
+        f"unchanged files: {summary.files_unchanged}; removed files: {summary.files_removed}; "
+        f"index {index_dir} now holds {summary.total_articles} articles, "
+        f"{summary.total_sections} sections"
+        + ("" if summary.committed else " (nothing changed, no new version)")
+    )
+    for warning in summary.warnings:
+        print(f"warning: {warning}")
+    if summary.skipped:
+        print(f"skipped {len(summary.skipped)} files:")
+        for skipped in summary.skipped:
+            print(f"  {skipped.path}: {skipped.reason}")
+    if summary.nothing_read:
+        print("advosearch: nothing could be read", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.build import parse_with_options
+    from indexer.formats import SkippedFile, build_context, discover
+
+    options = _parse_options(args, settings)
+    files, skipped = discover(args.paths)
+    context = build_context(files)
+    read_any = False
+    for path, root in files:
+        result = parse_with_options(path, root, context, options)
+        if isinstance(result, SkippedFile):
+            skipped.append(result)
+            continue
+        read_any = True
+        for article in result.articles:
+            if args.json:
+                print(json.dumps(article.to_json(), ensure_ascii=False))
+            else:
+                headings = [s.heading or "(intro)" for s in article.sections]
+                print(f"{article.id}\t{article.title}\t{article.date or '-'}\t{headings}")
+        for warning in result.warnings:
+            print(f"warning: {path}: {warning}", file=sys.stderr)
+    for item in skipped:
+        print(f"skipped: {item.path}: {item.reason}", file=sys.stderr)
+    return 0 if read_any else 1
+
+
+def _run_search(args: argparse.Namespace, settings: Settings) -> int:
+    from search_api.engine import Engine
+    from search_api.search import build_search_request, search
+
+    engine = Engine(args.index or settings.index_dir)
+    request = build_search_request(
+        q=args.query,
+        page=args.page,
+        page_size=args.limit,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        tags=args.tag,
+        source=args.source,
+        language=args.language,
+        sort=args.sort,
+    )
+    response = search(engine.snapshot(), request, settings.search_time_budget_ms / 1000)
+    if args.json:
+        print(json.dumps(response, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{response['total']} articles for {response['parsed_query'] or '(everything)'}")
+    for note in response["notes"]:
+        print(f"note: {note}")
+    if response["suggestion"]:
+        print(f"did you mean: {response['suggestion']}")
+    offset = (response["page"] - 1) * response["page_size"]
+    for rank, hit in enumerate(response["results"], start=offset + 1):
+        print(f"\n{rank}. {hit['title']}  [{hit['date'] or 'undated'} · {hit['source']}]")
+        print(f"   {hit['url'] or '/a/' + hit['id']}")
+        for section in hit["sections"]:
+            heading = section["heading"] or "(intro)"
+            print(f"   § {heading}: {_plain_snippet(section['snippet'])}")
+    return 0
+
+
+def _plain_snippet(snippet: str) -> str:
+    """A rendered snippet for a terminal: marks as [brackets], entities decoded."""
+    import html
+
+    return html.unescape(snippet.replace("<mark>", "[").replace("</mark>", "]"))
+
+
+def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    import uvicorn
+
+    from indexer.build import open_index
+
+    index_dir = args.index or settings.index_dir
+    open_index(index_dir)  # fail now, with a clear message, if there is no index
+    # Workers are separate processes: they read their settings from the environment.
+    os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)
+    uvicorn.run(
+        "search_api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=settings.log_requests,
+        log_level="info",
+        server_header=False,
+    )
+    return 0

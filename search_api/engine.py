@@ -1,0 +1,99 @@
+"""One open index per process: a searcher opened once, reused, and replaced on new commits.
+
+Requests take a ``Snapshot`` (a searcher plus caches computed from it) and keep it for their
+whole life, so a request that started on one index version finishes on it even if the
+indexer commits meanwhile; the next request gets the new version, without a restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import defaultdict
+from functools import cached_property
+from pathlib import Path
+
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from indexer.build import count_kind, open_index
+from indexer.schema import ARTICLE, SECTION
+
+REFRESH_CHECK_INTERVAL_S = 0.5
+
+
+class Snapshot:
+    """A searcher on one committed index version, with per-version caches."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.generation = reader.generation()
+        segment_ids = ",".join(sorted(seg.segment_id() for seg in _segments(reader)))
+        digest = hashlib.sha1(segment_ids.encode()).hexdigest()[:8]
+        self.version = f"{self.generation}-{digest}"
+        self._lock = threading.Lock()
+        self._filter_cache: dict[tuple, frozenset[int]] = {}
+
+    @cached_property
+    def article_count(self) -> int:
+        return count_kind(self.searcher, ARTICLE)
+
+    @cached_property
+    def section_count(self) -> int:
+        return count_kind(self.searcher, SECTION)
+
+    @cached_property
+    def tags_by_doc(self) -> dict[int, list[str]]:
+        """Article docnum -> its tags, read once from the tag postings, for tag facets."""
+        reader = self.searcher.reader()
+        tags: dict[int, list[str]] = defaultdict(list)
+        if "tag" not in reader.indexed_field_names():
+            return tags
+        for raw in reader.lexicon("tag"):
+            tag = raw.decode("utf-8")
+            for docnum in reader.postings("tag", raw).all_ids():
+                tags[docnum].append(tag)
+        return tags
+
+    def filter_docs(self, key: tuple, filter_query: wq.Query) -> frozenset[int]:
+        """Documents matching a filter (dates, tags, source, language), cached per version."""
+        with self._lock:
+            cached = self._filter_cache.get(key)
+        if cached is not None:
+            return cached
+        docs = frozenset(self.searcher.docs_for_query(filter_query))
+        with self._lock:
+            if len(self._filter_cache) > 256:
+                self._filter_cache.clear()
+            self._filter_cache[key] = docs
+        return docs
+
+
+def _segments(reader) -> list:
+    readers = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+    return [leaf.segment() for leaf, _ in readers if hasattr(leaf, "segment")]
+
+
+class Engine:
+    """Owns the index and hands out the current snapshot."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._index = open_index(index_dir)
+        self._snapshot = Snapshot(self._index.searcher())
+        self._checked_at = time.monotonic()
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        now = time.monotonic()
+        if now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:
+            with self._lock:
+                if now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:
+                    self._checked_at = now
+                    if self._index.latest_generation() != self._snapshot.generation:
+                        # The old searcher is not closed: requests in flight still use it,
+                        # and it is released when the last of them drops it.
+                        self._snapshot = Snapshot(self._index.searcher())
+        return self._snapshot

@@ -1,0 +1,71 @@
+"""One error shape for every 4xx/5xx: ``{"error": {"code", "message"}}``.
+
+Domain errors from ``indexer.errors`` are mapped to HTTP statuses here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.errors import (
+    AdvosearchError,
+    ArticleNotFound,
+    IndexNotFound,
+    InvalidRequest,
+)
+
+logger = logging.getLogger("advosearch")
+
+STATUS_BY_ERROR: dict[type[AdvosearchError], int] = {
+    InvalidRequest: 400,
+    ArticleNotFound: 404,
+    IndexNotFound: 503,
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def _validation_message(error: RequestValidationError) -> str:
+    messages = []
+    for problem in error.errors():
+        location = [
+            str(part) for part in problem.get("loc", ()) if part not in ("query", "body", "path")
+        ]
+        name = ".".join(location) or "request"
+        messages.append(f"{name}: {problem.get('msg', 'invalid value')}")
+    return "; ".join(messages) or "invalid request"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AdvosearchError)
+    async def domain_error(_request: Request, error: AdvosearchError) -> JSONResponse:
+        return error_response(STATUS_BY_ERROR.get(type(error), 400), error.code, str(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return error_response(422, "invalid_parameter", _validation_message(error))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        message = error.detail if isinstance(error.detail, str) else "request failed"
+        if error.status_code == 404 and message == "Not Found":
+            message = "no such page"
+        return error_response(error.status_code, code, message, getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, error: Exception) -> JSONResponse:
+        # The traceback goes to the operator's log, never to the client.
+        logger.exception("unexpected error", exc_info=error)
+        return error_response(500, "internal_error", "the server failed to answer this request")

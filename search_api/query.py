@@ -1,0 +1,381 @@
+"""The query language readers and researchers type, read leniently into Whoosh queries.
+
+Syntax: plain words (all must match), ``"quoted phrases"`` (straight or curly quotes),
+``-word`` / ``-"phrase"`` / ``NOT word`` to exclude, ``OR`` between alternatives, brackets,
+``title:`` ``tag:`` ``author:`` fields and ``word*`` prefixes. Nothing is an error: an
+unbalanced quote or bracket, a lone ``-``, ``AND`` alone or ``title:`` with nothing are read
+as plain text or ignored, and ``ParsedQuery.display`` says how the query was read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from whoosh import query as wq
+
+from indexer.analysis import analyzer_for, fold
+from indexer.schema import ARTICLE
+
+# Query-time field weights: a word in the title says more than the same word in the body.
+FIELD_BOOSTS = {"title": 2.5, "heading": 1.5, "body": 1.0}
+NAMED_FIELDS = {"title": ("title",), "tag": ("tag",), "author": ("author",)}
+MAX_PREFIX_EXPANSIONS = 64
+# The corpus's words as written (the "did you mean" fields), for prefixes of whole words.
+WORD_FIELDS = ("spell_title", "spell_body")
+MIN_PREFIX_LENGTH = 2
+# What an empty query (or one with only exclusions) starts from: every article document.
+ALL_ARTICLES = wq.Term("kind", ARTICLE)
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
+_LEXER = re.compile(
+    r"""
+      (?P<phrase>(?P<neg_phrase>-)?(?:(?P<phrase_field>[A-Za-z]+):)?"(?P<phrase_text>[^"]*)")
+    | (?P<lparen>(?P<neg_group>-)?\()
+    | (?P<rparen>\))
+    | (?P<word>(?P<neg_word>-)?(?:(?P<word_field>[A-Za-z]+):)?(?P<word_text>[^\s()"]*))
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Clause:
+    """One leaf of the query: a word, a phrase or a prefix, searched in some fields."""
+
+    fields: tuple[str, ...]
+    text: str
+    kind: str  # "word", "phrase" or "prefix"
+    negated: bool = False
+
+
+@dataclass
+class Group:
+    """Children joined by AND (``any_of=False``) or OR (``any_of=True``)."""
+
+    children: list[Clause | Group] = field(default_factory=list)
+    any_of: bool = False
+    negated: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    tree: Group
+    display: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.tree.children
+
+    def positive_clauses(self) -> Iterator[Clause]:
+        """Clauses that add to a match (not under a negation): what snippets mark."""
+
+        def walk(node: Clause | Group, negated: bool) -> Iterator[Clause]:
+            negated = negated or node.negated
+            if isinstance(node, Clause):
+                if not negated:
+                    yield node
+            else:
+                for child in node.children:
+                    yield from walk(child, negated)
+
+        return walk(self.tree, False)
+
+    def positive_count(self) -> int:
+        """How many parts must all match (an OR group counts as one part)."""
+        positives = [child for child in self.tree.children if not child.negated]
+        if self.tree.any_of:
+            return min(1, len(positives))
+        return len(positives)
+
+
+def parse(text: str) -> ParsedQuery:
+    """Read a query string; never raises."""
+    text = text.replace("\x00", " ").translate(_QUOTES)
+    tokens = list(_lex(text))
+    tree, _ = _parse_sequence(tokens, 0, depth=0)
+    tree = _simplify(tree)
+    return ParsedQuery(tree=tree, display=_display(tree, top=True))
+
+
+def _lex(text: str) -> Iterator[tuple[str, dict[str, str | None]]]:
+    position = 0
+    while position < len(text):
+        if text[position].isspace():
+            position += 1
+            continue
+        match = _LEXER.match(text, position)
+        if match is None or match.end() == position:
+            # An unbalanced quote: read the rest as if the quote were not there.
+            if text[position] == '"':
+                position += 1
+                continue
+            position += 1
+            continue
+        position = match.end()
+        groups = match.groupdict()
+        if groups["phrase"]:
+            yield "phrase", groups
+        elif groups["lparen"]:
+            yield "lparen", groups
+        elif groups["rparen"]:
+            yield "rparen", groups
+        else:
+            yield "word", groups
+
+
+MAX_DEPTH = 32
+
+
+def _parse_sequence(
+    tokens: list[tuple[str, dict[str, str | None]]], start: int, depth: int
+) -> tuple[Group, int]:
+    """Parse until a closing bracket or the end; returns the group and the next index.
+
+    As in web search engines, ``OR`` binds tighter than the implicit AND:
+    ``cambodia OR laos elections`` means ``(cambodia OR laos) AND elections``.
+    """
+    items: list[Clause | Group] = []
+    index = start
+    negate_next = False
+    or_pending = False
+
+    def add(node: Clause | Group | None) -> None:
+        nonlocal negate_next, or_pending
+        if node is None:
+            return
+        node.negated = node.negated or negate_next
+        negate_next = False
+        if or_pending and items and not node.negated and not items[-1].negated:
+            previous = items.pop()
+            if isinstance(previous, Group) and previous.any_of:
+                previous.children.append(node)
+                node = previous
+            else:
+                node = Group(children=[previous, node], any_of=True)
+        or_pending = False
+        items.append(node)
+
+    while index < len(tokens):
+        kind, groups = tokens[index]
+        index += 1
+        if kind == "rparen":
+            if depth > 0:
+                break
+            continue  # an unmatched ")" is ignored
+        if kind == "lparen":
+            if depth >= MAX_DEPTH:
+                continue  # absurd nesting: read the words, ignore the brackets
+            inner, index = _parse_sequence(tokens, index, depth + 1)
+            inner.negated = bool(groups["neg_group"])
+            add(_simplify(inner) if inner.children else None)
+            continue
+        if kind == "phrase":
+            add(_phrase_clause(groups))
+            continue
+        word_text = groups["word_text"] or ""
+        field_name = groups["word_field"]
+        negated = bool(groups["neg_word"])
+        if field_name is None and not negated:
+            if word_text == "OR":
+                or_pending = bool(items)
+                continue
+            if word_text == "AND":
+                continue
+            if word_text == "NOT":
+                negate_next = True
+                continue
+        add(_word_clause(field_name, word_text, negated))
+    return Group(children=items), index
+
+
+def _fields_for(field_name: str | None) -> tuple[tuple[str, ...], str | None]:
+    """The fields a clause searches, and the text to prepend when the name is not a field
+    ("http:", "10:" are text, not fields)."""
+    if field_name is None:
+        return tuple(FIELD_BOOSTS), None
+    known = NAMED_FIELDS.get(field_name.lower())
+    if known is None:
+        return tuple(FIELD_BOOSTS), field_name
+    return known, None
+
+
+def _word_clause(field_name: str | None, text: str, negated: bool) -> Clause | None:
+    fields, prefix_text = _fields_for(field_name)
+    if prefix_text is not None:
+        text = f"{prefix_text} {text}"
+    if field_name is not None and prefix_text is None and not text:
+        # "title:" with nothing after it: the word itself is what the reader typed.
+        fields, text = tuple(FIELD_BOOSTS), field_name
+    if text.endswith("*"):
+        stem = fold(text.rstrip("*?"))
+        stem = re.sub(r"[^\w'\-]", "", stem)
+        if len(stem) >= MIN_PREFIX_LENGTH or (stem and not re.search(r"[*?]", stem)):
+            return Clause(fields=fields, text=stem, kind="prefix", negated=negated)
+        text = text.replace("*", " ").replace("?", " ")
+    clause = Clause(fields=fields, text=text.strip(), kind="word", negated=negated)
+    return clause if _analysed_terms(clause) else None
+
+
+def _phrase_clause(groups: dict[str, str | None]) -> Clause | None:
+    fields, prefix_text = _fields_for(groups["phrase_field"])
+    text = (groups["phrase_text"] or "").strip()
+    if prefix_text is not None:
+        text = f"{prefix_text} {text}"
+    clause = Clause(fields=fields, text=text, kind="phrase", negated=bool(groups["neg_phrase"]))
+    return clause if _analysed_terms(clause) else None
+
+
+def _simplify(group: Group) -> Group:
+    """Flatten a group whose only child is a non-negated group."""
+    while (
+        len(group.children) == 1
+        and isinstance(group.children[0], Group)
+        and not group.children[0].negated
+        and not group.negated
+    ):
+        group = group.children[0]
+    return group
+
+
+def _display(node: Clause | Group, top: bool = False) -> str:
+    if isinstance(node, Clause):
+        if node.kind == "prefix":
+            body = f"{node.text}*"
+        else:
+            terms = _analysed_terms(node)
+            body = f'"{" ".join(terms)}"' if len(terms) > 1 else terms[0]
+        if node.fields != tuple(FIELD_BOOSTS):
+            body = f"{node.fields[0]}:{body}"
+        return f"NOT {body}" if node.negated else body
+    ordered = [c for c in node.children if not c.negated] + [c for c in node.children if c.negated]
+    joiner = " OR " if node.any_of else " AND "
+    inner = joiner.join(_display(child) for child in ordered)
+    if node.negated:
+        return f"NOT ({inner})"
+    return inner if top or len(node.children) == 1 else f"({inner})"
+
+
+def _analysed_terms(clause: Clause) -> list[str]:
+    """The terms a clause searches for, as the index holds them."""
+    if clause.fields == ("tag",):
+        return [fold(clause.text)] if clause.text.strip() else []
+    return _field_terms(clause.fields[0], clause.text)
+
+
+# --- building Whoosh queries ---------------------------------------------------------
+
+
+@dataclass
+class QueryBuilder:
+    """Turns a parsed query into Whoosh queries against one searcher's vocabulary."""
+
+    reader: object  # whoosh IndexReader, for prefix expansion
+    expanded_too_much: list[str] = field(default_factory=list)
+
+    def build(self, parsed: ParsedQuery, *, any_of: bool = False) -> wq.Query:
+        if parsed.is_empty:
+            return ALL_ARTICLES
+        return self._group(parsed.tree, force_any=any_of, top=True)
+
+    def _group(self, group: Group, *, force_any: bool = False, top: bool = False) -> wq.Query:
+        positives = [self._node(c) for c in group.children if not c.negated]
+        negatives = [self._node(c) for c in group.children if c.negated]
+        # A part that can match nothing (a prefix no word starts with) excludes nothing,
+        # drops out of an OR, and makes an AND match nothing: it must not be ignored there.
+        negatives = [q for q in negatives if q is not wq.NullQuery]
+        matchable = [q for q in positives if q is not wq.NullQuery]
+        if not positives:
+            combined = ALL_ARTICLES  # only exclusions: they apply to every article
+        elif group.any_of or (force_any and top):
+            # Any-word mode still prefers articles that match more of the words.
+            combined = wq.Or(matchable, scale=0.9) if matchable else wq.NullQuery
+        else:
+            combined = wq.And(positives) if len(matchable) == len(positives) else wq.NullQuery
+        if combined is wq.NullQuery:
+            return combined
+        if negatives:
+            combined = wq.AndNot(combined, wq.Or(negatives))
+        return combined
+
+    def _node(self, node: Clause | Group) -> wq.Query:
+        if isinstance(node, Group):
+            return self._group(node)
+        per_field = [q for q in (self._clause(node, name) for name in node.fields) if q]
+        if not per_field:
+            return wq.NullQuery
+        return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+
+    def _clause(self, clause: Clause, fieldname: str) -> wq.Query | None:
+        boost = FIELD_BOOSTS.get(fieldname, 1.0)
+        if fieldname == "tag":
+            return wq.Term("tag", fold(clause.text), boost=boost)
+        if clause.kind == "prefix":
+            return self._prefix(fieldname, clause.text, boost)
+        words = _field_terms(fieldname, clause.text)
+        if not words:
+            return None
+        if len(words) == 1:
+            return wq.Term(fieldname, words[0], boost=boost)
+        return wq.Phrase(fieldname, words, boost=boost)
+
+    def _prefix(self, fieldname: str, prefix: str, boost: float) -> wq.Query | None:
+        """A prefix limited to its most frequent expansions, so "a*" cannot blow up."""
+        candidates = sorted(self.expansions(fieldname, prefix))
+        if not candidates:
+            return None
+        if len(candidates) > MAX_PREFIX_EXPANSIONS:
+            candidates.sort(key=lambda t: -self.reader.doc_frequency(fieldname, t))
+            candidates = candidates[:MAX_PREFIX_EXPANSIONS]
+            note = (
+                f"{prefix}* matches too many words: "
+                f"searched its {MAX_PREFIX_EXPANSIONS} most common"
+            )
+            if note not in self.expanded_too_much:
+                self.expanded_too_much.append(note)
+        return wq.Or([wq.Term(fieldname, t) for t in sorted(candidates)], boost=boost)
+
+    def expansions(self, fieldname: str, prefix: str) -> set[str]:
+        """The field's terms a prefix reaches. The index holds stems, so the prefix is also
+        matched against the words as written: "surveillance*" must find "surveillance",
+        indexed as "surveil"."""
+        limit = 20 * MAX_PREFIX_EXPANSIONS
+        terms = set(islice(_decoded(self.reader.expand_prefix(fieldname, prefix)), limit))
+        names = self.reader.indexed_field_names()
+        for word_field in (name for name in WORD_FIELDS if name in names):
+            for word in islice(_decoded(self.reader.expand_prefix(word_field, prefix)), limit):
+                terms.update(
+                    term
+                    for term in _field_terms(fieldname, word)
+                    if self.reader.doc_frequency(fieldname, term)
+                )
+        return terms
+
+
+def _decoded(terms: Iterable[str | bytes]) -> Iterator[str]:
+    return (term if isinstance(term, str) else term.decode("utf-8") for term in terms)
+
+
+def _field_terms(fieldname: str, text: str) -> list[str]:
+    if fieldname == "author":
+        return [fold(word) for word in re.findall(r"\w+", text)]
+    return [token.text for token in analyzer_for("en")(text, mode="query")]
+
+
+def highlight_terms(parsed: ParsedQuery) -> set[str]:
+    """Index terms (stems) whose occurrences snippets mark: every positive text clause."""
+    terms: set[str] = set()
+    for clause in parsed.positive_clauses():
+        if clause.fields == ("tag",) or clause.fields == ("author",):
+            continue
+        if clause.kind == "prefix":
+            continue
+        terms.update(_field_terms("body", clause.text))
+    return terms
+
+
+def highlight_prefixes(parsed: ParsedQuery) -> list[str]:
+    return [c.text for c in parsed.positive_clauses() if c.kind == "prefix"]

@@ -1,0 +1,56 @@
+"""GET /articles/{id}, GET /articles/{id}/related, GET /health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+from search_api.articles import get_article, related
+from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
+
+router = APIRouter()
+
+ArticleId = Annotated[
+    str, Path(description="The article's id.", examples=["seed/000_c7260968483372a2"])
+]
+
+
+@router.get(
+    "/articles/{article_id:path}/related", response_model=RelatedResponse, summary="Related stories"
+)
+async def related_endpoint(
+    request: Request,
+    article_id: ArticleId,
+    limit: Annotated[int, Query(ge=1, le=50, description="How many stories.", examples=[5])] = 5,
+) -> dict[str, Any]:
+    """Articles sharing the most distinctive terms with this one (not itself, not copies)."""
+    snapshot = request.app.state.engine.snapshot()
+
+    def answer() -> dict[str, Any]:
+        article = get_article(snapshot, article_id)
+        text = "\n\n".join(s["text"] for s in article["sections"])
+        results = related(snapshot, article["title"], text, limit=limit, self_id=article_id)
+        return {"results": results, "index_version": snapshot.version}
+
+    return await run_in_threadpool(answer)
+
+
+@router.get("/articles/{article_id:path}", response_model=ArticleResponse, summary="One article")
+async def article_endpoint(request: Request, article_id: ArticleId) -> dict[str, Any]:
+    """The whole article with its sections; 404 when the id is unknown."""
+    snapshot = request.app.state.engine.snapshot()
+    article = await run_in_threadpool(get_article, snapshot, article_id)
+    return {**article, "index_version": snapshot.version}
+
+
+@router.get("/health", response_model=HealthResponse, summary="Index status")
+async def health(request: Request) -> dict[str, Any]:
+    snapshot = request.app.state.engine.snapshot()
+    return {
+        "ok": True,
+        "articles": snapshot.article_count,
+        "sections": snapshot.section_count,
+        "index_version": snapshot.version,
+    }

@@ -1,0 +1,170 @@
+"""The reader's pages: server-rendered HTML that works without JavaScript.
+
+Every link and form is a plain GET, so the page works with JavaScript off and on any
+browser. Article text reaches the templates as plain strings (Jinja escapes it); the only
+markup inserted as-is is a snippet rendered by ``Snippet.render``, whose article text is
+already escaped and whose only tags are ``<mark>``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from indexer.errors import AdvosearchError, ArticleNotFound
+from search_api.articles import get_article, related
+from search_api.search import build_search_request, search
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+FILTER_PARAMS = ("tag", "source", "language", "from", "to")
+
+
+def plain_date(iso: str | None) -> str:
+    """'2018-07-29' -> '29 July 2018'; partial dates stay partial; unknown -> ''."""
+    if not iso:
+        return ""
+    parts = iso.split("-")
+    try:
+        if len(parts) >= 3:
+            day = date(int(parts[0]), int(parts[1]), int(parts[2][:2]))
+            return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+        if len(parts) == 2:
+            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    except (ValueError, IndexError):
+        return iso
+    return parts[0]
+
+
+def article_link(hit: dict[str, Any], anchor: str | None = None) -> str:
+    """The article's own URL when it has a safe one, else the engine's article page."""
+    base = hit.get("url") or ""
+    if not base.startswith(("http://", "https://")):
+        base = f"/a/{hit['id']}"
+    return f"{base}#{anchor}" if anchor else base
+
+
+templates.env.filters["plain_date"] = plain_date
+templates.env.globals["article_link"] = article_link
+
+
+class PageState:
+    """The current query string, and links that change one part of it."""
+
+    def __init__(self, params: list[tuple[str, str]]) -> None:
+        self.params = [(k, v) for k, v in params if v != ""]
+
+    def get(self, name: str) -> str:
+        return next((v for k, v in self.params if k == name), "")
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.params if k == name]
+
+    def link(
+        self,
+        *,
+        drop: tuple[str, ...] = (),
+        add: dict[str, str] | None = None,
+        remove: tuple[str, str] | None = None,
+    ) -> str:
+        """``/`` with this page's parameters, minus ``drop`` and ``remove``, plus ``add``.
+
+        Any change of query or filters goes back to page 1.
+        """
+        kept = [
+            (k, v) for k, v in self.params if k not in drop and k != "page" and (k, v) != remove
+        ]
+        for key, value in (add or {}).items():
+            if (key, value) not in kept:
+                kept.append((key, value))
+        return "/?" + urlencode(kept) if kept else "/"
+
+    def page_link(self, page: int) -> str:
+        kept = [(k, v) for k, v in self.params if k != "page"]
+        if page > 1:
+            kept.append(("page", str(page)))
+        return "/?" + urlencode(kept)
+
+    @property
+    def applied_filters(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in self.params if k in FILTER_PARAMS]
+
+
+@router.get("/", response_class=HTMLResponse)
+async def search_page(
+    request: Request,
+    q: str = "",
+    page: Annotated[str, Query()] = "1",
+    sort: str = "relevance",
+    tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    source: str = "",
+    language: str = "",
+    date_from: Annotated[str, Query(alias="from")] = "",
+    date_to: Annotated[str, Query(alias="to")] = "",
+) -> HTMLResponse:
+    state = PageState(list(request.query_params.multi_items()))
+    context: dict[str, Any] = {"q": q, "state": state, "sort": sort, "response": None}
+    snapshot = request.app.state.engine.snapshot()
+    context["article_count"] = snapshot.article_count
+    if not (q.strip() or state.applied_filters):
+        return templates.TemplateResponse(request, "search.html", context)
+    try:
+        search_request = build_search_request(
+            q=q,
+            page=int(page) if page.isdigit() else 0,
+            page_size=10,
+            date_from=date_from or None,
+            date_to=date_to or None,
+            tags=tag,
+            source=source,
+            language=language,
+            sort=sort if sort in ("relevance", "date") else "relevance",
+        )
+    except AdvosearchError as error:
+        context["error"] = str(error)
+        return templates.TemplateResponse(request, "search.html", context, status_code=400)
+    budget = request.app.state.settings.search_time_budget_ms / 1000
+    response = await run_in_threadpool(search, snapshot, search_request, budget)
+    total_pages = max(1, -(-response["total"] // response["page_size"]))
+    context.update(response=response, total_pages=total_pages)
+    return templates.TemplateResponse(request, "search.html", context)
+
+
+@router.get("/a/{article_id:path}", response_class=HTMLResponse)
+async def article_page(request: Request, article_id: str) -> HTMLResponse:
+    snapshot = request.app.state.engine.snapshot()
+
+    def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        article = get_article(snapshot, article_id)
+        text = "\n\n".join(section["text"] for section in article["sections"])
+        return article, related(snapshot, article["title"], text, limit=5, self_id=article_id)
+
+    try:
+        article, related_stories = await run_in_threadpool(load)
+    except ArticleNotFound as error:
+        context = {"q": "", "state": PageState([]), "message": str(error)}
+        return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+    context = {"q": "", "state": PageState([]), "article": article, "related": related_stories}
+    return templates.TemplateResponse(request, "article.html", context)

@@ -1,0 +1,123 @@
+"""Snippets: a fragment of a section's own text plus the character ranges to highlight.
+
+As in tantivy, a snippet is data (``fragment`` + ``highlights``) until it is rendered; only
+``render`` produces markup, escaping all article text and adding nothing but ``<mark>``.
+A word is marked when the analyzer turns it into one of the query's terms, so the inflected
+forms the stemmer joins are marked ("journalists" marks "journalist's") and nothing that is
+not in the text is.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from indexer.analysis import analyzer_for
+
+TARGET_LENGTH = 240
+MAX_LENGTH = 300
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Snippet:
+    fragment: str
+    highlights: tuple[tuple[int, int], ...]  # character ranges within ``fragment``
+
+    def render(self) -> str:
+        """HTML: the fragment escaped, each highlight wrapped in ``<mark>``."""
+        parts: list[str] = []
+        cursor = 0
+        for start, end in self.highlights:
+            parts.append(html.escape(self.fragment[cursor:start], quote=False))
+            parts.append(f"<mark>{html.escape(self.fragment[start:end], quote=False)}</mark>")
+            cursor = end
+        parts.append(html.escape(self.fragment[cursor:], quote=False))
+        return "".join(parts)
+
+
+def match_spans(
+    text: str, terms: Collection[str], prefixes: Sequence[str] = (), language: str = "en"
+) -> list[tuple[int, int]]:
+    """Character ranges of the words in ``text`` that analyse to one of ``terms``."""
+    if not terms and not prefixes:
+        return []
+    spans: list[tuple[int, int]] = []
+    for token in analyzer_for(language)(text, chars=True, mode="index"):
+        if token.text in terms or (prefixes and token.text.startswith(tuple(prefixes))):
+            span = (token.startchar, token.endchar)
+            if not spans or spans[-1] != span:
+                spans.append(span)
+    return spans
+
+
+def matches(text: str, terms: Collection[str], prefixes: Sequence[str] = ()) -> bool:
+    return bool(match_spans(text, terms, prefixes))
+
+
+def build_snippet(
+    text: str,
+    terms: Collection[str],
+    prefixes: Sequence[str] = (),
+    *,
+    language: str = "en",
+    target: int = TARGET_LENGTH,
+) -> Snippet:
+    """The window of about ``target`` characters holding the most distinct query terms
+    (then the most matches), cut at word boundaries."""
+    text = " ".join(text.split())  # paragraph breaks are not shown inside a snippet
+    spans = match_spans(text, terms, prefixes, language)
+    if len(text) <= MAX_LENGTH:
+        return Snippet(text, tuple(spans))
+    if not spans:
+        end = _word_end_before(text, target)
+        return Snippet(text[:end] + ELLIPSIS, ())
+
+    words = [text[start:end].casefold() for start, end in spans]
+    first, last, best_key = 0, 0, (-1, -1)
+    for candidate in range(len(spans)):
+        limit = spans[candidate][0] + target
+        stop = candidate
+        while stop + 1 < len(spans) and spans[stop + 1][1] <= limit:
+            stop += 1
+        key = (len(set(words[candidate : stop + 1])), stop - candidate + 1)
+        if key > best_key:
+            first, last, best_key = candidate, stop, key
+
+    # Centre the matched stretch in the window, then snap both ends to word boundaries.
+    matched_length = spans[last][1] - spans[first][0]
+    slack = max(0, target - matched_length)
+    start = max(0, spans[first][0] - slack // 2)
+    end = min(len(text), start + target)
+    start = max(0, min(start, end - target))
+    start = _word_start_after(text, start) if start > 0 else 0
+    start = min(start, spans[first][0])
+    end = _word_end_before(text, end) if end < len(text) else len(text)
+    end = max(end, spans[last][1])
+
+    fragment = text[start:end]
+    highlights = [(s - start, e - start) for s, e in spans if s >= start and e <= end]
+    prefix = ELLIPSIS if start > 0 else ""
+    suffix = ELLIPSIS if end < len(text) else ""
+    offset = len(prefix)
+    return Snippet(
+        prefix + fragment + suffix,
+        tuple((s + offset, e + offset) for s, e in highlights),
+    )
+
+
+def _word_start_after(text: str, index: int) -> int:
+    """The start of the first whole word at or after ``index``."""
+    if index <= 0 or text[index - 1].isspace():
+        return index
+    space = text.find(" ", index)
+    return space + 1 if space != -1 else index
+
+
+def _word_end_before(text: str, index: int) -> int:
+    """The end of the last whole word at or before ``index``."""
+    if index >= len(text) or text[index].isspace():
+        return index
+    space = text.rfind(" ", 0, index)
+    return space if space > 0 else index

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from indexer.errors import UnreadableFile
+from indexer.formats.decode import decode_bytes, looks_binary
+
+TEXT = "Señor, ¿dónde está la niña? “Año” 2018 — acción ciudadana, élèves à la façade."
+
+
+@pytest.mark.parametrize(
+    "data",
+    [TEXT.encode("utf-8"), codecs.BOM_UTF8 + TEXT.encode("utf-8"), TEXT.encode("utf-16")],
+    ids=["utf-8", "utf-8 with BOM", "utf-16 with BOM"],
+)
+def test_unicode_files_decode_exactly(data: bytes) -> None:
+    text, _ = decode_bytes(data)
+    assert text == TEXT
+
+
+def test_utf8_is_decoded_without_warning() -> None:
+    assert decode_bytes(TEXT.encode("utf-8"))[1] == []
+
+
+def test_cp1252_file_is_decoded_and_reported() -> None:
+    text, warnings = decode_bytes(TEXT.encode("cp1252"))
+    assert text == TEXT
+    assert warnings == ["decoded as cp1252 (not UTF-8)"]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty file"),
+        (b"   \n\t\r\n  ", "empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file"),
+        (bytes(range(256)) * 4, "binary file"),
+    ],
+    ids=["empty", "whitespace only", "png", "all bytes"],
+)
+def test_unreadable_bytes_are_refused_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(UnreadableFile, match=reason):
+        decode_bytes(data)
+
+
+def test_text_is_not_binary() -> None:
+    assert not looks_binary(TEXT.encode("utf-8"))

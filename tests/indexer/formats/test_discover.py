@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import UnreadableFile
+from indexer.formats import (
+    SUPPORTED_SUFFIXES,
+    ParsedFile,
+    RunContext,
+    SkippedFile,
+    build_context,
+    discover,
+    parse_file,
+    parse_paths,
+)
+from tests.indexer.formats.conftest import write
+
+ARTICLE = "A title line\n\nSome article text that is long enough to be a paragraph of its own.\n"
+
+
+def test_discover_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
+    for name in ["b/z.md", "a.txt", "b/a.json", ".hidden.txt", ".git/x.md", "b/.cache/y.txt"]:
+        write(tmp_path / name, ARTICLE)
+    files, skipped = discover([tmp_path])
+    assert files == [(tmp_path / n, tmp_path) for n in ["a.txt", "b/a.json", "b/z.md"]]
+    assert skipped == []
+
+
+def test_unsupported_and_missing_paths_are_reported(tmp_path: Path) -> None:
+    write(tmp_path / "photo.JPG", b"\xff\xd8")
+    write(tmp_path / "Makefile", "x")
+    write(tmp_path / "data.csv.gz", b"")
+    files, skipped = discover([tmp_path, tmp_path / "nope"])
+    assert files == []
+    assert sorted((s.path.name, s.reason) for s in skipped) == [
+        ("Makefile", "not an article format (no extension)"),
+        ("data.csv.gz", "not an article format (.csv.gz)"),
+        ("nope", "no such file or folder"),
+        ("photo.JPG", "not an article format (.jpg)"),
+    ]
+
+
+def test_documentation_beside_a_corpus_is_not_an_article(tmp_path: Path) -> None:
+    write(tmp_path / "ATTRIBUTION.md", "# Attribution\n\nArticles by their authors.")
+    write(tmp_path / "README.txt", "About this folder.")
+    write(tmp_path / "site" / "post.md", "---\ntitle: A post\n---\nText.")
+    files, skipped = discover([tmp_path])
+    assert [path.name for path, _ in files] == ["post.md"]
+    assert {s.path.name: s.reason for s in skipped} == {
+        "ATTRIBUTION.md": "a folder's documentation file, not an article",
+        "README.txt": "a folder's documentation file, not an article",
+    }
+    named, _ = discover([tmp_path / "README.txt"])
+    assert [path.name for path, _ in named] == ["README.txt"]
+
+
+def test_a_file_argument_is_its_own_root(tmp_path: Path) -> None:
+    path = write(tmp_path / "seed" / "s.txt", ARTICLE)
+    files, _ = discover([path])
+    assert files == [(path, path)]
+    [article] = parse_file(path, path, RunContext()).articles
+    assert (article.id, article.source) == ("s", "seed")
+
+
+@pytest.mark.parametrize(
+    "suffix",
+    [".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".ndjson", ".xml", ".wxr",
+     ".jsonl.gz", ".md.gz"],
+)  # fmt: skip
+def test_supported_suffixes(suffix: str) -> None:
+    assert suffix in SUPPORTED_SUFFIXES
+
+
+def test_gzipped_single_article(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt.gz", ARTICLE, compress=True)
+    [article] = parse_file(tmp_path / "a.txt.gz", tmp_path, RunContext()).articles
+    assert (article.id, article.title) == ("a", "A title line")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.txt", b"", "empty file"),
+        ("blank.md", b"  \n\n ", "empty file"),
+        ("binary.txt", b"\x00\x01\x02\x03PK\x03\x04" * 50, "binary file"),
+        ("chrome.txt", "Skip to content\n\nSubscribe to our newsletter\n", "no text"),
+        ("bad.txt.gz", b"not gzip", "cannot read"),
+    ],
+)
+def test_bad_single_article_files(
+    tmp_path: Path, name: str, content: bytes | str, reason: str
+) -> None:
+    write(tmp_path / name, content)
+    with pytest.raises(UnreadableFile, match=reason):
+        parse_file(tmp_path / name, tmp_path, RunContext())
+
+
+def test_oversized_single_article_file_is_refused(tmp_path: Path) -> None:
+    write(tmp_path / "big.txt", ARTICLE * 20000)
+    with pytest.raises(UnreadableFile, match=r"too large for one article: 1\.6 MB > 1 MB limit"):
+        parse_file(tmp_path / "big.txt", tmp_path, RunContext(), max_article_file_bytes=2**20)
+    write(tmp_path / "big.md.gz", ARTICLE * 2000, compress=True)  # small on disk, big inside
+    with pytest.raises(UnreadableFile, match="too large for one article"):
+        parse_file(tmp_path / "big.md.gz", tmp_path, RunContext(), max_article_file_bytes=50 * 1024)
+
+
+def test_multi_record_files_are_not_limited_by_the_article_size(tmp_path: Path) -> None:
+    records = [{"id": n, "title": f"T{n}", "body": "x " * 100} for n in range(200)]
+    write(tmp_path / "many.json", json.dumps(records))
+    parsed = parse_file(tmp_path / "many.json", tmp_path, RunContext(), max_article_file_bytes=1024)
+    assert len(parsed.articles) == 200
+
+
+def test_parse_paths_reports_bad_files_and_goes_on(tmp_path: Path) -> None:
+    write(tmp_path / "site" / "a.txt", ARTICLE)
+    write(tmp_path / "site" / "b.json", "[{")
+    write(tmp_path / "site" / "c.png", b"\x89PNG")
+    write(tmp_path / "site" / "d.md", "---\ntitle: D\n---\nText of d.\n")
+    results = list(parse_paths([tmp_path]))
+    parsed = {r.path.name: r for r in results if isinstance(r, ParsedFile)}
+    skipped = {r.path.name: r.reason for r in results if isinstance(r, SkippedFile)}
+    assert sorted(parsed) == ["a.txt", "d.md"]
+    assert skipped == {"b.json": "invalid JSON at line 1: Expecting property name enclosed in "
+                       "double quotes", "c.png": "not an article format (.png)"}  # fmt: skip
+
+
+def test_parse_arguments_and_results_pickle(tmp_path: Path) -> None:
+    for n in range(3):
+        write(
+            tmp_path / "site" / f"{n}.txt",
+            f"Title {n} here\n\n{ARTICLE}Shared footer line that repeats on every page.\n",
+        )
+    files, _ = discover([tmp_path])
+    context = build_context(files)
+    assert context.chrome_for("site")
+    context_copy = pickle.loads(pickle.dumps(context))
+    parsed = parse_file(*files[0], context_copy)
+    assert pickle.loads(pickle.dumps(parsed)) == parsed
+    assert "Shared footer" not in parsed.articles[0].text
+    error = pickle.loads(pickle.dumps(UnreadableFile("empty file")))
+    assert str(error) == "empty file"

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from indexer.formats.fields import (
+    clean_id,
+    clean_list,
+    clean_url,
+    derive_title,
+    normalize_date,
+    normalize_language,
+    relative_id,
+    source_for,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("27 March 2018", "2018-03-27"),
+        ("March 27, 2018", "2018-03-27"),
+        ("2021-10-30T05:20:04Z", "2021-10-30"),
+        ("2015-10-29T12:28:55+00:00", "2015-10-29"),
+        ("Wed, 27 Oct 2004 02:20:54 +0000", "2004-10-27"),
+        ("2004-10-26 21:20:54", "2004-10-26"),
+        ("2018-07", "2018-07"),
+        (2017, "2017"),
+        ("2017", "2017"),
+        (dt.datetime(2020, 5, 1, 10, 0), "2020-05-01"),
+        (dt.date(2020, 5, 1), "2020-05-01"),
+        ("March 2019", "2019-03"),
+        ("2018-02-30", None),
+        ("03/04/2018", None),
+        ("yesterday", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        ({"a": 1}, None),
+        (99999, None),
+    ],
+)
+def test_dates_are_iso_or_none(value: object, expected: str | None) -> None:
+    assert normalize_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://globalvoices.org/2018/03/27/x/", "https://globalvoices.org/2018/03/27/x/"),
+        ("http://example.org", "http://example.org"),
+        ("/2015/10/29/relative/", None),
+        ("javascript:alert(1)", None),
+        ("data:text/html,hi", None),
+        ("https://", None),
+        ("https://a.org/x y", None),
+        (42, None),
+    ],
+)
+def test_only_absolute_http_urls_are_kept(value: object, expected: str | None) -> None:
+    assert clean_url(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("fiw-AFG-2017-Rating Change-0", "fiw-AFG-2017-Rating-Change-0"),
+        (237, "237"),
+        ("a/../b?c#d", "a/b-c-d"),
+        ("  ", None),
+        (None, None),
+    ],
+)
+def test_ids_are_url_path_safe(value: object, expected: str | None) -> None:
+    assert clean_id(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("en", "en"), ("en-US", "en"), ("ES_mx", "es"), ("Spanish", "es"), ("spa", "es"),
+     ("", None), ("??", None), (7, None)],
+)  # fmt: skip
+def test_languages_become_two_letter_codes(value: object, expected: str | None) -> None:
+    assert normalize_language(value) == expected
+
+
+def test_lists_split_comma_strings_dedupe_and_keep_order() -> None:
+    assert clean_list("Ana, Bo; ana", ["Cy", {"name": "Bo"}, "Middle East &amp; Africa"]) == [
+        "Ana",
+        "Bo",
+        "Cy",
+        "Middle East & Africa",
+    ]
+
+
+def test_derived_title_is_cut_at_a_word_boundary_with_ellipsis() -> None:
+    body = "Afghanistan's political rights rating improved from 6 to 5 due to increased activity"
+    title = derive_title(body)
+    assert title.endswith("…")
+    assert 8 <= len(title.rstrip("…").split()) <= 12
+    assert body.startswith(title.rstrip("…"))
+
+
+@pytest.mark.parametrize(
+    ("path", "root", "source", "id_"),
+    [
+        ("/x/corpora/iff/post/a.md", "/x/corpora", "iff", "iff/post/a"),
+        ("/x/corpora/seed/s.txt", "/x/corpora", "seed", "seed/s"),
+        ("/x/corpora/iff/post/a.md", "/x/corpora/iff/post", "post", "a"),
+        ("/x/corpora/seed/s.txt", "/x/corpora/seed/s.txt", "seed", "s"),
+        ("/x/c/fiw_en.jsonl.gz", "/x/c", "c", "fiw_en"),
+    ],
+)
+def test_source_and_path_id_follow_the_root_argument(
+    path: str, root: str, source: str, id_: str
+) -> None:
+    assert source_for(Path(path), Path(root)) == source
+    assert relative_id(Path(path), Path(root)) == id_

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import UnreadableFile
+from indexer.formats.html import blocks_from_html_fragment
+from tests.indexer.formats.conftest import write
+
+BODY = "Reporters in the region continue their work despite threats and new laws against them."
+
+
+def texts(html: str) -> list[tuple[int, str]]:
+    return [(b.level, " ".join(b.text.split())) for b in blocks_from_html_fragment(html)]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "<script>var x = 'secret';</script>",
+        "<style>p { color: red }</style>",
+        "<iframe src='https://x.org'>frame text</iframe>",
+        "<form><input value='v'>form text</form>",
+        "<noscript>enable js</noscript>",
+        "<svg><text>svg text</text></svg>",
+        "<template>tpl</template>",
+        "<!-- a comment -->",
+    ],
+)
+def test_non_text_elements_never_reach_the_text(junk: str) -> None:
+    assert texts(f"<p>Before</p>{junk}<p>After</p>") == [(0, "Before"), (0, "After")]
+
+
+def test_headings_and_paragraph_elements_become_blocks_once() -> None:
+    html = (
+        "<h1>Top</h1><div>Direct <b>text</b><p>Inner</p></div>"
+        "<ul><li>One</li><li><p>Two</p></li></ul>"
+        "<blockquote><p>Quoted</p></blockquote><table><tr><td>Cell</td></tr></table>"
+        "<figure><img src='x.jpg'><figcaption>Caption</figcaption></figure>"
+        "<h3>Sub</h3><dl><dd>Def</dd></dl><pre>code  here</pre>"
+    )
+    assert texts(html) == [
+        (1, "Top"), (0, "Direct text"), (0, "Inner"), (0, "One"), (0, "Two"), (0, "Quoted"),
+        (0, "Cell"), (0, "Caption"), (3, "Sub"), (0, "Def"), (0, "code here"),
+    ]  # fmt: skip
+
+
+def test_entities_are_decoded_and_br_breaks_lines() -> None:
+    [block] = blocks_from_html_fragment("<p>Law &amp; order&nbsp;&#8212; now<br>next line</p>")
+    assert block.text == "Law & order\u00a0— now\nnext line"
+
+
+def test_bare_text_split_by_blank_lines_is_paragraphs() -> None:
+    html = 'Para <a href="x">one</a>\ncontinues.\n\nPara two.\n\n<p>Three</p>'
+    assert texts(html) == [(0, "Para one continues."), (0, "Para two."), (0, "Three")]
+
+
+@pytest.mark.parametrize("html", ["", "   ", "<", "</p></div>", "<?xml version='1.0'?><p>x</p>"])
+def test_odd_fragments_do_not_crash(html: str) -> None:
+    blocks_from_html_fragment(html)
+
+
+PAGE = f"""<!doctype html>
+<html lang="es-MX"><head><title>Reporteros valientes | Ejemplo</title>
+<meta property="og:url" content="https://example.org/noticias/reporteros-valientes">
+<meta property="og:title" content="Reporteros valientes">
+<meta name="author" content="Ana Pérez">
+<meta property="article:published_time" content="2023-05-04T10:00:00Z">
+</head><body>
+<header><nav><a href="/">Inicio</a> <a href="/about">Quiénes somos</a></nav></header>
+<div class="cookie-banner"><p>Usamos cookies. Aceptar todas las cookies.</p></div>
+<main><article>
+<h1>Reporteros valientes</h1>
+<p>{BODY} The first paragraph is long enough to count as the article's main content.</p>
+<p>The union said at least twelve reporters were detained last year, most without charge.</p>
+<h2>Pressure on newsrooms</h2>
+<p>Editors describe constant calls from officials asking them to drop critical stories.</p>
+<h3>Online harassment</h3>
+<p>Women reporters face coordinated abuse on social media, with threats that spill over.</p>
+</article></main>
+<aside class="related"><h2>Related stories</h2>
+<ul><li><a href="/x">Unrelated teaser story</a></li></ul></aside>
+<footer><p>© 2023 Example Org. All rights reserved.</p></footer>
+</body></html>"""
+
+
+def test_html_page_yields_main_content_and_metadata(tmp_path: Path, parse) -> None:
+    write(tmp_path / "site" / "page.html", PAGE)
+    [article] = parse("site/page.html").articles
+    assert article.title == "Reporteros valientes"
+    assert [s.heading for s in article.sections] == [
+        None,
+        "Pressure on newsrooms",
+        "Online harassment",
+    ]
+    assert article.language == "es"
+    assert article.url == "https://example.org/noticias/reporteros-valientes"
+    assert article.id == "reporteros-valientes"
+    assert article.date == "2023-05-04"
+    assert article.authors == ["Ana Pérez"]
+    assert article.source == "site"
+    for chrome in ("Inicio", "cookies", "Unrelated teaser", "All rights reserved"):
+        assert chrome not in article.text
+
+
+def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> None:
+    write(
+        tmp_path / "empty.html",
+        "<html><head><script>var a = 1;</script></head><body> </body></html>",
+    )
+    with pytest.raises(UnreadableFile, match=r"no (article )?text"):
+        parse("empty.html")

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import UnreadableFile
+from indexer.formats.markdown import parse_markdown, strip_shortcodes
+from tests.indexer.formats.conftest import write
+
+HUGO = """+++
+author = 'Anushka Jain'
+categories = ['freespeech', 'Gender']
+date = 2021-10-30T05:20:04Z
+draft = false
+slug = '118-days-since'
+summary = "A summary that is not body text."
+tags = ['freespeech', 'hate speech']
+title = '118 days since… still no justice'
++++
+
+{{< gallery >}}
+{{< galleryImg  src="https://example.org/a.jpeg" width="1600" >}}{{< /gallery >}}
+
+>>>> <form><script src="https://pay.example.com/b.js" data-id="pl_1" async> </script> </form>
+
+### tl;dr
+
+On July 4, 2021, the news first broke about the incident &amp; its targets.
+
+{{% notice %}}Paired shortcode content stays.{{% /notice %}}
+
+{{< figure src="https://example.org/b.png" caption="A figure caption" >}}
+
+<div class="x"><script>alert("no")</script>Raw HTML text stays.</div>
+
+### What happened?
+
+Multiple accounts posted a screengrab.
+"""
+
+JEKYLL = """---
+title: Australian court holds Google responsible
+authors: [drw, "Lizzie O'Shea"]
+date: 2015-10-29T12:28:55+00:00
+url: /2015/10/29/australian-court/
+category:
+  - Articles
+tags: [privacy, Articles]
+---
+The court found that [Google is legally responsible][1] for links &mdash; a big win.
+
+Visit [the site](https://example.org) or see [the ruling][2].
+
+## Jurisdictional uncertainty
+
+This case highlights a complex jurisdiction problem.
+
+[1]: https://example.org/ruling
+[2]: http://What%20a broken reference
+"""
+
+
+def test_hugo_toml_post(tmp_path: Path, parse) -> None:
+    write(tmp_path / "iff" / "post" / "a.md", HUGO)
+    [article] = parse("iff/post/a.md").articles
+    assert article.title == "118 days since… still no justice"
+    assert article.id == "118-days-since"
+    assert article.source == "iff"
+    assert article.date == "2021-10-30"
+    assert article.authors == ["Anushka Jain"]
+    assert article.tags == ["freespeech", "hate speech", "Gender"]
+    assert [s.heading for s in article.sections] == ["tl;dr", "What happened?"]
+    text = article.text
+    assert "incident & its targets" in text
+    assert "Paired shortcode content stays." in text
+    assert "A figure caption" in text
+    assert "Raw HTML text stays." in text
+    for residue in ("{{", "}}", "<", "script", "alert", "pay.example", "summary that is"):
+        assert residue not in text
+
+
+def test_jekyll_yaml_post(tmp_path: Path, parse) -> None:
+    write(tmp_path / "drw" / "blog" / "2015-10-29-court.md", JEKYLL)
+    [article] = parse("drw/blog/2015-10-29-court.md").articles
+    assert article.url is None  # relative URLs are not links a user can follow
+    assert article.id == "australian-court"  # the URL path's last segment
+    assert article.authors == ["drw", "Lizzie O'Shea"]
+    assert article.tags == ["privacy", "Articles"]
+    assert article.sections[0].text.startswith(
+        "The court found that Google is legally responsible for links — a big win."
+    )
+    assert "see the ruling." in article.text
+    assert "[" not in article.text and "http" not in article.text
+    assert article.sections[1].heading == "Jurisdictional uncertainty"
+
+
+def test_markdown_without_front_matter_is_identified_by_its_path(tmp_path: Path, parse) -> None:
+    write(tmp_path / "notes" / "plain.markdown", "# A title\n\nSome text here.\n")
+    [article] = parse("notes/plain.markdown").articles
+    assert article.id == "notes/plain"
+    assert article.title == "A title" and article.title_derived is False
+    assert article.sections[0].text == "Some text here."
+
+
+def test_markdown_heading_renders_as_a_heading_block() -> None:
+    post = parse_markdown("# Heading\n\ntext")
+    assert post.blocks[0].is_heading
+
+
+def test_draft_posts_are_skipped(tmp_path: Path, parse) -> None:
+    write(tmp_path / "d.md", "---\ntitle: Draft\ndraft: true\n---\nUnpublished text.\n")
+    with pytest.raises(UnreadableFile, match="draft"):
+        parse("d.md")
+
+
+def test_broken_front_matter_is_reported_and_not_indexed(tmp_path: Path, parse) -> None:
+    write(tmp_path / "b.md", "---\ntitle: [unclosed\n---\nBody text stays.\n")
+    parsed = parse("b.md")
+    assert any("front matter" in w for w in parsed.warnings)
+    assert parsed.articles[0].text == "Body text stays."
+
+
+def test_front_matter_field_map_applies(tmp_path: Path, parse) -> None:
+    write(tmp_path / "m.md", "---\ntitulo: Hola\nfecha: 2020-01-02\n---\nTexto.\n")
+    [article] = parse("m.md", field_map={"title": "titulo", "date": "fecha"}).articles
+    assert (article.title, article.date) == ("Hola", "2020-01-02")
+
+
+def test_markdown_with_only_markup_has_no_text(tmp_path: Path, parse) -> None:
+    write(
+        tmp_path / "e.md",
+        "+++\ntitle = 'x'\n+++\n{{< gallery >}}{{< /gallery >}}\n<script>x</script>\n",
+    )
+    with pytest.raises(UnreadableFile, match="no text"):
+        parse("e.md")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("a {{< x y='1' >}} b", "a  b"),
+        ("a {{% x %}}in{{% /x %}} b", "a in b"),
+        ("{{< figure src='a' caption=`Cap` >}}", "\n\nCap\n\n"),
+        ("a {% include x.html %} b", "a  b"),
+    ],
+)
+def test_shortcodes_are_stripped(source: str, expected: str) -> None:
+    assert strip_shortcodes(source) == expected
+
+
+def test_paragraphs_a_site_repeats_on_many_posts_are_dropped(tmp_path: Path, parse) -> None:
+    button = '<a href="https://example.org/donate" class="button">Help us keep going</a>'
+    for number in range(4):
+        write(
+            tmp_path / "site" / f"p{number}.md",
+            f"---\ntitle: P{number}\n---\nText {number}.\n\n{button}\n",
+        )
+    [article] = parse("site/p0.md").articles
+    assert article.text == "Text 0."

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import UnreadableFile
+from tests.indexer.formats.conftest import write
+
+GV = [
+    {
+        "id": 237,
+        "title": "LGBTQI Rights Defenders Sound Alarm",
+        "date": "27 March 2018",
+        "author": "Sandra Ramírez",
+        "link": "https://globalvoices.org/2018/03/27/lgbtqi-rights/",
+        "content": "<div class='entry'><p>Intro &amp; lede.</p><h3>Concerns</h3>"
+        "<blockquote><p>A quote.</p></blockquote><script>x()</script></div>",
+    },
+    {"headline": "Plain text one", "body": "First para.\n\nSecond para.", "pubDate": 2017,
+     "url": "https://ex.org/news/plain-one?x=1", "tags": "a, b", "lang": "fr-FR"},
+]  # fmt: skip
+
+
+def fh_lines(body_field: str, year_field: str) -> str:
+    rows = [
+        {"id": "fiw-AFG-2017-Rating Change-0", year_field: 2017, body_field: "Rating improved."},
+        {"id": "fiw-AFG-2017-Overview-1", year_field: 2017, body_field: "Afghanistan's constitution"
+         " provides for a unitary state, headed by a directly elected president, with checks."},
+    ]  # fmt: skip
+    return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n"
+
+
+def test_json_list_of_cms_records(tmp_path: Path, parse) -> None:
+    write(tmp_path / "globalvoices" / "articles.json", json.dumps(GV))
+    first, second = parse("globalvoices/articles.json").articles
+    assert first.id == "articles/237"
+    assert first.title == "LGBTQI Rights Defenders Sound Alarm"
+    assert first.date == "2018-03-27"
+    assert first.authors == ["Sandra Ramírez"]
+    assert first.url == "https://globalvoices.org/2018/03/27/lgbtqi-rights/"
+    assert first.source == "globalvoices"
+    assert [(s.heading, s.text) for s in first.sections] == [
+        (None, "Intro & lede."),
+        ("Concerns", "A quote."),
+    ]
+    assert second.id == "articles/plain-one"  # no own id: the URL's slug
+    assert second.title == "Plain text one"
+    assert second.sections[0].text == "First para.\n\nSecond para."
+    assert (second.date, second.tags, second.language) == ("2017", ["a", "b"], "fr")
+
+
+@pytest.mark.parametrize("key", ["articles", "items", "posts", "data"])
+def test_json_object_wrapping_a_list(tmp_path: Path, parse, key: str) -> None:
+    write(tmp_path / "wrapped.json", json.dumps({"meta": {"n": 2}, key: GV}))
+    assert len(parse("wrapped.json").articles) == 2
+
+
+def test_single_json_object_is_one_record(tmp_path: Path, parse) -> None:
+    write(tmp_path / "one.json", json.dumps(GV[1]))
+    [article] = parse("one.json").articles
+    assert article.title == "Plain text one"
+
+
+def test_same_ids_in_english_and_spanish_files_are_both_kept(tmp_path: Path, parse) -> None:
+    write(tmp_path / "fh" / "fiw_en.jsonl.gz", fh_lines("detail", "year"), compress=True)
+    write(tmp_path / "fh" / "fiw_es.jsonl.gz", fh_lines("detalle", "anio"), compress=True)
+    english = parse("fh/fiw_en.jsonl.gz").articles
+    spanish = parse("fh/fiw_es.jsonl.gz", field_map={"body": "detalle", "date": "anio"}).articles
+    assert [a.id for a in english] == [
+        "fiw_en/fiw-AFG-2017-Rating-Change-0",
+        "fiw_en/fiw-AFG-2017-Overview-1",
+    ]
+    assert [a.id for a in spanish] == [
+        "fiw_es/fiw-AFG-2017-Rating-Change-0",
+        "fiw_es/fiw-AFG-2017-Overview-1",
+    ]
+    assert spanish[0].date == "2017" and spanish[0].source == "fh"
+
+
+def test_unmapped_body_field_is_explained(tmp_path: Path, parse) -> None:
+    write(tmp_path / "fiw_es.jsonl", fh_lines("detalle", "anio"))
+    with pytest.raises(UnreadableFile, match=r"no text.*detalle.*body="):
+        parse("fiw_es.jsonl")
+
+
+def test_record_without_title_gets_a_derived_one(tmp_path: Path, parse) -> None:
+    write(tmp_path / "fiw_en.jsonl", fh_lines("detail", "year"))
+    short, long = parse("fiw_en.jsonl").articles
+    assert (short.title, short.title_derived) == ("Rating improved.", True)
+    assert long.title.startswith("Afghanistan's constitution provides for a unitary state")
+    assert long.title.endswith("…") and long.title_derived
+    assert 8 <= len(long.title.split()) <= 12
+
+
+def test_record_without_id_or_url_gets_a_stable_content_hash(tmp_path: Path, parse) -> None:
+    write(tmp_path / "a.json", json.dumps([{"title": "T", "body": "B"}]))
+    write(
+        tmp_path / "b.json",
+        json.dumps([{"title": "Other", "body": "B"}, {"title": "T", "body": "B"}]),
+    )
+    [a] = parse("a.json").articles
+    b = parse("b.json").articles
+    assert a.id.startswith("a/") and b[1].id == "b/" + a.id.removeprefix("a/")
+    assert b[0].id != b[1].id
+
+
+def test_field_map_overrides_common_names(tmp_path: Path, parse) -> None:
+    record = {"title": "Generic", "titre": "Le vrai titre", "texte": "Corps.", "nom": "x"}
+    write(tmp_path / "fr.json", json.dumps([record]))
+    [article] = parse(
+        "fr.json", field_map={"title": "titre", "body": "texte", "id": "nom"}
+    ).articles
+    assert (article.title, article.text, article.id) == ("Le vrai titre", "Corps.", "fr/x")
+
+
+def test_unknown_field_map_target_is_refused(tmp_path: Path, parse) -> None:
+    write(tmp_path / "x.json", json.dumps(GV))
+    with pytest.raises(ValueError, match="unknown field"):
+        parse("x.json", field_map={"colour": "x"})
+
+
+def test_bad_jsonl_lines_are_skipped_and_reported(tmp_path: Path, parse) -> None:
+    good = fh_lines("detail", "year")
+    write(tmp_path / "t.jsonl.gz", good + "not json\n" + good[:40], compress=True)
+    parsed = parse("t.jsonl.gz")
+    assert len(parsed.articles) == 2
+    assert any("2 invalid JSON line(s) skipped, first at line 3" in w for w in parsed.warnings)
+
+
+def test_truncated_gzip_stream_keeps_the_records_before_the_break(tmp_path: Path) -> None:
+    import gzip
+
+    from indexer.formats import RunContext, parse_file
+
+    data = gzip.compress((fh_lines("detail", "year") * 200).encode())
+    write(tmp_path / "cut.jsonl.gz", data[: len(data) // 2])
+    parsed = parse_file(tmp_path / "cut.jsonl.gz", tmp_path, RunContext())
+    assert parsed.articles
+    assert any("cut short" in w for w in parsed.warnings)
+
+
+def test_truncated_json_list_keeps_complete_records(tmp_path: Path, parse) -> None:
+    text = json.dumps(GV, indent=1)
+    write(tmp_path / "cut.json", text[: text.index('"headline"') + 15])
+    parsed = parse("cut.json")
+    assert [a.id for a in parsed.articles] == ["cut/237"]
+    assert any(w.startswith("invalid JSON at line") for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('[{"title": "a", "bo', r"invalid JSON at line 1: "),
+        ('{\n"a": }', r"invalid JSON at line 2: Expecting value"),
+        ("42", "no records"),
+        ("[]", "no text"),
+        ('[{"title": "only a title"}]', "no text"),
+    ],
+)
+def test_unusable_json_is_unreadable(tmp_path: Path, parse, content: str, reason: str) -> None:
+    write(tmp_path / "bad.json", content)
+    with pytest.raises(UnreadableFile, match=reason):
+        parse("bad.json")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("x.jsonl", "garbage\nmore garbage\n", "no valid line"),
+        ("x.jsonl.gz", b"not gzip at all", "cannot read"),
+        ("x.json.gz", b"\x1f\x8b\x08\x00\x00", "truncated|cannot read"),
+        ("x.json", b"\x00\x01\x02binary", "binary file"),
+        ("x.jsonl", b"", "empty file"),
+    ],
+)
+def test_unreadable_record_files(tmp_path: Path, parse, name: str, content, reason: str) -> None:
+    write(tmp_path / name, content)
+    with pytest.raises(UnreadableFile, match=reason):
+        parse(name)

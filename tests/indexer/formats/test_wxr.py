@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.errors import UnreadableFile
+from tests.indexer.formats.conftest import write
+
+
+def item(post_id: int, title: str, *, post_type: str = "post", status: str = "publish",
+         body: str = "Body text.", extra: str = "") -> str:  # fmt: skip
+    return f"""
+<item>
+  <title>{title}</title>
+  <link>http://example.org/2004/10/26/{title.lower().replace(" ", "-")}/</link>
+  <pubDate>Wed, 27 Oct 2004 02:20:54 +0000</pubDate>
+  <dc:creator><![CDATA[Rebecca MacKinnon]]></dc:creator>
+  <guid isPermaLink="false">http://example.org/?p={post_id}</guid>
+  <content:encoded><![CDATA[{body}]]></content:encoded>
+  <wp:post_id>{post_id}</wp:post_id>
+  <wp:post_date>2004-10-26 21:20:54</wp:post_date>
+  <wp:status>{status}</wp:status>
+  <wp:post_type>{post_type}</wp:post_type>
+  <category domain="category" nicename="news"><![CDATA[Middle East &amp; North Africa]]></category>
+  <category domain="post_tag" nicename="iraq"><![CDATA[Iraq]]></category>
+  <wp:comment><wp:comment_content><![CDATA[A reader comment]]></wp:comment_content></wp:comment>
+  {extra}
+</item>"""
+
+
+def wxr(*items: str, language: str = "fr-FR", doctype: str = "") -> str:
+    return f"""<?xml version="1.0" encoding="utf-8" ?>{doctype}
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.1/excerpt/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.1/">
+<channel><title>Site</title><language>{language}</language>
+{"".join(items)}
+</channel></rss>"""
+
+
+BODY = (
+    "Here is our proposed schedule.  It is open for <a href='x'>discussion</a>.\n\n"
+    "<h3>Morning</h3>\nIntro: theory behind the day.\n\n[caption id='1']<img src='a.jpg'> "
+    "A caption[/caption]"
+)
+
+
+def test_only_published_posts_are_articles(tmp_path: Path, parse) -> None:
+    content = wxr(
+        item(3, "Schedule", body=BODY),
+        item(4, "About", post_type="page"),
+        item(5, "Draft", status="draft"),
+        item(6, "Pic", post_type="attachment"),
+        item(7, "Private", status="private"),
+    )
+    write(tmp_path / "wordpress" / "export.wxr.xml", content)
+    [article] = parse("wordpress/export.wxr.xml").articles
+    assert article.id == "export/3"
+    assert article.title == "Schedule"
+    assert article.url == "http://example.org/2004/10/26/schedule/"
+    assert article.date == "2004-10-26"
+    assert article.authors == ["Rebecca MacKinnon"]
+    assert article.tags == ["Middle East & North Africa", "Iraq"]
+    assert article.language == "fr"
+    assert article.source == "wordpress"
+    assert [(s.heading, s.text) for s in article.sections] == [
+        (None, "Here is our proposed schedule. It is open for discussion."),
+        ("Morning", "Intro: theory behind the day.\n\nA caption"),
+    ]
+    assert "reader comment" not in article.text
+
+
+def test_external_entities_are_never_expanded(tmp_path: Path, parse) -> None:
+    secret = write(tmp_path / "secret.txt", "TOP-SECRET-VALUE")
+    doctype = f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    write(tmp_path / "x.xml", wxr(item(1, "Post", extra="<wp:meta>&xxe;</wp:meta>",
+                                       body="Safe body."), doctype=doctype))  # fmt: skip
+    parsed = parse("x.xml")
+    assert "TOP-SECRET-VALUE" not in repr(parsed)
+
+
+def test_truncated_export_keeps_posts_before_the_break(tmp_path: Path, parse) -> None:
+    content = wxr(item(1, "First"), item(2, "Second"))
+    write(tmp_path / "cut.xml", content[: content.index("<wp:post_id>2")])
+    parsed = parse("cut.xml")
+    assert [a.id for a in parsed.articles] == ["cut/1"]
+    assert any(w.startswith("invalid XML at line") for w in parsed.warnings)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("<html><body>not rss</body></html>", "not a WordPress export"),
+        ("<rss><channel", "invalid XML at line 1"),
+        (wxr(item(1, "P", status="draft")), "no published posts"),
+        ("<?xml version='1.0'?>", "invalid XML|empty"),
+    ],
+)
+def test_unusable_xml_is_unreadable(tmp_path: Path, parse, content: str, reason: str) -> None:
+    write(tmp_path / "bad.xml", content)
+    with pytest.raises(UnreadableFile, match=reason):
+        parse("bad.xml")

@@ -1,0 +1,153 @@
+"""Building the index: incremental, idempotent, bad files skipped, ids never lost."""
+
+import json
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.query import Term
+
+from indexer.build import ParseOptions, build_index, count_kind, indexed_files
+from indexer.errors import IndexLocked
+
+ARTICLES = [
+    {
+        "id": "a1",
+        "title": "Journalists detained in Cambodia",
+        "date": "2018-07-01",
+        "content": "<p>Two journalists were detained.</p>"
+        "<h2>Reactions</h2><p>Groups protested.</p>",
+    },
+    {
+        "id": "a2",
+        "title": "Internet shutdown in the region",
+        "date": "2019-02-03",
+        "content": "<p>The internet was shut down for a week.</p>",
+    },
+]
+
+
+def write_corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    (corpus / "site").mkdir(parents=True)
+    (corpus / "site" / "articles.json").write_text(json.dumps(ARTICLES), encoding="utf-8")
+    (corpus / "notes").mkdir()
+    (corpus / "notes" / "page.md").write_text(
+        "---\ntitle: A note on censorship\ndate: 2020-05-05\n---\nCensorship grew.\n",
+        encoding="utf-8",
+    )
+    return corpus
+
+
+def article_ids(index_dir: Path) -> set[str]:
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        return {fields["article_id"] for fields in searcher.documents(kind="article")}
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path)
+
+
+def test_first_run_indexes_articles_and_their_sections(corpus: Path, tmp_path: Path) -> None:
+    summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    assert summary.articles_added == 3
+    assert summary.total_articles == 3
+    assert summary.total_sections == summary.sections_added >= 4
+    assert summary.committed
+    assert article_ids(tmp_path / "ix") == {"articles/a1", "articles/a2", "notes/page"}
+
+
+def test_second_run_on_same_files_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    generation = whoosh_index.open_dir(str(index_dir)).latest_generation()
+    again = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert again.files_unchanged == 2
+    assert again.files_parsed == 0
+    assert not again.committed
+    assert whoosh_index.open_dir(str(index_dir)).latest_generation() == generation
+    assert again.total_articles == 3
+
+
+def test_changed_file_is_reparsed_and_replaces_its_articles(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    changed = [*ARTICLES[:1], {**ARTICLES[1], "id": "a3", "title": "A new story"}]
+    (corpus / "site" / "articles.json").write_text(json.dumps(changed), encoding="utf-8")
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert summary.files_parsed == 1
+    assert summary.files_unchanged == 1
+    ids = article_ids(index_dir)
+    assert "articles/a3" in ids
+    assert "articles/a2" not in ids
+    assert summary.total_articles == 3
+
+
+def test_articles_of_a_deleted_file_are_dropped(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    (corpus / "site" / "articles.json").unlink()
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert summary.files_removed == 1
+    assert summary.total_articles == 1
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        assert count_kind(searcher, "section") == summary.total_sections
+        assert not list(searcher.docs_for_query(Term("article_id", "articles/a1")))
+    assert len(indexed_files(ix)) == 1
+
+
+def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(
+    corpus: Path, tmp_path: Path
+) -> None:
+    (corpus / "site" / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
+    (corpus / "site" / "empty.txt").write_text("", encoding="utf-8")
+    (corpus / "site" / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    skipped = {item.path.name: item.reason for item in summary.skipped}
+    assert set(skipped) == {"broken.json", "empty.txt", "binary.txt"}
+    assert all(reason.strip() for reason in skipped.values())
+    assert summary.total_articles == 3
+
+
+def test_same_id_in_two_files_keeps_both_articles(corpus: Path, tmp_path: Path) -> None:
+    other = corpus / "site" / "more"
+    other.mkdir()
+    (other / "articles.json").write_text(
+        json.dumps([{**ARTICLES[0], "title": "Another story, same id"}]), encoding="utf-8"
+    )
+    summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    assert summary.total_articles == 4
+    assert len(article_ids(tmp_path / "ix")) == 4
+    assert any("also used by" in warning for warning in summary.warnings)
+
+
+def test_parallel_parsing_gives_the_same_index(corpus: Path, tmp_path: Path) -> None:
+    build_index([corpus], tmp_path / "serial", ParseOptions(), workers=1)
+    build_index([corpus], tmp_path / "parallel", ParseOptions(), workers=2)
+    assert article_ids(tmp_path / "serial") == article_ids(tmp_path / "parallel")
+
+
+def test_a_searcher_keeps_its_version_while_a_new_one_commits(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as before:
+        (corpus / "site" / "articles.json").unlink()
+        build_index([corpus], index_dir, ParseOptions(), workers=1)
+        assert count_kind(before, "article") == 3
+    with ix.searcher() as after:
+        assert count_kind(after, "article") == 1
+
+
+def test_second_indexer_waits_for_the_lock_then_fails_clearly(corpus: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    writer = whoosh_index.open_dir(str(index_dir)).writer()
+    try:
+        with pytest.raises(IndexLocked, match="another indexer"):
+            build_index([corpus], index_dir, ParseOptions(), lock_timeout_s=0.2, workers=1)
+    finally:
+        writer.cancel()
