@@ -187,6 +187,7 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     from search_api.engine import Engine
+    from search_api.models import SearchResponse
     from search_api.search import build_search_request, search
 
     engine = Engine(args.index or settings.index_dir)
@@ -203,7 +204,9 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     )
     response = search(engine.snapshot(), request, settings.search_time_budget_ms / 1000)
     if args.json:
-        print(json.dumps(response, ensure_ascii=False, indent=2))
+        # Through the API's response model, so the document is exactly GET /search's.
+        document = SearchResponse.model_validate(response).model_dump(mode="json")
+        print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0
     print(f"{response['total']} articles for {response['parsed_query'] or '(everything)'}")
     for note in response["notes"]:

@@ -13,8 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import AndNotMatcher
 
 from indexer.analysis import analyzer_for, fold
 from indexer.schema import ARTICLE
@@ -269,6 +271,25 @@ def _analysed_terms(clause: Clause) -> list[str]:
 # --- building Whoosh queries ---------------------------------------------------------
 
 
+class _ExcludingMatcher(AndNotMatcher):
+    """Whoosh's ``AndNotMatcher`` skips an excluded first document only when both of its
+    matchers start on the same document, so stepping through it (as a faceted search does)
+    could yield an excluded article first: "cambodia -elections" listed one about the
+    elections. Skipping from the start whenever both are active fixes that."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class Excluding(wq.AndNot):
+    """``a ANDNOT b`` with the corrected matcher."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> AndNotMatcher:
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _ExcludingMatcher(self.a.matcher(searcher, context), excluded)
+
+
 @dataclass
 class QueryBuilder:
     """Turns a parsed query into Whoosh queries against one searcher's vocabulary."""
@@ -298,7 +319,7 @@ class QueryBuilder:
         if combined is wq.NullQuery:
             return combined
         if negatives:
-            combined = wq.AndNot(combined, wq.Or(negatives))
+            combined = Excluding(combined, wq.Or(negatives))
         return combined
 
     def _node(self, node: Clause | Group) -> wq.Query:

@@ -1,0 +1,171 @@
+"""GET /articles/{id}, /articles/{id}/related, /health, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from search_api.app import create_app
+from tests.search_api.corpus import ALL_IDS, ids, index_corpus, search, write_corpus
+
+
+class TestArticle:
+    def test_whole_article_with_ordered_sections_and_anchors(self, client: TestClient):
+        response = client.get("/articles/amnesty/reports/2018/annual")
+        assert response.status_code == 200
+        article = response.json()
+        assert article["id"] == "amnesty/reports/2018/annual"
+        assert article["title"] == "Annual report: detention conditions"
+        assert (article["date"], article["source"], article["language"]) == (
+            "2018-12-31",
+            "amnesty",
+            "en",
+        )
+        assert article["tags"] == ["torture", "detention"]
+        assert article["authors"] == ["Amnesty Research Team"]
+        assert [(s["heading"], s["anchor"]) for s in article["sections"]] == [
+            (None, "intro"),
+            ("Methods", "methods"),
+            ("Testimonies", "testimonies"),
+            ("Legal framework", "legal-framework"),
+            ("Recommendations", "recommendations"),
+        ]
+        assert article["sections"][0]["text"] == (
+            "This report documents torture in detention facilities during 2018."
+        )
+        assert article["index_version"]
+
+    def test_text_is_returned_as_written(self, client: TestClient):
+        article = client.get("/articles/amnesty/xss-report").json()
+        assert article["sections"][0]["text"].startswith(
+            "Attackers injected <script>alert(1)</script> into"
+        )
+
+    @pytest.mark.parametrize("article_id", ALL_IDS)
+    def test_every_search_result_id_opens(self, client: TestClient, article_id: str):
+        assert client.get(f"/articles/{article_id}").json()["id"] == article_id
+
+
+class TestRelated:
+    def related(self, client: TestClient, article_id: str, **params) -> list[dict]:
+        response = client.get(f"/articles/{article_id}/related", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+    def test_excludes_itself_and_its_copy(self, client: TestClient):
+        found = [hit["id"] for hit in self.related(client, "gv/covid-surveillance")]
+        assert "gv/covid-surveillance" not in found
+        assert "amnesty/covid-surveillance-copy" not in found
+        assert found[0] == "amnesty/facial-recognition"
+
+    def test_copy_also_excludes_the_original(self, client: TestClient):
+        found = [hit["id"] for hit in self.related(client, "amnesty/covid-surveillance-copy")]
+        assert found[0] == "amnesty/facial-recognition"
+        assert not {"gv/covid-surveillance", "amnesty/covid-surveillance-copy"} & set(found)
+
+    def test_shared_terms_are_words_as_written(self, client: TestClient):
+        best = self.related(client, "gv/covid-surveillance")[0]
+        assert best["shared_terms"][0] == "surveillance"
+        assert {"surveillance", "location", "data"} <= set(best["shared_terms"])
+        assert "surveil" not in best["shared_terms"]
+
+    def test_related_by_distinctive_terms(self, client: TestClient):
+        found = self.related(client, "gv/cambodia-press")
+        assert found[0]["id"] == "gv/laos-elections"
+        assert set(found[0]["shared_terms"]) == {"cambodia", "elections"}
+        assert {"gv/laos-elections", "gv/cambodia-land", "amnesty/ethiopia-shutdown"} <= {
+            hit["id"] for hit in found
+        }
+
+    def test_best_section_snippet_marks_shared_words(self, client: TestClient):
+        best = self.related(client, "gv/covid-surveillance")[0]
+        (section,) = best["sections"]
+        assert section["anchor"] == "surveillance"
+        assert "<mark>surveillance</mark>" in section["snippet"]
+
+    def test_limit(self, client: TestClient):
+        assert len(self.related(client, "gv/covid-surveillance", limit=2)) == 2
+
+    def test_id_with_slashes(self, client: TestClient):
+        found = self.related(client, "amnesty/reports/2018/annual")
+        assert "amnesty/reports/2018/annual" not in [hit["id"] for hit in found]
+
+
+def test_health_counts(client: TestClient):
+    health = client.get("/health").json()
+    assert health["ok"] is True
+    assert health["articles"] == len(ALL_IDS)
+    assert health["sections"] == 30
+    assert health["index_version"] == search(client, q="cambodia")["index_version"]
+
+
+def test_running_app_serves_a_new_index_version_without_restart(tmp_path: Path):
+    corpus = write_corpus(tmp_path / "corpus")
+    index_dir = tmp_path / "index"
+    index_corpus([corpus], index_dir)
+    with TestClient(create_app(index_dir)) as client:
+        before = client.get("/health").json()
+        assert search(client, q="Bahrain")["total"] == 0
+
+        extra = [{"id": "bahrain", "title": "Bahrain frees a blogger", "body": "<p>Freed.</p>"}]
+        (corpus / "globalvoices" / "extra.json").write_text(json.dumps(extra), encoding="utf-8")
+        index_corpus([corpus], index_dir)
+
+        # The engine looks for a new commit at most every 0.5 s: wait for it.
+        deadline = time.monotonic() + 10
+        health = client.get("/health").json()
+        while health["index_version"] == before["index_version"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+            health = client.get("/health").json()
+        assert health["index_version"] != before["index_version"]
+        assert health["articles"] == before["articles"] + 1
+        response = search(client, q="Bahrain")
+        assert ids(response) == ["extra/bahrain"]
+        assert response["index_version"] == health["index_version"]
+
+
+API_PATHS = frozenset(
+    {"/search", "/articles/{article_id}", "/articles/{article_id}/related", "/health"}
+)
+
+
+class TestOpenApi:
+    def test_lists_every_endpoint(self, client: TestClient):
+        paths = client.get("/openapi.json").json()["paths"]
+        assert set(paths) >= API_PATHS
+        for path in API_PATHS:
+            assert "get" in paths[path]
+
+    def test_every_search_parameter_has_an_example(self, client: TestClient):
+        operation = client.get("/openapi.json").json()["paths"]["/search"]["get"]
+        names = {param["name"] for param in operation["parameters"]}
+        assert names == {
+            "q",
+            "page",
+            "page_size",
+            "from",
+            "to",
+            "tag",
+            "source",
+            "language",
+            "sort",
+        }
+        for param in operation["parameters"]:
+            schema = param["schema"]
+            assert param.get("examples") or schema.get("examples"), param["name"]
+
+    def test_errors_are_documented_in_the_one_shape(self, client: TestClient):
+        document = client.get("/openapi.json").json()
+        responses = document["paths"]["/search"]["get"]["responses"]
+        for status in ("400", "404", "422"):
+            schema = responses[status]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
+
+    def test_docs_page(self, client: TestClient):
+        response = client.get("/docs")
+        assert response.status_code == 200
+        assert "swagger" in response.text.lower()

@@ -1,0 +1,73 @@
+"""Every error has one shape, a status that fits, and a message a person understands."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def assert_error(response, status: int, code: str) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    message = body["error"]["message"]
+    assert message and "Traceback" not in message and 'File "' not in message
+    return message
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"page_size": "0"}, "page_size must be between 1 and 100 (got 0)"),
+        ({"page_size": "101"}, "page_size must be between 1 and 100 (got 101)"),
+        ({"page_size": "-5"}, "page_size must be between 1 and 100 (got -5)"),
+        ({"page": "0"}, "page must be 1 or more (got 0)"),
+        ({"from": "2020-13-01"}, "from must be a date like 2018-07-29 (got '2020-13-01')"),
+        ({"from": "garbage"}, "from must be a date like 2018-07-29 (got 'garbage')"),
+        ({"to": "2020-02-30"}, "to must be a date like 2018-07-29 (got '2020-02-30')"),
+        ({"from": "2020-01-02", "to": "2020-01-01"}, "from (2020-01-02) is after to (2020-01-01)"),
+        ({"q": "x" * 1001}, "q must be at most 1000 characters (got 1001)"),
+        (
+            {"page": "101", "page_size": "100"},
+            "page x page_size must be at most 10000 (got page 101 with page_size 100)",
+        ),
+    ],
+)
+def test_invalid_search_parameter_is_a_400(client: TestClient, params: dict, message: str):
+    response = client.get("/search", params=params)
+    assert assert_error(response, 400, "invalid_request") == message
+
+
+def test_query_of_exactly_1000_characters_is_accepted(client: TestClient):
+    assert client.get("/search", params={"q": "x" * 1000}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/search?page=abc", "page"),
+        ("/search?sort=oldest", "sort"),
+        ("/articles/gv/cambodia-press/related?limit=0", "limit"),
+    ],
+)
+def test_unparseable_parameter_is_a_422_naming_it(client: TestClient, url: str, name: str):
+    message = assert_error(client.get(url), 422, "invalid_parameter")
+    assert message.startswith(f"{name}: ")
+
+
+def test_unknown_article_is_a_404(client: TestClient):
+    message = assert_error(client.get("/articles/gv/no-such-article"), 404, "not_found")
+    assert message == "no article with id 'gv/no-such-article'"
+    related = client.get("/articles/gv/no-such-article/related")
+    assert_error(related, 404, "not_found")
+
+
+def test_unknown_route_is_a_404_in_the_same_shape(client: TestClient):
+    assert assert_error(client.get("/no/such/page"), 404, "not_found") == "no such page"
+
+
+def test_wrong_method_is_a_405_in_the_same_shape(client: TestClient):
+    assert_error(client.post("/search"), 405, "method_not_allowed")

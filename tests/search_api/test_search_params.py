@@ -1,0 +1,298 @@
+"""GET /search: each query form and filter finds exactly the articles a reader expects."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.search_api.corpus import ALL_IDS, ids, search
+
+COVID_PAIR = ["amnesty/covid-surveillance-copy", "gv/covid-surveillance"]
+SURVEILLANCE = sorted([*COVID_PAIR, "amnesty/facial-recognition"])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Plain words: all must match.
+        ("cambodia", ["gv/cambodia-land", "gv/cambodia-press", "gv/laos-elections"]),
+        ("cambodia elections", ["gv/cambodia-press", "gv/laos-elections"]),
+        ("cambodia activists", ["gv/cambodia-land"]),
+        # Inflections: "journalists" finds "journalist's" (thai-lese-majeste has only that).
+        ("journalists", ["gv/cambodia-press", "gv/thai-lese-majeste"]),
+        ("journalist's", ["gv/cambodia-press", "gv/thai-lese-majeste"]),
+        ("Elections", ["amnesty/ethiopia-shutdown", "gv/cambodia-press", "gv/laos-elections"]),
+        # Accents folded both ways.
+        ("lese majeste", ["gv/thai-lese-majeste"]),
+        ("Lèse Majesté", ["gv/thai-lese-majeste"]),
+        ("méxico", ["gv/periodistas"]),
+        # COVID-19 is one token; "covid" also finds it (and the loose "covid" in India).
+        ("COVID-19", COVID_PAIR),
+        ("covid-19", COVID_PAIR),
+        ("covid", [*COVID_PAIR, "gv/india-shutdown"]),
+        # Phrases, straight and curly.
+        ('"internet shutdown"', ["amnesty/ethiopia-shutdown", "gv/india-shutdown"]),
+        ("“internet shutdown”", ["amnesty/ethiopia-shutdown", "gv/india-shutdown"]),
+        ('"shutdown internet"', []),
+        # Exclusions: -word, -"phrase", NOT.
+        ('"internet shutdown" -india', ["amnesty/ethiopia-shutdown"]),
+        ('internet -"internet shutdown"', COVID_PAIR),
+        ("internet NOT kashmir", [*COVID_PAIR, "amnesty/ethiopia-shutdown"]),
+        ("cambodia -elections", ["gv/cambodia-land"]),
+        ("cambodia -(elections OR sugar)", []),
+        # OR binds tighter than the implicit AND: (cambodia OR laos) AND elections.
+        ("cambodia OR laos elections", ["gv/cambodia-press", "gv/laos-elections"]),
+        ("elections cambodia OR laos", ["gv/cambodia-press", "gv/laos-elections"]),
+        ("ethiopia OR laos", ["amnesty/ethiopia-shutdown", "gv/laos-elections"]),
+        # Fields.
+        ("title:cambodia", ["gv/cambodia-land", "gv/cambodia-press"]),
+        ('title:"internet shutdown"', ["gv/india-shutdown"]),
+        ("tag:freespeech", ["gv/cambodia-press", "gv/periodistas", "gv/thai-lese-majeste"]),
+        ("tag:COVID-19", COVID_PAIR),
+        ("author:lima", SURVEILLANCE),
+        ('author:"ana lima"', SURVEILLANCE),
+        ("author:petrov surveillance", ["amnesty/facial-recognition"]),
+        ("author:chak -title:elections", ["gv/cambodia-land"]),
+        # Prefixes, of stems and of whole words as written.
+        ("surveil*", SURVEILLANCE),
+        ("surveillance*", SURVEILLANCE),
+        ("journ*", ["gv/cambodia-press", "gv/thai-lese-majeste"]),
+        ("zzz*", []),
+        # Only exclusions: everything else.
+        (
+            "-cambodia",
+            sorted(set(ALL_IDS) - {"gv/cambodia-land", "gv/cambodia-press", "gv/laos-elections"}),
+        ),
+    ],
+)
+def test_query_finds_exactly(client: TestClient, query: str, expected: list[str]) -> None:
+    response = search(client, q=query, page_size=100)
+    assert sorted(ids(response)) == sorted(expected)
+    assert response["total"] == len(expected)
+    assert response["partial"] is False
+
+
+def test_empty_query_lists_every_article(client: TestClient) -> None:
+    response = search(client, page_size=100)
+    assert sorted(ids(response)) == ALL_IDS
+    assert response["parsed_query"] == ""
+
+
+def test_title_match_ranks_above_body_match(client: TestClient) -> None:
+    # gv/laos-elections mentions Cambodia in its body only.
+    assert ids(search(client, q="cambodia"))[-1] == "gv/laos-elections"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced',
+        "(cambodia",
+        "cambodia))",
+        "-",
+        "AND",
+        "title:",
+        "tag:",
+        "author:",
+        "*",
+        "?*?*",
+        "(" * 300 + "cambodia" + ")" * 300,
+        "cambo\x00dia",
+        "\u202eaidobmac\u202c",  # right-to-left override
+        "e\u0301lections",  # combining accent
+        "مرحبا بالعالم",
+        '-"',
+        "OR OR OR",
+        "NOT",
+        "a" * 1000,
+    ],
+)
+def test_malformed_query_is_answered_never_an_error(client: TestClient, query: str) -> None:
+    response = search(client, q=query)
+    assert isinstance(response["parsed_query"], str)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("(cambodia", ["gv/cambodia-land", "gv/cambodia-press", "gv/laos-elections"]),
+        ('"internet shutdown', ["amnesty/ethiopia-shutdown", "gv/india-shutdown"]),
+        (
+            "e\u0301lections",
+            ["amnesty/ethiopia-shutdown", "gv/cambodia-press", "gv/laos-elections"],
+        ),
+        ("-", ALL_IDS),
+    ],
+)
+def test_malformed_query_is_read_as_the_text_it_holds(
+    client: TestClient, query: str, expected: list[str]
+) -> None:
+    response = search(client, q=query, page_size=100)
+    assert sorted(ids(response)) == expected
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=st.text(max_size=120))
+def test_search_never_fails_on_any_text(client: TestClient, query: str) -> None:
+    response = client.get("/search", params={"q": query})
+    assert response.status_code == 200, response.text
+    assert "parsed_query" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "parsed"),
+    [
+        ("Journalists ARRESTED", "journalist AND arrest"),
+        ("cambodia OR laos elections", "(cambodia OR lao) AND elect"),
+        ("“internet shutdown” -india", '"internet shutdown" AND NOT india'),
+        ("tag:FreeSpeech", "tag:freespeech"),
+        ("(((cambodia", "cambodia"),
+    ],
+)
+def test_parsed_query_echoes_how_the_query_was_read(
+    client: TestClient, query: str, parsed: str
+) -> None:
+    response = search(client, q=query)
+    assert response["query"] == query
+    assert response["parsed_query"] == parsed
+
+
+class TestPartial:
+    def test_no_article_with_all_words_gives_best_partial_matches(self, client: TestClient):
+        response = search(client, q="cambodia ethiopia")
+        assert response["partial"] is True
+        assert response["notes"] == [
+            "no article matches all the words; showing articles that match some"
+        ]
+        assert sorted(ids(response)) == [
+            "amnesty/ethiopia-shutdown",
+            "gv/cambodia-land",
+            "gv/cambodia-press",
+            "gv/laos-elections",
+        ]
+
+    def test_partial_ranks_articles_with_more_of_the_words_first(self, client: TestClient):
+        response = search(client, q="cambodia elections ethiopia")
+        assert response["partial"] is True
+        # Three articles have two of the three words; cambodia-land has only one.
+        assert response["total"] == 4
+        assert ids(response)[-1] == "gv/cambodia-land"
+
+    def test_prefix_matching_no_word_is_not_ignored(self, client: TestClient):
+        response = search(client, q="cambodia zzz*")
+        assert response["partial"] is True
+        assert response["total"] == 3
+
+    def test_exact_answer_is_not_partial(self, client: TestClient):
+        response = search(client, q="cambodia elections")
+        assert response["partial"] is False
+        assert response["notes"] == []
+
+    def test_single_unknown_word_finds_nothing(self, client: TestClient):
+        response = search(client, q="zzzz")
+        assert (response["total"], response["partial"]) == (0, False)
+
+
+class TestFilters:
+    def test_date_range_is_inclusive_at_both_ends(self, client: TestClient):
+        response = search(client, date_from="2018-07-29", date_to="2018-12-31", page_size=100)
+        assert sorted(ids(response)) == ["amnesty/reports/2018/annual", "gv/cambodia-press"]
+
+    def test_single_day_range(self, client: TestClient):
+        response = search(client, date_from="2018-12-31", date_to="2018-12-31")
+        assert ids(response) == ["amnesty/reports/2018/annual"]
+
+    def test_open_ended_ranges(self, client: TestClient):
+        after = search(client, date_from="2021-01-01", page_size=100)
+        assert sorted(ids(after)) == ["amnesty/facial-recognition", "gv/cambodia-land"]
+        before = search(client, date_to="2016-12-31", page_size=100)
+        assert ids(before) == ["gv/laos-elections"]
+
+    def test_empty_date_fields_mean_no_limit(self, client: TestClient):
+        assert search(client, date_from="", date_to="")["total"] == len(ALL_IDS)
+
+    def test_filters_combine_with_the_query(self, client: TestClient):
+        response = search(client, q="elections", date_from="2017-01-01")
+        assert sorted(ids(response)) == ["amnesty/ethiopia-shutdown", "gv/cambodia-press"]
+
+    def test_repeated_tag_requires_every_tag(self, client: TestClient):
+        both = client.get("/search", params=[("tag", "freespeech"), ("tag", "Cambodia")])
+        assert ids(both.json()) == ["gv/cambodia-press"]
+        one = search(client, tag="freespeech", page_size=100)
+        assert sorted(ids(one)) == [
+            "gv/cambodia-press",
+            "gv/periodistas",
+            "gv/thai-lese-majeste",
+        ]
+
+    def test_source(self, client: TestClient):
+        response = search(client, source="amnesty", page_size=100)
+        assert sorted(ids(response)) == [i for i in ALL_IDS if i.startswith("amnesty/")]
+
+    def test_language(self, client: TestClient):
+        assert ids(search(client, language="es")) == ["gv/periodistas"]
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"source": "nosuchsource"},
+            {"tag": "nosuchtag"},
+            {"language": "xx"},
+            {"date_from": "2030-01-01"},
+            {"q": "cambodia", "source": "amnesty"},
+        ],
+    )
+    def test_filter_that_nothing_passes_finds_nothing(self, client: TestClient, params):
+        response = search(client, **params)
+        assert (response["total"], response["results"]) == (0, [])
+
+
+class TestSort:
+    def test_relevance_is_the_default(self, client: TestClient):
+        response = search(client, q="cambodia")
+        scores = [hit["score"] for hit in response["results"]]
+        assert all(score is not None for score in scores)
+        assert scores == sorted(scores, reverse=True)
+        assert ids(response) == ids(search(client, q="cambodia", sort="relevance"))
+
+    def test_date_sort_is_newest_first(self, client: TestClient):
+        response = search(client, q="elections", sort="date")
+        assert ids(response) == [
+            "amnesty/ethiopia-shutdown",
+            "gv/cambodia-press",
+            "gv/laos-elections",
+        ]
+        assert [hit["score"] for hit in response["results"]] == [None, None, None]
+
+    def test_date_sort_of_everything(self, client: TestClient):
+        dates = [hit["date"] for hit in search(client, sort="date", page_size=100)["results"]]
+        assert dates == sorted(dates, reverse=True)
+
+
+class TestDidYouMean:
+    @pytest.mark.parametrize(
+        ("query", "suggestion"),
+        [
+            ("jornalists", "journalists"),
+            ("cambodai", "cambodia"),
+            ("jornalists cambodia", "journalists cambodia"),
+            ("torure detention", "torture detention"),
+        ],
+    )
+    def test_misspelt_query_gets_a_suggestion_of_real_words(
+        self, client: TestClient, query: str, suggestion: str
+    ):
+        assert search(client, q=query)["suggestion"] == suggestion
+        # The suggestion finds articles with all its words.
+        corrected = search(client, q=suggestion)
+        assert corrected["total"] > 0 and corrected["partial"] is False
+
+    @pytest.mark.parametrize(
+        "query", ["journalists", "sugar", "lese majeste", "zzzz", "surveilance", "cambodia zzzz"]
+    )
+    def test_no_suggestion_for_a_good_query(self, client: TestClient, query: str):
+        assert search(client, q=query)["suggestion"] is None

@@ -1,0 +1,133 @@
+"""Snippets: short, cut at word boundaries, every match marked, article text escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import stem_terms
+from search_api.snippets import MAX_LENGTH, build_snippet
+from tests.search_api.corpus import LONG_METHODS, search
+
+MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+def marked(snippet: str) -> list[str]:
+    return MARK.findall(snippet)
+
+
+def visible_text(snippet: str) -> str:
+    return html.unescape(snippet.replace("<mark>", "").replace("</mark>", ""))
+
+
+class TestBuildSnippet:
+    def test_short_text_is_whole_with_every_match_marked(self):
+        snippet = build_snippet("Journalists met the journalist's lawyer.", {"journalist"})
+        assert snippet.render() == (
+            "<mark>Journalists</mark> met the <mark>journalist's</mark> lawyer."
+        )
+
+    def test_long_text_is_cut_to_a_window_around_the_match(self):
+        rendered = build_snippet(LONG_METHODS, set(stem_terms("torture"))).render()
+        text = visible_text(rendered)
+        assert len(text) <= MAX_LENGTH
+        assert marked(rendered) == ["torture"]
+        assert text.startswith("…") and text.endswith("…")
+        # Cut at word boundaries: what is left of the ellipses is whole words of the text.
+        inner = text.strip("…")
+        assert inner in LONG_METHODS
+        start = LONG_METHODS.index(inner)
+        end = start + len(inner)
+        assert LONG_METHODS[start - 1] == " "
+        assert end == len(LONG_METHODS) or not LONG_METHODS[end].isalnum()
+
+    def test_window_prefers_the_stretch_with_most_distinct_terms(self):
+        text = "torture " + "filler words here " * 30 + "torture and confessions together."
+        rendered = build_snippet(text, set(stem_terms("torture confessions"))).render()
+        assert marked(rendered) == ["torture", "confessions"]
+
+    def test_long_text_without_matches_starts_at_the_beginning(self):
+        rendered = build_snippet(LONG_METHODS, {"zzzz"}).render()
+        assert rendered.startswith("Former detainees")
+        assert rendered.endswith("…") and "<mark>" not in rendered
+        assert len(rendered) <= MAX_LENGTH
+
+    def test_text_is_escaped_and_only_marks_are_markup(self):
+        text = 'Tom & Jerry wrote <script>alert("x")</script> <b>alert</b>'
+        rendered = build_snippet(text, {"alert"}).render()
+        assert "<script>" not in rendered and "<b>" not in rendered
+        assert "&amp;" in rendered and "&lt;script&gt;" in rendered
+        assert re.sub(r"</?mark>", "", rendered).count("<") == 0
+        assert visible_text(rendered) == text
+
+    def test_paragraph_breaks_become_spaces(self):
+        assert build_snippet("one\n\ntwo", {"two"}).render() == "one <mark>two</mark>"
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.text(max_size=800), st.sampled_from(["torture", "a", "x", "journalists"]))
+    def test_any_text_gives_a_short_escaped_snippet(self, text: str, word: str):
+        rendered = build_snippet(text, set(stem_terms(word))).render()
+        assert len(visible_text(rendered)) <= MAX_LENGTH
+        assert re.sub(r"</?mark>", "", rendered).count("<") == 0
+
+
+class TestSearchSnippets:
+    def test_inflected_forms_are_marked(self, client: TestClient):
+        response = search(client, q="journalists")
+        snippets = {
+            hit["id"]: [s["snippet"] for s in hit["sections"]] for hit in response["results"]
+        }
+        assert marked(snippets["gv/thai-lese-majeste"][0]) == ["journalist's"]
+        assert marked(snippets["gv/cambodia-press"][0]) == ["journalist's", "Journalists"]
+
+    def test_accented_words_are_marked_as_written(self, client: TestClient):
+        hit = search(client, q="lese majeste")["results"][0]
+        assert marked(hit["sections"][0]["snippet"]) == ["lèse", "majesté"]
+
+    def test_compound_is_marked_for_its_part(self, client: TestClient):
+        hit = search(client, q="covid", source="globalvoices")["results"][0]
+        assert marked(hit["sections"][0]["snippet"]) == ["COVID-19"]
+
+    def test_prefix_marks_the_words_it_reaches(self, client: TestClient):
+        for query in ("journ*", "journalists*"):
+            hits = search(client, q=query)["results"]
+            thai = next(hit for hit in hits if hit["id"] == "gv/thai-lese-majeste")
+            assert marked(thai["sections"][0]["snippet"]) == ["journalist's"]
+
+    def test_article_text_is_escaped(self, client: TestClient):
+        snippet = search(client, q="alert")["results"][0]["sections"][0]["snippet"]
+        assert snippet == (
+            "Attackers injected &lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt; into the "
+            "comment form of a site run by Tom &amp; Jerry Media."
+        )
+
+    def test_only_sections_with_a_match_are_listed(self, client: TestClient):
+        hit = search(client, q="convention")["results"][0]
+        assert [(s["heading"], s["anchor"]) for s in hit["sections"]] == [
+            ("Recommendations", "recommendations")
+        ]
+        land = search(client, q="sugar")["results"][0]
+        assert [s["anchor"] for s in land["sections"]] == ["intro"]
+
+    def test_at_most_three_sections_each_with_a_match(self, client: TestClient):
+        hit = search(client, q="torture")["results"][0]
+        assert hit["id"] == "amnesty/reports/2018/annual"
+        assert len(hit["sections"]) == 3  # four sections mention torture
+        for section in hit["sections"]:
+            assert [w.lower() for w in marked(section["snippet"])] == ["torture"]
+            assert len(visible_text(section["snippet"])) <= MAX_LENGTH
+
+    def test_excluded_words_are_not_marked(self, client: TestClient):
+        hit = search(client, q="internet -shutdown")["results"][0]
+        for section in hit["sections"]:
+            assert marked(section["snippet"]) == ["Internet"]
+
+    @pytest.mark.parametrize("query", ["tag:freespeech", "author:lima", ""])
+    def test_metadata_only_queries_list_no_sections(self, client: TestClient, query: str):
+        for hit in search(client, q=query)["results"]:
+            assert hit["sections"] == []
