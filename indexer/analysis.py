@@ -1,29 +1,34 @@
 """Text analysis: one analyzer, built once, used to index articles and to parse queries.
 
-Pipeline (each a Whoosh ``Composable`` so the index schema can hold it):
+For each word NLTK's regexp tokenizer finds, one cached function gives its index term:
 
-1. ``NltkTokenizer``: NLTK's regexp tokenizer keeps this domain's tokens whole
-   ("COVID-19", "Hun Sen's", "2018", "CNRP"); character offsets are kept for highlighting.
-2. ``FoldingFilter``: lowercase, curly apostrophes made straight, accents folded
+1. Tokens of this domain stay whole: "COVID-19", "Hun Sen's", "2018", "CNRP", "3.5".
+2. Folding: lowercase, curly apostrophes made straight, accents stripped
    ("Lèse Majesté" -> "lese majeste").
-3. ``StopFilter``: a short list of function words; words that carry meaning in this domain
-   ("not", "against", "without", "free", "us", "who", "will", "may") are kept.
-4. ``CompoundPartsFilter``: at index time only, a hyphenated token also yields its parts at
-   the same position, so "covid" finds "COVID-19" while the query "covid-19" stays exact.
-5. ``SnowballFilter``: NLTK Snowball stemming in the article's language, with a small
-   exceptions table for words Snowball merges wrongly ("international" vs "internment").
+3. Stop words: a short list of function words is dropped; words that carry meaning in this
+   domain ("not", "against", "without", "free", "us", "who", "will", "may") are kept.
+4. Stemming: NLTK Snowball in the article's language, after a small exceptions table for
+   words Snowball merges wrongly ("international" vs "internment").
+
+At index time only, a hyphenated token also yields its parts at the same position, so
+"covid" finds "COVID-19" while the query "covid-19" stays exact. Character offsets are kept
+so snippets can mark the very words that matched.
+
+Everything runs in one generator with a cached word -> term lookup: a Whoosh filter chain
+costs a generator per stage per token, and indexing speed is dominated by that per-token
+work. The stages stay separate functions (``fold``, ``stem_word``) and are tested as such.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
-from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
+from whoosh.analysis import Token, Tokenizer
 
 # Words joined by hyphens or apostrophes stay one token; so do decimal numbers ("3.5").
 TOKEN_PATTERN = r"\d+(?:[.,]\d+)+|\w+(?:['’\-]\w+)*"
@@ -91,24 +96,69 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).casefold()
 
 
-class NltkTokenizer(Tokenizer):
-    """Whoosh tokenizer around NLTK's ``RegexpTokenizer``, with positions and offsets."""
+@lru_cache(maxsize=32)
+def _snowball(language: str) -> Callable[[str], str]:
+    name = SNOWBALL_LANGUAGES.get(language)
+    return SnowballStemmer(name).stem if name else (lambda word: word)
 
-    def __init__(self, pattern: str = TOKEN_PATTERN) -> None:
-        self.pattern = pattern
-        self._nltk = RegexpTokenizer(pattern)
+
+def stem_word(folded: str, language: str = "en") -> str:
+    """The stem of a folded word: the exceptions table first, then Snowball."""
+    exceptions = STEM_EXCEPTIONS.get(language, {})
+    if folded in exceptions:
+        return exceptions[folded]
+    # Snowball strips "'s" itself in English, but not in every language or name; strip it
+    # here so "Hun Sen's" stems like "Sen".
+    if folded.endswith("'s"):
+        folded = folded[:-2]
+    return exceptions.get(folded) or _snowball(language)(folded)
+
+
+@lru_cache(maxsize=64)
+def term_function(
+    language: str, stem: bool = True, stop: bool = True
+) -> Callable[[str], str | None]:
+    """A cached ``surface word -> index term`` function (None for a stop word)."""
+    stops = STOP_WORDS.get(language, frozenset()) if stop else frozenset()
+
+    @lru_cache(maxsize=1_000_000)
+    def term(surface: str) -> str | None:
+        folded = fold(surface)
+        if folded in stops:
+            return None
+        return stem_word(folded, language) if stem else folded
+
+    return term
+
+
+class ArchiveAnalyzer(Tokenizer):
+    """The analyzer (a Whoosh ``Composable``, usable as a field's analyzer).
+
+    ``stem=False, stop=False`` gives the variant for names (authors): folded, never stemmed.
+    """
+
+    # Tells Whoosh this analyzer changes word forms, so fields with ``spelling=True`` also
+    # index the unstemmed words that "did you mean" suggestions are made of.
+    is_morph = True
+
+    def __init__(self, language: str = "en", stem: bool = True, stop: bool = True) -> None:
+        self.language, self.stem, self.stop = language, stem, stop
+        self._tokenizer = RegexpTokenizer(TOKEN_PATTERN)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"pattern": self.pattern}
+        return {"language": self.language, "stem": self.stem, "stop": self.stop}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["pattern"])
+        self.__init__(**state)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, NltkTokenizer) and other.pattern == self.pattern
+        return isinstance(other, ArchiveAnalyzer) and self.__getstate__() == other.__getstate__()
 
     def __hash__(self) -> int:
-        return hash(self.pattern)
+        return hash((self.language, self.stem, self.stop))
+
+    def has_morph(self) -> bool:
+        return self.stem
 
     def __call__(
         self,
@@ -121,122 +171,43 @@ class NltkTokenizer(Tokenizer):
         start_char: int = 0,
         tokenize: bool = True,
         mode: str = "",
+        no_morph: bool = False,
         **kwargs: Any,
     ) -> Iterator[Token]:
+        term_for = term_function(self.language, self.stem and not no_morph, self.stop)
+        split_compounds = mode != "query"
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        spans = self._nltk.span_tokenize(value) if tokenize else [(0, len(value))]
-        for pos, (start, end) in enumerate(spans):
-            token.text = value[start:end]
-            token.boost = 1.0
-            token.stopped = False
+        token.boost = 1.0
+        token.stopped = False
+        pos = start_pos
+        spans = self._tokenizer.span_tokenize(value) if tokenize else [(0, len(value))]
+        for start, end in spans:
+            surface = value[start:end]
+            term = term_for(surface)
+            if term is None:
+                continue
+            token.text = term
             if keeporiginal:
-                token.original = token.text
+                token.original = surface
             if positions:
-                token.pos = start_pos + pos
+                token.pos = pos
             if chars:
                 token.startchar = start_char + start
                 token.endchar = start_char + end
             yield token
-
-
-class FoldingFilter(Filter):
-    """Lowercase + accent folding + straight apostrophes, cached per distinct word."""
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            token.text = fold(token.text)
-            yield token
-
-
-class CompoundPartsFilter(Filter):
-    """Index "covid-19" as itself and as "covid" + "19" at the same position.
-
-    Only at index time: a query for "covid-19" should still mean exactly that compound.
-    """
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            text = token.text
-            yield token
-            if token.mode == "query" or "-" not in text:
-                continue
-            for part in text.split("-"):
-                if part:
-                    token.text = part
-                    yield token
-            token.text = text
-
-
-class SnowballFilter(Filter):
-    """NLTK Snowball stemming for one language, with the exceptions table applied first."""
-
-    # Tells Whoosh this filter changes word forms, so fields with ``spelling=True`` also
-    # index the unstemmed words that "did you mean" suggestions are made of.
-    is_morph = True
-
-    def __init__(self, language: str = "en") -> None:
-        self.language = language
-        self._stem = _stemmer_for(language)
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"language": self.language}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["language"])
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, SnowballFilter) and other.language == self.language
-
-    def __hash__(self) -> int:
-        return hash(self.language)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        stem = self._stem
-        for token in tokens:
-            if not token.stopped:
-                token.text = stem(token.text)
-            yield token
+            if split_compounds and "-" in surface:
+                for part in surface.split("-"):
+                    part_term = term_for(part) if part else None
+                    if part_term is not None and part_term != term:
+                        token.text = part_term
+                        yield token
+            pos += 1
 
 
 @lru_cache(maxsize=32)
-def _stemmer_for(language: str) -> Any:
-    """A cached ``word -> stem`` function; unknown languages are left unstemmed."""
-    exceptions = STEM_EXCEPTIONS.get(language, {})
-    snowball_name = SNOWBALL_LANGUAGES.get(language)
-    if snowball_name is None:
-        return lambda word: word
-    stemmer = SnowballStemmer(snowball_name)
-
-    @lru_cache(maxsize=500_000)
-    def stem(word: str) -> str:
-        if word in exceptions:
-            return exceptions[word]
-        # Snowball strips "'s" itself in English, but not the apostrophe variants in names
-        # like "Sen's" once folded; strip it here so "Hun Sen's" stems like "Sen".
-        if word.endswith("'s"):
-            word = word[:-2]
-        return exceptions.get(word) or stemmer.stem(word)
-
-    return stem
-
-
-def build_analyzer(language: str = "en") -> Composable:
-    """The analyzer for one language. Call through ``analyzer_for`` to reuse it."""
-    stops = STOP_WORDS.get(language, frozenset())
-    return (
-        NltkTokenizer()
-        | FoldingFilter()
-        # Stop words go before compound parts: StopFilter renumbers positions, which would
-        # push the parts off their compound's position and break phrase queries.
-        | StopFilter(stoplist=stops, minsize=1)
-        | CompoundPartsFilter()
-        | SnowballFilter(language)
-    )
-
-
-@lru_cache(maxsize=32)
-def analyzer_for(language: str = "en") -> Composable:
-    return build_analyzer(language)
+def analyzer_for(language: str = "en") -> ArchiveAnalyzer:
+    """The analyzer for one language, built once per process."""
+    return ArchiveAnalyzer(language)
 
 
 def stem_terms(text: str, language: str = "en") -> list[str]:

@@ -124,7 +124,6 @@ def article_documents(article: Article, source_file: str, file_key: str) -> Iter
             "article_id": article.id,
             "source_file": source_file,
             "section_heading": section.heading or "",
-            "section_body": section.text,
             "section_index": position,
             "anchor": section.anchor,
             "text": section.text,

@@ -4,11 +4,11 @@
   ``heading`` and ``body``, and its metadata. Queries, ranking, ``total``, paging and
   facets run on these, so each article counts once and a top-k stays a top-k.
 * Section documents (``kind=section``): one per section, with the article's id and the
-  section's own ``section_heading`` and ``section_body``, so a hit knows the section it came
+  section's own heading, anchor, position and text, so a hit knows the section it came
   from. Matched sections and snippets are computed on these, only for the page's articles.
 
-The two kinds use disjoint text fields, so a user query never matches a section document,
-and BM25 statistics (document frequency, average length) stay those of articles.
+Only article documents have text fields, so a user query never matches a section document,
+and BM25 statistics (document frequency, average length) are those of articles.
 Both kinds carry ``article_id`` and ``source_file``, so re-indexing a file replaces all its
 documents in one commit.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 from whoosh.analysis import Composable
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-from indexer.analysis import FoldingFilter, NltkTokenizer, analyzer_for
+from indexer.analysis import ArchiveAnalyzer, analyzer_for
 
 ARTICLE = "article"
 SECTION = "section"
@@ -41,7 +41,7 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         heading=TEXT(analyzer=analyzer),
         body=TEXT(analyzer=analyzer, spelling=True),
         # Names are matched word by word, folded but never stemmed.
-        author=TEXT(analyzer=NltkTokenizer() | FoldingFilter()),
+        author=TEXT(analyzer=ArchiveAnalyzer(stem=False, stop=False)),
         tag=KEYWORD(lowercase=True, commas=True),
         source=ID(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),
@@ -49,9 +49,10 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         year=ID(sortable=True),
         meta=STORED(),  # the article's metadata as parsed (url, date, authors, tags, ...)
         file_key=ID(),  # "path\x1fdigest": which version of which file is indexed
-        # Section documents.
-        section_heading=TEXT(analyzer=analyzer, stored=True),
-        section_body=TEXT(analyzer=analyzer),
+        # Section documents: stored, not analysed. A section is matched and snippeted only
+        # when its article is on the page, by analysing its stored text then; indexing every
+        # section's text a second time would double the cost of a build for no query.
+        section_heading=STORED(),
         section_index=NUMERIC(stored=True),
         anchor=STORED(),
         text=STORED(),  # the section's own text, for snippets and the article page
