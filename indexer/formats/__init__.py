@@ -230,7 +230,9 @@ def _article(
     default_language: str,
     title_derived: bool = False,
 ) -> Article:
-    title = fields.clean_inline(title)
+    # Callers pass titles already cleaned: cleaning twice would decode "&lt;b&gt;" to "<b>"
+    # and then drop it as a tag, losing text the source meant to show.
+    title = title.strip()
     if not title and blocks and blocks[0].is_heading:
         title = blocks[0].text  # a body's leading heading ("# Title") is the title
     sections = build_sections(blocks, title=title)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
-from tests.search_api.corpus import index_corpus, write_corpus
+from tests.search_api.corpus import free_port, index_corpus, write_corpus
+
+ADVOSEARCH = Path(sys.executable).parent / "advosearch"
 
 
 @pytest.fixture(scope="session")
@@ -29,3 +36,39 @@ def index_dir(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 def client(index_dir: Path) -> Iterator[TestClient]:
     with TestClient(create_app(index_dir)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``advosearch serve`` on a free loopback port; its base URL."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOSEARCH_")}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(ADVOSEARCH), "serve", "--index", str(index_dir), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                assert process.poll() is None, log_path.read_text()
+                try:
+                    with urllib.request.urlopen(f"{base}/health", timeout=5) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "server did not start in 30 s"
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -1,0 +1,131 @@
+"""The reader's page, through the real app: private headers, no other host, escaped text."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import ParseOptions, build_index
+from search_api.app import create_app
+
+# Attributes that make a browser fetch something by itself (a link only on a click).
+FETCHING = {
+    ("link", "href"),
+    ("script", "src"),
+    ("img", "src"),
+    ("iframe", "src"),
+    ("form", "action"),
+    ("source", "src"),
+    ("video", "src"),
+    ("audio", "src"),
+    ("object", "data"),
+    ("embed", "src"),
+    ("input", "src"),
+}
+
+
+class Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Elements()
+    parser.feed(html)
+    return parser.elements
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/?q=torture", "/?q=surveillance&tag=privacy&sort=date", "/a/amnesty/xss-report"],
+)
+def test_pages_send_privacy_headers_and_no_cookie(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    csp = response.headers["content-security-policy"]
+    assert "default-src 'none'" in csp
+    assert "script-src" not in csp  # no script at all, inline or not
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/?q=torture", "/?q=surveillance", "/a/gv/cambodia-press"])
+def test_pages_load_nothing_from_another_host(client: TestClient, path: str) -> None:
+    html = client.get(path).text
+    for tag, attrs in elements(html):
+        for attribute, value in attrs.items():
+            if (tag, attribute) in FETCHING and value:
+                assert not re.match(r"^(https?:)?//", value), (tag, attribute, value)
+        assert tag != "script"
+        assert "style" not in attrs  # inline styles would need 'unsafe-inline'
+
+
+def test_results_page_weighs_under_60_kb_with_its_css(client: TestClient) -> None:
+    page = client.get("/", params={"q": "-zzzz"})  # every article: the heaviest page
+    css = client.get("/static/style.css")
+    assert page.status_code == css.status_code == 200
+    assert len(page.content) + len(css.content) < 60 * 1024
+
+
+def test_search_box_is_labelled_and_keeps_the_query(client: TestClient) -> None:
+    html = client.get("/", params={"q": 'journalists "press freedom"'}).text
+    found = dict(((tag, attrs.get("id")), attrs) for tag, attrs in elements(html))
+    box = found[("input", "q")]
+    assert box["value"] == 'journalists "press freedom"'
+    assert any(tag == "label" and attrs.get("for") == "q" for tag, attrs in elements(html))
+    assert any(tag == "main" for tag, _ in elements(html))
+    assert any(tag == "form" and attrs.get("role") == "search" for tag, attrs in elements(html))
+
+
+def test_article_text_with_markup_is_shown_as_text(client: TestClient) -> None:
+    html = client.get("/", params={"q": "injected"}).text
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    article = client.get("/a/amnesty/xss-report").text
+    assert "<script>" not in article
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in article
+
+
+@pytest.fixture(scope="module")
+def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    """An archive whose titles, urls and tags try to inject markup."""
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "site").mkdir()
+    records = [
+        {
+            "id": "evil",
+            # Titles are read as HTML: tags are dropped, escaped markup becomes text.
+            "title": "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;<img src=x> Evil",
+            "url": "javascript:alert(document.cookie)",
+            "tags": ['"><script>alert(2)</script>', "<b>bold</b>"],
+            "author": "<b onmouseover=alert(3)>Mallory</b>",
+            "content": "<p>Evil text about censorship.</p><h2><i>Bad</i> heading</h2><p>More "
+            "censorship.</p>",
+        }
+    ]
+    (root / "site" / "export.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([root], root / "ix", ParseOptions(), workers=1)
+    return TestClient(create_app(Path(root / "ix")))
+
+
+def test_injected_titles_urls_and_tags_never_become_markup(hostile_client: TestClient) -> None:
+    results = hostile_client.get("/", params={"q": "censorship"})
+    article = hostile_client.get("/a/export/evil")
+    assert results.status_code == article.status_code == 200
+    assert "1 article" in results.text
+    for html in (results.text, article.text):
+        assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html
+        assert "<script" not in html
+        assert "<img" not in html
+        assert "<b " not in html
+        assert "javascript:" not in html  # an unsafe url is dropped: links go to /a/{id}
+    assert 'href="/a/export/evil"' in results.text

@@ -1,0 +1,157 @@
+"""The reader's page in a real headless Chromium against a real ``advosearch serve``.
+
+Each test does what a reader does (types, clicks, follows links) and checks what the
+reader sees. Chromium is Debian's (``.ci/run`` installs it); Playwright only drives it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("browser tests need Debian's chromium; .ci/run installs it")
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
+    )
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+# As root in a container, with no network but loopback: no sandbox, no background fetches.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A page that records every host it requests."""
+    context = browser.new_context(base_url=server)
+    page = context.new_page()
+    page.requested_hosts = set()  # type: ignore[attr-defined]
+    page.on("request", lambda request: page.requested_hosts.add(urlparse(request.url).netloc))
+    yield page
+    context.close()
+
+
+def search_for(page: Page, query: str) -> None:
+    page.goto("/")
+    page.get_by_label("Search the archive").fill(query)
+    page.get_by_label("Search the archive").press("Enter")
+    page.wait_for_load_state()
+
+
+def test_reader_searches_and_sees_ranked_articles_with_marked_snippets(
+    page: Page, server: str
+) -> None:
+    search_for(page, "torture")
+    expect(page.get_by_role("heading", level=1)).to_have_text("1 article for torture")
+    titles = page.locator("ol.hits h2").all_inner_texts()
+    assert titles[0] == "Annual report: detention conditions"
+    marks = page.locator("ol.hits mark").all_inner_texts()
+    assert marks and all(mark.lower().startswith("tortur") for mark in marks)
+    expect(page.get_by_label("Search the archive")).to_have_value("torture")
+    assert page.requested_hosts == {urlparse(server).netloc}  # type: ignore[attr-defined]
+
+
+def test_clicking_a_facet_filters_and_can_be_undone(page: Page) -> None:
+    search_for(page, "surveillance")
+    before = page.get_by_role("heading", level=1).inner_text()
+    facets = page.get_by_role("complementary", name="Refine results")
+    facets.get_by_role("link", name="2021", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("1 article for")
+    assert page.get_by_role("heading", level=1).inner_text() != before
+    assert parse_qs(urlparse(page.url).query)["from"] == ["2021-01-01"]
+    for hit_date in page.locator("ol.hits time").all():
+        assert hit_date.get_attribute("datetime").startswith("2021")
+    page.get_by_role("link", name="Remove filter from: 2021-01-01").click()
+    page.get_by_role("link", name="Remove filter to: 2021-12-31").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(before)
+
+
+def test_paging_walks_every_result_once(page: Page) -> None:
+    search_for(page, "-zzzz")  # every article: 12, so two pages of ten
+    expect(page.get_by_role("heading", level=1)).to_contain_text("12 articles")
+    first = page.locator("ol.hits h2").all_inner_texts()
+    page.get_by_role("link", name="Next →").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    second = page.locator("ol.hits h2").all_inner_texts()
+    assert len(first) == 10 and len(second) == 2
+    assert not set(first) & set(second)
+    page.get_by_role("link", name="← Previous").click()
+    assert page.locator("ol.hits h2").all_inner_texts() == first
+
+
+def test_a_snippet_leads_to_its_section_in_the_article(page: Page) -> None:
+    search_for(page, "ratify convention")
+    snippet = page.locator("p.snippet a").first
+    expect(snippet).to_contain_text("Recommendations")
+    snippet.click()
+    page.wait_for_load_state()
+    assert urlparse(page.url).fragment == "recommendations"
+    section = page.locator("section:target")
+    expect(section.get_by_role("heading")).to_have_text("Recommendations")
+    expect(section).to_be_in_viewport()
+
+
+def test_article_page_shows_sections_and_related_stories(page: Page) -> None:
+    page.goto("/a/gv/covid-surveillance")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "COVID-19 contact tracing app raises surveillance fears"
+    )
+    headings = page.locator("article.full section h2").all_inner_texts()
+    assert headings == ["Privacy concerns", "Government response"]
+    related = page.get_by_role("complementary", name="Related stories")
+    titles = related.get_by_role("link").all_inner_texts()
+    assert "Facial recognition cameras expand surveillance in Moscow" in titles
+    assert not any(title.startswith("COVID-19 contact tracing") for title in titles)
+
+
+def test_everything_works_with_javascript_off(browser: Browser, server: str) -> None:
+    context = browser.new_context(base_url=server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        search_for(page, "jornalists")
+        expect(page.get_by_text("Did you mean")).to_be_visible()
+        page.get_by_role("link", name="journalists").first.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("for journalists")
+        page.get_by_role("link", name="newest first").click()
+        assert parse_qs(urlparse(page.url).query)["sort"] == ["date"]
+        dates = [t.get_attribute("datetime") for t in page.locator("ol.hits time").all()]
+        assert dates == sorted(dates, reverse=True)
+    finally:
+        context.close()
+
+
+def test_page_fits_a_320_pixel_phone_screen(browser: Browser, server: str) -> None:
+    context = browser.new_context(base_url=server, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        search_for(page, "surveillance")
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= 320
+        expect(page.get_by_role("button", name="Search")).to_be_in_viewport()
+    finally:
+        context.close()
