@@ -124,8 +124,8 @@ def term_function(
     @lru_cache(maxsize=1_000_000)
     def term(surface: str) -> str | None:
         folded = fold(surface)
-        if folded in stops:
-            return None
+        if not folded or folded in stops:
+            return None  # a stop word, or only combining marks that folding removed
         return stem_word(folded, language) if stem else folded
 
     return term

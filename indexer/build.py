@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +56,20 @@ class BuildSummary:
     def nothing_read(self) -> bool:
         """True when the run found no readable file at all (the CLI then exits non-zero)."""
         return self.files_parsed == 0 and self.files_unchanged == 0
+
+
+class Progress:
+    """Receives a run's progress: bytes of files read and articles written. Silent here;
+    the CLI shows it as a progress bar with rate and ETA."""
+
+    def start(self, total_bytes: int) -> None:
+        pass
+
+    def advance(self, nbytes: float, articles: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 @dataclass
@@ -162,7 +176,7 @@ def build_index(
     *,
     lock_timeout_s: float = 30.0,
     workers: int | None = None,
-    progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+    progress: Progress | None = None,
 ) -> BuildSummary:
     started = time.perf_counter()
     summary = BuildSummary()
@@ -208,23 +222,32 @@ def build_index(
             if stored["source_file"] not in reparsed:
                 seen_ids[stored["article_id"]] = stored["source_file"]
         kept_searcher.close()
-        parsed_results = _parse_all(to_parse, context, options, workers)
-        if progress is not None:
-            parsed_results = progress(parsed_results, len(to_parse))
-        for (path, _root, resolved, digest), result in parsed_results:
+        progress = progress or Progress()
+        progress.start(sum(path.stat().st_size for path, *_ in to_parse))
+        for (path, _root, resolved, digest), result in _parse_all(
+            to_parse, context, options, workers
+        ):
             writer.delete_by_term("source_file", resolved)
+            size = path.stat().st_size
             if isinstance(result, SkippedFile):
                 summary.skipped.append(result)
+                progress.advance(size, 0)
                 continue
             summary.files_parsed += 1
             summary.warnings.extend(f"{path}: {warning}" for warning in result.warnings)
             file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
+            # Writing (which analyses the text) is most of the work: advance per article.
+            share = size / max(1, len(result.articles))
             for article in result.articles:
                 _make_id_unique(article, resolved, seen_ids, summary)
                 for document in article_documents(article, resolved, file_key):
                     writer.add_document(**document)
                 summary.articles_added += 1
                 summary.sections_added += len(article.sections)
+                progress.advance(share, 1)
+            if not result.articles:
+                progress.advance(size, 0)
+        progress.close()
 
         if to_parse or gone:
             writer.commit()

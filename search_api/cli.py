@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,26 +112,43 @@ def _parse_options(args: argparse.Namespace, settings: Settings) -> Any:
     )
 
 
+class BarProgress:
+    """A progress bar on stderr: bytes of input done, articles written, rate and ETA."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm | None = None
+        self._articles = 0
+
+    def start(self, total_bytes: int) -> None:
+        self._bar = tqdm(
+            total=total_bytes, unit="B", unit_scale=True, file=sys.stderr, desc="indexing"
+        )
+
+    def advance(self, nbytes: float, articles: int) -> None:
+        assert self._bar is not None
+        self._articles += articles
+        self._bar.update(nbytes)
+        self._bar.set_postfix(articles=self._articles, refresh=False)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            # Whoosh sorts and writes the postings at commit: say so, it can take a while.
+            print("committing the new index version…", file=sys.stderr)
+
+
 def _run_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.build import build_index
 
     index_dir = args.index or settings.index_dir
     options = _parse_options(args, settings)
 
-    def progress(results: Iterable[Any], total: int) -> Iterable[Any]:
-        bar = tqdm(results, total=total, unit="file", disable=args.quiet or None, file=sys.stderr)
-        articles = 0
-        for item in bar:
-            articles += len(getattr(item[1], "articles", ()))
-            bar.set_postfix(articles=articles, refresh=False)
-            yield item
-
     summary = build_index(
         args.paths,
         index_dir,
         options,
         lock_timeout_s=settings.lock_timeout_s,
-        progress=progress,
+        progress=None if args.quiet else BarProgress(),
     )
     rate = summary.articles_added / summary.seconds if summary.seconds else 0.0
     section_rate = summary.sections_added / summary.seconds if summary.seconds else 0.0
