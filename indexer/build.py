@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,8 +22,9 @@ from typing import Any
 from whoosh import index
 from whoosh.index import FileIndex, LockError
 from whoosh.query import Term
+from whoosh.writing import IndexWriter
 
-from indexer.errors import IndexLocked, IndexNotFound, UnreadableFile
+from indexer.errors import IndexLocked, IndexNotFound, IndexWriteFailed, UnreadableFile
 from indexer.formats import (
     ParsedFile,
     RunContext,
@@ -156,6 +158,87 @@ def _as_datetime(iso_date: str | None) -> datetime | None:
         return None
 
 
+LOCK_OWNER_FILE = "advosearch-writer.pid"
+
+
+@contextmanager
+def locked_writer(
+    ix: FileIndex, index_dir: Path, lock_timeout_s: float, notices: list[str]
+) -> Iterator[IndexWriter]:
+    """The index's writer, committed when the block ends (unless cancelled), cancelled when
+    it raises.
+
+    Whoosh's lock is an OS file lock, so a killed indexer's lock dies with its process; the
+    owner's pid is kept beside it so a waiting indexer can say who holds the lock, and a
+    run after a crash can say that it found one. Write failures (full disk, read-only
+    folder) become ``IndexWriteFailed``: the last committed version is left as it was.
+    """
+    owner_file = index_dir / LOCK_OWNER_FILE
+    try:
+        writer = ix.writer(timeout=lock_timeout_s, limitmb=256)
+    except LockError as error:
+        holder = _read_pid(owner_file)
+        who = f"process {holder}" if holder else "another process"
+        raise IndexLocked(
+            f"another indexer ({who}) is writing to {index_dir}; waited {lock_timeout_s:g} s "
+            "(ADVOSEARCH_LOCK_TIMEOUT_S sets how long to wait)"
+        ) from error
+    except OSError as error:
+        raise IndexWriteFailed(f"cannot write to {index_dir}: {error.strerror or error}") from error
+    try:
+        previous = _read_pid(owner_file)
+        if previous and previous != os.getpid() and not _process_alive(previous):
+            notices.append(
+                f"found the lock of indexer process {previous}, which is gone (it was "
+                "killed or crashed); its uncommitted work was discarded, nothing committed "
+                "was lost"
+            )
+        owner_file.write_text(str(os.getpid()))
+        yield writer
+        if not writer.is_closed:
+            writer.commit()
+    except OSError as error:
+        _abandon(writer)
+        raise IndexWriteFailed(
+            f"could not write the new index version to {index_dir}: "
+            f"{error.strerror or error}; the previous version is intact"
+        ) from error
+    except BaseException:
+        _abandon(writer)
+        raise
+    finally:
+        owner_file.unlink(missing_ok=True)
+
+
+def _abandon(writer: IndexWriter) -> None:
+    """Cancel a write; on a full disk cancelling itself fails, so then just let go of the
+    lock. Files of the abandoned segment are not in any table of contents, and Whoosh
+    deletes such files at the next commit."""
+    try:
+        writer.cancel()
+    except OSError:
+        lock = getattr(writer, "writelock", None)
+        if lock is not None:
+            lock.release()
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def indexed_files(ix: FileIndex) -> dict[str, str]:
     """``{path: digest}`` of every file the index holds articles from."""
     with ix.reader() as reader:
@@ -184,14 +267,7 @@ def build_index(
     summary.skipped.extend(skipped)
     context = build_context(files)
     ix = open_or_create_index(index_dir)
-    try:
-        writer = ix.writer(timeout=lock_timeout_s, limitmb=256)
-    except LockError as error:
-        raise IndexLocked(
-            f"another indexer holds the lock on {index_dir}; waited {lock_timeout_s:g} s"
-        ) from error
-
-    try:
+    with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings) as writer:
         known = indexed_files(ix)
         roots = [str(p.resolve()) for p in paths]
         discovered: dict[str, tuple[Path, Path, str]] = {}
@@ -249,14 +325,9 @@ def build_index(
                 progress.advance(size, 0)
         progress.close()
 
-        if to_parse or gone:
-            writer.commit()
-            summary.committed = True
-        else:
+        summary.committed = bool(to_parse or gone)
+        if not summary.committed:
             writer.cancel()
-    except BaseException:
-        writer.cancel()
-        raise
 
     with ix.searcher() as searcher:
         summary.total_articles = count_kind(searcher, ARTICLE)

@@ -18,7 +18,16 @@ class IndexNotFound(AdvosearchError):
 
 
 class IndexLocked(AdvosearchError):
+    """Another indexer holds the index's write lock longer than we may wait."""
+
     code = "index_locked"
+
+
+class IndexWriteFailed(AdvosearchError):
+    """The index folder cannot be written (full disk, read-only, permissions); the previous
+    version stays intact and keeps serving."""
+
+    code = "index_write_failed"
 
 
 class ArticleNotFound(AdvosearchError):
@@ -27,3 +36,9 @@ class ArticleNotFound(AdvosearchError):
 
 class InvalidRequest(AdvosearchError):
     code = "invalid_request"
+
+
+class IndexChanged(AdvosearchError):
+    """A cursor was issued by another index version: its positions no longer hold."""
+
+    code = "index_changed"

@@ -1,0 +1,158 @@
+"""Crash safety: killed indexers, stale and live locks, a full disk, a read-only folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from indexer.build import LOCK_OWNER_FILE, ParseOptions, build_index, count_kind
+from indexer.errors import IndexLocked, IndexWriteFailed
+
+ADVOSEARCH = Path(sys.executable).parent / "advosearch"
+
+HOLD_LOCK = """
+import sys, time
+from whoosh import index
+from pathlib import Path
+from indexer.build import locked_writer
+ix = index.open_dir(sys.argv[1])
+with locked_writer(ix, Path(sys.argv[1]), 1.0, []) as writer:
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def write_articles(folder: Path, count: int, stem: str = "export") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    records = [
+        {
+            "id": f"n{number}",
+            "title": f"Report {number} on press freedom",
+            "date": f"20{10 + number % 10}-01-01",
+            "content": "<p>" + " ".join(f"word{number % 97} censorship" for _ in range(60)),
+        }
+        for number in range(count)
+    ]
+    path = folder / f"{stem}.json"
+    path.write_text(json.dumps(records), encoding="utf-8")
+    return path
+
+
+def committed_articles(index_dir: Path) -> int:
+    with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
+        return count_kind(searcher, "article")
+
+
+@pytest.fixture
+def indexed(tmp_path: Path) -> tuple[Path, Path]:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    write_articles(corpus / "first", 5)
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    return corpus, index_dir
+
+
+@pytest.fixture
+def lock_holder(indexed: tuple[Path, Path]) -> Iterator[subprocess.Popen]:
+    _, index_dir = indexed
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(index_dir)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "locked"
+    yield process
+    process.kill()
+    process.wait()
+    process.stdout.close()
+
+
+def test_a_live_lock_is_never_stolen(indexed, lock_holder) -> None:
+    corpus, index_dir = indexed
+    write_articles(corpus / "second", 3)
+    with pytest.raises(IndexLocked, match=f"process {lock_holder.pid}"):
+        build_index([corpus], index_dir, ParseOptions(), lock_timeout_s=0.5, workers=1)
+    assert committed_articles(index_dir) == 5
+
+
+def test_the_lock_of_a_killed_indexer_is_recognised_and_cleared(indexed, lock_holder) -> None:
+    corpus, index_dir = indexed
+    lock_holder.send_signal(signal.SIGKILL)
+    lock_holder.wait()
+    assert (index_dir / LOCK_OWNER_FILE).exists()  # left behind by the dead process
+    write_articles(corpus / "second", 3)
+    summary = build_index([corpus], index_dir, ParseOptions(), lock_timeout_s=5, workers=1)
+    assert any(f"process {lock_holder.pid}, which is gone" in w for w in summary.warnings)
+    assert committed_articles(index_dir) == 8
+    assert not (index_dir / LOCK_OWNER_FILE).exists()
+
+
+def test_kill_9_mid_run_keeps_the_last_version_and_a_rerun_completes(indexed) -> None:
+    corpus, index_dir = indexed
+    write_articles(corpus / "big", 3000, stem="big")
+    run = [str(ADVOSEARCH), "index", str(corpus), "--index", str(index_dir), "--quiet"]
+    process = subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not (index_dir / LOCK_OWNER_FILE).exists():  # the run is writing
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+
+    assert committed_articles(index_dir) == 5  # the last committed version, whole
+    finished = subprocess.run(run, capture_output=True, text=True, check=False)
+    assert finished.returncode == 0, finished.stderr
+    assert "which is gone" in finished.stdout
+    assert committed_articles(index_dir) == 3005
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs: a real full disk (needs root, as in CI)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+# When a write fails on a full disk, Whoosh's own segment files stay open until garbage
+# collection closes them; that is Whoosh's business, not a leak of ours.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_full_disk_is_a_clear_error_and_the_previous_version_stays(
+    tmp_path: Path, tiny_disk: Path
+) -> None:
+    corpus, index_dir = tmp_path / "corpus", tiny_disk / "ix"
+    write_articles(corpus / "first", 5)
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    write_articles(corpus / "big", 4000, stem="big")
+    with pytest.raises(IndexWriteFailed, match="No space left on device"):
+        build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert committed_articles(index_dir) == 5
+
+
+def test_a_read_only_index_folder_is_a_clear_error(tmp_path: Path, tiny_disk: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tiny_disk / "ix"
+    write_articles(corpus / "first", 5)
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
+    write_articles(corpus / "second", 2)
+    with pytest.raises(IndexWriteFailed, match="Read-only file system"):
+        build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert committed_articles(index_dir) == 5
