@@ -109,7 +109,7 @@ def file_digest(path: Path, root: Path, context: RunContext) -> str:
     return digest.hexdigest()
 
 
-def article_documents(article: Article, source_file: str, file_key: str) -> Iterator[dict]:
+def article_documents(article: Article, source_file: str, file_key: str | None) -> Iterator[dict]:
     """The Whoosh documents of one article: the article itself, then each section."""
     meta = article.to_json()
     del meta["sections"]
@@ -118,7 +118,6 @@ def article_documents(article: Article, source_file: str, file_key: str) -> Iter
         "kind": ARTICLE,
         "article_id": article.id,
         "source_file": source_file,
-        "file_key": file_key,
         "title": article.title,
         "heading": "\n".join(s.heading for s in article.sections if s.heading),
         "body": article.text,
@@ -128,6 +127,8 @@ def article_documents(article: Article, source_file: str, file_key: str) -> Iter
         "language": article.language,
         "meta": meta,
     }
+    if file_key is not None:
+        document["file_key"] = file_key
     date = _as_datetime(article.date)
     if date is not None:
         document["date"] = date
@@ -334,6 +335,34 @@ def build_index(
         summary.total_sections = count_kind(searcher, SECTION)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# Articles written through the ingest API belong to no file: incremental runs never
+# consider them gone, and re-indexing files never replaces them.
+API_SOURCE = "api"
+
+
+def ingest_articles(index_dir: Path, articles: Sequence[Article], lock_timeout_s: float) -> None:
+    """Add or replace articles (by id) in one commit: all of them become visible at once."""
+    ix = open_index(index_dir)
+    with locked_writer(ix, index_dir, lock_timeout_s, []) as writer:
+        for article in articles:
+            writer.delete_by_term("article_id", article.id)
+            for document in article_documents(article, API_SOURCE, file_key=None):
+                writer.add_document(**document)
+
+
+def remove_article(index_dir: Path, article_id: str, lock_timeout_s: float) -> bool:
+    """Delete an article and its sections in one commit; False when there was none."""
+    ix = open_index(index_dir)
+    with locked_writer(ix, index_dir, lock_timeout_s, []) as writer:
+        with ix.searcher() as searcher:
+            exists = searcher.document_number(key=article_id, kind=ARTICLE) is not None
+        if not exists:
+            writer.cancel()
+            return False
+        writer.delete_by_term("article_id", article_id)
+    return True
 
 
 def count_kind(searcher: Any, kind: str) -> int:

@@ -42,3 +42,9 @@ class IndexChanged(AdvosearchError):
     """A cursor was issued by another index version: its positions no longer hold."""
 
     code = "index_changed"
+
+
+class NotAuthorized(AdvosearchError):
+    """A protected call without a valid token."""
+
+    code = "unauthorized"

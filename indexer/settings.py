@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -35,6 +35,22 @@ class Settings(BaseSettings):
     )
     log_requests: bool = Field(
         False, description="Write access logs (client address and query string). Off for privacy."
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Bearer token of the ingest API (/admin/...); unset, the admin API is off.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins allowed to call the API from a browser, e.g. ["https://example.org"]; '
+        "empty (the default) sends no CORS headers.",
+    )
+    rate_limit_per_minute: int = Field(
+        600,
+        ge=0,
+        description="Requests a minute each client address may make to the API (bursts up to "
+        "this many at once); over it, 429 with Retry-After. 0 turns the limit off. Counted "
+        "per worker process.",
     )
 
     @field_validator("field_map")

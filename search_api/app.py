@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from indexer.settings import Settings
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
 from search_api.models import ErrorResponse
-from search_api.routes import articles, pages, search
+from search_api.routes import admin, articles, pages, search
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -47,7 +48,13 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
     app.include_router(search.router)
     app.include_router(articles.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    if settings.cors_origins:
+        # Read endpoints only: the admin API is never offered to other origins.
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"]
+        )
 
     @app.middleware("http")
     async def privacy_headers(request: Request, call_next) -> Response:

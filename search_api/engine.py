@@ -86,8 +86,11 @@ class Engine:
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, refresh: bool = False) -> Snapshot:
+        """The current snapshot; ``refresh`` checks for a new version now (after a write)."""
         now = time.monotonic()
+        if refresh:
+            self._checked_at = now - REFRESH_CHECK_INTERVAL_S
         if now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:
             with self._lock:
                 if now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:

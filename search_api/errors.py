@@ -15,8 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from indexer.errors import (
     AdvosearchError,
     ArticleNotFound,
+    IndexChanged,
+    IndexLocked,
     IndexNotFound,
+    IndexWriteFailed,
     InvalidRequest,
+    NotAuthorized,
 )
 
 logger = logging.getLogger("advosearch")
@@ -24,7 +28,15 @@ logger = logging.getLogger("advosearch")
 STATUS_BY_ERROR: dict[type[AdvosearchError], int] = {
     InvalidRequest: 400,
     ArticleNotFound: 404,
+    IndexChanged: 409,
     IndexNotFound: 503,
+    NotAuthorized: 401,
+    IndexLocked: 503,
+    IndexWriteFailed: 503,
+}
+HEADERS_BY_ERROR: dict[type[AdvosearchError], dict[str, str]] = {
+    NotAuthorized: {"WWW-Authenticate": "Bearer"},
+    IndexLocked: {"Retry-After": "5"},
 }
 
 
@@ -50,7 +62,12 @@ def _validation_message(error: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AdvosearchError)
     async def domain_error(_request: Request, error: AdvosearchError) -> JSONResponse:
-        return error_response(STATUS_BY_ERROR.get(type(error), 400), error.code, str(error))
+        return error_response(
+            STATUS_BY_ERROR.get(type(error), 400),
+            error.code,
+            str(error),
+            HEADERS_BY_ERROR.get(type(error)),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:

@@ -66,7 +66,7 @@ def slugify(text: str, fallback: str = "section") -> str:
     return slug[:80].rstrip("-") or fallback
 
 
-def _unique(anchor: str, used: set[str]) -> str:
+def unique_anchor(anchor: str, used: set[str]) -> str:
     candidate, number = anchor, 1
     while candidate in used:
         number += 1
@@ -137,10 +137,10 @@ def build_sections(blocks: Iterable[Block], *, title: str | None = None) -> list
         if not texts:
             continue
         if head is None:
-            anchor = _unique(INTRO_ANCHOR, used)
+            anchor = unique_anchor(INTRO_ANCHOR, used)
             sections.append(Section(heading=None, anchor=anchor, text="\n\n".join(texts)))
         else:
-            anchor = _unique(slugify(head.text), used)
+            anchor = unique_anchor(slugify(head.text), used)
             sections.append(Section(heading=head.text, anchor=anchor, text="\n\n".join(texts)))
     return sections
 

@@ -1,0 +1,124 @@
+"""The editors' ingest API: add, replace and remove articles in the live index.
+
+Off unless ``ADVOSEARCH_ADMIN_TOKEN`` is set; then every call needs
+``Authorization: Bearer <token>``, compared in constant time. Each call is one commit, so
+readers see all of its changes or none, and the running server serves them at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from indexer.build import ingest_articles, remove_article
+from indexer.errors import ArticleNotFound, InvalidRequest, NotAuthorized
+from indexer.formats.fields import clean_id, clean_url, normalize_date
+from indexer.formats.sections import slugify, unique_anchor
+from indexer.models import Article, Section
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+MAX_ARTICLES_PER_CALL = 1000
+
+
+def require_admin(request: Request) -> None:
+    token = request.app.state.settings.admin_token
+    if token is None:
+        raise ArticleNotFound("the admin API is off (set ADVOSEARCH_ADMIN_TOKEN to turn it on)")
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        raise NotAuthorized("a valid admin token is required (Authorization: Bearer …)")
+
+
+class SectionIn(BaseModel):
+    heading: str | None = Field(None, examples=["Democracy under attack"])
+    anchor: str | None = Field(None, examples=["democracy-under-attack"])
+    text: str = Field(examples=["CPP lost a significant number of seats in 2013."])
+
+
+class ArticleIn(BaseModel):
+    """An article in the shape ``advosearch parse --json`` prints."""
+
+    id: str = Field(min_length=1, max_length=500, examples=["ifex/cambodia-2018"])
+    title: str = Field(min_length=1, max_length=2000, examples=["Lessons in Resistance"])
+    sections: list[SectionIn] = Field(min_length=1)
+    url: str | None = Field(None, examples=["https://ifex.org/lessons-in-resistance/"])
+    date: str | None = Field(None, examples=["2018-07-20"])
+    authors: list[str] = Field(default_factory=list, examples=[["IFEX"]])
+    tags: list[str] = Field(default_factory=list, examples=[["Cambodia", "elections"]])
+    language: str = Field("en", examples=["en"])
+    source: str = Field("api", examples=["ifex"])
+
+
+def to_article(item: ArticleIn) -> Article:
+    """Checks what the parsers guarantee for files: safe id and URL, ISO date, anchors."""
+    if clean_id(item.id) != item.id:
+        raise InvalidRequest(f"id {item.id!r} may hold only letters, digits and -_.~/:")
+    url = clean_url(item.url) if item.url else None
+    if item.url and url is None:
+        raise InvalidRequest(f"url must be an absolute http(s) URL (got {item.url!r})")
+    date = normalize_date(item.date) if item.date else None
+    if item.date and date is None:
+        raise InvalidRequest(f"date must be an ISO date like 2018-07-29 (got {item.date!r})")
+    if not any(section.text.strip() for section in item.sections):
+        raise InvalidRequest(f"article {item.id!r} has no text in any section")
+    used: set[str] = set()
+    sections = []
+    for section in item.sections:
+        wanted = section.anchor or (slugify(section.heading) if section.heading else "intro")
+        anchor = unique_anchor(slugify(wanted), used)
+        sections.append(Section(heading=section.heading or None, anchor=anchor, text=section.text))
+    return Article(
+        id=item.id,
+        title=item.title.strip(),
+        sections=sections,
+        url=url,
+        date=date,
+        authors=[a.strip() for a in item.authors if a.strip()],
+        tags=[t.strip() for t in item.tags if t.strip()],
+        language=item.language.strip().lower() or "en",
+        source=item.source.strip() or "api",
+    )
+
+
+@router.post("/articles", dependencies=[Depends(require_admin)], summary="Add or replace")
+async def add_articles(
+    request: Request,
+    payload: Annotated[ArticleIn | list[ArticleIn], Body(description="One article or a list.")],
+) -> dict[str, Any]:
+    """Add articles, or replace those with the same ids, in one commit."""
+    items = payload if isinstance(payload, list) else [payload]
+    if not 1 <= len(items) <= MAX_ARTICLES_PER_CALL:
+        raise InvalidRequest(f"send between 1 and {MAX_ARTICLES_PER_CALL} articles per call")
+    articles = [to_article(item) for item in items]
+    if len({a.id for a in articles}) != len(articles):
+        raise InvalidRequest("the same id appears twice in one call")
+    state = request.app.state
+    await run_in_threadpool(
+        ingest_articles, state.engine.index_dir, articles, state.settings.lock_timeout_s
+    )
+    snapshot = state.engine.snapshot(refresh=True)
+    return {"ids": [a.id for a in articles], "index_version": snapshot.version}
+
+
+@router.delete(
+    "/articles/{article_id:path}", dependencies=[Depends(require_admin)], summary="Remove"
+)
+async def delete_article(
+    request: Request,
+    article_id: Annotated[str, Path(examples=["ifex/cambodia-2018"])],
+) -> dict[str, Any]:
+    """Remove an article and its sections; 404 when there is none."""
+    state = request.app.state
+    removed = await run_in_threadpool(
+        remove_article, state.engine.index_dir, article_id, state.settings.lock_timeout_s
+    )
+    if not removed:
+        raise ArticleNotFound(f"no article with id {article_id!r}")
+    snapshot = state.engine.snapshot(refresh=True)
+    return {"deleted": article_id, "index_version": snapshot.version}

@@ -1,0 +1,143 @@
+"""The ingest API: token-protected, atomic, live without a restart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import ParseOptions, build_index
+from indexer.settings import Settings
+from search_api.app import create_app
+
+TOKEN = "correct horse battery staple"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+NEW_ARTICLE = {
+    "id": "ifex/new-report",
+    "title": "Bloggers detained in Vientiane",
+    "url": "https://ifex.example/new-report",
+    "date": "2024-03-01",
+    "authors": ["IFEX"],
+    "tags": ["Laos"],
+    "language": "en",
+    "source": "ifex",
+    "sections": [
+        {"heading": None, "anchor": "intro", "text": "Three bloggers were detained."},
+        {"heading": "Reactions", "text": "Groups called for their release."},
+    ],
+}
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    (tmp_path / "site").mkdir()
+    records = [{"id": "old", "title": "An old story", "content": "<p>Old censorship news.</p>"}]
+    (tmp_path / "site" / "export.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([tmp_path / "site"], tmp_path / "ix", ParseOptions(), workers=1)
+    return tmp_path / "ix"
+
+
+@pytest.fixture
+def client(index_dir: Path) -> TestClient:
+    return TestClient(create_app(index_dir, Settings(admin_token=TOKEN)))
+
+
+def total(client: TestClient, q: str) -> int:
+    return client.get("/search", params={"q": q}).json()["total"]
+
+
+def test_added_articles_are_searchable_at_once(client: TestClient) -> None:
+    version = client.get("/health").json()["index_version"]
+    response = client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert response.json()["ids"] == ["ifex/new-report"]
+    assert response.json()["index_version"] != version
+    assert total(client, "bloggers detained") == 1
+    article = client.get("/articles/ifex/new-report").json()
+    assert [s["anchor"] for s in article["sections"]] == ["intro", "reactions"]
+    assert article["url"] == "https://ifex.example/new-report"
+
+
+def test_posting_the_same_id_replaces_the_article(client: TestClient) -> None:
+    client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
+    changed = {**NEW_ARTICLE, "title": "Bloggers released in Vientiane"}
+    changed["sections"] = [{"heading": None, "text": "The bloggers were released."}]
+    assert client.post("/admin/articles", json=[changed], headers=AUTH).status_code == 200
+    assert total(client, "detained") == 0
+    assert total(client, "released") == 1
+    assert client.get("/health").json()["articles"] == 2
+
+
+def test_deleting_removes_the_article_and_its_sections(client: TestClient) -> None:
+    client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
+    response = client.delete("/admin/articles/ifex/new-report", headers=AUTH)
+    assert response.status_code == 200
+    assert client.get("/articles/ifex/new-report").status_code == 404
+    assert client.get("/health").json() | {"index_version": None} == {
+        "ok": True,
+        "articles": 1,
+        "sections": 1,
+        "index_version": None,
+    }
+    again = client.delete("/admin/articles/ifex/new-report", headers=AUTH)
+    assert again.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": "Basic x"}],
+)
+def test_missing_or_wrong_token_is_401_and_changes_nothing(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    response = client.post("/admin/articles", json=NEW_ARTICLE, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert client.delete("/admin/articles/site/old", headers=headers).status_code == 401
+    assert client.get("/health").json()["articles"] == 1
+
+
+def test_without_a_configured_token_the_admin_api_is_off(index_dir: Path) -> None:
+    client = TestClient(create_app(index_dir, Settings(admin_token=None)))
+    response = client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
+    assert response.status_code == 404
+    assert "admin API is off" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"url": "javascript:alert(1)"}, "url must be an absolute http(s) URL"),
+        ({"date": "yesterday"}, "date must be an ISO date"),
+        ({"id": "bad id?"}, "may hold only letters"),
+        ({"sections": [{"text": "  "}]}, "has no text"),
+    ],
+)
+def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, message: str) -> None:
+    batch = [{**NEW_ARTICLE, "id": "ok/one"}, {**NEW_ARTICLE, **change}]
+    response = client.post("/admin/articles", json=batch, headers=AUTH)
+    assert response.status_code == 400
+    assert message in response.json()["error"]["message"]
+    assert client.get("/health").json()["articles"] == 1  # nothing of the batch landed
+
+
+def test_reads_stay_public_and_cors_is_off_by_default(client: TestClient) -> None:
+    response = client.get("/search", params={"q": "old"}, headers={"Origin": "https://x.example"})
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_can_be_turned_on_for_reads(index_dir: Path) -> None:
+    settings = Settings(cors_origins=["https://partner.example"], admin_token=TOKEN)
+    client = TestClient(create_app(index_dir, settings))
+    response = client.get("/search", headers={"Origin": "https://partner.example"})
+    assert response.headers["access-control-allow-origin"] == "https://partner.example"
+    preflight = client.options(
+        "/admin/articles",
+        headers={"Origin": "https://partner.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "POST" not in preflight.headers.get("access-control-allow-methods", "")
