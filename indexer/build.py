@@ -127,6 +127,10 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
         "language": article.language,
         "meta": meta,
     }
+    if article.title_derived:
+        # A title made up from the body's first words is a label, not a title: indexed as
+        # one, those words would count twice, with a title's weight. It is only stored.
+        document["title"], document["_stored_title"] = "", article.title
     if file_key is not None:
         document["file_key"] = file_key
     date = _as_datetime(article.date)

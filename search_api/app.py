@@ -12,7 +12,8 @@ from indexer.settings import Settings
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
 from search_api.models import ErrorResponse
-from search_api.routes import admin, articles, pages, search
+from search_api.ratelimit import RateLimitMiddleware
+from search_api.routes import admin, articles, editors, pages, research, search
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -39,17 +40,25 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
         responses={
             400: {"model": ErrorResponse, "description": "Invalid request"},
             404: {"model": ErrorResponse, "description": "Not found"},
+            401: {"model": ErrorResponse, "description": "Admin token missing or wrong"},
+            409: {"model": ErrorResponse, "description": "The index changed (cursor)"},
             422: {"model": ErrorResponse, "description": "Invalid parameter"},
+            429: {"model": ErrorResponse, "description": "Rate limit"},
+            503: {"model": ErrorResponse, "description": "Index missing or busy"},
         },
     )
     app.state.settings = settings
     app.state.engine = Engine(index_dir or settings.index_dir)
     install_error_handlers(app)
     app.include_router(search.router)
+    app.include_router(research.router)
     app.include_router(articles.router)
+    app.include_router(editors.router)
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Added first, so it runs inside CORS and the privacy headers: a 429 carries both.
+    app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     if settings.cors_origins:
         # Read endpoints only: the admin API is never offered to other origins.
         app.add_middleware(

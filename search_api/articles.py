@@ -12,7 +12,7 @@ from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
 from indexer.schema import ARTICLE, SECTION
 from search_api.engine import Snapshot
-from search_api.search import _article_result, whoosh_filter
+from search_api.search import article_result, whoosh_filter
 from search_api.snippets import build_snippet
 
 KEY_TERMS = 25
@@ -24,7 +24,7 @@ def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
     docnum = searcher.document_number(key=article_id, kind=ARTICLE)
     if docnum is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
-    article = _article_result(searcher.stored_fields(docnum), None)
+    article = article_result(searcher.stored_fields(docnum), None)
     del article["score"]
     article["sections"] = [
         {"heading": s.get("section_heading") or None, "anchor": s["anchor"], "text": s["text"]}
@@ -115,7 +115,7 @@ def related(
             continue
         if own_title and fold(stored.get("title", "")).strip() == own_title:
             continue
-        article = _article_result(stored, hit.score)
+        article = article_result(stored, hit.score)
         shared = {text.decode("utf-8") for _field, text in hit.matched_terms()}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
         best = _best_section(snapshot, stored["article_id"], shared)

@@ -1,4 +1,4 @@
-"""The ``advosearch`` command: index, parse, search, serve."""
+"""The ``advosearch`` command: index, parse, search, serve, eval."""
 
 from __future__ import annotations
 
@@ -73,6 +73,18 @@ def _build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8000)
     serve_cmd.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     serve_cmd.set_defaults(handler=_run_serve)
+
+    eval_cmd = commands.add_parser(
+        "eval", help="ranking quality on test collections, next to plain BM25 and SQLite FTS5"
+    )
+    eval_cmd.add_argument(
+        "collections",
+        nargs="+",
+        type=Path,
+        help="TIME or Cranfield folders, e.g. ../shared/relevance/time",
+    )
+    eval_cmd.add_argument("--json", action="store_true", help="the metrics as one JSON object")
+    eval_cmd.set_defaults(handler=_run_eval)
     return parser
 
 
@@ -205,6 +217,7 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     from search_api.engine import Engine
     from search_api.models import SearchResponse
+    from search_api.research import with_next_cursor
     from search_api.search import build_search_request, search
 
     engine = Engine(args.index or settings.index_dir)
@@ -219,9 +232,11 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         language=args.language,
         sort=args.sort,
     )
-    response = search(engine.snapshot(), request, settings.search_time_budget_ms / 1000)
+    snapshot = engine.snapshot()
+    response = search(snapshot, request, settings.search_time_budget_ms / 1000)
     if args.json:
         # Through the API's response model, so the document is exactly GET /search's.
+        response = with_next_cursor(snapshot, request, response)
         document = SearchResponse.model_validate(response).model_dump(mode="json")
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0
@@ -245,6 +260,18 @@ def _plain_snippet(snippet: str) -> str:
     import html
 
     return html.unescape(snippet.replace("<mark>", "[").replace("</mark>", "]"))
+
+
+def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from search_api.evaluation.run import as_json, as_table, evaluate_folders
+
+    try:
+        results = evaluate_folders(args.collections)
+    except (OSError, ValueError) as error:
+        print(f"advosearch: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(as_json(results), indent=2) if args.json else as_table(results))
+    return 0
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -11,16 +11,21 @@ import hashlib
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer.build import count_kind, open_index
 from indexer.schema import ARTICLE, SECTION
+from search_api.scoring import RANKING
 
 REFRESH_CHECK_INTERVAL_S = 0.5
+T = TypeVar("T")
 
 
 class Snapshot:
@@ -35,6 +40,21 @@ class Snapshot:
         self.version = f"{self.generation}-{digest}"
         self._lock = threading.Lock()
         self._filter_cache: dict[tuple, frozenset[int]] = {}
+        # Whoosh's readers share file positions: two threads reading one searcher at once
+        # can read each other's blocks ("Damaged postings block" under 4 concurrent
+        # clients). Requests therefore use the searcher one at a time; the work is CPU-bound
+        # under the GIL, so this costs no throughput.
+        self.searcher_lock = threading.RLock()
+
+    async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(*args, **kwargs)`` in the thread pool, holding this snapshot's
+        searcher."""
+
+        def locked() -> T:
+            with self.searcher_lock:
+                return function(*args, **kwargs)
+
+        return await run_in_threadpool(locked)
 
     @cached_property
     def article_count(self) -> int:
@@ -57,6 +77,28 @@ class Snapshot:
                 tags[docnum].append(tag)
         return tags
 
+    @cached_property
+    def facet_columns(self) -> dict[str, list[str]]:
+        """Docnum -> source, language and year, read once per version from the sortable
+        columns, so facets are counted over a result set without touching stored fields."""
+        reader = self.searcher.reader()
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        columns = {}
+        for name in ("source", "language", "year"):
+            values = [""] * reader.doc_count_all()
+            for leaf, offset in leaves:
+                if not leaf.has_column(name):
+                    continue
+                column = leaf.column_reader(name)
+                for docnum in range(leaf.doc_count_all()):
+                    try:
+                        values[offset + docnum] = _as_text(column[docnum])
+                    except IndexError:
+                        # A segment's column ends at its last document that has a value.
+                        break
+            columns[name] = values
+        return columns
+
     def filter_docs(self, key: tuple, filter_query: wq.Query) -> frozenset[int]:
         """Documents matching a filter (dates, tags, source, language), cached per version."""
         with self._lock:
@@ -71,6 +113,10 @@ class Snapshot:
         return docs
 
 
+def _as_text(value: Any) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
+
+
 def _segments(reader) -> list:
     readers = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
     return [leaf.segment() for leaf, _ in readers if hasattr(leaf, "segment")]
@@ -82,7 +128,7 @@ class Engine:
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._index = open_index(index_dir)
-        self._snapshot = Snapshot(self._index.searcher())
+        self._snapshot = Snapshot(self._index.searcher(weighting=RANKING))
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
 
@@ -98,5 +144,5 @@ class Engine:
                     if self._index.latest_generation() != self._snapshot.generation:
                         # The old searcher is not closed: requests in flight still use it,
                         # and it is released when the last of them drops it.
-                        self._snapshot = Snapshot(self._index.searcher())
+                        self._snapshot = Snapshot(self._index.searcher(weighting=RANKING))
         return self._snapshot

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# A date, or empty (as a form's empty date field: "no limit"), or absent.
+OPTIONAL_DATE: dict = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "maxLength": 0},
+        {"type": "null"},
+    ]
+}
 
 
 class MatchedSection(BaseModel):
@@ -57,6 +68,10 @@ class SearchResponse(BaseModel):
     )
     notes: list[str]
     index_version: str
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` (with the same q, filters and sort) for the next page; "
+        "null on the last page."
+    )
     took_ms: float
 
 
@@ -99,3 +114,178 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class CountRow(BaseModel):
+    start: str | None = Field(
+        description="First day of the interval (YYYY-MM-DD; weeks start on Monday); null for "
+        "the bucket of articles without a date.",
+        examples=["2020-08-01"],
+    )
+    count: int = Field(description="Matching articles published in the interval.")
+    share: float = Field(
+        description="count / all articles the same filters admit in the interval (0 when "
+        "there are none), rounded to 6 decimals."
+    )
+
+
+class CountsResponse(BaseModel):
+    query: str
+    parsed_query: str = Field(description="How the query was read (analysed terms).")
+    interval: Literal["day", "week", "month", "year"]
+    counts: list[CountRow] = Field(
+        description="Every interval from `from` (or the first article) to `to` (or the last), "
+        "empty ones with 0; then the undated bucket when the filters admit undated articles."
+    )
+    total: int = Field(description="Matching articles: the sum of the counts, /search's total.")
+    partial: bool
+    notes: list[str]
+    index_version: str
+
+
+class BatchQuery(BaseModel):
+    """One query of a batch, with the same syntax and filters as /search."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"q": '"internet shutdown"', "from": "2016-01-01", "tag": ["india"]}]
+        },
+    )
+
+    q: str = Field("", description="The query, as in /search.", examples=["Hun Sen"])
+    date_from: str | None = Field(
+        None,
+        alias="from",
+        description="Earliest date (inclusive).",
+        examples=["2016-01-01"],
+        json_schema_extra=OPTIONAL_DATE,
+    )
+    date_to: str | None = Field(
+        None,
+        alias="to",
+        description="Latest date (inclusive).",
+        examples=["2021-12-31"],
+        json_schema_extra=OPTIONAL_DATE,
+    )
+    tag: list[str] | str = Field(
+        default_factory=list, description="Tag or tags (all must hold).", examples=[["india"]]
+    )
+    source: str | None = Field(None, description="Only this source.", examples=["globalvoices"])
+    language: str | None = Field(None, description="Only this language.", examples=["en"])
+    sort: Literal["relevance", "date"] = Field(
+        "relevance", description="relevance or date (newest first).", examples=["relevance"]
+    )
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "queries": [
+                        {"q": "Hun Sen"},
+                        {"q": '"internet shutdown"', "from": "2016-01-01"},
+                        {"q": "surveillance", "source": "amnesty", "tag": ["privacy"]},
+                    ],
+                    "limit": 10,
+                }
+            ]
+        },
+    )
+
+    queries: list[BatchQuery] = Field(
+        description="1 to 100 queries.", json_schema_extra={"minItems": 1, "maxItems": 100}
+    )
+    limit: int = Field(
+        10,
+        description="How many top article ids per query (1-100).",
+        examples=[10],
+        json_schema_extra={"minimum": 1, "maximum": 100},
+    )
+
+
+class BatchResult(BaseModel):
+    q: str
+    parsed_query: str
+    total: int = Field(description="Matching articles, as /search counts them.")
+    ids: list[str] = Field(description="The top article ids, in /search's order.")
+    partial: bool
+
+
+class BatchResponse(BaseModel):
+    results: list[BatchResult] = Field(description="One per query, in the order sent.")
+    index_version: str
+
+
+class DraftRequest(BaseModel):
+    """A draft that is not in the archive (and is not added to it)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Journalists detained ahead of Cambodia's vote",
+                    "text": "Police in Phnom Penh detained two reporters covering the "
+                    "elections and seized their notebooks.",
+                    "exclude": ["gv/cambodia-press"],
+                    "from": "2016-01-01",
+                    "limit": 5,
+                }
+            ]
+        },
+    )
+
+    title: str = Field(
+        "",
+        description="The draft's title (at most 1,000 characters).",
+        examples=["Journalists detained ahead of Cambodia's vote"],
+    )
+    text: str = Field(
+        "",
+        description="The draft's text, plain (at most 200,000 characters).",
+        examples=["Police in Phnom Penh detained two reporters covering the elections."],
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Article ids not to suggest (e.g. already linked).",
+        examples=[["gv/cambodia-press"]],
+    )
+    date_from: str | None = Field(
+        None,
+        alias="from",
+        description="Earliest date (inclusive).",
+        examples=["2016-01-01"],
+        json_schema_extra=OPTIONAL_DATE,
+    )
+    date_to: str | None = Field(
+        None,
+        alias="to",
+        description="Latest date (inclusive).",
+        examples=["2021-12-31"],
+        json_schema_extra=OPTIONAL_DATE,
+    )
+    tag: list[str] | str = Field(
+        default_factory=list, description="Tag or tags (all must hold).", examples=[["Cambodia"]]
+    )
+    limit: int = Field(
+        5,
+        description="How many stories (1-50).",
+        examples=[5],
+        json_schema_extra={"minimum": 1, "maximum": 50},
+    )
+
+
+class DraftRelatedResponse(BaseModel):
+    results: list[ArticleHit] = Field(
+        description="Related stories, most related first, each with its shared_terms and "
+        "best matching section."
+    )
+    terms: list[str] = Field(
+        description="The draft's distinctive words the search used (how the draft was read)."
+    )
+    index_version: str

@@ -20,6 +20,7 @@ from whoosh.matching import AndNotMatcher
 
 from indexer.analysis import analyzer_for, fold
 from indexer.schema import ARTICLE
+from search_api.scoring import FieldsTerm
 
 # Query-time field weights: a word in the title says more than the same word in the body.
 FIELD_BOOSTS = {"title": 2.5, "heading": 1.5, "body": 1.0}
@@ -313,7 +314,7 @@ class QueryBuilder:
             combined = ALL_ARTICLES  # only exclusions: they apply to every article
         elif group.any_of or (force_any and top):
             # Any-word mode still prefers articles that match more of the words.
-            combined = wq.Or(matchable, scale=0.9) if matchable else wq.NullQuery
+            combined = wq.Or(matchable) if matchable else wq.NullQuery
         else:
             combined = wq.And(positives) if len(matchable) == len(positives) else wq.NullQuery
         if combined is wq.NullQuery:
@@ -328,7 +329,11 @@ class QueryBuilder:
         per_field = [q for q in (self._clause(node, name) for name in node.fields) if q]
         if not per_field:
             return wq.NullQuery
-        return per_field[0] if len(per_field) == 1 else wq.Or(per_field)
+        if len(per_field) == 1:
+            return per_field[0]
+        if all(isinstance(q, wq.Term) for q in per_field):
+            return FieldsTerm(per_field)  # one word in title, headings and body: BM25F
+        return wq.Or(per_field)
 
     def _clause(self, clause: Clause, fieldname: str) -> wq.Query | None:
         boost = FIELD_BOOSTS.get(fieldname, 1.0)

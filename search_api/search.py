@@ -32,6 +32,12 @@ from search_api.snippets import build_snippet, match_spans
 MAX_SECTIONS_PER_RESULT = 3
 FACET_LIMIT = 20
 FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
+# A query of this many parts or more reads as a sentence or a question, not a list of
+# keywords: few articles hold every one of its words, so when fewer than a page of them do,
+# the best articles for most of its words answer it better (as "minimum should match" rules
+# in Lucene-based engines require all of a short query's words but only most of a long one's).
+LONG_QUERY_PARTS = 4
+FEW_FOR_LONG_QUERY = 10
 
 
 @dataclass
@@ -104,39 +110,94 @@ def _as_date(name: str, value: date | str | None) -> date | None:
         raise InvalidRequest(f"{name} must be a date like 2018-07-29 (got {value!r})") from None
 
 
-def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> dict[str, Any]:
-    started = time.perf_counter()
-    searcher = snapshot.searcher
+@dataclass
+class Matches:
+    """The articles a request matches (Whoosh results) and how its query was read."""
+
+    parsed: ParsedQuery
+    builder: QueryBuilder
+    filter_docs: frozenset[int] | None
+    results: Any  # whoosh Results: the ranked hits (the top k, or all with all_matches)
+    docs: set[int]  # every matching article document: the exact total, and facets
+    partial: bool
+    notes: list[str]
+
+    @property
+    def total(self) -> int:
+        return len(self.docs)
+
+
+def run_query(
+    snapshot: Snapshot, request: SearchRequest, time_budget_s: float, *, all_matches: bool = False
+) -> Matches:
+    """The one query path: parse, filter, rank, fall back to partial matches.
+
+    Ranks the top ``page x page_size`` articles, or with ``all_matches`` every match, in the
+    same order (score or date, then document number). /search, its cursors, counts, export
+    and batch all answer from here, so they agree on what matches and in which order.
+    """
     parsed = parse(request.q)
-    builder = QueryBuilder(searcher.reader())
-    filter_docs = _filter_docs(snapshot, request)
+    builder = QueryBuilder(snapshot.searcher.reader())
+    filter_docs = allowed_docs(snapshot, request)
 
     partial = False
     notes: list[str] = []
     whoosh_query = builder.build(parsed)
-    results, timed_out = _run(snapshot, whoosh_query, request, filter_docs, time_budget_s)
-    if results.scored_length() == 0 and parsed.positive_count() > 1 and not timed_out:
-        # Nothing has every word: rank articles by how many of the words they have.
-        whoosh_query = builder.build(parsed, any_of=True)
-        results, timed_out = _run(snapshot, whoosh_query, request, filter_docs, time_budget_s)
-        if results.scored_length():
+    docs = matching_docs(snapshot, whoosh_query, filter_docs)
+    parts = parsed.positive_count()
+    found = len(docs)
+    too_few = found == 0 or (parts >= LONG_QUERY_PARTS and found < FEW_FOR_LONG_QUERY)
+    if too_few and parts > 1:
+        # Rank articles by the query words they have, by BM25 summed over those words.
+        any_word_query = builder.build(parsed, any_of=True)
+        any_word_docs = matching_docs(snapshot, any_word_query, filter_docs)
+        if any_word_docs:
+            whoosh_query, docs = any_word_query, any_word_docs
             partial = True
-            notes.append("no article matches all the words; showing articles that match some")
+            notes.append(
+                "no article matches all the words; showing articles that match some"
+                if found == 0
+                else f"few articles match all the words ({found}); showing articles that "
+                "match most of them"
+            )
+    results, timed_out = _run(
+        snapshot, whoosh_query, request, filter_docs, time_budget_s, all_matches=all_matches
+    )
     if timed_out:
         partial = True
         notes.append("the search ran out of time; results may be incomplete")
     if builder.expanded_too_much:
         partial = True
         notes.extend(builder.expanded_too_much)
+    return Matches(parsed, builder, filter_docs, results, docs, partial, notes)
 
-    total = len(results)
+
+def matching_docs(
+    snapshot: Snapshot, whoosh_query: wq.Query, filter_docs: frozenset[int] | None
+) -> set[int]:
+    """Every article document the query matches within the filters, unscored: the exact
+    total and the facets come from this set, so ranking only has to find the top k."""
+    if filter_docs is not None and not filter_docs:
+        return set()
+    docs = set(snapshot.searcher.docs_for_query(whoosh_query))
+    return docs & filter_docs if filter_docs is not None else docs
+
+
+def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> dict[str, Any]:
+    started = time.perf_counter()
+    matches = run_query(snapshot, request, time_budget_s)
+    parsed, builder, results = matches.parsed, matches.builder, matches.results
+    partial, notes, filter_docs = matches.partial, matches.notes, matches.filter_docs
+
+    total = matches.total
     offset = (request.page - 1) * request.page_size
-    page_hits = [results[i] for i in range(offset, min(offset + request.page_size, total))]
+    ranked = len(results.top_n)
+    page_hits = [results[i] for i in range(offset, min(offset + request.page_size, ranked))]
     by_relevance = request.sort != "date"
     articles = [
-        _article_result(hit.fields(), hit.score if by_relevance else None) for hit in page_hits
+        article_result(hit.fields(), hit.score if by_relevance else None) for hit in page_hits
     ]
-    _attach_sections(snapshot, articles, parsed, builder)
+    attach_sections(snapshot, articles, parsed, builder)
 
     suggestion = None
     if (total < FEW_RESULTS or partial) and not parsed.is_empty:
@@ -151,7 +212,7 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
         "page": request.page,
         "page_size": request.page_size,
         "results": articles,
-        "facets": _facets(snapshot, results),
+        "facets": result_facets(snapshot, matches.docs),
         "suggestion": suggestion,
         "partial": partial,
         "notes": notes,
@@ -166,8 +227,10 @@ def _run(
     request: SearchRequest,
     filter_docs: frozenset[int] | None,
     time_budget_s: float,
+    *,
+    all_matches: bool = False,
 ) -> tuple[Any, bool]:
-    """Search within the time budget.
+    """Search within the time budget, for the request's pages or ``all_matches``.
 
     Whoosh breaks ties by document number, which is fixed within an index version, so pages
     of one version never repeat or skip an article.
@@ -175,13 +238,8 @@ def _run(
     searcher = snapshot.searcher
     whoosh_query, allow = whoosh_filter(whoosh_query, filter_docs)
     collector = searcher.collector(
-        limit=request.page * request.page_size,
+        limit=None if all_matches else request.page * request.page_size,
         sortedby=FieldFacet("date", reverse=True) if request.sort == "date" else None,
-        groupedby={
-            "source": FieldFacet("source"),
-            "language": FieldFacet("language"),
-            "year": FieldFacet("year"),
-        },
         filter=allow,
     )
     limited = TimeLimitCollector(collector, timelimit=time_budget_s, use_alarm=False)
@@ -207,7 +265,7 @@ def whoosh_filter(
     return whoosh_query, set(filter_docs)
 
 
-def _filter_docs(snapshot: Snapshot, request: SearchRequest) -> frozenset[int] | None:
+def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> frozenset[int] | None:
     """Article documents passing the filters, or None when there are none."""
     clauses: list[wq.Query] = []
     if request.date_from or request.date_to:
@@ -238,7 +296,7 @@ def _filter_docs(snapshot: Snapshot, request: SearchRequest) -> frozenset[int] |
     return snapshot.filter_docs(key, wq.And(clauses))
 
 
-def _article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any]:
+def article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any]:
     meta = stored.get("meta", {})
     return {
         "id": stored["article_id"],
@@ -255,10 +313,16 @@ def _article_result(stored: dict[str, Any], score: float | None) -> dict[str, An
     }
 
 
-def _attach_sections(
-    snapshot: Snapshot, articles: list[dict], parsed: ParsedQuery, builder: QueryBuilder
+def attach_sections(
+    snapshot: Snapshot,
+    articles: list[dict],
+    parsed: ParsedQuery,
+    builder: QueryBuilder,
+    *,
+    snippets: bool = True,
 ) -> None:
-    """Up to three matched sections per article, best first, each with a snippet."""
+    """Up to three matched sections per article, best first, each with a snippet (unless
+    ``snippets`` is false: an export lists the sections, it does not show them)."""
     prefixes = highlight_prefixes(parsed)
     # A prefix marks the words it was expanded to, whose stems need not start with it
     # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
@@ -270,9 +334,11 @@ def _attach_sections(
     searcher = snapshot.searcher
     by_article: dict[str, list[tuple[int, dict]]] = defaultdict(list)
     ids_query = wq.Or([wq.Term("article_id", article["id"]) for article in articles])
-    for docnum in searcher.docs_for_query(wq.And([wq.Term("kind", "section"), ids_query])):
+    # The postings of these ids only (an And with kind=section would walk every section).
+    for docnum in searcher.docs_for_query(ids_query):
         stored = searcher.stored_fields(docnum)
-        by_article[stored["article_id"]].append((docnum, stored))
+        if stored.get("kind") == "section":
+            by_article[stored["article_id"]].append((docnum, stored))
     for article in articles:
         scored = []
         for _docnum, stored in by_article.get(article["id"], []):
@@ -294,34 +360,33 @@ def _attach_sections(
             )
         scored.sort(key=lambda item: (-item[0][0], -item[0][1], -item[0][2], item[1]))
         for _, _, stored in scored[:MAX_SECTIONS_PER_RESULT]:
-            snippet = build_snippet(stored.get("text") or "", terms, prefixes)
-            heading = stored.get("section_heading") or None
-            article["sections"].append(
-                {
-                    "heading": heading,
-                    "anchor": stored["anchor"],
-                    "snippet": snippet.render(),
-                }
-            )
+            section = {"heading": stored.get("section_heading") or None, "anchor": stored["anchor"]}
+            if snippets:
+                snippet = build_snippet(stored.get("text") or "", terms, prefixes)
+                section["snippet"] = snippet.render()
+            article["sections"].append(section)
 
 
-def _facets(snapshot: Snapshot, results: Any) -> dict[str, list[dict[str, Any]]]:
+def result_facets(snapshot: Snapshot, docs: set[int]) -> dict[str, list[dict[str, Any]]]:
+    """Counts by tag, source, language and year over the whole result set."""
+    columns = snapshot.facet_columns
     facets: dict[str, list[dict[str, Any]]] = {}
     for name in ("source", "language", "year"):
-        groups = results.groups(name)
-        counts = [(value, len(docs)) for value, docs in groups.items() if value]
-        counts.sort(key=lambda item: (-item[1], str(item[0])))
+        values = columns[name]
+        counts = Counter(values[docnum] for docnum in docs)
+        counts.pop("", None)
         if name == "year":
-            counts.sort(key=lambda item: str(item[0]), reverse=True)
-        facets[name] = [{"value": str(value), "count": count} for value, count in counts]
+            ordered = sorted(counts.items(), reverse=True)
+        else:
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        facets[name] = [{"value": value, "count": count} for value, count in ordered]
     tag_counts: Counter[str] = Counter()
     tags_by_doc = snapshot.tags_by_doc
-    for docnum in results.docs():
+    for docnum in docs:
         tag_counts.update(tags_by_doc.get(docnum, ()))
-    ordered = sorted(tag_counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
-    facets["tags"] = [{"value": tag, "count": count} for tag, count in ordered]
+    ordered_tags = sorted(tag_counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
     return {
-        "tags": facets["tags"],
+        "tags": [{"value": tag, "count": count} for tag, count in ordered_tags],
         "source": facets["source"],
         "language": facets["language"],
         "year": facets["year"],
@@ -377,7 +442,5 @@ def _suggest(
             corrected = re.sub(pattern, replacement, corrected, count=1)
     if corrected == request.q:
         return None
-    probe = SearchRequest(**{**request.__dict__, "q": corrected, "page": 1, "page_size": 1})
     query = QueryBuilder(reader).build(parse(corrected))
-    results, _ = _run(snapshot, query, probe, filter_docs, time_budget_s)
-    return corrected if len(results) > total else None
+    return corrected if len(matching_docs(snapshot, query, filter_docs)) > total else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 
 from search_api.articles import get_article, related
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
@@ -34,14 +33,14 @@ async def related_endpoint(
         results = related(snapshot, article["title"], text, limit=limit, self_id=article_id)
         return {"results": results, "index_version": snapshot.version}
 
-    return await run_in_threadpool(answer)
+    return await snapshot.run(answer)
 
 
 @router.get("/articles/{article_id:path}", response_model=ArticleResponse, summary="One article")
 async def article_endpoint(request: Request, article_id: ArticleId) -> dict[str, Any]:
     """The whole article with its sections; 404 when the id is unknown."""
     snapshot = request.app.state.engine.snapshot()
-    article = await run_in_threadpool(get_article, snapshot, article_id)
+    article = await snapshot.run(get_article, snapshot, article_id)
     return {**article, "index_version": snapshot.version}
 
 

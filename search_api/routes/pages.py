@@ -14,7 +14,6 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -146,7 +145,7 @@ async def search_page(
         context["error"] = str(error)
         return templates.TemplateResponse(request, "search.html", context, status_code=400)
     budget = request.app.state.settings.search_time_budget_ms / 1000
-    response = await run_in_threadpool(search, snapshot, search_request, budget)
+    response = await snapshot.run(search, snapshot, search_request, budget)
     total_pages = max(1, -(-response["total"] // response["page_size"]))
     context.update(response=response, total_pages=total_pages)
     return templates.TemplateResponse(request, "search.html", context)
@@ -162,7 +161,7 @@ async def article_page(request: Request, article_id: str) -> HTMLResponse:
         return article, related(snapshot, article["title"], text, limit=5, self_id=article_id)
 
     try:
-        article, related_stories = await run_in_threadpool(load)
+        article, related_stories = await snapshot.run(load)
     except ArticleNotFound as error:
         context = {"q": "", "state": PageState([]), "message": str(error)}
         return templates.TemplateResponse(request, "not_found.html", context, status_code=404)

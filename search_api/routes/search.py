@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import time
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 
 from search_api.models import SearchResponse
+from search_api.research import cursor_page, with_next_cursor
+from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Sort, Source, Tags
 from search_api.search import SearchRequest, build_search_request, search
 
 router = APIRouter()
 
 
 def search_request(
-    q: Annotated[
-        str,
-        Query(
-            description='The query: words (all must match), "phrases", -exclusions, OR, '
-            "title:/tag:/author: fields, prefix*.",
-            examples=["journalists arrested", '"internet shutdown" -india', "title:cambodia"],
-        ),
-    ] = "",
-    # Ranges and dates are checked by build_search_request, not here: it is the one place
-    # API and CLI parameters are checked, so a bad value is a 400 with its message. The
-    # schema still documents them.
+    q: QueryText = "",
+    # Ranges are checked by build_search_request (see routes/params.py); the schema still
+    # documents them.
     page: Annotated[
         int,
         Query(description="Page number, from 1.", examples=[1], json_schema_extra={"minimum": 1}),
@@ -37,41 +31,12 @@ def search_request(
             json_schema_extra={"minimum": 1, "maximum": 100},
         ),
     ] = 10,
-    date_from: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            description="Earliest publication date (inclusive), YYYY-MM-DD.",
-            examples=["2018-01-01"],
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
-    date_to: Annotated[
-        str | None,
-        Query(
-            alias="to",
-            description="Latest publication date (inclusive), YYYY-MM-DD.",
-            examples=["2018-12-31"],
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
-    tag: Annotated[
-        list[str],
-        Query(
-            description="Only articles with this tag; repeat for several (all must hold).",
-            examples=[["freespeech"]],
-        ),
-    ] = [],  # noqa: B006 - FastAPI copies defaults per request
-    source: Annotated[
-        str | None, Query(description="Only articles from this source.", examples=["globalvoices"])
-    ] = None,
-    language: Annotated[
-        str | None, Query(description="Only articles in this language.", examples=["en"])
-    ] = None,
-    sort: Annotated[
-        Literal["relevance", "date"],
-        Query(description="relevance (default) or date (newest first).", examples=["relevance"]),
-    ] = "relevance",
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    tag: Tags = [],  # noqa: B006 - FastAPI copies defaults per request
+    source: Source = None,
+    language: Language = None,
+    sort: Sort = "relevance",
 ) -> SearchRequest:
     return build_search_request(
         q=q,
@@ -86,14 +51,34 @@ def search_request(
     )
 
 
+Cursor = Annotated[
+    str | None,
+    Query(
+        description="Deep paging: the `next_cursor` of the previous page, sent with the same "
+        "q, filters and sort (instead of `page`). Walks the whole result set with no repeats "
+        "or gaps, at any depth; a cursor from an older index version is refused with 409 "
+        "(start again from the first page).",
+        examples=["eyJ2IjoiMS1hYmNkZWYwMSIsImsiOiIwMTIzNDU2Nzg5YWJjZGVmIiwicCI6MTB9"],
+    ),
+]
+
+
 @router.get("/search", response_model=SearchResponse, summary="Search articles")
 async def search_endpoint(
-    request: Request, search_request: Annotated[SearchRequest, Depends(search_request)]
+    request: Request,
+    search_request: Annotated[SearchRequest, Depends(search_request)],
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Ranked articles (one result per article) with their matched sections and snippets,
-    facets over the whole result set, and how the query was read."""
+    facets over the whole result set, and how the query was read. Each page gives the
+    `next_cursor` of the page after it."""
+    started = time.perf_counter()
     state = request.app.state
     snapshot = state.engine.snapshot()
-    return await run_in_threadpool(
-        search, snapshot, search_request, state.settings.search_time_budget_ms / 1000
-    )
+    budget = state.settings.search_time_budget_ms / 1000
+    if cursor:
+        return await snapshot.run(
+            cursor_page, snapshot, search_request, cursor, budget, started=started
+        )
+    response = await snapshot.run(search, snapshot, search_request, budget)
+    return with_next_cursor(snapshot, search_request, response)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.settings import Settings
 from search_api.app import create_app
 from tests.search_api.corpus import free_port, index_corpus, write_corpus
 
@@ -34,7 +35,9 @@ def index_dir(corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 @pytest.fixture(scope="session")
 def client(index_dir: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(index_dir)) as test_client:
+    # The whole session shares one client address: no rate limit (test_ratelimit.py has it).
+    settings = Settings(rate_limit_per_minute=0)
+    with TestClient(create_app(index_dir, settings)) as test_client:
         yield test_client
 
 

@@ -153,6 +153,7 @@ class TestOpenApi:
             "source",
             "language",
             "sort",
+            "cursor",
         }
         for param in operation["parameters"]:
             schema = param["schema"]

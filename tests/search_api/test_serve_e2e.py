@@ -33,3 +33,30 @@ def test_served_search_over_http(server: str):
             "message": "page_size must be between 1 and 100 (got 0)",
         }
     }
+
+
+def test_concurrent_clients_all_get_answers(server: str):
+    """Several clients at once: every answer is whole (Whoosh readers are not thread-safe,
+    so the server must not let two requests read one searcher at the same time)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = [
+        "/search?q=torture",
+        "/search?q=surveillance+privacy&sort=date",
+        "/search?q=%22internet+shutdown%22",
+        "/search?q=cambodia+OR+laos+elections",
+        "/articles/gv/covid-surveillance/related",
+        "/?q=journalists",
+    ] * 12
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda path: fetch_status(f"{server}{path}"), paths))
+    assert statuses == [200] * len(paths)
+
+
+def fetch_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code

@@ -1,0 +1,1 @@
+"""Ranking quality on test collections: loaders, metrics, baselines and the eval run."""

@@ -1,0 +1,170 @@
+"""Atom feeds of saved searches (RFC 4287): the newest matching articles, for feed readers.
+
+Built with ElementTree, which escapes all text. Ids are stable across index updates: the
+feed's is derived from its query and filters, an entry's from the article id
+(``urn:advosearch:article:{id}``). An entry's ``updated`` is the article's date (a partial
+date on its first day); an undated article, and an empty feed, take the time the index
+version was committed, so the same request on the same version gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from whoosh.index import _DEF_INDEX_NAME, TOC
+
+from search_api.engine import Snapshot
+from search_api.search import SearchRequest
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FEED_SIZE = 50
+MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+# Characters XML 1.0 cannot carry, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+def committed_at(index_dir: Path, snapshot: Snapshot) -> datetime:
+    """When the snapshot's index version was committed (its table of contents' mtime)."""
+    toc = Path(index_dir) / TOC._filename(_DEF_INDEX_NAME, snapshot.generation)
+    try:
+        return datetime.fromtimestamp(int(toc.stat().st_mtime), UTC)
+    except OSError:
+        return datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def article_updated(iso_date: str | None) -> datetime | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as midnight UTC of its first day."""
+    match = _DATE.match(iso_date or "")
+    if not match:
+        return None
+    year, month, day = (int(part) if part else 1 for part in match.groups())
+    try:
+        return datetime(year, month, day, tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def plain_snippet(rendered: str) -> str:
+    """A rendered snippet (escaped text + ``<mark>``) back to the plain text it shows."""
+    return html.unescape(rendered.replace("<mark>", "").replace("</mark>", ""))
+
+
+def feed_id(request: SearchRequest) -> str:
+    key = "\x1f".join(
+        [
+            request.q,
+            str(request.date_from or ""),
+            str(request.date_to or ""),
+            *sorted(request.tags),
+            request.source or "",
+            request.language or "",
+        ]
+    )
+    return "urn:advosearch:feed:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def entry_id(article_id: str) -> str:
+    return "urn:advosearch:article:" + quote(article_id, safe="/")
+
+
+def feed_title(request: SearchRequest) -> str:
+    parts = [f"“{request.q.strip()}”"] if request.q.strip() else ["newest articles"]
+    parts += [f"tag {tag}" for tag in request.tags]
+    if request.source:
+        parts.append(f"source {request.source}")
+    if request.language:
+        parts.append(f"language {request.language}")
+    if request.date_from:
+        parts.append(f"from {request.date_from}")
+    if request.date_to:
+        parts.append(f"to {request.date_to}")
+    return "advosearch: " + ", ".join(parts)
+
+
+def atom_feed(
+    request: SearchRequest,
+    response: dict[str, Any],
+    *,
+    base_url: str,
+    self_url: str,
+    alternate_url: str,
+    committed: datetime,
+    summaries: dict[str, str],
+) -> bytes:
+    """The feed document for a /search ``response`` sorted by date.
+
+    ``base_url`` makes article links absolute; ``summaries`` gives the plain text summary of
+    articles with no matched section (a query of filters only).
+    """
+    feed = ET.Element("feed", {"xmlns": ATOM_NS})
+    _text(feed, "id", feed_id(request))
+    _text(feed, "title", feed_title(request))
+    _text(
+        feed,
+        "subtitle",
+        f"Newest {FEED_SIZE} of {response['total']} matching articles; query read as "
+        f"{response['parsed_query'] or '(everything)'}; index version "
+        f"{response['index_version']}.",
+    )
+    entries = []
+    for hit in response["results"]:
+        updated = article_updated(hit["date"])
+        entries.append((hit, updated or committed, updated is not None))
+    newest = max((updated for _, updated, _ in entries), default=committed)
+    _text(feed, "updated", rfc3339(newest))
+    ET.SubElement(feed, "link", {"rel": "self", "type": MEDIA_TYPE.split(";")[0], "href": self_url})
+    ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": alternate_url})
+    author = ET.SubElement(feed, "author")
+    _text(author, "name", "advosearch")
+    _text(feed, "generator", "advosearch")
+    for hit, updated, dated in entries:
+        entry = ET.SubElement(feed, "entry")
+        _text(entry, "id", entry_id(hit["id"]))
+        _text(entry, "title", hit["title"] or hit["id"])
+        _text(entry, "updated", rfc3339(updated))
+        if dated:
+            _text(entry, "published", rfc3339(updated))
+        ET.SubElement(
+            entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(hit, base_url)}
+        )
+        for name in hit["authors"]:
+            _text(ET.SubElement(entry, "author"), "name", name)
+        for tag in hit["tags"]:
+            ET.SubElement(entry, "category", {"term": _clean(tag)})
+        summary = (
+            plain_snippet(hit["sections"][0]["snippet"])
+            if hit["sections"]
+            else summaries.get(hit["id"], "")
+        )
+        if summary:
+            _text(entry, "summary", summary).set("type", "text")
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def _link(hit: dict[str, Any], base_url: str) -> str:
+    url = hit.get("url") or ""
+    if url.startswith(("http://", "https://")):
+        return url
+    return base_url.rstrip("/") + "/a/" + quote(hit["id"], safe="/")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = _clean(text)
+    return element

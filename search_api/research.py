@@ -1,0 +1,506 @@
+"""Researchers' tools over whole result sets: deep-paging cursors, counts over time, export,
+batch queries.
+
+A *result set* is every article a request matches, in /search's order (score then document
+number, or date then document number), from ``run_query`` — the one query path, fallback to
+partial matches included. It is ranked once per (index version, query, filters, sort) and
+kept in a small LRU per snapshot as compact arrays of document numbers and scores, so the
+next cursor page, a count or an export of the same query costs nothing more than reading
+the articles it shows.
+
+Cursors: opaque base64url of ``{"v": index version, "k": digest of query+filters+sort,
+"p": position}``. A page from a cursor slices the cached result set (O(page size), however
+deep), so walking it has no repeats or gaps. A cursor from another index version is refused
+with 409 ``index_changed`` (positions of the old version do not hold in the new one): start
+again from the first page. A cursor sent with a different query or filters is a 400.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import hashlib
+import io
+import json
+import threading
+import time
+import weakref
+from array import array
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from indexer.errors import IndexChanged, InvalidRequest
+from search_api.engine import Snapshot
+from search_api.query import ALL_ARTICLES, ParsedQuery, QueryBuilder
+from search_api.search import (
+    SearchRequest,
+    allowed_docs,
+    article_result,
+    attach_sections,
+    result_facets,
+    run_query,
+)
+
+RESULT_CACHE_ENTRIES = 32
+RESULT_CACHE_DOCS = 2_000_000  # document numbers kept across the cached result sets
+MAX_CURSOR_LENGTH = 512
+EXPORT_CHUNK = 100  # articles read (and their sections matched) at a time while exporting
+INTERVALS = ("day", "week", "month", "year")
+MAX_INTERVALS = 10_000
+MAX_BATCH_QUERIES = 100
+MAX_BATCH_LIMIT = 100
+_UNDATED = 0  # in the per-snapshot day table: an article without a date
+_NOT_ARTICLE = -1
+_MICROS_PER_DAY = 86_400_000_000
+_MAX_DATE_LONG = date.max.toordinal() * _MICROS_PER_DAY  # larger raw values: no date
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    """Every match of one request, in order, with what /search reports about them."""
+
+    docnums: array  # article document numbers, best (or newest) first
+    scores: array | None  # relevance scores; None when sorted by date
+    facets: dict[str, list[dict[str, Any]]]
+    parsed: ParsedQuery
+    builder: QueryBuilder
+    partial: bool
+    notes: tuple[str, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.docnums)
+
+
+class _SnapshotCache:
+    """Per index version: result sets (LRU), each article's day, interval denominators."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.results: OrderedDict[tuple, ResultSet] = OrderedDict()
+        self.days: array | None = None
+        self.denominators: dict[tuple, tuple[Counter[int], int]] = {}
+
+
+_caches: weakref.WeakKeyDictionary[Snapshot, _SnapshotCache] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def _cache(snapshot: Snapshot) -> _SnapshotCache:
+    """The snapshot's cache; it goes when the snapshot does (a new version starts empty)."""
+    with _caches_lock:
+        cache = _caches.get(snapshot)
+        if cache is None:
+            cache = _caches[snapshot] = _SnapshotCache()
+        return cache
+
+
+def _filter_key(request: SearchRequest) -> tuple:
+    return (
+        request.date_from,
+        request.date_to,
+        tuple(sorted(request.tags)),
+        request.source,
+        request.language,
+    )
+
+
+def request_key(request: SearchRequest) -> tuple:
+    """What decides a result set and its order (not the page)."""
+    return (request.q, *_filter_key(request), request.sort)
+
+
+def result_set(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> ResultSet:
+    key = request_key(request)
+    cache = _cache(snapshot)
+    with cache.lock:
+        cached = cache.results.get(key)
+        if cached is not None:
+            cache.results.move_to_end(key)
+            return cached
+    matches = run_query(snapshot, request, time_budget_s, all_matches=True)
+    top = matches.results.top_n
+    by_relevance = request.sort != "date"
+    found = ResultSet(
+        docnums=array("q", (docnum for _, docnum in top)),
+        scores=array("d", (float(score) for score, _ in top)) if by_relevance else None,
+        facets=result_facets(snapshot, matches.docs),
+        parsed=matches.parsed,
+        builder=matches.builder,
+        partial=matches.partial,
+        notes=tuple(matches.notes),
+    )
+    with cache.lock:
+        cache.results[key] = found
+        held = sum(r.total for r in cache.results.values())
+        while len(cache.results) > 1 and (
+            len(cache.results) > RESULT_CACHE_ENTRIES or held > RESULT_CACHE_DOCS
+        ):
+            _, dropped = cache.results.popitem(last=False)
+            held -= dropped.total
+    return found
+
+
+# Cursors
+
+
+def _key_digest(request: SearchRequest) -> str:
+    text = json.dumps([str(part) for part in request_key(request)], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def encode_cursor(snapshot: Snapshot, request: SearchRequest, position: int) -> str:
+    payload = {"v": snapshot.version, "k": _key_digest(request), "p": position}
+    raw = json.dumps(payload, separators=(",", ":")).encode("ascii")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def next_cursor(
+    snapshot: Snapshot, request: SearchRequest, position: int, total: int
+) -> str | None:
+    """The cursor of the page starting at ``position``; None when nothing is left."""
+    return encode_cursor(snapshot, request, position) if position < total else None
+
+
+def with_next_cursor(
+    snapshot: Snapshot, request: SearchRequest, response: dict[str, Any]
+) -> dict[str, Any]:
+    """A numbered page's /search response with the cursor of the page after it."""
+    end = request.page * request.page_size
+    response["next_cursor"] = next_cursor(snapshot, request, end, response["total"])
+    return response
+
+
+def decode_cursor(snapshot: Snapshot, request: SearchRequest, cursor: str) -> int:
+    """The position a cursor points at, checked against this index version and request."""
+    invalid = InvalidRequest(
+        "cursor is not one this server issued; pass the next_cursor of a previous response"
+    )
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        version, digest, position = payload["v"], payload["k"], payload["p"]
+    except (binascii.Error, ValueError, TypeError, KeyError):
+        raise invalid from None
+    if not (
+        isinstance(version, str)
+        and isinstance(digest, str)
+        and isinstance(position, int)
+        and not isinstance(position, bool)
+        and position >= 0
+    ):
+        raise invalid
+    if version != snapshot.version:
+        raise IndexChanged(
+            f"the index changed since this cursor was issued (version {version}, now "
+            f"{snapshot.version}); start again from the first page"
+        )
+    if digest != _key_digest(request):
+        raise InvalidRequest(
+            "this cursor belongs to another query; send it with the same q, filters and sort "
+            "as the request that returned it"
+        )
+    return position
+
+
+def cursor_page(
+    snapshot: Snapshot,
+    request: SearchRequest,
+    cursor: str,
+    time_budget_s: float,
+    *,
+    started: float | None = None,
+) -> dict[str, Any]:
+    """The /search response for the page a cursor points at (``page`` must be 1)."""
+    started = time.perf_counter() if started is None else started
+    if request.page != 1:
+        raise InvalidRequest("use page or cursor, not both")
+    position = decode_cursor(snapshot, request, cursor)
+    found = result_set(snapshot, request, time_budget_s)
+    end = min(position + request.page_size, found.total)
+    articles = [_article(snapshot, found, i) for i in range(position, end)]
+    attach_sections(snapshot, articles, found.parsed, found.builder)
+    return {
+        "query": request.q,
+        "parsed_query": found.parsed.display,
+        "total": found.total,
+        "page": position // request.page_size + 1,
+        "page_size": request.page_size,
+        "results": articles,
+        "facets": found.facets,
+        "suggestion": None,  # offered with numbered pages only
+        "partial": found.partial,
+        "notes": list(found.notes),
+        "index_version": snapshot.version,
+        "next_cursor": next_cursor(snapshot, request, end, found.total),
+        "took_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
+def _article(snapshot: Snapshot, found: ResultSet, position: int) -> dict[str, Any]:
+    stored = snapshot.searcher.stored_fields(found.docnums[position])
+    return article_result(stored, None if found.scores is None else found.scores[position])
+
+
+# Counts over time
+
+
+def _article_days(snapshot: Snapshot) -> array:
+    """Per document number: the article's publication day (proleptic ordinal), ``_UNDATED``
+    for an article without a date, ``_NOT_ARTICLE`` for other documents. Read once per
+    version from the sortable ``date`` column (a partial date counts on its first day)."""
+    cache = _cache(snapshot)
+    with cache.lock:
+        if cache.days is not None:
+            return cache.days
+    searcher = snapshot.searcher
+    reader = searcher.reader()
+    days = array("l", [_NOT_ARTICLE]) * reader.doc_count_all()
+    column = reader.column_reader("date", translate=False) if reader.has_column("date") else None
+    for docnum in searcher.docs_for_query(ALL_ARTICLES):
+        raw = column[docnum] if column is not None else None
+        if raw is None or raw >= _MAX_DATE_LONG:
+            days[docnum] = _UNDATED
+        else:
+            days[docnum] = raw // _MICROS_PER_DAY + 1  # microseconds since 0001-01-01
+    with cache.lock:
+        cache.days = days
+    return days
+
+
+def interval_start(day: date, interval: str) -> date:
+    if interval == "day":
+        return day
+    if interval == "week":  # ISO weeks, from Monday
+        return day - timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def _following(start: date, interval: str) -> date:
+    if interval == "day":
+        return start + timedelta(days=1)
+    if interval == "week":
+        return start + timedelta(days=7)
+    if interval == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
+
+
+def _interval_count(first: date, last: date, interval: str) -> int:
+    if interval == "day":
+        return (last - first).days + 1
+    if interval == "week":
+        return (last - first).days // 7 + 1
+    if interval == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return last.year - first.year + 1
+
+
+def _bucket_counts(
+    docnums: Any, days: array, interval: str, memo: dict[int, int]
+) -> tuple[Counter[int], int]:
+    """Matches per interval (keyed by the interval's first day, as an ordinal) and undated."""
+    counts: Counter[int] = Counter()
+    undated = 0
+    for docnum in docnums:
+        day = days[docnum]
+        if day == _UNDATED:
+            undated += 1
+        elif day > 0:
+            start = memo.get(day)
+            if start is None:
+                start = memo[day] = interval_start(date.fromordinal(day), interval).toordinal()
+            counts[start] += 1
+    return counts, undated
+
+
+def _denominators(
+    snapshot: Snapshot, request: SearchRequest, interval: str, days: array
+) -> tuple[Counter[int], int]:
+    """All articles the filters admit (whatever the query), per interval, and undated."""
+    key = (_filter_key(request), interval)
+    cache = _cache(snapshot)
+    with cache.lock:
+        cached = cache.denominators.get(key)
+    if cached is not None:
+        return cached
+    allowed = allowed_docs(snapshot, request)
+    docnums = (
+        (d for d in range(len(days)) if days[d] != _NOT_ARTICLE) if allowed is None else allowed
+    )
+    found = _bucket_counts(docnums, days, interval, {})
+    with cache.lock:
+        if len(cache.denominators) > 256:
+            cache.denominators.clear()
+        cache.denominators[key] = found
+    return found
+
+
+def counts(
+    snapshot: Snapshot, request: SearchRequest, interval: str, time_budget_s: float
+) -> dict[str, Any]:
+    """Matching articles per interval, with their share of all articles of the interval.
+
+    The intervals run from ``from`` (or the first article the filters admit) to ``to`` (or
+    the last), every one present even with 0. The share's denominator is every article the
+    same filters admit in that interval, whatever the query. Articles without a date are
+    counted in a last bucket with ``start: null``, present whenever the filters admit any
+    undated article, so the counts always add up to ``total``, the /search total.
+    """
+    if interval not in INTERVALS:
+        raise InvalidRequest(f"interval must be one of {', '.join(INTERVALS)} (got {interval!r})")
+    found = result_set(snapshot, request, time_budget_s)
+    days = _article_days(snapshot)
+    matched, undated = _bucket_counts(found.docnums, days, interval, {})
+    all_counts, all_undated = _denominators(snapshot, request, interval, days)
+    dated = set(all_counts) | set(matched)
+    rows: list[dict[str, Any]] = []
+    low = request.date_from or (date.fromordinal(min(dated)) if dated else request.date_to)
+    high = request.date_to or (date.fromordinal(max(dated)) if dated else request.date_from)
+    if low and high:
+        first, last = interval_start(low, interval), interval_start(high, interval)
+        if last >= first:
+            how_many = _interval_count(first, last, interval)
+            if how_many > MAX_INTERVALS:
+                raise InvalidRequest(
+                    f"at most {MAX_INTERVALS} intervals (this would be {how_many}); "
+                    "use a longer interval or a shorter from/to range"
+                )
+            start = first
+            while start <= last:
+                ordinal = start.toordinal()
+                rows.append(_count_row(start.isoformat(), matched[ordinal], all_counts[ordinal]))
+                start = _following(start, interval)
+    if all_undated or undated:
+        rows.append(_count_row(None, undated, all_undated))
+    return {
+        "query": request.q,
+        "parsed_query": found.parsed.display,
+        "interval": interval,
+        "counts": rows,
+        "total": found.total,
+        "partial": found.partial,
+        "notes": list(found.notes),
+        "index_version": snapshot.version,
+    }
+
+
+def _count_row(start: str | None, count: int, of: int) -> dict[str, Any]:
+    return {"start": start, "count": count, "share": round(count / of, 6) if of else 0.0}
+
+
+def counts_csv(response: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["start", "count", "share"])
+    for row in response["counts"]:
+        writer.writerow([row["start"] or "undated", row["count"], row["share"]])
+    return out.getvalue()
+
+
+# Export
+
+EXPORT_COLUMNS = (
+    "rank",
+    "id",
+    "title",
+    "date",
+    "url",
+    "authors",
+    "tags",
+    "source",
+    "language",
+    "score",
+    "matched_sections",
+)
+
+
+def export_rows(snapshot: Snapshot, found: ResultSet) -> Iterator[list[dict[str, Any]]]:
+    """The result set's articles in order, ``EXPORT_CHUNK`` at a time, read lazily: at any
+    moment only one chunk of articles is in memory, however many match."""
+    for offset in range(0, found.total, EXPORT_CHUNK):
+        end = min(offset + EXPORT_CHUNK, found.total)
+        # The lock is taken per chunk, so a long export never holds up other requests.
+        with snapshot.searcher_lock:
+            articles = [_article(snapshot, found, i) for i in range(offset, end)]
+            attach_sections(snapshot, articles, found.parsed, found.builder, snippets=False)
+        rows = []
+        for rank, article in enumerate(articles, start=offset + 1):
+            sections = article.pop("sections")
+            article.pop("title_derived", None)
+            rows.append({"rank": rank, **article, "matched_sections": sections})
+        yield rows
+
+
+# Line breaks JSON may leave raw but that str.splitlines (and some readers) split on.
+_JSONL_ESCAPES = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def export_jsonl(snapshot: Snapshot, found: ResultSet) -> Iterator[bytes]:
+    """One JSON object per line (UTF-8), one line per article."""
+    for rows in export_rows(snapshot, found):
+        lines = (json.dumps(row, ensure_ascii=False, separators=(",", ":")) for row in rows)
+        yield "".join(line.translate(_JSONL_ESCAPES) + "\n" for line in lines).encode("utf-8")
+
+
+def export_csv(snapshot: Snapshot, found: ResultSet, *, bom: bool = False) -> Iterator[bytes]:
+    """RFC 4180 CSV (UTF-8, CRLF, quoted when needed); lists joined with "; ", matched
+    sections as their headings ("(intro)" for the untitled first section)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    yield (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
+    for rows in export_rows(snapshot, found):
+        out.seek(0)
+        out.truncate()
+        for row in rows:
+            writer.writerow(
+                [
+                    row["rank"],
+                    row["id"],
+                    row["title"],
+                    row["date"] or "",
+                    row["url"] or "",
+                    "; ".join(row["authors"]),
+                    "; ".join(row["tags"]),
+                    row["source"],
+                    row["language"],
+                    "" if row["score"] is None else row["score"],
+                    "; ".join(s["heading"] or "(intro)" for s in row["matched_sections"]),
+                ]
+            )
+        yield out.getvalue().encode("utf-8")
+
+
+# Batch
+
+
+def batch(
+    snapshot: Snapshot, requests: list[SearchRequest], limit: int, time_budget_s: float
+) -> list[dict[str, Any]]:
+    """The top ``limit`` article ids and the total of each request, as /search ranks them."""
+    if not 1 <= len(requests) <= MAX_BATCH_QUERIES:
+        raise InvalidRequest(f"a batch has 1 to {MAX_BATCH_QUERIES} queries (got {len(requests)})")
+    if not 1 <= limit <= MAX_BATCH_LIMIT:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_BATCH_LIMIT} (got {limit})")
+    out = []
+    for request in requests:
+        matches = run_query(snapshot, replace(request, page=1, page_size=limit), time_budget_s)
+        out.append(
+            {
+                "q": request.q,
+                "parsed_query": matches.parsed.display,
+                "total": matches.total,
+                "ids": [hit["article_id"] for hit in matches.results[:limit]],
+                "partial": matches.partial,
+            }
+        )
+    return out

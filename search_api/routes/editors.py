@@ -1,0 +1,138 @@
+"""Editors' endpoints: POST /related (for a draft), GET /feed.atom (a saved search)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from indexer.errors import InvalidRequest
+from search_api.articles import get_article, key_terms, related
+from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at
+from search_api.models import DraftRelatedResponse, DraftRequest
+from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Source, Tags
+from search_api.search import SearchRequest, allowed_docs, build_search_request, search
+from search_api.snippets import build_snippet
+
+router = APIRouter()
+
+MAX_DRAFT_TITLE = 1_000
+MAX_DRAFT_TEXT = 200_000
+MAX_EXCLUDE = 1_000
+
+
+@router.post("/related", response_model=DraftRelatedResponse, summary="Related stories for a draft")
+async def related_draft_endpoint(request: Request, body: DraftRequest) -> dict[str, Any]:
+    """Published stories related to a draft that is not in the archive (and is not added to
+    it): those sharing the draft's most distinctive words, each with the `shared_terms` that
+    make it related and its best matching section. Filter by date and tag; `exclude` the
+    stories already linked."""
+    if len(body.title) > MAX_DRAFT_TITLE:
+        raise InvalidRequest(f"title must be at most {MAX_DRAFT_TITLE} characters")
+    if len(body.text) > MAX_DRAFT_TEXT:
+        raise InvalidRequest(f"text must be at most {MAX_DRAFT_TEXT} characters")
+    if not 1 <= body.limit <= 50:
+        raise InvalidRequest(f"limit must be between 1 and 50 (got {body.limit})")
+    if len(body.exclude) > MAX_EXCLUDE:
+        raise InvalidRequest(f"exclude at most {MAX_EXCLUDE} ids (got {len(body.exclude)})")
+    filters = build_search_request(
+        date_from=body.date_from,
+        date_to=body.date_to,
+        tags=[body.tag] if isinstance(body.tag, str) else body.tag,
+    )
+    snapshot = request.app.state.engine.snapshot()
+
+    def answer() -> dict[str, Any]:
+        terms, words = key_terms(snapshot, body.title, body.text)
+        results = related(
+            snapshot,
+            body.title,
+            body.text,
+            limit=body.limit,
+            exclude=set(body.exclude),
+            filter_docs=allowed_docs(snapshot, filters),
+        )
+        return {
+            "results": results,
+            "terms": [words[term] for term, _ in terms],
+            "index_version": snapshot.version,
+        }
+
+    return await snapshot.run(answer)
+
+
+def feed_request(
+    q: QueryText = "",
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    tag: Tags = [],  # noqa: B006 - FastAPI copies defaults per request
+    source: Source = None,
+    language: Language = None,
+) -> SearchRequest:
+    return build_search_request(
+        q=q,
+        page_size=FEED_SIZE,
+        date_from=date_from,
+        date_to=date_to,
+        tags=tag,
+        source=source,
+        language=language,
+        sort="date",
+    )
+
+
+@router.get(
+    "/feed.atom",
+    summary="Atom feed of a saved search",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "application/atom+xml": {
+                    "example": "<?xml version='1.0' encoding='utf-8'?>\n<feed xmlns=\""
+                    'http://www.w3.org/2005/Atom"><id>urn:advosearch:feed:…</id><title>'
+                    "advosearch: “internet shutdown”</title><updated>2020-08-05T00:00:00Z"
+                    "</updated>…<entry><id>urn:advosearch:article:gv/india-shutdown</id>"
+                    "<title>India orders internet shutdown in Kashmir</title><updated>"
+                    '2020-08-05T00:00:00Z</updated><link rel="alternate" href="…"/>'
+                    '<summary type="text">Authorities imposed an internet shutdown…'
+                    "</summary></entry></feed>"
+                }
+            },
+            "description": "An Atom 1.0 feed (RFC 4287).",
+        }
+    },
+)
+async def feed_endpoint(
+    request: Request, search_request: Annotated[SearchRequest, Depends(feed_request)]
+) -> Response:
+    """The newest 50 articles matching a query and filters, as an Atom feed any feed reader
+    turns into an alert. Entry ids (`urn:advosearch:article:{id}`) stay the same across
+    index updates; `updated` is the article's date; the summary is the matched snippet."""
+    state = request.app.state
+    snapshot = state.engine.snapshot()
+    budget = state.settings.search_time_budget_ms / 1000
+
+    def answer() -> bytes:
+        response = search(snapshot, search_request, budget)
+        summaries = {}
+        for hit in response["results"]:
+            if not hit["sections"]:
+                article = get_article(snapshot, hit["id"])
+                text = " ".join(section["text"] for section in article["sections"][:2])
+                summaries[hit["id"]] = build_snippet(text, ()).fragment
+        base = str(request.base_url).rstrip("/")
+        params = [(k, v) for k, v in request.query_params.multi_items() if v]
+        return atom_feed(
+            search_request,
+            response,
+            base_url=base,
+            self_url=str(request.url),
+            alternate_url=base + "/" + ("?" + urlencode(params) if params else ""),
+            committed=committed_at(state.engine.index_dir, snapshot),
+            summaries=summaries,
+        )
+
+    body = await snapshot.run(answer)
+    return Response(body, media_type=MEDIA_TYPE, headers={"X-Index-Version": snapshot.version})

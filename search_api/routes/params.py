@@ -1,0 +1,81 @@
+"""Query parameters shared by every endpoint that answers a query: the query and its filters.
+
+Each is declared once, with its description and example, so /search, /search/counts,
+/export and /feed.atom document them alike. Ranges and dates are checked by
+``build_search_request``, not here: it is the one place API and CLI parameters are checked,
+so a bad value is a 400 with its message. The schema still documents them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from search_api.models import OPTIONAL_DATE
+from search_api.search import SearchRequest, build_search_request
+
+QueryText = Annotated[
+    str,
+    Query(
+        description='The query: words (all must match), "phrases", -exclusions, OR, '
+        "title:/tag:/author: fields, prefix*.",
+        examples=["journalists arrested", '"internet shutdown" -india', "title:cambodia"],
+    ),
+]
+DateFrom = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        description="Earliest publication date (inclusive), YYYY-MM-DD.",
+        examples=["2018-01-01"],
+        json_schema_extra=OPTIONAL_DATE,
+    ),
+]
+DateTo = Annotated[
+    str | None,
+    Query(
+        alias="to",
+        description="Latest publication date (inclusive), YYYY-MM-DD.",
+        examples=["2018-12-31"],
+        json_schema_extra=OPTIONAL_DATE,
+    ),
+]
+Tags = Annotated[
+    list[str],
+    Query(
+        description="Only articles with this tag; repeat for several (all must hold).",
+        examples=[["freespeech"]],
+    ),
+]
+Source = Annotated[
+    str | None, Query(description="Only articles from this source.", examples=["globalvoices"])
+]
+Language = Annotated[
+    str | None, Query(description="Only articles in this language.", examples=["en"])
+]
+Sort = Annotated[
+    Literal["relevance", "date"],
+    Query(description="relevance (default) or date (newest first).", examples=["relevance"]),
+]
+
+
+def filter_request(
+    q: QueryText = "",
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    tag: Tags = [],  # noqa: B006 - FastAPI copies defaults per request
+    source: Source = None,
+    language: Language = None,
+    sort: Sort = "relevance",
+) -> SearchRequest:
+    """A query and its filters, for endpoints that answer with the whole result set."""
+    return build_search_request(
+        q=q,
+        date_from=date_from,
+        date_to=date_to,
+        tags=tag,
+        source=source,
+        language=language,
+        sort=sort,
+    )

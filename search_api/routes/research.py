@@ -1,0 +1,168 @@
+"""Researchers' endpoints: GET /search/counts, GET /export, POST /search/batch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
+
+from indexer.errors import InvalidRequest
+from search_api.models import BatchRequest, BatchResponse, CountsResponse
+from search_api.research import (
+    batch,
+    counts,
+    counts_csv,
+    export_csv,
+    export_jsonl,
+    result_set,
+)
+from search_api.routes.params import filter_request
+from search_api.search import SearchRequest, build_search_request
+
+router = APIRouter()
+
+CSV_TYPE = "text/csv; charset=utf-8"
+JSONL_TYPE = "application/x-ndjson; charset=utf-8"
+
+
+def _budget(request: Request) -> float:
+    return request.app.state.settings.search_time_budget_ms / 1000
+
+
+def provenance_headers(index_version: str, parsed_query: str) -> dict[str, str]:
+    """Which index version answered and how the query was read, for bodies with no room
+    for them (CSV, JSONL). The parsed query is percent-encoded UTF-8."""
+    return {
+        "X-Index-Version": index_version,
+        "X-Parsed-Query": quote(parsed_query, safe=" "),
+    }
+
+
+@router.get(
+    "/search/counts",
+    response_model=CountsResponse,
+    summary="Matching articles per day, week, month or year",
+    responses={
+        200: {
+            "content": {
+                "text/csv": {
+                    "example": "start,count,share\r\n2020-06-01,1,0.5\r\n2020-07-01,0,0.0\r\n"
+                }
+            },
+            "description": "JSON, or CSV (start,count,share) with format=csv.",
+        }
+    },
+)
+async def counts_endpoint(
+    request: Request,
+    search_request: Annotated[SearchRequest, Depends(filter_request)],
+    interval: Annotated[
+        Literal["day", "week", "month", "year"],
+        Query(description="Length of each interval (weeks start on Monday).", examples=["month"]),
+    ] = "month",
+    format: Annotated[
+        Literal["json", "csv"],
+        Query(description="json (default) or csv.", examples=["json"]),
+    ] = "json",
+) -> Any:
+    """How many articles match in each interval, and their share of all the articles the
+    same filters admit in that interval (as Media Cloud's counts over time). Every interval
+    from `from` (or the first article) to `to` (or the last) is listed, empty ones with 0.
+    Articles without a date are counted in a last bucket with `start: null` (`undated` in
+    CSV), so the counts always add up to `total`, the same as /search's."""
+    snapshot = request.app.state.engine.snapshot()
+    response = await snapshot.run(counts, snapshot, search_request, interval, _budget(request))
+    if format == "csv":
+        return Response(
+            counts_csv(response),
+            media_type=CSV_TYPE,
+            headers=provenance_headers(snapshot.version, response["parsed_query"]),
+        )
+    return response
+
+
+@router.get(
+    "/export",
+    summary="Every matching article, streamed as JSONL or CSV",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {
+                "application/x-ndjson": {
+                    "example": '{"rank":1,"id":"gv/india-shutdown","title":"India orders '
+                    'internet shutdown in Kashmir","url":null,"date":"2020-08-05","authors":'
+                    '["Rohan Mehta"],"tags":["India","internet"],"source":"globalvoices",'
+                    '"language":"en","score":9.1234,"matched_sections":[{"heading":null,'
+                    '"anchor":"intro"}]}\n'
+                },
+                "text/csv": {
+                    "example": "rank,id,title,date,url,authors,tags,source,language,score,"
+                    "matched_sections\r\n1,gv/india-shutdown,India orders internet shutdown "
+                    'in Kashmir,2020-08-05,,Rohan Mehta,"India; internet",globalvoices,en,'
+                    "9.1234,(intro)\r\n"
+                },
+            },
+            "description": "One article per line (JSONL) or row (CSV), in /search's order.",
+        }
+    },
+)
+async def export_endpoint(
+    request: Request,
+    search_request: Annotated[SearchRequest, Depends(filter_request)],
+    format: Annotated[
+        Literal["jsonl", "csv"],
+        Query(description="jsonl (default: one JSON object a line) or csv.", examples=["csv"]),
+    ] = "jsonl",
+    bom: Annotated[
+        bool,
+        Query(
+            description="CSV only: start with a UTF-8 byte order mark, so every spreadsheet "
+            "reads the file as UTF-8.",
+            examples=[True],
+        ),
+    ] = False,
+) -> StreamingResponse:
+    """Every article the query matches, with no cap, in the same order as /search (by
+    relevance, or with sort=date newest first; ties by index order), each with its metadata
+    and the headings of its best matched sections (up to 3). Streamed as it is read: the
+    server never holds all the articles. The whole export comes from one index version,
+    named in the `X-Index-Version` header (and the file name); `X-Parsed-Query` says how the
+    query was read and `X-Total-Count` how many articles follow."""
+    snapshot = request.app.state.engine.snapshot()
+    found = await snapshot.run(result_set, snapshot, search_request, _budget(request))
+    headers = provenance_headers(snapshot.version, found.parsed.display)
+    headers["X-Total-Count"] = str(found.total)
+    name = f"advosearch-{snapshot.version}.{format}"
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    if format == "csv":
+        body = export_csv(snapshot, found, bom=bom)
+        return StreamingResponse(body, media_type=CSV_TYPE, headers=headers)
+    return StreamingResponse(export_jsonl(snapshot, found), media_type=JSONL_TYPE, headers=headers)
+
+
+@router.post("/search/batch", response_model=BatchResponse, summary="Many queries at once")
+async def batch_endpoint(request: Request, body: BatchRequest) -> dict[str, Any]:
+    """Up to 100 queries (same syntax and filters as /search) answered at once: for each,
+    its total and its top `limit` article ids in /search's order, e.g. for a list of names
+    or topics."""
+    searches = []
+    for number, query in enumerate(body.queries):
+        try:
+            searches.append(
+                build_search_request(
+                    q=query.q,
+                    date_from=query.date_from,
+                    date_to=query.date_to,
+                    tags=[query.tag] if isinstance(query.tag, str) else query.tag,
+                    source=query.source,
+                    language=query.language,
+                    sort=query.sort,
+                )
+            )
+        except InvalidRequest as error:
+            raise InvalidRequest(f"queries[{number}]: {error}") from None
+    snapshot = request.app.state.engine.snapshot()
+    results = await snapshot.run(batch, snapshot, searches, body.limit, _budget(request))
+    return {"results": results, "index_version": snapshot.version}

@@ -1,0 +1,193 @@
+"""How an article's score is computed from its words: BM25F over article documents.
+
+Whoosh's ``BM25F`` takes its statistics from every document in the index. This index also
+holds one section document per section (with no text fields), so there the article count
+N would count sections too, and the average field length would be divided by them: every
+article would look several times longer than average, and long articles would be penalised
+for it. This model counts article documents only, and uses the usual BM25 idf,
+``log(1 + (N - n + 0.5) / (n + 0.5))`` (always positive), instead of Whoosh's
+``log(N / (n + 1)) + 1``, which flattens the difference between rare and common words.
+
+A plain word searches the title, headings and body. Scored as three BM25 terms and summed
+(an OR of fields), a word found in both title and body would be counted twice, each time
+saturated on its own, so articles whose title repeats their first sentence, or a word that
+fills a short field, would win. ``FieldsTerm`` scores it as one BM25F term (Robertson and
+Zaragoza, "The probabilistic relevance framework: BM25 and beyond", 2009): each field's
+length-normalised frequency, times the field's weight, is summed into one frequency, which is
+saturated once.
+
+Scores stay monotonic in each field's term weight, so Whoosh's block-max optimisation
+(skipping blocks of postings that cannot reach the top k) still works.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from math import inf, log
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.matching import Matcher, NullMatcher, UnionMatcher, WrappingMatcher
+from whoosh.query.compound import CompoundQuery
+from whoosh.scoring import BaseScorer, WeightingModel, WeightLengthScorer, WeightScorer
+
+from indexer.schema import ARTICLE
+
+
+def bm25_idf(articles: int, df: int) -> float:
+    return log(1 + (articles - df + 0.5) / (df + 0.5))
+
+
+class ArticleBM25F(WeightingModel):
+    """BM25 with article-only statistics; BM25F for a word searched in several fields."""
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+
+    def supports_block_quality(self) -> bool:
+        return True
+
+    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
+        parent = searcher.get_parent()
+        return bm25_idf(_article_count(parent), parent.doc_frequency(fieldname, text))
+
+    def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> BaseScorer:
+        if not searcher.schema[fieldname].scorable:
+            return WeightScorer.for_(searcher, fieldname, text)
+        # Collection statistics come from the top searcher, so every segment scores alike.
+        parent = searcher.get_parent()
+        articles = _article_count(parent)
+        idf = bm25_idf(articles, parent.doc_frequency(fieldname, text))
+        average_length = parent.field_length(fieldname) / articles or 1.0
+        return _BM25Scorer(searcher, fieldname, text, idf, average_length, self.k1, self.b)
+
+    def fields_matcher(self, searcher: Any, terms: list[wq.Term]) -> Matcher:
+        """One word in several fields (``Term``s whose boosts are the field weights), scored
+        as one BM25F term."""
+        parent = searcher.get_parent()
+        parts, df = [], 0
+        for term in terms:
+            text = searcher.schema[term.fieldname].to_bytes(term.text)
+            if (term.fieldname, text) not in searcher.reader():
+                continue
+            matcher = searcher.postings(term.fieldname, text, weighting=_NormalisedFrequency(self))
+            parts.append(WrappingMatcher(matcher, boost=term.boost))
+            # The article's document frequency: at least the largest of its fields'.
+            df = max(df, parent.doc_frequency(term.fieldname, text))
+        if not parts:
+            return NullMatcher()
+        idf = bm25_idf(_article_count(parent), df)
+        return _Saturated(reduce(UnionMatcher, parts), idf, self.k1)
+
+
+class _BM25Scorer(WeightLengthScorer):
+    def __init__(
+        self,
+        searcher: Any,
+        fieldname: str,
+        text: str,
+        idf: float,
+        average_length: float,
+        k1: float,
+        b: float,
+    ) -> None:
+        self.idf, self.average_length, self.k1, self.b = idf, average_length, k1, b
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        norm = self.k1 * (1 - self.b + self.b * length / self.average_length)
+        return self.idf * weight * (self.k1 + 1) / (weight + norm)
+
+
+class _NormalisedFrequency(WeightingModel):
+    """A field's term frequency divided by its length normalisation, ``1 - b + b * len/avg``:
+    the per-field part of BM25F, summed over fields before saturation."""
+
+    def __init__(self, model: ArticleBM25F) -> None:
+        self.model = model
+
+    def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> BaseScorer:
+        parent = searcher.get_parent()
+        average_length = parent.field_length(fieldname) / _article_count(parent) or 1.0
+        return _FrequencyScorer(searcher, fieldname, text, average_length, self.model.b)
+
+
+class _FrequencyScorer(WeightLengthScorer):
+    def __init__(
+        self, searcher: Any, fieldname: str, text: str, average_length: float, b: float
+    ) -> None:
+        self.average_length, self.b = average_length, b
+        self.setup(searcher, fieldname, text)
+
+    def _score(self, weight: float, length: int) -> float:
+        return weight / (1 - self.b + self.b * length / self.average_length)
+
+
+class _Saturated(WrappingMatcher):
+    """BM25's saturation of a summed, normalised frequency ``x``:
+    ``idf * (k1 + 1) * x / (k1 + x)``. Increasing in ``x``, so a quality bound on the child
+    maps to one on the score, and a minimum score maps back to a minimum ``x``."""
+
+    def __init__(self, child: Matcher, idf: float, k1: float) -> None:
+        super().__init__(child)
+        self.idf, self.k1 = idf, k1
+
+    def _saturate(self, x: float) -> float:
+        return self.idf * (self.k1 + 1) * x / (self.k1 + x)
+
+    def _frequency_for(self, score: float) -> float:
+        ceiling = self.idf * (self.k1 + 1)
+        return inf if score >= ceiling else score * self.k1 / (ceiling - score)
+
+    def copy(self) -> _Saturated:
+        return _Saturated(self.child.copy(), self.idf, self.k1)
+
+    def _replacement(self, newchild: Matcher) -> _Saturated:
+        return _Saturated(newchild, self.idf, self.k1)
+
+    def replace(self, minquality: float = 0) -> Matcher:
+        child = self.child.replace(self._frequency_for(minquality) if minquality else 0)
+        if not child.is_active():
+            return NullMatcher()
+        return self if child is self.child else self._replacement(child)
+
+    def skip_to_quality(self, minquality: float) -> int:
+        return self.child.skip_to_quality(self._frequency_for(minquality))
+
+    def max_quality(self) -> float:
+        return self._saturate(self.child.max_quality())
+
+    def block_quality(self) -> float:
+        return self._saturate(self.child.block_quality())
+
+    def weight(self) -> float:
+        return self.child.weight()
+
+    def score(self) -> float:
+        return self._saturate(self.child.score())
+
+
+class FieldsTerm(CompoundQuery):
+    """One word searched in several fields: ``Term``s of the same word, each boosted by its
+    field's weight. Scored as one BM25F term by ``ArticleBM25F``; as an OR of its fields by
+    any other weighting model."""
+
+    JOINT = " | "
+
+    def matcher(self, searcher: Any, context: Any = None) -> Matcher:
+        model = context.weighting if context is not None else searcher.weighting
+        if not isinstance(model, ArticleBM25F):
+            return wq.Or(self.subqueries, boost=self.boost).matcher(searcher, context)
+        matcher = model.fields_matcher(searcher, list(self.subqueries))
+        if self.boost != 1.0 and matcher.is_active():
+            matcher = WrappingMatcher(matcher, boost=self.boost)
+        return matcher
+
+
+def _article_count(searcher: Any) -> int:
+    # Includes deleted articles until their segment is merged, as the term statistics do.
+    return max(1, searcher.doc_frequency("kind", ARTICLE))
+
+
+# The searcher's weighting: the engine opens every snapshot with it.
+RANKING = ArticleBM25F()

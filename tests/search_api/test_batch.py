@@ -1,0 +1,108 @@
+"""POST /search/batch: many queries at once, each answered exactly as /search answers it."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.search_api.corpus import ids, search
+
+QUERIES = [
+    {"q": "surveillance"},
+    {"q": "journalists"},
+    {"q": "cambodia ethiopia"},  # partial
+    {"q": "", "tag": ["freespeech"]},
+    {"q": "elections", "from": "2017-01-01", "to": "2020-12-31"},
+    {"q": "surveillance", "source": "amnesty", "sort": "date"},
+    {"q": "periodistas", "language": "es"},
+    {"q": "nosuchwordanywhere"},
+    {"q": '"internet shutdown" -india'},
+]
+
+
+def batch(client: TestClient, queries: list[dict], **extra) -> dict:
+    response = client.post("/search/batch", json={"queries": queries, **extra})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def as_search_params(query: dict) -> dict:
+    params = dict(query)
+    for name, alias in (("from", "date_from"), ("to", "date_to")):
+        if name in params:
+            params[alias] = params.pop(name)
+    return params
+
+
+@pytest.mark.parametrize("limit", [1, 3, 10])
+def test_batch_answers_match_single_queries(client: TestClient, limit: int):
+    response = batch(client, QUERIES, limit=limit)
+    assert len(response["results"]) == len(QUERIES)
+    for query, result in zip(QUERIES, response["results"], strict=True):
+        single = search(client, page_size=limit, **as_search_params(query))
+        assert result["q"] == query["q"]
+        assert result["ids"] == ids(single), query
+        assert result["total"] == single["total"]
+        assert result["parsed_query"] == single["parsed_query"]
+        assert result["partial"] == single["partial"]
+    assert response["index_version"] == client.get("/health").json()["index_version"]
+
+
+def test_default_limit_is_ten(client: TestClient):
+    [result] = batch(client, [{"q": ""}])["results"]
+    assert result["total"] == 12 and len(result["ids"]) == 10
+
+
+def test_a_tag_may_be_one_string(client: TestClient):
+    [one, many] = batch(client, [{"tag": "freespeech"}, {"tag": ["freespeech"]}])["results"]
+    assert one["ids"] == many["ids"] and one["total"] == 3
+
+
+def test_a_hundred_queries(client: TestClient):
+    queries = [{"q": word} for word in ["surveillance", "internet", "torture", "laos"] * 25]
+    response = batch(client, queries, limit=2)
+    assert len(response["results"]) == 100
+    assert [r["total"] for r in response["results"][:4]] == [3, 4, 1, 1]
+
+
+def test_same_request_same_bytes(client: TestClient):
+    body = {"queries": QUERIES, "limit": 5}
+    first = client.post("/search/batch", json=body).content
+    assert client.post("/search/batch", json=body).content == first
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"queries": [{"q": "x"}] * 101}, 400, "a batch has 1 to 100 queries (got 101)"),
+        ({"queries": []}, 400, "a batch has 1 to 100 queries (got 0)"),
+        ({"queries": [{"q": "x"}], "limit": 0}, 400, "limit must be between 1 and 100"),
+        ({"queries": [{"q": "x"}], "limit": 101}, 400, "limit must be between 1 and 100"),
+        (
+            {"queries": [{"q": "x"}, {"q": "y", "from": "2020-13-01"}]},
+            400,
+            "queries[1]: from must be a date like 2018-07-29 (got '2020-13-01')",
+        ),
+        ({"queries": [{"q": "x" * 1001}]}, 400, "queries[0]: q must be at most 1000"),
+        ({"queries": [{"q": "x", "tags": ["typo"]}]}, 422, "tags"),
+        ({"queries": [{"q": "x", "sort": "oldest"}]}, 422, "sort"),
+        ({}, 422, "queries"),
+    ],
+)
+def test_bad_batches(client: TestClient, body: dict, status: int, message: str):
+    response = client.post("/search/batch", json=body)
+    assert response.status_code == status, response.text
+    assert set(response.json()) == {"error"}
+    assert message in response.json()["error"]["message"]
+
+
+def test_batch_schema_has_examples(client: TestClient):
+    document = client.get("/openapi.json").json()
+    operation = document["paths"]["/search/batch"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schemas = document["components"]["schemas"]
+    assert schemas[ref.rsplit("/", 1)[1]]["examples"]
+    for name in ("BatchRequest", "BatchQuery"):
+        for field, spec in schemas[name]["properties"].items():
+            if field != "queries":
+                assert spec.get("examples"), (name, field)

@@ -1,0 +1,210 @@
+"""GET /search/counts: matches per interval, empty intervals included, adding up to the
+/search total, with each interval's share of all articles."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.settings import Settings
+from search_api.app import create_app
+from tests.search_api.corpus import index_corpus, search, write_corpus
+
+
+def counts(client: TestClient, **params) -> dict:
+    for name, alias in (("date_from", "from"), ("date_to", "to")):
+        if name in params:
+            params[alias] = params.pop(name)
+    response = client.get("/search/counts", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def series(response: dict) -> dict[str | None, int]:
+    return {row["start"]: row["count"] for row in response["counts"]}
+
+
+QUERIES = [
+    {},
+    {"q": "internet"},
+    {"q": "surveillance", "source": "amnesty"},
+    {"q": "cambodia ethiopia"},  # partial: no article has both words
+    {"q": "tag:freespeech", "date_from": "2019-01-01"},
+    {"q": "nosuchwordanywhere"},
+    {"q": "elections", "date_from": "2016-01-01", "date_to": "2020-12-31"},
+]
+
+
+@pytest.mark.parametrize("params", QUERIES)
+@pytest.mark.parametrize("interval", ["day", "week", "month", "year"])
+def test_counts_add_up_to_the_search_total(client: TestClient, params: dict, interval: str):
+    response = counts(client, interval=interval, **params)
+    total = search(client, **params)["total"]
+    assert sum(row["count"] for row in response["counts"]) == response["total"] == total
+
+
+def test_empty_intervals_are_present_with_zero(client: TestClient):
+    response = counts(client, q="internet", interval="year")
+    assert series(response) == {
+        "2016-01-01": 0,
+        "2017-01-01": 0,
+        "2018-01-01": 0,
+        "2019-01-01": 0,
+        "2020-01-01": 4,
+        "2021-01-01": 0,
+    }
+
+
+def test_months_are_contiguous_from_the_first_to_the_last_article(client: TestClient):
+    starts = [row["start"] for row in counts(client, interval="month")["counts"]]
+    assert starts[0] == "2016-03-01" and starts[-1] == "2021-08-01"
+    assert len(starts) == (2021 - 2016) * 12 + (8 - 3) + 1
+    assert len(set(starts)) == len(starts) and starts == sorted(starts)
+
+
+def test_weeks_start_on_monday_and_days_are_days(client: TestClient):
+    weeks = counts(client, q="internet", interval="week")["counts"]
+    assert all(date.fromisoformat(row["start"]).weekday() == 0 for row in weeks)
+    assert {row["start"]: row["count"] for row in weeks if row["count"]} == {
+        "2020-04-13": 2,  # 15 and 16 April 2020
+        "2020-06-29": 1,
+        "2020-08-03": 1,
+    }
+    days = counts(
+        client, q="internet", interval="day", date_from="2020-04-14", date_to="2020-04-17"
+    )
+    assert series(days) == {"2020-04-14": 0, "2020-04-15": 1, "2020-04-16": 1, "2020-04-17": 0}
+
+
+def test_from_and_to_set_the_range(client: TestClient):
+    response = counts(
+        client, q="cambodia", interval="month", date_from="2018-06-15", date_to="2018-09-02"
+    )
+    assert series(response) == {
+        "2018-06-01": 0,
+        "2018-07-01": 1,
+        "2018-08-01": 0,
+        "2018-09-01": 0,
+    }
+    # A range with no article at all still lists its intervals.
+    empty = counts(client, interval="year", date_from="2010-01-01", date_to="2012-05-01")
+    assert series(empty) == {"2010-01-01": 0, "2011-01-01": 0, "2012-01-01": 0}
+    assert empty["total"] == 0
+
+
+def test_share_is_of_all_articles_the_filters_admit_in_the_interval(client: TestClient):
+    response = counts(client, q="surveillance", interval="year")
+    shares = {row["start"]: row["share"] for row in response["counts"]}
+    # 2020: 2 of the 4 articles; 2021: 1 of 2; years with no article at all: 0.
+    assert shares["2020-01-01"] == 0.5
+    assert shares["2021-01-01"] == 0.5
+    assert shares["2017-01-01"] == 0.0
+    filtered = counts(client, q="surveillance", interval="year", source="amnesty")
+    # Among amnesty's articles only: 2020 has 2 (one matches), 2021 one (it matches).
+    assert {row["start"]: row["share"] for row in filtered["counts"]}["2021-01-01"] == 1.0
+    assert {row["start"]: row["share"] for row in filtered["counts"]}["2020-01-01"] == 0.5
+
+
+def test_says_how_the_query_was_read_and_the_version(client: TestClient):
+    response = counts(client, q="Journalists arrested", interval="year")
+    assert response["parsed_query"] == search(client, q="Journalists arrested")["parsed_query"]
+    assert response["index_version"] == client.get("/health").json()["index_version"]
+    assert response["interval"] == "year"
+    partial = counts(client, q="cambodia ethiopia", interval="year")
+    assert partial["partial"] is True and partial["notes"]
+
+
+def test_csv_is_the_same_counts(client: TestClient):
+    as_json = counts(client, q="internet", interval="month")
+    response = client.get(
+        "/search/counts", params={"q": "internet", "interval": "month", "format": "csv"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["x-index-version"] == as_json["index_version"]
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(r["start"], int(r["count"]), float(r["share"])) for r in rows] == [
+        (r["start"], r["count"], r["share"]) for r in as_json["counts"]
+    ]
+
+
+def test_same_request_same_bytes(client: TestClient):
+    params = {"q": "surveillance", "interval": "month"}
+    assert client.get("/search/counts", params=params).content == (
+        client.get("/search/counts", params=params).content
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "message"),
+    [
+        ({"interval": "decade"}, 422, "interval"),
+        ({"interval": "day", "from": "1000-01-01", "to": "2020-01-01"}, 400, "at most 10000"),
+        ({"from": "2020-13-01"}, 400, "from must be a date"),
+        ({"from": "2021-01-01", "to": "2020-01-01"}, 400, "is after"),
+    ],
+)
+def test_bad_parameters(client: TestClient, params: dict, status: int, message: str):
+    response = client.get("/search/counts", params=params)
+    assert response.status_code == status
+    assert message in response.json()["error"]["message"]
+
+
+@pytest.fixture(scope="module")
+def undated_client(tmp_path_factory: pytest.TempPathFactory):
+    """The fixture archive plus an undated article and one dated only by its year."""
+    root = tmp_path_factory.mktemp("undated")
+    corpus = write_corpus(root / "corpus")
+    (corpus / "extra").mkdir()
+    records = [
+        {"id": "no-date", "title": "Undated internet notes", "body": "<p>Internet.</p>"},
+        {"id": "year-only", "title": "Internet yearbook", "date": "2015", "body": "<p>x</p>"},
+    ]
+    (corpus / "extra" / "extra.json").write_text(json.dumps(records))
+    index_corpus([corpus], root / "index")
+    with TestClient(create_app(root / "index", Settings(rate_limit_per_minute=0))) as client:
+        yield client
+
+
+class TestUndated:
+    """Articles without a date: a last bucket with start null, so sums still hold."""
+
+    def test_undated_bucket_keeps_the_sum(self, undated_client: TestClient):
+        response = counts(undated_client, q="internet", interval="year")
+        total = search(undated_client, q="internet")["total"]
+        assert total == 6
+        assert sum(row["count"] for row in response["counts"]) == response["total"] == total
+        last = response["counts"][-1]
+        assert last == {"start": None, "count": 1, "share": 1.0}
+        # A year-only date counts on its first day.
+        assert series(response)["2015-01-01"] == 1
+
+    def test_undated_bucket_is_there_even_with_zero(self, undated_client: TestClient):
+        response = counts(undated_client, q="surveillance", interval="year")
+        assert response["counts"][-1] == {"start": None, "count": 0, "share": 0.0}
+
+    def test_a_date_filter_leaves_undated_articles_out(self, undated_client: TestClient):
+        response = counts(undated_client, q="internet", interval="year", date_from="2010-01-01")
+        assert None not in series(response)
+        assert (
+            response["total"]
+            == search(undated_client, q="internet", date_from="2010-01-01")["total"]
+        )
+
+    def test_csv_names_the_undated_bucket(self, undated_client: TestClient):
+        response = undated_client.get(
+            "/search/counts", params={"q": "internet", "interval": "year", "format": "csv"}
+        )
+        rows = list(csv.reader(io.StringIO(response.text)))
+        assert rows[-1] == ["undated", "1", "1.0"]
+
+
+def test_counts_schema_has_examples(client: TestClient):
+    operation = client.get("/openapi.json").json()["paths"]["/search/counts"]["get"]
+    for param in operation["parameters"]:
+        assert param.get("examples") or param["schema"].get("examples"), param["name"]

@@ -1,0 +1,64 @@
+"""A long query (a sentence or a question) that few articles match in full is answered by
+the best articles for most of its words; a short one keeps requiring all of them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer.build import ParseOptions, build_index
+from search_api.engine import Engine
+from search_api.search import FEW_FOR_LONG_QUERY, build_search_request, search
+
+FULL = "Journalists arrested in Cambodia before the election, press freedom groups say."
+RECORDS = [
+    {"id": "full", "title": "Arrests", "body": FULL},
+    *(
+        {"id": f"some-{n}", "title": f"Story {n}", "body": f"Journalists arrested, {n}."}
+        for n in range(5)
+    ),
+    *(
+        {"id": f"many-{n}", "title": f"Report {n}", "body": f"Cambodia election watch {n}."}
+        for n in range(FEW_FOR_LONG_QUERY + 1)
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    root = tmp_path_factory.mktemp("long")
+    export = root / "records.jsonl"
+    export.write_text("\n".join(json.dumps(record) for record in RECORDS))
+    build_index([export], root / "index", ParseOptions(), workers=1)
+    return Engine(root / "index")
+
+
+def answer(engine: Engine, q: str) -> dict:
+    return search(engine.snapshot(), build_search_request(q=q, page_size=100), 10.0)
+
+
+def ids(response: dict) -> list[str]:
+    return [hit["id"].split("/", 1)[1] for hit in response["results"]]
+
+
+def test_a_long_question_few_articles_match_in_full_gets_the_best_partial_matches(engine):
+    response = answer(engine, "which journalists were arrested in cambodia before the election")
+    assert response["partial"]
+    assert response["notes"] == [
+        "few articles match all the words (1); showing articles that match most of them"
+    ]
+    assert ids(response)[0] == "full"  # the article with every word still comes first
+    assert response["total"] == len(RECORDS)
+
+
+def test_a_short_query_keeps_requiring_every_word(engine):
+    response = answer(engine, "journalists arrested cambodia")
+    assert not response["partial"]
+    assert ids(response) == ["full"]
+
+
+def test_a_long_query_enough_articles_match_in_full_stays_exact(engine):
+    response = answer(engine, "cambodia election watch report")
+    assert not response["partial"]
+    assert response["total"] == FEW_FOR_LONG_QUERY + 1

@@ -1,0 +1,107 @@
+"""Per-client rate limit: 429 with Retry-After and a message that says so; never logged."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.settings import Settings
+from search_api.app import create_app
+from search_api.ratelimit import TokenBucketLimiter
+
+
+def limited_app(index_dir: Path, per_minute: int):
+    return create_app(index_dir, Settings(rate_limit_per_minute=per_minute))
+
+
+def test_over_the_limit_is_a_429_with_retry_after(index_dir: Path):
+    with TestClient(limited_app(index_dir, 3)) as client:
+        for _ in range(3):
+            assert client.get("/search", params={"q": "internet"}).status_code == 200
+        response = client.get("/search", params={"q": "internet"})
+        assert response.status_code == 429
+        assert int(response.headers["retry-after"]) >= 1
+        body = response.json()
+        assert body["error"]["code"] == "rate_limited"
+        assert body["error"]["message"].startswith("rate limit exceeded")
+        assert "3 requests a minute" in body["error"]["message"]
+        # The 429 carries the privacy headers like any response.
+        assert response.headers["referrer-policy"] == "no-referrer"
+        # Every kind of endpoint counts against the same bucket.
+        assert client.post("/search/batch", json={"queries": [{"q": "x"}]}).status_code == 429
+        assert client.get("/export").status_code == 429
+
+
+def test_each_client_has_its_own_bucket(index_dir: Path):
+    app = limited_app(index_dir, 2)
+    with (
+        TestClient(app, client=("192.0.2.1", 1000)) as first,
+        TestClient(app, client=("192.0.2.2", 1000)) as second,
+    ):
+        assert [first.get("/search").status_code for _ in range(3)] == [200, 200, 429]
+        assert [second.get("/search").status_code for _ in range(2)] == [200, 200]
+
+
+def test_health_static_and_docs_are_not_limited(index_dir: Path):
+    with TestClient(limited_app(index_dir, 1)) as client:
+        assert client.get("/search").status_code == 200
+        assert client.get("/search").status_code == 429
+        for path in ("/health", "/openapi.json", "/docs", "/static/style.css"):
+            assert client.get(path).status_code in (200, 404), path
+            assert client.get(path).status_code != 429
+
+
+def test_zero_turns_the_limit_off(index_dir: Path):
+    with TestClient(limited_app(index_dir, 0)) as client:
+        assert {client.get("/health").status_code for _ in range(5)} == {200}
+        assert {client.get("/search").status_code for _ in range(50)} == {200}
+
+
+def test_the_default_is_generous():
+    assert Settings().rate_limit_per_minute == 600
+
+
+def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ADVOSEARCH_RATE_LIMIT_PER_MINUTE", "42")
+    assert Settings().rate_limit_per_minute == 42
+    monkeypatch.setenv("ADVOSEARCH_RATE_LIMIT_PER_MINUTE", "-1")
+    with pytest.raises(ValueError, match="rate_limit_per_minute"):
+        Settings()
+
+
+def test_client_addresses_are_never_logged(index_dir: Path, caplog: pytest.LogCaptureFixture):
+    caplog.set_level(logging.DEBUG)
+    with TestClient(limited_app(index_dir, 1), client=("198.51.100.7", 1000)) as client:
+        client.get("/search")
+        assert client.get("/search").status_code == 429
+    assert "198.51.100.7" not in caplog.text
+
+
+class TestTokenBucket:
+    def test_refills_at_the_rate_and_says_how_long_to_wait(self):
+        now = [0.0]
+        limiter = TokenBucketLimiter(6, clock=lambda: now[0])  # one token every 10 s
+        assert [limiter.take("a") for _ in range(6)] == [0.0] * 6
+        assert limiter.take("a") == pytest.approx(10.0)
+        now[0] = 4.0
+        assert limiter.take("a") == pytest.approx(6.0)
+        now[0] = 10.0
+        assert limiter.take("a") == 0.0
+        assert limiter.take("a") == pytest.approx(10.0)
+        now[0] = 1000.0  # a long pause refills to the burst size, no more
+        assert [limiter.take("a") for _ in range(6)] == [0.0] * 6
+        assert limiter.take("a") > 0
+
+    def test_keeps_no_address_and_forgets_quiet_clients(self):
+        now = [0.0]
+        limiter = TokenBucketLimiter(60, clock=lambda: now[0])
+        for number in range(999):
+            limiter.take(f"203.0.113.{number % 250}-{number}")
+        assert len(limiter) == 999
+        assert not any(b"203.0.113" in key for key in limiter._buckets)
+        now[0] = 61.0  # everyone's bucket is full again: they are dropped at the next sweep
+        limiter.take("late")
+        assert len(limiter) <= 1

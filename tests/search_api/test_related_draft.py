@@ -1,0 +1,98 @@
+"""POST /related: published stories related to a draft that is not in the archive."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.search_api.corpus import search
+
+DRAFT = {
+    "title": "Journalists detained ahead of Cambodia's elections",
+    "text": (
+        "Police in Phnom Penh detained two journalists covering the elections and seized "
+        "their notebooks. Press freedom groups condemned the detentions. Zanzibarquux."
+    ),
+}
+
+
+def related(client: TestClient, **body) -> dict:
+    response = client.post("/related", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def result_ids(response: dict) -> list[str]:
+    return [hit["id"] for hit in response["results"]]
+
+
+def test_related_stories_with_shared_terms_and_best_section(client: TestClient):
+    response = related(client, **DRAFT)
+    found = result_ids(response)
+    assert found[0] == "gv/cambodia-press"
+    top = response["results"][0]
+    assert top["shared_terms"] and all(" " not in term for term in top["shared_terms"])
+    # Shared terms are words as the draft wrote them, not stems.
+    assert {"journalists", "detentions", "notebooks"} & set(top["shared_terms"])
+    assert top["sections"] and "<mark>" in top["sections"][0]["snippet"]
+    assert response["terms"] and "zanzibarquux" not in response["terms"]
+    assert response["index_version"] == client.get("/health").json()["index_version"]
+
+
+def test_the_draft_is_not_indexed(client: TestClient):
+    before = client.get("/health").json()
+    related(client, **DRAFT)
+    assert client.get("/health").json() == before
+    assert search(client, q="Zanzibarquux")["total"] == 0
+
+
+def test_exclude_limit_and_filters(client: TestClient):
+    everything = result_ids(related(client, **DRAFT, limit=10))
+    assert len(everything) > 2
+    excluded = result_ids(related(client, **DRAFT, exclude=["gv/cambodia-press"], limit=10))
+    assert "gv/cambodia-press" not in excluded
+    assert excluded == [i for i in everything if i != "gv/cambodia-press"][: len(excluded)]
+    assert len(result_ids(related(client, **DRAFT, limit=1))) == 1
+    dated = related(client, **DRAFT, limit=10, **{"from": "2019-01-01", "to": "2020-12-31"})
+    assert dated["results"] and all(
+        "2019-01-01" <= hit["date"] <= "2020-12-31" for hit in dated["results"]
+    )
+    tagged = related(client, **DRAFT, limit=10, tag="freespeech")
+    assert tagged["results"] and all(
+        "freespeech" in [t.casefold() for t in hit["tags"]] for hit in tagged["results"]
+    )
+
+
+def test_same_request_same_bytes(client: TestClient):
+    first = client.post("/related", json=DRAFT).content
+    assert client.post("/related", json=DRAFT).content == first
+
+
+def test_an_empty_draft_relates_to_nothing(client: TestClient):
+    response = related(client, title="", text="")
+    assert response["results"] == [] and response["terms"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ({"title": "x" * 1001}, 400, "title must be at most 1000 characters"),
+        ({"text": "x" * 200_001}, 400, "text must be at most 200000 characters"),
+        ({"text": "x", "limit": 0}, 400, "limit must be between 1 and 50"),
+        ({"text": "x", "limit": 51}, 400, "limit must be between 1 and 50"),
+        ({"text": "x", "from": "yesterday"}, 400, "from must be a date"),
+        ({"text": "x", "draft": "typo"}, 422, "draft"),
+    ],
+)
+def test_bad_drafts(client: TestClient, body: dict, status: int, message: str):
+    response = client.post("/related", json=body)
+    assert response.status_code == status, response.text
+    assert message in response.json()["error"]["message"]
+
+
+def test_related_schema_has_examples(client: TestClient):
+    document = client.get("/openapi.json").json()
+    schema = document["components"]["schemas"]["DraftRequest"]
+    assert schema["examples"]
+    for field, spec in schema["properties"].items():
+        assert spec.get("examples"), field
