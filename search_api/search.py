@@ -11,6 +11,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from whoosh import query as wq
@@ -30,6 +31,9 @@ from search_api.query import (
 from search_api.snippets import build_snippet, match_spans
 
 MAX_SECTIONS_PER_RESULT = 3
+DEADLINE_CHECK_EVERY = 2048  # matches collected between two looks at the clock
+MIN_RANKING_TIME_S = 0.05  # ranking always gets this long, to return a first page
+MAX_CORRECTED_WORDS = 6
 FACET_LIMIT = 20
 FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 # A query of this many parts or more reads as a sentence or a question, not a list of
@@ -142,15 +146,17 @@ def run_query(
 
     partial = False
     notes: list[str] = []
+    # One budget for the whole search: collecting the matches and ranking them share it.
+    deadline = time.monotonic() + time_budget_s
     whoosh_query = builder.build(parsed)
-    docs = matching_docs(snapshot, whoosh_query, filter_docs)
+    docs, timed_out = matching_docs(snapshot, whoosh_query, filter_docs, deadline)
     parts = parsed.positive_count()
     found = len(docs)
     too_few = found == 0 or (parts >= LONG_QUERY_PARTS and found < FEW_FOR_LONG_QUERY)
-    if too_few and parts > 1:
+    if too_few and parts > 1 and not timed_out:
         # Rank articles by the query words they have, by BM25 summed over those words.
         any_word_query = builder.build(parsed, any_of=True)
-        any_word_docs = matching_docs(snapshot, any_word_query, filter_docs)
+        any_word_docs, timed_out = matching_docs(snapshot, any_word_query, filter_docs, deadline)
         if any_word_docs:
             whoosh_query, docs = any_word_query, any_word_docs
             partial = True
@@ -160,10 +166,11 @@ def run_query(
                 else f"few articles match all the words ({found}); showing articles that "
                 "match most of them"
             )
-    results, timed_out = _run(
-        snapshot, whoosh_query, request, filter_docs, time_budget_s, all_matches=all_matches
+    remaining = max(MIN_RANKING_TIME_S, deadline - time.monotonic())
+    results, ranking_timed_out = _run(
+        snapshot, whoosh_query, request, filter_docs, remaining, all_matches=all_matches
     )
-    if timed_out:
+    if timed_out or ranking_timed_out:
         partial = True
         notes.append("the search ran out of time; results may be incomplete")
     if builder.expanded_too_much:
@@ -173,14 +180,28 @@ def run_query(
 
 
 def matching_docs(
-    snapshot: Snapshot, whoosh_query: wq.Query, filter_docs: frozenset[int] | None
-) -> set[int]:
-    """Every article document the query matches within the filters, unscored: the exact
-    total and the facets come from this set, so ranking only has to find the top k."""
+    snapshot: Snapshot,
+    whoosh_query: wq.Query,
+    filter_docs: frozenset[int] | None,
+    deadline: float | None = None,
+) -> tuple[set[int], bool]:
+    """Every article document the query matches within the filters, unscored, and whether
+    the deadline cut the walk short. The exact total and the facets come from this set, so
+    ranking only has to find the top k."""
     if filter_docs is not None and not filter_docs:
-        return set()
-    docs = set(snapshot.searcher.docs_for_query(whoosh_query))
-    return docs & filter_docs if filter_docs is not None else docs
+        return set(), False
+    docs: set[int] = set()
+    timed_out = False
+    ids = whoosh_query.matcher(snapshot.searcher, snapshot.searcher.boolean_context()).all_ids()
+    while True:
+        chunk = list(islice(ids, DEADLINE_CHECK_EVERY))
+        docs.update(chunk)
+        if len(chunk) < DEADLINE_CHECK_EVERY:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            timed_out = True
+            break
+    return (docs & filter_docs if filter_docs is not None else docs), timed_out
 
 
 def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> dict[str, Any]:
@@ -427,20 +448,27 @@ def _suggest(
     filter_docs: frozenset[int] | None,
     time_budget_s: float,
 ) -> str | None:
-    """The query with misspelt words corrected, offered only if it finds more articles."""
+    """The query with misspelt words corrected, offered only if it finds more articles.
+
+    Only the first few words are looked at: a correction of a reader's short query is what
+    helps, and each look-up walks the vocabulary."""
     reader = snapshot.searcher.reader()
     corrected = request.q
-    for clause in parsed.positive_clauses():
-        if clause.kind != "word" or "body" not in clause.fields:
+    words = [
+        word
+        for clause in parsed.positive_clauses()
+        if clause.kind == "word" and "body" in clause.fields
+        for word in re.findall(r"\w+", clause.text)
+    ]
+    for word in words[:MAX_CORRECTED_WORDS]:
+        replacement = correct_word(reader, word)
+        if replacement is None:
             continue
-        for word in re.findall(r"\w+", clause.text):
-            replacement = correct_word(reader, word)
-            if replacement is None:
-                continue
-            # Replace the word where the reader typed it, not inside a field name.
-            pattern = rf"(?<![\w:]){re.escape(word)}(?![\w:])"
-            corrected = re.sub(pattern, replacement, corrected, count=1)
+        # Replace the word where the reader typed it, not inside a field name.
+        pattern = rf"(?<![\w:]){re.escape(word)}(?![\w:])"
+        corrected = re.sub(pattern, replacement, corrected, count=1)
     if corrected == request.q:
         return None
     query = QueryBuilder(reader).build(parse(corrected))
-    return corrected if len(matching_docs(snapshot, query, filter_docs)) > total else None
+    docs, _ = matching_docs(snapshot, query, filter_docs, time.monotonic() + time_budget_s)
+    return corrected if len(docs) > total else None
