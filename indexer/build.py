@@ -67,7 +67,7 @@ class Progress:
     def start(self, total_bytes: int) -> None:
         pass
 
-    def advance(self, nbytes: float, articles: int) -> None:
+    def advance(self, nbytes: int, articles: int) -> None:
         pass
 
     def close(self) -> None:
@@ -318,7 +318,8 @@ def build_index(
             summary.warnings.extend(f"{path}: {warning}" for warning in result.warnings)
             file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
             # Writing (which analyses the text) is most of the work: advance per article.
-            share = size / max(1, len(result.articles))
+            # Whole bytes per article, the remainder at the end: the bar ends exactly full.
+            share = size // max(1, len(result.articles))
             for article in result.articles:
                 _make_id_unique(article, resolved, seen_ids, summary)
                 for document in article_documents(article, resolved, file_key):
@@ -326,8 +327,7 @@ def build_index(
                 summary.articles_added += 1
                 summary.sections_added += len(article.sections)
                 progress.advance(share, 1)
-            if not result.articles:
-                progress.advance(size, 0)
+            progress.advance(size - share * len(result.articles), 0)
         progress.close()
 
         summary.committed = bool(to_parse or gone)

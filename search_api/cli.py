@@ -136,7 +136,7 @@ class BarProgress:
             total=total_bytes, unit="B", unit_scale=True, file=sys.stderr, desc="indexing"
         )
 
-    def advance(self, nbytes: float, articles: int) -> None:
+    def advance(self, nbytes: int, articles: int) -> None:
         assert self._bar is not None
         self._articles += articles
         self._bar.update(nbytes)
