@@ -25,6 +25,9 @@ from indexer.schema import ARTICLE, SECTION
 from search_api.scoring import RANKING
 
 REFRESH_CHECK_INTERVAL_S = 0.5
+# A cached filter holds up to one int per article: 32 of them bound the cache to a few
+# tens of MB on a 100,000-article archive, while the common filters stay cached.
+FILTER_CACHE_ENTRIES = 32
 T = TypeVar("T")
 
 
@@ -107,7 +110,7 @@ class Snapshot:
             return cached
         docs = frozenset(self.searcher.docs_for_query(filter_query))
         with self._lock:
-            if len(self._filter_cache) > 256:
+            if len(self._filter_cache) >= FILTER_CACHE_ENTRIES:
                 self._filter_cache.clear()
             self._filter_cache[key] = docs
         return docs
