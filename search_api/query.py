@@ -28,7 +28,6 @@ NAMED_FIELDS = {"title": ("title",), "tag": ("tag",), "author": ("author",)}
 MAX_PREFIX_EXPANSIONS = 64
 # The corpus's words as written (the "did you mean" fields), for prefixes of whole words.
 WORD_FIELDS = ("spell_title", "spell_body")
-MIN_PREFIX_LENGTH = 2
 # What an empty query (or one with only exclusions) starts from: every article document.
 ALL_ARTICLES = wq.Term("kind", ARTICLE)
 
@@ -216,7 +215,7 @@ def _word_clause(field_name: str | None, text: str, negated: bool) -> Clause | N
     if text.endswith("*"):
         stem = fold(text.rstrip("*?"))
         stem = re.sub(r"[^\w'\-]", "", stem)
-        if len(stem) >= MIN_PREFIX_LENGTH or (stem and not re.search(r"[*?]", stem)):
+        if stem:  # even one letter: expansions and the time budget bound the cost
             return Clause(fields=fields, text=stem, kind="prefix", negated=negated)
         text = text.replace("*", " ").replace("?", " ")
     clause = Clause(fields=fields, text=text.strip(), kind="word", negated=negated)
