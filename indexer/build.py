@@ -270,7 +270,7 @@ def build_index(
     summary = BuildSummary()
     files, skipped = discover(paths)
     summary.skipped.extend(skipped)
-    context = build_context(files)
+    context = build_context(files, max_file_bytes=options.max_article_file_bytes)
     ix = open_or_create_index(index_dir)
     with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings) as writer:
         known = indexed_files(ix)

@@ -193,7 +193,7 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
 
     options = _parse_options(args, settings)
     files, skipped = discover(args.paths)
-    context = build_context(files)
+    context = build_context(files, max_file_bytes=options.max_article_file_bytes)
     read_any = False
     for path, root in files:
         result = parse_with_options(path, root, context, options)

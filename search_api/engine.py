@@ -25,9 +25,9 @@ from indexer.schema import ARTICLE, SECTION
 from search_api.scoring import RANKING
 
 REFRESH_CHECK_INTERVAL_S = 0.5
-# A cached filter holds up to one int per article: 32 of them bound the cache to a few
-# tens of MB on a 100,000-article archive, while the common filters stay cached.
-FILTER_CACHE_ENTRIES = 32
+# A cached filter holds up to one int per article (about 7 MB for 100,000 articles), so
+# the cache is kept to the few filters a site's readers use most.
+FILTER_CACHE_ENTRIES = 16
 T = TypeVar("T")
 
 

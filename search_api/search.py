@@ -16,7 +16,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.sorting import FieldFacet
+from whoosh.sorting import FieldFacet, TranslateFacet
 
 from indexer.analysis import fold
 from indexer.errors import InvalidRequest
@@ -34,6 +34,12 @@ MAX_SECTIONS_PER_RESULT = 3
 DEADLINE_CHECK_EVERY = 2048  # matches collected between two looks at the clock
 MIN_RANKING_TIME_S = 0.05  # ranking always gets this long, to return a first page
 MAX_CORRECTED_WORDS = 6
+# Whoosh gives an undated article the largest possible date value, which would put it
+# first in "newest first": map that value below every real date.
+_NO_DATE = 2**64 - 1
+BY_DATE = TranslateFacet(
+    lambda raw: -1 if raw is None or raw >= _NO_DATE else raw, FieldFacet("date")
+)
 FACET_LIMIT = 20
 FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 # A query of this many parts or more reads as a sentence or a question, not a list of
@@ -104,14 +110,24 @@ def build_search_request(
 
 
 def _as_date(name: str, value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return _within_range(name, value)
     if not value.strip():
         return None  # a form's empty date field means "no limit"
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise InvalidRequest(f"{name} must be a date like 2018-07-29 (got {value!r})") from None
+    return _within_range(name, parsed)
+
+
+def _within_range(name: str, value: date) -> date:
+    # Day and interval ends are computed as the next day, which must exist.
+    if value.year >= 9999:
+        raise InvalidRequest(f"{name} must be before the year 9999 (got {value.isoformat()})")
+    return value
 
 
 @dataclass
@@ -125,6 +141,7 @@ class Matches:
     docs: set[int]  # every matching article document: the exact total, and facets
     partial: bool
     notes: list[str]
+    timed_out: bool = False
 
     @property
     def total(self) -> int:
@@ -147,7 +164,8 @@ def run_query(
     partial = False
     notes: list[str] = []
     # One budget for the whole search: collecting the matches and ranking them share it.
-    deadline = time.monotonic() + time_budget_s
+    # Whole result sets (export, cursors, counts) must be complete: no deadline for them.
+    deadline = None if all_matches else time.monotonic() + time_budget_s
     whoosh_query = builder.build(parsed)
     docs, timed_out = matching_docs(snapshot, whoosh_query, filter_docs, deadline)
     parts = parsed.positive_count()
@@ -166,17 +184,18 @@ def run_query(
                 else f"few articles match all the words ({found}); showing articles that "
                 "match most of them"
             )
-    remaining = max(MIN_RANKING_TIME_S, deadline - time.monotonic())
+    remaining = None if deadline is None else max(MIN_RANKING_TIME_S, deadline - time.monotonic())
     results, ranking_timed_out = _run(
         snapshot, whoosh_query, request, filter_docs, remaining, all_matches=all_matches
     )
-    if timed_out or ranking_timed_out:
+    timed_out = timed_out or ranking_timed_out
+    if timed_out:
         partial = True
         notes.append("the search ran out of time; results may be incomplete")
     if builder.expanded_too_much:
         partial = True
         notes.extend(builder.expanded_too_much)
-    return Matches(parsed, builder, filter_docs, results, docs, partial, notes)
+    return Matches(parsed, builder, filter_docs, results, docs, partial, notes, timed_out)
 
 
 def matching_docs(
@@ -224,7 +243,9 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
     if (total < FEW_RESULTS or partial) and not parsed.is_empty:
         # A partial answer matched no article with all the words: that is what to beat.
         exact_total = 0 if partial else total
-        suggestion = _suggest(snapshot, request, parsed, exact_total, filter_docs, time_budget_s)
+        left = time_budget_s - (time.perf_counter() - started)
+        if left > 0 and not matches.timed_out:
+            suggestion = _suggest(snapshot, request, parsed, exact_total, filter_docs, left)
 
     return {
         "query": request.q,
@@ -247,7 +268,7 @@ def _run(
     whoosh_query: wq.Query,
     request: SearchRequest,
     filter_docs: frozenset[int] | None,
-    time_budget_s: float,
+    time_budget_s: float | None,
     *,
     all_matches: bool = False,
 ) -> tuple[Any, bool]:
@@ -260,9 +281,13 @@ def _run(
     whoosh_query, allow = whoosh_filter(whoosh_query, filter_docs)
     collector = searcher.collector(
         limit=None if all_matches else request.page * request.page_size,
-        sortedby=FieldFacet("date", reverse=True) if request.sort == "date" else None,
+        sortedby=BY_DATE if request.sort == "date" else None,
+        reverse=request.sort == "date",
         filter=allow,
     )
+    if time_budget_s is None:
+        searcher.search_with_collector(whoosh_query, collector)
+        return collector.results(), False
     limited = TimeLimitCollector(collector, timelimit=time_budget_s, use_alarm=False)
     try:
         searcher.search_with_collector(whoosh_query, limited)

@@ -52,10 +52,6 @@ def match_spans(
     return spans
 
 
-def matches(text: str, terms: Collection[str], prefixes: Sequence[str] = ()) -> bool:
-    return bool(match_spans(text, terms, prefixes))
-
-
 def build_snippet(
     text: str,
     terms: Collection[str],

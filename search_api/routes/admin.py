@@ -27,10 +27,10 @@ MAX_ARTICLES_PER_CALL = 1000
 
 def require_admin(request: Request) -> None:
     token = request.app.state.settings.admin_token
-    if token is None:
+    expected = token.get_secret_value().strip().encode() if token is not None else b""
+    if not expected:  # unset or empty (an empty line in an env file): the API stays off
         raise ArticleNotFound("the admin API is off (set ADVOSEARCH_ADMIN_TOKEN to turn it on)")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    expected = token.get_secret_value().encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
         raise NotAuthorized("a valid admin token is required (Authorization: Bearer …)")
 

@@ -47,9 +47,12 @@ async def article_endpoint(request: Request, article_id: ArticleId) -> dict[str,
 @router.get("/health", response_model=HealthResponse, summary="Index status")
 async def health(request: Request) -> dict[str, Any]:
     snapshot = request.app.state.engine.snapshot()
+    articles, sections = await snapshot.run(
+        lambda: (snapshot.article_count, snapshot.section_count)
+    )
     return {
         "ok": True,
-        "articles": snapshot.article_count,
-        "sections": snapshot.section_count,
+        "articles": articles,
+        "sections": sections,
         "index_version": snapshot.version,
     }

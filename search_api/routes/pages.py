@@ -126,13 +126,13 @@ async def search_page(
     state = PageState(list(request.query_params.multi_items()))
     context: dict[str, Any] = {"q": q, "state": state, "sort": sort, "response": None}
     snapshot = request.app.state.engine.snapshot()
-    context["article_count"] = snapshot.article_count
+    context["article_count"] = await snapshot.run(lambda: snapshot.article_count)
     if not (q.strip() or state.applied_filters):
         return templates.TemplateResponse(request, "search.html", context)
     try:
         search_request = build_search_request(
             q=q,
-            page=int(page) if page.isdigit() else 0,
+            page=int(page) if page.isascii() and page.isdigit() else 0,
             page_size=10,
             date_from=date_from or None,
             date_to=date_to or None,

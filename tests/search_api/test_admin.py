@@ -141,3 +141,16 @@ def test_cors_can_be_turned_on_for_reads(index_dir: Path) -> None:
         headers={"Origin": "https://partner.example", "Access-Control-Request-Method": "POST"},
     )
     assert "POST" not in preflight.headers.get("access-control-allow-methods", "")
+
+
+def test_an_empty_token_setting_keeps_the_admin_api_off(index_dir: Path) -> None:
+    client = TestClient(create_app(index_dir, Settings(admin_token="")))
+    response = client.delete("/admin/articles/export/old", headers={"Authorization": "Bearer "})
+    assert response.status_code == 404
+    assert client.get("/health").json()["articles"] == 1
+
+
+def test_newest_first_puts_undated_articles_last(client: TestClient) -> None:
+    client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
+    results = client.get("/search", params={"sort": "date", "q": "-zzzz"}).json()["results"]
+    assert [hit["date"] for hit in results] == ["2024-03-01", None]

@@ -45,6 +45,7 @@ def test_absurd_queries_get_an_answer(client: TestClient, query: str) -> None:
         ({"q": "torture", "page_size": 10**6}, "page_size must be between 1 and 100"),
         ({"q": "torture", "page": -1}, "page must be 1 or more"),
         ({"q": "torture", "from": "9999999-01-01"}, "from must be a date"),
+        ({"q": "torture", "to": "9999-12-31"}, "to must be before the year 9999"),
     ],
 )
 def test_absurd_parameters_get_a_400_that_says_why(
@@ -55,7 +56,9 @@ def test_absurd_parameters_get_a_400_that_says_why(
     assert message in response.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("raw", ["/search?q=%ff%fe%fd", "/search?q=%C0%AF", "/?q=%ff"])
+@pytest.mark.parametrize(
+    "raw", ["/search?q=%ff%fe%fd", "/search?q=%C0%AF", "/?q=%ff", "/?q=x&page=%C2%B2"]
+)
 def test_invalid_utf8_in_the_url_is_not_a_server_error(client: TestClient, raw: str) -> None:
     response = client.get(raw)
     assert response.status_code in (200, 400)
