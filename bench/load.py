@@ -90,6 +90,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--warmup", action="store_true", help="send each query once before measuring"
+    )
     args = parser.parse_args()
 
     queries = make_queries(args.index, args.queries, args.seed)
@@ -124,8 +127,16 @@ def main() -> int:
                     print("server did not start", file=sys.stderr)
                     return 1
                 time.sleep(0.2)
+        print(f"index {args.index}; server RSS before warm-up {rss_mb(server.pid):.0f} MB")
+        if args.warmup:
+            # Each query once: caches fill and index parts are read, so what the timed levels
+            # show is growth under load, not first reads.
+            for params in queries:
+                url = f"{base}/search?{urllib.parse.urlencode(params)}"
+                with urllib.request.urlopen(url, timeout=60) as response:
+                    response.read()
         memory_start = rss_mb(server.pid)
-        print(f"index {args.index}; server RSS at start {memory_start:.0f} MB")
+        print(f"server RSS at start {memory_start:.0f} MB")
         print("clients  requests  req/s   p50 ms   p95 ms   p99 ms  errors  RSS MB")
         for clients in args.clients:
             row = run_level(base, queries, clients, args.seconds)
