@@ -451,9 +451,21 @@ def export_jsonl(snapshot: Snapshot, found: ResultSet) -> Iterator[bytes]:
         yield "".join(line.translate(_JSONL_ESCAPES) + "\n" for line in lines).encode("utf-8")
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula: an article titled
+# '=HYPERLINK("http://…"&A1)' would act when a researcher opens the export.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Text as a spreadsheet shows it, never as a formula (a leading ' is the convention
+    spreadsheets use for "this is text"); JSONL keeps every value exactly."""
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
 def export_csv(snapshot: Snapshot, found: ResultSet, *, bom: bool = False) -> Iterator[bytes]:
     """RFC 4180 CSV (UTF-8, CRLF, quoted when needed); lists joined with "; ", matched
-    sections as their headings ("(intro)" for the untitled first section)."""
+    sections as their headings ("(intro)" for the untitled first section); text that a
+    spreadsheet would run as a formula is prefixed with '."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
@@ -465,16 +477,16 @@ def export_csv(snapshot: Snapshot, found: ResultSet, *, bom: bool = False) -> It
             writer.writerow(
                 [
                     row["rank"],
-                    row["id"],
-                    row["title"],
+                    _cell(row["id"]),
+                    _cell(row["title"]),
                     row["date"] or "",
-                    row["url"] or "",
-                    "; ".join(row["authors"]),
-                    "; ".join(row["tags"]),
-                    row["source"],
-                    row["language"],
+                    _cell(row["url"] or ""),
+                    _cell("; ".join(row["authors"])),
+                    _cell("; ".join(row["tags"])),
+                    _cell(row["source"]),
+                    _cell(row["language"]),
                     "" if row["score"] is None else row["score"],
-                    "; ".join(s["heading"] or "(intro)" for s in row["matched_sections"]),
+                    _cell("; ".join(s["heading"] or "(intro)" for s in row["matched_sections"])),
                 ]
             )
         yield out.getvalue().encode("utf-8")

@@ -153,7 +153,8 @@ def test_csv_quotes_commas_quotes_and_newlines(
     assert by_id["t/tricky"]["authors"] == 'Smith, "Jo"; Ngũgĩ wa Thiong\'o'
     assert by_id["t/tricky"]["tags"] == 'a,b; say "no"'
     assert 'Part, "two"' in by_id["t/tricky"]["matched_sections"]
-    assert by_id["t/plain"]["title"] == "=1+1 formula-looking title"
+    # A spreadsheet would run it as a formula: CSV marks it as text, JSONL keeps it exact.
+    assert by_id["t/plain"]["title"] == "'=1+1 formula-looking title"
     assert text.endswith("\r\n")  # RFC 4180 line ends
     jsonl = [json.loads(line) for line in tricky_client.get("/export?q=tricky").text.splitlines()]
     assert {row["title"] for row in jsonl} == {title, TRICKY[1]["title"]}
