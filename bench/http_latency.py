@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import statistics
@@ -20,6 +21,8 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -72,6 +75,35 @@ def make_queries(index_dir: Path, count: int, seed: int) -> list[dict[str, str]]
     return queries
 
 
+@contextmanager
+def running_server(index: Path, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real `advosearch serve` on a free loopback port, ready; its base URL and process.
+
+    The rate limit is off: every benchmark client comes from the one loopback address."""
+    env = {**os.environ, "ADVOSEARCH_RATE_LIMIT_PER_MINUTE": "0"}
+    port = free_port()
+    command = [sys.executable, "-m", "search_api", "serve", "--index", str(index)]
+    command += ["--port", str(port), "--workers", str(workers)]
+    server = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("server did not start") from None
+                time.sleep(0.2)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -88,35 +120,7 @@ def main() -> int:
     args = parser.parse_args()
 
     queries = make_queries(args.index, args.queries, args.seed)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "search_api",
-            "serve",
-            "--index",
-            str(args.index),
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    print("server did not start", file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+    with running_server(args.index, args.workers) as (base, _server):
 
         def fetch(params: dict[str, str]) -> tuple[float, dict]:
             url = f"{base}/search?{urllib.parse.urlencode(params)}"
@@ -157,9 +161,6 @@ def main() -> int:
                     ensure_ascii=False,
                 )
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 

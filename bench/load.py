@@ -11,9 +11,7 @@ Bounded: every level stops after --seconds, and each client waits for its answer
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -23,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from http_latency import free_port, make_queries, percentile
+from http_latency import make_queries, percentile, running_server
 
 
 def rss_mb(pid: int) -> float:
@@ -96,37 +94,7 @@ def main() -> int:
     args = parser.parse_args()
 
     queries = make_queries(args.index, args.queries, args.seed)
-    port = free_port()
-    env = {**os.environ, "ADVOSEARCH_RATE_LIMIT_PER_MINUTE": "0"}  # one host, many clients
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "search_api",
-            "serve",
-            "--index",
-            str(args.index),
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    print("server did not start", file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+    with running_server(args.index, args.workers) as (base, server):
         print(f"index {args.index}; server RSS before warm-up {rss_mb(server.pid):.0f} MB")
         if args.warmup:
             # Each query once: caches fill and index parts are read, so what the timed levels
@@ -147,9 +115,6 @@ def main() -> int:
                 + (f"  first error: {row['first_error']}" if row["errors"] else "")
             )
         print(f"server RSS at end {rss_mb(server.pid):.0f} MB")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     return 0
 
 
