@@ -143,18 +143,9 @@ class CountsResponse(BaseModel):
     index_version: str
 
 
-class BatchQuery(BaseModel):
-    """One query of a batch, with the same syntax and filters as /search."""
+class DateRange(BaseModel):
+    """The from/to filter, as in /search, for request bodies."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        populate_by_name=True,
-        json_schema_extra={
-            "examples": [{"q": '"internet shutdown"', "from": "2016-01-01", "tag": ["india"]}]
-        },
-    )
-
-    q: str = Field("", description="The query, as in /search.", examples=["Hun Sen"])
     date_from: str | None = Field(
         None,
         alias="from",
@@ -169,6 +160,20 @@ class BatchQuery(BaseModel):
         examples=["2021-12-31"],
         json_schema_extra=OPTIONAL_DATE,
     )
+
+
+class BatchQuery(DateRange):
+    """One query of a batch, with the same syntax and filters as /search."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"q": '"internet shutdown"', "from": "2016-01-01", "tag": ["india"]}]
+        },
+    )
+
+    q: str = Field("", description="The query, as in /search.", examples=["Hun Sen"])
     tag: list[str] | str = Field(
         default_factory=list, description="Tag or tags (all must hold).", examples=[["india"]]
     )
@@ -220,7 +225,7 @@ class BatchResponse(BaseModel):
     index_version: str
 
 
-class DraftRequest(BaseModel):
+class DraftRequest(DateRange):
     """A draft that is not in the archive (and is not added to it)."""
 
     model_config = ConfigDict(
@@ -254,20 +259,6 @@ class DraftRequest(BaseModel):
         default_factory=list,
         description="Article ids not to suggest (e.g. already linked).",
         examples=[["gv/cambodia-press"]],
-    )
-    date_from: str | None = Field(
-        None,
-        alias="from",
-        description="Earliest date (inclusive).",
-        examples=["2016-01-01"],
-        json_schema_extra=OPTIONAL_DATE,
-    )
-    date_to: str | None = Field(
-        None,
-        alias="to",
-        description="Latest date (inclusive).",
-        examples=["2021-12-31"],
-        json_schema_extra=OPTIONAL_DATE,
     )
     tag: list[str] | str = Field(
         default_factory=list, description="Tag or tags (all must hold).", examples=[["Cambodia"]]
