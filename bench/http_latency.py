@@ -27,7 +27,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.analysis import ENGLISH_STOP_WORDS
+from indexer.languages import STOP_WORDS
 
 
 def free_port() -> int:
@@ -48,7 +48,7 @@ def make_queries(index_dir: Path, count: int, seed: int) -> list[dict[str, str]]
         )
     titles.sort()
     words_by_title = [
-        [w for w in title.split() if w.isalpha() and w.lower() not in ENGLISH_STOP_WORDS]
+        [w for w in title.split() if w.isalpha() and w.lower() not in STOP_WORDS["en"]]
         for title in titles
     ]
     words_by_title = [w for w in words_by_title if len(w) >= 2]

@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-# advosearch's stop words (indexer.analysis.ENGLISH_STOP_WORDS), copied so this module has
+# advosearch's stop words (indexer.languages.STOP_WORDS["en"]), copied so this module has
 # no project import; plus the query language's operators, whatever their case.
 STOP_WORDS = frozenset(
     """a an the and or but if of to in on at by for with from as into onto than then so

@@ -3,12 +3,20 @@
 For each word NLTK's regexp tokenizer finds, one cached function gives its index term:
 
 1. Tokens of this domain stay whole: "COVID-19", "Hun Sen's", "2018", "CNRP", "3.5".
-2. Folding: lowercase, curly apostrophes made straight, accents stripped
-   ("Lèse Majesté" -> "lese majeste").
-3. Stop words: a short list of function words is dropped; words that carry meaning in this
-   domain ("not", "against", "without", "free", "us", "who", "will", "may") are kept.
-4. Stemming: NLTK Snowball in the article's language, after a small exceptions table for
+2. Folding: lowercase, curly apostrophes made straight, accents and vowel marks stripped
+   ("Lèse Majesté" -> "lese majeste", "detención" -> "detencion"); Russian "й" stays, as
+   it is a letter of its own that Russian Snowball needs.
+3. Stop words: a short list of function words per language is dropped; words that carry
+   meaning ("not", "against", "without", "no", "sin", "contra") are kept.
+4. Stemming: NLTK Snowball in the text's language, after a small exceptions table for
    words Snowball merges wrongly ("international" vs "internment").
+5. Scripts written without spaces (Chinese, Japanese; Korean too) have no stemmer: their
+   runs of characters are indexed as overlapping pairs of characters (bigrams), so any
+   word of two or more characters is found as a phrase of its pairs.
+
+The language is the analyzer's own, unless the text is a ``TextIn`` (a ``str`` that carries
+its language): the index has one set of text fields for every language, and each article's
+text is analysed in its own language as it is written.
 
 At index time only, a hyphenated token also yields its parts at the same position, so
 "covid" finds "COVID-19" while the query "covid-19" stays exact. Character offsets are kept
@@ -21,6 +29,7 @@ work. The stages stay separate functions (``fold``, ``stem_word``) and are teste
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from functools import lru_cache
@@ -30,20 +39,30 @@ from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
 from whoosh.analysis import Token, Tokenizer
 
-# Words joined by hyphens or apostrophes stay one token; so do decimal numbers ("3.5").
-TOKEN_PATTERN = r"\d+(?:[.,]\d+)+|\w+(?:['’\-]\w+)*"
+from indexer.languages import SNOWBALL_LANGUAGES, STOP_WORDS
 
-# Function words only: dropping them shrinks the index and sharpens ranking, and nothing a
-# reader searches for is lost. Negations and prepositions that change meaning stay.
-ENGLISH_STOP_WORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as into onto than then so
-    is are was were be been being am it its it's this that these those there here
-    he she him her his hers they them their theirs we our ours you your yours i me my
-    has have had having do does did doing which whom whose what when where while
-    also would could should shall""".split()  # noqa: SIM905 - a word list reads best as text
-)
+# Hiragana, Katakana, CJK ideographs (with extension A and compatibility forms), Hangul.
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_WORD_CHAR = rf"[^\W{CJK_CHARS}]"
+# A run of CJK characters is one token (split into bigrams later); other words joined by
+# hyphens or apostrophes stay one token; so do decimal numbers ("3.5").
+TOKEN_PATTERN = rf"[{CJK_CHARS}]+|\d+(?:[.,]\d+)+|{_WORD_CHAR}+(?:['’\-]{_WORD_CHAR}+)*"
+_CJK_RE = re.compile(rf"[{CJK_CHARS}]")
 
-STOP_WORDS: dict[str, frozenset[str]] = {"en": ENGLISH_STOP_WORDS}
+
+class TextIn(str):
+    """Text that says which language it is in, for the analyzer to stem it in."""
+
+    language: str
+
+    def __new__(cls, text: str, language: str) -> TextIn:
+        value = super().__new__(cls, text)
+        value.language = language
+        return value
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return str, (str(self),)  # stored as the plain text it is
+
 
 # Snowball merges some unrelated words of this domain into one stem; these map each word
 # form to its own stem instead. Keys are folded (lowercase, no accents) word forms.
@@ -67,33 +86,31 @@ STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
     }
 }
 
-SNOWBALL_LANGUAGES = {
-    "ar": "arabic",
-    "da": "danish",
-    "de": "german",
-    "en": "english",
-    "es": "spanish",
-    "fi": "finnish",
-    "fr": "french",
-    "hu": "hungarian",
-    "it": "italian",
-    "nl": "dutch",
-    "no": "norwegian",
-    "pt": "portuguese",
-    "ro": "romanian",
-    "ru": "russian",
-    "sv": "swedish",
-}
-
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
+_APOSTROPHES = {ord("’"): "'", ord("‘"): "'", ord("ʼ"): "'", ord("`"): "'"}
+# "й" would decompose to "и" + breve; it is kept whole, through a private-use stand-in.
+_KEPT_LETTERS = {ord("й"): "\ue000", ord("Й"): "\ue000"}
+_RESTORED_LETTERS = str.maketrans({"\ue000": "й"})
+# Marks that are accents or vowel points: combining diacritics (Latin, Greek, Cyrillic),
+# Hebrew points, Arabic harakat. Marks other scripts spell with (Devanagari's virama) stay.
+_DIACRITIC_RANGES = [
+    (0x0300, 0x036F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+    (0x0591, 0x05C7),
+    (0x064B, 0x065F),
+    (0x0670, 0x0670),
+]
+_STRIP_DIACRITICS = {code: None for low, high in _DIACRITIC_RANGES for code in range(low, high + 1)}
 
 
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lowercase, straighten apostrophes and strip accents: the form every term is compared in."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).casefold()
+    text = text.translate(_APOSTROPHES).translate(_KEPT_LETTERS)
+    stripped = unicodedata.normalize("NFKD", text).translate(_STRIP_DIACRITICS)
+    return unicodedata.normalize("NFC", stripped).casefold().translate(_RESTORED_LETTERS)
 
 
 @lru_cache(maxsize=32)
@@ -131,6 +148,11 @@ def term_function(
     return term
 
 
+# Bump when analysis changes what terms a text gives: an index written by another version
+# is then re-indexed from its files (see indexer.build), as its terms would not match.
+ANALYSIS_VERSION = 2
+
+
 class ArchiveAnalyzer(Tokenizer):
     """The analyzer (a Whoosh ``Composable``, usable as a field's analyzer).
 
@@ -141,21 +163,33 @@ class ArchiveAnalyzer(Tokenizer):
     # index the unstemmed words that "did you mean" suggestions are made of.
     is_morph = True
 
-    def __init__(self, language: str = "en", stem: bool = True, stop: bool = True) -> None:
-        self.language, self.stem, self.stop = language, stem, stop
+    def __init__(
+        self,
+        language: str = "en",
+        stem: bool = True,
+        stop: bool = True,
+        version: int = ANALYSIS_VERSION,
+    ) -> None:
+        self.language, self.stem, self.stop, self.version = language, stem, stop, version
         self._tokenizer = RegexpTokenizer(TOKEN_PATTERN)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"language": self.language, "stem": self.stem, "stop": self.stop}
+        return {
+            "language": self.language,
+            "stem": self.stem,
+            "stop": self.stop,
+            "version": self.version,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(**state)
+        # Indexes written before analysis had a version unpickle as version 1.
+        self.__init__(**{"version": 1, **state})
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ArchiveAnalyzer) and self.__getstate__() == other.__getstate__()
 
     def __hash__(self) -> int:
-        return hash((self.language, self.stem, self.stop))
+        return hash(tuple(self.__getstate__().values()))
 
     def has_morph(self) -> bool:
         return self.stem
@@ -174,7 +208,8 @@ class ArchiveAnalyzer(Tokenizer):
         no_morph: bool = False,
         **kwargs: Any,
     ) -> Iterator[Token]:
-        term_for = term_function(self.language, self.stem and not no_morph, self.stop)
+        language = getattr(value, "language", self.language)
+        term_for = term_function(language, self.stem and not no_morph, self.stop)
         split_compounds = mode != "query"
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
@@ -183,6 +218,19 @@ class ArchiveAnalyzer(Tokenizer):
         spans = self._tokenizer.span_tokenize(value) if tokenize else [(0, len(value))]
         for start, end in spans:
             surface = value[start:end]
+            if _CJK_RE.match(surface):
+                for offset, pair in _bigrams(surface):
+                    token.text = pair
+                    if keeporiginal:
+                        token.original = surface[offset : offset + len(pair)]
+                    if positions:
+                        token.pos = pos
+                    if chars:
+                        token.startchar = start_char + start + offset
+                        token.endchar = token.startchar + len(pair)
+                    yield token
+                    pos += 1
+                continue
             term = term_for(surface)
             if term is None:
                 continue
@@ -202,6 +250,16 @@ class ArchiveAnalyzer(Tokenizer):
                         token.text = part_term
                         yield token
             pos += 1
+
+
+def _bigrams(run: str) -> Iterator[tuple[int, str]]:
+    """Overlapping pairs of a run of CJK characters (the character itself when alone),
+    folded (compatibility ideographs become the unified ones)."""
+    if len(run) == 1:
+        yield 0, fold(run)
+        return
+    for offset in range(len(run) - 1):
+        yield offset, fold(run[offset : offset + 2])
 
 
 @lru_cache(maxsize=32)

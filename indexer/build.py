@@ -22,9 +22,16 @@ from typing import Any
 from whoosh import index
 from whoosh.index import FileIndex, LockError
 from whoosh.query import Term
-from whoosh.writing import IndexWriter
+from whoosh.writing import CLEAR, IndexWriter
 
-from indexer.errors import IndexLocked, IndexNotFound, IndexWriteFailed, UnreadableFile
+from indexer.analysis import TextIn
+from indexer.errors import (
+    IndexLocked,
+    IndexNotFound,
+    IndexOutdated,
+    IndexWriteFailed,
+    UnreadableFile,
+)
 from indexer.formats import (
     ParsedFile,
     RunContext,
@@ -35,7 +42,7 @@ from indexer.formats import (
 )
 from indexer.formats.fields import source_for
 from indexer.models import Article
-from indexer.schema import ARTICLE, SECTION, build_schema
+from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 
 FILE_KEY_SEPARATOR = "\x1f"
 
@@ -113,14 +120,15 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
     """The Whoosh documents of one article: the article itself, then each section."""
     meta = article.to_json()
     del meta["sections"]
+    language = article.language
     document: dict[str, Any] = {
         "key": article.id,
         "kind": ARTICLE,
         "article_id": article.id,
         "source_file": source_file,
-        "title": article.title,
-        "heading": "\n".join(s.heading for s in article.sections if s.heading),
-        "body": article.text,
+        "title": TextIn(article.title, language),
+        "heading": TextIn("\n".join(s.heading for s in article.sections if s.heading), language),
+        "body": TextIn(article.text, language),
         "author": " ".join(article.authors),
         "tag": ",".join(tag.replace(",", " ") for tag in article.tags),
         "source": article.source,
@@ -133,6 +141,8 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
         document["title"], document["_stored_title"] = "", article.title
     if file_key is not None:
         document["file_key"] = file_key
+    if article.translation_key:
+        document["translation"] = article.translation_key
     date = _as_datetime(article.date)
     if date is not None:
         document["date"] = date
@@ -273,7 +283,16 @@ def build_index(
     context = build_context(files, max_file_bytes=options.max_article_file_bytes)
     ix = open_or_create_index(index_dir)
     with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings) as writer:
-        known = indexed_files(ix)
+        rebuild = not is_current(ix.schema)
+        if rebuild:
+            # The new version replaces the whole old one at commit; until then the old one
+            # keeps serving.
+            writer.schema, writer.mergetype = build_schema(), CLEAR
+            summary.warnings.append(
+                f"{index_dir} was written by another version of advosearch: every file is "
+                "re-indexed (articles added through the admin API must be sent again)"
+            )
+        known = {} if rebuild else indexed_files(ix)
         roots = [str(p.resolve()) for p in paths]
         discovered: dict[str, tuple[Path, Path, str]] = {}
         for path, root in files:
@@ -298,11 +317,11 @@ def build_index(
 
         seen_ids: dict[str, str] = {}
         reparsed = {job[2] for job in to_parse} | set(gone)
-        kept_searcher = ix.searcher()
-        for stored in kept_searcher.documents(kind=ARTICLE):
-            if stored["source_file"] not in reparsed:
-                seen_ids[stored["article_id"]] = stored["source_file"]
-        kept_searcher.close()
+        if not rebuild:
+            with ix.searcher() as kept_searcher:
+                for stored in kept_searcher.documents(kind=ARTICLE):
+                    if stored["source_file"] not in reparsed:
+                        seen_ids[stored["article_id"]] = stored["source_file"]
         progress = progress or Progress()
         progress.start(sum(path.stat().st_size for path, *_ in to_parse))
         for (path, _root, resolved, digest), result in _parse_all(
@@ -330,7 +349,7 @@ def build_index(
             progress.advance(size - share * len(result.articles), 0)
         progress.close()
 
-        summary.committed = bool(to_parse or gone)
+        summary.committed = bool(to_parse or gone or rebuild)
         if not summary.committed:
             writer.cancel()
 
@@ -349,6 +368,11 @@ API_SOURCE = "api"
 def ingest_articles(index_dir: Path, articles: Sequence[Article], lock_timeout_s: float) -> None:
     """Add or replace articles (by id) in one commit: all of them become visible at once."""
     ix = open_index(index_dir)
+    if not is_current(ix.schema):
+        raise IndexOutdated(
+            f"{index_dir} was written by another version of advosearch: re-index it with "
+            "`advosearch index` before adding articles"
+        )
     with locked_writer(ix, index_dir, lock_timeout_s, []) as writer:
         for article in articles:
             writer.delete_by_term("article_id", article.id)

@@ -30,6 +30,13 @@ class IndexWriteFailed(AdvosearchError):
     code = "index_write_failed"
 
 
+class IndexOutdated(AdvosearchError):
+    """The index was written by a version of advosearch that analysed text differently;
+    it must be re-indexed from its files before it can take new articles."""
+
+    code = "index_outdated"
+
+
 class ArticleNotFound(AdvosearchError):
     code = "not_found"
 

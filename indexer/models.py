@@ -24,9 +24,11 @@ class Article:
     date: str | None = None  # ISO 8601 date or datetime; None when unknown
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    language: str = "en"
+    language: str = "en"  # 2-letter code: from the metadata, else detected from the text
     source: str = ""
     title_derived: bool = False  # True when the record had no title and one was made up
+    # Shared by the translations of one story (None: the article has no known translation).
+    translation_key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The shape printed by ``advosearch parse --json`` and accepted by the ingest API."""

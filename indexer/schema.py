@@ -11,6 +11,10 @@ Only article documents have text fields, so a user query never matches a section
 and BM25 statistics (document frequency, average length) are those of articles.
 Both kinds carry ``article_id`` and ``source_file``, so re-indexing a file replaces all its
 documents in one commit.
+
+Every language shares the text fields: each article's text is analysed in its own language
+(see ``indexer.analysis.TextIn``), and ``language`` says which. Translations of one story
+share a ``translation`` key, by which search shows them as one result.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         tag=KEYWORD(lowercase=True, commas=True),
         source=ID(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),
+        translation=ID(stored=True, sortable=True),  # the translation key; absent: none known
         date=DATETIME(sortable=True),
         year=ID(sortable=True),
         meta=STORED(),  # the article's metadata as parsed (url, date, authors, tags, ...)
@@ -57,3 +62,16 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         anchor=STORED(),
         text=STORED(),  # the section's own text, for snippets and the article page
     )
+
+
+def is_current(schema: Schema) -> bool:
+    """Whether an index's schema has this version's fields and analysis: an index written
+    by another version would give other terms for the same words."""
+
+    def signature(schema: Schema) -> dict:
+        return {
+            name: (type(field).__name__, getattr(field, "analyzer", None))
+            for name, field in schema.items()
+        }
+
+    return signature(schema) == signature(build_schema())

@@ -21,7 +21,12 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='Extra JSON field names, e.g. {"body": "detalle", "tags": "pais"}.',
     )
-    default_language: str = Field("en", description="Language of articles that do not say.")
+    default_language: str = Field(
+        "en",
+        pattern=r"^[a-z]{2}$",
+        description="Language (2-letter code) of articles whose metadata does not say and "
+        "whose language cannot be detected with confidence (too short, mixed).",
+    )
     max_article_file_mb: float = Field(
         10.0,
         gt=0,

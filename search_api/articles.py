@@ -12,7 +12,7 @@ from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
 from indexer.schema import ARTICLE, SECTION
 from search_api.engine import Snapshot
-from search_api.search import article_result, whoosh_filter
+from search_api.search import article_result, translations_of, whoosh_filter
 from search_api.snippets import build_snippet
 
 KEY_TERMS = 25
@@ -26,6 +26,7 @@ def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
         raise ArticleNotFound(f"no article with id {article_id!r}")
     article = article_result(searcher.stored_fields(docnum), None)
     del article["score"]
+    article["translations"] = translations_of(snapshot, docnum)
     article["sections"] = [
         {"heading": s.get("section_heading") or None, "anchor": s["anchor"], "text": s["text"]}
         for s in _sections(snapshot, article_id)
@@ -41,12 +42,12 @@ def _sections(snapshot: Snapshot, article_id: str) -> list[dict[str, Any]]:
 
 
 def key_terms(
-    snapshot: Snapshot, title: str, text: str, limit: int = KEY_TERMS
+    snapshot: Snapshot, title: str, text: str, language: str, limit: int = KEY_TERMS
 ) -> tuple[list[tuple[str, float]], dict[str, str]]:
-    """The most distinctive terms of a text (tf-idf against the index), and for each the
-    word a person reads (its most frequent surface form in the text)."""
+    """The most distinctive terms of a text in ``language`` (tf-idf against the index), and
+    for each the word a person reads (its most frequent surface form in the text)."""
     reader = snapshot.searcher.reader()
-    analyzer = analyzer_for("en")
+    analyzer = analyzer_for(language)
     counts: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
     for source_text, weight in ((title, 2), (text, 1)):
@@ -78,9 +79,11 @@ def related(
     exclude: set[str] | None = None,
     filter_docs: frozenset[int] | None = None,
     self_id: str | None = None,
+    language: str = "en",
 ) -> list[dict[str, Any]]:
-    """Articles sharing the most distinctive terms of ``title`` + ``text``."""
-    terms, words = key_terms(snapshot, title, text)
+    """Articles sharing the most distinctive terms of ``title`` + ``text`` (in
+    ``language``); never the article ``self_id`` itself, nor its translations."""
+    terms, words = key_terms(snapshot, title, text, language)
     if not terms:
         return []
     searcher = snapshot.searcher
@@ -100,8 +103,12 @@ def related(
     results = searcher.search(query, limit=limit + 20, filter=allow, terms=True)
     exclude = set(exclude or ())
     self_score = None
+    translation_keys = snapshot.facet_columns["translation"]
+    own_key = ""
     if self_id is not None:
         exclude.add(self_id)
+        own_docnum = searcher.document_number(key=self_id, kind=ARTICLE)
+        own_key = translation_keys[own_docnum] if own_docnum is not None else ""
         for hit in results:
             if hit["article_id"] == self_id:
                 self_score = hit.score
@@ -111,6 +118,8 @@ def related(
         stored = hit.fields()
         if stored["article_id"] in exclude:
             continue
+        if own_key and translation_keys[hit.docnum] == own_key:
+            continue
         if self_score and hit.score >= NEAR_DUPLICATE_RATIO * self_score:
             continue
         if own_title and fold(stored.get("title", "")).strip() == own_title:
@@ -118,7 +127,7 @@ def related(
         article = article_result(stored, hit.score)
         shared = {text.decode("utf-8") for _field, text in hit.matched_terms()}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
-        best = _best_section(snapshot, stored["article_id"], shared)
+        best = _best_section(snapshot, stored["article_id"], shared, article["language"] or "en")
         if best is not None:
             article["sections"] = [best]
         out.append(article)
@@ -127,17 +136,19 @@ def related(
     return out
 
 
-def _best_section(snapshot: Snapshot, article_id: str, terms: set[str]) -> dict[str, Any] | None:
+def _best_section(
+    snapshot: Snapshot, article_id: str, terms: set[str], language: str
+) -> dict[str, Any] | None:
     best = None
     best_count = 0
     for section in _sections(snapshot, article_id):
-        tokens = {t.text for t in analyzer_for("en")(section["text"], mode="query")}
+        tokens = {t.text for t in analyzer_for(language)(section["text"], mode="query")}
         count = len(tokens & terms)
         if count > best_count:
             best, best_count = section, count
     if best is None:
         return None
-    snippet = build_snippet(best["text"], terms)
+    snippet = build_snippet(best["text"], terms, language=language)
     return {
         "heading": best.get("section_heading") or None,
         "anchor": best["anchor"],

@@ -62,7 +62,9 @@ def _build_parser() -> argparse.ArgumentParser:
     search_cmd.add_argument("--to", dest="date_to", help="latest date, YYYY-MM-DD")
     search_cmd.add_argument("--tag", action="append", default=[], help="repeatable")
     search_cmd.add_argument("--source")
-    search_cmd.add_argument("--language")
+    search_cmd.add_argument(
+        "--lang", "--language", dest="language", help="only this language, query analysed in it"
+    )
     search_cmd.add_argument("--sort", choices=["relevance", "date"], default="relevance")
     search_cmd.add_argument("--json", action="store_true", help="the same JSON as GET /search")
     search_cmd.set_defaults(handler=_run_search)
@@ -231,6 +233,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         source=args.source,
         language=args.language,
         sort=args.sort,
+        group_translations=True,
     )
     snapshot = engine.snapshot()
     response = search(snapshot, request, settings.search_time_budget_ms / 1000)

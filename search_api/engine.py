@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -82,12 +82,13 @@ class Snapshot:
 
     @cached_property
     def facet_columns(self) -> dict[str, list[str]]:
-        """Docnum -> source, language and year, read once per version from the sortable
-        columns, so facets are counted over a result set without touching stored fields."""
+        """Docnum -> source, language, year and translation key, read once per version from
+        the sortable columns, so facets are counted and translations grouped over a result
+        set without touching stored fields."""
         reader = self.searcher.reader()
         leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
         columns = {}
-        for name in ("source", "language", "year"):
+        for name in ("source", "language", "year", "translation"):
             values = [""] * reader.doc_count_all()
             for leaf, offset in leaves:
                 if not leaf.has_column(name):
@@ -101,6 +102,24 @@ class Snapshot:
                         break
             columns[name] = values
         return columns
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the indexed articles, most common first: what a query with no
+        ``lang`` is analysed in."""
+        reader = self.searcher.reader()
+        counts = Counter(
+            language
+            for docnum, language in enumerate(self.facet_columns["language"])
+            if language and not reader.is_deleted(docnum)
+        )
+        return tuple(language for language, _ in counts.most_common()) or ("en",)
+
+    @cached_property
+    def largest_translation_group(self) -> int:
+        """The most articles sharing one translation key (1 when there are none)."""
+        counts = Counter(key for key in self.facet_columns["translation"] if key)
+        return max(counts.values(), default=1)
 
     def filter_docs(self, key: tuple, filter_query: wq.Query) -> frozenset[int]:
         """Documents matching a filter (dates, tags, source, language), cached per version."""

@@ -25,6 +25,13 @@ class MatchedSection(BaseModel):
     )
 
 
+class Translation(BaseModel):
+    language: str
+    id: str
+    title: str
+    url: str | None
+
+
 class ArticleHit(BaseModel):
     id: str
     title: str
@@ -37,6 +44,10 @@ class ArticleHit(BaseModel):
     language: str
     score: float | None = Field(description="Relevance score; null when sorted by date.")
     sections: list[MatchedSection]
+    translations: list[Translation] = Field(
+        default_factory=list,
+        description="The same story in other languages (shown as this one result).",
+    )
     shared_terms: list[str] | None = Field(
         default=None, description="Related stories only: the words that make it related."
     )
@@ -57,7 +68,10 @@ class Facets(BaseModel):
 class SearchResponse(BaseModel):
     query: str
     parsed_query: str = Field(description="How the query was read (analysed terms).")
-    total: int = Field(description="Exact number of matching articles.")
+    total: int = Field(
+        description="Exact number of results: matching articles, the translations of one "
+        "story counted once (facets count articles)."
+    )
     page: int
     page_size: int
     results: list[ArticleHit]
@@ -97,6 +111,7 @@ class ArticleResponse(BaseModel):
     source: str
     language: str
     sections: list[Section]
+    translations: list[Translation]
     index_version: str
 
 
@@ -178,7 +193,12 @@ class BatchQuery(DateRange):
         default_factory=list, description="Tag or tags (all must hold).", examples=[["india"]]
     )
     source: str | None = Field(None, description="Only this source.", examples=["globalvoices"])
-    language: str | None = Field(None, description="Only this language.", examples=["en"])
+    language: str | None = Field(
+        None,
+        alias="lang",
+        description="Only articles in this language, the query analysed in it.",
+        examples=["es"],
+    )
     sort: Literal["relevance", "date"] = Field(
         "relevance", description="relevance or date (newest first).", examples=["relevance"]
     )
@@ -249,6 +269,12 @@ class DraftRequest(DateRange):
         "",
         description="The draft's title (at most 1,000 characters).",
         examples=["Journalists detained ahead of Cambodia's vote"],
+    )
+    language: str | None = Field(
+        None,
+        alias="lang",
+        description="The draft's language (2-letter code); detected from its text if omitted.",
+        examples=["en"],
     )
     text: str = Field(
         "",

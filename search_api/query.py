@@ -10,7 +10,7 @@ as plain text or ignored, and ``ParsedQuery.display`` says how the query was rea
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -20,7 +20,7 @@ from whoosh.matching import AndNotMatcher
 
 from indexer.analysis import analyzer_for, fold
 from indexer.schema import ARTICLE
-from search_api.scoring import FieldsTerm
+from search_api.scoring import FieldsTerm, Unscored
 
 # Query-time field weights: a word in the title says more than the same word in the body.
 FIELD_BOOSTS = {"title": 2.5, "heading": 1.5, "body": 1.0}
@@ -66,6 +66,7 @@ class Group:
 class ParsedQuery:
     tree: Group
     display: str
+    languages: tuple[str, ...] = ("en",)  # the languages its words are analysed in
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -94,13 +95,18 @@ class ParsedQuery:
         return len(positives)
 
 
-def parse(text: str) -> ParsedQuery:
-    """Read a query string; never raises."""
+def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
+    """Read a query string, whose words are analysed in each of ``languages`` (the first
+    is the one ``display`` shows); never raises. A word that is a stop word in every one
+    of them is dropped."""
+    languages = tuple(languages) or ("en",)
     text = text.replace("\x00", " ").translate(_QUOTES)
     tokens = list(_lex(text))
-    tree, _ = _parse_sequence(tokens, 0, depth=0)
+    tree, _ = _parse_sequence(tokens, 0, depth=0, languages=languages)
     tree = _simplify(tree)
-    return ParsedQuery(tree=tree, display=_display(tree, top=True))
+    return ParsedQuery(
+        tree=tree, display=_display(tree, languages[0], top=True), languages=languages
+    )
 
 
 def _lex(text: str) -> Iterator[tuple[str, dict[str, str | None]]]:
@@ -133,7 +139,10 @@ MAX_DEPTH = 32
 
 
 def _parse_sequence(
-    tokens: list[tuple[str, dict[str, str | None]]], start: int, depth: int
+    tokens: list[tuple[str, dict[str, str | None]]],
+    start: int,
+    depth: int,
+    languages: tuple[str, ...],
 ) -> tuple[Group, int]:
     """Parse until a closing bracket or the end; returns the group and the next index.
 
@@ -171,12 +180,12 @@ def _parse_sequence(
         if kind == "lparen":
             if depth >= MAX_DEPTH:
                 continue  # absurd nesting: read the words, ignore the brackets
-            inner, index = _parse_sequence(tokens, index, depth + 1)
+            inner, index = _parse_sequence(tokens, index, depth + 1, languages)
             inner.negated = bool(groups["neg_group"])
             add(_simplify(inner) if inner.children else None)
             continue
         if kind == "phrase":
-            add(_phrase_clause(groups))
+            add(_phrase_clause(groups, languages))
             continue
         word_text = groups["word_text"] or ""
         field_name = groups["word_field"]
@@ -190,7 +199,7 @@ def _parse_sequence(
             if word_text == "NOT":
                 negate_next = True
                 continue
-        add(_word_clause(field_name, word_text, negated))
+        add(_word_clause(field_name, word_text, negated, languages))
     return Group(children=items), index
 
 
@@ -205,7 +214,9 @@ def _fields_for(field_name: str | None) -> tuple[tuple[str, ...], str | None]:
     return known, None
 
 
-def _word_clause(field_name: str | None, text: str, negated: bool) -> Clause | None:
+def _word_clause(
+    field_name: str | None, text: str, negated: bool, languages: tuple[str, ...]
+) -> Clause | None:
     fields, prefix_text = _fields_for(field_name)
     if prefix_text is not None:
         text = f"{prefix_text} {text}"
@@ -219,16 +230,16 @@ def _word_clause(field_name: str | None, text: str, negated: bool) -> Clause | N
             return Clause(fields=fields, text=stem, kind="prefix", negated=negated)
         text = text.replace("*", " ").replace("?", " ")
     clause = Clause(fields=fields, text=text.strip(), kind="word", negated=negated)
-    return clause if _analysed_terms(clause) else None
+    return clause if _has_terms(clause, languages) else None
 
 
-def _phrase_clause(groups: dict[str, str | None]) -> Clause | None:
+def _phrase_clause(groups: dict[str, str | None], languages: tuple[str, ...]) -> Clause | None:
     fields, prefix_text = _fields_for(groups["phrase_field"])
     text = (groups["phrase_text"] or "").strip()
     if prefix_text is not None:
         text = f"{prefix_text} {text}"
     clause = Clause(fields=fields, text=text, kind="phrase", negated=bool(groups["neg_phrase"]))
-    return clause if _analysed_terms(clause) else None
+    return clause if _has_terms(clause, languages) else None
 
 
 def _simplify(group: Group) -> Group:
@@ -243,32 +254,47 @@ def _simplify(group: Group) -> Group:
     return group
 
 
-def _display(node: Clause | Group, top: bool = False) -> str:
+def _display(node: Clause | Group, language: str, top: bool = False) -> str:
     if isinstance(node, Clause):
         if node.kind == "prefix":
             body = f"{node.text}*"
         else:
-            terms = _analysed_terms(node)
+            # A stop word of this language (kept for another) is shown as typed.
+            terms = _analysed_terms(node, language) or [fold(node.text)]
             body = f'"{" ".join(terms)}"' if len(terms) > 1 else terms[0]
         if node.fields != tuple(FIELD_BOOSTS):
             body = f"{node.fields[0]}:{body}"
         return f"NOT {body}" if node.negated else body
     ordered = [c for c in node.children if not c.negated] + [c for c in node.children if c.negated]
     joiner = " OR " if node.any_of else " AND "
-    inner = joiner.join(_display(child) for child in ordered)
+    inner = joiner.join(_display(child, language) for child in ordered)
     if node.negated:
         return f"NOT ({inner})"
     return inner if top or len(node.children) == 1 else f"({inner})"
 
 
-def _analysed_terms(clause: Clause) -> list[str]:
-    """The terms a clause searches for, as the index holds them."""
+def _analysed_terms(clause: Clause, language: str) -> list[str]:
+    """The terms a clause searches for in one language, as the index holds them."""
     if clause.fields == ("tag",):
         return [fold(clause.text)] if clause.text.strip() else []
-    return _field_terms(clause.fields[0], clause.text)
+    return _field_terms(clause.fields[0], clause.text, language)
+
+
+def _has_terms(clause: Clause, languages: tuple[str, ...]) -> bool:
+    return any(_analysed_terms(clause, language) for language in languages)
 
 
 # --- building Whoosh queries ---------------------------------------------------------
+
+
+class AnyOf(wq.Or):
+    """``Or`` that always builds Whoosh's binary tree of union matchers. For indexes under
+    5,000 documents Whoosh would otherwise preload a 3+ clause ``Or`` into an array
+    matcher, whose block qualities let a top-k skip past real matches when the ``Or`` is
+    intersected with another clause (a language filter, or a word): the first page then
+    disagrees with the first results of a longer page. Large indexes use the tree anyway."""
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
 
 
 class _ExcludingMatcher(AndNotMatcher):
@@ -292,64 +318,99 @@ class Excluding(wq.AndNot):
 
 @dataclass
 class QueryBuilder:
-    """Turns a parsed query into Whoosh queries against one searcher's vocabulary."""
+    """Turns a parsed query into Whoosh queries against one searcher's vocabulary.
 
-    reader: object  # whoosh IndexReader, for prefix expansion
+    The query is built once per language of ``languages`` (its words analysed as that
+    language's articles were) and each version searches the articles of its language; the
+    versions are OR'ed, so every article is scored on the same BM25 scale whatever its
+    language. Languages whose analysis gives the same query share one version.
+    """
+
+    reader: Any  # whoosh IndexReader, for prefix expansion
+    languages: tuple[str, ...] = ("en",)
     expanded_too_much: list[str] = field(default_factory=list)
 
     def build(self, parsed: ParsedQuery, *, any_of: bool = False) -> wq.Query:
         if parsed.is_empty:
             return ALL_ARTICLES
-        return self._group(parsed.tree, force_any=any_of, top=True)
+        versions: list[tuple[wq.Query, list[str]]] = []
+        for language in self.languages:
+            query = self._group(parsed.tree, language, force_any=any_of, top=True)
+            same = next((v for v in versions if v[0] == query), None)
+            if same is not None:
+                same[1].append(language)
+            else:
+                versions.append((query, [language]))
+        if len(self.languages) == 1:
+            return versions[0][0]  # one language: its articles are the only ones searched
+        in_language = [
+            wq.And([query, _in_languages(languages)])
+            for query, languages in versions
+            if query is not wq.NullQuery
+        ]
+        if not in_language:
+            return wq.NullQuery
+        return in_language[0] if len(in_language) == 1 else AnyOf(in_language)
 
-    def _group(self, group: Group, *, force_any: bool = False, top: bool = False) -> wq.Query:
-        positives = [self._node(c) for c in group.children if not c.negated]
-        negatives = [self._node(c) for c in group.children if c.negated]
+    def _group(
+        self, group: Group, language: str, *, force_any: bool = False, top: bool = False
+    ) -> wq.Query:
+        positive_nodes = [c for c in group.children if not c.negated]
+        positives = [self._node(c, language) for c in positive_nodes]
+        negatives = [self._node(c, language) for c in group.children if c.negated]
+        # A word with no term in this language (one of its stop words) constrains nothing,
+        # unless it is all the query asks for.
+        negatives = [q for q in negatives if q is not None and q is not wq.NullQuery]
+        if positive_nodes and all(q is None for q in positives):
+            return wq.NullQuery
+        positives = [q for q in positives if q is not None]
         # A part that can match nothing (a prefix no word starts with) excludes nothing,
         # drops out of an OR, and makes an AND match nothing: it must not be ignored there.
-        negatives = [q for q in negatives if q is not wq.NullQuery]
         matchable = [q for q in positives if q is not wq.NullQuery]
         if not positives:
             combined = ALL_ARTICLES  # only exclusions: they apply to every article
         elif group.any_of or (force_any and top):
             # Any-word mode still prefers articles that match more of the words.
-            combined = wq.Or(matchable) if matchable else wq.NullQuery
+            combined = AnyOf(matchable) if matchable else wq.NullQuery
         else:
             combined = wq.And(positives) if len(matchable) == len(positives) else wq.NullQuery
         if combined is wq.NullQuery:
             return combined
         if negatives:
-            combined = Excluding(combined, wq.Or(negatives))
+            combined = Excluding(combined, AnyOf(negatives))
         return combined
 
-    def _node(self, node: Clause | Group) -> wq.Query:
+    def _node(self, node: Clause | Group, language: str) -> wq.Query | None:
+        """The query for one part, or None when it has no term in this language."""
         if isinstance(node, Group):
-            return self._group(node)
-        per_field = [q for q in (self._clause(node, name) for name in node.fields) if q]
+            return self._group(node, language)
+        if node.kind != "prefix" and not _analysed_terms(node, language):
+            return None
+        per_field = [q for q in (self._clause(node, name, language) for name in node.fields) if q]
         if not per_field:
             return wq.NullQuery
         if len(per_field) == 1:
             return per_field[0]
         if all(isinstance(q, wq.Term) for q in per_field):
             return FieldsTerm(per_field)  # one word in title, headings and body: BM25F
-        return wq.Or(per_field)
+        return AnyOf(per_field)
 
-    def _clause(self, clause: Clause, fieldname: str) -> wq.Query | None:
+    def _clause(self, clause: Clause, fieldname: str, language: str) -> wq.Query | None:
         boost = FIELD_BOOSTS.get(fieldname, 1.0)
         if fieldname == "tag":
             return wq.Term("tag", fold(clause.text), boost=boost)
         if clause.kind == "prefix":
-            return self._prefix(fieldname, clause.text, boost)
-        words = _field_terms(fieldname, clause.text)
+            return self._prefix(fieldname, clause.text, boost, language)
+        words = _field_terms(fieldname, clause.text, language)
         if not words:
             return None
         if len(words) == 1:
             return wq.Term(fieldname, words[0], boost=boost)
         return wq.Phrase(fieldname, words, boost=boost)
 
-    def _prefix(self, fieldname: str, prefix: str, boost: float) -> wq.Query | None:
+    def _prefix(self, fieldname: str, prefix: str, boost: float, language: str) -> wq.Query | None:
         """A prefix limited to its most frequent expansions, so "a*" cannot blow up."""
-        candidates = sorted(self.expansions(fieldname, prefix))
+        candidates = sorted(self.expansions(fieldname, prefix, language))
         if not candidates:
             return None
         if len(candidates) > MAX_PREFIX_EXPANSIONS:
@@ -361,9 +422,9 @@ class QueryBuilder:
             )
             if note not in self.expanded_too_much:
                 self.expanded_too_much.append(note)
-        return wq.Or([wq.Term(fieldname, t) for t in sorted(candidates)], boost=boost)
+        return AnyOf([wq.Term(fieldname, t) for t in sorted(candidates)], boost=boost)
 
-    def expansions(self, fieldname: str, prefix: str) -> set[str]:
+    def expansions(self, fieldname: str, prefix: str, language: str) -> set[str]:
         """The field's terms a prefix reaches. The index holds stems, so the prefix is also
         matched against the words as written: "surveillance*" must find "surveillance",
         indexed as "surveil"."""
@@ -374,31 +435,38 @@ class QueryBuilder:
             for word in islice(_decoded(self.reader.expand_prefix(word_field, prefix)), limit):
                 terms.update(
                     term
-                    for term in _field_terms(fieldname, word)
+                    for term in _field_terms(fieldname, word, language)
                     if self.reader.doc_frequency(fieldname, term)
                 )
         return terms
+
+
+def _in_languages(languages: list[str]) -> wq.Query:
+    """Articles in one of ``languages``: a filter, adding nothing to the score."""
+    terms = [wq.Term("language", language) for language in languages]
+    return Unscored(terms[0] if len(terms) == 1 else AnyOf(terms))
 
 
 def _decoded(terms: Iterable[str | bytes]) -> Iterator[str]:
     return (term if isinstance(term, str) else term.decode("utf-8") for term in terms)
 
 
-def _field_terms(fieldname: str, text: str) -> list[str]:
+def _field_terms(fieldname: str, text: str, language: str) -> list[str]:
     if fieldname == "author":
         return [fold(word) for word in re.findall(r"\w+", text)]
-    return [token.text for token in analyzer_for("en")(text, mode="query")]
+    return [token.text for token in analyzer_for(language)(text, mode="query")]
 
 
-def highlight_terms(parsed: ParsedQuery) -> set[str]:
-    """Index terms (stems) whose occurrences snippets mark: every positive text clause."""
+def highlight_terms(parsed: ParsedQuery, language: str) -> set[str]:
+    """Index terms (stems) whose occurrences snippets mark in an article of ``language``:
+    every positive text clause."""
     terms: set[str] = set()
     for clause in parsed.positive_clauses():
         if clause.fields == ("tag",) or clause.fields == ("author",):
             continue
         if clause.kind == "prefix":
             continue
-        terms.update(_field_terms("body", clause.text))
+        terms.update(_field_terms("body", clause.text, language))
     return terms
 
 

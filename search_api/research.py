@@ -43,6 +43,7 @@ from search_api.search import (
     attach_sections,
     result_facets,
     run_query,
+    translations_of,
 )
 
 RESULT_CACHE_ENTRIES = 32
@@ -111,7 +112,7 @@ def _filter_key(request: SearchRequest) -> tuple:
 
 def request_key(request: SearchRequest) -> tuple:
     """What decides a result set and its order (not the page)."""
-    return (request.q, *_filter_key(request), request.sort)
+    return (request.q, *_filter_key(request), request.sort, request.group_translations)
 
 
 def result_set(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> ResultSet:
@@ -226,6 +227,9 @@ def cursor_page(
     end = min(position + request.page_size, found.total)
     articles = [_article(snapshot, found, i) for i in range(position, end)]
     attach_sections(snapshot, articles, found.parsed, found.builder)
+    if request.group_translations:
+        for article, i in zip(articles, range(position, end), strict=True):
+            article["translations"] = translations_of(snapshot, found.docnums[i])
     return {
         "query": request.q,
         "parsed_query": found.parsed.display,
@@ -436,6 +440,7 @@ def export_rows(snapshot: Snapshot, found: ResultSet) -> Iterator[list[dict[str,
         for rank, article in enumerate(articles, start=offset + 1):
             sections = article.pop("sections")
             article.pop("title_derived", None)
+            article.pop("translations", None)  # an export lists every article itself
             rows.append({"rank": rank, **article, "matched_sections": sections})
         yield rows
 

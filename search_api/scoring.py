@@ -184,6 +184,34 @@ class FieldsTerm(CompoundQuery):
         return matcher
 
 
+class Unscored(wq.WrappingQuery):
+    """A query that restricts matches and adds nothing to their scores (a language filter
+    inside a ranked query). Its blocks keep their child's quality, an upper bound, so
+    block-max skipping stays correct. A zero boost would not do: Whoosh's union of many
+    terms takes a zero score for "no match"."""
+
+    def _rewrap(self, child: wq.Query) -> Unscored:
+        return Unscored(child)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Matcher:
+        matcher = self.child.matcher(searcher, context)
+        return _ZeroScore(matcher) if matcher.is_active() else matcher
+
+
+class _ZeroScore(WrappingMatcher):
+    def _replacement(self, newchild: Matcher) -> _ZeroScore:
+        return _ZeroScore(newchild)
+
+    def copy(self) -> _ZeroScore:
+        return _ZeroScore(self.child.copy())
+
+    def weight(self) -> float:
+        return 0.0
+
+    def score(self) -> float:
+        return 0.0
+
+
 def _article_count(searcher: Any) -> int:
     # Includes deleted articles until their segment is merged, as the term statistics do.
     return max(1, searcher.doc_frequency("kind", ARTICLE))

@@ -11,6 +11,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from itertools import islice
 from typing import Any
 
@@ -61,9 +62,13 @@ class SearchRequest:
     source: str | None = None
     language: str | None = None
     sort: str = "relevance"  # or "date"
+    # One result per story: its translations are listed in it (readers); researchers
+    # counting and exporting get every article.
+    group_translations: bool = False
 
 
 MAX_QUERY_LENGTH = 1000
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 MAX_RESULT_DEPTH = 10_000
 
 
@@ -78,6 +83,7 @@ def build_search_request(
     source: str | None = None,
     language: str | None = None,
     sort: str = "relevance",
+    group_translations: bool = False,
 ) -> SearchRequest:
     """A validated request: the one place API and CLI parameters are checked."""
     if len(q) > MAX_QUERY_LENGTH:
@@ -93,6 +99,9 @@ def build_search_request(
         )
     if sort not in ("relevance", "date"):
         raise InvalidRequest(f"sort must be relevance or date (got {sort!r})")
+    language = (language or "").strip().lower() or None
+    if language is not None and not _LANGUAGE_CODE.fullmatch(language):
+        raise InvalidRequest(f"lang must be a 2-letter language code like es (got {language!r})")
     start, end = _as_date("from", date_from), _as_date("to", date_to)
     if start and end and start > end:
         raise InvalidRequest(f"from ({start}) is after to ({end})")
@@ -104,8 +113,9 @@ def build_search_request(
         date_to=end,
         tags=[t for t in tags or [] if t.strip()],
         source=source or None,
-        language=language or None,
+        language=language,
         sort=sort,
+        group_translations=group_translations,
     )
 
 
@@ -142,10 +152,17 @@ class Matches:
     partial: bool
     notes: list[str]
     timed_out: bool = False
+    translation_keys: list[str] | None = None  # docnum -> key, when translations are grouped
 
-    @property
+    @cached_property
     def total(self) -> int:
-        return len(self.docs)
+        """Matching articles; with translations grouped, stories."""
+        keys = self.translation_keys
+        if keys is None:
+            return len(self.docs)
+        grouped = {keys[docnum] for docnum in self.docs}
+        alone = sum(1 for docnum in self.docs if not keys[docnum])
+        return alone + len(grouped - {""})
 
 
 def run_query(
@@ -157,8 +174,9 @@ def run_query(
     same order (score or date, then document number). /search, its cursors, counts, export
     and batch all answer from here, so they agree on what matches and in which order.
     """
-    parsed = parse(request.q)
-    builder = QueryBuilder(snapshot.searcher.reader())
+    languages = (request.language,) if request.language else snapshot.languages
+    parsed = parse(request.q, languages)
+    builder = QueryBuilder(snapshot.searcher.reader(), languages)
     filter_docs = allowed_docs(snapshot, request)
 
     partial = False
@@ -188,6 +206,8 @@ def run_query(
     results, ranking_timed_out = _run(
         snapshot, whoosh_query, request, filter_docs, remaining, all_matches=all_matches
     )
+    if request.group_translations:
+        results.top_n = _one_per_story(results.top_n, snapshot.facet_columns["translation"])
     timed_out = timed_out or ranking_timed_out
     if timed_out:
         partial = True
@@ -195,7 +215,26 @@ def run_query(
     if builder.expanded_too_much:
         partial = True
         notes.extend(builder.expanded_too_much)
-    return Matches(parsed, builder, filter_docs, results, docs, partial, notes, timed_out)
+    keys = snapshot.facet_columns["translation"] if request.group_translations else None
+    return Matches(parsed, builder, filter_docs, results, docs, partial, notes, timed_out, keys)
+
+
+def _one_per_story(
+    ranked: list[tuple[float, int]], translation_keys: list[str]
+) -> list[tuple[float, int]]:
+    """The ranking with only the best-ranked translation of each story (articles with no
+    translation key are stories of their own). Done after ranking, not in Whoosh's collapse
+    collector, because Whoosh's time-limit collector bypasses that one."""
+    seen: set[str] = set()
+    kept = []
+    for score, docnum in ranked:
+        key = translation_keys[docnum]
+        if key in seen:
+            continue
+        if key:
+            seen.add(key)
+        kept.append((score, docnum))
+    return kept
 
 
 def matching_docs(
@@ -238,6 +277,9 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
         article_result(hit.fields(), hit.score if by_relevance else None) for hit in page_hits
     ]
     attach_sections(snapshot, articles, parsed, builder)
+    if request.group_translations:
+        for article, hit in zip(articles, page_hits, strict=True):
+            article["translations"] = translations_of(snapshot, hit.docnum)
 
     suggestion = None
     if (total < FEW_RESULTS or partial) and not parsed.is_empty:
@@ -279,8 +321,11 @@ def _run(
     """
     searcher = snapshot.searcher
     whoosh_query, allow = whoosh_filter(whoosh_query, filter_docs)
+    depth = request.page * request.page_size
+    if request.group_translations:
+        depth *= snapshot.largest_translation_group  # enough articles to fill the stories
     collector = searcher.collector(
-        limit=None if all_matches else request.page * request.page_size,
+        limit=None if all_matches else depth,
         sortedby=BY_DATE if request.sort == "date" else None,
         reverse=request.sort == "date",
         filter=allow,
@@ -356,7 +401,31 @@ def article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any
         "language": meta.get("language", ""),
         "score": None if score is None else round(float(score), 4),
         "sections": [],
+        "translations": [],
     }
+
+
+def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
+    """The other articles sharing an article's translation key, by language."""
+    searcher = snapshot.searcher
+    key = snapshot.facet_columns["translation"][docnum]
+    if not key:
+        return []
+    others = []
+    for other in searcher.docs_for_query(wq.Term("translation", key)):
+        if other == docnum:
+            continue
+        stored = searcher.stored_fields(other)
+        meta = stored.get("meta", {})
+        others.append(
+            {
+                "language": stored.get("language", ""),
+                "id": stored["article_id"],
+                "title": meta.get("title", stored.get("title", "")),
+                "url": meta.get("url"),
+            }
+        )
+    return sorted(others, key=lambda item: (item["language"], item["id"]))
 
 
 def attach_sections(
@@ -370,12 +439,18 @@ def attach_sections(
     """Up to three matched sections per article, best first, each with a snippet (unless
     ``snippets`` is false: an export lists the sections, it does not show them)."""
     prefixes = highlight_prefixes(parsed)
-    # A prefix marks the words it was expanded to, whose stems need not start with it
-    # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
-    terms = highlight_terms(parsed).union(
-        *(builder.expansions("body", prefix) for prefix in prefixes)
-    )
-    if not articles or not (terms or prefixes):
+    terms_by_language: dict[str, set[str]] = {}
+
+    def terms_in(language: str) -> set[str]:
+        # A prefix marks the words it was expanded to, whose stems need not start with it
+        # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
+        if language not in terms_by_language:
+            terms_by_language[language] = highlight_terms(parsed, language).union(
+                *(builder.expansions("body", prefix, language) for prefix in prefixes)
+            )
+        return terms_by_language[language]
+
+    if not articles or parsed.is_empty:
         return
     searcher = snapshot.searcher
     by_article: dict[str, list[tuple[int, dict]]] = defaultdict(list)
@@ -386,12 +461,16 @@ def attach_sections(
         if stored.get("kind") == "section":
             by_article[stored["article_id"]].append((docnum, stored))
     for article in articles:
+        language = article["language"] or "en"
+        terms = terms_in(language)
+        if not terms and not prefixes:
+            continue
         scored = []
         for _docnum, stored in by_article.get(article["id"], []):
             heading = stored.get("section_heading") or ""
             text = stored.get("text") or ""
-            body_hits = match_spans(text, terms, prefixes)
-            heading_hits = match_spans(heading, terms, prefixes)
+            body_hits = match_spans(text, terms, prefixes, language)
+            heading_hits = match_spans(heading, terms, prefixes, language)
             if not body_hits and not heading_hits:
                 continue
             distinct = {text[s:e].casefold() for s, e in body_hits} | {
@@ -408,7 +487,9 @@ def attach_sections(
         for _, _, stored in scored[:MAX_SECTIONS_PER_RESULT]:
             section = {"heading": stored.get("section_heading") or None, "anchor": stored["anchor"]}
             if snippets:
-                snippet = build_snippet(stored.get("text") or "", terms, prefixes)
+                snippet = build_snippet(
+                    stored.get("text") or "", terms, prefixes, language=language
+                )
                 section["snippet"] = snippet.render()
             article["sections"].append(section)
 
@@ -494,6 +575,6 @@ def _suggest(
         corrected = re.sub(pattern, replacement, corrected, count=1)
     if corrected == request.q:
         return None
-    query = QueryBuilder(reader).build(parse(corrected))
+    query = QueryBuilder(reader, parsed.languages).build(parse(corrected, parsed.languages))
     docs, _ = matching_docs(snapshot, query, filter_docs, time.monotonic() + time_budget_s)
     return corrected if len(docs) > total else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from indexer.errors import UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
 from indexer.formats.decode import decode_bytes, looks_binary
 from indexer.formats.sections import Block, build_sections, normalize_for_compare
+from indexer.languages import article_language, translation_key
 from indexer.models import Article
 
 __all__ = [
@@ -241,6 +243,11 @@ def _article(
     if not title:
         title = fields.derive_title(sections[0].text)
         title_derived = True
+    text = "\n\n".join([title, *(section.text for section in sections)])
+    # An empty default leaves the language undecided, for the caller to settle.
+    language = article_language(
+        fields.normalize_language(values.get("language")), text, default_language
+    )
     return Article(
         id=article_id,
         title=title,
@@ -249,9 +256,11 @@ def _article(
         date=fields.normalize_date(values.get("date")),
         authors=fields.clean_list(values.get("authors")),
         tags=fields.clean_list(values.get("tags")),
-        language=fields.normalize_language(values.get("language")) or default_language,
+        language=language,
         source=source,
         title_derived=title_derived,
+        translation_key=fields.clean_id(values.get("translation_key"))
+        or translation_key(article_id, language),
     )
 
 
@@ -358,7 +367,7 @@ class _Collector:
                 blocks=blocks,
                 values=values,
                 source=self.source,
-                default_language=self.default_language,
+                default_language="",  # settled in finish(), from the whole file
             )
         except UnreadableFile:
             self.empty.append(line)
@@ -367,6 +376,7 @@ class _Collector:
         self.articles.append(article)
 
     def finish(self, path: Path, warnings: list[str], unit: str) -> ParsedFile:
+        self._settle_languages()
         if self.empty:
             warnings.append(
                 f"{len(self.empty)} {unit}(s) without text skipped (first: {unit} {self.empty[0]})"
@@ -382,6 +392,22 @@ class _Collector:
                 )
             raise UnreadableFile(f"no text (no {unit} has any text{hint})")
         return ParsedFile(path, self.articles, warnings)
+
+    def _settle_languages(self) -> None:
+        """Records too short for detection ("En general se respeta la libertad académica.")
+        take the language most of the file's records are in: an export is written in one
+        language far more often than not. Only a file with no detectable record falls
+        back to the default language."""
+        undecided = [article for article in self.articles if not article.language]
+        if not undecided:
+            return
+        detected = Counter(article.language for article in self.articles if article.language)
+        language = detected.most_common(1)[0][0] if detected else self.default_language
+        for article in undecided:
+            article.language = language
+            article.translation_key = article.translation_key or translation_key(
+                article.id, language
+            )
 
 
 def _parse_records(kind: str, path: Path, root: Path, field_map, default_language) -> ParsedFile:

@@ -33,7 +33,17 @@ __all__ = [
     "text_blocks",
 ]
 
-MAPPABLE_FIELDS = ("id", "title", "body", "date", "url", "authors", "tags", "language")
+MAPPABLE_FIELDS = (
+    "id",
+    "title",
+    "body",
+    "date",
+    "url",
+    "authors",
+    "tags",
+    "language",
+    "translation_key",
+)
 
 # Source field names tried for each target, in order (matched case-insensitively).
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -57,6 +67,8 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "authors": ("authors", "author", "byline", "creator", "creators"),
     "tags": ("tags", "categories", "category", "keywords", "topics", "tag"),
     "language": ("language", "lang", "locale", "inlanguage"),
+    # Hugo's translationKey; WPML's trid; Polylang-style groups.
+    "translation_key": ("translation_key", "translationkey", "translation_group", "trid"),
 }
 # Keys under which an object wraps its list of records.
 _LIST_KEYS = ("articles", "items", "posts", "data", "records", "results", "entries", "documents")

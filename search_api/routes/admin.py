@@ -16,8 +16,9 @@ from pydantic import BaseModel, Field
 
 from indexer.build import ingest_articles, remove_article
 from indexer.errors import ArticleNotFound, InvalidRequest, NotAuthorized
-from indexer.formats.fields import clean_id, clean_url, normalize_date
+from indexer.formats.fields import clean_id, clean_url, normalize_date, normalize_language
 from indexer.formats.sections import slugify, unique_anchor
+from indexer.languages import article_language, translation_key
 from indexer.models import Article, Section
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -51,11 +52,19 @@ class ArticleIn(BaseModel):
     date: str | None = Field(None, examples=["2018-07-20"])
     authors: list[str] = Field(default_factory=list, examples=[["IFEX"]])
     tags: list[str] = Field(default_factory=list, examples=[["Cambodia", "elections"]])
-    language: str = Field("en", examples=["en"])
+    language: str | None = Field(
+        None, description="2-letter code; detected from the text when omitted.", examples=["en"]
+    )
     source: str = Field("api", examples=["ifex"])
+    translation_key: str | None = Field(
+        None,
+        description="Shared by the translations of one story (by default: the id without "
+        "its language code, when it has one, as in en/x and es/x).",
+        examples=["lessons-in-resistance"],
+    )
 
 
-def to_article(item: ArticleIn) -> Article:
+def to_article(item: ArticleIn, default_language: str) -> Article:
     """Checks what the parsers guarantee for files: safe id and URL, ISO date, anchors."""
     if clean_id(item.id) != item.id:
         raise InvalidRequest(f"id {item.id!r} may hold only letters, digits and -_.~/:")
@@ -73,6 +82,11 @@ def to_article(item: ArticleIn) -> Article:
         wanted = section.anchor or (slugify(section.heading) if section.heading else "intro")
         anchor = unique_anchor(slugify(wanted), used)
         sections.append(Section(heading=section.heading or None, anchor=anchor, text=section.text))
+    given_language = normalize_language(item.language) if item.language else None
+    if item.language and given_language is None:
+        raise InvalidRequest(f"language must be a language code like es (got {item.language!r})")
+    text = "\n\n".join([item.title, *(section.text for section in sections)])
+    language = article_language(given_language, text, default_language)
     return Article(
         id=item.id,
         title=item.title.strip(),
@@ -81,8 +95,9 @@ def to_article(item: ArticleIn) -> Article:
         date=date,
         authors=[a.strip() for a in item.authors if a.strip()],
         tags=[t.strip() for t in item.tags if t.strip()],
-        language=item.language.strip().lower() or "en",
+        language=language,
         source=item.source.strip() or "api",
+        translation_key=clean_id(item.translation_key) or translation_key(item.id, language),
     )
 
 
@@ -95,7 +110,8 @@ async def add_articles(
     items = payload if isinstance(payload, list) else [payload]
     if not 1 <= len(items) <= MAX_ARTICLES_PER_CALL:
         raise InvalidRequest(f"send between 1 and {MAX_ARTICLES_PER_CALL} articles per call")
-    articles = [to_article(item) for item in items]
+    default_language = request.app.state.settings.default_language
+    articles = [to_article(item, default_language) for item in items]
     if len({a.id for a in articles}) != len(articles):
         raise InvalidRequest("the same id appears twice in one call")
     state = request.app.state

@@ -30,7 +30,14 @@ async def related_endpoint(
     def answer() -> dict[str, Any]:
         article = get_article(snapshot, article_id)
         text = "\n\n".join(s["text"] for s in article["sections"])
-        results = related(snapshot, article["title"], text, limit=limit, self_id=article_id)
+        results = related(
+            snapshot,
+            article["title"],
+            text,
+            limit=limit,
+            self_id=article_id,
+            language=article["language"] or "en",
+        )
         return {"results": results, "index_version": snapshot.version}
 
     return await snapshot.run(answer)

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request, Response
 
 from indexer.errors import InvalidRequest
+from indexer.formats.fields import normalize_language
+from indexer.languages import article_language
 from search_api.articles import get_article, key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at
 from search_api.models import DraftRelatedResponse, DraftRequest
@@ -42,9 +44,14 @@ async def related_draft_endpoint(request: Request, body: DraftRequest) -> dict[s
         tags=[body.tag] if isinstance(body.tag, str) else body.tag,
     )
     snapshot = request.app.state.engine.snapshot()
+    language = article_language(
+        normalize_language(body.language),
+        f"{body.title}\n\n{body.text}",
+        request.app.state.settings.default_language,
+    )
 
     def answer() -> dict[str, Any]:
-        terms, words = key_terms(snapshot, body.title, body.text)
+        terms, words = key_terms(snapshot, body.title, body.text, language)
         results = related(
             snapshot,
             body.title,
@@ -52,6 +59,7 @@ async def related_draft_endpoint(request: Request, body: DraftRequest) -> dict[s
             limit=body.limit,
             exclude=set(body.exclude),
             filter_docs=allowed_docs(snapshot, filters),
+            language=language,
         )
         return {
             "results": results,

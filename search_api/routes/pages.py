@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from indexer.errors import AdvosearchError, ArticleNotFound
+from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
 from search_api.search import build_search_request, search
 
@@ -38,7 +39,7 @@ MONTHS = (
     "November",
     "December",
 )
-FILTER_PARAMS = ("tag", "source", "language", "from", "to")
+FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
 
 
 def plain_date(iso: str | None) -> str:
@@ -65,8 +66,13 @@ def article_link(hit: dict[str, Any], anchor: str | None = None) -> str:
     return f"{base}#{anchor}" if anchor else base
 
 
+def text_direction(language: str | None) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_link"] = article_link
+templates.env.globals["text_direction"] = text_direction
 
 
 class PageState:
@@ -119,7 +125,7 @@ async def search_page(
     sort: str = "relevance",
     tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
     source: str = "",
-    language: str = "",
+    lang: str = "",
     date_from: Annotated[str, Query(alias="from")] = "",
     date_to: Annotated[str, Query(alias="to")] = "",
 ) -> HTMLResponse:
@@ -138,8 +144,9 @@ async def search_page(
             date_to=date_to or None,
             tags=tag,
             source=source,
-            language=language,
+            language=lang,
             sort=sort if sort in ("relevance", "date") else "relevance",
+            group_translations=True,
         )
     except AdvosearchError as error:
         context["error"] = str(error)
@@ -158,7 +165,11 @@ async def article_page(request: Request, article_id: str) -> HTMLResponse:
     def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         article = get_article(snapshot, article_id)
         text = "\n\n".join(section["text"] for section in article["sections"])
-        return article, related(snapshot, article["title"], text, limit=5, self_id=article_id)
+        language = article["language"] or "en"
+        stories = related(
+            snapshot, article["title"], text, limit=5, self_id=article_id, language=language
+        )
+        return article, stories
 
     try:
         article, related_stories = await snapshot.run(load)

@@ -52,7 +52,14 @@ Source = Annotated[
     str | None, Query(description="Only articles from this source.", examples=["globalvoices"])
 ]
 Language = Annotated[
-    str | None, Query(description="Only articles in this language.", examples=["en"])
+    str | None,
+    Query(
+        alias="lang",
+        description="Only articles in this language (2-letter code), the query analysed in "
+        "it. Without it, the query is analysed in each language of the index and every "
+        "article is ranked on one scale.",
+        examples=["es"],
+    ),
 ]
 Sort = Annotated[
     Literal["relevance", "date"],

@@ -37,6 +37,14 @@ def search_request(
     source: Source = None,
     language: Language = None,
     sort: Sort = "relevance",
+    group_translations: Annotated[
+        bool,
+        Query(
+            description="One result per story: translations of an article are listed in "
+            "its `translations` instead of being results of their own.",
+            examples=[True],
+        ),
+    ] = True,
 ) -> SearchRequest:
     return build_search_request(
         q=q,
@@ -48,6 +56,7 @@ def search_request(
         source=source,
         language=language,
         sort=sort,
+        group_translations=group_translations,
     )
 
 

@@ -7,8 +7,10 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.query import Term
 
-from indexer.build import ParseOptions, build_index, count_kind, indexed_files
-from indexer.errors import IndexLocked
+from indexer.analysis import ArchiveAnalyzer
+from indexer.build import ParseOptions, build_index, count_kind, indexed_files, ingest_articles
+from indexer.errors import IndexLocked, IndexOutdated
+from indexer.schema import build_schema, is_current
 
 ARTICLES = [
     {
@@ -151,3 +153,31 @@ def test_second_indexer_waits_for_the_lock_then_fails_clearly(corpus: Path, tmp_
             build_index([corpus], index_dir, ParseOptions(), lock_timeout_s=0.2, workers=1)
     finally:
         writer.cancel()
+
+
+def test_an_index_written_with_other_analysis_is_rebuilt_from_its_files(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An index written by an earlier version, whose analysis had no version number.
+    outdated = build_schema(ArchiveAnalyzer(version=1))
+    (tmp_path / "ix").mkdir()
+    whoosh_index.create_in(str(tmp_path / "ix"), outdated)
+    with monkeypatch.context() as patch:
+        patch.setattr("indexer.build.is_current", lambda schema: True)
+        build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+
+    summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    assert summary.committed and summary.articles_added == 3
+    assert any("re-indexed" in warning for warning in summary.warnings)
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"))
+    assert is_current(ix.schema)
+    with ix.searcher() as searcher:
+        assert count_kind(searcher, "article") == 3
+    again = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    assert not again.committed and again.files_unchanged == 2
+
+
+def test_ingesting_into_an_outdated_index_asks_for_a_rebuild(tmp_path: Path) -> None:
+    whoosh_index.create_in(str(tmp_path), build_schema(ArchiveAnalyzer(version=1)))
+    with pytest.raises(IndexOutdated, match="re-index it"):
+        ingest_articles(tmp_path, [], lock_timeout_s=1)

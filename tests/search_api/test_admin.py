@@ -71,6 +71,30 @@ def test_posting_the_same_id_replaces_the_article(client: TestClient) -> None:
     assert client.get("/health").json()["articles"] == 2
 
 
+def test_language_is_detected_when_not_sent_and_translations_share_a_key(
+    client: TestClient,
+) -> None:
+    spanish = {
+        "id": "es/bloggers",
+        "title": "Blogueros detenidos en Vientián",
+        "sections": [{"text": "Tres blogueros fueron detenidos por la policía de la capital."}],
+    }
+    english = {
+        "id": "en/bloggers",
+        "title": "Bloggers detained in Vientiane",
+        "sections": [{"text": "Three bloggers were detained by the police in the capital."}],
+    }
+    assert client.post("/admin/articles", json=[spanish, english], headers=AUTH).status_code == 200
+    assert client.get("/articles/es/bloggers").json()["language"] == "es"
+    response = client.get("/search", params={"q": "bloggers OR blogueros"}).json()
+    assert response["total"] == 1
+    [story] = response["results"]
+    assert {story["id"], *(t["id"] for t in story["translations"])} == {
+        "en/bloggers",
+        "es/bloggers",
+    }
+
+
 def test_deleting_removes_the_article_and_its_sections(client: TestClient) -> None:
     client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
     response = client.delete("/admin/articles/ifex/new-report", headers=AUTH)
@@ -115,6 +139,7 @@ def test_without_a_configured_token_the_admin_api_is_off(index_dir: Path) -> Non
         ({"date": "yesterday"}, "date must be an ISO date"),
         ({"id": "bad id?"}, "may hold only letters"),
         ({"sections": [{"text": "  "}]}, "has no text"),
+        ({"language": "Klingonese!"}, "language must be a language code"),
     ],
 )
 def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, message: str) -> None:

@@ -151,7 +151,8 @@ class TestOpenApi:
             "to",
             "tag",
             "source",
-            "language",
+            "lang",
+            "group_translations",
             "sort",
             "cursor",
         }

@@ -14,7 +14,7 @@ QUERIES = [
     {"q": "", "tag": ["freespeech"]},
     {"q": "elections", "from": "2017-01-01", "to": "2020-12-31"},
     {"q": "surveillance", "source": "amnesty", "sort": "date"},
-    {"q": "periodistas", "language": "es"},
+    {"q": "periodistas", "lang": "es"},
     {"q": "nosuchwordanywhere"},
     {"q": '"internet shutdown" -india'},
 ]

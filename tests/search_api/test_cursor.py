@@ -76,7 +76,7 @@ def test_a_page_costs_no_new_search(client: TestClient, monkeypatch: pytest.Monk
     calls = []
     real = research.run_query
     monkeypatch.setattr(research, "run_query", lambda *a, **k: calls.append(1) or real(*a, **k))
-    walked, _ = walk(client, 1, q="", source="globalvoices", language="en")
+    walked, _ = walk(client, 1, q="", source="globalvoices", lang="en")
     assert len(walked) == 6
     assert len(calls) == 1
 

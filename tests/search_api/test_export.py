@@ -202,7 +202,7 @@ class TestStreaming:
 def test_export_schema_has_examples(client: TestClient):
     operation = client.get("/openapi.json").json()["paths"]["/export"]["get"]
     names = {param["name"] for param in operation["parameters"]}
-    assert names == {"q", "from", "to", "tag", "source", "language", "sort", "format", "bom"}
+    assert names == {"q", "from", "to", "tag", "source", "lang", "sort", "format", "bom"}
     for param in operation["parameters"]:
         assert param.get("examples") or param["schema"].get("examples"), param["name"]
     content = operation["responses"]["200"]["content"]

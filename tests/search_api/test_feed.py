@@ -168,7 +168,7 @@ def test_undated_articles_take_the_commit_time(tmp_path: Path):
 def test_feed_schema_has_examples(client: TestClient):
     operation = client.get("/openapi.json").json()["paths"]["/feed.atom"]["get"]
     names = {param["name"] for param in operation["parameters"]}
-    assert names == {"q", "from", "to", "tag", "source", "language"}
+    assert names == {"q", "from", "to", "tag", "source", "lang"}
     for param in operation["parameters"]:
         assert param.get("examples") or param["schema"].get("examples"), param["name"]
     assert "application/atom+xml" in operation["responses"]["200"]["content"]

@@ -234,14 +234,14 @@ class TestFilters:
         assert sorted(ids(response)) == [i for i in ALL_IDS if i.startswith("amnesty/")]
 
     def test_language(self, client: TestClient):
-        assert ids(search(client, language="es")) == ["gv/periodistas"]
+        assert ids(search(client, lang="es")) == ["gv/periodistas"]
 
     @pytest.mark.parametrize(
         "params",
         [
             {"source": "nosuchsource"},
             {"tag": "nosuchtag"},
-            {"language": "xx"},
+            {"lang": "xx"},
             {"date_from": "2030-01-01"},
             {"q": "cambodia", "source": "amnesty"},
         ],

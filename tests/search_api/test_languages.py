@@ -1,0 +1,247 @@
+"""Searching an archive in several languages: per-language analysis, lang=, merged
+ranking, translations grouped into one result, and the page's language marks."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.settings import Settings
+from search_api.app import create_app
+from tests.search_api.corpus import ids, index_corpus, search
+
+# Two language files of one site holding the same story under the same id, as Freedom
+# House's English and Spanish exports do; records with no language field (detected).
+NEWS_EN = [
+    {
+        "id": "phnom-penh",
+        "title": "Journalists detained in Phnom Penh",
+        "body": "Police detained two journalists in Phnom Penh after they reported on the "
+        "land dispute. Their editor said the arrests were meant to silence the press.",
+    },
+    {
+        "id": "torture-report",
+        "title": "Report documents torture in prisons",
+        "body": "Former prisoners described torture and beatings during interrogations, and "
+        "lawyers said the courts ignored their complaints for years.",
+    },
+]
+NEWS_ES = [
+    {
+        "id": "phnom-penh",
+        "title": "Periodistas detenidos en Phnom Penh",
+        "body": "La policía arrestó a dos periodistas en Phnom Penh después de que informaran "
+        "sobre el conflicto de tierras. Su editor dijo que el periodista detenido fue "
+        "silenciado por informar.",
+    },
+    {
+        "id": "tortura-carceles",
+        "title": "Denuncian torturas en las cárceles",
+        "body": "Antiguos presos describieron la tortura y los golpes durante los "
+        "interrogatorios, y sus abogados dijeron que los jueces ignoraron las denuncias.",
+    },
+]
+# Translations linked by a key in their metadata; languages given.
+OTHERS = [
+    {
+        "id": "thai-lese-majeste",
+        "title": "Un étudiant condamné pour lèse-majesté",
+        "language": "fr",
+        "translation_key": "thai-student",
+        "body": "Un tribunal de Bangkok a condamné un étudiant à trois ans de prison pour "
+        "lèse-majesté après un discours sur la monarchie.",
+    },
+    {
+        "id": "thai-student-en",
+        "title": "Student jailed for royal insult",
+        "language": "en",
+        "translation_key": "thai-student",
+        "body": "A Bangkok court jailed a student for three years for insulting the monarchy "
+        "after a speech at a protest.",
+    },
+    {
+        "id": "moscow-journalists",
+        "title": "В Москве задержаны журналисты",
+        "body": "Полиция задержала журналиста, который снимал акцию протеста у здания суда. "
+        "Его коллеги говорят, что задержание было незаконным.",
+    },
+    {
+        "id": "cairo-bloggers",
+        "title": "اعتقال مدونين في القاهرة",
+        "body": "اعتقلت قوات الأمن ثلاثة مدونين في القاهرة بعد نشرهم مقالات تنتقد الحكومة "
+        "واحتجزتهم دون توجيه اتهامات",
+    },
+    {
+        "id": "wuhan-reporter",
+        "title": "武汉公民记者失踪",
+        "language": "zh",
+        "body": "一名在武汉报道疫情的公民记者失踪，他的家人说警方拒绝提供任何消息。",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("multilingual")
+    for name, records in (("news_en", NEWS_EN), ("news_es", NEWS_ES), ("others", OTHERS)):
+        (root / f"{name}.json").write_text(json.dumps(records), encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("multilingual-index")
+    index_corpus([root], index_dir)
+    with TestClient(create_app(index_dir, Settings(rate_limit_per_minute=0))) as test_client:
+        yield test_client
+
+
+def languages_of(response: dict) -> dict[str, str]:
+    return {hit["id"]: hit["language"] for hit in response["results"]}
+
+
+class TestLanguageOfArticles:
+    def test_detected_when_not_given_and_faceted(self, client: TestClient):
+        every = search(client, q="", page_size=100, group_translations=False)
+        assert languages_of(every) == {
+            "news_en/phnom-penh": "en",
+            "news_en/torture-report": "en",
+            "news_es/phnom-penh": "es",
+            "news_es/tortura-carceles": "es",
+            "others/thai-lese-majeste": "fr",
+            "others/thai-student-en": "en",
+            "others/moscow-journalists": "ru",
+            "others/cairo-bloggers": "ar",
+            "others/wuhan-reporter": "zh",
+        }
+        facet = {item["value"]: item["count"] for item in every["facets"]["language"]}
+        assert facet == {"en": 3, "es": 2, "fr": 1, "ru": 1, "ar": 1, "zh": 1}
+
+
+class TestQueriesPerLanguage:
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            # Inflected forms, in the query's language.
+            ({"q": "periodistas detenidos", "lang": "es"}, ["news_es/phnom-penh"]),
+            ({"q": "periodista detenido", "lang": "es"}, ["news_es/phnom-penh"]),
+            ({"q": "torturas", "lang": "es"}, ["news_es/tortura-carceles"]),
+            ({"q": "журналисты", "lang": "ru"}, ["others/moscow-journalists"]),
+            # Accents fold.
+            ({"q": "lese majeste"}, ["others/thai-lese-majeste"]),
+            ({"q": "policia arresto"}, ["news_es/phnom-penh"]),
+            # Scripts without spaces: a word is found as its character pairs.
+            ({"q": "记者"}, ["others/wuhan-reporter"]),
+            ({"q": "公民记者"}, ["others/wuhan-reporter"]),
+            ({"q": "مدونين"}, ["others/cairo-bloggers"]),
+        ],
+    )
+    def test_finds(self, client: TestClient, params: dict, expected: list[str]):
+        assert ids(search(client, **params)) == expected
+
+    def test_lang_searches_only_that_language(self, client: TestClient):
+        response = search(client, q="Phnom Penh", lang="en")
+        assert ids(response) == ["news_en/phnom-penh"]
+
+    def test_spanish_query_without_lang_finds_spanish_articles(self, client: TestClient):
+        # An English reader typing a Spanish word still finds the Spanish articles.
+        response = search(client, q="tortura")
+        assert "news_es/tortura-carceles" in ids(response)
+
+    def test_every_language_ranks_on_one_scale(self, client: TestClient):
+        response = search(client, q="torture OR tortura", group_translations=False)
+        assert set(ids(response)) == {"news_en/torture-report", "news_es/tortura-carceles"}
+        assert all(hit["score"] > 0 for hit in response["results"])
+
+    def test_spanish_stop_words_do_not_have_to_match(self, client: TestClient):
+        response = search(client, q="la tortura de los presos", lang="es")
+        assert ids(response) == ["news_es/tortura-carceles"]
+
+    def test_snippets_mark_inflected_forms_in_the_articles_language(self, client: TestClient):
+        response = search(client, q="periodistas detenidos", lang="es")
+        snippet = response["results"][0]["sections"][0]["snippet"]
+        assert "<mark>periodista</mark> <mark>detenido</mark>" in snippet
+        assert "<mark>Periodistas</mark>" in snippet or "<mark>periodistas</mark>" in snippet
+
+    def test_chinese_snippet_marks_the_characters(self, client: TestClient):
+        snippet = search(client, q="记者")["results"][0]["sections"][0]["snippet"]
+        assert "<mark>记者</mark>" in snippet
+
+    @pytest.mark.parametrize("lang", ["english", "e", "1x", "es-MX"])
+    def test_lang_must_be_a_code(self, client: TestClient, lang: str):
+        response = client.get("/search", params={"q": "press", "lang": lang})
+        assert response.status_code == 400
+        assert "lang must be a 2-letter language code" in response.json()["error"]["message"]
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.sampled_from([*'abcñé йжя 记者ا-"()*', "OR", "de ", "la ", "не ", "-"]), max_size=30
+    ).map("".join)
+)
+def test_any_query_in_any_language_is_answered(client: TestClient, text: str):
+    for lang in ("", "es", "ru", "zh"):
+        response = client.get("/search", params={"q": text, "lang": lang})
+        assert response.status_code == 200, response.text
+
+
+class TestTranslationsGrouped:
+    def test_one_result_per_story_listing_its_translations(self, client: TestClient):
+        response = search(client, q="Phnom Penh")
+        assert response["total"] == 1
+        [hit] = response["results"]
+        [translation] = hit["translations"]
+        other = "news_es/phnom-penh" if hit["id"] == "news_en/phnom-penh" else "news_en/phnom-penh"
+        assert translation["id"] == other
+        assert translation["language"] in ("en", "es") and translation["title"]
+
+    def test_facets_still_count_every_article(self, client: TestClient):
+        response = search(client, q="Phnom Penh")
+        facet = {item["value"]: item["count"] for item in response["facets"]["language"]}
+        assert facet == {"en": 1, "es": 1}
+
+    def test_the_best_ranked_translation_stands_for_the_story(self, client: TestClient):
+        assert ids(search(client, q="journalists detained")) == ["news_en/phnom-penh"]
+        assert ids(search(client, q="periodistas detenidos")) == ["news_es/phnom-penh"]
+
+    def test_key_from_metadata(self, client: TestClient):
+        response = search(client, q="Bangkok")
+        assert response["total"] == 1
+        assert len(response["results"][0]["translations"]) == 1
+
+    def test_ungrouped_on_request_and_in_exports(self, client: TestClient):
+        response = search(client, q="Phnom Penh", group_translations=False)
+        assert response["total"] == 2
+        assert all(hit["translations"] == [] for hit in response["results"])
+        export = client.get("/export", params={"q": "Phnom Penh", "format": "jsonl"})
+        assert len(export.text.strip().splitlines()) == 2
+
+    def test_article_lists_its_translations(self, client: TestClient):
+        article = client.get("/articles/news_en/phnom-penh").json()
+        assert [(t["language"], t["id"]) for t in article["translations"]] == [
+            ("es", "news_es/phnom-penh")
+        ]
+
+    def test_related_stories_leave_out_translations(self, client: TestClient):
+        related = client.get("/articles/news_en/phnom-penh/related").json()["results"]
+        assert "news_es/phnom-penh" not in [story["id"] for story in related]
+
+
+class TestReaderPage:
+    def test_results_say_their_language_and_direction(self, client: TestClient):
+        page = client.get("/", params={"q": "مدونين"}).text
+        assert '<article lang="ar" dir="rtl">' in page
+        page = client.get("/", params={"q": "periodistas", "lang": "es"}).text
+        assert '<article lang="es" dir="ltr">' in page
+
+    def test_translations_are_offered_as_also_in(self, client: TestClient):
+        page = client.get("/", params={"q": "periodistas detenidos"}).text
+        assert "Also in:" in page
+        assert 'hreflang="en"' in page
+
+    def test_language_facet_links_filter_by_lang(self, client: TestClient):
+        page = client.get("/", params={"q": "Phnom Penh"}).text
+        assert "lang=es" in page
