@@ -17,6 +17,7 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.searching import Results
 from whoosh.sorting import FieldFacet, TranslateFacet
 
 from indexer.analysis import fold
@@ -47,6 +48,7 @@ FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 # keywords: few articles hold every one of its words, so when fewer than a page of them do,
 # the best articles for most of its words answer it better (as "minimum should match" rules
 # in Lucene-based engines require all of a short query's words but only most of a long one's).
+# The articles that do hold every word still come first: the reader asked for all of them.
 LONG_QUERY_PARTS = 4
 FEW_FOR_LONG_QUERY = 10
 
@@ -188,23 +190,24 @@ def run_query(
     docs, timed_out = matching_docs(snapshot, whoosh_query, filter_docs, deadline)
     parts = parsed.positive_count()
     found = len(docs)
+    all_words_query = None  # when a few articles have every word: ranked ahead of the rest
     too_few = found == 0 or (parts >= LONG_QUERY_PARTS and found < FEW_FOR_LONG_QUERY)
     if too_few and parts > 1 and not timed_out:
         # Rank articles by the query words they have, by BM25 summed over those words.
         any_word_query = builder.build(parsed, any_of=True)
         any_word_docs, timed_out = matching_docs(snapshot, any_word_query, filter_docs, deadline)
         if any_word_docs:
+            all_words_query = whoosh_query if found else None
             whoosh_query, docs = any_word_query, any_word_docs
             partial = True
             notes.append(
                 "no article matches all the words; showing articles that match some"
                 if found == 0
-                else f"few articles match all the words ({found}); showing articles that "
-                "match most of them"
+                else f"few articles match all the words ({found}); showing them first, "
+                "then articles that match most of them"
             )
-    remaining = None if deadline is None else max(MIN_RANKING_TIME_S, deadline - time.monotonic())
-    results, ranking_timed_out = _run(
-        snapshot, whoosh_query, request, filter_docs, remaining, all_matches=all_matches
+    results, ranking_timed_out = _rank(
+        snapshot, whoosh_query, all_words_query, request, filter_docs, deadline, all_matches
     )
     if request.group_translations:
         results.top_n = _one_per_story(results.top_n, snapshot.facet_columns["translation"])
@@ -235,6 +238,45 @@ def _one_per_story(
             seen.add(key)
         kept.append((score, docnum))
     return kept
+
+
+def _rank(
+    snapshot: Snapshot,
+    whoosh_query: wq.Query,
+    first_query: wq.Query | None,
+    request: SearchRequest,
+    filter_docs: frozenset[int] | None,
+    deadline: float | None,
+    all_matches: bool,
+) -> tuple[Results, bool]:
+    """The query's matches in the request's order, and whether time ran out. By relevance,
+    ``first_query``'s matches (a subset) come first: the articles with every word of a query
+    that fell back to partial matches outrank any that lack one, whatever their BM25 sums."""
+    results, timed_out = _run(
+        snapshot, whoosh_query, request, filter_docs, _time_left(deadline), all_matches=all_matches
+    )
+    if first_query is None or request.sort != "relevance" or timed_out:
+        return results, timed_out
+    first, timed_out = _run(
+        snapshot, first_query, request, filter_docs, _time_left(deadline), all_matches=all_matches
+    )
+    return _first_then_rest(first, results), timed_out
+
+
+def _time_left(deadline: float | None) -> float | None:
+    # Ranking always gets a little time, so a search that used its budget matching still
+    # returns a first page.
+    return None if deadline is None else max(MIN_RANKING_TIME_S, deadline - time.monotonic())
+
+
+def _first_then_rest(first: Results, rest: Results) -> Results:
+    """``first``'s ranking, then ``rest``'s articles not in it, each keeping its own score."""
+    ranked = {docnum for _, docnum in first.top_n}
+    top_n = first.top_n + [item for item in rest.top_n if item[1] not in ranked]
+    # ``rest`` ranked as many articles as were asked for: the merge gives no more.
+    merged = Results(rest.searcher, rest.q, top_n[: max(len(rest.top_n), len(first.top_n))])
+    merged.collector = rest.collector  # counts ``rest``'s matches, which include ``first``'s
+    return merged
 
 
 def matching_docs(

@@ -31,6 +31,8 @@ def walk(client: TestClient, page_size: int, **params) -> tuple[list[str], list[
         {"q": "surveillance"},
         {"q": "surveillance", "sort": "date"},
         {"q": "cambodia ethiopia"},  # a partial (any-word) answer
+        # A long query: its one article with every word, then the partial matches.
+        {"q": "journalists jailed in cambodia before the elections"},
         {"q": "", "tag": "freespeech"},
         {"q": "", "sort": "date", "source": "amnesty"},
     ],

@@ -1,5 +1,6 @@
 """A long query (a sentence or a question) that few articles match in full is answered by
-the best articles for most of its words; a short one keeps requiring all of them."""
+the articles with every word, then the best articles for most of its words; a short one keeps
+requiring all of them."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from search_api.search import FEW_FOR_LONG_QUERY, build_search_request, search
 FULL = "Journalists arrested in Cambodia before the election, press freedom groups say."
 RECORDS = [
     {"id": "full", "title": "Arrests", "body": FULL},
+    # Every word but "before", some of them twice: a larger BM25 sum than "full".
+    {
+        "id": "most",
+        "title": "Cambodia: journalists arrested",
+        "body": "Cambodia arrested journalists covering the election; journalists arrested again.",
+    },
     *(
         {"id": f"some-{n}", "title": f"Story {n}", "body": f"Journalists arrested, {n}."}
         for n in range(5)
@@ -21,6 +28,11 @@ RECORDS = [
     *(
         {"id": f"many-{n}", "title": f"Report {n}", "body": f"Cambodia election watch {n}."}
         for n in range(FEW_FOR_LONG_QUERY + 1)
+    ),
+    # "before" in several articles: a common word weighs little.
+    *(
+        {"id": f"before-{n}", "title": f"Diary {n}", "body": f"As before, day {n}."}
+        for n in range(4)
     ),
 ]
 
@@ -46,16 +58,39 @@ def test_a_long_question_few_articles_match_in_full_gets_the_best_partial_matche
     response = answer(engine, "which journalists were arrested in cambodia before the election")
     assert response["partial"]
     assert response["notes"] == [
-        "few articles match all the words (1); showing articles that match most of them"
+        "few articles match all the words (1); showing them first, then articles that match "
+        "most of them"
     ]
-    assert ids(response)[0] == "full"  # the article with every word still comes first
+    assert ids(response)[:2] == ["full", "most"]
     assert response["total"] == len(RECORDS)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "which journalists were arrested in cambodia before the election",
+        "journalists arrested before the cambodia election",
+    ],
+)
+def test_articles_with_every_word_come_before_higher_scoring_partial_matches(engine, q: str):
+    response = answer(engine, q)
+    score = {hit["id"].split("/", 1)[1]: hit["score"] for hit in response["results"]}
+    assert score["most"] > score["full"]  # by BM25 alone, "most" would come first
+    assert ids(response)[:2] == ["full", "most"]
+
+
+def test_by_date_the_partial_answer_is_in_date_order_only(engine):
+    q = "which journalists were arrested in cambodia before the election"
+    by_date = search(engine.snapshot(), build_search_request(q=q, page_size=100, sort="date"), 10.0)
+    by_relevance = answer(engine, q)
+    assert sorted(ids(by_date)) == sorted(ids(by_relevance))
+    assert by_date["total"] == by_relevance["total"]
 
 
 def test_a_short_query_keeps_requiring_every_word(engine):
     response = answer(engine, "journalists arrested cambodia")
     assert not response["partial"]
-    assert ids(response) == ["full"]
+    assert sorted(ids(response)) == ["full", "most"]  # not the "some-" articles, no Cambodia
 
 
 def test_a_long_query_enough_articles_match_in_full_stays_exact(engine):
