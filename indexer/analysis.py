@@ -219,15 +219,16 @@ class ArchiveAnalyzer(Tokenizer):
         for start, end in spans:
             surface = value[start:end]
             if _CJK_RE.match(surface):
+                width = min(2, len(surface))
                 for offset, pair in _bigrams(surface):
                     token.text = pair
                     if keeporiginal:
-                        token.original = surface[offset : offset + len(pair)]
+                        token.original = surface[offset : offset + width]
                     if positions:
                         token.pos = pos
                     if chars:
                         token.startchar = start_char + start + offset
-                        token.endchar = token.startchar + len(pair)
+                        token.endchar = token.startchar + width
                     yield token
                     pos += 1
                 continue

@@ -44,13 +44,11 @@ async def related_draft_endpoint(request: Request, body: DraftRequest) -> dict[s
         tags=[body.tag] if isinstance(body.tag, str) else body.tag,
     )
     snapshot = request.app.state.engine.snapshot()
-    language = article_language(
-        normalize_language(body.language),
-        f"{body.title}\n\n{body.text}",
-        request.app.state.settings.default_language,
-    )
+    default_language = request.app.state.settings.default_language
 
     def answer() -> dict[str, Any]:
+        text = f"{body.title}\n\n{body.text}"
+        language = article_language(normalize_language(body.language), text, default_language)
         terms, words = key_terms(snapshot, body.title, body.text, language)
         results = related(
             snapshot,

@@ -230,6 +230,16 @@ class TestTranslationsGrouped:
         assert "news_es/phnom-penh" not in [story["id"] for story in related]
 
 
+def test_a_drafts_language_is_detected_for_related_stories(client: TestClient):
+    draft = {
+        "title": "Abogados denuncian torturas en los interrogatorios",
+        "text": "Los presos denunciaron golpes y tortura durante los interrogatorios ante jueces.",
+    }
+    response = client.post("/related", json=draft)
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["id"] == "news_es/tortura-carceles"
+
+
 class TestReaderPage:
     def test_results_say_their_language_and_direction(self, client: TestClient):
         page = client.get("/", params={"q": "مدونين"}).text
