@@ -8,12 +8,19 @@ are dropped, so memory stays bounded. The limit is per worker process (``--worke
 admits up to N times as many), and behind a reverse proxy the client address is the
 proxy's unless uvicorn is told to trust its forwarded headers.
 
+An IPv6 client is keyed by its /64 network: one host is usually given a whole /64, and
+keying by full address would give it billions of fresh buckets. When more clients than
+``MAX_CLIENTS`` are active at once (a flood from many addresses), the buckets of the least
+recently seen half are forgotten, so memory stays bounded and a sweep is not paid again on
+every request.
+
 Static files, the API docs and /health are not limited.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import os
 import time
@@ -38,7 +45,9 @@ class TokenBucketLimiter:
         self._since_prune = 0
 
     def _key(self, client: str) -> bytes:
-        return hashlib.blake2b(client.encode("utf-8"), key=self._salt, digest_size=16).digest()
+        return hashlib.blake2b(
+            client_network(client).encode("utf-8"), key=self._salt, digest_size=16
+        ).digest()
 
     def take(self, client: str) -> float:
         """Spend one token of ``client``'s bucket: 0.0 if allowed, else seconds to wait."""
@@ -60,14 +69,31 @@ class TokenBucketLimiter:
     def _prune(self, now: float) -> None:
         self._since_prune = 0
         full_after = self.capacity / self.rate
-        self._buckets = {
+        buckets = {
             key: (tokens, at)
             for key, (tokens, at) in self._buckets.items()
             if now - at < full_after
         }
+        if len(buckets) > MAX_CLIENTS:
+            recent = sorted(buckets.items(), key=lambda item: item[1][1])[-(MAX_CLIENTS // 2) :]
+            buckets = dict(recent)
+        self._buckets = buckets
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+
+def client_network(address: str) -> str:
+    """What a client is counted as: its IPv4 address, or its IPv6 /64 network."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # not an IP (a test client's name, a Unix socket)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 class RateLimitMiddleware:

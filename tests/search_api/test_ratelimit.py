@@ -105,3 +105,24 @@ class TestTokenBucket:
         now[0] = 61.0  # everyone's bucket is full again: they are dropped at the next sweep
         limiter.take("late")
         assert len(limiter) <= 1
+
+    def test_an_ipv6_host_is_one_client_across_its_64(self):
+        limiter = TokenBucketLimiter(2)
+        assert limiter.take("2001:db8:1:2::1") == 0.0
+        assert limiter.take("2001:db8:1:2:ffff::9") == 0.0
+        assert limiter.take("2001:db8:1:2:abcd::7") > 0  # same /64: same bucket
+        assert limiter.take("2001:db8:1:3::1") == 0.0  # another /64
+        assert limiter.take("::ffff:198.51.100.7") == 0.0
+        assert limiter.take("198.51.100.7") == 0.0
+        assert limiter.take("198.51.100.7") > 0  # a v4-mapped address is the v4 client
+
+    def test_a_flood_from_many_addresses_stays_bounded(self, monkeypatch: pytest.MonkeyPatch):
+        monkeypatch.setattr("search_api.ratelimit.MAX_CLIENTS", 100)
+        now = [0.0]
+        limiter = TokenBucketLimiter(1, clock=lambda: now[0])
+        for number in range(1000):
+            now[0] += 0.001
+            assert limiter.take(f"10.0.{number // 256}.{number % 256}") == 0.0
+            assert len(limiter) <= 101
+        # The most recent clients are still held to their limit.
+        assert limiter.take("10.0.3.231") > 0
