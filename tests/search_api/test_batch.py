@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
+from search_api import research
+from search_api.engine import Engine
+from search_api.search import build_search_request
 from tests.search_api.corpus import ids, search
 
 QUERIES = [
@@ -106,3 +111,25 @@ def test_batch_schema_has_examples(client: TestClient):
         for field, spec in schemas[name]["properties"].items():
             if field != "queries":
                 assert spec.get("examples"), (name, field)
+
+
+def test_a_batch_shares_a_bounded_time_budget(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    budgets: list[float] = []
+    real = research.run_query
+
+    def slow_query(snapshot, request, budget, **kwargs):
+        budgets.append(budget)
+        clock[0] += budget  # each query uses all the time it is given
+        return real(snapshot, request, budget, **kwargs)
+
+    clock = [0.0]
+    monkeypatch.setattr(research, "run_query", slow_query)
+    snapshot = Engine(index_dir).snapshot()
+    requests = [build_search_request(q="surveillance")] * 8
+    answers = research.batch(snapshot, requests, limit=3, time_budget_s=2.0, clock=lambda: clock[0])
+    assert len(answers) == 8
+    assert budgets[:5] == [2.0] * 5
+    assert budgets[5:] == [0.0] * 3  # the batch's five budgets are spent
+    assert sum(budgets) == research.BATCH_BUDGETS * 2.0
