@@ -84,6 +84,20 @@ class TestAnalysisPerLanguage:
     def test_accents_fold(self, language: str, accented: str, plain: str):
         assert terms(accented, language) == terms(plain, language)
 
+    @pytest.mark.parametrize(
+        ("language", "journalists", "other"),
+        [
+            ("es", "periodistas", "periódicos"),
+            ("es", "periodista", "períodos"),
+            ("fr", "journalistes", "journaux"),
+            ("pt", "jornalistas", "jornal"),
+            ("it", "giornalisti", "giornale"),
+        ],
+    )
+    def test_journalists_are_not_newspapers(self, language: str, journalists: str, other: str):
+        assert terms(journalists, language) != terms(other, language)
+        assert terms(journalists, language) == terms(journalists[:-1], language)
+
     def test_russian_short_i_is_a_letter_not_an_accent(self):
         assert fold("Новый") == "новый"
         assert terms("новый новая", "ru") == ["нов", "нов"]
@@ -110,7 +124,7 @@ class TestAnalysisPerLanguage:
         analyzer = analyzer_for("en")
         spanish = [token.text for token in analyzer(TextIn("los periodistas", "es"))]
         english = [token.text for token in analyzer("los periodistas")]
-        assert spanish == ["period"]
+        assert spanish == ["periodist"]
         assert english == ["los", "periodista"]
 
     def test_text_in_is_stored_as_plain_text(self):
