@@ -4,6 +4,7 @@ the best articles for most of its words; a short one keeps requiring all of them
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -26,16 +27,18 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     root = tmp_path_factory.mktemp("long")
     export = root / "records.jsonl"
     export.write_text("\n".join(json.dumps(record) for record in RECORDS))
     build_index([export], root / "index", ParseOptions(), workers=1)
-    return Engine(root / "index")
+    with Engine(root / "index") as engine:
+        yield engine
 
 
 def answer(engine: Engine, q: str) -> dict:
-    return search(engine.snapshot(), build_search_request(q=q, page_size=100), 10.0)
+    with engine.snapshot() as snapshot:
+        return search(snapshot, build_search_request(q=q, page_size=100), 10.0)
 
 
 def ids(response: dict) -> list[str]:
