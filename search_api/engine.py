@@ -19,7 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -31,6 +32,13 @@ REFRESH_CHECK_INTERVAL_S = 0.5
 # A cached filter holds up to one int per article (about 7 MB for 100,000 articles), so
 # the cache is kept to the few filters a site's readers use most.
 FILTER_CACHE_ENTRIES = 16
+# Searches on one snapshot run one at a time (``searcher_lock``), so a thread beyond the
+# one searching only waits. Each thread that has searched keeps the memory it allocated in
+# its own malloc arena: with the thread pool's default of 40 threads, the server's heap grew
+# with every concurrency level. Two: one searching, one for an older version's request
+# finishing beside it (each snapshot has its own lock).
+SEARCH_THREADS = 2
+_search_threads: RunVar[CapacityLimiter] = RunVar("advosearch_search_threads")
 T = TypeVar("T")
 
 
@@ -57,14 +65,14 @@ class Snapshot:
         self.retired = False
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``function(*args, **kwargs)`` in the thread pool, holding this snapshot's
-        searcher."""
+        """``function(*args, **kwargs)`` in a search thread (at most ``SEARCH_THREADS``),
+        holding this snapshot's searcher."""
 
         def locked() -> T:
             with self.searcher_lock:
                 return function(*args, **kwargs)
 
-        return await run_in_threadpool(locked)
+        return await to_thread.run_sync(locked, limiter=_search_thread_limiter())
 
     def close(self) -> None:
         self.searcher.close()
@@ -124,6 +132,17 @@ class Snapshot:
                 self._filter_cache.clear()
             self._filter_cache[key] = docs
         return docs
+
+
+def _search_thread_limiter() -> CapacityLimiter:
+    """The running event loop's limit on search threads (one per loop, like anyio's own
+    default limiter: a limiter belongs to the loop it was made in)."""
+    try:
+        return _search_threads.get()
+    except LookupError:
+        limiter = CapacityLimiter(SEARCH_THREADS)
+        _search_threads.set(limiter)
+        return limiter
 
 
 def _as_text(value: Any) -> str:

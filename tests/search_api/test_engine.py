@@ -4,9 +4,12 @@ closed when the last one lets go. Real indexes on disk, real commits, the real a
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,7 +18,7 @@ from indexer.models import Article, Section
 from indexer.settings import Settings
 from search_api import research
 from search_api.app import create_app
-from search_api.engine import Engine
+from search_api.engine import SEARCH_THREADS, Engine
 from search_api.search import build_search_request, search
 
 STORIES = 5
@@ -99,6 +102,25 @@ def test_versions_seen_between_refreshes_are_all_closed(engine: Engine, index_di
         with engine.snapshot(refresh=True) as snapshot:
             seen.append(snapshot)
     assert [s.searcher.is_closed for s in seen] == [True, True, False]
+
+
+def test_concurrent_searches_share_a_few_threads(engine: Engine) -> None:
+    """Searches on a snapshot run one at a time; requests waiting for it wait in the event
+    loop, not each in a thread of its own (each thread keeps its own malloc arena)."""
+    threads = set()
+
+    def search_once() -> None:
+        threads.add(threading.get_ident())
+        time.sleep(0.01)
+
+    async def many_requests() -> None:
+        with engine.snapshot() as snapshot:
+            async with anyio.create_task_group() as group:
+                for _ in range(4 * SEARCH_THREADS):
+                    group.start_soon(snapshot.run, search_once)
+
+    anyio.run(many_requests)
+    assert 1 <= len(threads) <= SEARCH_THREADS
 
 
 @pytest.mark.parametrize("read_to_the_end", [True, False])
