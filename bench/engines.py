@@ -246,7 +246,8 @@ class Advosearch:
         module = self.module
         setattr(module, self.sections_name, self._attach_sections if snippets else _no_sections)
         try:
-            response = module.search(self.engine.snapshot(), self.request(query), self.budget_s)
+            with self.engine.snapshot() as snapshot:
+                response = module.search(snapshot, self.request(query), self.budget_s)
         finally:
             setattr(module, self.sections_name, self._attach_sections)
         return response["results"]

@@ -24,18 +24,28 @@ sys.path.insert(0, str(Path(__file__).parent))
 from http_latency import make_queries, percentile, running_server
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (uvicorn workers), in MB."""
-    total_kb = 0
+def memory_mb(pid: int) -> dict[str, float]:
+    """Resident memory of a process and its children (uvicorn workers), in MB: all of it
+    (``rss``), and split into ``anon`` (the heap: Python objects, malloc arenas, thread
+    stacks) and ``file`` (pages of memory-mapped files, e.g. a compound index segment,
+    which the kernel can drop and read again at any time)."""
+    fields = {"VmRSS:": "rss", "RssAnon:": "anon", "RssFile:": "file"}
+    totals = dict.fromkeys(fields.values(), 0.0)
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         pids += [int(child) for child in children.read_text().split()]
     for process in pids:
         for line in Path(f"/proc/{process}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
+            name, *value = line.split()
+            if name in fields:
+                totals[fields[name]] += int(value[0]) / 1024
+    return totals
+
+
+def memory_text(pid: int) -> str:
+    memory = memory_mb(pid)
+    return f"{memory['rss']:.0f} MB (anon {memory['anon']:.0f}, file {memory['file']:.0f})"
 
 
 def run_level(base: str, queries: list[dict], clients: int, seconds: float) -> dict:
@@ -95,7 +105,7 @@ def main() -> int:
 
     queries = make_queries(args.index, args.queries, args.seed)
     with running_server(args.index, args.workers) as (base, server):
-        print(f"index {args.index}; server RSS before warm-up {rss_mb(server.pid):.0f} MB")
+        print(f"index {args.index}; server RSS before warm-up {memory_text(server.pid)}")
         if args.warmup:
             # Each query once: caches fill and index parts are read, so what the timed levels
             # show is growth under load, not first reads.
@@ -103,18 +113,19 @@ def main() -> int:
                 url = f"{base}/search?{urllib.parse.urlencode(params)}"
                 with urllib.request.urlopen(url, timeout=60) as response:
                     response.read()
-        memory_start = rss_mb(server.pid)
-        print(f"server RSS at start {memory_start:.0f} MB")
-        print("clients  requests  req/s   p50 ms   p95 ms   p99 ms  errors  RSS MB")
+        print(f"server RSS at start {memory_text(server.pid)}")
+        print("clients  requests  req/s   p50 ms   p95 ms   p99 ms  errors  RSS MB  anon  file")
         for clients in args.clients:
             row = run_level(base, queries, clients, args.seconds)
+            memory = memory_mb(server.pid)
             print(
                 f"{row['clients']:>7}  {row['requests']:>8}  {row['throughput']:>5.1f}  "
                 f"{row['p50']:>7.1f}  {row['p95']:>7.1f}  {row['p99']:>7.1f}  "
-                f"{row['errors']:>6}  {rss_mb(server.pid):>6.0f}"
+                f"{row['errors']:>6}  {memory['rss']:>6.0f}  {memory['anon']:>4.0f}  "
+                f"{memory['file']:>4.0f}"
                 + (f"  first error: {row['first_error']}" if row["errors"] else "")
             )
-        print(f"server RSS at end {rss_mb(server.pid):.0f} MB")
+        print(f"server RSS at end {memory_text(server.pid)}")
     return 0
 
 

@@ -190,7 +190,12 @@ def locked_writer(
     """
     owner_file = index_dir / LOCK_OWNER_FILE
     try:
-        writer = ix.writer(timeout=lock_timeout_s, limitmb=256)
+        # compound=False: a segment stays a set of files that searchers read through the OS
+        # page cache. Whoosh memory-maps a compound segment and opens each part of it as a
+        # BytesIO, a copy of the mapped bytes: serving one held about 430 MB more resident
+        # memory (73,000 articles: 628 vs 201 MB), for a median query about 10 ms faster
+        # (50-53 vs 60-65 ms from one client; p99 the same).
+        writer = ix.writer(timeout=lock_timeout_s, limitmb=256, compound=False)
     except LockError as error:
         holder = _read_pid(owner_file)
         who = f"process {holder}" if holder else "another process"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
@@ -30,6 +32,15 @@ DOCS_CSP = (
 )
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The index is open while the app serves: its searcher is closed at shutdown, once the
+    last request lets go of it."""
+    with Engine(app.state.index_dir) as engine:
+        app.state.engine = engine
+        yield
+
+
 def create_app(index_dir: Path | None = None, settings: Settings | None = None) -> FastAPI:
     # Read afresh: `advosearch serve` passes --index to its workers through the environment.
     settings = settings or Settings()
@@ -37,6 +48,7 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
         title="advosearch",
         summary="Search for advocacy and human-rights archives.",
         version="0.1.0",
+        lifespan=lifespan,
         responses={
             400: {"model": ErrorResponse, "description": "Invalid request"},
             404: {"model": ErrorResponse, "description": "Not found"},
@@ -48,7 +60,7 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
         },
     )
     app.state.settings = settings
-    app.state.engine = Engine(index_dir or settings.index_dir)
+    app.state.index_dir = index_dir or settings.index_dir
     install_error_handlers(app)
     app.include_router(search.router)
     app.include_router(research.router)

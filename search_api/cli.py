@@ -222,7 +222,6 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     from search_api.research import with_next_cursor
     from search_api.search import build_search_request, search
 
-    engine = Engine(args.index or settings.index_dir)
     request = build_search_request(
         q=args.query,
         page=args.page,
@@ -235,11 +234,11 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         sort=args.sort,
         group_translations=True,
     )
-    snapshot = engine.snapshot()
-    response = search(snapshot, request, settings.search_time_budget_ms / 1000)
+    with Engine(args.index or settings.index_dir) as engine, engine.snapshot() as snapshot:
+        response = search(snapshot, request, settings.search_time_budget_ms / 1000)
+        response = with_next_cursor(snapshot, request, response)
     if args.json:
         # Through the API's response model, so the document is exactly GET /search's.
-        response = with_next_cursor(snapshot, request, response)
         document = SearchResponse.model_validate(response).model_dump(mode="json")
         print(json.dumps(document, ensure_ascii=False, indent=2))
         return 0

@@ -1,8 +1,10 @@
 """One open index per process: a searcher opened once, reused, and replaced on new commits.
 
-Requests take a ``Snapshot`` (a searcher plus caches computed from it) and keep it for their
+Requests take a ``Snapshot`` (a searcher plus caches computed from it) and hold it for their
 whole life, so a request that started on one index version finishes on it even if the
-indexer commits meanwhile; the next request gets the new version, without a restart.
+indexer commits meanwhile; the next request gets the new version, without a restart. The
+engine counts who holds each snapshot: a replaced snapshot's searcher (its open files and
+memory maps) is closed when the last request holding it lets go.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import hashlib
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
@@ -28,6 +32,13 @@ REFRESH_CHECK_INTERVAL_S = 0.5
 # A cached filter holds up to one int per article (about 7 MB for 100,000 articles), so
 # the cache is kept to the few filters a site's readers use most.
 FILTER_CACHE_ENTRIES = 16
+# Searches on one snapshot run one at a time (``searcher_lock``), so a thread beyond the
+# one searching only waits. Each thread that has searched keeps the memory it allocated in
+# its own malloc arena: with the thread pool's default of 40 threads, the server's heap grew
+# with every concurrency level. Two: one searching, one for an older version's request
+# finishing beside it (each snapshot has its own lock).
+SEARCH_THREADS = 2
+_search_threads: RunVar[CapacityLimiter] = RunVar("advosearch_search_threads")
 T = TypeVar("T")
 
 
@@ -48,16 +59,23 @@ class Snapshot:
         # clients). Requests therefore use the searcher one at a time; the work is CPU-bound
         # under the GIL, so this costs no throughput.
         self.searcher_lock = threading.RLock()
+        # Kept by the Engine, under its lock: how many requests hold this snapshot, and
+        # whether a newer one has replaced it (then it is closed once nobody holds it).
+        self.users = 0
+        self.retired = False
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``function(*args, **kwargs)`` in the thread pool, holding this snapshot's
-        searcher."""
+        """``function(*args, **kwargs)`` in a search thread (at most ``SEARCH_THREADS``),
+        holding this snapshot's searcher."""
 
         def locked() -> T:
             with self.searcher_lock:
                 return function(*args, **kwargs)
 
-        return await run_in_threadpool(locked)
+        return await to_thread.run_sync(locked, limiter=_search_thread_limiter())
+
+    def close(self) -> None:
+        self.searcher.close()
 
     @cached_property
     def article_count(self) -> int:
@@ -135,6 +153,17 @@ class Snapshot:
         return docs
 
 
+def _search_thread_limiter() -> CapacityLimiter:
+    """The running event loop's limit on search threads (one per loop, like anyio's own
+    default limiter: a limiter belongs to the loop it was made in)."""
+    try:
+        return _search_threads.get()
+    except LookupError:
+        limiter = CapacityLimiter(SEARCH_THREADS)
+        _search_threads.set(limiter)
+        return limiter
+
+
 def _as_text(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value or "")
 
@@ -145,26 +174,77 @@ def _segments(reader) -> list:
 
 
 class Engine:
-    """Owns the index and hands out the current snapshot."""
+    """Owns the index and hands out the current snapshot, counting who holds it.
+
+    ``acquire`` hands out the current snapshot and ``release`` gives it back (or ``with
+    engine.snapshot() as snapshot:`` for a block). A snapshot that a newer version has
+    replaced is closed when its last holder releases it; ``close`` retires the current one
+    the same way, at shutdown.
+    """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._index = open_index(index_dir)
-        self._snapshot = Snapshot(self._index.searcher(weighting=RANKING))
-        self._checked_at = time.monotonic()
+        # Guards the current snapshot, every snapshot's count of users and the closing.
         self._lock = threading.Lock()
+        self._current = self._open_snapshot()
+        self._checked_at = time.monotonic()
+        self._closed = False
 
-    def snapshot(self, refresh: bool = False) -> Snapshot:
-        """The current snapshot; ``refresh`` checks for a new version now (after a write)."""
-        now = time.monotonic()
-        if refresh:
-            self._checked_at = now - REFRESH_CHECK_INTERVAL_S
-        if now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:
-            with self._lock:
-                if now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:
-                    self._checked_at = now
-                    if self._index.latest_generation() != self._snapshot.generation:
-                        # The old searcher is not closed: requests in flight still use it,
-                        # and it is released when the last of them drops it.
-                        self._snapshot = Snapshot(self._index.searcher(weighting=RANKING))
-        return self._snapshot
+    def acquire(self, refresh: bool = False) -> Snapshot:
+        """The current snapshot, held until ``release``; ``refresh`` checks for a new
+        version now (after a write) instead of at most every
+        ``REFRESH_CHECK_INTERVAL_S``."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"the engine of {self.index_dir} is closed")
+            now = time.monotonic()
+            if refresh or now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:
+                self._checked_at = now
+                if self._index.latest_generation() != self._current.generation:
+                    # Opened first: if opening fails, the current snapshot stays in service.
+                    newer = self._open_snapshot()
+                    self._retire(self._current)
+                    self._current = newer
+            self._current.users += 1
+            return self._current
+
+    def release(self, snapshot: Snapshot) -> None:
+        """Give back a snapshot from ``acquire``; the last holder of a replaced snapshot
+        closes it."""
+        with self._lock:
+            snapshot.users -= 1
+            if snapshot.retired and snapshot.users == 0:
+                snapshot.close()
+
+    @contextmanager
+    def snapshot(self, refresh: bool = False) -> Iterator[Snapshot]:
+        """The current snapshot, held for the block (see ``acquire``)."""
+        snapshot = self.acquire(refresh)
+        try:
+            yield snapshot
+        finally:
+            self.release(snapshot)
+
+    def close(self) -> None:
+        """Stop handing out snapshots and close the current one once nobody holds it."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._retire(self._current)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *_exc_info: object) -> None:
+        self.close()
+
+    def _open_snapshot(self) -> Snapshot:
+        return Snapshot(self._index.searcher(weighting=RANKING))
+
+    def _retire(self, snapshot: Snapshot) -> None:
+        """No new request gets ``snapshot``; it is closed now if nobody holds it, else by
+        ``release``. Called with the lock held."""
+        snapshot.retired = True
+        if snapshot.users == 0:
+            snapshot.close()

@@ -46,13 +46,13 @@ def engine_run(collection: Collection, workdir: Path) -> dict[str, list[str]]:
     path = write_jsonl(collection, export)
     index_dir = workdir / "index"
     build_index([path], index_dir, ParseOptions(), workers=1)
-    snapshot = Engine(index_dir).snapshot()
     to_doc = {collection.article_id(doc.id): doc.id for doc in collection.documents}
     run = {}
-    for qid, text in collection.queries.items():
-        response = search(snapshot, build_search_request(q=text, page_size=DEPTH), TIME_BUDGET_S)
-        run[qid] = [to_doc[hit["id"]] for hit in response["results"]]
-    snapshot.searcher.close()
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        for qid, text in collection.queries.items():
+            request = build_search_request(q=text, page_size=DEPTH)
+            response = search(snapshot, request, TIME_BUDGET_S)
+            run[qid] = [to_doc[hit["id"]] for hit in response["results"]]
     return run
 
 

@@ -20,6 +20,7 @@ from indexer.formats.fields import clean_id, clean_url, normalize_date, normaliz
 from indexer.formats.sections import slugify, unique_anchor
 from indexer.languages import article_language, translation_key
 from indexer.models import Article, Section
+from search_api.engine import Engine
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -101,6 +102,13 @@ def to_article(item: ArticleIn, default_language: str) -> Article:
     )
 
 
+def serve_new_version(engine: Engine) -> str:
+    """Move the engine to the version just committed, so the caller's next read sees its
+    write; that version's name."""
+    with engine.snapshot(refresh=True) as snapshot:
+        return snapshot.version
+
+
 @router.post("/articles", dependencies=[Depends(require_admin)], summary="Add or replace")
 async def add_articles(
     request: Request,
@@ -118,8 +126,7 @@ async def add_articles(
     await run_in_threadpool(
         ingest_articles, state.engine.index_dir, articles, state.settings.lock_timeout_s
     )
-    snapshot = state.engine.snapshot(refresh=True)
-    return {"ids": [a.id for a in articles], "index_version": snapshot.version}
+    return {"ids": [a.id for a in articles], "index_version": serve_new_version(state.engine)}
 
 
 @router.delete(
@@ -136,5 +143,4 @@ async def delete_article(
     )
     if not removed:
         raise ArticleNotFound(f"no article with id {article_id!r}")
-    snapshot = state.engine.snapshot(refresh=True)
-    return {"deleted": article_id, "index_version": snapshot.version}
+    return {"deleted": article_id, "index_version": serve_new_version(state.engine)}

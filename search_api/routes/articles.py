@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 
 from search_api.articles import get_article, related
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
+from search_api.routes.snapshots import CurrentSnapshot
 
 router = APIRouter()
 
@@ -20,12 +21,11 @@ ArticleId = Annotated[
     "/articles/{article_id:path}/related", response_model=RelatedResponse, summary="Related stories"
 )
 async def related_endpoint(
-    request: Request,
+    snapshot: CurrentSnapshot,
     article_id: ArticleId,
     limit: Annotated[int, Query(ge=1, le=50, description="How many stories.", examples=[5])] = 5,
 ) -> dict[str, Any]:
     """Articles sharing the most distinctive terms with this one (not itself, not copies)."""
-    snapshot = request.app.state.engine.snapshot()
 
     def answer() -> dict[str, Any]:
         article = get_article(snapshot, article_id)
@@ -44,16 +44,14 @@ async def related_endpoint(
 
 
 @router.get("/articles/{article_id:path}", response_model=ArticleResponse, summary="One article")
-async def article_endpoint(request: Request, article_id: ArticleId) -> dict[str, Any]:
+async def article_endpoint(snapshot: CurrentSnapshot, article_id: ArticleId) -> dict[str, Any]:
     """The whole article with its sections; 404 when the id is unknown."""
-    snapshot = request.app.state.engine.snapshot()
     article = await snapshot.run(get_article, snapshot, article_id)
     return {**article, "index_version": snapshot.version}
 
 
 @router.get("/health", response_model=HealthResponse, summary="Index status")
-async def health(request: Request) -> dict[str, Any]:
-    snapshot = request.app.state.engine.snapshot()
+async def health(snapshot: CurrentSnapshot) -> dict[str, Any]:
     articles, sections = await snapshot.run(
         lambda: (snapshot.article_count, snapshot.section_count)
     )

@@ -14,6 +14,7 @@ from search_api.articles import get_article, key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at
 from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Source, Tags
+from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, allowed_docs, build_search_request, search
 from search_api.snippets import build_snippet
 
@@ -25,7 +26,9 @@ MAX_EXCLUDE = 1_000
 
 
 @router.post("/related", response_model=DraftRelatedResponse, summary="Related stories for a draft")
-async def related_draft_endpoint(request: Request, body: DraftRequest) -> dict[str, Any]:
+async def related_draft_endpoint(
+    request: Request, snapshot: CurrentSnapshot, body: DraftRequest
+) -> dict[str, Any]:
     """Published stories related to a draft that is not in the archive (and is not added to
     it): those sharing the draft's most distinctive words, each with the `shared_terms` that
     make it related and its best matching section. Filter by date and tag; `exclude` the
@@ -43,7 +46,6 @@ async def related_draft_endpoint(request: Request, body: DraftRequest) -> dict[s
         date_to=body.date_to,
         tags=[body.tag] if isinstance(body.tag, str) else body.tag,
     )
-    snapshot = request.app.state.engine.snapshot()
     default_language = request.app.state.settings.default_language
 
     def answer() -> dict[str, Any]:
@@ -111,13 +113,14 @@ def feed_request(
     },
 )
 async def feed_endpoint(
-    request: Request, search_request: Annotated[SearchRequest, Depends(feed_request)]
+    request: Request,
+    snapshot: CurrentSnapshot,
+    search_request: Annotated[SearchRequest, Depends(feed_request)],
 ) -> Response:
     """The newest 50 articles matching a query and filters, as an Atom feed any feed reader
     turns into an alert. Entry ids (`urn:advosearch:article:{id}`) stay the same across
     index updates; `updated` is the article's date; the summary is the matched snippet."""
     state = request.app.state
-    snapshot = state.engine.snapshot()
     budget = state.settings.search_time_budget_ms / 1000
 
     def answer() -> bytes:

@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from indexer.errors import AdvosearchError, ArticleNotFound
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
+from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import build_search_request, search
 
 router = APIRouter(include_in_schema=False)
@@ -120,6 +121,7 @@ class PageState:
 @router.get("/", response_class=HTMLResponse)
 async def search_page(
     request: Request,
+    snapshot: CurrentSnapshot,
     q: str = "",
     page: Annotated[str, Query()] = "1",
     sort: str = "relevance",
@@ -131,7 +133,6 @@ async def search_page(
 ) -> HTMLResponse:
     state = PageState(list(request.query_params.multi_items()))
     context: dict[str, Any] = {"q": q, "state": state, "sort": sort, "response": None}
-    snapshot = request.app.state.engine.snapshot()
     context["article_count"] = await snapshot.run(lambda: snapshot.article_count)
     if not (q.strip() or state.applied_filters):
         return templates.TemplateResponse(request, "search.html", context)
@@ -159,8 +160,9 @@ async def search_page(
 
 
 @router.get("/a/{article_id:path}", response_class=HTMLResponse)
-async def article_page(request: Request, article_id: str) -> HTMLResponse:
-    snapshot = request.app.state.engine.snapshot()
+async def article_page(
+    request: Request, snapshot: CurrentSnapshot, article_id: str
+) -> HTMLResponse:
 
     def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         article = get_article(snapshot, article_id)

@@ -19,6 +19,7 @@ from search_api.research import (
     result_set,
 )
 from search_api.routes.params import filter_request
+from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request
 
 router = APIRouter()
@@ -57,6 +58,7 @@ def provenance_headers(index_version: str, parsed_query: str) -> dict[str, str]:
 )
 async def counts_endpoint(
     request: Request,
+    snapshot: CurrentSnapshot,
     search_request: Annotated[SearchRequest, Depends(filter_request)],
     interval: Annotated[
         Literal["day", "week", "month", "year"],
@@ -72,7 +74,6 @@ async def counts_endpoint(
     from `from` (or the first article) to `to` (or the last) is listed, empty ones with 0.
     Articles without a date are counted in a last bucket with `start: null` (`undated` in
     CSV), so the counts always add up to `total`, the same as /search's."""
-    snapshot = request.app.state.engine.snapshot()
     response = await snapshot.run(counts, snapshot, search_request, interval, _budget(request))
     if format == "csv":
         return Response(
@@ -110,6 +111,7 @@ async def counts_endpoint(
 )
 async def export_endpoint(
     request: Request,
+    snapshot: CurrentSnapshot,
     search_request: Annotated[SearchRequest, Depends(filter_request)],
     format: Annotated[
         Literal["jsonl", "csv"],
@@ -130,7 +132,6 @@ async def export_endpoint(
     server never holds all the articles. The whole export comes from one index version,
     named in the `X-Index-Version` header (and the file name); `X-Parsed-Query` says how the
     query was read and `X-Total-Count` how many articles follow."""
-    snapshot = request.app.state.engine.snapshot()
     found = await snapshot.run(result_set, snapshot, search_request, _budget(request))
     headers = provenance_headers(snapshot.version, found.parsed.display)
     headers["X-Total-Count"] = str(found.total)
@@ -143,7 +144,9 @@ async def export_endpoint(
 
 
 @router.post("/search/batch", response_model=BatchResponse, summary="Many queries at once")
-async def batch_endpoint(request: Request, body: BatchRequest) -> dict[str, Any]:
+async def batch_endpoint(
+    request: Request, snapshot: CurrentSnapshot, body: BatchRequest
+) -> dict[str, Any]:
     """Up to 100 queries (same syntax and filters as /search) answered at once: for each,
     its total and its top `limit` article ids in /search's order, e.g. for a list of names
     or topics."""
@@ -163,6 +166,5 @@ async def batch_endpoint(request: Request, body: BatchRequest) -> dict[str, Any]
             )
         except InvalidRequest as error:
             raise InvalidRequest(f"queries[{number}]: {error}") from None
-    snapshot = request.app.state.engine.snapshot()
     results = await snapshot.run(batch, snapshot, searches, body.limit, _budget(request))
     return {"results": results, "index_version": snapshot.version}

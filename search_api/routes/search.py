@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from search_api.models import SearchResponse
 from search_api.research import cursor_page, with_next_cursor
 from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Sort, Source, Tags
+from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request, search
 
 router = APIRouter()
@@ -75,6 +76,7 @@ Cursor = Annotated[
 @router.get("/search", response_model=SearchResponse, summary="Search articles")
 async def search_endpoint(
     request: Request,
+    snapshot: CurrentSnapshot,
     search_request: Annotated[SearchRequest, Depends(search_request)],
     cursor: Cursor = None,
 ) -> dict[str, Any]:
@@ -83,7 +85,6 @@ async def search_endpoint(
     `next_cursor` of the page after it."""
     started = time.perf_counter()
     state = request.app.state
-    snapshot = state.engine.snapshot()
     budget = state.settings.search_time_budget_ms / 1000
     if cursor:
         return await snapshot.run(

@@ -18,11 +18,10 @@ def test_a_derived_title_is_stored_not_indexed(tmp_path: Path):
     ]
     export.write_text("\n".join(json.dumps(record) for record in records))
     build_index([export], tmp_path / "index", ParseOptions(), workers=1)
-    snapshot = Engine(tmp_path / "index").snapshot()
-
-    reader = snapshot.searcher.reader()
-    assert reader.doc_frequency("title", "surveil") == 1  # the real title only
-    response = search(snapshot, build_search_request(q="surveillance"), 10.0)
+    with Engine(tmp_path / "index") as engine, engine.snapshot() as snapshot:
+        reader = snapshot.searcher.reader()
+        assert reader.doc_frequency("title", "surveil") == 1  # the real title only
+        response = search(snapshot, build_search_request(q="surveillance"), 10.0)
     titles = {hit["id"]: hit["title"] for hit in response["results"]}
     assert titles["records/untitled"].startswith("Surveillance cameras spread")
     assert titles["records/titled"] == "Surveillance"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,8 +42,9 @@ def index_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(index_dir: Path) -> TestClient:
-    return TestClient(create_app(index_dir, Settings(admin_token=TOKEN)))
+def client(index_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(index_dir, Settings(admin_token=TOKEN))) as client:
+        yield client
 
 
 def total(client: TestClient, q: str) -> int:
@@ -126,10 +128,10 @@ def test_missing_or_wrong_token_is_401_and_changes_nothing(
 
 
 def test_without_a_configured_token_the_admin_api_is_off(index_dir: Path) -> None:
-    client = TestClient(create_app(index_dir, Settings(admin_token=None)))
-    response = client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
-    assert response.status_code == 404
-    assert "admin API is off" in response.json()["error"]["message"]
+    with TestClient(create_app(index_dir, Settings(admin_token=None))) as client:
+        response = client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
+        assert response.status_code == 404
+        assert "admin API is off" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(
@@ -158,21 +160,21 @@ def test_reads_stay_public_and_cors_is_off_by_default(client: TestClient) -> Non
 
 def test_cors_can_be_turned_on_for_reads(index_dir: Path) -> None:
     settings = Settings(cors_origins=["https://partner.example"], admin_token=TOKEN)
-    client = TestClient(create_app(index_dir, settings))
-    response = client.get("/search", headers={"Origin": "https://partner.example"})
-    assert response.headers["access-control-allow-origin"] == "https://partner.example"
-    preflight = client.options(
-        "/admin/articles",
-        headers={"Origin": "https://partner.example", "Access-Control-Request-Method": "POST"},
-    )
-    assert "POST" not in preflight.headers.get("access-control-allow-methods", "")
+    with TestClient(create_app(index_dir, settings)) as client:
+        response = client.get("/search", headers={"Origin": "https://partner.example"})
+        assert response.headers["access-control-allow-origin"] == "https://partner.example"
+        preflight = client.options(
+            "/admin/articles",
+            headers={"Origin": "https://partner.example", "Access-Control-Request-Method": "POST"},
+        )
+        assert "POST" not in preflight.headers.get("access-control-allow-methods", "")
 
 
 def test_an_empty_token_setting_keeps_the_admin_api_off(index_dir: Path) -> None:
-    client = TestClient(create_app(index_dir, Settings(admin_token="")))
-    response = client.delete("/admin/articles/export/old", headers={"Authorization": "Bearer "})
-    assert response.status_code == 404
-    assert client.get("/health").json()["articles"] == 1
+    with TestClient(create_app(index_dir, Settings(admin_token=""))) as client:
+        response = client.delete("/admin/articles/export/old", headers={"Authorization": "Bearer "})
+        assert response.status_code == 404
+        assert client.get("/health").json()["articles"] == 1
 
 
 def test_newest_first_puts_undated_articles_last(client: TestClient) -> None:

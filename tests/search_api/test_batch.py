@@ -126,9 +126,11 @@ def test_a_batch_shares_a_bounded_time_budget(
 
     clock = [0.0]
     monkeypatch.setattr(research, "run_query", slow_query)
-    snapshot = Engine(index_dir).snapshot()
     requests = [build_search_request(q="surveillance")] * 8
-    answers = research.batch(snapshot, requests, limit=3, time_budget_s=2.0, clock=lambda: clock[0])
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        answers = research.batch(
+            snapshot, requests, limit=3, time_budget_s=2.0, clock=lambda: clock[0]
+        )
     assert len(answers) == 8
     assert budgets[:5] == [2.0] * 5
     assert budgets[5:] == [0.0] * 3  # the batch's five budgets are spent

@@ -168,15 +168,15 @@ class TestStreaming:
         read = []
         real = research._article
         monkeypatch.setattr(research, "_article", lambda *a: read.append(a[2]) or real(*a))
-        snapshot = Engine(index_dir).snapshot()
-        found = research.result_set(snapshot, build_search_request(), 2.0)
-        assert found.total == len(ALL_IDS)
-        stream = research.export_jsonl(snapshot, found)
-        assert inspect.isgenerator(stream)
-        assert read == []  # nothing is read before the first chunk is asked for
-        first = next(stream)
-        assert len(first.decode().splitlines()) == 2 and read == [0, 1]
-        rest = list(stream)
+        with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+            found = research.result_set(snapshot, build_search_request(), 2.0)
+            assert found.total == len(ALL_IDS)
+            stream = research.export_jsonl(snapshot, found)
+            assert inspect.isgenerator(stream)
+            assert read == []  # nothing is read before the first chunk is asked for
+            first = next(stream)
+            assert len(first.decode().splitlines()) == 2 and read == [0, 1]
+            rest = list(stream)
         assert len(read) == len(ALL_IDS) and len(rest) == len(ALL_IDS) // 2 - 1
 
     def test_the_endpoint_streams_rows_as_they_are_read(

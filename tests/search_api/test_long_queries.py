@@ -5,6 +5,7 @@ requiring all of them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pytest
 
@@ -38,16 +39,18 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     root = tmp_path_factory.mktemp("long")
     export = root / "records.jsonl"
     export.write_text("\n".join(json.dumps(record) for record in RECORDS))
     build_index([export], root / "index", ParseOptions(), workers=1)
-    return Engine(root / "index")
+    with Engine(root / "index") as engine:
+        yield engine
 
 
 def answer(engine: Engine, q: str) -> dict:
-    return search(engine.snapshot(), build_search_request(q=q, page_size=100), 10.0)
+    with engine.snapshot() as snapshot:
+        return search(snapshot, build_search_request(q=q, page_size=100), 10.0)
 
 
 def ids(response: dict) -> list[str]:
@@ -81,7 +84,8 @@ def test_articles_with_every_word_come_before_higher_scoring_partial_matches(eng
 
 def test_by_date_the_partial_answer_is_in_date_order_only(engine):
     q = "which journalists were arrested in cambodia before the election"
-    by_date = search(engine.snapshot(), build_search_request(q=q, page_size=100, sort="date"), 10.0)
+    with engine.snapshot() as snapshot:
+        by_date = search(snapshot, build_search_request(q=q, page_size=100, sort="date"), 10.0)
     by_relevance = answer(engine, q)
     assert sorted(ids(by_date)) == sorted(ids(by_relevance))
     assert by_date["total"] == by_relevance["total"]

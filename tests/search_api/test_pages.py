@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -96,7 +97,7 @@ def test_article_text_with_markup_is_shown_as_text(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """An archive whose titles, urls and tags try to inject markup."""
     root = tmp_path_factory.mktemp("hostile")
     (root / "site").mkdir()
@@ -114,7 +115,8 @@ def hostile_client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     ]
     (root / "site" / "export.json").write_text(json.dumps(records), encoding="utf-8")
     build_index([root], root / "ix", ParseOptions(), workers=1)
-    return TestClient(create_app(Path(root / "ix")))
+    with TestClient(create_app(Path(root / "ix"))) as client:
+        yield client
 
 
 def test_injected_titles_urls_and_tags_never_become_markup(hostile_client: TestClient) -> None:

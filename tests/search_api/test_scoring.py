@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 
 import pytest
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer.build import ParseOptions, build_index
-from search_api.engine import Engine
+from search_api.engine import Engine, Snapshot
 from search_api.query import QueryBuilder, parse
 from search_api.scoring import RANKING, FieldsTerm, bm25_idf
 from search_api.search import build_search_request, search
@@ -34,20 +35,21 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
     root = tmp_path_factory.mktemp("scoring")
     export = root / "records.jsonl"
     export.write_text("\n".join(json.dumps(record) for record in RECORDS))
     build_index([export], root / "index", ParseOptions(), workers=1)
-    return Engine(root / "index")
+    with Engine(root / "index") as engine, engine.snapshot() as snapshot:
+        yield snapshot
 
 
-def test_the_engine_searches_with_article_bm25f(engine: Engine):
-    assert engine.snapshot().searcher.weighting is RANKING
+def test_the_engine_searches_with_article_bm25f(snapshot: Snapshot):
+    assert snapshot.searcher.weighting is RANKING
 
 
-def test_statistics_count_articles_not_sections(engine: Engine):
-    searcher = engine.snapshot().searcher
+def test_statistics_count_articles_not_sections(snapshot: Snapshot):
+    searcher = snapshot.searcher
     articles = len(RECORDS)
     assert searcher.doc_count_all() > articles  # section documents are in the index too
     df = searcher.doc_frequency("body", "surveil")
@@ -56,8 +58,8 @@ def test_statistics_count_articles_not_sections(engine: Engine):
     )
 
 
-def test_a_word_in_title_and_body_is_saturated_once(engine: Engine):
-    searcher = engine.snapshot().searcher
+def test_a_word_in_title_and_body_is_saturated_once(snapshot: Snapshot):
+    searcher = snapshot.searcher
     builder = QueryBuilder(searcher.reader())
     query = builder.build(parse("surveillance"))
     assert isinstance(query.subqueries[0], FieldsTerm)
@@ -72,8 +74,8 @@ def test_a_word_in_title_and_body_is_saturated_once(engine: Engine):
     assert max(scores.values()) < idf * (RANKING.k1 + 1)
 
 
-def test_other_weighting_models_read_fields_term_as_an_or(engine: Engine):
-    searcher = engine.snapshot().searcher
+def test_other_weighting_models_read_fields_term_as_an_or(snapshot: Snapshot):
+    searcher = snapshot.searcher
     terms = [wq.Term("title", "surveil", boost=2.5), wq.Term("body", "surveil")]
     plain = Searcher(searcher.reader())  # Whoosh's default BM25F
     found = {hit.docnum for hit in plain.search(FieldsTerm(terms), limit=None)}
@@ -81,8 +83,8 @@ def test_other_weighting_models_read_fields_term_as_an_or(engine: Engine):
 
 
 @pytest.mark.parametrize("q", ["surveillance law", "surveillance OR cameras OR phones OR law"])
-def test_block_max_top_k_equals_the_exhaustive_top_k(engine: Engine, q: str):
-    searcher = engine.snapshot().searcher
+def test_block_max_top_k_equals_the_exhaustive_top_k(snapshot: Snapshot, q: str):
+    searcher = snapshot.searcher
     query = QueryBuilder(searcher.reader()).build(parse(q), any_of=True)
     for limit in (1, 2, 3):
         fast = searcher.search(query, limit=limit)
@@ -91,9 +93,9 @@ def test_block_max_top_k_equals_the_exhaustive_top_k(engine: Engine, q: str):
         assert [h.score for h in fast] == pytest.approx([h.score for h in full])
 
 
-def test_a_repeated_query_word_weighs_more(engine: Engine):
-    once = search(engine.snapshot(), build_search_request(q="surveillance law"), 10.0)
-    twice = search(engine.snapshot(), build_search_request(q="surveillance law law"), 10.0)
+def test_a_repeated_query_word_weighs_more(snapshot: Snapshot):
+    once = search(snapshot, build_search_request(q="surveillance law"), 10.0)
+    twice = search(snapshot, build_search_request(q="surveillance law law"), 10.0)
     score = {hit["id"]: hit["score"] for hit in once["results"]}
     for hit in twice["results"]:
         assert hit["score"] > score[hit["id"]]

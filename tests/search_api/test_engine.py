@@ -1,0 +1,152 @@
+"""Snapshots are counted: a replaced searcher stays open while a request still reads it and is
+closed when the last one lets go. Real indexes on disk, real commits, the real app."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import anyio
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.build import ParseOptions, build_index, ingest_articles
+from indexer.models import Article, Section
+from indexer.settings import Settings
+from search_api import research
+from search_api.app import create_app
+from search_api.engine import SEARCH_THREADS, Engine
+from search_api.search import build_search_request, search
+
+STORIES = 5
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    export = tmp_path / "records.jsonl"
+    records = [
+        {"id": f"story-{n}", "title": f"Press freedom story {n}", "body": "Reporters detained."}
+        for n in range(STORIES)
+    ]
+    export.write_text("\n".join(json.dumps(record) for record in records))
+    build_index([export], tmp_path / "index", ParseOptions(), workers=1)
+    return tmp_path / "index"
+
+
+@pytest.fixture
+def engine(index_dir: Path) -> Iterator[Engine]:
+    with Engine(index_dir) as engine:
+        yield engine
+
+
+def commit_a_new_version(index_dir: Path, number: int = 0) -> None:
+    article = Article(
+        id=f"new-{number}",
+        title="New press freedom story",
+        sections=[Section(heading=None, anchor="intro", text="Reporters detained again.")],
+    )
+    ingest_articles(index_dir, [article], lock_timeout_s=10)
+
+
+def total(snapshot) -> int:
+    return search(snapshot, build_search_request(q="reporters"), 10.0)["total"]
+
+
+def test_a_replaced_searcher_is_closed_when_its_last_user_releases_it(
+    engine: Engine, index_dir: Path
+) -> None:
+    first, second = engine.acquire(), engine.acquire()
+    commit_a_new_version(index_dir)
+    newer = engine.acquire(refresh=True)
+    assert newer is not first
+    engine.release(first)
+    # Still held by `second`: open, and still answering from the old version.
+    assert not first.searcher.is_closed
+    assert total(second) == STORIES
+    engine.release(second)
+    assert first.searcher.is_closed
+    assert not newer.searcher.is_closed
+    assert total(newer) == STORIES + 1
+    engine.release(newer)
+    assert not newer.searcher.is_closed  # current: kept for the next request
+
+
+def test_a_replaced_searcher_nobody_holds_is_closed_at_once(
+    engine: Engine, index_dir: Path
+) -> None:
+    with engine.snapshot() as old:
+        pass
+    commit_a_new_version(index_dir)
+    with engine.snapshot(refresh=True) as new:
+        assert new is not old
+        assert old.searcher.is_closed
+
+
+def test_closing_the_engine_waits_for_the_last_user(engine: Engine) -> None:
+    with engine.snapshot() as snapshot:
+        engine.close()
+        assert not snapshot.searcher.is_closed
+        assert total(snapshot) == STORIES
+    assert snapshot.searcher.is_closed
+    with pytest.raises(RuntimeError, match="closed"):
+        engine.acquire()
+
+
+def test_versions_seen_between_refreshes_are_all_closed(engine: Engine, index_dir: Path) -> None:
+    seen = []
+    for number in range(3):
+        commit_a_new_version(index_dir, number)
+        with engine.snapshot(refresh=True) as snapshot:
+            seen.append(snapshot)
+    assert [s.searcher.is_closed for s in seen] == [True, True, False]
+
+
+def test_concurrent_searches_share_a_few_threads(engine: Engine) -> None:
+    """Searches on a snapshot run one at a time; requests waiting for it wait in the event
+    loop, not each in a thread of its own (each thread keeps its own malloc arena)."""
+    threads = set()
+
+    def search_once() -> None:
+        threads.add(threading.get_ident())
+        time.sleep(0.01)
+
+    async def many_requests() -> None:
+        with engine.snapshot() as snapshot:
+            async with anyio.create_task_group() as group:
+                for _ in range(4 * SEARCH_THREADS):
+                    group.start_soon(snapshot.run, search_once)
+
+    anyio.run(many_requests)
+    assert 1 <= len(threads) <= SEARCH_THREADS
+
+
+@pytest.mark.parametrize("read_to_the_end", [True, False])
+def test_a_streamed_export_holds_its_version_until_its_response_ends(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch, read_to_the_end: bool
+) -> None:
+    """The export outlives its handler: its rows are read from the snapshot while they are
+    sent, and the snapshot is released only when the response is over (read to the end, or
+    abandoned by the client)."""
+    monkeypatch.setattr(research, "EXPORT_CHUNK", 1)
+    app = create_app(index_dir, Settings(rate_limit_per_minute=0))
+    with TestClient(app) as client:
+        engine: Engine = app.state.engine
+        with client.stream("GET", "/export", params={"q": "reporters"}) as response:
+            lines = response.iter_lines()
+            next(lines)
+            with engine.snapshot() as exported:
+                pass
+            commit_a_new_version(index_dir)
+            with engine.snapshot(refresh=True) as current:
+                assert current is not exported
+            assert client.get("/health").json()["articles"] == STORIES + 1
+            assert not exported.searcher.is_closed
+            rows = list(lines) if read_to_the_end else []
+        if read_to_the_end:
+            assert len(rows) == STORIES - 1  # all from the version the export started on
+        assert exported.searcher.is_closed
+        assert not current.searcher.is_closed
+    assert current.searcher.is_closed  # the app's shutdown closed the engine
