@@ -9,6 +9,9 @@ than refusing them, as readers' queries are read (e.g. an empty ``to`` is no lim
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
 import schemathesis
@@ -21,10 +24,10 @@ from tests.search_api.corpus import index_corpus, write_corpus
 
 
 def _app():
-    # The schema must exist at collection time, before fixtures: build a small index here.
-    import tempfile
-
+    # The schema must exist at collection time, before fixtures: build a small index here,
+    # in a folder removed when the test run ends.
     root = Path(tempfile.mkdtemp(prefix="advosearch-schemathesis-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
     index_corpus([write_corpus(root / "corpus")], root / "ix")
     # Hundreds of generated requests from one address: the rate limit has its own tests.
     return create_app(root / "ix", Settings(rate_limit_per_minute=0))
