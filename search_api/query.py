@@ -384,9 +384,14 @@ class QueryBuilder:
         """The query for one part, or None when it has no term in this language."""
         if isinstance(node, Group):
             return self._group(node, language)
-        if node.kind != "prefix" and not _analysed_terms(node, language):
+        # A clause's fields share one analysis (title, headings and body; a named field is
+        # alone), so its words are analysed once for all of them.
+        terms = None if node.kind == "prefix" else _analysed_terms(node, language)
+        if terms == []:
             return None
-        per_field = [q for q in (self._clause(node, name, language) for name in node.fields) if q]
+        per_field = [
+            q for q in (self._clause(node, name, language, terms) for name in node.fields) if q
+        ]
         if not per_field:
             return wq.NullQuery
         if len(per_field) == 1:
@@ -395,18 +400,18 @@ class QueryBuilder:
             return FieldsTerm(per_field)  # one word in title, headings and body: BM25F
         return AnyOf(per_field)
 
-    def _clause(self, clause: Clause, fieldname: str, language: str) -> wq.Query | None:
+    def _clause(
+        self, clause: Clause, fieldname: str, language: str, terms: list[str] | None
+    ) -> wq.Query | None:
+        """One field's query for a clause; ``terms`` are its analysed words (None: a prefix)."""
         boost = FIELD_BOOSTS.get(fieldname, 1.0)
         if fieldname == "tag":
             return wq.Term("tag", fold(clause.text), boost=boost)
-        if clause.kind == "prefix":
+        if terms is None:
             return self._prefix(fieldname, clause.text, boost, language)
-        words = _field_terms(fieldname, clause.text, language)
-        if not words:
-            return None
-        if len(words) == 1:
-            return wq.Term(fieldname, words[0], boost=boost)
-        return wq.Phrase(fieldname, words, boost=boost)
+        if len(terms) == 1:
+            return wq.Term(fieldname, terms[0], boost=boost)
+        return wq.Phrase(fieldname, terms, boost=boost)
 
     def _prefix(self, fieldname: str, prefix: str, boost: float, language: str) -> wq.Query | None:
         """A prefix limited to its most frequent expansions, so "a*" cannot blow up."""
