@@ -32,7 +32,8 @@ def phase_split(engine: Advosearch, queries: list[dict]) -> dict[str, float]:
     module = engine.module
     spent: dict[str, float] = defaultdict(float)
     originals = {}
-    names = ["_run", engine.sections_name, "_suggest"]
+    names = [n for n in ("_run", "_matching", "_order") if hasattr(module, n)]
+    names += [engine.sections_name, "_suggest"]
     names += [
         n
         for n in ("result_facets", "_facets", "allowed_docs", "_filter_docs")
@@ -63,7 +64,6 @@ def phase_split(engine: Advosearch, queries: list[dict]) -> dict[str, float]:
         engine._attach_sections = originals[engine.sections_name]
     n = len(queries)
     split = {name: spent[name] * 1000 / n for name in originals}
-    split["_run (incl. in _suggest)"] = split.pop("_run")
     split["total"] = total * 1000 / n
     return split
 

@@ -6,6 +6,7 @@ import math
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 
 from indexer.analysis import analyzer_for, fold
@@ -77,7 +78,7 @@ def related(
     *,
     limit: int = 5,
     exclude: set[str] | None = None,
-    filter_docs: frozenset[int] | None = None,
+    filter_docs: np.ndarray | None = None,
     self_id: str | None = None,
     language: str = "en",
 ) -> list[dict[str, Any]]:

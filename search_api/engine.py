@@ -15,23 +15,24 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
-from whoosh import query as wq
 from whoosh.searching import Searcher
+from whoosh.util.times import datetime_to_long
 
 from indexer.build import count_kind, open_index
 from indexer.schema import ARTICLE, SECTION
+from search_api.matching import Postings
 from search_api.scoring import RANKING
 
 REFRESH_CHECK_INTERVAL_S = 0.5
-# A cached filter holds up to one int per article (about 7 MB for 100,000 articles), so
-# the cache is kept to the few filters a site's readers use most.
-FILTER_CACHE_ENTRIES = 16
+_NO_DATE = 2**64 - 1
 # Searches on one snapshot run one at a time (``searcher_lock``), so a thread beyond the
 # one searching only waits. Each thread that has searched keeps the memory it allocated in
 # its own malloc arena: with the thread pool's default of 40 threads, the server's heap grew
@@ -52,8 +53,7 @@ class Snapshot:
         segment_ids = ",".join(sorted(seg.segment_id() for seg in _segments(reader)))
         digest = hashlib.sha1(segment_ids.encode()).hexdigest()[:8]
         self.version = f"{self.generation}-{digest}"
-        self._lock = threading.Lock()
-        self._filter_cache: dict[tuple, frozenset[int]] = {}
+        self.postings = Postings()
         # Whoosh's readers share file positions: two threads reading one searcher at once
         # can read each other's blocks ("Damaged postings block" under 4 concurrent
         # clients). Requests therefore use the searcher one at a time; the work is CPU-bound
@@ -122,6 +122,25 @@ class Snapshot:
         return columns
 
     @cached_property
+    def date_keys(self) -> np.ndarray:
+        """Docnum -> its date as Whoosh sorts it; -1 when it has none (sorted after every
+        date in "newest first") or is deleted."""
+        reader = self.searcher.reader()
+        leaves = reader.leaf_readers() if hasattr(reader, "leaf_readers") else [(reader, 0)]
+        keys = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        for leaf, offset in leaves:
+            if not leaf.has_column("date"):
+                continue
+            column = leaf.column_reader("date", translate=False)
+            deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
+            for docnum in range(leaf.doc_count_all()):
+                raw = column[docnum]
+                # Whoosh stores "no date" as the largest value the column holds.
+                if raw is not None and raw < _NO_DATE and docnum not in deleted:
+                    keys[offset + docnum] = raw
+        return keys
+
+    @cached_property
     def languages(self) -> tuple[str, ...]:
         """The languages of the indexed articles, most common first: what a query with no
         ``lang`` is analysed in."""
@@ -139,18 +158,12 @@ class Snapshot:
         counts = Counter(key for key in self.facet_columns["translation"] if key)
         return max(counts.values(), default=1)
 
-    def filter_docs(self, key: tuple, filter_query: wq.Query) -> frozenset[int]:
-        """Documents matching a filter (dates, tags, source, language), cached per version."""
-        with self._lock:
-            cached = self._filter_cache.get(key)
-        if cached is not None:
-            return cached
-        docs = frozenset(self.searcher.docs_for_query(filter_query))
-        with self._lock:
-            if len(self._filter_cache) >= FILTER_CACHE_ENTRIES:
-                self._filter_cache.clear()
-            self._filter_cache[key] = docs
-        return docs
+    def dated_between(self, start: datetime | None, end: datetime | None) -> np.ndarray:
+        """Documents dated from ``start`` to ``end`` (both included; None: no limit)."""
+        keys = self.date_keys
+        low = 0 if start is None else datetime_to_long(start)
+        high = keys.max(initial=0) if end is None else datetime_to_long(end)
+        return np.flatnonzero((keys >= low) & (keys <= high))
 
 
 def _search_thread_limiter() -> CapacityLimiter:

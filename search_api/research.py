@@ -127,7 +127,7 @@ def result_set(snapshot: Snapshot, request: SearchRequest, time_budget_s: float)
             cache.results.move_to_end(key)
             return cached
     matches = run_query(snapshot, request, time_budget_s, all_matches=True)
-    top = matches.results.top_n
+    top = matches.ranked
     by_relevance = request.sort != "date"
     found = ResultSet(
         docnums=array("q", (docnum for _, docnum in top)),
@@ -341,7 +341,9 @@ def _denominators(
         return cached
     allowed = allowed_docs(snapshot, request)
     docnums = (
-        (d for d in range(len(days)) if days[d] != _NOT_ARTICLE) if allowed is None else allowed
+        (d for d in range(len(days)) if days[d] != _NOT_ARTICLE)
+        if allowed is None
+        else allowed.tolist()
     )
     found = _bucket_counts(docnums, days, interval, {})
     with cache.lock:
@@ -527,7 +529,10 @@ def batch(
                 "q": request.q,
                 "parsed_query": matches.parsed.display,
                 "total": matches.total,
-                "ids": [hit["article_id"] for hit in matches.results[:limit]],
+                "ids": [
+                    snapshot.searcher.stored_fields(docnum)["article_id"]
+                    for _, docnum in matches.ranked[:limit]
+                ],
                 "partial": matches.partial,
             }
         )

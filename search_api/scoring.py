@@ -26,6 +26,7 @@ from functools import reduce
 from math import inf, log
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcher, UnionMatcher, WrappingMatcher
 from whoosh.query.compound import CompoundQuery
@@ -49,17 +50,16 @@ class ArticleBM25F(WeightingModel):
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        return bm25_idf(_article_count(parent), parent.doc_frequency(fieldname, text))
+        return bm25_idf(article_count(parent), parent.doc_frequency(fieldname, text))
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> BaseScorer:
         if not searcher.schema[fieldname].scorable:
             return WeightScorer.for_(searcher, fieldname, text)
         # Collection statistics come from the top searcher, so every segment scores alike.
         parent = searcher.get_parent()
-        articles = _article_count(parent)
-        idf = bm25_idf(articles, parent.doc_frequency(fieldname, text))
-        average_length = parent.field_length(fieldname) / articles or 1.0
-        return _BM25Scorer(searcher, fieldname, text, idf, average_length, self.k1, self.b)
+        idf = bm25_idf(article_count(parent), parent.doc_frequency(fieldname, text))
+        average = field_average(parent, fieldname)
+        return _BM25Scorer(searcher, fieldname, text, idf, average, self.k1, self.b)
 
     def fields_matcher(self, searcher: Any, terms: list[wq.Term]) -> Matcher:
         """One word in several fields (``Term``s whose boosts are the field weights), scored
@@ -76,8 +76,26 @@ class ArticleBM25F(WeightingModel):
             df = max(df, parent.doc_frequency(term.fieldname, text))
         if not parts:
             return NullMatcher()
-        idf = bm25_idf(_article_count(parent), df)
+        idf = bm25_idf(article_count(parent), df)
         return _Saturated(reduce(UnionMatcher, parts), idf, self.k1)
+
+    # The same formulas over arrays, for search_api.matching, which scores whole posting
+    # lists at once. Written in the scalar scorers' order of operations, so both give the
+    # same floats.
+
+    def bm25_scores(
+        self, weights: np.ndarray, lengths: np.ndarray, idf: float, average_length: float
+    ) -> np.ndarray:
+        norm = self.k1 * (1 - self.b + self.b * lengths / average_length)
+        return idf * weights * (self.k1 + 1) / (weights + norm)
+
+    def normalised_frequencies(
+        self, weights: np.ndarray, lengths: np.ndarray, average_length: float
+    ) -> np.ndarray:
+        return weights / (1 - self.b + self.b * lengths / average_length)
+
+    def saturate(self, frequencies: np.ndarray, idf: float) -> np.ndarray:
+        return idf * (self.k1 + 1) * frequencies / (self.k1 + frequencies)
 
 
 class _BM25Scorer(WeightLengthScorer):
@@ -108,7 +126,7 @@ class _NormalisedFrequency(WeightingModel):
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> BaseScorer:
         parent = searcher.get_parent()
-        average_length = parent.field_length(fieldname) / _article_count(parent) or 1.0
+        average_length = field_average(parent, fieldname)
         return _FrequencyScorer(searcher, fieldname, text, average_length, self.model.b)
 
 
@@ -212,9 +230,14 @@ class _ZeroScore(WrappingMatcher):
         return 0.0
 
 
-def _article_count(searcher: Any) -> int:
+def article_count(searcher: Any) -> int:
     # Includes deleted articles until their segment is merged, as the term statistics do.
     return max(1, searcher.doc_frequency("kind", ARTICLE))
+
+
+def field_average(searcher: Any, fieldname: str) -> float:
+    """A field's average length over articles (1 when no article has it)."""
+    return searcher.field_length(fieldname) / article_count(searcher) or 1.0
 
 
 # The searcher's weighting: the engine opens every snapshot with it.

@@ -11,18 +11,16 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property
-from itertools import islice
+from functools import cached_property, partial, reduce
 from typing import Any
 
+import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.searching import Results
-from whoosh.sorting import FieldFacet, TranslateFacet
 
 from indexer.analysis import fold
 from indexer.errors import InvalidRequest
 from search_api.engine import Snapshot
+from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
     ParsedQuery,
     QueryBuilder,
@@ -30,18 +28,11 @@ from search_api.query import (
     highlight_terms,
     parse,
 )
+from search_api.scoring import RANKING
 from search_api.snippets import build_snippet, match_spans
 
 MAX_SECTIONS_PER_RESULT = 3
-DEADLINE_CHECK_EVERY = 2048  # matches collected between two looks at the clock
-MIN_RANKING_TIME_S = 0.05  # ranking always gets this long, to return a first page
 MAX_CORRECTED_WORDS = 6
-# Whoosh gives an undated article the largest possible date value, which would put it
-# first in "newest first": map that value below every real date.
-_NO_DATE = 2**64 - 1
-BY_DATE = TranslateFacet(
-    lambda raw: -1 if raw is None or raw >= _NO_DATE else raw, FieldFacet("date")
-)
 FACET_LIMIT = 20
 FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 # A query of this many parts or more reads as a sentence or a question, not a list of
@@ -144,12 +135,12 @@ def _within_range(name: str, value: date) -> date:
 
 @dataclass
 class Matches:
-    """The articles a request matches (Whoosh results) and how its query was read."""
-
     parsed: ParsedQuery
     builder: QueryBuilder
-    filter_docs: frozenset[int] | None
-    results: Any  # whoosh Results: the ranked hits (the top k, or all with all_matches)
+    filter_docs: np.ndarray | None  # what the filters admit (sorted); None: no filter
+    # (score, docnum) best first, or (date key, docnum) newest first: the top k, or all
+    # matches with all_matches.
+    ranked: list[tuple[float, int]]
     docs: set[int]  # every matching article document: the exact total, and facets
     partial: bool
     notes: list[str]
@@ -170,9 +161,10 @@ class Matches:
 def run_query(
     snapshot: Snapshot, request: SearchRequest, time_budget_s: float, *, all_matches: bool = False
 ) -> Matches:
-    """The one query path: parse, filter, rank, fall back to partial matches.
+    """The one query path: parse, filter, match and score, fall back to partial matches,
+    order.
 
-    Ranks the top ``page x page_size`` articles, or with ``all_matches`` every match, in the
+    Orders the top ``page x page_size`` articles, or with ``all_matches`` every match, in the
     same order (score or date, then document number). /search, its cursors, counts, export
     and batch all answer from here, so they agree on what matches and in which order.
     """
@@ -183,22 +175,20 @@ def run_query(
 
     partial = False
     notes: list[str] = []
-    # One budget for the whole search: collecting the matches and ranking them share it.
     # Whole result sets (export, cursors, counts) must be complete: no deadline for them.
     deadline = None if all_matches else time.monotonic() + time_budget_s
-    whoosh_query = builder.build(parsed)
-    docs, timed_out = matching_docs(snapshot, whoosh_query, filter_docs, deadline)
+    matched, timed_out = _matching(snapshot, builder.build(parsed), filter_docs, deadline)
     parts = parsed.positive_count()
-    found = len(docs)
-    all_words_query = None  # when a few articles have every word: ranked ahead of the rest
+    found = len(matched)
+    all_words = None  # when a few articles have every word: ranked ahead of the rest
     too_few = found == 0 or (parts >= LONG_QUERY_PARTS and found < FEW_FOR_LONG_QUERY)
     if too_few and parts > 1 and not timed_out:
         # Rank articles by the query words they have, by BM25 summed over those words.
         any_word_query = builder.build(parsed, any_of=True)
-        any_word_docs, timed_out = matching_docs(snapshot, any_word_query, filter_docs, deadline)
-        if any_word_docs:
-            all_words_query = whoosh_query if found else None
-            whoosh_query, docs = any_word_query, any_word_docs
+        any_word, timed_out = _matching(snapshot, any_word_query, filter_docs, deadline)
+        if len(any_word):
+            all_words = matched if found else None
+            matched = any_word
             partial = True
             notes.append(
                 "no article matches all the words; showing articles that match some"
@@ -206,12 +196,12 @@ def run_query(
                 else f"few articles match all the words ({found}); showing them first, "
                 "then articles that match most of them"
             )
-    results, ranking_timed_out = _rank(
-        snapshot, whoosh_query, all_words_query, request, filter_docs, deadline, all_matches
-    )
+    depth = None if all_matches else request.page * request.page_size
+    if depth is not None and request.group_translations:
+        depth *= snapshot.largest_translation_group  # enough articles to fill the stories
+    ranked = _order(snapshot, matched, all_words, request.sort, depth)
     if request.group_translations:
-        results.top_n = _one_per_story(results.top_n, snapshot.facet_columns["translation"])
-    timed_out = timed_out or ranking_timed_out
+        ranked = _one_per_story(ranked, snapshot.facet_columns["translation"])
     if timed_out:
         partial = True
         notes.append("the search ran out of time; results may be incomplete")
@@ -219,15 +209,28 @@ def run_query(
         partial = True
         notes.extend(builder.expanded_too_much)
     keys = snapshot.facet_columns["translation"] if request.group_translations else None
-    return Matches(parsed, builder, filter_docs, results, docs, partial, notes, timed_out, keys)
+    docs = set(matched.docs.tolist())
+    return Matches(parsed, builder, filter_docs, ranked, docs, partial, notes, timed_out, keys)
+
+
+def _matching(
+    snapshot: Snapshot, whoosh_query: wq.Query, allowed: np.ndarray | None, deadline: float | None
+) -> tuple[Scored, bool]:
+    """Every article the query matches within the filters, with its score, and whether the
+    deadline cut the evaluation short."""
+    if allowed is not None and not len(allowed):
+        return Scored.empty(), False
+    matched, timed_out = evaluate(
+        snapshot.searcher, whoosh_query, snapshot.postings, RANKING, deadline
+    )
+    return matched.within(allowed), timed_out
 
 
 def _one_per_story(
     ranked: list[tuple[float, int]], translation_keys: list[str]
 ) -> list[tuple[float, int]]:
     """The ranking with only the best-ranked translation of each story (articles with no
-    translation key are stories of their own). Done after ranking, not in Whoosh's collapse
-    collector, because Whoosh's time-limit collector bypasses that one."""
+    translation key are stories of their own)."""
     seen: set[str] = set()
     kept = []
     for score, docnum in ranked:
@@ -240,88 +243,48 @@ def _one_per_story(
     return kept
 
 
-def _rank(
+def _order(
     snapshot: Snapshot,
-    whoosh_query: wq.Query,
-    first_query: wq.Query | None,
-    request: SearchRequest,
-    filter_docs: frozenset[int] | None,
-    deadline: float | None,
-    all_matches: bool,
-) -> tuple[Results, bool]:
-    """The query's matches in the request's order, and whether time ran out. By relevance,
-    ``first_query``'s matches (a subset) come first: the articles with every word of a query
-    that fell back to partial matches outrank any that lack one, whatever their BM25 sums."""
-    results, timed_out = _run(
-        snapshot, whoosh_query, request, filter_docs, _time_left(deadline), all_matches=all_matches
-    )
-    if first_query is None or request.sort != "relevance" or timed_out:
-        return results, timed_out
-    first, timed_out = _run(
-        snapshot, first_query, request, filter_docs, _time_left(deadline), all_matches=all_matches
-    )
-    return _first_then_rest(first, results), timed_out
+    matched: Scored,
+    first: Scored | None,
+    sort: str,
+    depth: int | None,
+) -> list[tuple[float, int]]:
+    """The matches in the request's order, the first ``depth`` of them (None: all).
 
-
-def _time_left(deadline: float | None) -> float | None:
-    # Ranking always gets a little time, so a search that used its budget matching still
-    # returns a first page.
-    return None if deadline is None else max(MIN_RANKING_TIME_S, deadline - time.monotonic())
-
-
-def _first_then_rest(first: Results, rest: Results) -> Results:
-    """``first``'s ranking, then ``rest``'s articles not in it, each keeping its own score."""
-    ranked = {docnum for _, docnum in first.top_n}
-    top_n = first.top_n + [item for item in rest.top_n if item[1] not in ranked]
-    # ``rest`` ranked as many articles as were asked for: the merge gives no more.
-    merged = Results(rest.searcher, rest.q, top_n[: max(len(rest.top_n), len(first.top_n))])
-    merged.collector = rest.collector  # counts ``rest``'s matches, which include ``first``'s
-    return merged
-
-
-def matching_docs(
-    snapshot: Snapshot,
-    whoosh_query: wq.Query,
-    filter_docs: frozenset[int] | None,
-    deadline: float | None = None,
-) -> tuple[set[int], bool]:
-    """Every article document the query matches within the filters, unscored, and whether
-    the deadline cut the walk short. The exact total and the facets come from this set, so
-    ranking only has to find the top k."""
-    if filter_docs is not None and not filter_docs:
-        return set(), False
-    docs: set[int] = set()
-    timed_out = False
-    ids = whoosh_query.matcher(snapshot.searcher, snapshot.searcher.boolean_context()).all_ids()
-    while True:
-        chunk = list(islice(ids, DEADLINE_CHECK_EVERY))
-        docs.update(chunk)
-        if len(chunk) < DEADLINE_CHECK_EVERY:
-            break
-        if deadline is not None and time.monotonic() > deadline:
-            timed_out = True
-            break
-    return (docs & filter_docs if filter_docs is not None else docs), timed_out
+    By relevance, ``first``'s matches (a subset: the articles with every word of a query
+    that fell back to partial matches) come first, whatever their BM25 sums: the reader
+    asked for every word. Ties go by document number, which is fixed within an index
+    version, so pages of one version never repeat or skip an article."""
+    if sort == "date":
+        return by_key_descending(matched.docs, snapshot.date_keys, depth)
+    if first is None:
+        return by_score(matched, depth)
+    leading = by_score(first, depth)
+    chosen = {docnum for _, docnum in leading}
+    rest = [item for item in by_score(matched, depth) if item[1] not in chosen]
+    merged = leading + rest
+    return merged if depth is None else merged[:depth]
 
 
 def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> dict[str, Any]:
     started = time.perf_counter()
     matches = run_query(snapshot, request, time_budget_s)
-    parsed, builder, results = matches.parsed, matches.builder, matches.results
+    parsed, builder = matches.parsed, matches.builder
     partial, notes, filter_docs = matches.partial, matches.notes, matches.filter_docs
 
     total = matches.total
     offset = (request.page - 1) * request.page_size
-    ranked = len(results.top_n)
-    page_hits = [results[i] for i in range(offset, min(offset + request.page_size, ranked))]
+    page = matches.ranked[offset : offset + request.page_size]
     by_relevance = request.sort != "date"
+    stored = snapshot.searcher.stored_fields
     articles = [
-        article_result(hit.fields(), hit.score if by_relevance else None) for hit in page_hits
+        article_result(stored(docnum), score if by_relevance else None) for score, docnum in page
     ]
     attach_sections(snapshot, articles, parsed, builder)
     if request.group_translations:
-        for article, hit in zip(articles, page_hits, strict=True):
-            article["translations"] = translations_of(snapshot, hit.docnum)
+        for article, (_, docnum) in zip(articles, page, strict=True):
+            article["translations"] = translations_of(snapshot, docnum)
 
     suggestion = None
     if (total < FEW_RESULTS or partial) and not parsed.is_empty:
@@ -347,60 +310,27 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
     }
 
 
-def _run(
-    snapshot: Snapshot,
-    whoosh_query: wq.Query,
-    request: SearchRequest,
-    filter_docs: frozenset[int] | None,
-    time_budget_s: float | None,
-    *,
-    all_matches: bool = False,
-) -> tuple[Any, bool]:
-    """Search within the time budget, for the request's pages or ``all_matches``.
-
-    Whoosh breaks ties by document number, which is fixed within an index version, so pages
-    of one version never repeat or skip an article.
-    """
-    searcher = snapshot.searcher
-    whoosh_query, allow = whoosh_filter(whoosh_query, filter_docs)
-    depth = request.page * request.page_size
-    if request.group_translations:
-        depth *= snapshot.largest_translation_group  # enough articles to fill the stories
-    collector = searcher.collector(
-        limit=None if all_matches else depth,
-        sortedby=BY_DATE if request.sort == "date" else None,
-        reverse=request.sort == "date",
-        filter=allow,
-    )
-    if time_budget_s is None:
-        searcher.search_with_collector(whoosh_query, collector)
-        return collector.results(), False
-    limited = TimeLimitCollector(collector, timelimit=time_budget_s, use_alarm=False)
-    try:
-        searcher.search_with_collector(whoosh_query, limited)
-    except TimeLimit:
-        return limited.results(), True
-    return limited.results(), False
-
-
 def whoosh_filter(
-    whoosh_query: wq.Query, filter_docs: frozenset[int] | None
+    whoosh_query: wq.Query, filter_docs: np.ndarray | None
 ) -> tuple[wq.Query, set[int] | None]:
     """The query and the ``filter=`` argument to give Whoosh for the allowed documents.
 
-    Whoosh accepts a ``set`` but not a ``frozenset``, and it reads an empty filter as "no
-    filter": when no article passes the filters, the query itself must match nothing.
+    Whoosh reads an empty filter as "no filter": when no article passes the filters, the
+    query itself must match nothing.
     """
     if filter_docs is None:
         return whoosh_query, None
-    if not filter_docs:
+    if not len(filter_docs):
         return wq.NullQuery, None
-    return whoosh_query, set(filter_docs)
+    return whoosh_query, set(filter_docs.tolist())
 
 
-def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> frozenset[int] | None:
-    """Article documents passing the filters, or None when there are none."""
-    clauses: list[wq.Query] = []
+def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | None:
+    """Article documents passing the filters (sorted), or None when there are none.
+
+    Cheap enough to compute for every request: dates come from the date column, which is
+    read once per index version, and tags, source and language from cached postings."""
+    admitted: list[np.ndarray] = []
     if request.date_from or request.date_to:
         start = (
             datetime.combine(request.date_from, datetime.min.time()) if request.date_from else None
@@ -411,22 +341,18 @@ def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> frozenset[int] |
             if request.date_to
             else None
         )
-        clauses.append(wq.DateRange("date", start, end))
-    clauses.extend(wq.Term("tag", fold(tag).strip()) for tag in request.tags)
+        admitted.append(snapshot.dated_between(start, end))
+    terms = [wq.Term("tag", fold(tag).strip()) for tag in request.tags]
     if request.source:
-        clauses.append(wq.Term("source", request.source))
+        terms.append(wq.Term("source", request.source))
     if request.language:
-        clauses.append(wq.Term("language", request.language))
-    if not clauses:
+        terms.append(wq.Term("language", request.language))
+    for term in terms:
+        matched, _ = evaluate(snapshot.searcher, term, snapshot.postings, RANKING)
+        admitted.append(matched.docs)
+    if not admitted:
         return None
-    key = (
-        request.date_from,
-        request.date_to,
-        tuple(sorted(request.tags)),
-        request.source,
-        request.language,
-    )
-    return snapshot.filter_docs(key, wq.And(clauses))
+    return reduce(partial(np.intersect1d, assume_unique=True), admitted)
 
 
 def article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any]:
@@ -593,7 +519,7 @@ def _suggest(
     request: SearchRequest,
     parsed: ParsedQuery,
     total: int,
-    filter_docs: frozenset[int] | None,
+    filter_docs: np.ndarray | None,
     time_budget_s: float,
 ) -> str | None:
     """The query with misspelt words corrected, offered only if it finds more articles.
@@ -618,5 +544,6 @@ def _suggest(
     if corrected == request.q:
         return None
     query = QueryBuilder(reader, parsed.languages).build(parse(corrected, parsed.languages))
-    docs, _ = matching_docs(snapshot, query, filter_docs, time.monotonic() + time_budget_s)
-    return corrected if len(docs) > total else None
+    deadline = time.monotonic() + time_budget_s
+    matched, _ = _matching(snapshot, query, filter_docs, deadline)
+    return corrected if len(matched) > total else None

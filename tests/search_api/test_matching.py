@@ -1,0 +1,198 @@
+"""Array evaluation of queries: the same matches and scores as Whoosh's own matchers, on an
+index of two segments with deleted documents, in two languages; filters as Whoosh's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from whoosh import query as wq
+
+from indexer.build import ParseOptions, build_index
+from search_api.engine import Engine, Snapshot
+from search_api.matching import Postings, evaluate
+from search_api.query import QueryBuilder, parse
+from search_api.scoring import RANKING
+from search_api.search import allowed_docs, build_search_request
+
+FIRST = [
+    {
+        "id": "phnom-penh",
+        "title": "Journalists detained in Phnom Penh",
+        "body": "Police detained two journalists after they reported on a land dispute. "
+        "The journalists' editor said the arrests silence the press.",
+        "date": "2019-03-02",
+        "tags": ["Press freedom", "Cambodia"],
+        "author": "Ana Reyes",
+        "language": "en",
+    },
+    {
+        "id": "internet-shutdown",
+        "title": "Internet shutdown before the elections",
+        "body": "<h3>Blackout</h3><p>The government cut mobile internet for three days.</p>"
+        "<h3>Reaction</h3><p>Journalists could not file reports about the elections.</p>",
+        "date": "2020-11-15",
+        "tags": ["Internet"],
+        "language": "en",
+    },
+    {
+        "id": "periodistas",
+        "title": "Periodistas detenidos en Phnom Penh",
+        "body": "La policía arrestó a dos periodistas después de que informaran sobre el "
+        "conflicto de tierras; el periodista detenido fue silenciado.",
+        "date": "2019-03-03",
+        "language": "es",
+    },
+]
+SECOND = [
+    {
+        "id": "surveillance-law",
+        "title": "Surveillance law passed",
+        "body": "The surveillance law lets police read messages of journalists and lawyers "
+        "without a court order. Surveillance of phones grows.",
+        "date": "2021-06-01",
+        "tags": ["Surveillance", "Press freedom"],
+        "author": "Tom Berg",
+        "language": "en",
+    },
+    {
+        "id": "undated",
+        "title": "A prison report",
+        "body": "Former prisoners described beatings and torture in the prison.",
+        "language": "en",
+    },
+    {
+        "id": "elecciones",
+        "title": "Elecciones sin observadores",
+        "body": "Las elecciones se celebraron sin observadores y con internet cortado.",
+        "date": "2020-11-16",
+        "language": "es",
+    },
+]
+
+
+def _write(path: Path, records: list[dict]) -> None:
+    path.write_text("\n".join(json.dumps(record) for record in records))
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
+    """Two runs: the second adds a file and rewrites the first one, whose first versions
+    stay in the first segment as deleted documents."""
+    root = tmp_path_factory.mktemp("matching")
+    corpus, index_dir = root / "corpus", root / "index"
+    corpus.mkdir()
+    _write(corpus / "first.jsonl", FIRST[:2])
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    _write(corpus / "first.jsonl", FIRST)
+    _write(corpus / "second.jsonl", SECOND)
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        assert len(snapshot.searcher.leaf_searchers()) == 2
+        assert snapshot.searcher.reader().has_deletions()
+        yield snapshot
+
+
+def _whoosh_matches(snapshot: Snapshot, query: wq.Query) -> dict[int, float]:
+    searcher = snapshot.searcher
+    collector = searcher.collector(limit=None)
+    searcher.search_with_collector(query, collector)
+    return {docnum: score for score, docnum in collector.results().top_n}
+
+
+QUERIES = [
+    "journalists",
+    "journalists detained",
+    "periodistas detenidos",
+    "surveillance OR torture",
+    '"phnom penh"',
+    '"surveillance law" police',
+    "surv*",
+    "journalists -surveillance",
+    "-journalists",
+    "title:surveillance",
+    "author:reyes",
+    "tag:internet",
+    "(elections OR elecciones) internet",
+    "",
+    "nothingmatchesthis",
+]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("any_of", [False, True])
+def test_matches_and_scores_are_whoosh_s(snapshot: Snapshot, text: str, any_of: bool):
+    builder = QueryBuilder(snapshot.searcher.reader(), snapshot.languages)
+    query = builder.build(parse(text, snapshot.languages), any_of=any_of)
+    expected = _whoosh_matches(snapshot, query)
+    matched, timed_out = evaluate(snapshot.searcher, query, Postings(), RANKING)
+    assert not timed_out
+    found = dict(zip(matched.docs.tolist(), matched.scores.tolist(), strict=True))
+    assert found.keys() == expected.keys()
+    assert found == pytest.approx(expected, rel=1e-12)
+
+
+def test_deleted_documents_never_match(snapshot: Snapshot):
+    reader = snapshot.searcher.reader()
+    query = QueryBuilder(reader, snapshot.languages).build(parse("journalists", ("en",)))
+    matched, _ = evaluate(snapshot.searcher, query, Postings(), RANKING)
+    assert matched.docs.size
+    assert not any(reader.is_deleted(docnum) for docnum in matched.docs.tolist())
+
+
+def test_field_lengths_are_whoosh_s(snapshot: Snapshot):
+    postings = Postings()
+    for number, (leaf, _) in enumerate(snapshot.searcher.leaf_searchers()):
+        reader = leaf.reader()
+        for fieldname in ("title", "body", "author"):
+            lengths = postings.lengths(number, reader, fieldname)
+            for docnum in reader.all_doc_ids():
+                if reader.doc_field_length(docnum, fieldname):
+                    assert lengths[docnum] == reader.doc_field_length(docnum, fieldname)
+
+
+def test_the_postings_cache_stays_within_its_bound(snapshot: Snapshot):
+    postings = Postings(max_bytes=100)
+    leaf = snapshot.searcher.leaf_searchers()[1][0].reader()
+    terms = ("journalist", "surveil", "polic", "elect", "internet", "prison")
+    for term in terms:
+        docs, _ = postings.term(1, leaf, "body", term.encode())
+        assert docs.size
+    assert 0 < postings.cached_bytes <= 100
+    assert 0 < len(postings) < len(terms)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to"),
+    [
+        ("2019-03-02", "2019-03-02"),
+        ("2019-03-03", None),
+        (None, "2020-11-15"),
+        ("2030-01-01", None),
+    ],
+)
+def test_date_filters_admit_what_whoosh_s_date_range_does(
+    snapshot: Snapshot, date_from: str | None, date_to: str | None
+):
+    request = build_search_request(date_from=date_from, date_to=date_to)
+    start = datetime.fromisoformat(date_from) if date_from else None
+    end = datetime.fromisoformat(f"{date_to}T23:59:59.999999") if date_to else None
+    expected = set(snapshot.searcher.docs_for_query(wq.DateRange("date", start, end)))
+    admitted = allowed_docs(snapshot, request)
+    assert admitted is not None
+    assert set(admitted.tolist()) == expected
+
+
+def test_term_filters_intersect(snapshot: Snapshot):
+    request = build_search_request(tags=["press freedom"], language="en")
+    expected = set(
+        snapshot.searcher.docs_for_query(
+            wq.And([wq.Term("tag", "press freedom"), wq.Term("language", "en")])
+        )
+    )
+    admitted = allowed_docs(snapshot, request)
+    assert admitted is not None and len(admitted) == 2
+    assert set(admitted.tolist()) == expected
