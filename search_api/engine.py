@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -86,17 +86,22 @@ class Snapshot:
         return count_kind(self.searcher, SECTION)
 
     @cached_property
-    def tags_by_doc(self) -> dict[int, list[str]]:
-        """Article docnum -> its tags, read once from the tag postings, for tag facets."""
+    def tag_postings(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Every (article docnum, tag code) pair, read once from the tag postings, and the
+        tags by code: tag facets are counted over a result set from these."""
         reader = self.searcher.reader()
-        tags: dict[int, list[str]] = defaultdict(list)
-        if "tag" not in reader.indexed_field_names():
-            return tags
-        for raw in reader.lexicon("tag"):
-            tag = raw.decode("utf-8")
-            for docnum in reader.postings("tag", raw).all_ids():
-                tags[docnum].append(tag)
-        return tags
+        docs: list[np.ndarray] = []
+        codes: list[np.ndarray] = []
+        tags: list[str] = []
+        if "tag" in reader.indexed_field_names():
+            for raw in reader.lexicon("tag"):
+                tagged = np.fromiter(reader.postings("tag", raw).all_ids(), dtype=np.int64)
+                docs.append(tagged)
+                codes.append(np.full(len(tagged), len(tags), dtype=np.int64))
+                tags.append(raw.decode("utf-8"))
+        if not tags:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), tags
+        return np.concatenate(docs), np.concatenate(codes), tags
 
     @cached_property
     def facet_columns(self) -> dict[str, list[str]]:
@@ -120,6 +125,18 @@ class Snapshot:
                         break
             columns[name] = values
         return columns
+
+    @cached_property
+    def facet_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:
+        """Each facet column as codes per docnum and the values by code, code 0 being
+        "no value": counting over a result set is then one ``bincount``."""
+        coded = {}
+        for name, column in self.facet_columns.items():
+            values = ["", *sorted(set(column) - {""})]
+            code_of = {value: code for code, value in enumerate(values)}
+            codes = np.fromiter((code_of[value] for value in column), np.int64, len(column))
+            coded[name] = (codes, values)
+        return coded
 
     @cached_property
     def date_keys(self) -> np.ndarray:

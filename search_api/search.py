@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, partial, reduce
@@ -141,21 +141,21 @@ class Matches:
     # (score, docnum) best first, or (date key, docnum) newest first: the top k, or all
     # matches with all_matches.
     ranked: list[tuple[float, int]]
-    docs: set[int]  # every matching article document: the exact total, and facets
+    docs: np.ndarray  # every matching article document (sorted): the exact total, facets
     partial: bool
     notes: list[str]
     timed_out: bool = False
-    translation_keys: list[str] | None = None  # docnum -> key, when translations are grouped
+    # Docnum -> translation key code (0: none), when translations are grouped.
+    translation_codes: np.ndarray | None = None
 
     @cached_property
     def total(self) -> int:
         """Matching articles; with translations grouped, stories."""
-        keys = self.translation_keys
-        if keys is None:
+        if self.translation_codes is None:
             return len(self.docs)
-        grouped = {keys[docnum] for docnum in self.docs}
-        alone = sum(1 for docnum in self.docs if not keys[docnum])
-        return alone + len(grouped - {""})
+        per_key = np.bincount(self.translation_codes[self.docs])
+        alone = int(per_key[0]) if len(per_key) else 0
+        return alone + int(np.count_nonzero(per_key[1:]))
 
 
 def run_query(
@@ -208,9 +208,10 @@ def run_query(
     if builder.expanded_too_much:
         partial = True
         notes.extend(builder.expanded_too_much)
-    keys = snapshot.facet_columns["translation"] if request.group_translations else None
-    docs = set(matched.docs.tolist())
-    return Matches(parsed, builder, filter_docs, ranked, docs, partial, notes, timed_out, keys)
+    codes = snapshot.facet_codes["translation"][0] if request.group_translations else None
+    return Matches(
+        parsed, builder, filter_docs, ranked, matched.docs, partial, notes, timed_out, codes
+    )
 
 
 def _matching(
@@ -462,30 +463,32 @@ def attach_sections(
             article["sections"].append(section)
 
 
-def result_facets(snapshot: Snapshot, docs: set[int]) -> dict[str, list[dict[str, Any]]]:
+def result_facets(snapshot: Snapshot, docs: np.ndarray) -> dict[str, list[dict[str, Any]]]:
     """Counts by tag, source, language and year over the whole result set."""
-    columns = snapshot.facet_columns
     facets: dict[str, list[dict[str, Any]]] = {}
     for name in ("source", "language", "year"):
-        values = columns[name]
-        counts = Counter(values[docnum] for docnum in docs)
-        counts.pop("", None)
+        codes, values = snapshot.facet_codes[name]
+        counts = _counted(np.bincount(codes[docs], minlength=len(values)), values)
         if name == "year":
-            ordered = sorted(counts.items(), reverse=True)
+            ordered = sorted(counts, reverse=True)
         else:
-            ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            ordered = sorted(counts, key=lambda item: (-item[1], item[0]))
         facets[name] = [{"value": value, "count": count} for value, count in ordered]
-    tag_counts: Counter[str] = Counter()
-    tags_by_doc = snapshot.tags_by_doc
-    for docnum in docs:
-        tag_counts.update(tags_by_doc.get(docnum, ()))
-    ordered_tags = sorted(tag_counts.items(), key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+    tagged_docs, tag_codes, tags = snapshot.tag_postings
+    in_results = np.isin(tagged_docs, docs)
+    tag_counts = _counted(np.bincount(tag_codes[in_results], minlength=len(tags)), tags)
+    ordered_tags = sorted(tag_counts, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
     return {
         "tags": [{"value": tag, "count": count} for tag, count in ordered_tags],
         "source": facets["source"],
         "language": facets["language"],
         "year": facets["year"],
     }
+
+
+def _counted(counts: np.ndarray, values: list[str]) -> list[tuple[str, int]]:
+    """(value, count) of the values counted at least once, "no value" left out."""
+    return [(values[code], int(counts[code])) for code in np.flatnonzero(counts) if values[code]]
 
 
 SPELLING_FIELDS = ("spell_body", "spell_title")
