@@ -29,7 +29,7 @@ from search_api.query import (
     parse,
 )
 from search_api.scoring import RANKING
-from search_api.snippets import build_snippet, match_spans
+from search_api.snippets import match_spans, one_line, snippet_of
 
 MAX_SECTIONS_PER_RESULT = 3
 MAX_CORRECTED_WORDS = 6
@@ -437,7 +437,8 @@ def attach_sections(
         scored = []
         for _docnum, stored in by_article.get(article["id"], []):
             heading = stored.get("section_heading") or ""
-            text = stored.get("text") or ""
+            # Matched once, on the text as its snippet shows it: the snippet reuses them.
+            text = one_line(stored.get("text") or "")
             body_hits = match_spans(text, terms, prefixes, language)
             heading_hits = match_spans(heading, terms, prefixes, language)
             if not body_hits and not heading_hits:
@@ -450,16 +451,15 @@ def attach_sections(
                     (len(distinct), len(heading_hits), len(body_hits)),
                     stored["section_index"],
                     stored,
+                    text,
+                    body_hits,
                 )
             )
         scored.sort(key=lambda item: (-item[0][0], -item[0][1], -item[0][2], item[1]))
-        for _, _, stored in scored[:MAX_SECTIONS_PER_RESULT]:
+        for _, _, stored, text, body_hits in scored[:MAX_SECTIONS_PER_RESULT]:
             section = {"heading": stored.get("section_heading") or None, "anchor": stored["anchor"]}
             if snippets:
-                snippet = build_snippet(
-                    stored.get("text") or "", terms, prefixes, language=language
-                )
-                section["snippet"] = snippet.render()
+                section["snippet"] = snippet_of(text, body_hits).render()
             article["sections"].append(section)
 
 

@@ -62,8 +62,17 @@ def build_snippet(
 ) -> Snippet:
     """The window of about ``target`` characters holding the most distinct query terms
     (then the most matches), cut at word boundaries."""
-    text = " ".join(text.split())  # paragraph breaks are not shown inside a snippet
-    spans = match_spans(text, terms, prefixes, language)
+    text = one_line(text)
+    return snippet_of(text, match_spans(text, terms, prefixes, language), target=target)
+
+
+def one_line(text: str) -> str:
+    """The text as a snippet shows it: paragraph breaks are not shown inside a snippet."""
+    return " ".join(text.split())
+
+
+def snippet_of(text: str, spans: list[tuple[int, int]], *, target: int = TARGET_LENGTH) -> Snippet:
+    """``build_snippet`` for a text already on ``one_line`` whose matches are known."""
     if len(text) <= MAX_LENGTH:
         return Snippet(text, tuple(spans))
     if not spans:
