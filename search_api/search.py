@@ -476,8 +476,11 @@ def result_facets(snapshot: Snapshot, docs: np.ndarray) -> dict[str, list[dict[s
         facets[name] = [{"value": value, "count": count} for value, count in ordered]
     tagged_docs, tag_codes, tags = snapshot.tag_postings
     in_results = np.isin(tagged_docs, docs)
-    tag_counts = _counted(np.bincount(tag_codes[in_results], minlength=len(tags)), tags)
-    ordered_tags = sorted(tag_counts, key=lambda item: (-item[1], item[0]))[:FACET_LIMIT]
+    counts = np.bincount(tag_codes[in_results], minlength=len(tags))
+    present = np.flatnonzero(counts)
+    # Tags are coded in lexicon order, which is their alphabetical order: ties go by name.
+    top = present[np.lexsort((present, -counts[present]))][:FACET_LIMIT]
+    ordered_tags = [(tags[code], int(counts[code])) for code in top]
     return {
         "tags": [{"value": tag, "count": count} for tag, count in ordered_tags],
         "source": facets["source"],
