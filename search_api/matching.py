@@ -7,8 +7,9 @@ postings are read once per index version into arrays (document numbers and frequ
 and kept in a bounded cache, and a query is evaluated bottom-up on arrays: AND intersects
 and adds scores, OR unites and adds, NOT removes, and a word's BM25F score is computed for
 all of its articles at once with the model's own formulas (``search_api.scoring``), so
-rankings are the ones Whoosh's matchers give. Parts with no array form (phrases, which need
-word positions) are walked with Whoosh's matcher, which scores them exactly as before.
+rankings are the ones Whoosh's matchers give. A phrase reads word positions only for the
+articles that have all its words. Query types with no array form here are walked with
+Whoosh's own matcher, which scores them as it always did.
 
 One evaluation gives every match with its score: the exact total, the facets and the
 ranking come from it, instead of one walk to count and another to rank.
@@ -156,6 +157,38 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(id_blocks), np.concatenate(weight_blocks)
 
 
+def _positions(reader: Any, fieldname: str, text: bytes, docs: np.ndarray) -> list[set[int]]:
+    """The term's positions in each of ``docs`` (sorted, each holding the term), reading
+    and decoding only the blocks and postings of those documents."""
+    matcher = reader.postings(fieldname, text)
+    raw = matcher.child if isinstance(matcher, FilterMatcher) else matcher
+    if not isinstance(raw, W3LeafMatcher):
+        found = {}
+        for docnum in docs.tolist():
+            matcher.skip_to(docnum)
+            found[docnum] = set(matcher.value_as("positions"))
+        return [found[docnum] for docnum in docs.tolist()]
+    raw.reset()
+    decode = raw.format.decode_positions
+    positions: list[set[int]] = []
+    wanted = 0
+    while raw.is_active() and wanted < len(docs):
+        if raw.block_max_id() < docs[wanted]:
+            raw._next_block()  # no wanted document in this block: not even read
+            continue
+        if raw._data is None:
+            raw._read_data()
+        ids = np.asarray(raw._data[0], dtype=np.int64)
+        ids = ids if raw._byteids else np.cumsum(ids)
+        raw._read_values()
+        in_block = int(np.searchsorted(docs, ids[-1], side="right")) - wanted
+        for index in np.searchsorted(ids, docs[wanted : wanted + in_block]).tolist():
+            positions.append(set(decode(raw._values[index])))
+        wanted += in_block
+        raw._next_block()
+    return positions
+
+
 def _walk_postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
     docs, weights = [], []
     while matcher.is_active():
@@ -221,6 +254,8 @@ class _Segment:
             combined = _intersection(parts) if type(query) is wq.And else _union(parts)
             # Whoosh applies a compound query's boost only when it has several parts.
             return combined if len(parts) == 1 else _boosted(combined, query.boost)
+        if type(query) is wq.Phrase and query.slop == 1:
+            return self._phrase(query)
         if query is wq.NullQuery:
             return Scored.empty()
         return self._walk(query)
@@ -269,6 +304,36 @@ class _Segment:
         idf = bm25_idf(article_count(self.parent), df)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
+
+    def _phrase(self, query: wq.Phrase) -> Scored:
+        """Articles with the words next to each other, in order, scored as Whoosh scores a
+        phrase (the sum of its words' BM25 scores). The words' postings give the articles
+        with every word; positions are read for those articles only."""
+        fieldname = query.fieldname
+        schema = self.searcher.schema
+        field = schema[fieldname] if fieldname in schema else None
+        if field is None or not field.format or not field.format.supports("positions"):
+            return self._walk(query)
+        raws = [self._stored_term(fieldname, word) for word in query.words]
+        if any(raw is None for raw in raws):
+            return Scored.empty()
+        words = _intersection([self._term(wq.Term(fieldname, word)) for word in query.words])
+        candidates = words.docs
+        # The positions where the phrase so far ends, per candidate.
+        ends = _positions(self.reader, fieldname, raws[0], candidates)
+        for raw in raws[1:]:
+            if not candidates.size:
+                break
+            following = _positions(self.reader, fieldname, raw, candidates)
+            ends = [
+                {end + 1 for end in current if end + 1 in nexts}
+                for current, nexts in zip(ends, following, strict=True)
+            ]
+            if self._past_deadline():
+                self.timed_out = True
+                return Scored.empty()
+        keep = np.fromiter((bool(found) for found in ends), dtype=bool, count=len(ends))
+        return _boosted(Scored(candidates[keep], words.scores[keep]), query.boost)
 
     def _walk(self, query: wq.Query) -> Scored:
         """Matches of a query with no array form, with Whoosh's scores; cut short (and

@@ -73,6 +73,20 @@ SECOND = [
     },
 ]
 
+# Enough articles with the same words for their postings to fill several blocks (Whoosh
+# writes 128 postings a block), with the words next to each other in some of them.
+FILLER = [
+    {
+        "id": f"filler-{n}",
+        "title": f"Bulletin {n}",
+        "body": f"Day {n}: press freedom under pressure."
+        if n % 3
+        else f"Day {n}: the freedom of the press, and more press.",
+        "language": "en",
+    }
+    for n in range(400)
+]
+
 
 def _write(path: Path, records: list[dict]) -> None:
     path.write_text("\n".join(json.dumps(record) for record in records))
@@ -88,7 +102,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
     _write(corpus / "first.jsonl", FIRST[:2])
     build_index([corpus], index_dir, ParseOptions(), workers=1)
     _write(corpus / "first.jsonl", FIRST)
-    _write(corpus / "second.jsonl", SECOND)
+    _write(corpus / "second.jsonl", SECOND + FILLER)
     build_index([corpus], index_dir, ParseOptions(), workers=1)
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         assert len(snapshot.searcher.leaf_searchers()) == 2
@@ -110,6 +124,9 @@ QUERIES = [
     "surveillance OR torture",
     '"phnom penh"',
     '"surveillance law" police',
+    '"press freedom"',
+    '"freedom press"',
+    '"day 300 press freedom"',
     "surv*",
     "journalists -surveillance",
     "-journalists",
@@ -196,3 +213,14 @@ def test_term_filters_intersect(snapshot: Snapshot):
     admitted = allowed_docs(snapshot, request)
     assert admitted is not None and len(admitted) == 2
     assert set(admitted.tolist()) == expected
+
+
+def test_a_phrase_needs_its_words_next_to_each_other_in_order(snapshot: Snapshot):
+    builder = QueryBuilder(snapshot.searcher.reader(), ("en",))
+    phrase = builder.build(parse('"press freedom"', ("en",)))
+    words = builder.build(parse("press freedom", ("en",)))
+    in_order, _ = evaluate(snapshot.searcher, phrase, Postings(), RANKING)
+    anywhere, _ = evaluate(snapshot.searcher, words, Postings(), RANKING)
+    # Two fillers in three have "press freedom"; the third has both words apart.
+    assert 260 < len(in_order) < len(anywhere)
+    assert set(in_order.docs.tolist()) < set(anywhere.docs.tolist())
