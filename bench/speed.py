@@ -14,7 +14,7 @@ tag filter), then, for each scale and round, with the engines' order rotated per
 2. query: each engine in its own subprocess opens its index and runs every query once to
    warm up, then once timed for top-10 without snippets and once with snippets; the
    subprocess's peak RSS (VmHWM) is its serving memory;
-3. HTTP (advosearch only): a real ``advosearch serve`` (1 worker) on loopback, the query set
+3. HTTP (advosearch only): a real ``advosearch serve`` (1 worker; ``--http-workers N`` for more) on loopback, the query set
    sent by 1, 4 and 16 concurrent keep-alive clients (bounded by count and time).
 
 Medians over rounds; advosearch ÷ other ratios are computed round by round, then their
@@ -204,6 +204,15 @@ def _proc_memory(pid: int) -> dict[str, int]:
     return values
 
 
+def _worker_pids(pid: int, workers: int) -> list[int]:
+    if workers == 1:
+        return [pid]
+    import psutil
+
+    children = psutil.Process(pid).children(recursive=True)
+    return [child.pid for child in children if "multiprocessing" not in child.name()] or [pid]
+
+
 def http_level(port: int, paths: list[str], clients: int, max_requests: int, max_s: float):
     """``clients`` threads, each with one keep-alive connection, share the request list."""
     counter = itertools.count()
@@ -264,7 +273,13 @@ def http_level(port: int, paths: list[str], clients: int, max_requests: int, max
 
 
 def http_bench(
-    index_dir: Path, queries: list[dict], levels, max_requests: int, max_s: float, log: Path
+    index_dir: Path,
+    queries: list[dict],
+    levels,
+    max_requests: int,
+    max_s: float,
+    log: Path,
+    workers: int = 1,
 ) -> dict[str, Any]:
     port = free_port()
     # One loopback address sends every request: the per-client rate limit would answer 429
@@ -286,7 +301,7 @@ def http_bench(
                 "--port",
                 str(port),
                 "--workers",
-                "1",
+                str(workers),
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -310,8 +325,14 @@ def http_bench(
         paths = [http_path(q) for q in queries]
         http_level(port, paths, 1, len(paths), max_s)  # warm-up: every query once
         results = [http_level(port, paths, c, max_requests, max_s) for c in levels]
-        memory = _proc_memory(server.pid)
+        # Per worker: with several, uvicorn's supervisor only forwards signals; each worker
+        # is a process of its own, and the largest is reported.
+        memory = max(
+            (_proc_memory(pid) for pid in _worker_pids(server.pid, workers)),
+            key=lambda m: m.get("VmHWM", 0),
+        )
         return {
+            "workers": workers,
             "levels": results,
             "server_rss_peak": memory.get("VmHWM"),
             "server_rss": memory.get("VmRSS"),
@@ -461,6 +482,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     args.http_requests,
                     args.http_seconds,
                     work / f"serve-{scale}x.log",
+                    args.http_workers,
                 )
         scale_report["summary"] = summarize_scale(rounds, args.engines)
     report["targets"] = check_targets(report)
@@ -575,6 +597,7 @@ def summarize_scale(rounds: list[dict[str, Any]], engines: list[str]) -> dict[st
         "medians": medians,
         "ratios_vs": ratios,
         "http": http_summary,
+        "http_workers": http[0].get("workers", 1) if http else None,
         "server_rss_peak": server_rss,
         "load_range": [min(loads), max(loads)] if loads else None,
     }
@@ -700,8 +723,8 @@ def format_table(report: dict[str, Any]) -> str:
         if s["http"]:
             lines.append("")
             lines.append(
-                f"HTTP GET /search via advosearch serve (1 worker, loopback, keep-alive); "
-                f"server peak RSS {_mb(s['server_rss_peak'])} MB"
+                f"HTTP GET /search via advosearch serve ({s['http_workers']} worker(s), loopback, "
+                f"keep-alive); server peak RSS per worker {_mb(s['server_rss_peak'])} MB"
             )
             lines.append(
                 f"{'clients':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}"
@@ -782,6 +805,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", choices=sorted(SETS), default="issue")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--http-clients", type=int, nargs="+", default=list(HTTP_LEVELS))
+    parser.add_argument("--http-workers", type=int, default=1, help="uvicorn workers")
     parser.add_argument("--http-requests", type=int, default=390, help="per concurrency level")
     parser.add_argument("--http-seconds", type=float, default=60.0, help="cap per level")
     parser.add_argument("--timeout", type=float, default=3600.0, help="per subprocess")

@@ -310,9 +310,10 @@ class _Segment:
         phrase (the sum of its words' BM25 scores). The words' postings give the articles
         with every word; positions are read for those articles only."""
         fieldname = query.fieldname
-        schema = self.searcher.schema
-        field = schema[fieldname] if fieldname in schema else None
-        if field is None or not field.format or not field.format.supports("positions"):
+        if fieldname not in self.searcher.schema:
+            return Scored.empty()
+        field_format = self.searcher.schema[fieldname].format
+        if not field_format or not field_format.supports("positions"):
             return self._walk(query)
         raws = [self._stored_term(fieldname, word) for word in query.words]
         if any(raw is None for raw in raws):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, partial, reduce
@@ -381,7 +382,7 @@ def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
     if not key:
         return []
     others = []
-    for other in searcher.docs_for_query(wq.Term("translation", key)):
+    for other in _docs_with(searcher, "translation", [key]):
         if other == docnum:
             continue
         stored = searcher.stored_fields(other)
@@ -395,6 +396,15 @@ def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
             }
         )
     return sorted(others, key=lambda item: (item["language"], item["id"]))
+
+
+def _docs_with(searcher: Any, fieldname: str, values: list[str]) -> Iterator[int]:
+    """Documents holding any of ``values`` in an ID field: their postings read directly, a
+    few times faster than running a query for a handful of ids."""
+    reader = searcher.reader()
+    for value in values:
+        if (fieldname, value) in reader:
+            yield from reader.postings(fieldname, value).all_ids()
 
 
 def attach_sections(
@@ -423,9 +433,8 @@ def attach_sections(
         return
     searcher = snapshot.searcher
     by_article: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-    ids_query = wq.Or([wq.Term("article_id", article["id"]) for article in articles])
     # The postings of these ids only (an And with kind=section would walk every section).
-    for docnum in searcher.docs_for_query(ids_query):
+    for docnum in _docs_with(searcher, "article_id", [article["id"] for article in articles]):
         stored = searcher.stored_fields(docnum)
         if stored.get("kind") == "section":
             by_article[stored["article_id"]].append((docnum, stored))
