@@ -136,6 +136,8 @@ def _within_range(name: str, value: date) -> date:
 
 @dataclass
 class Matches:
+    """The articles a request matches, in its order, and how its query was read."""
+
     parsed: ParsedQuery
     builder: QueryBuilder
     filter_docs: np.ndarray | None  # what the filters admit (sorted); None: no filter
