@@ -14,8 +14,9 @@ tag filter), then, for each scale and round, with the engines' order rotated per
 2. query: each engine in its own subprocess opens its index and runs every query once to
    warm up, then once timed for top-10 without snippets and once with snippets; the
    subprocess's peak RSS (VmHWM) is its serving memory;
-3. HTTP (advosearch only): a real ``advosearch serve`` (1 worker; ``--http-workers N`` for more) on loopback, the query set
-   sent by 1, 4 and 16 concurrent keep-alive clients (bounded by count and time).
+3. HTTP (advosearch only): a real ``advosearch serve`` (1 worker; ``--http-workers N`` for
+   more) on loopback, the query set sent by 1, 4 and 16 concurrent keep-alive clients
+   (bounded by count and time).
 
 Medians over rounds; advosearch ÷ other ratios are computed round by round, then their
 median reported. Machine load (1-minute load average) is recorded at each phase.
