@@ -9,11 +9,13 @@ memory maps) is closed when the last request holding it lets go.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from anyio import CapacityLimiter, to_thread
+from anyio import CancelScope, CapacityLimiter
 from anyio.lowlevel import RunVar
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
@@ -34,10 +36,17 @@ from search_api.scoring import RANKING
 REFRESH_CHECK_INTERVAL_S = 0.5
 _NO_DATE = 2**64 - 1
 # Searches on one snapshot run one at a time (``searcher_lock``), so a thread beyond the
-# one searching only waits. Each thread that has searched keeps the memory it allocated in
-# its own malloc arena: with the thread pool's default of 40 threads, the server's heap grew
-# with every concurrency level. Two: one searching, one for an older version's request
+# one searching only waits. Two: one searching, one for an older version's request
 # finishing beside it (each snapshot has its own lock).
+#
+# They are the engine's own threads, alive as long as it is, because glibc gives each thread
+# a malloc arena (up to 8 per core) and keeps what a search frees there, up to a few MB per
+# arena, for that arena's next allocations. In anyio's shared pool a search ran on whichever
+# thread was idle, and the pool starts a thread whenever none is (sync dependencies took
+# threads too) and ends those idle for 10 s: under load, searches moved from thread to
+# thread and arena to arena, and the heap grew as each arena took its turn (32 clients for
+# 5 minutes: +36 MB, all of it freed memory kept by 15 arenas; 78 threads started, searches
+# ran on 27 of them). On two threads of their own, the same two arenas are reused.
 SEARCH_THREADS = 2
 _search_threads: RunVar[CapacityLimiter] = RunVar("advosearch_search_threads")
 T = TypeVar("T")
@@ -46,8 +55,9 @@ T = TypeVar("T")
 class Snapshot:
     """A searcher on one committed index version, with per-version caches."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, threads: ThreadPoolExecutor) -> None:
         self.searcher = searcher
+        self._threads = threads
         reader = searcher.reader()
         self.generation = reader.generation()
         segment_ids = ",".join(sorted(seg.segment_id() for seg in _segments(reader)))
@@ -65,14 +75,20 @@ class Snapshot:
         self.retired = False
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``function(*args, **kwargs)`` in a search thread (at most ``SEARCH_THREADS``),
+        """``function(*args, **kwargs)`` on one of the engine's ``SEARCH_THREADS`` threads,
         holding this snapshot's searcher."""
 
         def locked() -> T:
             with self.searcher_lock:
                 return function(*args, **kwargs)
 
-        return await to_thread.run_sync(locked, limiter=_search_thread_limiter())
+        # As anyio's to_thread.run_sync: waiting for a thread can be cancelled, but a search
+        # that has started is waited for, so its request does not release the snapshot (and
+        # maybe close a replaced searcher) while the search still reads it. The limiter keeps
+        # waiting requests in the event loop, not queued in the executor.
+        async with _search_thread_limiter():
+            with CancelScope(shield=True):
+                return await asyncio.wrap_future(self._threads.submit(locked))
 
     def close(self) -> None:
         self.searcher.close()
@@ -209,14 +225,18 @@ class Engine:
     ``acquire`` hands out the current snapshot and ``release`` gives it back (or ``with
     engine.snapshot() as snapshot:`` for a block). A snapshot that a newer version has
     replaced is closed when its last holder releases it; ``close`` retires the current one
-    the same way, at shutdown.
+    the same way, at shutdown; the search threads end when the last snapshot is closed.
     """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._index = open_index(index_dir)
-        # Guards the current snapshot, every snapshot's count of users and the closing.
+        # Started on the first search, not here.
+        self._threads = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="advosearch-search")
+        # Guards the current snapshot, every snapshot's count of users, the count of open
+        # snapshots and the closing.
         self._lock = threading.Lock()
+        self._open_snapshots = 0
         self._current = self._open_snapshot()
         self._checked_at = time.monotonic()
         self._closed = False
@@ -245,7 +265,7 @@ class Engine:
         with self._lock:
             snapshot.users -= 1
             if snapshot.retired and snapshot.users == 0:
-                snapshot.close()
+                self._close(snapshot)
 
     @contextmanager
     def snapshot(self, refresh: bool = False) -> Iterator[Snapshot]:
@@ -270,11 +290,21 @@ class Engine:
         self.close()
 
     def _open_snapshot(self) -> Snapshot:
-        return Snapshot(self._index.searcher(weighting=RANKING))
+        snapshot = Snapshot(self._index.searcher(weighting=RANKING), self._threads)
+        self._open_snapshots += 1
+        return snapshot
 
     def _retire(self, snapshot: Snapshot) -> None:
         """No new request gets ``snapshot``; it is closed now if nobody holds it, else by
         ``release``. Called with the lock held."""
         snapshot.retired = True
         if snapshot.users == 0:
-            snapshot.close()
+            self._close(snapshot)
+
+    def _close(self, snapshot: Snapshot) -> None:
+        """Close a retired snapshot nobody holds; after the engine's last one, nothing can
+        search any more, so its threads end. Called with the lock held."""
+        snapshot.close()
+        self._open_snapshots -= 1
+        if self._closed and self._open_snapshots == 0:
+            self._threads.shutdown(wait=False)

@@ -27,7 +27,8 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 MAX_ARTICLES_PER_CALL = 1000
 
 
-def require_admin(request: Request) -> None:
+# async, so it runs in the event loop, not in a thread of the pool: see routes/params.py
+async def require_admin(request: Request) -> None:
     token = request.app.state.settings.admin_token
     expected = token.get_secret_value().strip().encode() if token is not None else b""
     if not expected:  # unset or empty (an empty line in an env file): the API stays off

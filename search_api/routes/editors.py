@@ -70,7 +70,8 @@ async def related_draft_endpoint(
     return await snapshot.run(answer)
 
 
-def feed_request(
+# async, so it runs in the event loop, not in a thread of the pool: see routes/params.py
+async def feed_request(
     q: QueryText = "",
     date_from: DateFrom = None,
     date_to: DateTo = None,

@@ -4,6 +4,11 @@ Each is declared once, with its description and example, so /search, /search/cou
 /export and /feed.atom document them alike. Ranges and dates are checked by
 ``build_search_request``, not here: it is the one place API and CLI parameters are checked,
 so a bad value is a 400 with its message. The schema still documents them.
+
+The dependencies that read them are ``async def``: checking parameters costs less than a
+thread, and FastAPI runs a plain ``def`` dependency in anyio's thread pool, which starts a
+thread (with a malloc arena of its own) whenever none is idle. Request work runs in the event
+loop or on the engine's search threads (see ``search_api.engine.SEARCH_THREADS``).
 """
 
 from __future__ import annotations
@@ -67,7 +72,7 @@ Sort = Annotated[
 ]
 
 
-def filter_request(
+async def filter_request(
     q: QueryText = "",
     date_from: DateFrom = None,
     date_to: DateTo = None,

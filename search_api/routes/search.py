@@ -16,7 +16,8 @@ from search_api.search import SearchRequest, build_search_request, search
 router = APIRouter()
 
 
-def search_request(
+# async, so it runs in the event loop, not in a thread of the pool: see routes/params.py
+async def search_request(
     q: QueryText = "",
     # Ranges are checked by build_search_request (see routes/params.py); the schema still
     # documents them.

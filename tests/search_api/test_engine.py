@@ -3,11 +3,13 @@ closed when the last one lets go. Real indexes on disk, real commits, the real a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -19,7 +21,10 @@ from indexer.settings import Settings
 from search_api import research
 from search_api.app import create_app
 from search_api.engine import SEARCH_THREADS, Engine
-from search_api.search import build_search_request, search
+from search_api.routes import editors as routes_editors
+from search_api.routes import params as routes_params
+from search_api.routes import search as routes_search
+from search_api.search import SearchRequest, build_search_request, search
 
 STORIES = 5
 
@@ -104,23 +109,66 @@ def test_versions_seen_between_refreshes_are_all_closed(engine: Engine, index_di
     assert [s.searcher.is_closed for s in seen] == [True, True, False]
 
 
-def test_concurrent_searches_share_a_few_threads(engine: Engine) -> None:
-    """Searches on a snapshot run one at a time; requests waiting for it wait in the event
-    loop, not each in a thread of its own (each thread keeps its own malloc arena)."""
+def test_searches_run_on_the_engines_own_threads(engine: Engine) -> None:
+    """Searches run on at most ``SEARCH_THREADS`` threads of the engine's own, however busy
+    anyio's thread pool is and whichever event loop asks: each thread keeps its own malloc
+    arena, so searches moving from thread to thread grew the heap. Requests waiting for a
+    search thread wait in the event loop."""
     threads = set()
 
     def search_once() -> None:
-        threads.add(threading.get_ident())
+        threads.add(threading.current_thread())
         time.sleep(0.01)
 
     async def many_requests() -> None:
         with engine.snapshot() as snapshot:
             async with anyio.create_task_group() as group:
                 for _ in range(4 * SEARCH_THREADS):
+                    # Other work in the pool, as FastAPI's sync dependencies and streamed
+                    # bodies: it starts pool threads a search could otherwise land on.
+                    group.start_soon(anyio.to_thread.run_sync, time.sleep, 0.01)
                     group.start_soon(snapshot.run, search_once)
 
     anyio.run(many_requests)
+    anyio.run(many_requests)  # a new event loop has a new pool, not new search threads
     assert 1 <= len(threads) <= SEARCH_THREADS
+    assert all(thread.name.startswith("advosearch-search") for thread in threads)
+
+
+def test_a_request_still_searches_after_the_engine_closes(engine: Engine) -> None:
+    """The search threads end with the engine's last snapshot, not when it is closed: a
+    request still holding a snapshot at shutdown finishes its search."""
+
+    async def search_after_close() -> int:
+        with engine.snapshot() as snapshot:
+            engine.close()
+            return await snapshot.run(total, snapshot)
+
+    assert anyio.run(search_after_close) == STORIES
+
+
+def test_request_parameters_are_read_in_the_event_loop(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dependencies that read a query's parameters are async: a plain ``def`` one would
+    run in anyio's pool, which starts a thread (and a malloc arena) whenever none is idle."""
+    in_event_loop = []
+
+    def recording(**parameters: Any) -> SearchRequest:
+        try:
+            asyncio.get_running_loop()
+            in_event_loop.append(True)
+        except RuntimeError:
+            in_event_loop.append(False)
+        return build_search_request(**parameters)
+
+    for module in (routes_search, routes_params, routes_editors):
+        monkeypatch.setattr(module, "build_search_request", recording)
+    app = create_app(index_dir, Settings(rate_limit_per_minute=0))
+    with TestClient(app) as client:
+        for path in ("/search", "/export", "/feed.atom"):
+            assert client.get(path, params={"q": "reporters"}).status_code == 200
+    assert in_event_loop == [True, True, True]
 
 
 @pytest.mark.parametrize("read_to_the_end", [True, False])
