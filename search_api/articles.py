@@ -104,12 +104,12 @@ def related(
     results = searcher.search(query, limit=limit + 20, filter=allow, terms=True)
     exclude = set(exclude or ())
     self_score = None
-    translation_keys = snapshot.facet_columns["translation"]
-    own_key = ""
+    translation_codes = snapshot.facet_codes["translation"][0]
+    own_key = 0
     if self_id is not None:
         exclude.add(self_id)
         own_docnum = searcher.document_number(key=self_id, kind=ARTICLE)
-        own_key = translation_keys[own_docnum] if own_docnum is not None else ""
+        own_key = translation_codes[own_docnum] if own_docnum is not None else 0
         for hit in results:
             if hit["article_id"] == self_id:
                 self_score = hit.score
@@ -119,7 +119,7 @@ def related(
         stored = hit.fields()
         if stored["article_id"] in exclude:
             continue
-        if own_key and translation_keys[hit.docnum] == own_key:
+        if own_key and translation_codes[hit.docnum] == own_key:
             continue
         if self_score and hit.score >= NEAR_DUPLICATE_RATIO * self_score:
             continue

@@ -204,7 +204,7 @@ def run_query(
         depth *= snapshot.largest_translation_group  # enough articles to fill the stories
     ranked = _order(snapshot, matched, all_words, request.sort, depth)
     if request.group_translations:
-        ranked = _one_per_story(ranked, snapshot.facet_columns["translation"])
+        ranked = _one_per_story(ranked, snapshot.facet_codes["translation"][0])
     if timed_out:
         partial = True
         notes.append("the search ran out of time; results may be incomplete")
@@ -231,14 +231,14 @@ def _matching(
 
 
 def _one_per_story(
-    ranked: list[tuple[float, int]], translation_keys: list[str]
+    ranked: list[tuple[float, int]], translation_codes: np.ndarray
 ) -> list[tuple[float, int]]:
     """The ranking with only the best-ranked translation of each story (articles with no
-    translation key are stories of their own)."""
-    seen: set[str] = set()
+    translation key, code 0, are stories of their own)."""
+    seen: set[int] = set()
     kept = []
     for score, docnum in ranked:
-        key = translation_keys[docnum]
+        key = int(translation_codes[docnum])
         if key in seen:
             continue
         if key:
@@ -380,7 +380,7 @@ def article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any
 def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
     """The other articles sharing an article's translation key, by language."""
     searcher = snapshot.searcher
-    key = snapshot.facet_columns["translation"][docnum]
+    key = snapshot.facet_value("translation", docnum)
     if not key:
         return []
     others = []
