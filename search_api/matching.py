@@ -43,6 +43,8 @@ from search_api.scoring import (
 # Cached posting lists use at most this many bytes per index version (16 bytes a posting:
 # a word in every one of 100,000 articles takes 1.6 MB).
 POSTINGS_CACHE_BYTES = 64 * 2**20
+# Terms whose document frequency is kept (about 200 bytes each).
+MAX_CACHED_FREQUENCIES = 100_000
 DEADLINE_CHECK_EVERY = 2048  # matches walked between two looks at the clock
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _NO_DOCS = np.zeros(0, dtype=np.int64)
@@ -72,7 +74,8 @@ class Scored:
 
 
 class Postings:
-    """Posting lists and field lengths of one index version, read once and kept (bounded).
+    """Posting lists, field lengths and collection statistics of one index version, read
+    once and kept (bounded).
 
     Keyed by segment, so one cache serves every segment of a version. Only the searcher
     that owns it uses it, but two threads may hold one version at once: a lock keeps the
@@ -83,6 +86,11 @@ class Postings:
         self._terms: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
         self._lengths: dict[tuple, np.ndarray] = {}
+        # Collection statistics sum every segment's; asked for each term in each segment,
+        # they would cost a query time quadratic in the number of segments.
+        self._doc_frequencies: dict[tuple[str, bytes], int] = {}
+        self._averages: dict[str, float] = {}
+        self._articles: int | None = None
         self._lock = threading.Lock()
 
     def term(self, segment: int, reader: Any, fieldname: str, text: bytes) -> tuple:
@@ -113,6 +121,30 @@ class Postings:
             cached = _read_lengths(reader, fieldname)
             with self._lock:
                 self._lengths[key] = cached
+        return cached
+
+    def doc_frequency(self, searcher: Any, fieldname: str, text: bytes) -> int:
+        """How many documents of the whole version (``searcher``: its top searcher) have
+        the term."""
+        key = (fieldname, text)
+        cached = self._doc_frequencies.get(key)
+        if cached is None:
+            cached = searcher.doc_frequency(fieldname, text)
+            with self._lock:
+                if len(self._doc_frequencies) >= MAX_CACHED_FREQUENCIES:
+                    self._doc_frequencies.clear()
+                self._doc_frequencies[key] = cached
+        return cached
+
+    def article_count(self, searcher: Any) -> int:
+        if self._articles is None:
+            self._articles = article_count(searcher)
+        return self._articles
+
+    def field_average(self, searcher: Any, fieldname: str) -> float:
+        cached = self._averages.get(fieldname)
+        if cached is None:
+            cached = self._averages[fieldname] = field_average(searcher, fieldname)
         return cached
 
     @property
@@ -277,9 +309,12 @@ class _Segment:
         docs, weights = self.postings.term(self.number, self.reader, query.fieldname, raw)
         field = self.searcher.schema[query.fieldname]
         if field.scorable:
-            idf = self.model.idf(self.searcher, query.fieldname, raw)
+            idf = bm25_idf(
+                self.postings.article_count(self.parent),
+                self.postings.doc_frequency(self.parent, query.fieldname, raw),
+            )
             lengths = self.postings.lengths(self.number, self.reader, query.fieldname)[docs]
-            average = field_average(self.parent, query.fieldname)
+            average = self.postings.field_average(self.parent, query.fieldname)
             scores = self.model.bm25_scores(weights, lengths, idf, average)
         else:
             scores = weights  # Whoosh scores a term of an unscored field by its weight
@@ -294,14 +329,14 @@ class _Segment:
                 continue
             docs, weights = self.postings.term(self.number, self.reader, term.fieldname, raw)
             lengths = self.postings.lengths(self.number, self.reader, term.fieldname)[docs]
-            average = field_average(self.parent, term.fieldname)
+            average = self.postings.field_average(self.parent, term.fieldname)
             frequency = self.model.normalised_frequencies(weights, lengths, average)
             parts.append(_boosted(Scored(docs, frequency), term.boost))
-            df = max(df, self.parent.doc_frequency(term.fieldname, raw))
+            df = max(df, self.postings.doc_frequency(self.parent, term.fieldname, raw))
         if not parts:
             return Scored.empty()
         summed = _union(parts)
-        idf = bm25_idf(article_count(self.parent), df)
+        idf = bm25_idf(self.postings.article_count(self.parent), df)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
 
