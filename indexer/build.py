@@ -127,6 +127,9 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
         "article_id": article.id,
         "source_file": source_file,
         "title": TextIn(article.title, language),
+        # What the index stores is the plain text: a TextIn would be pickled into it with
+        # its language.
+        "_stored_title": article.title,
         "heading": TextIn("\n".join(s.heading for s in article.sections if s.heading), language),
         "body": TextIn(article.text, language),
         "author": " ".join(article.authors),
@@ -138,7 +141,7 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
     if article.title_derived:
         # A title made up from the body's first words is a label, not a title: indexed as
         # one, those words would count twice, with a title's weight. It is only stored.
-        document["title"], document["_stored_title"] = "", article.title
+        document["title"] = ""
     if file_key is not None:
         document["file_key"] = file_key
     if article.translation_key:
