@@ -73,8 +73,12 @@ class TextIn(str):
         value.language = language
         return value
 
-    def __reduce__(self) -> tuple[type[str], tuple[str]]:
-        return str, (str(self),)  # stored as the plain text it is
+    def __reduce__(self) -> tuple[type[TextIn], tuple[str, str]]:
+        # Keeps its language when pickled: documents are pickled on their way to the
+        # processes that analyse them (``indexer.parallel``). A stored field's value is
+        # pickled into the index too, so a stored text field is given its plain ``str``
+        # through Whoosh's ``_stored_<field>`` key (see ``indexer.build``).
+        return TextIn, (str(self), self.language)
 
 
 # Snowball merges some unrelated words of this domain into one stem; these map each word

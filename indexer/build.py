@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ from indexer.formats import (
 )
 from indexer.formats.fields import source_for
 from indexer.models import Article
+from indexer.parallel import ParallelWriter, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 
 FILE_KEY_SEPARATOR = "\x1f"
@@ -127,6 +128,9 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
         "article_id": article.id,
         "source_file": source_file,
         "title": TextIn(article.title, language),
+        # What the index stores is the plain text: a TextIn would be pickled into it with
+        # its language.
+        "_stored_title": article.title,
         "heading": TextIn("\n".join(s.heading for s in article.sections if s.heading), language),
         "body": TextIn(article.text, language),
         "author": " ".join(article.authors),
@@ -138,7 +142,7 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
     if article.title_derived:
         # A title made up from the body's first words is a label, not a title: indexed as
         # one, those words would count twice, with a title's weight. It is only stored.
-        document["title"], document["_stored_title"] = "", article.title
+        document["title"] = ""
     if file_key is not None:
         document["file_key"] = file_key
     if article.translation_key:
@@ -178,10 +182,11 @@ LOCK_OWNER_FILE = "advosearch-writer.pid"
 
 @contextmanager
 def locked_writer(
-    ix: FileIndex, index_dir: Path, lock_timeout_s: float, notices: list[str]
+    ix: FileIndex, index_dir: Path, lock_timeout_s: float, notices: list[str], procs: int = 1
 ) -> Iterator[IndexWriter]:
     """The index's writer, committed when the block ends (unless cancelled), cancelled when
-    it raises.
+    it raises. With ``procs`` > 1, the documents added are analysed and written by that
+    many processes (``indexer.parallel``).
 
     Whoosh's lock is an OS file lock, so a killed indexer's lock dies with its process; the
     owner's pid is kept beside it so a waiting indexer can say who holds the lock, and a
@@ -195,7 +200,8 @@ def locked_writer(
         # BytesIO, a copy of the mapped bytes: serving one held about 430 MB more resident
         # memory (73,000 articles: 628 vs 201 MB), for a median query about 10 ms faster
         # (50-53 vs 60-65 ms from one client; p99 the same).
-        writer = ix.writer(timeout=lock_timeout_s, limitmb=256, compound=False)
+        args = {"timeout": lock_timeout_s, "limitmb": 256, "compound": False}
+        writer = ParallelWriter(ix, procs, **args) if procs > 1 else ix.writer(**args)
     except LockError as error:
         holder = _read_pid(owner_file)
         who = f"process {holder}" if holder else "another process"
@@ -234,6 +240,8 @@ def _abandon(writer: IndexWriter) -> None:
     """Cancel a write; on a full disk cancelling itself fails, so then just let go of the
     lock. Files of the abandoned segment are not in any table of contents, and Whoosh
     deletes such files at the next commit."""
+    if writer.is_closed:
+        return  # a commit that failed has let go of everything already
     try:
         writer.cancel()
     except OSError:
@@ -281,13 +289,19 @@ def build_index(
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> BuildSummary:
+    """Bring the index up to date with the files under ``paths``, in one commit.
+
+    ``workers`` processes (default: 2, or 1 on one CPU) parse the files, and as many
+    analyse and write their documents, each a consecutive share of the input as a segment
+    of its own (``indexer.parallel``; a share is 2 MB of input at least)."""
     started = time.perf_counter()
     summary = BuildSummary()
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     files, skipped = discover(paths)
     summary.skipped.extend(skipped)
     context = build_context(files, max_file_bytes=options.max_article_file_bytes)
     ix = open_or_create_index(index_dir)
-    with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings) as writer:
+    with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer:
         rebuild = not is_current(ix.schema)
         if rebuild:
             # The new version replaces the whole old one at commit; until then the old one
@@ -328,30 +342,33 @@ def build_index(
                     if stored["source_file"] not in reparsed:
                         seen_ids[stored["article_id"]] = stored["source_file"]
         progress = progress or Progress()
-        progress.start(sum(path.stat().st_size for path, *_ in to_parse))
+        sizes = {resolved: input_size(path) for path, _, resolved, _ in to_parse}
+        total = sum(sizes.values())
+        progress.start(total)
+        write = _writing(writer, progress, total)
         for (path, _root, resolved, digest), result in _parse_all(
             to_parse, context, options, workers
         ):
             writer.delete_by_term("source_file", resolved)
-            size = path.stat().st_size
+            size = sizes[resolved]
             if isinstance(result, SkippedFile):
                 summary.skipped.append(result)
-                progress.advance(size, 0)
+                write([], size, 0)
                 continue
             summary.files_parsed += 1
             summary.warnings.extend(f"{path}: {warning}" for warning in result.warnings)
             file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
-            # Writing (which analyses the text) is most of the work: advance per article.
-            # Whole bytes per article, the remainder at the end: the bar ends exactly full.
-            share = size // max(1, len(result.articles))
-            for article in result.articles:
+            # Writing (which analyses the text) is most of the work: advance per article,
+            # by its share of the file's bytes.
+            for article, nbytes in zip(
+                result.articles, _shares(size, result.articles), strict=True
+            ):
                 _make_id_unique(article, resolved, seen_ids, summary)
-                for document in article_documents(article, resolved, file_key):
-                    writer.add_document(**document)
+                write(article_documents(article, resolved, file_key), nbytes, 1)
                 summary.articles_added += 1
                 summary.sections_added += len(article.sections)
-                progress.advance(share, 1)
-            progress.advance(size - share * len(result.articles), 0)
+        if isinstance(writer, ParallelWriter):
+            writer.finish_writing()
         progress.close()
 
         summary.committed = bool(to_parse or gone or rebuild)
@@ -363,6 +380,53 @@ def build_index(
         summary.total_sections = count_kind(searcher, SECTION)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def input_size(path: Path) -> int:
+    """How much text a file holds, in bytes: what parsing and analysing it take, which the
+    progress bar counts and the writers' shares split. A gzipped file's is its uncompressed
+    size, from its trailer (which keeps it modulo 4 GiB)."""
+    size = path.stat().st_size
+    if not path.name.lower().endswith(".gz"):
+        return size
+    try:
+        with path.open("rb") as handle:
+            if handle.read(2) != b"\x1f\x8b":
+                return size  # not gzip: parsing says so
+            handle.seek(-4, os.SEEK_END)
+            return max(size, int.from_bytes(handle.read(4), "little"))
+    except OSError:
+        return size  # too short, or unreadable: parsing says why
+
+
+def _shares(size: int, articles: Sequence[Article]) -> list[int]:
+    """A file's bytes split between its articles by the length of their text (the work of
+    analysing them), in whole bytes that add up to the file's size."""
+    lengths = [len(article.title) + len(article.text) for article in articles]
+    total, done, shares = max(1, sum(lengths)), 0, []
+    for length in lengths:
+        shares.append(size * (done + length) // total - size * done // total)
+        done += length
+    return shares
+
+
+Write = Callable[[Iterable[dict[str, Any]], int, int], None]
+
+
+def _writing(writer: IndexWriter, progress: Progress, total: int) -> Write:
+    """How an article's documents, with the bytes of input and the articles they are,
+    are written: by the writer's worker processes, which advance the progress bar as they
+    write them; else here, one after the other."""
+    if isinstance(writer, ParallelWriter):
+        writer.start(total, progress.advance)
+        return writer.add_documents
+
+    def write(documents: Iterable[dict[str, Any]], nbytes: int, articles: int) -> None:
+        for document in documents:
+            writer.add_document(**document)
+        progress.advance(nbytes, articles)
+
+    return write
 
 
 # Articles written through the ingest API belong to no file: incremental runs never
@@ -434,6 +498,11 @@ def _init_worker(context: RunContext, options: ParseOptions) -> None:
     _worker_context, _worker_options = context, options
 
 
+def _init_pool_worker(context: RunContext, options: ParseOptions, parent_pid: int) -> None:
+    exit_with_parent(parent_pid)
+    _init_worker(context, options)
+
+
 def _parse_one(job: tuple[Path, Path]) -> ParsedFile | SkippedFile:
     path, root = job
     assert _worker_context is not None and _worker_options is not None
@@ -460,17 +529,19 @@ def _parse_all(
     jobs: list[tuple[Path, Path, str, str]],
     context: RunContext,
     options: ParseOptions,
-    workers: int | None,
+    workers: int,
 ) -> Iterator[tuple[tuple[Path, Path, str, str], ParsedFile | SkippedFile]]:
-    """Parse files in worker processes (parsing is CPU-bound) while this process writes."""
-    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    """Parse files in worker processes (parsing is CPU-bound) while this process writes
+    their documents, or hands them to the writer's processes."""
     if workers <= 1 or len(jobs) < 2:
         _init_worker(context, options)
         for job in jobs:
             yield job, _parse_one((job[0], job[1]))
         return
     with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(context, options)
+        max_workers=workers,
+        initializer=_init_pool_worker,
+        initargs=(context, options, os.getpid()),
     ) as pool:
         results = pool.map(_parse_one, [(job[0], job[1]) for job in jobs], chunksize=4)
         yield from zip(jobs, results, strict=True)

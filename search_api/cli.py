@@ -45,6 +45,12 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_index_option(index_cmd)
     _add_parse_options(index_cmd)
     index_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    index_cmd.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="processes that parse and write the index (default: 2, or 1 on one CPU)",
+    )
     index_cmd.set_defaults(handler=_run_index)
 
     parse_cmd = commands.add_parser("parse", help="show articles as the indexer sees them")
@@ -88,6 +94,13 @@ def _build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument("--json", action="store_true", help="the metrics as one JSON object")
     eval_cmd.set_defaults(handler=_run_eval)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
 
 
 def _add_index_option(command: argparse.ArgumentParser) -> None:
@@ -162,6 +175,7 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         index_dir,
         options,
         lock_timeout_s=settings.lock_timeout_s,
+        workers=args.workers,
         progress=None if args.quiet else BarProgress(),
     )
     rate = summary.articles_added / summary.seconds if summary.seconds else 0.0

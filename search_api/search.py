@@ -518,10 +518,16 @@ def correct_word(reader: Any, word: str) -> str | None:
     if any(reader.doc_frequency(name, folded) for name in fields):
         return None
     for distance in (1, 2):
+        # Looked up segment by segment, each with its automaton of words within the edit
+        # distance: a reader of several segments would compare every word of the same
+        # first letter in Python instead (twice as slow on two segments), and count a
+        # transposition as one edit, not two, suggesting other words than one segment does.
         candidates = {
             candidate
+            for leaf, _ in reader.leaf_readers()
             for name in fields
-            for candidate in reader.terms_within(name, folded, distance, prefix=1)
+            if name in leaf.indexed_field_names()
+            for candidate in leaf.terms_within(name, folded, distance, prefix=1)
         }
         if candidates:
             return max(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -103,14 +104,33 @@ def test_kill_9_mid_run_keeps_the_last_version_and_a_rerun_completes(indexed) ->
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(1.0)
+    workers = child_pids(process.pid)
+    assert workers  # processes that parse and write, holding the lock with it
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in workers):  # orphans would keep the index locked
+        assert time.monotonic() < deadline, "worker processes outlived the indexer"
+        time.sleep(0.1)
 
     assert committed_articles(index_dir) == 5  # the last committed version, whole
     finished = subprocess.run(run, capture_output=True, text=True, check=False)
     assert finished.returncode == 0, finished.stderr
     assert "which is gone" in finished.stdout
     assert committed_articles(index_dir) == 3005
+
+
+def child_pids(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def running(pid: int) -> bool:
+    """Whether a process exists and has not ended (a zombie has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 @pytest.fixture
@@ -135,16 +155,18 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
 # collection closes them; that is Whoosh's business, not a leak of ours.
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.parametrize("workers", [1, 2])
 def test_a_full_disk_is_a_clear_error_and_the_previous_version_stays(
-    tmp_path: Path, tiny_disk: Path
+    tmp_path: Path, tiny_disk: Path, workers: int
 ) -> None:
     corpus, index_dir = tmp_path / "corpus", tiny_disk / "ix"
     write_articles(corpus / "first", 5)
     build_index([corpus], index_dir, ParseOptions(), workers=1)
     write_articles(corpus / "big", 4000, stem="big")
     with pytest.raises(IndexWriteFailed, match="No space left on device"):
-        build_index([corpus], index_dir, ParseOptions(), workers=1)
+        build_index([corpus], index_dir, ParseOptions(), workers=workers)
     assert committed_articles(index_dir) == 5
+    assert multiprocessing.active_children() == []
 
 
 def test_a_read_only_index_folder_is_a_clear_error(tmp_path: Path, tiny_disk: Path) -> None:

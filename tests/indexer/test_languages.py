@@ -127,11 +127,12 @@ class TestAnalysisPerLanguage:
         assert spanish == ["periodist"]
         assert english == ["los", "periodista"]
 
-    def test_text_in_is_stored_as_plain_text(self):
+    def test_text_in_keeps_its_language_when_pickled(self):
+        # Documents are pickled on their way to the processes that write the index.
         import pickle
 
         restored = pickle.loads(pickle.dumps(TextIn("hola", "es")))
-        assert restored == "hola" and type(restored) is str
+        assert restored == "hola" and restored.language == "es"
 
     def test_chinese_is_indexed_as_character_pairs(self):
         tokens = analyzer_for("zh")("记者被捕", chars=True)
