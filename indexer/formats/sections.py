@@ -145,5 +145,9 @@ def build_sections(blocks: Iterable[Block], *, title: str | None = None) -> list
     return sections
 
 
+# Control characters (Unicode category Cc: U+0000-001F and U+007F-009F) but tab and newline.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _clean_paragraph(text: str) -> str:
-    return collapse("".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) != "Cc"))
+    return collapse(_CONTROL_RE.sub("", text))

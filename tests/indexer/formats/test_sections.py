@@ -86,3 +86,9 @@ def test_leading_heading_equal_to_the_title_is_not_a_section() -> None:
 
 def test_no_blocks_gives_no_sections() -> None:
     assert build_sections([heading("Alone"), paragraph("   ")]) == []
+
+
+def test_control_characters_are_removed_but_letters_next_to_them_kept() -> None:
+    # NUL, escape, DEL and C1 controls come from broken exports; "\x85" is NEL, a C1 control.
+    sections = build_sections([paragraph("Free\x00dom of\x1b[0m the\x7f pr\x85ess, 2024\x9f.")])
+    assert sections[0].text == "Freedom of[0m the press, 2024."
