@@ -44,6 +44,7 @@ from indexer.formats.fields import source_for
 from indexer.models import Article
 from indexer.parallel import ParallelWriter, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
+from indexer.writing import ArchiveWriter
 
 FILE_KEY_SEPARATOR = "\x1f"
 
@@ -201,7 +202,7 @@ def locked_writer(
         # memory (73,000 articles: 628 vs 201 MB), for a median query about 10 ms faster
         # (50-53 vs 60-65 ms from one client; p99 the same).
         args = {"timeout": lock_timeout_s, "limitmb": 256, "compound": False}
-        writer = ParallelWriter(ix, procs, **args) if procs > 1 else ix.writer(**args)
+        writer = ParallelWriter(ix, procs, **args) if procs > 1 else ArchiveWriter(ix, **args)
     except LockError as error:
         holder = _read_pid(owner_file)
         who = f"process {holder}" if holder else "another process"

@@ -41,7 +41,9 @@ from typing import Any
 from whoosh.fields import Schema
 from whoosh.index import FileIndex
 from whoosh.util import random_name
-from whoosh.writing import IndexingError, SegmentWriter
+from whoosh.writing import IndexingError
+
+from indexer.writing import ArchiveWriter
 
 # Documents per file handed to a worker: large enough that writing and reading the file
 # cost little beside analysing its documents.
@@ -65,8 +67,8 @@ class _Worker:
     finished: bool = False
 
 
-class ParallelWriter(SegmentWriter):
-    """A ``SegmentWriter`` (it holds the lock, deletes, merges older segments and commits)
+class ParallelWriter(ArchiveWriter):
+    """An ``ArchiveWriter`` (it holds the lock, deletes, merges older segments and commits)
     whose documents are analysed and written by ``procs`` worker processes.
 
     Documents are added an article at a time, with the share of the run's input they come
@@ -267,7 +269,7 @@ def _write_share(
         while (message := jobs.get()) is not None:
             if isinstance(message, Schema):
                 # Created only now: a worker that is sent nothing leaves no files behind.
-                writer = SegmentWriter(ix, _lk=False, **writer_args)  # the parent has the lock
+                writer = ArchiveWriter(ix, _lk=False, **writer_args)  # the parent has the lock
                 writer.schema = message
                 continue
             name, nbytes, articles = message

@@ -19,8 +19,21 @@ share a ``translation`` key, by which search shows them as one result.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from whoosh.analysis import Composable
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import (
+    DATETIME,
+    ID,
+    KEYWORD,
+    NUMERIC,
+    STORED,
+    TEXT,
+    FieldType,
+    Schema,
+    SpellField,
+)
 
 from indexer.analysis import ArchiveAnalyzer, analyzer_for
 
@@ -32,6 +45,25 @@ QUERY_FIELDS = ("title", "heading", "body", "author", "tag")
 TEXT_FIELDS = ("title", "heading", "body")
 
 
+class SpelledText(TEXT):
+    """A text field whose words as written (folded, not stemmed) are also indexed, in
+    ``spell_<name>``, for "did you mean" and whole-word prefixes. ``reader.frequency`` of a
+    word there is the number of documents that have it.
+
+    ``indexer.writing.ArchiveWriter`` writes those words, once per segment with their
+    count; Whoosh's own writer would write each once per document (``spelling=True``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(spelling=True, **kwargs)
+
+    def separate_spelling(self) -> bool:
+        return False  # Whoosh's writer leaves the words to ArchiveWriter
+
+    def subfields(self) -> Iterator[tuple[str, FieldType]]:
+        yield "", self
+        yield self.spelling_prefix, SpellField(self.analyzer)
+
+
 def build_schema(analyzer: Composable | None = None) -> Schema:
     analyzer = analyzer or analyzer_for("en")
     return Schema(
@@ -41,9 +73,9 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         article_id=ID(stored=True),
         source_file=ID(stored=True),
         # Article documents.
-        title=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        title=SpelledText(analyzer=analyzer, stored=True),
         heading=TEXT(analyzer=analyzer),
-        body=TEXT(analyzer=analyzer, spelling=True),
+        body=SpelledText(analyzer=analyzer),
         # Names are matched word by word, folded but never stemmed.
         author=TEXT(analyzer=ArchiveAnalyzer(stem=False, stop=False)),
         tag=KEYWORD(lowercase=True, commas=True),

@@ -532,7 +532,8 @@ def correct_word(reader: Any, word: str) -> str | None:
         if candidates:
             return max(
                 sorted(candidates),
-                key=lambda c: sum(reader.doc_frequency(name, c) for name in fields),
+                # How many articles have the word (see indexer.schema.SpelledText).
+                key=lambda c: sum(reader.frequency(name, c) for name in fields),
             )
     return None
 

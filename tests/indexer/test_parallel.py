@@ -81,8 +81,8 @@ def contents(index_dir: Path) -> dict[str, Any]:
         for field in reader.indexed_field_names():
             for term in reader.lexicon(field):
                 if field.startswith("spell_"):
-                    # Words for "did you mean": counted, but posted in no real document.
-                    postings[(field, term)] = reader.doc_frequency(field, term)
+                    # Words for "did you mean": counted per segment, in no real document.
+                    postings[(field, term)] = reader.frequency(field, term)
                     continue
                 docs = reader.postings(field, term).all_ids()
                 postings[(field, term)] = sorted(keys[d] for d in docs)
