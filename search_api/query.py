@@ -335,7 +335,7 @@ class QueryBuilder:
             return ALL_ARTICLES
         versions: list[tuple[wq.Query, list[str]]] = []
         for language in self.languages:
-            query = self._group(parsed.tree, language, force_any=any_of, top=True)
+            query = self._group(parsed.tree, language, force_any=any_of)
             same = next((v for v in versions if v[0] == query), None)
             if same is not None:
                 same[1].append(language)
@@ -352,11 +352,12 @@ class QueryBuilder:
             return wq.NullQuery
         return in_language[0] if len(in_language) == 1 else AnyOf(in_language)
 
-    def _group(
-        self, group: Group, language: str, *, force_any: bool = False, top: bool = False
-    ) -> wq.Query:
+    def _group(self, group: Group, language: str, *, force_any: bool = False) -> wq.Query:
+        """The query for a group; with ``force_any`` (any-word mode), its positive parts
+        and theirs, bracketed groups included, are OR'ed: a bracketed remark in a sentence
+        is more words of it, not a part that must match whole. Exclusions stay as typed."""
         positive_nodes = [c for c in group.children if not c.negated]
-        positives = [self._node(c, language) for c in positive_nodes]
+        positives = [self._node(c, language, force_any=force_any) for c in positive_nodes]
         negatives = [self._node(c, language) for c in group.children if c.negated]
         # A word with no term in this language (one of its stop words) constrains nothing,
         # unless it is all the query asks for.
@@ -369,7 +370,7 @@ class QueryBuilder:
         matchable = [q for q in positives if q is not wq.NullQuery]
         if not positives:
             combined = ALL_ARTICLES  # only exclusions: they apply to every article
-        elif group.any_of or (force_any and top):
+        elif group.any_of or force_any:
             # Any-word mode still prefers articles that match more of the words.
             combined = AnyOf(matchable) if matchable else wq.NullQuery
         else:
@@ -380,10 +381,12 @@ class QueryBuilder:
             combined = Excluding(combined, AnyOf(negatives))
         return combined
 
-    def _node(self, node: Clause | Group, language: str) -> wq.Query | None:
+    def _node(
+        self, node: Clause | Group, language: str, *, force_any: bool = False
+    ) -> wq.Query | None:
         """The query for one part, or None when it has no term in this language."""
         if isinstance(node, Group):
-            return self._group(node, language)
+            return self._group(node, language, force_any=force_any)
         # A clause's fields share one analysis (title, headings and body; a named field is
         # alone), so its words are analysed once for all of them.
         terms = None if node.kind == "prefix" else _analysed_terms(node, language)

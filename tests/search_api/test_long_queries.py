@@ -101,3 +101,20 @@ def test_a_long_query_enough_articles_match_in_full_stays_exact(engine):
     response = answer(engine, "cambodia election watch report")
     assert not response["partial"]
     assert response["total"] == FEW_FOR_LONG_QUERY + 1
+
+
+def test_words_in_brackets_count_one_by_one_when_the_query_falls_back(engine):
+    # No article has every word. The bracketed remark is more words of the sentence, not a
+    # part that must match whole: no article says "detained", yet "journalists" counts.
+    response = answer(engine, "cambodia watch before the vote (journalists detained)")
+    assert response["partial"]
+    assert set(ids(response)[:2]) == {"full", "most"}  # Cambodia and journalists
+    assert "some-0" in ids(response)  # journalists only
+
+
+def test_an_excluded_group_still_excludes_in_the_fallback(engine):
+    q = "which journalists were arrested before the vote -(cambodia election)"
+    response = answer(engine, q)
+    assert response["partial"]
+    assert not {"full", "most"} & set(ids(response))
+    assert "some-0" in ids(response)

@@ -28,6 +28,17 @@ RECORDS = [
     {"id": "title-only", "title": "Surveillance", "body": "A story about cameras in the city."},
     {"id": "both", "title": "Surveillance", "body": "The surveillance law passed."},
     {"id": "body-only", "title": "A new law", "body": "It allows surveillance of phones."},
+    # The same word in both titles; bodies of the same length, one saying it four times.
+    {
+        "id": "says-once",
+        "title": "Censorship story today",
+        "body": "Censorship rules: press, radio, books.",
+    },
+    {
+        "id": "says-often",
+        "title": "Censorship story today",
+        "body": "Censorship rules: censorship, censorship, censorship.",
+    },
 ] + [
     {"id": f"other-{n}", "title": f"Other story {n}", "body": f"Unrelated text about topic {n}."}
     for n in range(30)
@@ -99,3 +110,13 @@ def test_a_repeated_query_word_weighs_more(snapshot: Snapshot):
     score = {hit["id"]: hit["score"] for hit in once["results"]}
     for hit in twice["results"]:
         assert hit["score"] > score[hit["id"]]
+
+
+def test_body_mentions_still_count_when_the_title_has_the_word(snapshot: Snapshot):
+    # BM25F saturates the title's weighted mention and the body's together: with k1 = 1.2 one
+    # mention in each would already give three quarters of the most a word can, and three
+    # more in the body would add only 13% (20% with k1 = 2).
+    response = search(snapshot, build_search_request(q="censorship"), 10.0)
+    score = {hit["id"].split("/", 1)[1]: hit["score"] for hit in response["results"]}
+    assert list(score)[:2] == ["says-often", "says-once"]
+    assert score["says-often"] > 1.15 * score["says-once"]
