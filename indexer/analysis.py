@@ -45,9 +45,14 @@ from indexer.languages import SNOWBALL_LANGUAGES, STOP_WORDS
 # Hiragana, Katakana, CJK ideographs (with extension A and compatibility forms), Hangul.
 CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _WORD_CHAR = rf"[^\W{CJK_CHARS}]"
+_LETTER = rf"[^\W\d_{CJK_CHARS}]"
 # A run of CJK characters is one token (split into bigrams later); other words joined by
-# hyphens or apostrophes stay one token; so do decimal numbers ("3.5").
-TOKEN_PATTERN = rf"[{CJK_CHARS}]+|\d+(?:[.,]\d+)+|{_WORD_CHAR}+(?:['’\-]{_WORD_CHAR}+)*"
+# hyphens or apostrophes stay one token; so do decimal numbers ("3.5") and acronyms written
+# with dots ("U.N.", "U.S", as Lucene's classic tokenizer reads them).
+TOKEN_PATTERN = (
+    rf"[{CJK_CHARS}]+|\d+(?:[.,]\d+)+|(?:{_LETTER}\.)+{_LETTER}\b\.?"
+    rf"|{_WORD_CHAR}+(?:['’\-]{_WORD_CHAR}+)*"
+)
 _CJK_RE = re.compile(rf"[{CJK_CHARS}]")
 
 
@@ -176,6 +181,10 @@ def term_function(
 
     @lru_cache(maxsize=1_000_000)
     def term(surface: str) -> str | None:
+        if "." in surface and not surface[0].isdigit():
+            # An acronym: its letters, as written without dots ("U.N." is "un", as "UN"
+            # is). Never a stop word ("U.S." is not "us") and never stemmed.
+            return fold(surface).replace(".", "")
         folded = fold(surface)
         if not folded or folded in stops:
             return None  # a stop word, or only combining marks that folding removed
@@ -186,7 +195,7 @@ def term_function(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 3
+ANALYSIS_VERSION = 4
 
 
 class ArchiveAnalyzer(Tokenizer):

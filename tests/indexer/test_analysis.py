@@ -22,6 +22,12 @@ def index_terms(text: str) -> list[str]:
         ("Lèse Majesté", ["lese", "majest"]),
         ("journalists journalist's", ["journalist", "journalist"]),
         ("3.5 percent", ["3.5", "percent"]),
+        # Acronyms with dots are their letters, so "U.N." finds "UN"; never stop words.
+        ("U.N. experts", ["un", "expert"]),
+        ("the U.S. said", ["us", "said"]),
+        ("U.S", ["us"]),
+        ("U.K.-based", ["uk", "base"]),
+        ("U.S.Army", ["us", "armi"]),
     ],
 )
 def test_query_terms_keep_domain_tokens_whole(text: str, expected: list[str]) -> None:
