@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -32,7 +31,6 @@ from indexer.schema import ARTICLE, SECTION
 from search_api.matching import Postings
 from search_api.scoring import RANKING
 
-REFRESH_CHECK_INTERVAL_S = 0.5
 _NO_DATE = 2**64 - 1
 # Searches on one snapshot run one at a time (``searcher_lock``), so a thread beyond the
 # one searching only waits. Two: one searching, one for an older version's request
@@ -246,24 +244,23 @@ class Engine:
         self._lock = threading.Lock()
         self._open_snapshots = 0
         self._current = self._open_snapshot()
-        self._checked_at = time.monotonic()
         self._closed = False
 
-    def acquire(self, refresh: bool = False) -> Snapshot:
-        """The current snapshot, held until ``release``; ``refresh`` checks for a new
-        version now (after a write) instead of at most every
-        ``REFRESH_CHECK_INTERVAL_S``."""
+    def acquire(self) -> Snapshot:
+        """The latest committed version's snapshot, held until ``release``.
+
+        Every request looks for a newer version (a listing of the index folder, ~15 µs):
+        each worker process has an engine of its own, and a request must not see an older
+        version than one it, or the reader's previous request on another worker, was
+        already answered from (a cursor of the new version refused, a page going back)."""
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the engine of {self.index_dir} is closed")
-            now = time.monotonic()
-            if refresh or now - self._checked_at >= REFRESH_CHECK_INTERVAL_S:
-                self._checked_at = now
-                if self._index.latest_generation() != self._current.generation:
-                    # Opened first: if opening fails, the current snapshot stays in service.
-                    newer = self._open_snapshot()
-                    self._retire(self._current)
-                    self._current = newer
+            if self._index.latest_generation() != self._current.generation:
+                # Opened first: if opening fails, the current snapshot stays in service.
+                newer = self._open_snapshot()
+                self._retire(self._current)
+                self._current = newer
             self._current.users += 1
             return self._current
 
@@ -276,9 +273,9 @@ class Engine:
                 self._close(snapshot)
 
     @contextmanager
-    def snapshot(self, refresh: bool = False) -> Iterator[Snapshot]:
+    def snapshot(self) -> Iterator[Snapshot]:
         """The current snapshot, held for the block (see ``acquire``)."""
-        snapshot = self.acquire(refresh)
+        snapshot = self.acquire()
         try:
             yield snapshot
         finally:

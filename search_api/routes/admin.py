@@ -106,7 +106,7 @@ def to_article(item: ArticleIn, default_language: str) -> Article:
 def serve_new_version(engine: Engine) -> str:
     """Move the engine to the version just committed, so the caller's next read sees its
     write; that version's name."""
-    with engine.snapshot(refresh=True) as snapshot:
+    with engine.snapshot() as snapshot:
         return snapshot.version
 
 

@@ -65,7 +65,7 @@ def test_a_replaced_searcher_is_closed_when_its_last_user_releases_it(
 ) -> None:
     first, second = engine.acquire(), engine.acquire()
     commit_a_new_version(index_dir)
-    newer = engine.acquire(refresh=True)
+    newer = engine.acquire()
     assert newer is not first
     engine.release(first)
     # Still held by `second`: open, and still answering from the old version.
@@ -85,7 +85,7 @@ def test_a_replaced_searcher_nobody_holds_is_closed_at_once(
     with engine.snapshot() as old:
         pass
     commit_a_new_version(index_dir)
-    with engine.snapshot(refresh=True) as new:
+    with engine.snapshot() as new:
         assert new is not old
         assert old.searcher.is_closed
 
@@ -104,7 +104,7 @@ def test_versions_seen_between_refreshes_are_all_closed(engine: Engine, index_di
     seen = []
     for number in range(3):
         commit_a_new_version(index_dir, number)
-        with engine.snapshot(refresh=True) as snapshot:
+        with engine.snapshot() as snapshot:
             seen.append(snapshot)
     assert [s.searcher.is_closed for s in seen] == [True, True, False]
 
@@ -188,7 +188,7 @@ def test_a_streamed_export_holds_its_version_until_its_response_ends(
             with engine.snapshot() as exported:
                 pass
             commit_a_new_version(index_dir)
-            with engine.snapshot(refresh=True) as current:
+            with engine.snapshot() as current:
                 assert current is not exported
             assert client.get("/health").json()["articles"] == STORIES + 1
             assert not exported.searcher.is_closed
