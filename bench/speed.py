@@ -14,9 +14,9 @@ tag filter), then, for each scale and round, with the engines' order rotated per
 2. query: each engine in its own subprocess opens its index and runs every query once to
    warm up, then once timed for top-10 without snippets and once with snippets; the
    subprocess's peak RSS (VmHWM) is its serving memory;
-3. HTTP (advosearch only): a real ``advosearch serve`` (1 worker; ``--http-workers N`` for
-   more) on loopback, the query set sent by 1, 4 and 16 concurrent keep-alive clients
-   (bounded by count and time).
+3. HTTP (advosearch only): a real ``advosearch serve`` (2 workers, its default;
+   ``--http-workers N`` for another number) on loopback, the query set sent by 1, 4 and 16
+   concurrent keep-alive clients (bounded by count and time).
 
 Medians over rounds; advosearch ÷ other ratios are computed round by round, then their
 median reported. Machine load (1-minute load average) is recorded at each phase.
@@ -806,7 +806,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", choices=sorted(SETS), default="issue")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--http-clients", type=int, nargs="+", default=list(HTTP_LEVELS))
-    parser.add_argument("--http-workers", type=int, default=1, help="uvicorn workers")
+    parser.add_argument(
+        "--http-workers", type=int, default=2, help="uvicorn workers (serve's default: 2)"
+    )
     parser.add_argument("--http-requests", type=int, default=390, help="per concurrency level")
     parser.add_argument("--http-seconds", type=float, default=60.0, help="cap per level")
     parser.add_argument("--timeout", type=float, default=3600.0, help="per subprocess")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,7 +80,12 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_index_option(serve_cmd)
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8000)
-    serve_cmd.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve_cmd.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=min(2, os.cpu_count() or 1),
+        help="processes answering requests (default: 2, or 1 on one CPU)",
+    )
     serve_cmd.set_defaults(handler=_run_serve)
 
     eval_cmd = commands.add_parser(
@@ -291,24 +297,11 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-
-    import uvicorn
-
     from indexer.build import open_index
+    from search_api.server import serve
 
     index_dir = args.index or settings.index_dir
     open_index(index_dir)  # fail now, with a clear message, if there is no index
-    # Workers are separate processes: they read their settings from the environment.
     os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)
-    uvicorn.run(
-        "search_api.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        access_log=settings.log_requests,
-        log_level="info",
-        server_header=False,
-    )
+    serve(args.host, args.port, args.workers, access_log=settings.log_requests)
     return 0

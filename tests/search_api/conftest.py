@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -44,15 +45,19 @@ def client(index_dir: Path) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``advosearch serve`` on a free loopback port; its base URL."""
+    with serving(index_dir, tmp_path_factory.mktemp("serve") / "serve.log") as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(index_dir: Path, log_path: Path, *options: str) -> Iterator[str]:
+    """``advosearch serve`` with ``options``, once it answers /health; its base URL."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOSEARCH_")}
+    command = [str(ADVOSEARCH), "serve", "--index", str(index_dir), "--port", str(port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(ADVOSEARCH), "serve", "--index", str(index_dir), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
+            [*command, *options], stdout=log, stderr=subprocess.STDOUT, env=env
         )
         base = f"http://127.0.0.1:{port}"
         try:

@@ -1,0 +1,57 @@
+"""Serving with several worker processes: one shared socket, answers as from one."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import uvicorn
+
+from search_api.server import APP, tcp_listener
+from tests.search_api.conftest import serving
+
+
+def test_workers_share_a_listener_whose_connections_turn_nagle_off() -> None:
+    # With Nagle's algorithm on, each request after the first on a kept-alive connection
+    # waits for the client's delayed acknowledgement.
+    listener = tcp_listener(uvicorn.Config(APP, host="127.0.0.1", port=0))
+
+    async def accepted_nodelay() -> int:
+        loop = asyncio.get_running_loop()
+        accepted: asyncio.Future[int] = loop.create_future()
+
+        class Report(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                accepted.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await loop.create_server(Report, sock=listener)
+        _, writer = await asyncio.open_connection(*listener.getsockname())
+        try:
+            return await asyncio.wait_for(accepted, timeout=5)
+        finally:
+            writer.close()
+            server.close()
+            await server.wait_closed()
+
+    assert asyncio.run(accepted_nodelay()) == 1
+
+
+def test_two_workers_answer_searches_on_one_kept_alive_connection(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    with serving(index_dir, tmp_path / "serve.log", "--workers", "2") as base:
+        address = urlsplit(base)
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+        answers = []
+        for _ in range(3):
+            connection.request("GET", "/search?q=%22internet+shutdown%22+-india")
+            response = connection.getresponse()
+            answers.append((response.status, json.loads(response.read())["total"]))
+        connection.close()
+    assert answers == [(200, 1)] * 3
