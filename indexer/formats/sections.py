@@ -77,20 +77,21 @@ def unique_anchor(anchor: str, used: set[str]) -> str:
 
 def _drop_repeats(blocks: Sequence[Block]) -> list[Block]:
     """Drop exact repeats (captions printed twice) and short paragraphs found in longer ones."""
-    paragraphs = [normalize_for_compare(b.text) for b in blocks if not b.is_heading]
-    long_ones = [p for p in paragraphs if len(p.split()) > PULL_QUOTE_MIN_WORDS]
+    keys = [None if b.is_heading else normalize_for_compare(b.text) for b in blocks]
+    words = [0 if key is None else key.count(" ") + 1 for key in keys]  # keys are collapsed
+    long_ones = [
+        key for key, count in zip(keys, words, strict=True) if count > PULL_QUOTE_MIN_WORDS
+    ]
     seen: set[str] = set()
     kept: list[Block] = []
-    for block in blocks:
-        if block.is_heading:
+    for block, key, count in zip(blocks, keys, words, strict=True):
+        if key is None:
             kept.append(block)
             continue
-        key = normalize_for_compare(block.text)
         if not key or key in seen:
             continue
         seen.add(key)
-        words = len(key.split())
-        if PULL_QUOTE_MIN_WORDS <= words <= PULL_QUOTE_MAX_WORDS and any(
+        if PULL_QUOTE_MIN_WORDS <= count <= PULL_QUOTE_MAX_WORDS and any(
             len(other) > len(key) and key in other for other in long_ones
         ):
             continue  # a pull quote: the longer paragraph carries the same words in context
