@@ -8,6 +8,10 @@ on the benchmark corpus that was more postings than the stemmed body itself (599
 551,000 for 5,000 articles), each sorted and encoded in Python. This writer writes each
 word once per segment, weighted by the number of the segment's documents that have it, so
 ``reader.frequency`` gives the same counts as before from a fraction of the postings.
+
+Those postings sit at the segment's first document, which may be deleted later; a merge
+copies postings of live documents only, so it would drop the whole segment's words. Merges
+carry the words over by their counts instead.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ class ArchiveWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
+        # Spelling field name -> word -> documents that have it.
         self._word_counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
     def add_document(self, **fields: Any) -> None:
@@ -33,12 +38,33 @@ class ArchiveWriter(SegmentWriter):
         schema = self.schema
         for name, value in fields.items():
             if value and not name.startswith("_") and isinstance(schema[name], SpelledText):
-                self._word_counts[name].update(schema[name].spellable_words(value))
+                words = schema[name].spellable_words(value)
+                self._word_counts[schema[name].spelling_prefix + name].update(words)
+
+    def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
+        """A merged segment's postings; its words of "did you mean" by their counts."""
+        spelling = set(_spelling_fields(self.schema))
+        for name in spelling & set(reader.indexed_field_names()):
+            counts = self._word_counts[name]
+            for word in reader.lexicon(name):
+                counts[word.decode("utf-8")] += int(reader.frequency(name, word))
+        items = self._process_posts(reader.iter_postings(), startdoc, docmap)
+        add = self.pool.add
+        for item in items:
+            if item[0] not in spelling:
+                add(item)
 
     def _flush_segment(self) -> None:
         for name, counts in self._word_counts.items():
-            spelling = self.schema[name].spelling_prefix + name
             for word, count in counts.items():
-                self.pool.add((spelling, word.encode("utf-8"), 0, count, pack_uint(count)))
+                self.pool.add((name, word.encode("utf-8"), 0, count, pack_uint(count)))
         self._word_counts.clear()
         super()._flush_segment()
+
+
+def _spelling_fields(schema: Any) -> list[str]:
+    return [
+        field.spelling_prefix + name
+        for name, field in schema.items()
+        if isinstance(field, SpelledText)
+    ]
