@@ -1,4 +1,4 @@
-"""The FastAPI application: routes, error shape, privacy headers."""
+"""The FastAPI application: routes, error shape, rate limit, privacy headers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
@@ -14,22 +14,11 @@ from indexer.settings import Settings
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
 from search_api.models import ErrorResponse
+from search_api.privacy import PrivacyHeaders
 from search_api.ratelimit import RateLimitMiddleware
 from search_api.routes import admin, articles, editors, pages, research, search
 
 STATIC_DIR = Path(__file__).parent / "static"
-
-# The reader's page runs no script and loads nothing from elsewhere. The API docs page
-# (/docs) is the exception: FastAPI's Swagger UI comes from a CDN with an inline script.
-READER_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 @asynccontextmanager
@@ -76,15 +65,5 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"]
         )
-
-    @app.middleware("http")
-    async def privacy_headers(request: Request, call_next) -> Response:
-        response = await call_next(request)
-        docs = request.url.path in ("/docs", "/docs/oauth2-redirect", "/redoc")
-        response.headers["Content-Security-Policy"] = DOCS_CSP if docs else READER_CSP
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Permissions-Policy"] = "interest-cohort=(), browsing-topics=()"
-        return response
-
+    app.add_middleware(PrivacyHeaders)  # outermost: every answer carries them
     return app
