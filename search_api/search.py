@@ -486,7 +486,11 @@ def result_facets(snapshot: Snapshot, docs: np.ndarray) -> dict[str, list[dict[s
             ordered = sorted(counts, key=lambda item: (-item[1], item[0]))
         facets[name] = [{"value": value, "count": count} for value, count in ordered]
     tagged_docs, tag_codes, tags = snapshot.tag_postings
-    in_results = np.isin(tagged_docs, docs)
+    # One flag per document (the code columns have one entry each): a look-up per tagged
+    # document, where np.isin sorted every tag posting for each search.
+    in_result_set = np.zeros(len(snapshot.facet_codes["source"][0]), dtype=bool)
+    in_result_set[docs] = True
+    in_results = in_result_set[tagged_docs]
     counts = np.bincount(tag_codes[in_results], minlength=len(tags))
     present = np.flatnonzero(counts)
     # Tags are coded in lexicon order, which is their alphabetical order: ties go by name.
