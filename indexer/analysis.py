@@ -2,7 +2,8 @@
 
 For each word NLTK's regexp tokenizer finds, one cached function gives its index term:
 
-1. Tokens of this domain stay whole: "COVID-19", "Hun Sen's", "2018", "CNRP", "3.5".
+1. Tokens of this domain stay whole: "COVID-19", "Hun Sen's", "2018", "CNRP", "3.5"; an
+   acronym written with dots is its letters ("U.N." is "un", as "UN" is), never a stop word.
 2. Folding: lowercase, curly apostrophes made straight, accents and vowel marks stripped
    ("Lèse Majesté" -> "lese majeste", "detención" -> "detencion"); Russian "й" stays, as
    it is a letter of its own that Russian Snowball needs.
