@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+import sys
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 APP = "search_api.app:create_app"
@@ -19,7 +21,12 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
         uvicorn.run(APP, **options)
         return
     config = uvicorn.Config(APP, workers=workers, **options)
-    Multiprocess(config, sockets=[tcp_listener(config)]).run()
+    supervisor = Multiprocess(config, sockets=[tcp_listener(config)])
+    supervisor.run()
+    # The supervisor stops when a worker cannot start (no index, a broken setting) and
+    # returns; exit as one worker does then, so a service manager sees the failure.
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        sys.exit(STARTUP_FAILURE)
 
 
 def tcp_listener(config: uvicorn.Config) -> socket.socket:

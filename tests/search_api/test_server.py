@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
 
 from search_api.server import APP, tcp_listener
 from tests.search_api.conftest import serving
+from tests.search_api.corpus import free_port
 
 
 def test_workers_share_a_listener_whose_connections_turn_nagle_off() -> None:
@@ -55,3 +60,18 @@ def test_two_workers_answer_searches_on_one_kept_alive_connection(
             answers.append((response.status, json.loads(response.read())["total"]))
         connection.close()
     assert answers == [(200, 1)] * 3
+
+
+def test_workers_that_cannot_start_make_serve_fail(tmp_path: Path) -> None:
+    # The index was there when serve checked it, and is gone when the workers open it.
+    env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(tmp_path / "gone")}
+    serving = "from search_api.server import serve; serve('127.0.0.1', {port}, 2, False)"
+    finished = subprocess.run(
+        [sys.executable, "-c", serving.format(port=free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == STARTUP_FAILURE, finished.stderr
+    assert "failed to start" in finished.stderr
