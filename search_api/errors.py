@@ -23,6 +23,7 @@ from indexer.errors import (
     InvalidRequest,
     NotAuthorized,
 )
+from search_api.privacy import add_privacy_headers
 
 logger = logging.getLogger("advosearch")
 
@@ -84,7 +85,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(error.status_code, code, message, getattr(error, "headers", None))
 
     @app.exception_handler(Exception)
-    async def unexpected_error(_request: Request, error: Exception) -> JSONResponse:
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         # The traceback goes to the operator's log, never to the client.
         logger.exception("unexpected error", exc_info=error)
-        return error_response(500, "internal_error", "the server failed to answer this request")
+        response = error_response(500, "internal_error", "the server failed to answer this request")
+        # Starlette sends this answer from outside every middleware, so it gets the
+        # privacy headers here.
+        add_privacy_headers(response.headers, request.url.path)
+        return response

@@ -31,6 +31,12 @@ COMMON_HEADERS = {
 }
 
 
+def add_privacy_headers(headers: MutableHeaders, path: str) -> None:
+    headers["Content-Security-Policy"] = DOCS_CSP if path in DOCS_PATHS else READER_CSP
+    for name, value in COMMON_HEADERS.items():
+        headers[name] = value
+
+
 class PrivacyHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -39,14 +45,10 @@ class PrivacyHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_CSP if scope["path"] in DOCS_PATHS else READER_CSP
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = policy
-                for name, value in COMMON_HEADERS.items():
-                    headers[name] = value
+                add_privacy_headers(MutableHeaders(scope=message), scope["path"])
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

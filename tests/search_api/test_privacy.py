@@ -1,10 +1,15 @@
-"""Every answer carries the privacy headers: pages, API results, errors, static files."""
+"""Every answer carries the privacy headers: pages, API results, errors (a 500 too), static
+files."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.settings import Settings
+from search_api.app import create_app
 from search_api.privacy import DOCS_CSP, READER_CSP
 
 
@@ -28,3 +33,19 @@ def test_every_answer_carries_the_privacy_headers(
     assert response.headers["referrer-policy"] == "no-referrer"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "interest-cohort=()" in response.headers["permissions-policy"]
+
+
+def test_an_unexpected_error_answers_500_with_the_privacy_headers(index_dir: Path) -> None:
+    app = create_app(index_dir, Settings(rate_limit_per_minute=0))
+
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/broken")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "a bug" not in response.text
+    assert response.headers["content-security-policy"] == READER_CSP
+    assert response.headers["referrer-policy"] == "no-referrer"
