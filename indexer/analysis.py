@@ -309,6 +309,12 @@ def _bigrams(run: str) -> Iterator[tuple[int, str]]:
         yield offset, fold(run[offset : offset + 2])
 
 
+@lru_cache(maxsize=1)
+def names_analyzer() -> ArchiveAnalyzer:
+    """The analyzer for names (authors): folded, never stemmed, no stop words."""
+    return ArchiveAnalyzer(stem=False, stop=False)
+
+
 @lru_cache(maxsize=32)
 def analyzer_for(language: str = "en") -> ArchiveAnalyzer:
     """The analyzer for one language, built once per process."""

@@ -35,7 +35,7 @@ from whoosh.fields import (
     SpellField,
 )
 
-from indexer.analysis import ArchiveAnalyzer, analyzer_for
+from indexer.analysis import analyzer_for, names_analyzer
 
 ARTICLE = "article"
 SECTION = "section"
@@ -77,7 +77,7 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         heading=TEXT(analyzer=analyzer),
         body=SpelledText(analyzer=analyzer),
         # Names are matched word by word, folded but never stemmed.
-        author=TEXT(analyzer=ArchiveAnalyzer(stem=False, stop=False)),
+        author=TEXT(analyzer=names_analyzer()),
         tag=KEYWORD(lowercase=True, commas=True),
         source=ID(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),

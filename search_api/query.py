@@ -18,7 +18,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
 
-from indexer.analysis import analyzer_for, fold
+from indexer.analysis import analyzer_for, fold, names_analyzer
 from indexer.schema import ARTICLE
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -460,9 +460,8 @@ def _decoded(terms: Iterable[str | bytes]) -> Iterator[str]:
 
 
 def _field_terms(fieldname: str, text: str, language: str) -> list[str]:
-    if fieldname == "author":
-        return [fold(word) for word in re.findall(r"\w+", text)]
-    return [token.text for token in analyzer_for(language)(text, mode="query")]
+    analyzer = names_analyzer() if fieldname == "author" else analyzer_for(language)
+    return [token.text for token in analyzer(text, mode="query")]
 
 
 def highlight_terms(parsed: ParsedQuery, language: str) -> set[str]:

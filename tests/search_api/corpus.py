@@ -135,7 +135,7 @@ AMNESTY = [
         "id": "facial-recognition",
         "title": "Facial recognition cameras expand surveillance in Moscow",
         "date": "2021-08-09",
-        "author": ["Ana Lima", "Ivan Petrov"],
+        "author": ["Ana Lima", "I.K. Petrov"],
         "tags": ["surveillance", "privacy"],
         "body": (
             "<p>Thousands of facial recognition cameras now watch the metro.</p>"

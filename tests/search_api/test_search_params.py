@@ -54,6 +54,8 @@ SURVEILLANCE = sorted([*COVID_PAIR, "amnesty/facial-recognition"])
         ("author:lima", SURVEILLANCE),
         ('author:"ana lima"', SURVEILLANCE),
         ("author:petrov surveillance", ["amnesty/facial-recognition"]),
+        ('author:"I.K. Petrov"', ["amnesty/facial-recognition"]),  # initials as one token
+        ("author:i.k.", ["amnesty/facial-recognition"]),
         ("author:chak -title:elections", ["gv/cambodia-land"]),
         # Prefixes, of stems and of whole words as written.
         ("surveil*", SURVEILLANCE),
