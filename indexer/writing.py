@@ -11,7 +11,8 @@ word once per segment, weighted by the number of the segment's documents that ha
 
 Those postings sit at the segment's first document, which may be deleted later; a merge
 copies postings of live documents only, so it would drop the whole segment's words. Merges
-carry the words over by their counts instead.
+carry the words over by their counts instead (those of deleted articles included, until
+their segment has no live article left).
 """
 
 from __future__ import annotations
@@ -44,7 +45,10 @@ class ArchiveWriter(SegmentWriter):
     def add_postings_to_pool(self, reader: Any, startdoc: int, docmap: Any) -> None:
         """A merged segment's postings; its words of "did you mean" by their counts."""
         spelling = set(_spelling_fields(self.schema))
-        for name in spelling & set(reader.indexed_field_names()):
+        # A segment's counts cannot tell which deleted documents had which words; one with
+        # no live document left has none to carry over.
+        carried = spelling & set(reader.indexed_field_names()) if reader.doc_count() else set()
+        for name in carried:
             counts = self._word_counts[name]
             for word in reader.lexicon(name):
                 counts[word.decode("utf-8")] += int(reader.frequency(name, word))

@@ -74,3 +74,15 @@ def test_words_survive_a_merge_after_the_segments_first_document_is_deleted(
     assert spelling(index_dir, "spell_body", "censorship") == (2, 1, 1)
     # Words of deleted articles are counted until their segment is rewritten from files.
     assert spelling(index_dir, "spell_body", "journalists")[0] == 2
+
+
+def test_words_of_a_segment_with_no_article_left_are_not_carried_over(tmp_path: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    write(corpus, "a", ["Censorship of the press."])
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    (corpus / "a.json").unlink()
+    write(corpus, "b", ["Journalists detained."])
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    merge_all(index_dir)
+    assert spelling(index_dir, "spell_body", "censorship")[0] == 0
+    assert spelling(index_dir, "spell_body", "journalists")[0] == 1
