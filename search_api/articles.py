@@ -11,7 +11,7 @@ from whoosh import query as wq
 
 from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
-from indexer.schema import ARTICLE, SECTION
+from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
 from search_api.search import article_result, translations_of, whoosh_filter
 from search_api.snippets import build_snippet
@@ -30,16 +30,9 @@ def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
     article["translations"] = translations_of(snapshot, docnum)
     article["sections"] = [
         {"heading": s.get("section_heading") or None, "anchor": s["anchor"], "text": s["text"]}
-        for s in _sections(snapshot, article_id)
+        for s in snapshot.sections_of(docnum)
     ]
     return article
-
-
-def _sections(snapshot: Snapshot, article_id: str) -> list[dict[str, Any]]:
-    searcher = snapshot.searcher
-    query = wq.And([wq.Term("kind", SECTION), wq.Term("article_id", article_id)])
-    sections = [searcher.stored_fields(d) for d in searcher.docs_for_query(query)]
-    return sorted(sections, key=lambda s: s["section_index"])
 
 
 def key_terms(
@@ -128,7 +121,7 @@ def related(
         article = article_result(stored, hit.score)
         shared = {text.decode("utf-8") for _field, text in hit.matched_terms()}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
-        best = _best_section(snapshot, stored["article_id"], shared, article["language"] or "en")
+        best = _best_section(snapshot, hit.docnum, shared, article["language"] or "en")
         if best is not None:
             article["sections"] = [best]
         out.append(article)
@@ -138,11 +131,11 @@ def related(
 
 
 def _best_section(
-    snapshot: Snapshot, article_id: str, terms: set[str], language: str
+    snapshot: Snapshot, article_docnum: int, terms: set[str], language: str
 ) -> dict[str, Any] | None:
     best = None
     best_count = 0
-    for section in _sections(snapshot, article_id):
+    for section in snapshot.sections_of(article_docnum):
         tokens = {t.text for t in analyzer_for(language)(section["text"], mode="query")}
         count = len(tokens & terms)
         if count > best_count:

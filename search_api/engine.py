@@ -23,12 +23,13 @@ from typing import Any, TypeVar
 import numpy as np
 from anyio import CancelScope, CapacityLimiter
 from anyio.lowlevel import RunVar
+from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
 from indexer.build import count_kind, open_index
 from indexer.schema import ARTICLE, SECTION
-from search_api.matching import Postings
+from search_api.matching import Postings, evaluate
 from search_api.scoring import RANKING
 
 _NO_DATE = 2**64 - 1
@@ -97,6 +98,34 @@ class Snapshot:
     @cached_property
     def section_count(self) -> int:
         return count_kind(self.searcher, SECTION)
+
+    @cached_property
+    def article_docs(self) -> np.ndarray:
+        """The live article documents, in order (see ``sections_of``)."""
+        matched, _ = evaluate(self.searcher, wq.Term("kind", ARTICLE), self.postings, RANKING)
+        return matched.docs
+
+    def sections_of(self, article_docnum: int) -> list[dict[str, Any]]:
+        """The stored fields of an article's sections, in order.
+
+        ``indexer.build`` writes an article's sections right after it, in order, and Whoosh
+        keeps a segment's documents in order when it merges segments, so they are the live
+        documents between the article and the next live one (the documents of a deleted
+        article may lie between, deleted too). Looking them up by article id instead cost
+        a term look-up in every segment per article: 0.1 ms each on the 1x benchmark index.
+        """
+        following = np.searchsorted(self.article_docs, article_docnum, side="right")
+        reader = self.searcher.reader()
+        end = (
+            int(self.article_docs[following])
+            if following < len(self.article_docs)
+            else reader.doc_count_all()
+        )
+        return [
+            reader.stored_fields(docnum)
+            for docnum in range(article_docnum + 1, end)
+            if not reader.is_deleted(docnum)
+        ]
 
     @cached_property
     def tag_postings(self) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -229,7 +229,7 @@ def cursor_page(
     found = result_set(snapshot, request, time_budget_s)
     end = min(position + request.page_size, found.total)
     articles = [_article(snapshot, found, i) for i in range(position, end)]
-    attach_sections(snapshot, articles, found.parsed, found.builder)
+    attach_sections(snapshot, articles, found.docnums[position:end], found.parsed, found.builder)
     if request.group_translations:
         for article, i in zip(articles, range(position, end), strict=True):
             article["translations"] = translations_of(snapshot, found.docnums[i])
@@ -440,7 +440,14 @@ def export_rows(snapshot: Snapshot, found: ResultSet) -> Iterator[list[dict[str,
         # The lock is taken per chunk, so a long export never holds up other requests.
         with snapshot.searcher_lock:
             articles = [_article(snapshot, found, i) for i in range(offset, end)]
-            attach_sections(snapshot, articles, found.parsed, found.builder, snippets=False)
+            attach_sections(
+                snapshot,
+                articles,
+                found.docnums[offset:end],
+                found.parsed,
+                found.builder,
+                snippets=False,
+            )
         rows = []
         for rank, article in enumerate(articles, start=offset + 1):
             sections = article.pop("sections")

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, partial, reduce
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
-from indexer.analysis import fold
+from indexer.analysis import WordMarker, fold
 from indexer.errors import InvalidRequest
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
@@ -30,7 +29,7 @@ from search_api.query import (
     parse,
 )
 from search_api.scoring import RANKING
-from search_api.snippets import match_spans, one_line, snippet_of
+from search_api.snippets import one_line, snippet_of, word_marker
 
 MAX_SECTIONS_PER_RESULT = 3
 MAX_CORRECTED_WORDS = 6
@@ -285,7 +284,7 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
     articles = [
         article_result(stored(docnum), score if by_relevance else None) for score, docnum in page
     ]
-    attach_sections(snapshot, articles, parsed, builder)
+    attach_sections(snapshot, articles, [docnum for _, docnum in page], parsed, builder)
     if request.group_translations:
         for article, (_, docnum) in zip(articles, page, strict=True):
             article["translations"] = translations_of(snapshot, docnum)
@@ -412,46 +411,44 @@ def _docs_with(searcher: Any, fieldname: str, values: list[str]) -> Iterator[int
 def attach_sections(
     snapshot: Snapshot,
     articles: list[dict],
+    docnums: Sequence[int],
     parsed: ParsedQuery,
     builder: QueryBuilder,
     *,
     snippets: bool = True,
 ) -> None:
-    """Up to three matched sections per article, best first, each with a snippet (unless
-    ``snippets`` is false: an export lists the sections, it does not show them)."""
-    prefixes = highlight_prefixes(parsed)
-    terms_by_language: dict[str, set[str]] = {}
-
-    def terms_in(language: str) -> set[str]:
-        # A prefix marks the words it was expanded to, whose stems need not start with it
-        # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
-        if language not in terms_by_language:
-            terms_by_language[language] = highlight_terms(parsed, language).union(
-                *(builder.expansions("body", prefix, language) for prefix in prefixes)
-            )
-        return terms_by_language[language]
-
+    """Up to three matched sections per article (``docnums``: the articles' documents),
+    best first, each with a snippet (unless ``snippets`` is false: an export lists the
+    sections, it does not show them)."""
     if not articles or parsed.is_empty:
         return
-    searcher = snapshot.searcher
-    by_article: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-    # The postings of these ids only (an And with kind=section would walk every section).
-    for docnum in _docs_with(searcher, "article_id", [article["id"] for article in articles]):
-        stored = searcher.stored_fields(docnum)
-        if stored.get("kind") == "section":
-            by_article[stored["article_id"]].append((docnum, stored))
-    for article in articles:
+    prefixes = highlight_prefixes(parsed)
+    markers: dict[str, WordMarker | None] = {}
+
+    def marker_for(language: str) -> WordMarker | None:
+        # A prefix marks the words it was expanded to, whose stems need not start with it
+        # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
+        if language not in markers:
+            terms = highlight_terms(parsed, language).union(
+                *(builder.expansions("body", prefix, language) for prefix in prefixes)
+            )
+            markers[language] = (
+                word_marker(terms, prefixes, language) if terms or prefixes else None
+            )
+        return markers[language]
+
+    for article, docnum in zip(articles, docnums, strict=True):
         language = article["language"] or "en"
-        terms = terms_in(language)
-        if not terms and not prefixes:
+        marker = marker_for(language)
+        if marker is None:
             continue
         scored = []
-        for _docnum, stored in by_article.get(article["id"], []):
+        for stored in snapshot.sections_of(docnum):
             heading = stored.get("section_heading") or ""
             # Matched once, on the text as its snippet shows it: the snippet reuses them.
             text = one_line(stored.get("text") or "")
-            body_hits = match_spans(text, terms, prefixes, language)
-            heading_hits = match_spans(heading, terms, prefixes, language)
+            body_hits = marker.spans(text)
+            heading_hits = marker.spans(heading)
             if not body_hits and not heading_hits:
                 continue
             distinct = {text[s:e].casefold() for s, e in body_hits} | {

@@ -13,7 +13,7 @@ import html
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from indexer.analysis import analyzer_for
+from indexer.analysis import WordMarker, analyzer_for
 
 TARGET_LENGTH = 240
 MAX_LENGTH = 300
@@ -37,19 +37,13 @@ class Snippet:
         return "".join(parts)
 
 
-def match_spans(
-    text: str, terms: Collection[str], prefixes: Sequence[str] = (), language: str = "en"
-) -> list[tuple[int, int]]:
-    """Character ranges of the words in ``text`` that analyse to one of ``terms``."""
-    if not terms and not prefixes:
-        return []
-    spans: list[tuple[int, int]] = []
-    for token in analyzer_for(language)(text, chars=True, mode="index"):
-        if token.text in terms or (prefixes and token.text.startswith(tuple(prefixes))):
-            span = (token.startchar, token.endchar)
-            if not spans or spans[-1] != span:
-                spans.append(span)
-    return spans
+def word_marker(terms: Collection[str], prefixes: Sequence[str], language: str) -> WordMarker:
+    """What finds the words that analyse to one of ``terms``, or to a term starting with
+    one of ``prefixes``, in texts in ``language``."""
+    starts = tuple(prefixes)
+    return analyzer_for(language).marker(
+        lambda term: term in terms or (bool(starts) and term.startswith(starts))
+    )
 
 
 def build_snippet(
@@ -63,7 +57,7 @@ def build_snippet(
     """The window of about ``target`` characters holding the most distinct query terms
     (then the most matches), cut at word boundaries."""
     text = one_line(text)
-    return snippet_of(text, match_spans(text, terms, prefixes, language), target=target)
+    return snippet_of(text, word_marker(terms, prefixes, language).spans(text), target=target)
 
 
 def one_line(text: str) -> str:

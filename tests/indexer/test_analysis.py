@@ -93,3 +93,49 @@ def test_analyzer_never_crashes_and_offsets_stay_in_range(text: str) -> None:
     for token in analyzer_for("en")(text, positions=True, chars=True):
         assert 0 <= token.startchar <= token.endchar <= len(text)
         assert token.text
+
+
+def marked_by_analysing(text: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """What a snippet marks, worked out the slow way: every token of indexing analysis."""
+    spans: list[tuple[int, int]] = []
+    for token in analyzer_for("en")(text, chars=True, mode="index"):
+        span = (token.startchar, token.endchar)
+        if token.text in wanted and (not spans or spans[-1] != span):
+            spans.append(span)
+    return spans
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "marked"),
+    [
+        ("Journalists and the journalist's pen", {"journalist"}, ["Journalists", "journalist's"]),
+        ("a press-freedom award", {"press"}, ["press-freedom"]),  # marked for its part
+        ("the U.N. and the UN", {"un"}, ["U.N.", "UN"]),
+        ("The press", {"the"}, []),  # a stop word gives no term
+        ("新闻自由 press", {"自由"}, ["自由"]),  # CJK runs are looked at pair by pair
+        ("nothing here", {"journalist"}, []),
+    ],
+)
+def test_marker_marks_the_words_analysed_to_wanted_terms(
+    text: str, wanted: set[str], marked: list[str]
+) -> None:
+    spans = analyzer_for("en").marker(wanted.__contains__).spans(text)
+    assert [text[start:end] for start, end in spans] == marked
+    assert spans == marked_by_analysing(text, wanted)
+
+
+# Word characters, the joiners tokens span, CJK (with a CJK punctuation mark), a combining
+# accent: the characters where token boundaries are decided.
+WORDISH = st.text(alphabet="ab.-'’ 3,\n_éÉ日本語・U\u0301", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.one_of(st.text(max_size=60), WORDISH), max_size=3), data=st.data())
+def test_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) -> None:
+    terms = sorted({token.text for text in texts for token in analyzer_for("en")(text)})
+    wanted = set(data.draw(st.lists(st.sampled_from(terms))) if terms else [])
+    # One marker for all the texts, as for a page of results' sections.
+    marker = analyzer_for("en").marker(wanted.__contains__)
+    assert [marker.spans(text) for text in texts] == [
+        marked_by_analysing(text, wanted) for text in texts
+    ]

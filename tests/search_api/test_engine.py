@@ -14,9 +14,12 @@ from typing import Any
 import anyio
 import pytest
 from fastapi.testclient import TestClient
+from whoosh import index as whoosh_index
+from whoosh import query as wq
 
 from indexer.build import ParseOptions, build_index, ingest_articles
 from indexer.models import Article, Section
+from indexer.schema import SECTION
 from indexer.settings import Settings
 from search_api import research
 from search_api.app import create_app
@@ -198,3 +201,67 @@ def test_a_streamed_export_holds_its_version_until_its_response_ends(
         assert exported.searcher.is_closed
         assert not current.searcher.is_closed
     assert current.searcher.is_closed  # the app's shutdown closed the engine
+
+
+def write_records(path: Path, stories: range, sections: int) -> None:
+    bodies = "".join(
+        f"<h2>Part {n}</h2><p>Reporters detained, part {n}.</p>" for n in range(1, sections)
+    )
+    records = [
+        {"id": f"story-{n}", "title": f"Story {n}", "body": f"<p>Intro {n}.</p>{bodies}"}
+        for n in stories
+    ]
+    path.write_text("\n".join(json.dumps(record) for record in records))
+
+
+def sections_by_article_id(snapshot: Any, article_id: str) -> list[str]:
+    searcher = snapshot.searcher
+    query = wq.And([wq.Term("kind", SECTION), wq.Term("article_id", article_id)])
+    found = [searcher.stored_fields(docnum) for docnum in searcher.docs_for_query(query)]
+    return [fields["key"] for fields in sorted(found, key=lambda fields: fields["section_index"])]
+
+
+def assert_each_article_has_its_own_sections(index_dir: Path) -> None:
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        reader = snapshot.searcher.reader()
+        assert len(snapshot.article_docs) == snapshot.article_count
+        for docnum in snapshot.article_docs.tolist():
+            article_id = reader.stored_fields(docnum)["article_id"]
+            keys = [fields["key"] for fields in snapshot.sections_of(docnum)]
+            assert keys == sections_by_article_id(snapshot, article_id)
+
+
+def test_sections_are_found_after_their_article_through_updates_and_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two writer processes, each writing its share as a segment of its own.
+    monkeypatch.setattr("indexer.parallel.MIN_SHARE_BYTES", 1)
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    write_records(corpus / "a.jsonl", range(0, 20), sections=3)
+    write_records(corpus / "b.jsonl", range(20, 40), sections=2)
+    build_index([corpus], index_dir, ParseOptions(), workers=2)
+    assert_each_article_has_its_own_sections(index_dir)
+
+    # Re-indexed: the old documents stay in their segment, deleted, between live ones.
+    write_records(corpus / "a.jsonl", range(0, 20), sections=1)
+    build_index([corpus], index_dir, ParseOptions(), workers=2)
+    assert_each_article_has_its_own_sections(index_dir)
+
+    ingest_articles(
+        index_dir,
+        [
+            Article(
+                id="b/story-25",
+                title="Replaced",
+                sections=[
+                    Section(heading=None, anchor=f"s{n}", text="Replaced.") for n in range(4)
+                ],
+            )
+        ],
+        lock_timeout_s=10,
+    )
+    assert_each_article_has_its_own_sections(index_dir)
+
+    whoosh_index.open_dir(str(index_dir)).optimize()
+    assert_each_article_has_its_own_sections(index_dir)
