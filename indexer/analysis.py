@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
@@ -194,6 +195,46 @@ def term_function(
     return term
 
 
+# What one token gives: its terms, each with its position (counted from the token's first)
+# and its characters within the token, and how many positions the token takes.
+TokenTerms = tuple[tuple[tuple[str, int, int, int], ...], int]
+
+
+@lru_cache(maxsize=128)
+def token_terms(
+    language: str, stem: bool = True, stop: bool = True, compounds: bool = True
+) -> Callable[[str], TokenTerms]:
+    """A cached ``token -> its terms`` function, the one place that says what a token gives:
+    indexing, queries and snippets all read text through it.
+
+    A word gives its term (none for a stop word) and, with ``compounds``, the terms of its
+    hyphenated parts at the same position, all of them spanning the whole word; a run of
+    CJK characters gives its character pairs, one position and two characters each."""
+    term_for = term_function(language, stem, stop)
+
+    @lru_cache(maxsize=200_000)
+    def terms_of(surface: str) -> TokenTerms:
+        if _CJK_RE.match(surface):
+            width = min(2, len(surface))
+            pairs = tuple(
+                (pair, offset, offset, offset + width) for offset, pair in _bigrams(surface)
+            )
+            return pairs, len(pairs)
+        term = term_for(surface)
+        if term is None:
+            return (), 0
+        whole = len(surface)
+        found = [(term, 0, 0, whole)]
+        if compounds and "-" in surface:
+            for part in surface.split("-"):
+                part_term = term_for(part)
+                if part_term is not None and part_term != term:
+                    found.append((part_term, 0, 0, whole))
+        return tuple(found), 1
+
+    return terms_of
+
+
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
 ANALYSIS_VERSION = 4
@@ -255,8 +296,9 @@ class ArchiveAnalyzer(Tokenizer):
         **kwargs: Any,
     ) -> Iterator[Token]:
         language = getattr(value, "language", self.language)
-        term_for = term_function(language, self.stem and not no_morph, self.stop)
-        split_compounds = mode != "query"
+        terms_of = token_terms(
+            language, self.stem and not no_morph, self.stop, compounds=mode != "query"
+        )
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
         token.stopped = False
@@ -264,39 +306,40 @@ class ArchiveAnalyzer(Tokenizer):
         spans = self._tokenizer.span_tokenize(value) if tokenize else [(0, len(value))]
         for start, end in spans:
             surface = value[start:end]
-            if _CJK_RE.match(surface):
-                width = min(2, len(surface))
-                for offset, pair in _bigrams(surface):
-                    token.text = pair
-                    if keeporiginal:
-                        token.original = surface[offset : offset + width]
-                    if positions:
-                        token.pos = pos
-                    if chars:
-                        token.startchar = start_char + start + offset
-                        token.endchar = token.startchar + width
-                    yield token
-                    pos += 1
-                continue
-            term = term_for(surface)
-            if term is None:
-                continue
-            token.text = term
-            if keeporiginal:
-                token.original = surface
-            if positions:
-                token.pos = pos
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
-            if split_compounds and "-" in surface:
-                for part in surface.split("-"):
-                    part_term = term_for(part) if part else None
-                    if part_term is not None and part_term != term:
-                        token.text = part_term
-                        yield token
-            pos += 1
+            found, taken = terms_of(surface)
+            for term, offset, low, high in found:
+                token.text = term
+                if keeporiginal:
+                    token.original = surface[low:high]
+                if positions:
+                    token.pos = pos + offset
+                if chars:
+                    token.startchar = start_char + start + low
+                    token.endchar = start_char + start + high
+                yield token
+            pos += taken
+
+    def term_positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of ``value`` with its positions, as ``__call__`` gives them to index
+        (``positions=True, mode="index"``), without a ``Token`` and a generator step per
+        word: what a text field indexes."""
+        terms_of = token_terms(getattr(value, "language", self.language), self.stem, self.stop)
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        pos = 0
+        for word in self._tokenizer.tokenize(value):
+            found, taken = terms_of(word)
+            for term, offset, _low, _high in found:
+                positions[term].append(pos + offset)
+            pos += taken
+        return positions
+
+    def written_words(self, value: str) -> set[str]:
+        """The distinct words of ``value`` as written (folded, not stemmed), as
+        ``__call__(value, no_morph=True)`` gives them: the words of "did you mean"."""
+        terms_of = token_terms(getattr(value, "language", self.language), False, self.stop)
+        return {
+            term for word in set(self._tokenizer.tokenize(value)) for term, *_ in terms_of(word)[0]
+        }
 
     def marker(self, wanted: Callable[[str], bool]) -> WordMarker:
         """A ``WordMarker`` for the words whose terms ``wanted`` accepts."""
@@ -316,7 +359,7 @@ class WordMarker:
 
     def __init__(self, analyzer: ArchiveAnalyzer, wanted: Callable[[str], bool]) -> None:
         self._tokenizer = analyzer._tokenizer
-        self._term_for = term_function(analyzer.language, analyzer.stem, analyzer.stop)
+        self._terms_of = token_terms(analyzer.language, analyzer.stem, analyzer.stop)
         self._wanted = wanted
         self._ranges_of: dict[str, tuple[tuple[int, int], ...]] = {}
         self._marked_words: set[str] = set()
@@ -327,7 +370,14 @@ class WordMarker:
         distinct = set(words)
         for word in distinct:
             if word not in self._ranges_of:
-                ranges = _ranges_wanted(word, self._term_for, self._wanted)
+                # A word's terms all span it: it is marked once whichever is wanted.
+                ranges = tuple(
+                    dict.fromkeys(
+                        (low, high)
+                        for term, _offset, low, high in self._terms_of(word)[0]
+                        if self._wanted(term)
+                    )
+                )
                 self._ranges_of[word] = ranges
                 if ranges:
                     self._marked_words.add(word)
@@ -345,28 +395,6 @@ class WordMarker:
             if ranges:
                 spans.extend((start + low, start + high) for low, high in ranges)
         return spans
-
-
-def _ranges_wanted(
-    surface: str, term_for: Callable[[str], str | None], wanted: Callable[[str], bool]
-) -> tuple[tuple[int, int], ...]:
-    """The ranges within one token that ``__call__`` would yield with a wanted term."""
-    if _CJK_RE.match(surface):
-        width = min(2, len(surface))
-        return tuple((offset, offset + width) for offset, pair in _bigrams(surface) if wanted(pair))
-    term = term_for(surface)
-    if term is None:
-        return ()
-    if wanted(term) or (
-        "-" in surface
-        and any(
-            wanted(part_term)
-            for part in surface.split("-")
-            if (part_term := term_for(part)) is not None
-        )
-    ):
-        return ((0, len(surface)),)
-    return ()
 
 
 def _bigrams(run: str) -> Iterator[tuple[int, str]]:

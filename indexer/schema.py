@@ -6,6 +6,8 @@
 * Section documents (``kind=section``): one per section, with the article's id and the
   section's own heading, anchor, position and text, so a hit knows the section it came
   from. Matched sections and snippets are computed on these, only for the page's articles.
+  They are written right after their article, in order (``indexer.build``), and found
+  there (``search_api.engine.Snapshot.sections_of``).
 
 Only article documents have text fields, so a user query never matches a section document,
 and BM25 statistics (document frequency, average length) are those of articles.
@@ -58,6 +60,17 @@ class SpelledText(TEXT):
 
     def separate_spelling(self) -> bool:
         return False  # Whoosh's writer leaves the words to ArchiveWriter
+
+    def index(self, value: Any, **_kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """What Whoosh's ``TEXT.index`` gives (each term's positions, a weight of one per
+        occurrence), from the analyzer's ``term_positions``: Whoosh would take a ``Token``
+        per word from the analyzer, which cost more than finding the words."""
+        boost, encode = self.format.field_boost, self.format.encode
+        for term, positions in self.analyzer.term_positions(value).items():
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+
+    def spellable_words(self, value: Any) -> list[str]:
+        return sorted(self.analyzer.written_words(value))
 
     def subfields(self) -> Iterator[tuple[str, FieldType]]:
         yield "", self

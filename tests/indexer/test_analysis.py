@@ -139,3 +139,18 @@ def test_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) 
     assert [marker.spans(text) for text in texts] == [
         marked_by_analysing(text, wanted) for text in texts
     ]
+
+
+def positions_by_analysing(text: str) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for token in analyzer_for("en")(text, positions=True, mode="index"):
+        positions.setdefault(token.text, []).append(token.pos)
+    return positions
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=80), WORDISH))
+def test_term_positions_and_written_words_agree_with_the_analyzer(text: str) -> None:
+    analyzer = analyzer_for("en")
+    assert analyzer.term_positions(text) == positions_by_analysing(text)
+    assert analyzer.written_words(text) == {t.text for t in analyzer(text, no_morph=True)}
