@@ -542,10 +542,18 @@ def evaluate(
 
 def by_score(scored: Scored, limit: int | None) -> list[tuple[float, int]]:
     """``(score, docnum)`` by score, best first, ties by document number (as Whoosh)."""
-    order = np.lexsort((scored.docs, -scored.scores))
+    scores, docs = scored.scores, scored.docs
+    if limit is not None and 0 < limit < len(scores):
+        # Only matches scoring at least the limit-th best score can be in the top: found by
+        # a partition in linear time, where sorting all of a common word's 200,000 matches
+        # took a third of its search. Ties with that score are all kept, then sorted.
+        cut = len(scores) - limit
+        chosen = np.flatnonzero(scores >= np.partition(scores, cut)[cut])
+        scores, docs = scores[chosen], docs[chosen]
+    order = np.lexsort((docs, -scores))
     if limit is not None:
         order = order[:limit]
-    return list(zip(scored.scores[order].tolist(), scored.docs[order].tolist(), strict=True))
+    return list(zip(scores[order].tolist(), docs[order].tolist(), strict=True))
 
 
 def by_key_descending(

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import query as wq
 from whoosh.formats import Characters, Positions
 
 from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine, Snapshot
-from search_api.matching import Postings, _decode_positions, evaluate
+from search_api.matching import Postings, Scored, _decode_positions, by_score, evaluate
 from search_api.query import QueryBuilder, parse
 from search_api.scoring import RANKING
 from search_api.search import allowed_docs, build_search_request
@@ -285,3 +286,13 @@ def test_a_phrase_needs_its_words_next_to_each_other_in_order(snapshot: Snapshot
     # Two fillers in three have "press freedom"; the third has both words apart.
     assert 260 < len(in_order) < len(anywhere)
     assert set(in_order.docs.tolist()) < set(anywhere.docs.tolist())
+
+
+@pytest.mark.parametrize("limit", [None, 0, 1, 10, 57, 299, 300, 301])
+def test_the_top_by_score_is_the_head_of_the_whole_ranking(limit: int | None):
+    rng = np.random.default_rng(7)
+    docs = np.sort(rng.choice(10_000, size=300, replace=False))
+    scores = rng.choice([0.5, 1.25, 2.0, 3.5], size=300) + rng.choice([0.0, 0.1], size=300)
+    ranked = by_score(Scored(docs, scores), None)
+    assert ranked == sorted(ranked, key=lambda item: (-item[0], item[1]))
+    assert by_score(Scored(docs, scores), limit) == ranked[:limit]
