@@ -7,9 +7,10 @@ postings are read once per index version into arrays (document numbers and frequ
 and kept in a bounded cache, and a query is evaluated bottom-up on arrays: AND intersects
 and adds scores, OR unites and adds, NOT removes, and a word's BM25F score is computed for
 all of its articles at once with the model's own formulas (``search_api.scoring``), so
-rankings are the ones Whoosh's matchers give. A phrase reads word positions only for the
-articles that have all its words. Query types with no array form here are walked with
-Whoosh's own matcher, which scores them as it always did.
+rankings are the ones Whoosh's matchers give. A phrase's words' positions are read with
+their postings, kept in the same cache, and matched for all articles at once. Query types
+with no array form here are walked with Whoosh's own matcher, which scores them as it
+always did.
 
 One evaluation gives every match with its score: the exact total, the facets and the
 ranking come from it, instead of one walk to count and another to rank.
@@ -17,16 +18,19 @@ ranking come from it, instead of one walk to count and another to rank.
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
@@ -44,7 +48,9 @@ from search_api.scoring import (
 # a word in every one of 100,000 articles takes 0.8 MB). Reading a list costs ~0.6 µs a
 # posting (Whoosh unpickles each block with its positions), so at 10x the benchmark's
 # queries re-read lists all the time when 64 MB held 8 million postings (p50 19.5 ms, 5.3
-# with all 141 MB at 16 bytes cached); a serving worker then stayed under 400 MB.
+# with all 141 MB at 16 bytes cached); a serving worker then stayed under 400 MB. A phrase
+# word's positions take 8 bytes each: the benchmark's 390 queries at 10x keep 92.6 MB, 22 of
+# them positions (its 30 phrases, 2.9 million positions).
 POSTINGS_CACHE_BYTES = 128 * 2**20
 # Terms whose document frequency is kept (about 200 bytes each).
 MAX_CACHED_FREQUENCIES = 100_000
@@ -52,6 +58,7 @@ DEADLINE_CHECK_EVERY = 2048  # matches walked between two looks at the clock
 _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
+_POSITIONS = "positions"  # marks a term's positions among the cached entries
 
 
 @dataclass(frozen=True)
@@ -102,21 +109,46 @@ class Postings:
         Kept as 32-bit numbers (frequencies are 32-bit floats in Whoosh's blocks, so nothing
         is lost); frequencies are handed out as 64-bit floats, which scores are computed in."""
         key = (segment, fieldname, text)
+        cached = self._get(key)
+        if cached is None:
+            docs, weights, _ = _read_postings(reader, fieldname, text, with_positions=False)
+            cached = self._put(key, (docs.astype(np.int32), weights.astype(np.float32)))
+        return cached[0], cached[1].astype(np.float64)
+
+    def positions(self, segment: int, reader: Any, fieldname: str, text: bytes) -> np.ndarray:
+        """Every position of a term in one segment's live documents, as ``docnum << 32 |
+        position``, ascending (8 bytes a position, kept within the same bound).
+
+        Read in one pass over the term's blocks, which gives its postings too: a phrase's
+        words are read once, for the phrase and for their scores."""
+        key = (segment, fieldname, text, _POSITIONS)
+        cached = self._get(key)
+        if cached is None:
+            docs, weights, keys = _read_postings(reader, fieldname, text, with_positions=True)
+            term_key = (segment, fieldname, text)
+            if self._get(term_key) is None:
+                self._put(term_key, (docs.astype(np.int32), weights.astype(np.float32)))
+            cached = self._put(key, (keys,))
+        return cached[0]
+
+    def _get(self, key: tuple) -> tuple[np.ndarray, ...] | None:
         with self._lock:
             cached = self._terms.get(key)
             if cached is not None:
                 self._terms.move_to_end(key)
-        if cached is None:
-            docs, weights = _read_postings(reader, fieldname, text)
-            cached = (docs.astype(np.int32), weights.astype(np.float32))
-            with self._lock:
-                if key not in self._terms:
-                    self._terms[key] = cached
-                    self._held += cached[0].nbytes + cached[1].nbytes
-                    while self._held > self.max_bytes and len(self._terms) > 1:
-                        _, (old_docs, old_weights) = self._terms.popitem(last=False)
-                        self._held -= old_docs.nbytes + old_weights.nbytes
-        return cached[0], cached[1].astype(np.float64)
+        return cached
+
+    def _put(self, key: tuple, arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """Keeps ``arrays`` under ``key``, dropping the least recently used entries beyond
+        the bound; what is kept under ``key`` (another thread may have read it first)."""
+        with self._lock:
+            if key not in self._terms:
+                self._terms[key] = arrays
+                self._held += sum(array.nbytes for array in arrays)
+                while self._held > self.max_bytes and len(self._terms) > 1:
+                    _, dropped = self._terms.popitem(last=False)
+                    self._held -= sum(array.nbytes for array in dropped)
+            return self._terms[key]
 
     def lengths(self, segment: int, reader: Any, fieldname: str) -> np.ndarray:
         """The field's length in every document of the segment, as Whoosh's scorers see it."""
@@ -161,26 +193,42 @@ class Postings:
         return len(self._terms)
 
 
-def _read_postings(reader: Any, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+def _read_postings(
+    reader: Any, fieldname: str, text: bytes, *, with_positions: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """A term's live documents, their weights and, ``with_positions``, its positions as
+    ``docnum << 32 | position`` (ascending)."""
     matcher = reader.postings(fieldname, text)
     raw = matcher.child if isinstance(matcher, FilterMatcher) else matcher
     if isinstance(raw, W3LeafMatcher):
-        docs, weights = _read_blocks(raw)
+        docs, weights, values = _read_blocks(raw, with_positions)
+        decoded = _decode_positions(values, raw.format) if with_positions else None
     else:
-        docs, weights = _walk_postings(matcher)
+        docs, weights, found = _walk_postings(matcher, with_positions)
+        decoded = _flattened(found) if with_positions else None
+    keys = None
+    if decoded is not None:
+        counts, positions = decoded
+        # Positions are far below 2**32: a key + 1 is the next position in the same document.
+        keys = (np.repeat(docs, counts) << 32) | positions
     deleted = reader.deleted_docs_set if reader.has_deletions() else None
     if deleted:
         keep = ~np.isin(docs, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
         docs, weights = docs[keep], weights[keep]
-    return docs, weights
+        if decoded is not None:
+            keys = keys[np.repeat(keep, decoded[0])]
+    return docs, weights, keys
 
 
-def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
-    """A whole posting list, a block at a time. Whoosh's matcher has no public way to read a
-    block; these are the internals of the pinned whoosh3 version (its block layout is the
-    on-disk format, which that version promises to keep)."""
+def _read_blocks(
+    matcher: W3LeafMatcher, with_values: bool
+) -> tuple[np.ndarray, np.ndarray, list[bytes]]:
+    """A whole posting list, a block at a time, and its encoded values ``with_values``.
+    Whoosh's matcher has no public way to read a block; these are the internals of the
+    pinned whoosh3 version (its block layout is the on-disk format, which that version
+    promises to keep)."""
     matcher.reset()
-    id_blocks, weight_blocks = [], []
+    id_blocks, weight_blocks, values = [], [], []
     while matcher.is_active():
         if matcher._data is None:
             matcher._read_data()
@@ -189,51 +237,86 @@ def _read_blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
         id_blocks.append(ids if matcher._byteids else np.cumsum(ids))
         matcher._read_weights()
         weight_blocks.append(np.asarray(matcher._weights, dtype=np.float64))
+        if with_values:
+            matcher._read_values()
+            values.extend(matcher._values)
         matcher._next_block()
     if not id_blocks:
-        return _NO_DOCS, _NO_SCORES
-    return np.concatenate(id_blocks), np.concatenate(weight_blocks)
+        return _NO_DOCS, _NO_SCORES, values
+    return np.concatenate(id_blocks), np.concatenate(weight_blocks), values
 
 
-def _positions(reader: Any, fieldname: str, text: bytes, docs: np.ndarray) -> list[set[int]]:
-    """The term's positions in each of ``docs`` (sorted, each holding the term), reading
-    and decoding only the blocks and postings of those documents."""
-    matcher = reader.postings(fieldname, text)
-    raw = matcher.child if isinstance(matcher, FilterMatcher) else matcher
-    if not isinstance(raw, W3LeafMatcher):
-        found = {}
-        for docnum in docs.tolist():
-            matcher.skip_to(docnum)
-            found[docnum] = set(matcher.value_as("positions"))
-        return [found[docnum] for docnum in docs.tolist()]
-    raw.reset()
-    decode = raw.format.decode_positions
-    positions: list[set[int]] = []
-    wanted = 0
-    while raw.is_active() and wanted < len(docs):
-        if raw.block_max_id() < docs[wanted]:
-            raw._next_block()  # no wanted document in this block: not even read
-            continue
-        if raw._data is None:
-            raw._read_data()
-        ids = np.asarray(raw._data[0], dtype=np.int64)
-        ids = ids if raw._byteids else np.cumsum(ids)
-        raw._read_values()
-        in_block = int(np.searchsorted(docs, ids[-1], side="right")) - wanted
-        for index in np.searchsorted(ids, docs[wanted : wanted + in_block]).tolist():
-            positions.append(set(decode(raw._values[index])))
-        wanted += in_block
-        raw._next_block()
-    return positions
+def _flattened(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The length of each list, and their items one list after the other."""
+    counts = np.array([len(items) for items in lists], dtype=np.int64)
+    total = int(counts.sum())
+    return counts, np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=total)
 
 
-def _walk_postings(matcher: Any) -> tuple[np.ndarray, np.ndarray]:
-    docs, weights = [], []
+# A value of Whoosh's ``Positions`` format: the count (4 bytes, big-endian), then the gaps
+# between positions pickled as a protocol-2 list: PROTO 2, EMPTY_LIST, BINPUT 0, the ints
+# with their APPEND(S), STOP.
+_COUNT_BYTES = 4
+_LIST_HEAD = b"\x80\x02]q\x00"
+_APPENDS_START = _COUNT_BYTES + len(_LIST_HEAD)
+_STOP = ord(".")
+
+
+def _decode_positions(values: list[bytes], field_format: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The number of positions in each value and all their positions, one value after the
+    other.
+
+    Whoosh decodes a value at a time, in Python (~2 µs each; a phrase of common words has
+    hundreds of thousands): here the gaps of every value are unpickled at once and summed
+    with numpy. Values in any other layout are decoded by Whoosh."""
+    unpickled = _gaps(values) if type(field_format) is Positions and values else None
+    if unpickled is None:
+        return _flattened([field_format.decode_positions(value) for value in values])
+    counts, gaps = unpickled
+    # Positions are the running sum of gaps, restarted at each value.
+    summed = np.cumsum(gaps)
+    firsts = np.cumsum(counts) - counts
+    before = np.zeros(len(counts), dtype=np.int64)
+    before[1:] = summed[firsts[1:] - 1]
+    return counts, summed - np.repeat(before, counts)
+
+
+def _gaps(values: list[bytes]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each value's count and every value's gaps, one value after the other; None when a
+    value is not laid out as ``Positions.encode`` writes it.
+
+    The values are joined, each one's count, list head and STOP cut out with numpy, and
+    what is left, every value's ints and appends, unpickled after one list's head: one
+    list of every gap, in one call."""
+    joined = np.frombuffer(b"".join(values), dtype=np.uint8)
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    starts = np.cumsum(sizes) - sizes
+    stops = starts + sizes - 1
+    if sizes.min() <= _APPENDS_START or (joined[stops] != _STOP).any():
+        return None
+    heads = joined[starts[:, None] + np.arange(_APPENDS_START)]
+    if (heads[:, _COUNT_BYTES:] != np.frombuffer(_LIST_HEAD, dtype=np.uint8)).any():
+        return None
+    counts = np.frombuffer(heads[:, :_COUNT_BYTES].tobytes(), dtype=">u4").astype(np.int64)
+    appends = np.ones(len(joined), dtype=bool)
+    appends[starts[:, None] + np.arange(_APPENDS_START)] = False
+    appends[stops] = False
+    gaps = np.array(pickle.loads(b"\x80\x02]" + joined[appends].tobytes() + b"."), np.int64)
+    # Whoosh reads positions from the list alone: a count that disagrees is not trusted.
+    return (counts, gaps) if len(gaps) == int(counts.sum()) else None
+
+
+def _walk_postings(
+    matcher: Any, with_positions: bool
+) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+    docs, weights, positions = [], [], []
     while matcher.is_active():
         docs.append(matcher.id())
         weights.append(matcher.weight())
+        if with_positions:
+            positions.append(matcher.value_as("positions"))
         matcher.next()
-    return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float64)
+    return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float64), positions
 
 
 def _read_lengths(reader: Any, fieldname: str) -> np.ndarray:
@@ -348,8 +431,9 @@ class _Segment:
 
     def _phrase(self, query: wq.Phrase) -> Scored:
         """Articles with the words next to each other, in order, scored as Whoosh scores a
-        phrase (the sum of its words' BM25 scores). The words' postings give the articles
-        with every word; positions are read for those articles only."""
+        phrase (the sum of its words' BM25 scores). Each word's positions (cached, as
+        ``docnum << 32 | position``) are matched with the next word's, shifted by one, for
+        all articles at once."""
         fieldname = query.fieldname
         if fieldname not in self.searcher.schema:
             return Scored.empty()
@@ -359,23 +443,19 @@ class _Segment:
         raws = [self._stored_term(fieldname, word) for word in query.words]
         if any(raw is None for raw in raws):
             return Scored.empty()
-        words = _intersection([self._term(wq.Term(fieldname, word)) for word in query.words])
-        candidates = words.docs
-        # The positions where the phrase so far ends, per candidate.
-        ends = _positions(self.reader, fieldname, raws[0], candidates)
+        # Where the phrase so far ends: docnum << 32 | position, ascending.
+        ends = self.postings.positions(self.number, self.reader, fieldname, raws[0])
         for raw in raws[1:]:
-            if not candidates.size:
-                break
-            following = _positions(self.reader, fieldname, raw, candidates)
-            ends = [
-                {end + 1 for end in current if end + 1 in nexts}
-                for current, nexts in zip(ends, following, strict=True)
-            ]
+            following = self.postings.positions(self.number, self.reader, fieldname, raw)
+            ends = _followed(ends, following)
             if self._past_deadline():
                 self.timed_out = True
                 return Scored.empty()
-        keep = np.fromiter((bool(found) for found in ends), dtype=bool, count=len(ends))
-        return _boosted(Scored(candidates[keep], words.scores[keep]), query.boost)
+            if not ends.size:
+                return Scored.empty()
+        words = _intersection([self._term(wq.Term(fieldname, word)) for word in query.words])
+        keep = np.isin(words.docs, ends >> 32)
+        return _boosted(Scored(words.docs[keep], words.scores[keep]), query.boost)
 
     def _walk(self, query: wq.Query) -> Scored:
         """Matches of a query with no array form, with Whoosh's scores; cut short (and
@@ -398,6 +478,18 @@ class _Segment:
 
 def _boosted(scored: Scored, boost: float) -> Scored:
     return scored if boost == 1.0 else Scored(scored.docs, scored.scores * boost)
+
+
+def _followed(ends: np.ndarray, following: np.ndarray) -> np.ndarray:
+    """The keys of ``following`` one position after a key of ``ends`` (both ascending
+    ``docnum << 32 | position``): where the phrase ends once the next word is added. The
+    shorter array is looked up in the longer one."""
+    wanted = ends + 1
+    small, large = (wanted, following) if len(wanted) <= len(following) else (following, wanted)
+    if not large.size:
+        return _NO_DOCS
+    at = np.minimum(np.searchsorted(large, small), len(large) - 1)
+    return small[large[at] == small]
 
 
 def _intersection(parts: Sequence[Scored]) -> Scored:
@@ -450,10 +542,18 @@ def evaluate(
 
 def by_score(scored: Scored, limit: int | None) -> list[tuple[float, int]]:
     """``(score, docnum)`` by score, best first, ties by document number (as Whoosh)."""
-    order = np.lexsort((scored.docs, -scored.scores))
+    scores, docs = scored.scores, scored.docs
+    if limit is not None and 0 < limit < len(scores):
+        # Only matches scoring at least the limit-th best score can be in the top: found by
+        # a partition in linear time, where sorting all of a common word's 200,000 matches
+        # took a third of its search. Ties with that score are all kept, then sorted.
+        cut = len(scores) - limit
+        chosen = np.flatnonzero(scores >= np.partition(scores, cut)[cut])
+        scores, docs = scores[chosen], docs[chosen]
+    order = np.lexsort((docs, -scores))
     if limit is not None:
         order = order[:limit]
-    return list(zip(scored.scores[order].tolist(), scored.docs[order].tolist(), strict=True))
+    return list(zip(scores[order].tolist(), docs[order].tolist(), strict=True))
 
 
 def by_key_descending(

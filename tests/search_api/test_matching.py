@@ -8,12 +8,14 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import query as wq
+from whoosh.formats import Characters, Positions
 
 from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine, Snapshot
-from search_api.matching import Postings, evaluate
+from search_api.matching import Postings, Scored, _decode_positions, by_score, evaluate
 from search_api.query import QueryBuilder, parse
 from search_api.scoring import RANKING
 from search_api.search import allowed_docs, build_search_request
@@ -127,6 +129,8 @@ QUERIES = [
     '"press freedom"',
     '"freedom press"',
     '"day 300 press freedom"',
+    '"more press"',
+    '"press more press"',
     "surv*",
     "journalists -surveillance",
     "-journalists",
@@ -186,6 +190,60 @@ def test_the_postings_cache_stays_within_its_bound(snapshot: Snapshot):
     assert 0 < len(postings) < len(terms)
 
 
+def test_positions_are_kept_within_the_same_bound(snapshot: Snapshot):
+    leaf = snapshot.searcher.leaf_searchers()[1][0].reader()
+    unbounded = Postings()
+    unbounded.positions(1, leaf, "body", b"press")
+    # One pass read the postings too: both are kept, and counted.
+    assert len(unbounded) == 2
+    postings = Postings(max_bytes=unbounded.cached_bytes - 1)
+    keys = postings.positions(1, leaf, "body", b"press")
+    assert keys.size and postings.cached_bytes <= unbounded.cached_bytes - 1
+    assert len(postings) == 1
+
+
+def test_positions_are_whoosh_s_for_every_live_document(snapshot: Snapshot):
+    for number, (leaf, _) in enumerate(snapshot.searcher.leaf_searchers()):
+        reader = leaf.reader()
+        keys = Postings().positions(number, reader, "body", b"press")
+        matcher = reader.postings("body", b"press")
+        expected = []
+        while matcher.is_active():
+            if not reader.is_deleted(matcher.id()):
+                positions = matcher.value_as("positions")
+                expected.extend((matcher.id() << 32) | position for position in positions)
+            matcher.next()
+        assert keys.tolist() == expected
+
+
+@pytest.mark.parametrize(
+    "lists",
+    [
+        [[0]],
+        [[5, 9, 300], [70000], [1, 2, 3]],
+        [list(range(0, 5000, 3)), [2**31 - 2], [4, 4, 4]],  # batched appends; 4-byte ints
+    ],
+)
+def test_positions_decode_as_whoosh_decodes_them(lists: list[list[int]]):
+    positions_format = Positions()
+    values = [positions_format.encode(positions) for positions in lists]
+    counts, flat = _decode_positions(values, positions_format)
+    assert counts.tolist() == [len(positions) for positions in lists]
+    assert flat.tolist() == [position for positions in lists for position in positions]
+
+
+def test_values_in_another_layout_are_decoded_by_whoosh():
+    positions_format = Positions()
+    unterminated = positions_format.encode([3, 8])[:-1]  # Whoosh reads it without its STOP
+    miscounted = b"\x00\x00\x00\x09" + positions_format.encode([1, 2])[4:]
+    counts, flat = _decode_positions([unterminated, miscounted], positions_format)
+    assert counts.tolist() == [2, 2] and flat.tolist() == [3, 8, 1, 2]
+    characters = Characters()
+    value = characters.encode([(4, 10, 15), (9, 40, 44)])
+    counts, flat = _decode_positions([value], characters)
+    assert counts.tolist() == [2] and flat.tolist() == [4, 9]
+
+
 @pytest.mark.parametrize(
     ("date_from", "date_to"),
     [
@@ -228,3 +286,13 @@ def test_a_phrase_needs_its_words_next_to_each_other_in_order(snapshot: Snapshot
     # Two fillers in three have "press freedom"; the third has both words apart.
     assert 260 < len(in_order) < len(anywhere)
     assert set(in_order.docs.tolist()) < set(anywhere.docs.tolist())
+
+
+@pytest.mark.parametrize("limit", [None, 0, 1, 10, 57, 299, 300, 301])
+def test_the_top_by_score_is_the_head_of_the_whole_ranking(limit: int | None):
+    rng = np.random.default_rng(7)
+    docs = np.sort(rng.choice(10_000, size=300, replace=False))
+    scores = rng.choice([0.5, 1.25, 2.0, 3.5], size=300) + rng.choice([0.0, 0.1], size=300)
+    ranked = by_score(Scored(docs, scores), None)
+    assert ranked == sorted(ranked, key=lambda item: (-item[0], item[1]))
+    assert by_score(Scored(docs, scores), limit) == ranked[:limit]
