@@ -13,24 +13,64 @@ Those postings sit at the segment's first document, which may be deleted later; 
 copies postings of live documents only, so it would drop the whole segment's words. Merges
 carry the words over by their counts instead (those of deleted articles included, until
 their segment has no live article left).
+
+Postings are sorted in a pool of bounded memory (``limitmb``) that spills sorted runs to
+temporary files and merges them at the end; ``BatchingPostingPool`` writes and reads those
+runs in batches.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter, defaultdict
-from typing import Any
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, BinaryIO
 
 from whoosh.system import pack_uint
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from indexer.schema import SpelledText
 
+# Postings a spilled run is pickled in at once (8,192 take about 2 MB).
+RUN_BATCH = 8192
+
+
+class BatchingPostingPool(PostingPool):
+    """Whoosh's posting pool, with its spilled runs pickled a batch of postings at a time.
+
+    Whoosh pickles and unpickles a run one posting at a time. Each writer of a 1x benchmark
+    build (3 million postings, 128 MB of pool) spills several runs, and that cost about a
+    quarter of the build: 43.5 s with Whoosh's runs, 33.8 s with batches (two builds each,
+    same peak memory)."""
+
+    def _write_run(self, f: BinaryIO, items: Iterable[Any]) -> None:
+        postings = iter(items)
+        while batch := list(islice(postings, RUN_BATCH)):
+            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _read_run(self, path: str) -> Iterator[Any]:
+        f = self._open_run(path)
+        try:
+            while True:
+                yield from pickle.load(f)
+        except EOFError:
+            return
+        finally:
+            f.close()
+            self._remove_run(path)
+
 
 class ArchiveWriter(SegmentWriter):
-    """A Whoosh ``SegmentWriter`` that counts the words of ``SpelledText`` fields."""
+    """A Whoosh ``SegmentWriter`` that counts the words of ``SpelledText`` fields, and
+    spills postings in batches."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
+        self.pool = BatchingPostingPool(
+            self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128)
+        )
         # Spelling field name -> word -> documents that have it.
         self._word_counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.build import ParseOptions, build_index
+from indexer.build import ParseOptions, article_documents, build_index
+from indexer.models import Article, Section
+from indexer.schema import build_schema
 from indexer.writing import ArchiveWriter
 
 
@@ -86,3 +88,39 @@ def test_words_of_a_segment_with_no_article_left_are_not_carried_over(tmp_path: 
     merge_all(index_dir)
     assert spelling(index_dir, "spell_body", "censorship")[0] == 0
     assert spelling(index_dir, "spell_body", "journalists")[0] == 1
+
+
+def index_with_pool(index_dir: Path, limitmb: float) -> dict:
+    """An index of the same articles written with a posting pool of ``limitmb``: all its
+    postings (with their weights and encoded positions) and stored fields."""
+    index_dir.mkdir()
+    ix = whoosh_index.create_in(str(index_dir), build_schema())
+    writer = ArchiveWriter(ix, limitmb=limitmb)
+    for number in range(60):
+        article = Article(
+            id=f"a{number}",
+            title=f"Report {number}",
+            sections=[Section(None, "intro", f"Journalists {number} detained in {number % 7}.")],
+        )
+        for document in article_documents(article, "export.json", None):
+            writer.add_document(**document)
+    spilled = len(writer.pool.runs)
+    writer.commit()
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        postings = {}
+        for field in reader.indexed_field_names():
+            for term in reader.lexicon(field):
+                matcher, found = reader.postings(field, term), []
+                while matcher.is_active():
+                    found.append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+                postings[(field, term)] = found
+        return {"spilled": spilled, "postings": postings, "stored": list(reader.iter_docs())}
+
+
+def test_postings_spilled_to_disk_in_batches_come_back_as_written(tmp_path: Path) -> None:
+    in_memory = index_with_pool(tmp_path / "memory", limitmb=64)
+    spilled = index_with_pool(tmp_path / "spilled", limitmb=0.002)  # a run every ~2 KB
+    assert in_memory.pop("spilled") == 0 and spilled.pop("spilled") > 10
+    assert spilled == in_memory
