@@ -57,7 +57,8 @@ def build_snippet(
     """The window of about ``target`` characters holding the most distinct query terms
     (then the most matches), cut at word boundaries."""
     text = one_line(text)
-    return snippet_of(text, word_marker(terms, prefixes, language).spans(text), target=target)
+    spans = word_marker(terms, prefixes, language).spans(text) if terms or prefixes else []
+    return snippet_of(text, spans, target=target)
 
 
 def one_line(text: str) -> str:
