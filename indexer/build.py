@@ -36,9 +36,11 @@ from indexer.formats import (
     ParsedFile,
     RunContext,
     SkippedFile,
+    StreamedFile,
     build_context,
     discover,
     parse_file,
+    stream_file,
 )
 from indexer.formats.fields import source_for
 from indexer.models import Article
@@ -356,18 +358,35 @@ def build_index(
                 summary.skipped.append(result)
                 write([], size, 0)
                 continue
-            summary.files_parsed += 1
-            summary.warnings.extend(f"{path}: {warning}" for warning in result.warnings)
             file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
-            # Writing (which analyses the text) is most of the work: advance per article,
-            # by its share of the file's bytes.
-            for article, nbytes in zip(
-                result.articles, _shares(size, result.articles), strict=True
-            ):
-                _make_id_unique(article, resolved, seen_ids, summary)
-                write(article_documents(article, resolved, file_key), nbytes, 1)
-                summary.articles_added += 1
-                summary.sections_added += len(article.sections)
+            # The file's own warnings come before those of its ids, as they did when the
+            # whole file was parsed first.
+            first_warning = len(summary.warnings)
+            written = written_bytes = 0
+            try:
+                # Writing (which analyses the text) is most of the work: advance per
+                # article, by its share of the file's bytes.
+                for article, nbytes in _articles_with_bytes(result, size):
+                    _make_id_unique(article, resolved, seen_ids, summary)
+                    write(article_documents(article, resolved, file_key), nbytes, 1)
+                    written, written_bytes = written + 1, written_bytes + nbytes
+                    summary.articles_added += 1
+                    summary.sections_added += len(article.sections)
+            except UnreadableFile as error:
+                if not written:  # as a file parsed whole: nothing of it is indexed
+                    summary.skipped.append(SkippedFile(path, str(error)))
+                    write([], size - written_bytes, 0)
+                    continue
+                # A streamed file that breaks part-way after some of its articles were
+                # handed to the writer cannot take them back: they are kept, as the
+                # records before a truncated file's break are.
+                result.warnings.append(f"{error}; kept the {written} articles before it")
+            summary.files_parsed += 1
+            summary.warnings[first_warning:first_warning] = [
+                f"{path}: {warning}" for warning in result.warnings
+            ]
+            if size > written_bytes:  # the lines no article came from
+                write([], size - written_bytes, 0)
         if isinstance(writer, ParallelWriter):
             writer.finish_writing()
         progress.close()
@@ -398,6 +417,16 @@ def input_size(path: Path) -> int:
             return max(size, int.from_bytes(handle.read(4), "little"))
     except OSError:
         return size  # too short, or unreadable: parsing says why
+
+
+def _articles_with_bytes(
+    result: ParsedFile | StreamedFile, size: int
+) -> Iterable[tuple[Article, int]]:
+    """A file's articles, each with the bytes of the file's input it stands for: a streamed
+    file's by its record's lines, a whole file's by ``_shares``."""
+    if isinstance(result, StreamedFile):
+        return result.articles
+    return zip(result.articles, _shares(size, result.articles), strict=True)
 
 
 def _shares(size: int, articles: Sequence[Article]) -> list[int]:
@@ -526,18 +555,36 @@ def parse_with_options(
         return SkippedFile(path, str(error))
 
 
+def _stream_one(
+    path: Path, root: Path, context: RunContext, options: ParseOptions
+) -> ParsedFile | StreamedFile | SkippedFile:
+    try:
+        return stream_file(
+            path,
+            root,
+            context,
+            field_map=options.field_map,
+            default_language=options.default_language,
+            max_article_file_bytes=options.max_article_file_bytes,
+        )
+    except UnreadableFile as error:
+        return SkippedFile(path, str(error))
+
+
 def _parse_all(
     jobs: list[tuple[Path, Path, str, str]],
     context: RunContext,
     options: ParseOptions,
     workers: int,
-) -> Iterator[tuple[tuple[Path, Path, str, str], ParsedFile | SkippedFile]]:
+) -> Iterator[tuple[tuple[Path, Path, str, str], ParsedFile | StreamedFile | SkippedFile]]:
     """Parse files in worker processes (parsing is CPU-bound) while this process writes
-    their documents, or hands them to the writer's processes."""
+    their documents, or hands them to the writer's processes. Files parsed here (one file,
+    or one worker) are streamed: a JSON Lines export's articles are written as they are
+    read, so memory holds a batch of them, not the file's, and the writer's processes
+    start while it is parsed."""
     if workers <= 1 or len(jobs) < 2:
-        _init_worker(context, options)
         for job in jobs:
-            yield job, _parse_one((job[0], job[1]))
+            yield job, _stream_one(job[0], job[1], context, options)
         return
     with ProcessPoolExecutor(
         max_workers=workers,

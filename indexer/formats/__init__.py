@@ -5,6 +5,7 @@ Entry points used by the build and the CLI:
 - ``discover(paths)``: the files to parse (and the ones skipped, with the reason);
 - ``build_context(files)``: whole-run knowledge (lines repeated across a site's pages);
 - ``parse_file(path, root, context, ...)``: one file's articles, or ``UnreadableFile``;
+- ``stream_file(path, root, context, ...)``: the same, a JSON Lines file's as they are read;
 - ``parse_paths(paths, ...)``: all of the above, never raising for one bad file.
 
 ``parse_file``'s arguments and results pickle, so the build may call it in worker processes.
@@ -17,6 +18,7 @@ import os
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +36,12 @@ __all__ = [
     "ParsedFile",
     "RunContext",
     "SkippedFile",
+    "StreamedFile",
     "build_context",
     "discover",
     "parse_file",
     "parse_paths",
+    "stream_file",
 ]
 
 DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
@@ -339,19 +343,26 @@ def _record_id(stem: str, values: Mapping[str, Any], title: str, body: Any) -> s
 
 
 class _Collector:
-    """Turns mapped records into articles, counting the ones without text."""
+    """Turns mapped records into articles, counting the ones without text. Keeps only
+    what the file's warnings and languages need, not the articles: a streamed file's are
+    written as they come."""
 
     def __init__(self, path: Path, root: Path, default_language: str) -> None:
         self.stem = fields.clean_id(fields.strip_article_suffix(path.name)) or "records"
         self.source = fields.source_for(path, root)
         self.default_language = default_language
-        self.articles: list[Article] = []
         self.ids: set[str] = set()
         self.empty: list[int] = []
         self.field_names: list[str] = []  # of the first record, to help map the body field
         self.duplicates = 0
+        self.detected: Counter[str] = Counter()  # languages of the articles that have one
+        self.undecided: list[Article] = []  # articles too short to detect, until finish()
 
-    def add(self, values: Mapping[str, Any], blocks: list[Block], body: Any, line: int) -> None:
+    def add(
+        self, values: Mapping[str, Any], blocks: list[Block], body: Any, line: int
+    ) -> Article | None:
+        """The record's article, or None when it has no text. Its language is empty
+        (undecided) until ``finish``, when the record was too short to detect it."""
         title = fields.clean_inline(values.get("title"))
         article_id = _record_id(self.stem, values, title, body)
         if article_id in self.ids:  # keep both, but the id must stay unique
@@ -371,11 +382,17 @@ class _Collector:
             )
         except UnreadableFile:
             self.empty.append(line)
-            return
+            return None
         self.ids.add(article_id)
-        self.articles.append(article)
+        if article.language:
+            self.detected[article.language] += 1
+        else:
+            self.undecided.append(article)
+        return article
 
-    def finish(self, path: Path, warnings: list[str], unit: str) -> ParsedFile:
+    def finish(self, warnings: list[str], unit: str) -> None:
+        """Settle the undecided languages and report the file; raises ``UnreadableFile``
+        when no record had text."""
         self._settle_languages()
         if self.empty:
             warnings.append(
@@ -383,7 +400,7 @@ class _Collector:
             )
         if self.duplicates:
             warnings.append(f"{self.duplicates} duplicate id(s) were given a -2, -3… suffix")
-        if not self.articles:
+        if not self.ids:
             hint = ""
             if self.field_names:
                 hint = (
@@ -391,47 +408,60 @@ class _Collector:
                     " with field_map, e.g. body=<field>"
                 )
             raise UnreadableFile(f"no text (no {unit} has any text{hint})")
-        return ParsedFile(path, self.articles, warnings)
 
     def _settle_languages(self) -> None:
         """Records too short for detection ("En general se respeta la libertad académica.")
         take the language most of the file's records are in: an export is written in one
         language far more often than not. Only a file with no detectable record falls
         back to the default language."""
-        undecided = [article for article in self.articles if not article.language]
-        if not undecided:
+        if not self.undecided:
             return
-        detected = Counter(article.language for article in self.articles if article.language)
+        detected = self.detected
         language = detected.most_common(1)[0][0] if detected else self.default_language
-        for article in undecided:
+        for article in self.undecided:
             article.language = language
             article.translation_key = article.translation_key or translation_key(
                 article.id, language
             )
 
 
-def _parse_records(kind: str, path: Path, root: Path, field_map, default_language) -> ParsedFile:
-    collector = _Collector(path, root, default_language)
-    warnings: list[str] = []
+def _record_articles(
+    kind: str, path: Path, collector: _Collector, warnings: list[str], field_map
+) -> Iterator[tuple[Article, int]]:
+    """A JSON or JSON Lines file's articles in record order, each with the bytes of input
+    read since the previous one (JSON Lines only; 0 for JSON)."""
     if kind == "json":
         parsed = records.parse_json(path, field_map)
         warnings.extend(parsed.warnings)
         stream: Any = parsed.records
     else:
         stream = records.parse_jsonl(path, field_map)
+    nbytes = 0
     for item in stream:
         if isinstance(item, str):
             warnings.append(item)
             continue
         if not collector.field_names:
             collector.field_names = item.keys
+        nbytes += item.nbytes
         body = item.values.get("body")
-        collector.add(item.values, records.text_blocks(body), body, item.line)
-    return collector.finish(path, warnings, "record")
+        article = collector.add(item.values, records.text_blocks(body), body, item.line)
+        if article is not None:  # a record without text: its bytes go with the next one
+            yield article, nbytes
+            nbytes = 0
+
+
+def _parse_records(kind: str, path: Path, root: Path, field_map, default_language) -> ParsedFile:
+    collector = _Collector(path, root, default_language)
+    warnings: list[str] = []
+    articles = [a for a, _ in _record_articles(kind, path, collector, warnings, field_map)]
+    collector.finish(warnings, "record")
+    return ParsedFile(path, articles, warnings)
 
 
 def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
     collector = _Collector(path, root, default_language)
+    articles: list[Article] = []
     warnings: list[str] = []
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
@@ -441,14 +471,17 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
                     warnings.append(item)
                     continue
                 blocks = html.blocks_from_html_fragment(item.body_html)
-                collector.add(item.values, blocks, item.body_html, item.line)
+                article = collector.add(item.values, blocks, item.body_html, item.line)
+                if article is not None:
+                    articles.append(article)
     except EOFError:
-        if not collector.articles:
+        if not articles:
             raise UnreadableFile("compressed file is truncated") from None
         warnings.append("compressed file is truncated; kept the posts before the break")
     except (OSError, zlib.error) as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
-    return collector.finish(path, warnings, "post")
+    collector.finish(warnings, "post")
+    return ParsedFile(path, articles, warnings)
 
 
 def parse_file(
@@ -466,7 +499,7 @@ def parse_file(
     kind = _kind(path)
     if kind is None:
         raise UnreadableFile(f"not an article format ({_describe_suffix(path)})")
-    try:
+    with _reasons():
         if kind in _SINGLE_ARTICLE_KINDS:
             return _parse_single(
                 kind, path, root, context, field_map, default_language, max_article_file_bytes
@@ -475,6 +508,73 @@ def parse_file(
         if kind == "wxr":
             return _parse_wxr(path, root, default_language)
         return _parse_records(kind, path, root, field_map, default_language)
+
+
+@dataclass
+class StreamedFile:
+    """A JSON Lines file parsed as it is read: ``articles`` yields each article when its
+    record is read, with the bytes of input it stands for (its line, and the blank, bad or
+    empty lines before it), and raises ``UnreadableFile`` as ``parse_file`` would, after
+    some articles when the error comes part-way. ``warnings`` is complete once
+    ``articles`` is exhausted.
+
+    The articles are ``parse_file``'s, in the same order except one: records too short to
+    detect a language in take the language most of the file's articles have, known at the
+    file's end, so their articles are held back until then and come last."""
+
+    path: Path
+    articles: Iterator[tuple[Article, int]]
+    warnings: list[str]
+
+
+def stream_file(
+    path: Path,
+    root: Path,
+    context: RunContext,
+    *,
+    field_map: Mapping[str, str] = {},
+    default_language: str = "en",
+    max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
+) -> ParsedFile | StreamedFile:
+    """A JSON Lines file's articles as they are parsed, so that a large export need not be
+    held in memory whole; any other file's, whole, from ``parse_file``."""
+    records.check_field_map(field_map)
+    path, root = Path(path), Path(root)
+    if _kind(path) != "jsonl":
+        return parse_file(
+            path,
+            root,
+            context,
+            field_map=field_map,
+            default_language=default_language,
+            max_article_file_bytes=max_article_file_bytes,
+        )
+    warnings: list[str] = []
+    articles = _stream_records(path, root, field_map, default_language, warnings)
+    return StreamedFile(path, articles, warnings)
+
+
+def _stream_records(
+    path: Path, root: Path, field_map, default_language: str, warnings: list[str]
+) -> Iterator[tuple[Article, int]]:
+    with _reasons():
+        _sniff_binary(path)
+        collector = _Collector(path, root, default_language)
+        held: list[tuple[Article, int]] = []  # undecided languages, few: settled at the end
+        for article, nbytes in _record_articles("jsonl", path, collector, warnings, field_map):
+            if article.language:
+                yield article, nbytes
+            else:
+                held.append((article, nbytes))
+        collector.finish(warnings, "record")
+        yield from held
+
+
+@contextmanager
+def _reasons() -> Iterator[None]:
+    """Any error parsing a file as ``UnreadableFile``, with a reason a person understands."""
+    try:
+        yield
     except UnreadableFile:
         raise
     except MemoryError:

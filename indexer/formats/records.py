@@ -149,6 +149,9 @@ class Record:
     values: dict[str, Any]
     line: int
     keys: list[str] = field(default_factory=list)  # the record's own field names
+    # JSON Lines: bytes of the file read since the previous record (its own line, and the
+    # blank or bad lines before it), by which the build splits its work.
+    nbytes: int = 0
 
 
 @dataclass
@@ -259,9 +262,11 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
     first_error = ""
     good = 0
     last_line = 0
+    nbytes = 0
     try:
         for number, raw in _lines(path):
             last_line = number
+            nbytes += len(raw)
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
@@ -281,7 +286,8 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
                     )
                 continue
             good += 1
-            yield Record(lookup_fields(item, field_map), number, _keys(item))
+            yield Record(lookup_fields(item, field_map), number, _keys(item), nbytes)
+            nbytes = 0
     except (OSError, EOFError, zlib.error) as exc:
         if not good:
             raise UnreadableFile(f"cannot read file: {_reason(exc)}") from None
