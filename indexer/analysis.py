@@ -217,7 +217,9 @@ def token_terms(
     CJK characters gives its character pairs, one position and two characters each."""
     term_for = term_function(language, stem, stop)
 
-    @lru_cache(maxsize=200_000)
+    # ~270 bytes an entry: 50,000 words (13 MB) per language and variant hold the words that
+    # make up most of any text; the rest are a term look-up away (``term_function``).
+    @lru_cache(maxsize=50_000)
     def terms_of(surface: str) -> TokenTerms:
         if _CJK_RE.match(surface):
             width = min(2, len(surface))

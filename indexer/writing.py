@@ -32,8 +32,9 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from indexer.schema import SpelledText
 
-# Postings a spilled run is pickled in at once (8,192 take about 2 MB).
-RUN_BATCH = 8192
+# Postings a spilled run is pickled in at once: ~250 KB. Merging holds a batch of every
+# run (a 10x build spills dozens per writer), outside the pool's ``limitmb``.
+RUN_BATCH = 1024
 
 
 class BatchingPostingPool(PostingPool):
@@ -41,8 +42,8 @@ class BatchingPostingPool(PostingPool):
 
     Whoosh pickles and unpickles a run one posting at a time. Each writer of a 1x benchmark
     build (3 million postings, 128 MB of pool) spills several runs, and that cost about a
-    quarter of the build: 43.5 s with Whoosh's runs, 33.8 s with batches (two builds each,
-    same peak memory)."""
+    quarter of the build: 43.5 s with Whoosh's runs, 33.8 s with batches of 8,192 (two
+    builds each, same peak memory at 1x)."""
 
     def _write_run(self, f: BinaryIO, items: Iterable[Any]) -> None:
         postings = iter(items)

@@ -277,7 +277,10 @@ def _decode_positions(values: list[bytes], field_format: Any) -> tuple[np.ndarra
     summed = np.cumsum(gaps)
     firsts = np.cumsum(counts) - counts
     before = np.zeros(len(counts), dtype=np.int64)
-    before[1:] = summed[firsts[1:] - 1]
+    # The sum before each value's first gap (0 before the first value and while every value
+    # so far was empty).
+    after_some = firsts[1:] > 0
+    before[1:][after_some] = summed[firsts[1:][after_some] - 1]
     return counts, summed - np.repeat(before, counts)
 
 
@@ -444,10 +447,12 @@ class _Segment:
         if any(raw is None for raw in raws):
             return Scored.empty()
         # Where the phrase so far ends: docnum << 32 | position, ascending.
-        ends = self.postings.positions(self.number, self.reader, fieldname, raws[0])
-        for raw in raws[1:]:
-            following = self.postings.positions(self.number, self.reader, fieldname, raw)
-            ends = _followed(ends, following)
+        ends: np.ndarray | None = None
+        for raw in raws:
+            # A common word's positions not yet cached take a while to read: the time
+            # budget is looked at after each word.
+            positions = self.postings.positions(self.number, self.reader, fieldname, raw)
+            ends = positions if ends is None else _followed(ends, positions)
             if self._past_deadline():
                 self.timed_out = True
                 return Scored.empty()

@@ -222,6 +222,7 @@ def test_positions_are_whoosh_s_for_every_live_document(snapshot: Snapshot):
         [[0]],
         [[5, 9, 300], [70000], [1, 2, 3]],
         [list(range(0, 5000, 3)), [2**31 - 2], [4, 4, 4]],  # batched appends; 4-byte ints
+        [[], [120, 507], [], [3]],  # empty values (Whoosh writes none, but decodes them)
     ],
 )
 def test_positions_decode_as_whoosh_decodes_them(lists: list[list[int]]):
