@@ -106,13 +106,15 @@ class Snapshot:
         return matched.docs
 
     @cached_property
-    def section_docs(self) -> np.ndarray:
-        """The live section documents, in order (see ``sections_of``)."""
+    def _sections_by_article(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live section documents in order, and where each live article's start among
+        them (one more entry: the end)."""
         matched, _ = evaluate(self.searcher, wq.Term("kind", SECTION), self.postings, RANKING)
-        return matched.docs
+        starts = np.searchsorted(matched.docs, self.article_docs)
+        return matched.docs, np.append(starts, len(matched.docs))
 
     def sections_of(self, article_docnum: int) -> list[dict[str, Any]]:
-        """The stored fields of an article's sections, in order.
+        """The stored fields of a live article's sections, in order.
 
         ``indexer.build`` writes an article's sections right after it, in order, and Whoosh
         keeps a segment's documents in order when it merges segments, so they are the live
@@ -122,16 +124,13 @@ class Snapshot:
         instead cost a term look-up in every segment per article: 0.1 ms each on the 1x
         benchmark index.
         """
-        articles, sections = self.article_docs, self.section_docs
-        following = np.searchsorted(articles, article_docnum, side="right")
-        first = np.searchsorted(sections, article_docnum, side="right")
-        last = (
-            np.searchsorted(sections, articles[following])
-            if following < len(articles)
-            else len(sections)
-        )
+        sections, starts = self._sections_by_article
+        article = int(np.searchsorted(self.article_docs, article_docnum))
         stored_fields = self.searcher.reader().stored_fields
-        return [stored_fields(docnum) for docnum in sections[first:last].tolist()]
+        return [
+            stored_fields(docnum)
+            for docnum in sections[starts[article] : starts[article + 1]].tolist()
+        ]
 
     @cached_property
     def tag_postings(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
