@@ -533,33 +533,20 @@ def _init_pool_worker(context: RunContext, options: ParseOptions, parent_pid: in
     _init_worker(context, options)
 
 
-def _parse_one(job: tuple[Path, Path]) -> ParsedFile | SkippedFile:
+def _parse_one(job: tuple[Path, Path]) -> ParsedFile | StreamedFile | SkippedFile:
     path, root = job
     assert _worker_context is not None and _worker_options is not None
     return parse_with_options(path, root, _worker_context, _worker_options)
 
 
 def parse_with_options(
-    path: Path, root: Path, context: RunContext, options: ParseOptions
-) -> ParsedFile | SkippedFile:
-    try:
-        return parse_file(
-            path,
-            root,
-            context,
-            field_map=options.field_map,
-            default_language=options.default_language,
-            max_article_file_bytes=options.max_article_file_bytes,
-        )
-    except UnreadableFile as error:
-        return SkippedFile(path, str(error))
-
-
-def _stream_one(
-    path: Path, root: Path, context: RunContext, options: ParseOptions
+    path: Path, root: Path, context: RunContext, options: ParseOptions, *, stream: bool = False
 ) -> ParsedFile | StreamedFile | SkippedFile:
+    """A file's articles (``stream``: a JSON Lines file's as they are read), or why it was
+    skipped."""
+    parse = stream_file if stream else parse_file
     try:
-        return stream_file(
+        return parse(
             path,
             root,
             context,
@@ -584,7 +571,7 @@ def _parse_all(
     start while it is parsed."""
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:
-            yield job, _stream_one(job[0], job[1], context, options)
+            yield job, parse_with_options(job[0], job[1], context, options, stream=True)
         return
     with ProcessPoolExecutor(
         max_workers=workers,

@@ -27,7 +27,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
-from indexer.build import count_kind, open_index
+from indexer.build import open_index
 from indexer.schema import ARTICLE, SECTION
 from search_api.matching import Postings, evaluate
 from search_api.scoring import RANKING
@@ -91,13 +91,13 @@ class Snapshot:
     def close(self) -> None:
         self.searcher.close()
 
-    @cached_property
+    @property
     def article_count(self) -> int:
-        return count_kind(self.searcher, ARTICLE)
+        return len(self.article_docs)
 
-    @cached_property
+    @property
     def section_count(self) -> int:
-        return count_kind(self.searcher, SECTION)
+        return len(self._sections_by_article[0])
 
     @cached_property
     def article_docs(self) -> np.ndarray:
