@@ -110,6 +110,8 @@ def marked_by_analysing(text: str, wanted: set[str]) -> list[tuple[int, int]]:
     [
         ("Journalists and the journalist's pen", {"journalist"}, ["Journalists", "journalist's"]),
         ("a press-freedom award", {"press"}, ["press-freedom"]),  # marked for its part
+        ("pressure on the press", {"press"}, ["press"]),  # not where it is part of a word
+        ("a 3.5-fold rise, fold", {"fold"}, ["fold", "fold"]),  # after a number's hyphen
         ("the U.N. and the UN", {"un"}, ["U.N.", "UN"]),
         ("The press", {"the"}, []),  # a stop word gives no term
         ("新闻自由 press", {"自由"}, ["自由"]),  # CJK runs are looked at pair by pair
