@@ -25,7 +25,7 @@ def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
     docnum = searcher.document_number(key=article_id, kind=ARTICLE)
     if docnum is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
-    article = article_result(searcher.stored_fields(docnum), None)
+    article = article_result(snapshot.stored_fields(docnum), None)
     del article["score"]
     article["translations"] = translations_of(snapshot, docnum)
     article["sections"] = [

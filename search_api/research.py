@@ -251,7 +251,7 @@ def cursor_page(
 
 
 def _article(snapshot: Snapshot, found: ResultSet, position: int) -> dict[str, Any]:
-    stored = snapshot.searcher.stored_fields(found.docnums[position])
+    stored = snapshot.stored_fields(found.docnums[position])
     return article_result(stored, None if found.scores is None else found.scores[position])
 
 
@@ -537,7 +537,7 @@ def batch(
                 "parsed_query": matches.parsed.display,
                 "total": matches.total,
                 "ids": [
-                    snapshot.searcher.stored_fields(docnum)["article_id"]
+                    snapshot.stored_fields(docnum)["article_id"]
                     for _, docnum in matches.ranked[:limit]
                 ],
                 "partial": matches.partial,

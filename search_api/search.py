@@ -280,7 +280,7 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
     offset = (request.page - 1) * request.page_size
     page = matches.ranked[offset : offset + request.page_size]
     by_relevance = request.sort != "date"
-    stored = snapshot.searcher.stored_fields
+    stored = snapshot.stored_fields
     articles = [
         article_result(stored(docnum), score if by_relevance else None) for score, docnum in page
     ]
@@ -386,7 +386,7 @@ def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
     for other in _docs_with(searcher, "translation", [key]):
         if other == docnum:
             continue
-        stored = searcher.stored_fields(other)
+        stored = snapshot.stored_fields(other)
         meta = stored.get("meta", {})
         others.append(
             {

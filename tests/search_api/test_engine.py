@@ -224,6 +224,10 @@ def sections_by_article_id(snapshot: Any, article_id: str) -> list[str]:
 def assert_each_article_has_its_own_sections(index_dir: Path) -> None:
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         reader = snapshot.searcher.reader()
+        live = [docnum for docnum in range(reader.doc_count_all()) if not reader.is_deleted(docnum)]
+        assert [snapshot.stored_fields(docnum) for docnum in live] == [
+            reader.stored_fields(docnum) for docnum in live
+        ]
         assert len(snapshot.article_docs) == count_kind(snapshot.searcher, ARTICLE)
         for docnum in snapshot.article_docs.tolist():
             article_id = reader.stored_fields(docnum)["article_id"]
@@ -231,7 +235,7 @@ def assert_each_article_has_its_own_sections(index_dir: Path) -> None:
             assert keys == sections_by_article_id(snapshot, article_id)
 
 
-def test_sections_are_found_after_their_article_through_updates_and_merges(
+def test_sections_and_stored_fields_are_read_right_through_updates_and_merges(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Two writer processes, each writing its share as a segment of its own.
