@@ -22,6 +22,7 @@ from indexer.errors import InvalidRequest
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
+    TOO_MANY_PREFIXES,
     ParsedQuery,
     QueryBuilder,
     highlight_prefixes,
@@ -175,8 +176,8 @@ def run_query(
     builder = QueryBuilder(snapshot.searcher.reader(), languages)
     filter_docs = allowed_docs(snapshot, request)
 
-    partial = False
-    notes: list[str] = []
+    notes = list(parsed.notes)
+    partial = TOO_MANY_PREFIXES in notes  # some prefixes were searched as whole words
     # Whole result sets (export, cursors, counts) must be complete: no deadline for them.
     deadline = None if all_matches else time.monotonic() + time_budget_s
     matched, timed_out = _matching(snapshot, builder.build(parsed), filter_docs, deadline)

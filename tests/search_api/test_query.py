@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search_api.query import Clause, Group, parse
+from indexer.build import ParseOptions, build_index
+from search_api.engine import Engine
+from search_api.query import (
+    MAX_PREFIX_EXPANSIONS,
+    MAX_PREFIXES,
+    NOTHING_SEARCHABLE,
+    TOO_MANY_PREFIXES,
+    Clause,
+    Group,
+    QueryBuilder,
+    parse,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,6 +83,36 @@ def test_malformed_queries_are_read_as_text(query: str, display: str) -> None:
     assert parse(query).display == display
 
 
+@pytest.mark.parametrize(
+    ("query", "unsearchable"),
+    [
+        ("the of and", True),  # stop words only
+        ("\U0001f600", True),  # an emoji
+        ('"the"', True),
+        ("", False),
+        ("*", False),  # punctuation and operators alone: an empty query, every article
+        ("-", False),
+        ("OR", False),
+        ("the cambodia", False),
+    ],
+)
+def test_words_with_nothing_searchable_are_told_apart_from_an_empty_query(
+    query: str, unsearchable: bool
+) -> None:
+    parsed = parse(query)
+    assert parsed.unsearchable is unsearchable
+    assert (NOTHING_SEARCHABLE in parsed.notes) is unsearchable
+
+
+def test_prefixes_past_the_limit_are_read_as_whole_words() -> None:
+    words = [f"word{n}" for n in range(MAX_PREFIXES + 2)]
+    parsed = parse(" ".join(f"{word}*" for word in words))
+    kinds = [clause.kind for clause in parsed.positive_clauses()]
+    assert kinds == ["prefix"] * MAX_PREFIXES + ["word", "word"]
+    assert parsed.notes == [TOO_MANY_PREFIXES]
+    assert parse(" ".join(f"{word}*" for word in words[:MAX_PREFIXES])).notes == []
+
+
 def test_only_exclusions_leave_nothing_that_must_match() -> None:
     parsed = parse("-india")
     assert parsed.positive_count() == 0
@@ -91,3 +135,27 @@ def test_parse_never_raises(text: str) -> None:
 @given(st.lists(st.sampled_from(['"', "(", ")", "-", "OR", "AND", "NOT", "*", "title:", "a", " "])))
 def test_parse_never_raises_on_operator_soup(parts: list[str]) -> None:
     parse("".join(parts))
+
+
+def test_a_broad_prefix_searches_its_most_frequent_terms_over_all_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two files, two writer processes: a segment each. Every word is in a.jsonl once;
+    # all but the first six are in b.jsonl too, so only the sum over segments ranks them.
+    monkeypatch.setattr("indexer.parallel.MIN_SHARE_BYTES", 1)
+    words = [f"w{n:03d}" for n in range(MAX_PREFIX_EXPANSIONS + 6)]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, chosen in (("a", words), ("b", words[6:])):
+        records = [{"id": w, "title": f"Note {w}", "body": f"<p>A note: {w}.</p>"} for w in chosen]
+        (corpus / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    build_index([corpus], tmp_path / "index", ParseOptions(), workers=2)
+
+    with Engine(tmp_path / "index") as engine, engine.snapshot() as snapshot:
+        assert len(snapshot.searcher.reader().leaf_readers()) == 2
+        builder = QueryBuilder(snapshot.searcher.reader())
+        query = builder.build(parse("w0*"))
+    assert {text for field, text in query.iter_all_terms() if field == "body"} == set(words[6:])
+    assert builder.expanded_too_much == [
+        f"w0* matches too many words: searched its {MAX_PREFIX_EXPANSIONS} most common"
+    ]

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from search_api.query import MAX_PREFIXES, NOTHING_SEARCHABLE, TOO_MANY_PREFIXES
 from tests.search_api.corpus import ALL_IDS, ids, search
 
 COVID_PAIR = ["amnesty/covid-surveillance-copy", "gv/covid-surveillance"]
@@ -193,6 +194,19 @@ class TestPartial:
         response = search(client, q="cambodia elections")
         assert response["partial"] is False
         assert response["notes"] == []
+
+    def test_query_of_unsearchable_words_finds_nothing_and_says_why(self, client: TestClient):
+        for query in ("\U0001f600", "— …"):
+            response = search(client, q=query)
+            assert (response["total"], response["notes"]) == (0, [NOTHING_SEARCHABLE])
+        assert search(client, q="*")["total"] == len(ALL_IDS)
+
+    def test_too_many_prefixes_are_searched_as_words_and_marked_partial(self, client: TestClient):
+        query = " ".join(["cambod*"] * MAX_PREFIXES + ["elections*"])
+        response = search(client, q=query)
+        assert response["partial"] is True
+        assert TOO_MANY_PREFIXES in response["notes"]
+        assert response["parsed_query"].endswith("AND elect")
 
     def test_single_unknown_word_finds_nothing(self, client: TestClient):
         response = search(client, q="zzzz")
