@@ -15,7 +15,15 @@ from whoosh.formats import Characters, Positions
 
 from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine, Snapshot
-from search_api.matching import Postings, Scored, _decode_positions, by_score, evaluate
+from search_api.matching import (
+    DENSE_UNION_SHARE,
+    Postings,
+    Scored,
+    _decode_positions,
+    _union,
+    by_score,
+    evaluate,
+)
 from search_api.query import QueryBuilder, parse
 from search_api.scoring import RANKING
 from search_api.search import allowed_docs, build_search_request
@@ -297,3 +305,29 @@ def test_the_top_by_score_is_the_head_of_the_whole_ranking(limit: int | None):
     ranked = by_score(Scored(docs, scores), None)
     assert ranked == sorted(ranked, key=lambda item: (-item[0], item[1]))
     assert by_score(Scored(docs, scores), limit) == ranked[:limit]
+
+
+def test_a_union_sums_alike_whether_merged_or_added_up_over_the_segment():
+    rng = np.random.default_rng(11)
+    size = 600
+    parts = [
+        Scored(np.sort(rng.choice(size, size=n, replace=False)), rng.random(n))
+        for n in (40, 300, 7, 150)
+    ]
+    matched = sum(len(part) for part in parts)
+    merged = _union(parts, matched * DENSE_UNION_SHARE)  # a segment too big to add up over
+    dense = _union(parts, size)
+    assert merged.docs.tolist() == dense.docs.tolist()
+    assert merged.scores.tolist() == dense.scores.tolist()  # the same additions, in order
+    assert set(merged.docs.tolist()) == set(np.concatenate([p.docs for p in parts]).tolist())
+
+
+@pytest.mark.parametrize("text", ["journalists -surveillance", "surv* OR torture", "press freedom"])
+def test_past_the_deadline_nothing_matches_that_should_not(snapshot: Snapshot, text: str):
+    # Cut short, a query may miss matches but never lets through what it excludes.
+    query = QueryBuilder(snapshot.searcher.reader(), snapshot.languages).build(
+        parse(text, snapshot.languages)
+    )
+    matched, timed_out = evaluate(snapshot.searcher, query, Postings(), RANKING, deadline=0.0)
+    assert timed_out
+    assert len(matched) == 0
