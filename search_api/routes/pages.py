@@ -61,12 +61,10 @@ def plain_date(iso: str | None) -> str:
     return parts[0]
 
 
-def article_link(hit: dict[str, Any], anchor: str | None = None) -> str:
+def article_link(hit: dict[str, Any]) -> str:
     """The article's own URL when it has a safe one, else the engine's article page."""
-    base = hit.get("url") or ""
-    if not base.startswith(("http://", "https://")):
-        base = f"/a/{hit['id']}"
-    return f"{base}#{anchor}" if anchor else base
+    url = hit.get("url") or ""
+    return url if url.startswith(("http://", "https://")) else f"/a/{hit['id']}"
 
 
 def reader_page(text: str) -> int:

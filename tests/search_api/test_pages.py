@@ -167,3 +167,17 @@ def test_a_page_past_the_last_says_so_and_leads_to_the_last(client: TestClient, 
     assert "/?q=-zzzz&page=2" in [attrs.get("href") for tag, attrs in elements(html)]
     last = client.get("/?q=-zzzz&page=2").text
     assert len(links_after(last, "h2")) == 2
+
+
+def test_snippets_lead_to_their_section_on_the_article_page(client: TestClient) -> None:
+    html = client.get("/", params={"q": "journalists"}).text
+    # gv/cambodia-press has its own URL: its title leads there, ...
+    assert "https://globalvoices.example/2018/07/29/cambodia-press/" in links_after(html, "h2")
+    snippets = links_after(html, "p", "snippet")
+    assert "/a/gv/cambodia-press#arrests" in snippets
+    # ... and every snippet to a section that exists where the link points.
+    for link in snippets:
+        path, _, anchor = link.partition("#")
+        article = client.get(path)
+        assert article.status_code == 200
+        assert anchor in [attrs.get("id") for _, attrs in elements(article.text)], link
