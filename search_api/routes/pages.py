@@ -20,6 +20,7 @@ from fastapi.templating import Jinja2Templates
 from indexer.errors import AdvosearchError, ArticleNotFound
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
+from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import MAX_RESULT_DEPTH, build_search_request, search
 
@@ -129,7 +130,7 @@ class PageState:
         return [(k, v) for k, v in self.params if k in FILTER_PARAMS]
 
 
-@router.get("/", response_class=HTMLResponse)
+@get_and_head(router, "/", response_class=HTMLResponse)
 async def search_page(
     request: Request,
     snapshot: CurrentSnapshot,
@@ -173,7 +174,7 @@ async def search_page(
     return templates.TemplateResponse(request, "search.html", context)
 
 
-@router.get("/a/{article_id:path}", response_class=HTMLResponse)
+@get_and_head(router, "/a/{article_id:path}", response_class=HTMLResponse)
 async def article_page(
     request: Request, snapshot: CurrentSnapshot, article_id: str
 ) -> HTMLResponse:
