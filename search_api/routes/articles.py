@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from search_api.articles import get_article, related
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
+from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 
 router = APIRouter()
@@ -17,8 +18,11 @@ ArticleId = Annotated[
 ]
 
 
-@router.get(
-    "/articles/{article_id:path}/related", response_model=RelatedResponse, summary="Related stories"
+@get_and_head(
+    router,
+    "/articles/{article_id:path}/related",
+    response_model=RelatedResponse,
+    summary="Related stories",
 )
 async def related_endpoint(
     snapshot: CurrentSnapshot,
@@ -43,14 +47,16 @@ async def related_endpoint(
     return await snapshot.run(answer)
 
 
-@router.get("/articles/{article_id:path}", response_model=ArticleResponse, summary="One article")
+@get_and_head(
+    router, "/articles/{article_id:path}", response_model=ArticleResponse, summary="One article"
+)
 async def article_endpoint(snapshot: CurrentSnapshot, article_id: ArticleId) -> dict[str, Any]:
     """The whole article with its sections; 404 when the id is unknown."""
     article = await snapshot.run(get_article, snapshot, article_id)
     return {**article, "index_version": snapshot.version}
 
 
-@router.get("/health", response_model=HealthResponse, summary="Index status")
+@get_and_head(router, "/health", response_model=HealthResponse, summary="Index status")
 async def health(snapshot: CurrentSnapshot) -> dict[str, Any]:
     articles, sections = await snapshot.run(
         lambda: (snapshot.article_count, snapshot.section_count)

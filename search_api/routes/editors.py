@@ -13,6 +13,7 @@ from indexer.languages import article_language
 from search_api.articles import get_article, key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at
 from search_api.models import DraftRelatedResponse, DraftRequest
+from search_api.routes.head import get_and_head
 from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Source, Tags
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, allowed_docs, build_search_request, search
@@ -91,7 +92,8 @@ async def feed_request(
     )
 
 
-@router.get(
+@get_and_head(
+    router,
     "/feed.atom",
     summary="Atom feed of a saved search",
     response_class=Response,

@@ -20,8 +20,9 @@ from fastapi.templating import Jinja2Templates
 from indexer.errors import AdvosearchError, ArticleNotFound
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
+from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
-from search_api.search import build_search_request, search
+from search_api.search import MAX_RESULT_DEPTH, build_search_request, search
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -41,6 +42,8 @@ MONTHS = (
     "December",
 )
 FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
+PAGE_SIZE = 10
+DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
 
 
 def plain_date(iso: str | None) -> str:
@@ -59,12 +62,21 @@ def plain_date(iso: str | None) -> str:
     return parts[0]
 
 
-def article_link(hit: dict[str, Any], anchor: str | None = None) -> str:
+def article_link(hit: dict[str, Any]) -> str:
     """The article's own URL when it has a safe one, else the engine's article page."""
-    base = hit.get("url") or ""
-    if not base.startswith(("http://", "https://")):
-        base = f"/a/{hit['id']}"
-    return f"{base}#{anchor}" if anchor else base
+    url = hit.get("url") or ""
+    return url if url.startswith(("http://", "https://")) else f"/a/{hit['id']}"
+
+
+def reader_page(text: str) -> int:
+    """The page a reader asked for: a positive whole number, else 1, so a link cut short or
+    mistyped still shows results. Any page past the deepest reads as the one after it."""
+    digits = text.lstrip("0")
+    if not (digits.isascii() and digits.isdigit()):
+        return 1
+    if len(digits) > len(str(DEEPEST_PAGE)):  # int() refuses numbers of 4,300+ digits
+        return DEEPEST_PAGE + 1
+    return min(int(digits), DEEPEST_PAGE + 1)
 
 
 def text_direction(language: str | None) -> str:
@@ -118,7 +130,7 @@ class PageState:
         return [(k, v) for k, v in self.params if k in FILTER_PARAMS]
 
 
-@router.get("/", response_class=HTMLResponse)
+@get_and_head(router, "/", response_class=HTMLResponse)
 async def search_page(
     request: Request,
     snapshot: CurrentSnapshot,
@@ -136,11 +148,13 @@ async def search_page(
     context["article_count"] = await snapshot.run(lambda: snapshot.article_count)
     if not (q.strip() or state.applied_filters):
         return templates.TemplateResponse(request, "search.html", context)
+    wanted_page = reader_page(page)
     try:
         search_request = build_search_request(
             q=q,
-            page=int(page) if page.isascii() and page.isdigit() else 0,
-            page_size=10,
+            # Past the deepest page, page 1 is searched: the total and facets are the same.
+            page=wanted_page if wanted_page <= DEEPEST_PAGE else 1,
+            page_size=PAGE_SIZE,
             date_from=date_from or None,
             date_to=date_to or None,
             tags=tag,
@@ -154,12 +168,13 @@ async def search_page(
         return templates.TemplateResponse(request, "search.html", context, status_code=400)
     budget = request.app.state.settings.search_time_budget_ms / 1000
     response = await snapshot.run(search, snapshot, search_request, budget)
-    total_pages = max(1, -(-response["total"] // response["page_size"]))
-    context.update(response=response, total_pages=total_pages)
+    last_page = max(1, min(-(-response["total"] // PAGE_SIZE), DEEPEST_PAGE))
+    past_last_page = response["total"] > 0 and wanted_page > last_page
+    context.update(response=response, last_page=last_page, past_last_page=past_last_page)
     return templates.TemplateResponse(request, "search.html", context)
 
 
-@router.get("/a/{article_id:path}", response_class=HTMLResponse)
+@get_and_head(router, "/a/{article_id:path}", response_class=HTMLResponse)
 async def article_page(
     request: Request, snapshot: CurrentSnapshot, article_id: str
 ) -> HTMLResponse:

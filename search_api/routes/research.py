@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ from search_api.research import (
     export_jsonl,
     result_set,
 )
+from search_api.routes.head import get_and_head
 from search_api.routes.params import filter_request
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request
@@ -41,7 +43,8 @@ def provenance_headers(index_version: str, parsed_query: str) -> dict[str, str]:
     }
 
 
-@router.get(
+@get_and_head(
+    router,
     "/search/counts",
     response_model=CountsResponse,
     summary="Matching articles per day, week, month or year",
@@ -84,7 +87,8 @@ async def counts_endpoint(
     return response
 
 
-@router.get(
+@get_and_head(
+    router,
     "/export",
     summary="Every matching article, streamed as JSONL or CSV",
     response_class=StreamingResponse,
@@ -137,10 +141,15 @@ async def export_endpoint(
     headers["X-Total-Count"] = str(found.total)
     name = f"advosearch-{snapshot.version}.{format}"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    if format == "csv":
+    body: Iterable[bytes]
+    if request.method == "HEAD":
+        body = ()  # the headers are the whole answer: no article is read only to be dropped
+    elif format == "csv":
         body = export_csv(snapshot, found, bom=bom)
-        return StreamingResponse(body, media_type=CSV_TYPE, headers=headers)
-    return StreamingResponse(export_jsonl(snapshot, found), media_type=JSONL_TYPE, headers=headers)
+    else:
+        body = export_jsonl(snapshot, found)
+    media_type = CSV_TYPE if format == "csv" else JSONL_TYPE
+    return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
 @router.post("/search/batch", response_model=BatchResponse, summary="Many queries at once")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from search_api.models import SearchResponse
 from search_api.research import cursor_page, with_next_cursor
+from search_api.routes.head import get_and_head
 from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Sort, Source, Tags
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request, search
@@ -74,7 +75,7 @@ Cursor = Annotated[
 ]
 
 
-@router.get("/search", response_model=SearchResponse, summary="Search articles")
+@get_and_head(router, "/search", response_model=SearchResponse, summary="Search articles")
 async def search_endpoint(
     request: Request,
     snapshot: CurrentSnapshot,

@@ -19,6 +19,7 @@ from search_api.app import create_app
 from tests.search_api.corpus import free_port, index_corpus, write_corpus
 
 ADVOSEARCH = Path(sys.executable).parent / "advosearch"
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +55,9 @@ def serving(index_dir: Path, log_path: Path, *options: str) -> Iterator[str]:
     """``advosearch serve`` with ``options``, once it answers /health; its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOSEARCH_")}
+    # The server runs the code under test, not the checkout the command was installed from
+    # (a git worktree shares its main checkout's .venv).
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY), env.get("PYTHONPATH")]))
     command = [str(ADVOSEARCH), "serve", "--index", str(index_dir), "--port", str(port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(

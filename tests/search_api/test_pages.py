@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,52 @@ def test_injected_titles_urls_and_tags_never_become_markup(hostile_client: TestC
         assert "<b " not in html
         assert "javascript:" not in html  # an unsafe url is dropped: links go to /a/{id}
     assert 'href="/a/export/evil"' in results.text
+
+
+def links_after(html: str, tag: str, css_class: str | None = None) -> list[str]:
+    """The href of each link that opens right inside a ``tag`` of ``css_class``."""
+    return [
+        str(attrs["href"])
+        for (outer, outer_attrs), (inner, attrs) in pairwise(elements(html))
+        if outer == tag and outer_attrs.get("class") == css_class and inner == "a"
+    ]
+
+
+@pytest.mark.parametrize("page", ["-3", "0", "abc", "1.5", ""])
+def test_a_page_that_is_not_a_positive_whole_number_shows_the_first(
+    client: TestClient, page: str
+) -> None:
+    first = client.get("/", params={"q": "-zzzz"})  # every article: 12, so two pages
+    odd = client.get("/", params={"q": "-zzzz", "page": page})
+    assert odd.status_code == 200
+    assert len(links_after(first.text, "h2")) == 10
+    assert links_after(odd.text, "h2") == links_after(first.text, "h2")
+    assert "Page 1 of 2" in odd.text
+
+
+@pytest.mark.parametrize("page", ["3", "1001", pytest.param("9" * 5000, id="5000-digits")])
+def test_a_page_past_the_last_says_so_and_leads_to_the_last(client: TestClient, page: str) -> None:
+    response = client.get("/", params={"q": "-zzzz", "page": page})
+    assert response.status_code == 200
+    html = response.text
+    assert "12 articles" in html
+    assert "past the last page" in html
+    assert "No articles found" not in html
+    assert not any(tag in ("ol", "nav") for tag, _ in elements(html))  # no list, no pager
+    assert "/?q=-zzzz&page=2" in [attrs.get("href") for tag, attrs in elements(html)]
+    last = client.get("/?q=-zzzz&page=2").text
+    assert len(links_after(last, "h2")) == 2
+
+
+def test_snippets_lead_to_their_section_on_the_article_page(client: TestClient) -> None:
+    html = client.get("/", params={"q": "journalists"}).text
+    # gv/cambodia-press has its own URL: its title leads there, ...
+    assert "https://globalvoices.example/2018/07/29/cambodia-press/" in links_after(html, "h2")
+    snippets = links_after(html, "p", "snippet")
+    assert "/a/gv/cambodia-press#arrests" in snippets
+    # ... and every snippet to a section that exists where the link points.
+    for link in snippets:
+        path, _, anchor = link.partition("#")
+        article = client.get(path)
+        assert article.status_code == 200
+        assert anchor in [attrs.get("id") for _, attrs in elements(article.text)], link

@@ -60,3 +60,15 @@ def fetch_status(url: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def test_head_gives_gets_headers_and_no_body(server: str):
+    """What ``curl -I`` and uptime checkers send: GET's status and length, no body."""
+    for path in ("/", "/a/gv/cambodia-press", "/health"):
+        with urllib.request.urlopen(f"{server}{path}", timeout=5) as response:
+            body = response.read()
+        head = urllib.request.Request(f"{server}{path}", method="HEAD")
+        with urllib.request.urlopen(head, timeout=5) as response:
+            assert response.status == 200
+            assert response.headers["Content-Length"] == str(len(body))
+            assert response.read() == b""
