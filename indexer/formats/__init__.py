@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -107,7 +108,8 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
     """Files under the given files/folders, recursively, sorted; hidden files/dirs skipped.
 
     Each file is paired with the root argument it was found under (ids and sources are
-    relative to it). Unsupported types are reported as skipped, never silently ignored.
+    relative to it). Unsupported types are reported as skipped, never silently ignored; so
+    are links that lead nowhere or to a folder, named pipes and other things not files.
     """
     found: list[tuple[Path, Path]] = []
     skipped: list[SkippedFile] = []
@@ -133,15 +135,40 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
             walked: list[Path] = []
             for directory, subdirs, files in os.walk(root):
                 subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-                walked.extend(Path(directory, f) for f in files if not f.startswith("."))
+                # os.walk lists a link to a folder among the folders, and does not enter it.
+                links = [d for d in subdirs if os.path.islink(os.path.join(directory, d))]
+                walked.extend(Path(directory, f) for f in files + links if not f.startswith("."))
             for file in sorted(walked):
                 if file.is_file():
                     consider(file, root)
-        elif root.exists():
-            skipped.append(SkippedFile(root, "not a regular file or folder"))
+                else:
+                    skipped.append(SkippedFile(file, _not_a_file(file)))
         else:
-            skipped.append(SkippedFile(root, "no such file or folder"))
+            skipped.append(SkippedFile(root, _not_a_file(root)))
     return found, skipped
+
+
+def _not_a_file(path: Path) -> str:
+    """Why a path is not read. Only its metadata is looked at: opening a named pipe would
+    wait for a writer, for ever."""
+    if path.is_symlink():
+        if path.is_dir():
+            return "a link to a folder, not followed (links can loop)"
+        if not path.exists():
+            return "a broken link (what it points to does not exist)"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file or folder"
+    except OSError as error:
+        return f"cannot be looked at: {error.strerror or error}"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file"
+    return "not a regular file or folder"
 
 
 def _read_limited(path: Path, limit: int | None) -> bytes:

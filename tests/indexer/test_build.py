@@ -1,6 +1,7 @@
 """Building the index: incremental, idempotent, bad files skipped, ids never lost."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -107,9 +108,11 @@ def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(
     (corpus / "site" / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
     (corpus / "site" / "empty.txt").write_text("", encoding="utf-8")
     (corpus / "site" / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (corpus / "site" / "dangling.json").symlink_to(corpus / "site" / "gone.json")
+    os.mkfifo(corpus / "site" / "pipe.json")
     summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
     skipped = {item.path.name: item.reason for item in summary.skipped}
-    assert set(skipped) == {"broken.json", "empty.txt", "binary.txt"}
+    assert set(skipped) == {"broken.json", "empty.txt", "binary.txt", "dangling.json", "pipe.json"}
     assert all(reason.strip() for reason in skipped.values())
     assert summary.total_articles == 3
 
