@@ -79,7 +79,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve_cmd = commands.add_parser("serve", help="serve the search API and page over HTTP")
     _add_index_option(serve_cmd)
     serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--port", type=_port, default=8000)
     serve_cmd.add_argument(
         "--workers",
         type=_positive_int,
@@ -106,6 +106,13 @@ def _positive_int(text: str) -> int:
     number = int(text)
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
+def _port(text: str) -> int:
+    number = int(text)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0-65535 (0: any free port), not {number}")
     return number
 
 
