@@ -8,13 +8,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from tqdm import tqdm
 
 from indexer.errors import AdvosearchError
 from indexer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from indexer.formats import SkippedFile
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -198,11 +201,16 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         f"from {summary.files_parsed} files in {summary.seconds:.1f} s "
         f"({rate:.0f} articles/s, {section_rate:.0f} sections/s)"
     )
+    if summary.index_discarded:
+        state = f"no index was created in {index_dir}"
+    else:
+        state = (
+            f"the index now holds {summary.total_articles} articles, "
+            f"{summary.total_sections} sections (in {index_dir})"
+        ) + ("" if summary.committed else "; nothing changed, no new version")
     print(
         f"unchanged files: {summary.files_unchanged}; removed files: {summary.files_removed}; "
-        f"index {index_dir} now holds {summary.total_articles} articles, "
-        f"{summary.total_sections} sections"
-        + ("" if summary.committed else " (nothing changed, no new version)")
+        + state
     )
     for warning in summary.warnings:
         print(f"warning: {warning}")
@@ -211,8 +219,7 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         for skipped in summary.skipped:
             print(f"  {skipped.path}: {skipped.reason}")
     if summary.nothing_read:
-        print("advosearch: nothing could be read", file=sys.stderr)
-        return 1
+        return _nothing_read(args.paths, summary.skipped)
     return 0
 
 
@@ -240,7 +247,21 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
             print(f"warning: {path}: {warning}", file=sys.stderr)
     for item in skipped:
         print(f"skipped: {item.path}: {item.reason}", file=sys.stderr)
-    return 0 if read_any else 1
+    return 0 if read_any else _nothing_read(args.paths, skipped)
+
+
+def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
+    """Say why a run read nothing: no article file at all, or every one skipped."""
+    from indexer.formats import SUPPORTED_SUFFIXES
+
+    if skipped:
+        why = f" ({len(skipped)} skipped, reasons above)"
+    else:
+        formats = ", ".join(sorted({suffix.removesuffix(".gz") for suffix in SUPPORTED_SUFFIXES}))
+        where = ", ".join(str(path) for path in paths)
+        why = f": no readable files found in {where} (article formats: {formats}, or gzipped)"
+    print(f"advosearch: nothing could be read{why}", file=sys.stderr)
+    return 1
 
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
