@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -61,6 +62,8 @@ class BuildSummary:
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     committed: bool = False
+    # The run would have created the index but read nothing, so it created none.
+    index_discarded: bool = False
     total_articles: int = 0
     total_sections: int = 0
     seconds: float = 0.0
@@ -103,8 +106,42 @@ def open_index(index_dir: Path) -> FileIndex:
 def open_or_create_index(index_dir: Path) -> FileIndex:
     if index.exists_in(index_dir):
         return index.open_dir(str(index_dir))
-    index_dir.mkdir(parents=True, exist_ok=True)
-    return index.create_in(str(index_dir), build_schema())
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexWriteFailed(f"{index_dir} is a file, not a folder: an index needs a folder")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        return index.create_in(str(index_dir), build_schema())
+    except OSError as error:
+        raise IndexWriteFailed(
+            f"cannot create an index in {index_dir}: {error.strerror or error}"
+        ) from error
+
+
+class _NewIndex:
+    """What creating an index adds to the disk (the folders it needed, the files in its
+    folder), so that a run that read nothing can leave the disk as it found it."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.kept = set(os.listdir(index_dir)) if index_dir.is_dir() else set()
+        self.folders: list[Path] = []  # deepest first
+        folder = index_dir
+        while not folder.exists() and folder != folder.parent:
+            self.folders.append(folder)
+            folder = folder.parent
+
+    def remove(self) -> None:
+        for name in set(os.listdir(self.index_dir)) - self.kept:
+            path = self.index_dir / name
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        for folder in self.folders:
+            try:
+                folder.rmdir()
+            except OSError:  # something else was put there meanwhile: it stays
+                return
 
 
 def file_digest(path: Path, root: Path, context: RunContext) -> str:
@@ -303,6 +340,7 @@ def build_index(
     files, skipped = discover(paths)
     summary.skipped.extend(skipped)
     context = build_context(files, max_file_bytes=options.max_article_file_bytes)
+    created = None if index.exists_in(index_dir) else _NewIndex(index_dir)
     ix = open_or_create_index(index_dir)
     with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer:
         rebuild = not is_current(ix.schema)
@@ -395,9 +433,14 @@ def build_index(
         if not summary.committed:
             writer.cancel()
 
-    with ix.searcher() as searcher:
-        summary.total_articles = count_kind(searcher, ARTICLE)
-        summary.total_sections = count_kind(searcher, SECTION)
+    if created is not None and summary.nothing_read:
+        # An empty index would only hide that nothing was read: none is left behind.
+        created.remove()
+        summary.committed, summary.index_discarded = False, True
+    else:
+        with ix.searcher() as searcher:
+            summary.total_articles = count_kind(searcher, ARTICLE)
+            summary.total_sections = count_kind(searcher, SECTION)
     summary.seconds = time.perf_counter() - started
     return summary
 

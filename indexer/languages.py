@@ -149,6 +149,14 @@ def detect_language(text: str) -> str | None:
     return language if probability >= MIN_DETECTION_CONFIDENCE else None
 
 
+@cache
+def known_languages() -> frozenset[str]:
+    """The codes a language given in metadata may have: every language the detector knows
+    and those this module has a stemmer, stop words or a writing direction for. A code
+    outside them ("zz" from ``lang="zz-invalid"``) would become a language of its own."""
+    return frozenset(_identifier().nb_classes).union(SNOWBALL_LANGUAGES, STOP_WORDS, RIGHT_TO_LEFT)
+
+
 def article_language(given: str | None, text: str, default: str) -> str:
     """The metadata's language, else the detected one, else ``default``."""
     return given or detect_language(text) or default

@@ -8,13 +8,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from tqdm import tqdm
 
 from indexer.errors import AdvosearchError
 from indexer.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from indexer.formats import SkippedFile
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,7 +82,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve_cmd = commands.add_parser("serve", help="serve the search API and page over HTTP")
     _add_index_option(serve_cmd)
     serve_cmd.add_argument("--host", default="127.0.0.1")
-    serve_cmd.add_argument("--port", type=int, default=8000)
+    serve_cmd.add_argument("--port", type=_port, default=8000)
     serve_cmd.add_argument(
         "--workers",
         type=_positive_int,
@@ -106,6 +109,13 @@ def _positive_int(text: str) -> int:
     number = int(text)
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
+def _port(text: str) -> int:
+    number = int(text)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0-65535 (0: any free port), not {number}")
     return number
 
 
@@ -191,11 +201,16 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         f"from {summary.files_parsed} files in {summary.seconds:.1f} s "
         f"({rate:.0f} articles/s, {section_rate:.0f} sections/s)"
     )
+    if summary.index_discarded:
+        state = f"no index was created in {index_dir}"
+    else:
+        state = (
+            f"the index now holds {summary.total_articles} articles, "
+            f"{summary.total_sections} sections (in {index_dir})"
+        ) + ("" if summary.committed else "; nothing changed, no new version")
     print(
         f"unchanged files: {summary.files_unchanged}; removed files: {summary.files_removed}; "
-        f"index {index_dir} now holds {summary.total_articles} articles, "
-        f"{summary.total_sections} sections"
-        + ("" if summary.committed else " (nothing changed, no new version)")
+        + state
     )
     for warning in summary.warnings:
         print(f"warning: {warning}")
@@ -204,8 +219,7 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         for skipped in summary.skipped:
             print(f"  {skipped.path}: {skipped.reason}")
     if summary.nothing_read:
-        print("advosearch: nothing could be read", file=sys.stderr)
-        return 1
+        return _nothing_read(args.paths, summary.skipped)
     return 0
 
 
@@ -233,7 +247,21 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
             print(f"warning: {path}: {warning}", file=sys.stderr)
     for item in skipped:
         print(f"skipped: {item.path}: {item.reason}", file=sys.stderr)
-    return 0 if read_any else 1
+    return 0 if read_any else _nothing_read(args.paths, skipped)
+
+
+def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
+    """Say why a run read nothing: no article file at all, or every one skipped."""
+    from indexer.formats import SUPPORTED_SUFFIXES
+
+    if skipped:
+        why = f" ({len(skipped)} skipped, reasons above)"
+    else:
+        formats = ", ".join(sorted({suffix.removesuffix(".gz") for suffix in SUPPORTED_SUFFIXES}))
+        where = ", ".join(str(path) for path in paths)
+        why = f": no readable files found in {where} (article formats: {formats}, or gzipped)"
+    print(f"advosearch: nothing could be read{why}", file=sys.stderr)
+    return 1
 
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:

@@ -13,8 +13,11 @@ Entry points used by the build and the CLI:
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import os
+import reprlib
+import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -27,7 +30,7 @@ from indexer.errors import UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
 from indexer.formats.decode import decode_bytes, looks_binary
 from indexer.formats.sections import Block, build_sections, normalize_for_compare
-from indexer.languages import article_language, translation_key
+from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article
 
 __all__ = [
@@ -107,7 +110,8 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
     """Files under the given files/folders, recursively, sorted; hidden files/dirs skipped.
 
     Each file is paired with the root argument it was found under (ids and sources are
-    relative to it). Unsupported types are reported as skipped, never silently ignored.
+    relative to it). Unsupported types are reported as skipped, never silently ignored; so
+    are links that lead nowhere or to a folder, named pipes and other things not files.
     """
     found: list[tuple[Path, Path]] = []
     skipped: list[SkippedFile] = []
@@ -133,15 +137,40 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
             walked: list[Path] = []
             for directory, subdirs, files in os.walk(root):
                 subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-                walked.extend(Path(directory, f) for f in files if not f.startswith("."))
+                # os.walk lists a link to a folder among the folders, and does not enter it.
+                links = [d for d in subdirs if os.path.islink(os.path.join(directory, d))]
+                walked.extend(Path(directory, f) for f in files + links if not f.startswith("."))
             for file in sorted(walked):
                 if file.is_file():
                     consider(file, root)
-        elif root.exists():
-            skipped.append(SkippedFile(root, "not a regular file or folder"))
+                else:
+                    skipped.append(SkippedFile(file, _not_a_file(file)))
         else:
-            skipped.append(SkippedFile(root, "no such file or folder"))
+            skipped.append(SkippedFile(root, _not_a_file(root)))
     return found, skipped
+
+
+def _not_a_file(path: Path) -> str:
+    """Why a path is not read. Only its metadata is looked at: opening a named pipe would
+    wait for a writer, for ever."""
+    if path.is_symlink():
+        if path.is_dir():
+            return "a link to a folder, not followed (links can loop)"
+        if not path.exists():
+            return "a broken link (what it points to does not exist)"
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such file or folder"
+    except OSError as error:
+        return f"cannot be looked at: {error.strerror or error}"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO), not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file"
+    return "not a regular file or folder"
 
 
 def _read_limited(path: Path, limit: int | None) -> bytes:
@@ -226,6 +255,30 @@ def _single_id(values: Mapping[str, Any], path: Path, root: Path) -> str:
     return fields.relative_id(path, root)
 
 
+# Metadata an article is indexed without, when its value cannot be used: what the value
+# is not, and what is done instead.
+_DROPPED = {
+    "date": ("a plausible date", "indexed undated"),
+    "language": ("a known language code", "the language is detected from the text instead"),
+}
+
+
+def _dropped_warning(name: str, value: Any) -> str:
+    """The warning of one article that is indexed without its ``name`` value."""
+    expected, instead = _DROPPED[name]
+    return f"{name} {_shown(value)} is not {expected}; {instead}"
+
+
+def _shown(value: Any) -> str:
+    """A metadata value as a warning shows it: front matter's dates as written, any other
+    value as a literal, cut short."""
+    return value.isoformat() if isinstance(value, dt.date) else reprlib.repr(value)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
 def _article(
     *,
     article_id: str,
@@ -234,8 +287,11 @@ def _article(
     values: Mapping[str, Any],
     source: str,
     default_language: str,
+    dropped: dict[str, Any],
     title_derived: bool = False,
 ) -> Article:
+    """The article; a date or language its metadata gives but that cannot be used goes
+    into ``dropped`` (name: value), for the caller to warn about."""
     # Callers pass titles already cleaned: cleaning twice would decode "&lt;b&gt;" to "<b>"
     # and then drop it as a tag, losing text the source meant to show.
     title = title.strip()
@@ -248,16 +304,20 @@ def _article(
         title = fields.derive_title(sections[0].text)
         title_derived = True
     text = "\n\n".join([title, *(section.text for section in sections)])
+    given = fields.normalize_language(values.get("language"))
+    if _given(values.get("language")) and given not in known_languages():
+        dropped["language"], given = values["language"], None
     # An empty default leaves the language undecided, for the caller to settle.
-    language = article_language(
-        fields.normalize_language(values.get("language")), text, default_language
-    )
+    language = article_language(given, text, default_language)
+    date = fields.normalize_date(values.get("date"))
+    if date is None and _given(values.get("date")):
+        dropped["date"] = values["date"]
     return Article(
         id=article_id,
         title=title,
         sections=sections,
         url=fields.clean_url(values.get("url")),
-        date=fields.normalize_date(values.get("date")),
+        date=date,
         authors=fields.clean_list(values.get("authors")),
         tags=fields.clean_list(values.get("tags")),
         language=language,
@@ -286,6 +346,7 @@ def _parse_single(
 ) -> ParsedFile:
     content, warnings = decode_bytes(_read_limited(path, limit))
     source = fields.source_for(path, root)
+    dropped: dict[str, Any] = {}
     if kind == "text":
         page = text.parse_text(content, context.chrome_for(source))
         values = {"authors": page.authors, "date": page.date}
@@ -297,6 +358,7 @@ def _parse_single(
             values=values,
             source=source,
             default_language=default_language,
+            dropped=dropped,
         )
     elif kind == "markdown":
         post = markdown.parse_markdown(content, context.chrome_for(source))
@@ -311,6 +373,7 @@ def _parse_single(
             values=values,
             source=source,
             default_language=default_language,
+            dropped=dropped,
         )
     else:
         page = html.parse_html_page(content, path)
@@ -328,7 +391,9 @@ def _parse_single(
             values=values,
             source=source,
             default_language=default_language,
+            dropped=dropped,
         )
+    warnings.extend(_dropped_warning(name, value) for name, value in dropped.items())
     return ParsedFile(path, [article], warnings)
 
 
@@ -355,6 +420,10 @@ class _Collector:
         self.empty: list[int] = []
         self.field_names: list[str] = []  # of the first record, to help map the body field
         self.duplicates = 0
+        # Per metadata name: how many records were indexed without their value, and the
+        # first of them (its line and value).
+        self.dropped: Counter[str] = Counter()
+        self.first_dropped: dict[str, tuple[int, Any]] = {}
         self.detected: Counter[str] = Counter()  # languages of the articles that have one
         self.undecided: list[Article] = []  # articles too short to detect, until finish()
 
@@ -371,6 +440,7 @@ class _Collector:
             while f"{article_id}-{number}" in self.ids:
                 number += 1
             article_id = f"{article_id}-{number}"
+        dropped: dict[str, Any] = {}
         try:
             article = _article(
                 article_id=article_id,
@@ -379,11 +449,15 @@ class _Collector:
                 values=values,
                 source=self.source,
                 default_language="",  # settled in finish(), from the whole file
+                dropped=dropped,
             )
         except UnreadableFile:
             self.empty.append(line)
             return None
         self.ids.add(article_id)
+        for name, value in dropped.items():
+            self.dropped[name] += 1
+            self.first_dropped.setdefault(name, (line, value))
         if article.language:
             self.detected[article.language] += 1
         else:
@@ -400,6 +474,13 @@ class _Collector:
             )
         if self.duplicates:
             warnings.append(f"{self.duplicates} duplicate id(s) were given a -2, -3… suffix")
+        for name, count in self.dropped.items():
+            line, value = self.first_dropped[name]
+            # One warning per file, not per record: an export's dates are often all alike.
+            warnings.append(
+                f"{count} {unit}(s) with a {name} that is not {_DROPPED[name][0]}: "
+                f"{_DROPPED[name][1]} (first: {unit} {line}, {_shown(value)})"
+            )
         if not self.ids:
             hint = ""
             if self.field_names:

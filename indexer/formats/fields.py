@@ -79,23 +79,30 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str | N
         return None
 
 
+# A number that is not a year is taken as Unix time (seconds) from 1e8 (March 1973) up to
+# 2100, as a UTC date. Below, a number is more likely a count or a compact 20180327 (at
+# most 29,991,231) than a time; above, milliseconds (1.7e12 in 2023) or a mistake.
+_EPOCH_SECONDS = (100_000_000, 4_102_444_800)
+
+
 def normalize_date(value: Any) -> str | None:
     """ISO 8601 ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY`` when only that is known), else None.
 
     Accepts ISO strings and datetimes (front matter), RFC 822 (RSS/WXR ``pubDate``),
-    "27 March 2018", "March 27, 2018", and a bare year as a number. Ambiguous numeric forms
-    such as 03/04/2018 are deliberately rejected: a wrong date is worse than none.
+    "27 March 2018", "March 27, 2018", a bare year as a number, and Unix time in seconds.
+    Ambiguous numeric forms such as 03/04/2018 are deliberately rejected: a wrong date is
+    worse than none. So are years outside 1000-2999 (placeholders such as 0001-01-01).
     """
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return _iso(value)
-    if isinstance(value, float):
-        return _iso(int(value)) if value.is_integer() else None
+    if isinstance(value, dt.date):  # a datetime too
+        return _iso(value.year, value.month, value.day)
+    if isinstance(value, int | float):
+        if 1000 <= value <= 2999:
+            return _iso(int(value)) if float(value).is_integer() else None
+        if _EPOCH_SECONDS[0] <= value < _EPOCH_SECONDS[1]:
+            return dt.datetime.fromtimestamp(value, dt.UTC).date().isoformat()
+        return None
     if not isinstance(value, str):
         return None
     text = value.strip()

@@ -236,13 +236,14 @@ class HtmlPage:
     date: str | None = None
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    language: str | None = None
+    language: str | None = None  # as the page declares it, not yet checked
     url: str | None = None
 
 
 def _page_language(text: str) -> str | None:
+    """The ``<html lang>`` as written: the article checks it is a language."""
     match = re.search(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z_-]+)", text[:5000], re.I)
-    return fields.normalize_language(match.group(1)) if match else None
+    return match.group(1) if match else None
 
 
 def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
@@ -295,6 +296,6 @@ def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
         date=fields.normalize_date(doc.get("date")),
         authors=fields.clean_list(doc.get("author")),
         tags=fields.clean_list(doc.get("tags"), doc.get("categories")),
-        language=_page_language(text) or fields.normalize_language(doc.get("language")),
+        language=_page_language(text) or doc.get("language"),
         url=fields.clean_url(doc.get("url")),
     )

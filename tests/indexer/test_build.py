@@ -1,6 +1,7 @@
 """Building the index: incremental, idempotent, bad files skipped, ids never lost."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -107,11 +108,37 @@ def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(
     (corpus / "site" / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
     (corpus / "site" / "empty.txt").write_text("", encoding="utf-8")
     (corpus / "site" / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (corpus / "site" / "dangling.json").symlink_to(corpus / "site" / "gone.json")
+    os.mkfifo(corpus / "site" / "pipe.json")
     summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
     skipped = {item.path.name: item.reason for item in summary.skipped}
-    assert set(skipped) == {"broken.json", "empty.txt", "binary.txt"}
+    assert set(skipped) == {"broken.json", "empty.txt", "binary.txt", "dangling.json", "pipe.json"}
     assert all(reason.strip() for reason in skipped.values())
     assert summary.total_articles == 3
+
+
+def test_a_run_that_reads_nothing_leaves_no_new_index_behind(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "cut.json").write_text('[{"title": "cut off', encoding="utf-8")
+    for source in ("empty", "broken"):
+        summary = build_index([tmp_path / source], tmp_path / "new" / "ix", ParseOptions())
+        assert summary.nothing_read and summary.index_discarded and not summary.committed
+        assert not (tmp_path / "new").exists()
+
+
+def test_a_run_that_reads_nothing_keeps_what_was_there(corpus: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    assert build_index([tmp_path / "empty"], folder, ParseOptions()).index_discarded
+    assert [path.name for path in folder.iterdir()] == ["notes.txt"]
+    build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    summary = build_index([tmp_path / "empty"], tmp_path / "ix", ParseOptions())
+    assert summary.nothing_read and not summary.index_discarded
+    assert summary.total_articles == 3
+    assert article_ids(tmp_path / "ix") == {"articles/a1", "articles/a2", "notes/page"}
 
 
 def test_same_id_in_two_files_keeps_both_articles(corpus: Path, tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -41,6 +42,33 @@ def test_unsupported_and_missing_paths_are_reported(tmp_path: Path) -> None:
         ("data.csv.gz", "not an article format (.csv.gz)"),
         ("nope", "no such file or folder"),
         ("photo.JPG", "not an article format (.jpg)"),
+    ]
+
+
+def test_links_and_pipes_in_a_folder_are_reported_not_dropped(tmp_path: Path) -> None:
+    write(tmp_path / "real.json", json.dumps([{"title": "T", "body": "Text."}]))
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "gone.json")
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    os.mkfifo(tmp_path / "pipe.txt")  # opened, it would wait for a writer: the run would hang
+    write(tmp_path / "elsewhere" / "post.md", ARTICLE)
+    (tmp_path / "linked").symlink_to(tmp_path / "elsewhere")
+    files, skipped = discover([tmp_path])
+    assert [path.name for path, _ in files] == ["post.md", "real.json"]
+    assert {s.path.name: s.reason for s in skipped} == {
+        "dangling.json": "a broken link (what it points to does not exist)",
+        "loop.md": "a broken link (what it points to does not exist)",
+        "pipe.txt": "a named pipe (FIFO), not a regular file",
+        "linked": "a link to a folder, not followed (links can loop)",
+    }
+
+
+def test_a_pipe_or_broken_link_named_as_an_argument_is_reported(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.json")
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "gone.json")
+    _, skipped = discover([tmp_path / "pipe.json", tmp_path / "dangling.json"])
+    assert [(s.path.name, s.reason) for s in skipped] == [
+        ("pipe.json", "a named pipe (FIFO), not a regular file"),
+        ("dangling.json", "a broken link (what it points to does not exist)"),
     ]
 
 

@@ -40,6 +40,15 @@ from indexer.formats.fields import (
         (True, None),
         ({"a": 1}, None),
         (99999, None),
+        ("0001-01-01", None),
+        ("9999-12-31", None),
+        (dt.date(1, 1, 1), None),
+        (dt.datetime(9999, 12, 31, 23, 59), None),
+        (1700000000, "2023-11-14"),  # Unix time, seconds
+        (1700000000.25, "2023-11-14"),
+        (1700000000000, None),  # milliseconds: too far out to be seconds
+        (20180327, None),  # too small to be seconds: more likely a compact date
+        (float("nan"), None),
     ],
 )
 def test_dates_are_iso_or_none(value: object, expected: str | None) -> None:

@@ -111,3 +111,13 @@ def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> 
     )
     with pytest.raises(UnreadableFile, match=r"no (article )?text"):
         parse("empty.html")
+
+
+def test_a_declared_language_that_is_no_language_is_detected_instead(tmp_path: Path, parse) -> None:
+    write(tmp_path / "page.html", PAGE.replace('lang="es-MX"', 'lang="zz-invalid"'))
+    parsed = parse("page.html")
+    assert parsed.articles[0].language == "en"  # its text is English
+    assert parsed.warnings == [
+        "language 'zz-invalid' is not a known language code; the language is detected from "
+        "the text instead"
+    ]

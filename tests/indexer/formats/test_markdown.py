@@ -158,3 +158,10 @@ def test_paragraphs_a_site_repeats_on_many_posts_are_dropped(tmp_path: Path, par
         )
     [article] = parse("site/p0.md").articles
     assert article.text == "Text 0."
+
+
+def test_a_placeholder_date_in_front_matter_is_reported(tmp_path: Path, parse) -> None:
+    write(tmp_path / "post.md", "---\ntitle: A post\ndate: 0001-01-01\n---\nText of the post.\n")
+    parsed = parse("post.md")
+    assert parsed.articles[0].date is None
+    assert parsed.warnings == ["date 0001-01-01 is not a plausible date; indexed undated"]

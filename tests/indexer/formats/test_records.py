@@ -179,3 +179,33 @@ def test_unreadable_record_files(tmp_path: Path, parse, name: str, content, reas
     write(tmp_path / name, content)
     with pytest.raises(UnreadableFile, match=reason):
         parse(name)
+
+
+def test_dates_that_cannot_be_used_are_reported_and_epoch_seconds_are_dates(
+    tmp_path: Path, parse
+) -> None:
+    dates = ["0001-01-01", "2018-03-27", "9999-12-31", 1700000000, 1700000000000]
+    records = [{"id": n, "title": f"T{n}", "body": "Text.", "date": d} for n, d in enumerate(dates)]
+    write(tmp_path / "dated.json", json.dumps(records))
+    parsed = parse("dated.json")
+    assert [a.date for a in parsed.articles] == [None, "2018-03-27", None, "2023-11-14", None]
+    assert parsed.warnings == [
+        "3 record(s) with a date that is not a plausible date: indexed undated "
+        "(first: record 1, '0001-01-01')"
+    ]
+
+
+def test_a_language_that_is_no_language_code_is_reported_and_detected(
+    tmp_path: Path, parse
+) -> None:
+    records = [
+        {"id": 1, "lang": "zz", "body": "La policía detuvo a dos periodistas en las protestas."},
+        {"id": 2, "lang": "es", "body": "Los tribunales rechazaron las denuncias."},
+    ]
+    write(tmp_path / "notas.jsonl", "\n".join(json.dumps(r) for r in records))
+    parsed = parse("notas.jsonl")
+    assert [a.language for a in parsed.articles] == ["es", "es"]
+    assert parsed.warnings == [
+        "1 record(s) with a language that is not a known language code: the language is "
+        "detected from the text instead (first: record 1, 'zz')"
+    ]

@@ -1,0 +1,95 @@
+"""``advosearch index``, ``parse`` and ``serve``: bad input is a one-line message, never a
+traceback, and what a run did is said in words that read right."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from search_api.cli import main
+
+STORY = {
+    "id": "s1",
+    "title": "Journalists detained in Cambodia",
+    "content": "<p>Two journalists were detained.</p>",
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write_story(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "stories.json").write_text(json.dumps([STORY]), encoding="utf-8")
+    return folder
+
+
+def index(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    return run(capsys, "index", *argv, "--workers", "1", "--quiet")
+
+
+def test_a_port_out_of_range_is_refused_before_serving(capsys, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["serve", "--index", str(tmp_path), "--port", "99999"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --port: must be 0-65535 (0: any free port), not 99999" in err
+    assert "Traceback" not in err
+
+
+def test_an_index_path_that_is_a_file_is_a_message(capsys, tmp_path: Path) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    readme = tmp_path / "README.md"
+    readme.write_text("# Notes\n", encoding="utf-8")
+    code, _, err = index(capsys, str(corpus), "--index", str(readme))
+    assert code == 1
+    assert err == f"advosearch: {readme} is a file, not a folder: an index needs a folder\n"
+    assert readme.read_text(encoding="utf-8") == "# Notes\n"
+
+
+def test_the_summary_reads_right_when_the_folder_is_called_index(capsys, tmp_path: Path) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "index"))
+    assert code == 0
+    assert f"the index now holds 1 articles, 1 sections (in {tmp_path / 'index'})" in out
+    _, again, _ = index(capsys, str(corpus), "--index", str(tmp_path / "index"))
+    assert f"(in {tmp_path / 'index'}); nothing changed, no new version" in again
+
+
+def test_indexing_an_empty_folder_says_so_and_leaves_no_index(capsys, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, out, err = index(capsys, str(tmp_path / "empty"), "--index", str(tmp_path / "ix"))
+    assert code == 1
+    assert f"no index was created in {tmp_path / 'ix'}" in out
+    assert err.startswith(
+        f"advosearch: nothing could be read: no readable files found in {tmp_path / 'empty'} "
+        "(article formats: "
+    )
+    assert not (tmp_path / "ix").exists()
+
+
+def test_parsing_an_empty_folder_says_why_it_fails(capsys, tmp_path: Path) -> None:
+    code, out, err = run(capsys, "parse", str(tmp_path))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("advosearch: nothing could be read: no readable files found in ")
+    assert f" in {tmp_path} (article formats: " in err and ".json" in err
+
+
+def test_parsing_only_unreadable_files_points_at_their_reasons(capsys, tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.json")
+    code, _, err = run(capsys, "parse", str(tmp_path))
+    assert code == 1
+    assert err.splitlines() == [
+        f"skipped: {tmp_path / 'pipe.json'}: a named pipe (FIFO), not a regular file",
+        f"skipped: {tmp_path / 'broken.json'}: invalid JSON at line 1: Unterminated string "
+        "starting at",
+        "advosearch: nothing could be read (2 skipped, reasons above)",
+    ]
