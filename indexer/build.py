@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -132,11 +131,10 @@ class _NewIndex:
 
     def remove(self) -> None:
         for name in set(os.listdir(self.index_dir)) - self.kept:
-            path = self.index_dir / name
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+            # Only what an index writes: a file of another name appeared meanwhile, and is
+            # not this run's to delete (the folder may be one the user works in).
+            if name.startswith(("MAIN", "_MAIN")) or name == LOCK_OWNER_FILE:
+                (self.index_dir / name).unlink(missing_ok=True)
         for folder in self.folders:
             try:
                 folder.rmdir()

@@ -152,7 +152,10 @@ class CountsResponse(BaseModel):
         description="Every interval from `from` (or the first article) to `to` (or the last), "
         "empty ones with 0; then the undated bucket when the filters admit undated articles."
     )
-    total: int = Field(description="Matching articles: the sum of the counts, /search's total.")
+    total: int = Field(
+        description="Matching articles, the sum of the counts: /search's total with "
+        "group_translations=false."
+    )
     partial: bool
     notes: list[str]
     index_version: str

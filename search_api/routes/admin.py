@@ -18,7 +18,7 @@ from indexer.build import ingest_articles, remove_article
 from indexer.errors import ArticleNotFound, InvalidRequest, NotAuthorized
 from indexer.formats.fields import clean_id, clean_url, normalize_date, normalize_language
 from indexer.formats.sections import slugify, unique_anchor
-from indexer.languages import article_language, translation_key
+from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article, Section
 from search_api.engine import Engine
 
@@ -85,7 +85,7 @@ def to_article(item: ArticleIn, default_language: str) -> Article:
         anchor = unique_anchor(slugify(wanted), used)
         sections.append(Section(heading=section.heading or None, anchor=anchor, text=section.text))
     given_language = normalize_language(item.language) if item.language else None
-    if item.language and given_language is None:
+    if item.language and given_language not in known_languages():
         raise InvalidRequest(f"language must be a language code like es (got {item.language!r})")
     text = "\n\n".join([item.title, *(section.text for section in sections)])
     language = article_language(given_language, text, default_language)

@@ -76,7 +76,8 @@ async def counts_endpoint(
     same filters admit in that interval (as Media Cloud's counts over time). Every interval
     from `from` (or the first article) to `to` (or the last) is listed, empty ones with 0.
     Articles without a date are counted in a last bucket with `start: null` (`undated` in
-    CSV), so the counts always add up to `total`, the same as /search's."""
+    CSV), so the counts always add up to `total`: /search's total with
+    `group_translations=false` (and within its time budget)."""
     response = await snapshot.run(counts, snapshot, search_request, interval, _budget(request))
     if format == "csv":
         return Response(

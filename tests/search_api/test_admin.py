@@ -142,6 +142,7 @@ def test_without_a_configured_token_the_admin_api_is_off(index_dir: Path) -> Non
         ({"id": "bad id?"}, "may hold only letters"),
         ({"sections": [{"text": "  "}]}, "has no text"),
         ({"language": "Klingonese!"}, "language must be a language code"),
+        ({"language": "zz"}, "language must be a language code"),  # the shape of one, but none
     ],
 )
 def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, message: str) -> None:
