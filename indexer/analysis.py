@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -74,17 +74,28 @@ class _TokenPatternTokenizer(RegexpTokenizer):
         if self._regexp is None:
             self._regexp = redos.compile(self._pattern, self._flags, timeout=None)
 
-    def token_at(self, text: str, start: int) -> str | None:
-        """The token that starts at ``start`` in ``text``, or None when none starts there
-        (``start`` is inside a token, or between tokens): as ``tokenize`` would find it,
-        without tokenising the text before it."""
+    def tokens_at(self, text: str, starts: Sequence[int]) -> Iterator[str | None]:
+        """For each of ``starts`` (ascending), the token of ``text`` that starts there, or
+        None when none does (it is inside a token, or between tokens), as ``tokenize``
+        finds them: in one pass, which skips the text between starts far apart."""
         self._check_regexp()
-        # No token holds a space, so matching from just after one finds the tokens that
-        # ``findall`` finds from there (the pattern looks at no character before a match).
-        for match in self._regexp.finditer(text, text.rfind(" ", 0, start) + 1):
-            if match.start() >= start:
-                return match.group() if match.start() == start else None
-        return None
+        matches: Iterator[Any] = iter(())
+        match = None  # the first token at or after the previous start
+        for index, start in enumerate(starts):
+            # No token holds a space, so matching from just after one finds the tokens that
+            # ``findall`` finds from there (the pattern looks at no character before a
+            # match). Restarting there skips text; rescanning from a space further back
+            # would make a text without spaces (Chinese, Japanese) quadratic.
+            restart = text.rfind(" ", 0, start) + 1
+            if match is None or match.end() < restart:
+                matches = self._regexp.finditer(text, restart)
+                match = next(matches, None)
+            while match is not None and match.start() < start:
+                match = next(matches, None)
+            if match is None:  # no token at or after this start: none after the rest
+                yield from [None] * (len(starts) - index)
+                return
+            yield match.group() if match.start() == start else None
 
 
 class TextIn(str):
@@ -391,21 +402,20 @@ class WordMarker:
         if unjudged:
             self._judged |= unjudged
             self._judge(unjudged)
-        spans: list[tuple[int, int]] = []
         # Only the marked words are looked for, by ``str.find``; an occurrence counts where
         # the token starting there is the word (not where it is part of a longer one, as
         # "press" in "pressure" or "rights" in "human-rights"). Locating every token of
         # the text instead cost a Python step per word.
-        for word in self._ranges_of.keys() & distinct:
-            ranges = self._ranges_of[word]
-            found = text.find(word)
-            while found != -1:
-                if self._tokenizer.token_at(text, found) == word:
-                    spans.extend((found + low, found + high) for low, high in ranges)
-                    found = text.find(word, found + len(word))
-                else:
-                    found = text.find(word, found + 1)
-        spans.sort()
+        candidates = sorted(
+            (start, word)
+            for word in self._ranges_of.keys() & distinct
+            for start in _occurrences(text, word)
+        )
+        tokens = self._tokenizer.tokens_at(text, [start for start, _ in candidates])
+        spans: list[tuple[int, int]] = []
+        for (start, word), token in zip(candidates, tokens, strict=True):
+            if token == word:
+                spans.extend((start + low, start + high) for low, high in self._ranges_of[word])
         return spans
 
     def _judge(self, words: set[str]) -> None:
@@ -424,6 +434,14 @@ class WordMarker:
                 )
                 if ranges:
                     self._ranges_of[word] = ranges
+
+
+def _occurrences(text: str, word: str) -> Iterator[int]:
+    """Where ``word`` occurs in ``text``, overlapping occurrences included."""
+    found = text.find(word)
+    while found != -1:
+        yield found
+        found = text.find(word, found + 1)
 
 
 def _bigrams(run: str) -> Iterator[tuple[int, str]]:

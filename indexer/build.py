@@ -61,8 +61,9 @@ class BuildSummary:
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     committed: bool = False
-    # The run would have created the index but read nothing, so it created none.
-    index_discarded: bool = False
+    # There was no index and no file to read: none was created (an empty index would
+    # only hide the mistake, a path mistyped or an empty folder).
+    no_index_created: bool = False
     total_articles: int = 0
     total_sections: int = 0
     seconds: float = 0.0
@@ -114,32 +115,6 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
         raise IndexWriteFailed(
             f"cannot create an index in {index_dir}: {error.strerror or error}"
         ) from error
-
-
-class _NewIndex:
-    """What creating an index adds to the disk (the folders it needed, the files in its
-    folder), so that a run that read nothing can leave the disk as it found it."""
-
-    def __init__(self, index_dir: Path) -> None:
-        self.index_dir = index_dir
-        self.kept = set(os.listdir(index_dir)) if index_dir.is_dir() else set()
-        self.folders: list[Path] = []  # deepest first
-        folder = index_dir
-        while not folder.exists() and folder != folder.parent:
-            self.folders.append(folder)
-            folder = folder.parent
-
-    def remove(self) -> None:
-        for name in set(os.listdir(self.index_dir)) - self.kept:
-            # Only what an index writes: a file of another name appeared meanwhile, and is
-            # not this run's to delete (the folder may be one the user works in).
-            if name.startswith(("MAIN", "_MAIN")) or name == LOCK_OWNER_FILE:
-                (self.index_dir / name).unlink(missing_ok=True)
-        for folder in self.folders:
-            try:
-                folder.rmdir()
-            except OSError:  # something else was put there meanwhile: it stays
-                return
 
 
 def file_digest(path: Path, root: Path, context: RunContext) -> str:
@@ -337,8 +312,11 @@ def build_index(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     files, skipped = discover(paths)
     summary.skipped.extend(skipped)
+    if not files and not index.exists_in(index_dir):
+        summary.no_index_created = True
+        summary.seconds = time.perf_counter() - started
+        return summary
     context = build_context(files, max_file_bytes=options.max_article_file_bytes)
-    created = None if index.exists_in(index_dir) else _NewIndex(index_dir)
     ix = open_or_create_index(index_dir)
     with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer:
         rebuild = not is_current(ix.schema)
@@ -431,14 +409,9 @@ def build_index(
         if not summary.committed:
             writer.cancel()
 
-    if created is not None and summary.nothing_read:
-        # An empty index would only hide that nothing was read: none is left behind.
-        created.remove()
-        summary.committed, summary.index_discarded = False, True
-    else:
-        with ix.searcher() as searcher:
-            summary.total_articles = count_kind(searcher, ARTICLE)
-            summary.total_sections = count_kind(searcher, SECTION)
+    with ix.searcher() as searcher:
+        summary.total_articles = count_kind(searcher, ARTICLE)
+        summary.total_sections = count_kind(searcher, SECTION)
     summary.seconds = time.perf_counter() - started
     return summary
 

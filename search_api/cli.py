@@ -201,7 +201,7 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         f"from {summary.files_parsed} files in {summary.seconds:.1f} s "
         f"({rate:.0f} articles/s, {section_rate:.0f} sections/s)"
     )
-    if summary.index_discarded:
+    if summary.no_index_created:
         state = f"no index was created in {index_dir}"
     else:
         state = (

@@ -22,7 +22,6 @@ from indexer.errors import InvalidRequest
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
-    TOO_MANY_PREFIXES,
     ParsedQuery,
     QueryBuilder,
     highlight_prefixes,
@@ -172,15 +171,16 @@ def run_query(
     and batch all answer from here, so they agree on what matches and in which order.
     """
     languages = (request.language,) if request.language else snapshot.languages
+    # Whole result sets (export, cursors, counts) must be complete: no deadline for them.
+    deadline = None if all_matches else time.monotonic() + time_budget_s
     parsed = parse(request.q, languages)
-    builder = QueryBuilder(snapshot.searcher.reader(), languages)
+    builder = QueryBuilder(snapshot.searcher.reader(), languages, deadline=deadline)
     filter_docs = allowed_docs(snapshot, request)
 
     notes = list(parsed.notes)
-    partial = TOO_MANY_PREFIXES in notes  # some prefixes were searched as whole words
-    # Whole result sets (export, cursors, counts) must be complete: no deadline for them.
-    deadline = None if all_matches else time.monotonic() + time_budget_s
+    partial = False
     matched, timed_out = _matching(snapshot, builder.build(parsed), filter_docs, deadline)
+    timed_out = timed_out or builder.timed_out
     parts = parsed.positive_count()
     found = len(matched)
     all_words = None  # when a few articles have every word: ranked ahead of the rest
@@ -189,6 +189,7 @@ def run_query(
         # Rank articles by the query words they have, by BM25 summed over those words.
         any_word_query = builder.build(parsed, any_of=True)
         any_word, timed_out = _matching(snapshot, any_word_query, filter_docs, deadline)
+        timed_out = timed_out or builder.timed_out
         if len(any_word):
             all_words = matched if found else None
             matched = any_word
@@ -569,7 +570,9 @@ def _suggest(
         corrected = re.sub(pattern, replacement, corrected, count=1)
     if corrected == request.q:
         return None
-    query = QueryBuilder(reader, parsed.languages).build(parse(corrected, parsed.languages))
     deadline = time.monotonic() + time_budget_s
-    matched, _ = _matching(snapshot, query, filter_docs, deadline)
+    builder = QueryBuilder(reader, parsed.languages, deadline=deadline)
+    matched, _ = _matching(
+        snapshot, builder.build(parse(corrected, parsed.languages)), filter_docs, deadline
+    )
     return corrected if len(matched) > total else None

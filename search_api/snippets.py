@@ -29,12 +29,24 @@ class Snippet:
         """HTML: the fragment escaped, each highlight wrapped in ``<mark>``."""
         parts: list[str] = []
         cursor = 0
-        for start, end in self.highlights:
+        for start, end in _joined(self.highlights):
             parts.append(html.escape(self.fragment[cursor:start], quote=False))
             parts.append(f"<mark>{html.escape(self.fragment[start:end], quote=False)}</mark>")
             cursor = end
         parts.append(html.escape(self.fragment[cursor:], quote=False))
         return "".join(parts)
+
+
+def _joined(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ranges that overlap (a CJK run's character pairs: 新闻, 闻自, 自由) as one, so that
+    no character is shown twice."""
+    joined: list[tuple[int, int]] = []
+    for start, end in ranges:
+        if joined and start < joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(end, joined[-1][1]))
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def word_marker(terms: Collection[str], prefixes: Sequence[str], language: str) -> WordMarker:

@@ -143,6 +143,16 @@ def test_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) 
     ]
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=80), WORDISH), data=st.data())
+def test_tokens_at_finds_the_token_starting_at_each_offset(text: str, data: st.DataObject) -> None:
+    tokenizer = analyzer_for("en")._tokenizer
+    offsets = st.integers(min_value=0, max_value=max(0, len(text) - 1))
+    starts = sorted(data.draw(st.lists(offsets, max_size=12)))
+    token_starting_at = {start: text[start:end] for start, end in tokenizer.span_tokenize(text)}
+    assert list(tokenizer.tokens_at(text, starts)) == [token_starting_at.get(s) for s in starts]
+
+
 def positions_by_analysing(text: str) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = {}
     for token in analyzer_for("en")(text, positions=True, mode="index"):

@@ -117,26 +117,15 @@ def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(
     assert summary.total_articles == 3
 
 
-def test_a_run_that_reads_nothing_leaves_no_new_index_behind(tmp_path: Path) -> None:
+def test_no_file_to_read_creates_no_index(corpus: Path, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "cut.json").write_text('[{"title": "cut off', encoding="utf-8")
-    for source in ("empty", "broken"):
-        summary = build_index([tmp_path / source], tmp_path / "new" / "ix", ParseOptions())
-        assert summary.nothing_read and summary.index_discarded and not summary.committed
-        assert not (tmp_path / "new").exists()
-
-
-def test_a_run_that_reads_nothing_keeps_what_was_there(corpus: Path, tmp_path: Path) -> None:
-    (tmp_path / "empty").mkdir()
-    folder = tmp_path / "folder"
-    folder.mkdir()
-    (folder / "notes.txt").write_text("mine", encoding="utf-8")
-    assert build_index([tmp_path / "empty"], folder, ParseOptions()).index_discarded
-    assert [path.name for path in folder.iterdir()] == ["notes.txt"]
+    summary = build_index([tmp_path / "empty"], tmp_path / "new" / "ix", ParseOptions())
+    assert summary.nothing_read and summary.no_index_created and not summary.committed
+    assert not (tmp_path / "new").exists()
+    # An index that exists is left as it is.
     build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
     summary = build_index([tmp_path / "empty"], tmp_path / "ix", ParseOptions())
-    assert summary.nothing_read and not summary.index_discarded
+    assert summary.nothing_read and not summary.no_index_created
     assert summary.total_articles == 3
     assert article_ids(tmp_path / "ix") == {"articles/a1", "articles/a2", "notes/page"}
 

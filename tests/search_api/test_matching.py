@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from whoosh import query as wq
 from whoosh.formats import Characters, Positions
 
 from indexer.build import ParseOptions, build_index
+from search_api import matching
 from search_api.engine import Engine, Snapshot
 from search_api.matching import (
     DENSE_UNION_SHARE,
@@ -24,7 +26,7 @@ from search_api.matching import (
     by_score,
     evaluate,
 )
-from search_api.query import QueryBuilder, parse
+from search_api.query import Excluding, QueryBuilder, parse
 from search_api.scoring import RANKING
 from search_api.search import allowed_docs, build_search_request
 
@@ -331,3 +333,25 @@ def test_past_the_deadline_nothing_matches_that_should_not(snapshot: Snapshot, t
     matched, timed_out = evaluate(snapshot.searcher, query, Postings(), RANKING, deadline=0.0)
     assert timed_out
     assert len(matched) == 0
+
+
+def test_an_exclusion_cut_short_by_the_deadline_lets_nothing_through(
+    snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+):
+    # One language: the exclusion is the whole query, with no language filter after it.
+    query = QueryBuilder(snapshot.searcher.reader(), ("en",)).build(
+        parse("journalists -surveillance", ("en",))
+    )
+    assert isinstance(query, Excluding)
+    read_word = matching._Segment._fields_term
+
+    def excluded_word_cut_short(segment: matching._Segment, word: Any) -> Scored:
+        if any(term.text == "surveil" for term in word.subqueries):
+            segment.timed_out = True  # the deadline passed while the exclusion was read
+            return Scored.empty()
+        return read_word(segment, word)
+
+    monkeypatch.setattr(matching._Segment, "_fields_term", excluded_word_cut_short)
+    matched, timed_out = evaluate(snapshot.searcher, query, Postings(), RANKING)
+    assert timed_out
+    assert len(matched) == 0  # not every article with "journalists", exclusions unread

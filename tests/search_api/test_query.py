@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from whoosh import query as wq
 
 from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine
@@ -144,12 +146,8 @@ def test_a_broad_prefix_searches_its_most_frequent_terms_over_all_segments(
     # all but the first six are in b.jsonl too, so only the sum over segments ranks them.
     monkeypatch.setattr("indexer.parallel.MIN_SHARE_BYTES", 1)
     words = [f"w{n:03d}" for n in range(MAX_PREFIX_EXPANSIONS + 6)]
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, chosen in (("a", words), ("b", words[6:])):
-        records = [{"id": w, "title": f"Note {w}", "body": f"<p>A note: {w}.</p>"} for w in chosen]
-        (corpus / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in records))
-    build_index([corpus], tmp_path / "index", ParseOptions(), workers=2)
+    write_notes(tmp_path / "corpus", {"a": words, "b": words[6:]})
+    build_index([tmp_path / "corpus"], tmp_path / "index", ParseOptions(), workers=2)
 
     with Engine(tmp_path / "index") as engine, engine.snapshot() as snapshot:
         assert len(snapshot.searcher.reader().leaf_readers()) == 2
@@ -159,3 +157,43 @@ def test_a_broad_prefix_searches_its_most_frequent_terms_over_all_segments(
     assert builder.expanded_too_much == [
         f"w0* matches too many words: searched its {MAX_PREFIX_EXPANSIONS} most common"
     ]
+
+
+def write_notes(folder: Path, files: dict[str, list[str]]) -> None:
+    folder.mkdir()
+    for name, words in files.items():
+        records = [{"id": w, "title": f"Note {w}", "body": f"<p>A note: {w}.</p>"} for w in words]
+        (folder / f"{name}.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+
+
+def test_a_prefix_reaches_the_same_terms_however_many_segments_hold_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("indexer.parallel.MIN_SHARE_BYTES", 1)
+    monkeypatch.setattr("search_api.query.PREFIX_SCAN", 10)  # fewer than the words
+    words = [f"w{n:03d}" for n in range(30)]
+    write_notes(tmp_path / "corpus", {"a": words[::2], "b": words[1::2]})
+    reached = []
+    for workers in (1, 2):
+        index_dir = tmp_path / f"index-{workers}"
+        build_index([tmp_path / "corpus"], index_dir, ParseOptions(), workers=workers)
+        with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+            assert len(snapshot.searcher.reader().leaf_readers()) == workers
+            builder = QueryBuilder(snapshot.searcher.reader())
+            reached.append(builder.expansions("body", "w0", "en"))
+    assert reached[0] == reached[1] == dict.fromkeys(words[:10], 1)
+
+
+def test_past_its_deadline_a_prefix_is_not_expanded_and_the_builder_says_so(
+    tmp_path: Path,
+) -> None:
+    write_notes(tmp_path / "corpus", {"a": ["w001", "w002"]})
+    build_index([tmp_path / "corpus"], tmp_path / "index", ParseOptions())
+    with Engine(tmp_path / "index") as engine, engine.snapshot() as snapshot:
+        reader = snapshot.searcher.reader()
+        on_time = QueryBuilder(reader, deadline=time.monotonic() + 60)
+        late = QueryBuilder(reader, deadline=time.monotonic() - 1)
+        assert on_time.build(parse("w00*")) is not wq.NullQuery
+        assert not on_time.timed_out
+        assert late.build(parse("w00*")) is wq.NullQuery
+        assert late.timed_out

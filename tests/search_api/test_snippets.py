@@ -65,6 +65,12 @@ class TestBuildSnippet:
         assert re.sub(r"</?mark>", "", rendered).count("<") == 0
         assert visible_text(rendered) == text
 
+    def test_a_cjk_word_is_marked_once_with_no_character_shown_twice(self):
+        text = "记者谈新闻自由。"
+        rendered = build_snippet(text, set(stem_terms("新闻自由", "zh")), language="zh").render()
+        assert rendered == "记者谈<mark>新闻自由</mark>。"
+        assert visible_text(rendered) == text
+
     def test_paragraph_breaks_become_spaces(self):
         assert build_snippet("one\n\ntwo", {"two"}).render() == "one <mark>two</mark>"
 
