@@ -36,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("advosearch: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output stopped early (`| head`): nothing is wrong to report.
+        # Output still buffered would fail again at exit, so it goes nowhere instead.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _build_parser() -> argparse.ArgumentParser:

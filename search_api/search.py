@@ -19,6 +19,7 @@ from whoosh import query as wq
 
 from indexer.analysis import WordMarker, fold
 from indexer.errors import InvalidRequest
+from indexer.formats.fields import without_surrogates
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
@@ -79,6 +80,7 @@ def build_search_request(
     group_translations: bool = False,
 ) -> SearchRequest:
     """A validated request: the one place API and CLI parameters are checked."""
+    q = without_surrogates(q)  # a JSON body's "\ud800": echoed back, it could not be encoded
     if len(q) > MAX_QUERY_LENGTH:
         raise InvalidRequest(f"q must be at most {MAX_QUERY_LENGTH} characters (got {len(q)})")
     if page < 1:

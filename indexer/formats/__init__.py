@@ -255,11 +255,12 @@ def _single_id(values: Mapping[str, Any], path: Path, root: Path) -> str:
     return fields.relative_id(path, root)
 
 
-# Metadata an article is indexed without, when its value cannot be used: what the value
-# is not, and what is done instead.
+# What an article is indexed without, when its value cannot be used (for text, the
+# characters that are not characters): what the value is not, and what is done instead.
 _DROPPED = {
     "date": ("a plausible date", "indexed undated"),
     "language": ("a known language code", "the language is detected from the text instead"),
+    "text": ("valid Unicode", "its unpaired surrogates are shown as \ufffd"),
 }
 
 
@@ -292,6 +293,12 @@ def _article(
 ) -> Article:
     """The article; a date or language its metadata gives but that cannot be used goes
     into ``dropped`` (name: value), for the caller to warn about."""
+    texts = [title, *(block.text for block in blocks)]
+    if fields.has_surrogates(texts) or fields.has_surrogates(values):
+        dropped["text"] = next((t for t in texts if fields.has_surrogates(t)), "(in its metadata)")
+        title = fields.without_surrogates(title)
+        blocks = [Block(fields.without_surrogates(block.text), block.level) for block in blocks]
+        values = fields.without_surrogates(values)
     # Callers pass titles already cleaned: cleaning twice would decode "&lt;b&gt;" to "<b>"
     # and then drop it as a tag, losing text the source meant to show.
     title = title.strip()

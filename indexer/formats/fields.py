@@ -354,3 +354,31 @@ def derive_title(text: str, *, min_words: int = 8, max_words: int = 12) -> str:
             head = head[:cut]
             break
     return " ".join(head).rstrip(",;:.") + "…"
+
+
+# A UTF-16 surrogate alone is no character: JSON's "\\ud800" escape gives one, Python keeps
+# it in a string, and no UTF-8 output (a response, a feed, a terminal) can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_surrogates(value: Any) -> bool:
+    """Whether a string, or a list or mapping of them, holds an unpaired surrogate."""
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, list | tuple):
+        return any(has_surrogates(item) for item in value)
+    if isinstance(value, Mapping):
+        return any(has_surrogates(item) for item in value.values())
+    return False
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` (a string, or a list or mapping of them) with each unpaired surrogate
+    replaced by U+FFFD, the character that stands for one that could not be read."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list | tuple):
+        return type(value)(without_surrogates(item) for item in value)
+    if isinstance(value, Mapping):
+        return {key: without_surrogates(item) for key, item in value.items()}
+    return value

@@ -135,3 +135,16 @@ def test_a_batch_shares_a_bounded_time_budget(
     assert budgets[:5] == [2.0] * 5
     assert budgets[5:] == [0.0] * 3  # the batch's five budgets are spent
     assert sum(budgets) == research.BATCH_BUDGETS * 2.0
+
+
+def test_a_query_with_an_unpaired_surrogate_is_answered(client: TestClient) -> None:
+    # JSON's "\ud800" escape decodes to a character no UTF-8 answer can hold: it is read as
+    # U+FFFD, and the query's words are searched as usual.
+    body = '{"queries": [{"q": "journalists \\ud800"}]}'
+    response = client.post(
+        "/search/batch", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200
+    (result,) = response.json()["results"]
+    assert result["q"] == "journalists \ufffd"
+    assert result["total"] == search(client, q="journalists")["total"]

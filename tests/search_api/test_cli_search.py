@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +91,22 @@ def test_missing_index_is_a_message(capsys, tmp_path: Path):
     code, _, err = run(capsys, "search", "x", "--index", str(tmp_path / "none"))
     assert code == 1
     assert err.startswith(f"advosearch: no index in {tmp_path / 'none'}")
+
+
+def test_output_its_reader_stops_reading_ends_without_a_traceback(index_dir: Path):
+    # As `advosearch search … | head -1` once the first line is read: the pipe is closed.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    command = [sys.executable, "-m", "search_api", "search", "journalists"]
+    try:
+        result = subprocess.run(
+            [*command, "--index", str(index_dir)],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert result.stderr == ""

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -209,3 +210,19 @@ def test_a_language_that_is_no_language_code_is_reported_and_detected(
         "1 record(s) with a language that is not a known language code: the language is "
         "detected from the text instead (first: record 1, 'zz')"
     ]
+
+
+def test_unpaired_surrogates_are_replaced_and_reported(tmp_path: Path, parse) -> None:
+    # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 output can hold.
+    write(
+        tmp_path / "notes.jsonl",
+        '{"id": 1, "title": "Alert \\ud800", "body": "Reporters \\udfff held.", '
+        '"tags": ["a\\ud800"]}',
+    )
+    parsed = parse("notes.jsonl")
+    (article,) = parsed.articles
+    assert article.sections[0].text == "Reporters \ufffd held."
+    assert article.tags == ["a\ufffd"]
+    json.dumps(dataclasses.asdict(article), ensure_ascii=False).encode("utf-8")  # no error
+    assert len(parsed.warnings) == 1
+    assert parsed.warnings[0].startswith("1 record(s) with a text that is not valid Unicode")
