@@ -54,6 +54,12 @@ def error_response(
 def _validation_message(error: RequestValidationError) -> str:
     messages = []
     for problem in error.errors():
+        if problem.get("type") == "json_invalid":
+            # FastAPI places it at the character where decoding failed ("0: JSON decode error").
+            reason = problem.get("ctx", {}).get("error", "")
+            at = problem.get("loc", ("body", 0))[-1]
+            messages.append(f"the request body is not valid JSON: {reason} at character {at}")
+            continue
         location = [
             str(part) for part in problem.get("loc", ()) if part not in ("query", "body", "path")
         ]

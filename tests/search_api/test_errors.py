@@ -58,6 +58,14 @@ def test_unparseable_parameter_is_a_422_naming_it(client: TestClient, url: str, 
     assert message.startswith(f"{name}: ")
 
 
+def test_a_body_that_is_not_json_is_a_422_saying_so(client: TestClient):
+    response = client.post(
+        "/search/batch", content='{"queries": [', headers={"content-type": "application/json"}
+    )
+    message = assert_error(response, 422, "invalid_parameter")
+    assert message == "the request body is not valid JSON: Expecting value at character 13"
+
+
 def test_unknown_article_is_a_404(client: TestClient):
     message = assert_error(client.get("/articles/gv/no-such-article"), 404, "not_found")
     assert message == "no article with id 'gv/no-such-article'"
