@@ -453,6 +453,46 @@ def _bigrams(run: str) -> Iterator[tuple[int, str]]:
         yield offset, fold(run[offset : offset + 2])
 
 
+def tag_term(tag: str) -> str:
+    """The term a tag is indexed and searched as: folded like words are, so "Expresión" and
+    "expresion" are one tag. A comma in a tag is a space (a tag list is comma-separated)."""
+    return fold(tag.replace(",", " ")).strip()
+
+
+class TagAnalyzer(Tokenizer):
+    """The analyzer for tags: a comma-separated list, each tag one term (``tag_term``)."""
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost, token.stopped = 1.0, False
+        position = start_pos
+        for match in re.finditer(r"[^,]+", value):
+            term = tag_term(match.group())
+            if not term:
+                continue
+            token.text = term
+            if keeporiginal:
+                token.original = match.group()
+            if positions:
+                token.pos = position
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            position += 1
+            yield token
+
+
 @lru_cache(maxsize=1)
 def names_analyzer() -> ArchiveAnalyzer:
     """The analyzer for names (authors): folded, never stemmed, no stop words."""

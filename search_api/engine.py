@@ -28,6 +28,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
+from indexer.analysis import tag_term
 from indexer.build import open_index
 from indexer.schema import ARTICLE, SECTION
 from search_api.matching import Postings, evaluate
@@ -150,7 +151,10 @@ class Snapshot:
     @cached_property
     def tag_postings(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Every (article docnum, tag code) pair, read once from the tag postings, and the
-        tags by code: tag facets are counted over a result set from these."""
+        tags by code: tag facets are counted over a result set from these.
+
+        A tag is indexed folded ("libertad de expresion"); it is shown as the first article
+        that has it writes it ("Libertad de Expresión")."""
         reader = self.searcher.reader()
         docs: list[np.ndarray] = []
         codes: list[np.ndarray] = []
@@ -160,10 +164,16 @@ class Snapshot:
                 tagged = np.fromiter(reader.postings("tag", raw).all_ids(), dtype=np.int64)
                 docs.append(tagged)
                 codes.append(np.full(len(tagged), len(tags), dtype=np.int64))
-                tags.append(raw.decode("utf-8"))
+                tags.append(self._tag_as_written(raw.decode("utf-8"), tagged))
         if not tags:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), tags
         return np.concatenate(docs), np.concatenate(codes), tags
+
+    def _tag_as_written(self, term: str, tagged: np.ndarray) -> str:
+        if not len(tagged):
+            return term
+        written = self.stored_fields(int(tagged[0])).get("meta", {}).get("tags", [])
+        return next((tag for tag in written if tag_term(tag) == term), term)
 
     @cached_property
     def facet_codes(self) -> dict[str, tuple[np.ndarray, list[str]]]:

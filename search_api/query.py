@@ -20,7 +20,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher
 
-from indexer.analysis import analyzer_for, fold, names_analyzer
+from indexer.analysis import analyzer_for, fold, names_analyzer, tag_term
 from indexer.schema import ARTICLE
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -320,7 +320,7 @@ def _display(node: Clause | Group, language: str, top: bool = False) -> str:
 def _analysed_terms(clause: Clause, language: str) -> list[str]:
     """The terms a clause searches for in one language, as the index holds them."""
     if clause.fields == ("tag",):
-        return [fold(clause.text)] if clause.text.strip() else []
+        return [tag_term(clause.text)] if clause.text.strip() else []
     return _field_terms(clause.fields[0], clause.text, language)
 
 
@@ -456,7 +456,7 @@ class QueryBuilder:
         """One field's query for a clause; ``terms`` are its analysed words (None: a prefix)."""
         boost = FIELD_BOOSTS.get(fieldname, 1.0)
         if fieldname == "tag":
-            return wq.Term("tag", fold(clause.text), boost=boost)
+            return wq.Term("tag", tag_term(clause.text), boost=boost)
         if terms is None:
             return self._prefix(fieldname, clause.text, boost, language)
         if len(terms) == 1:

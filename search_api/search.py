@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from whoosh import query as wq
 
-from indexer.analysis import WordMarker, fold
+from indexer.analysis import WordMarker, fold, tag_term
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import without_surrogates
 from search_api.engine import Snapshot
@@ -349,7 +349,7 @@ def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | Non
             else None
         )
         admitted.append(snapshot.dated_between(start, end))
-    terms = [wq.Term("tag", fold(tag).strip()) for tag in request.tags]
+    terms = [wq.Term("tag", tag_term(tag)) for tag in request.tags]
     if request.source:
         terms.append(wq.Term("source", request.source))
     if request.language:

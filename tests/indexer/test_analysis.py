@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import analyzer_for, fold, stem_terms
+from indexer.analysis import TagAnalyzer, analyzer_for, fold, stem_terms, tag_term
 
 
 def index_terms(text: str) -> list[str]:
@@ -85,6 +85,16 @@ def test_inflections_share_a_stem(a: str, b: str) -> None:
 
 def test_fold_lowercases_and_strips_accents() -> None:
     assert fold("Périodistas DETENIDOS") == "periodistas detenidos"
+
+
+def test_tags_are_split_on_commas_and_folded_like_words() -> None:
+    value = "Libertad de Expresión, Straße ,, COVID-19"
+    assert [token.text for token in TagAnalyzer()(value)] == [
+        "libertad de expresion",
+        "strasse",
+        "covid-19",
+    ]
+    assert tag_term(" LIBERTAD de expresion ") == "libertad de expresion"
 
 
 @settings(max_examples=200, deadline=None)

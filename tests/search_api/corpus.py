@@ -116,7 +116,7 @@ GLOBALVOICES = [
         "title": "Periodistas amenazados en México",
         "date": "2019-09-12",
         "author": "Lucía Ramírez",
-        "tags": ["freespeech", "Mexico"],
+        "tags": ["freespeech", "México"],
         "language": "es",
         "body": "<p>Tres periodistas recibieron amenazas de muerte en Veracruz.</p>",
     },

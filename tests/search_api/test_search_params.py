@@ -52,6 +52,9 @@ SURVEILLANCE = sorted([*COVID_PAIR, "amnesty/facial-recognition"])
         ('title:"internet shutdown"', ["gv/india-shutdown"]),
         ("tag:freespeech", ["gv/cambodia-press", "gv/periodistas", "gv/thai-lese-majeste"]),
         ("tag:COVID-19", COVID_PAIR),
+        # A tag is matched as words are: whatever its case and accents.
+        ("tag:méxico", ["gv/periodistas"]),
+        ("tag:MEXICO", ["gv/periodistas"]),
         ("author:lima", SURVEILLANCE),
         ('author:"ana lima"', SURVEILLANCE),
         ("author:petrov surveillance", ["amnesty/facial-recognition"]),
@@ -242,6 +245,15 @@ class TestFilters:
             "gv/periodistas",
             "gv/thai-lese-majeste",
         ]
+
+    @pytest.mark.parametrize("tag", ["México", "mexico", " MEXICO "])
+    def test_a_tag_filter_ignores_case_and_accents(self, client: TestClient, tag: str):
+        response = search(client, tag=tag)
+        assert ids(response) == ["gv/periodistas"]
+        # The facet shows the tag as the article wrote it; following it finds the same.
+        shown = {item["value"] for item in response["facets"]["tags"]}
+        assert "México" in shown
+        assert ids(search(client, tag="México")) == ids(response)
 
     def test_source(self, client: TestClient):
         response = search(client, source="amnesty", page_size=100)
