@@ -13,7 +13,7 @@ from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
-from search_api.search import article_result, translations_of, whoosh_filter
+from search_api.search import article_result, docs_with, translations_of, whoosh_filter
 from search_api.snippets import build_snippet
 
 KEY_TERMS = 25
@@ -94,25 +94,26 @@ def related(
         ]
     )
     query, allow = whoosh_filter(query, filter_docs)
-    results = searcher.search(query, limit=limit + 20, filter=allow, terms=True)
-    exclude = set(exclude or ())
-    self_score = None
-    translation_codes = snapshot.facet_codes["translation"][0]
-    own_key = 0
+    # Excluded articles and the article's translations are kept out of the search, not
+    # dropped from its results: however many there are, they take no place in the top.
+    unwanted = set(docs_with(searcher, "article_id", exclude or ()))
+    own_docnum = None
     if self_id is not None:
-        exclude.add(self_id)
         own_docnum = searcher.document_number(key=self_id, kind=ARTICLE)
-        own_key = translation_codes[own_docnum] if own_docnum is not None else 0
-        for hit in results:
-            if hit["article_id"] == self_id:
-                self_score = hit.score
+    if own_docnum is not None:
+        translation_codes = snapshot.facet_codes["translation"][0]
+        if own_key := translation_codes[own_docnum]:
+            unwanted.update(np.flatnonzero(translation_codes == own_key).tolist())
+        unwanted.discard(own_docnum)  # its score tells copies of it (below)
+    results = searcher.search(
+        query, limit=limit + 20, filter=allow, mask=unwanted or None, terms=True
+    )
+    self_score = next((hit.score for hit in results if hit.docnum == own_docnum), None)
     own_title = fold(title).strip()
     out: list[dict[str, Any]] = []
     for hit in results:
         stored = hit.fields()
-        if stored["article_id"] in exclude:
-            continue
-        if own_key and translation_codes[hit.docnum] == own_key:
+        if hit.docnum == own_docnum:
             continue
         if self_score and hit.score >= NEAR_DUPLICATE_RATIO * self_score:
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property, partial, reduce
@@ -387,7 +387,7 @@ def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
     if not key:
         return []
     others = []
-    for other in _docs_with(searcher, "translation", [key]):
+    for other in docs_with(searcher, "translation", [key]):
         if other == docnum:
             continue
         stored = snapshot.stored_fields(other)
@@ -403,7 +403,7 @@ def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
     return sorted(others, key=lambda item: (item["language"], item["id"]))
 
 
-def _docs_with(searcher: Any, fieldname: str, values: list[str]) -> Iterator[int]:
+def docs_with(searcher: Any, fieldname: str, values: Iterable[str]) -> Iterator[int]:
     """Documents holding any of ``values`` in an ID field: their postings read directly, a
     few times faster than running a query for a handful of ids."""
     reader = searcher.reader()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.search_api.corpus import search
+from search_api.app import create_app
+from tests.search_api.corpus import index_corpus, search
 
 DRAFT = {
     "title": "Journalists detained ahead of Cambodia's elections",
@@ -96,3 +100,29 @@ def test_related_schema_has_examples(client: TestClient):
     assert schema["examples"]
     for field, spec in schema["properties"].items():
         assert spec.get("examples"), field
+
+
+def test_excluding_many_stories_leaves_the_next_ones(tmp_path: Path):
+    # Forty stories about one strike, more than a page of candidates to exclude, in an
+    # archive where the strike's words are distinctive (in a fifth of its stories).
+    records = [
+        {
+            "id": f"strike-{number:02d}",
+            "title": f"Dockworkers strike, day {number}",
+            "body": f"<p>Dockworkers in Mombasa strike for the {number}th day over pay.</p>"
+            + " <p>Unrelated filler.</p>" * number,
+        }
+        for number in range(1, 41)
+    ] + [
+        {"id": f"other-{number}", "title": f"Budget hearing {number}", "body": "<p>Taxes.</p>"}
+        for number in range(160)
+    ]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "strikes.json").write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([tmp_path / "corpus"], tmp_path / "index")
+    draft = {"title": "Mombasa dockworkers strike", "text": "The dockworkers strike goes on."}
+    with TestClient(create_app(tmp_path / "index")) as client:
+        everything = result_ids(related(client, **draft, limit=50))
+        assert len(everything) == 40
+        shown = result_ids(related(client, **draft, exclude=everything[:35], limit=10))
+        assert shown == everything[35:]
