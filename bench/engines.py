@@ -220,13 +220,13 @@ class Advosearch:
     name = "advosearch"
 
     def __init__(self, index_dir: Path) -> None:
-        from indexer.settings import get_settings
+        from indexer.settings import load_settings
         from search_api import search as search_module
         from search_api.engine import Engine
 
         self.module = search_module
         self.engine = Engine(index_dir)
-        self.budget_s = get_settings().search_time_budget_ms / 1000
+        self.budget_s = load_settings().search_time_budget_ms / 1000
         # The product's name for "matched sections and snippets of the page's articles".
         self.sections_name = next(
             n for n in ("attach_sections", "_attach_sections") if hasattr(search_module, n)

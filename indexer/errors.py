@@ -7,6 +7,12 @@ class AdvosearchError(Exception):
     code = "error"
 
 
+class InvalidSettings(AdvosearchError):
+    """An ``ADVOSEARCH_*`` variable has a value that cannot be used, or names no setting."""
+
+    code = "invalid_settings"
+
+
 class UnreadableFile(AdvosearchError):
     """A file could not be read or parsed; the run skips it and reports why."""
 

@@ -6,15 +6,20 @@ with a message naming the variable, never later in the middle of a request.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import os
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from indexer.errors import InvalidSettings
+
+ENV_PREFIX = "ADVOSEARCH_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ADVOSEARCH_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
 
     index_dir: Path = Field(Path("index"), description="Folder holding the Whoosh index.")
     field_map: dict[str, str] = Field(
@@ -70,7 +75,43 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from indexer.languages import known_languages
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+        if value not in known_languages():
+            raise ValueError(f"{value!r} is not a language code advosearch knows")
+        return value
+
+
+def load_settings() -> Settings:
+    """The settings the environment gives; ``InvalidSettings`` names each variable that is
+    wrong, and any ``ADVOSEARCH_*`` variable that is no setting (a typo would otherwise leave
+    the setting at its default, unnoticed)."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    unknown = sorted(
+        name
+        for name in os.environ
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in known
+    )
+    if unknown:
+        raise InvalidSettings(
+            f"{', '.join(unknown)}: no such setting; the settings are {', '.join(sorted(known))}"
+        )
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = [
+            f"{ENV_PREFIX}{str(problem['loc'][0]).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        ]
+    except SettingsError as error:
+        # Raised when a list or mapping setting is not JSON; it names the field.
+        field = re.search(r'field "(\w+)"', str(error))
+        name = ENV_PREFIX + field.group(1).upper() if field else "a setting"
+        problems = [
+            f"{name}: not valid JSON (lists and mappings are written in JSON, e.g. "
+            '["https://example.org"] or {"body": "detalle"})'
+        ]
+    raise InvalidSettings("; ".join(problems))

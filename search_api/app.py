@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from indexer.settings import Settings
+from indexer.settings import Settings, load_settings
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
 from search_api.models import ErrorResponse
@@ -32,7 +32,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(index_dir: Path | None = None, settings: Settings | None = None) -> FastAPI:
     # Read afresh: `advosearch serve` passes --index to its workers through the environment.
-    settings = settings or Settings()
+    settings = settings or load_settings()
     app = FastAPI(
         title="advosearch",
         summary="Search for advocacy and human-rights archives.",

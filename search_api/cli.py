@@ -10,11 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from tqdm import tqdm
 
-from indexer.errors import AdvosearchError
-from indexer.settings import Settings, get_settings
+from indexer.errors import AdvosearchError, InvalidSettings
+from indexer.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from indexer.formats import SkippedFile
@@ -24,9 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
-        settings = get_settings()
-    except ValidationError as error:
-        print(f"advosearch: invalid settings:\n{error}", file=sys.stderr)
+        settings = load_settings()
+    except InvalidSettings as error:
+        print(f"advosearch: invalid settings: {error}", file=sys.stderr)
         return 2
     try:
         return int(args.handler(args, settings) or 0)

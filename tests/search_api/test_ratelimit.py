@@ -60,18 +60,6 @@ def test_zero_turns_the_limit_off(index_dir: Path):
         assert {client.get("/search").status_code for _ in range(50)} == {200}
 
 
-def test_the_default_is_generous():
-    assert Settings().rate_limit_per_minute == 600
-
-
-def test_the_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("ADVOSEARCH_RATE_LIMIT_PER_MINUTE", "42")
-    assert Settings().rate_limit_per_minute == 42
-    monkeypatch.setenv("ADVOSEARCH_RATE_LIMIT_PER_MINUTE", "-1")
-    with pytest.raises(ValueError, match="rate_limit_per_minute"):
-        Settings()
-
-
 def test_client_addresses_are_never_logged(index_dir: Path, caplog: pytest.LogCaptureFixture):
     caplog.set_level(logging.DEBUG)
     with TestClient(limited_app(index_dir, 1), client=("198.51.100.7", 1000)) as client:
