@@ -14,7 +14,7 @@ from indexer.errors import ArticleNotFound
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
 from search_api.search import article_result, docs_with, translations_of, whoosh_filter
-from search_api.snippets import build_snippet
+from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_to_read
 
 KEY_TERMS = 25
 NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself is a copy of it
@@ -44,6 +44,7 @@ def key_terms(
     analyzer = analyzer_for(language)
     counts: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
+    text = text[:READ_CHARS_PER_ARTICLE]  # what a long story is about shows in its start
     for source_text, weight in ((title, 2), (text, 1)):
         for token in analyzer(source_text, chars=True, mode="query"):
             if len(token.text) < 3 or token.text.isdigit():
@@ -134,16 +135,15 @@ def related(
 def _best_section(
     snapshot: Snapshot, article_docnum: int, terms: set[str], language: str
 ) -> dict[str, Any] | None:
-    best = None
-    best_count = 0
-    for section in snapshot.sections_of(article_docnum):
-        tokens = {t.text for t in analyzer_for(language)(section["text"], mode="query")}
+    best, best_text, best_count = None, "", 0
+    for section, text in sections_to_read(snapshot.sections_of(article_docnum)):
+        tokens = {t.text for t in analyzer_for(language)(text, mode="query")}
         count = len(tokens & terms)
         if count > best_count:
-            best, best_count = section, count
+            best, best_text, best_count = section, text, count
     if best is None:
         return None
-    snippet = build_snippet(best["text"], terms, language=language)
+    snippet = build_snippet(best_text, terms, language=language)
     return {
         "heading": best.get("section_heading") or None,
         "anchor": best["anchor"],

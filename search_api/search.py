@@ -30,7 +30,7 @@ from search_api.query import (
     parse,
 )
 from search_api.scoring import RANKING
-from search_api.snippets import one_line, snippet_of, word_marker
+from search_api.snippets import sections_to_read, snippet_of, word_marker
 
 MAX_SECTIONS_PER_RESULT = 3
 MAX_CORRECTED_WORDS = 6
@@ -424,7 +424,7 @@ def attach_sections(
     """Up to three matched sections per article (``docnums``: the articles' documents),
     best first, each with a snippet (unless ``snippets`` is false: an export lists the
     sections, it does not show them)."""
-    if not articles or parsed.is_empty:
+    if not articles or (parsed.is_empty and not snippets):
         return
     prefixes = highlight_prefixes(parsed)
     markers: dict[str, WordMarker | None] = {}
@@ -444,13 +444,14 @@ def attach_sections(
     for article, docnum in zip(articles, docnums, strict=True):
         language = article["language"] or "en"
         marker = marker_for(language)
-        if marker is None:
-            continue
         scored = []
-        for stored in snapshot.sections_of(docnum):
+        opening = None
+        for stored, text in sections_to_read(snapshot.sections_of(docnum)):
+            opening = opening or (stored, text)
+            if marker is None:
+                break
             heading = stored.get("section_heading") or ""
             # Matched once, on the text as its snippet shows it: the snippet reuses them.
-            text = one_line(stored.get("text") or "")
             body_hits = marker.spans(text)
             heading_hits = marker.spans(heading)
             if not body_hits and not heading_hits:
@@ -467,6 +468,11 @@ def attach_sections(
                     body_hits,
                 )
             )
+        if not scored and snippets and opening:
+            # Matched by its title, tags or author alone (or listed by filters): the start
+            # of its text says what it is about, with nothing marked.
+            stored, text = opening
+            scored.append(((0, 0, 0), stored["section_index"], stored, text, []))
         scored.sort(key=lambda item: (-item[0][0], -item[0][1], -item[0][2], item[1]))
         for _, _, stored, text, body_hits in scored[:MAX_SECTIONS_PER_RESULT]:
             section = {"heading": stored.get("section_heading") or None, "anchor": stored["anchor"]}

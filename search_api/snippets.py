@@ -10,14 +10,19 @@ not in the text is.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from indexer.analysis import WordMarker, analyzer_for
 
 TARGET_LENGTH = 240
 MAX_LENGTH = 300
 ELLIPSIS = "…"
+# How much of an article is read for its matched sections and snippets: its start. A scraped
+# page of several megabytes in one section took seconds to mark, on every search that found
+# it; a reader is shown a fragment, which the start of a long article has.
+READ_CHARS_PER_ARTICLE = 200_000
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,18 @@ def build_snippet(
 def one_line(text: str) -> str:
     """The text as a snippet shows it: paragraph breaks are not shown inside a snippet."""
     return " ".join(text.split())
+
+
+def sections_to_read(sections: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str]]:
+    """An article's stored sections, each with its text on one line, as far as the first
+    ``READ_CHARS_PER_ARTICLE`` characters of the article go."""
+    remaining = READ_CHARS_PER_ARTICLE
+    for section in sections:
+        if remaining <= 0:
+            return
+        text = one_line((section.get("text") or "")[:remaining])
+        remaining -= len(text)
+        yield section, text
 
 
 def snippet_of(text: str, spans: list[tuple[int, int]], *, target: int = TARGET_LENGTH) -> Snippet:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.analysis import stem_terms
-from search_api.snippets import MAX_LENGTH, build_snippet
-from tests.search_api.corpus import LONG_METHODS, search
+from search_api.app import create_app
+from search_api.snippets import MAX_LENGTH, READ_CHARS_PER_ARTICLE, build_snippet
+from tests.search_api.corpus import LONG_METHODS, index_corpus, search
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
 
@@ -133,7 +136,43 @@ class TestSearchSnippets:
         for section in hit["sections"]:
             assert marked(section["snippet"]) == ["Internet"]
 
-    @pytest.mark.parametrize("query", ["tag:freespeech", "author:lima", ""])
-    def test_metadata_only_queries_list_no_sections(self, client: TestClient, query: str):
-        for hit in search(client, q=query)["results"]:
-            assert hit["sections"] == []
+    @pytest.mark.parametrize("query", ["tag:freespeech", "author:lima", "", "title:elections"])
+    def test_an_article_matched_outside_its_text_shows_its_opening(
+        self, client: TestClient, query: str
+    ):
+        results = search(client, q=query, page_size=100)["results"]
+        assert results
+        for hit in results:
+            article = client.get(f"/articles/{hit['id']}").json()
+            matched_in_text = any(marked(s["snippet"]) for s in hit["sections"])
+            if not matched_in_text:
+                [opening] = hit["sections"]
+                assert opening["anchor"] == article["sections"][0]["anchor"]
+                shown = visible_text(opening["snippet"]).rstrip("…")
+                assert " ".join(article["sections"][0]["text"].split()).startswith(shown)
+
+    def test_export_lists_only_sections_that_match(self, client: TestClient):
+        response = client.get("/export", params={"q": "tag:freespeech"})
+        assert response.status_code == 200
+        for line in response.text.splitlines():
+            assert json.loads(line)["matched_sections"] == []
+
+
+def test_a_very_long_article_is_read_for_snippets_from_its_start(tmp_path: Path):
+    filler = "Ships wait outside the harbour. " * (READ_CHARS_PER_ARTICLE // 16)
+    record = {
+        "id": "long",
+        "title": "A long report",
+        "body": f"<p>The blockade began in June. {filler} Quarantined cargo rotted.</p>",
+    }
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "long.json").write_text(json.dumps([record]), encoding="utf-8")
+    index_corpus([tmp_path / "corpus"], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index")) as client:
+        [early] = search(client, q="blockade")["results"]
+        assert marked(early["sections"][0]["snippet"]) == ["blockade"]
+        # A word past what is read still finds the article; its opening is shown.
+        [late] = search(client, q="quarantined")["results"]
+        assert late["id"] == early["id"]
+        assert marked(late["sections"][0]["snippet"]) == []
+        assert visible_text(late["sections"][0]["snippet"]).startswith("The blockade began")
