@@ -118,15 +118,18 @@ def request_key(request: SearchRequest) -> tuple:
     return (request.q, *_filter_key(request), request.sort, request.group_translations)
 
 
-def result_set(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> ResultSet:
-    key = request_key(request)
+def result_set(
+    snapshot: Snapshot, request: SearchRequest, time_budget_s: float, *, exact: bool = False
+) -> ResultSet:
+    """Every article the request matches, in order; ``exact``: see ``run_query``."""
+    key = (*request_key(request), exact)
     cache = _cache(snapshot)
     with cache.lock:
         cached = cache.results.get(key)
         if cached is not None:
             cache.results.move_to_end(key)
             return cached
-    matches = run_query(snapshot, request, time_budget_s, all_matches=True)
+    matches = run_query(snapshot, request, time_budget_s, all_matches=True, exact=exact)
     top = matches.ranked
     by_relevance = request.sort != "date"
     found = ResultSet(
@@ -362,11 +365,12 @@ def counts(
     the last), every one present even with 0. The share's denominator is every article the
     same filters admit in that interval, whatever the query. Articles without a date are
     counted in a last bucket with ``start: null``, present whenever the filters admit any
-    undated article, so the counts always add up to ``total``, the /search total.
+    undated article, so the counts always add up to ``total``: the articles the query
+    matches as it reads (``exact``, no partial matches).
     """
     if interval not in INTERVALS:
         raise InvalidRequest(f"interval must be one of {', '.join(INTERVALS)} (got {interval!r})")
-    found = result_set(snapshot, request, time_budget_s)
+    found = result_set(snapshot, request, time_budget_s, exact=True)
     days = _article_days(snapshot)
     matched, undated = _bucket_counts(found.docnums, days, interval, {})
     all_counts, all_undated = _denominators(snapshot, request, interval, days)

@@ -163,7 +163,12 @@ class Matches:
 
 
 def run_query(
-    snapshot: Snapshot, request: SearchRequest, time_budget_s: float, *, all_matches: bool = False
+    snapshot: Snapshot,
+    request: SearchRequest,
+    time_budget_s: float,
+    *,
+    all_matches: bool = False,
+    exact: bool = False,
 ) -> Matches:
     """The one query path: parse, filter, match and score, fall back to partial matches,
     order.
@@ -171,6 +176,8 @@ def run_query(
     Orders the top ``page x page_size`` articles, or with ``all_matches`` every match, in the
     same order (score or date, then document number). /search, its cursors, counts, export
     and batch all answer from here, so they agree on what matches and in which order.
+    ``exact`` leaves out the fallback to articles with only some of the words: what counts
+    and exports measure is the query as it reads.
     """
     languages = (request.language,) if request.language else snapshot.languages
     # Whole result sets (export, cursors, counts) must be complete: no deadline for them.
@@ -187,7 +194,7 @@ def run_query(
     found = len(matched)
     all_words = None  # when a few articles have every word: ranked ahead of the rest
     too_few = found == 0 or (parts >= LONG_QUERY_PARTS and found < FEW_FOR_LONG_QUERY)
-    if too_few and parts > 1 and not timed_out:
+    if too_few and parts > 1 and not timed_out and not exact:
         # Rank articles by the query words they have, by BM25 summed over those words.
         any_word_query = builder.build(parsed, any_of=True)
         any_word, timed_out = _matching(snapshot, any_word_query, filter_docs, deadline)

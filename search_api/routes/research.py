@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -76,8 +77,9 @@ async def counts_endpoint(
     same filters admit in that interval (as Media Cloud's counts over time). Every interval
     from `from` (or the first article) to `to` (or the last) is listed, empty ones with 0.
     Articles without a date are counted in a last bucket with `start: null` (`undated` in
-    CSV), so the counts always add up to `total`: /search's total with
-    `group_translations=false` (and within its time budget)."""
+    CSV), so the counts always add up to `total`: the articles that match the query as it
+    reads (every word), with `group_translations=false`. Unlike /search, counts never add
+    articles that have only some of the words."""
     response = await snapshot.run(counts, snapshot, search_request, interval, _budget(request))
     if format == "csv":
         return Response(
@@ -131,13 +133,17 @@ async def export_endpoint(
         ),
     ] = False,
 ) -> StreamingResponse:
-    """Every article the query matches, with no cap, in the same order as /search (by
-    relevance, or with sort=date newest first; ties by index order), each with its metadata
-    and the headings of its best matched sections (up to 3). Streamed as it is read: the
-    server never holds all the articles. The whole export comes from one index version,
-    named in the `X-Index-Version` header (and the file name); `X-Parsed-Query` says how the
-    query was read and `X-Total-Count` how many articles follow."""
-    found = await snapshot.run(result_set, snapshot, search_request, _budget(request))
+    """Every article the query matches as it reads (every word: unlike /search, an export
+    never adds articles that have only some of the words), with no cap, in the same order
+    as /search (by relevance, or with sort=date newest first; ties by index order), each
+    with its metadata and the headings of its best matched sections (up to 3). Streamed as
+    it is read: the server never holds all the articles. The whole export comes from one
+    index version, named in the `X-Index-Version` header (and the file name);
+    `X-Parsed-Query` says how the query was read and `X-Total-Count` how many articles
+    follow."""
+    found = await snapshot.run(
+        partial(result_set, exact=True), snapshot, search_request, _budget(request)
+    )
     headers = provenance_headers(snapshot.version, found.parsed.display)
     headers["X-Total-Count"] = str(found.total)
     name = f"advosearch-{snapshot.version}.{format}"

@@ -36,15 +36,30 @@ def export_csv(client: TestClient, **params) -> tuple[str, list[dict]]:
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": "surveillance"}, {"q": "", "sort": "date"}, {"q": "cambodia ethiopia"}],
+    [{}, {"q": "surveillance"}, {"q": "", "sort": "date"}, {"q": "elections", "sort": "date"}],
 )
 def test_every_article_exactly_once_in_search_order(client: TestClient, params: dict):
-    expected = ids(search(client, page_size=100, **params))
+    found = search(client, page_size=100, **params)
+    assert not found["partial"]
+    expected = ids(found)
     rows = export(client, **params)
     assert [row["id"] for row in rows] == expected
     assert [row["rank"] for row in rows] == list(range(1, len(expected) + 1))
     _, csv_rows = export_csv(client, **params)
     assert [row["id"] for row in csv_rows] == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "having_every_word"),
+    [("cambodia ethiopia", []), ("journalists detained cambodia elections", ["gv/cambodia-press"])],
+)
+def test_only_articles_with_every_word_are_exported(
+    client: TestClient, q: str, having_every_word: list[str]
+):
+    assert search(client, q=q)["partial"] is True  # /search adds partial matches
+    response = client.get("/export", params={"q": q})
+    assert response.headers["x-total-count"] == str(len(having_every_word))
+    assert [json.loads(line)["id"] for line in response.text.splitlines()] == having_every_word
 
 
 def test_the_whole_archive(client: TestClient):
