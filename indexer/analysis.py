@@ -199,6 +199,11 @@ def stem_word(folded: str, language: str = "en") -> str:
     # here so "Hun Sen's" stems like "Sen".
     if folded.endswith("'s"):
         folded = folded[:-2]
+    if language == "en" and folded.endswith(("ism", "isms")):
+        # An -ism names a doctrine or a practice, not its root word: English Snowball
+        # would search "journalism" as "journal", "activism" as "active", "nationalism"
+        # as "nation" and "extremism" as "extreme". Its plural is its only other form.
+        return folded.removesuffix("s")
     return exceptions.get(folded) or _snowball(language)(folded)
 
 
@@ -235,9 +240,10 @@ def token_terms(
     """A cached ``token -> its terms`` function, the one place that says what a token gives:
     indexing, queries and snippets all read text through it.
 
-    A word gives its term (none for a stop word) and, with ``compounds``, the terms of its
-    hyphenated parts at the same position, all of them spanning the whole word; a run of
-    CJK characters gives its character pairs, one position and two characters each."""
+    A word gives its term (none for a stop word, which takes its position all the same)
+    and, with ``compounds``, the terms of its hyphenated parts at the same position, all of
+    them spanning the whole word; a run of CJK characters gives its character pairs, one
+    position and two characters each."""
     term_for = term_function(language, stem, stop)
 
     # ~270 bytes an entry: 50,000 words (13 MB) per language and variant hold the words that
@@ -252,7 +258,9 @@ def token_terms(
             return pairs, len(pairs)
         term = term_for(surface)
         if term is None:
-            return (), 0
+            # A stop word is not indexed, but keeps its place: "right to protest" is not
+            # the phrase "rights, protest".
+            return (), 1
         whole = len(surface)
         found = [(term, 0, 0, whole)]
         if compounds and "-" in surface:
@@ -267,7 +275,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 4
+ANALYSIS_VERSION = 6
 
 
 class ArchiveAnalyzer(Tokenizer):

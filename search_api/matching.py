@@ -34,7 +34,7 @@ from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from search_api.query import AnyOf, Excluding
+from search_api.query import AnyOf, Excluding, SpacedPhrase
 from search_api.scoring import (
     ArticleBM25F,
     FieldsTerm,
@@ -389,7 +389,7 @@ class _Segment:
             combined = _intersection(parts) if type(query) is wq.And else _union(parts, size)
             # Whoosh applies a compound query's boost only when it has several parts.
             return combined if len(parts) == 1 else _boosted(combined, query.boost)
-        if type(query) is wq.Phrase and query.slop == 1:
+        if type(query) is SpacedPhrase:
             return self._phrase(query)
         if query is wq.NullQuery:
             return Scored.empty()
@@ -443,11 +443,11 @@ class _Segment:
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
 
-    def _phrase(self, query: wq.Phrase) -> Scored:
-        """Articles with the words next to each other, in order, scored as Whoosh scores a
-        phrase (the sum of its words' BM25 scores). Each word's positions (cached, as
-        ``docnum << 32 | position``) are matched with the next word's, shifted by one, for
-        all articles at once."""
+    def _phrase(self, query: SpacedPhrase) -> Scored:
+        """Articles with the words in order, each at its distance from the one before,
+        scored as Whoosh scores a phrase (the sum of its words' BM25 scores). Each word's
+        positions (cached, as ``docnum << 32 | position``) are matched with the next word's,
+        shifted by the distance, for all articles at once."""
         fieldname = query.fieldname
         if fieldname not in self.searcher.schema:
             return Scored.empty()
@@ -459,11 +459,13 @@ class _Segment:
             return Scored.empty()
         # Where the phrase so far ends: docnum << 32 | position, ascending.
         ends: np.ndarray | None = None
-        for raw in raws:
+        for raw, offset, previous in zip(
+            raws, query.offsets, (0, *query.offsets[:-1]), strict=True
+        ):
             # A common word's positions not yet cached take a while to read: the time
             # budget is looked at after each word.
             positions = self.postings.positions(self.number, self.reader, fieldname, raw)
-            ends = positions if ends is None else _followed(ends, positions)
+            ends = positions if ends is None else _followed(ends, positions, offset - previous)
             if self._past_deadline():
                 self.timed_out = True
                 return Scored.empty()
@@ -496,11 +498,11 @@ def _boosted(scored: Scored, boost: float) -> Scored:
     return scored if boost == 1.0 else Scored(scored.docs, scored.scores * boost)
 
 
-def _followed(ends: np.ndarray, following: np.ndarray) -> np.ndarray:
-    """The keys of ``following`` one position after a key of ``ends`` (both ascending
-    ``docnum << 32 | position``): where the phrase ends once the next word is added. The
-    shorter array is looked up in the longer one."""
-    wanted = ends + 1
+def _followed(ends: np.ndarray, following: np.ndarray, distance: int) -> np.ndarray:
+    """The keys of ``following`` ``distance`` positions after a key of ``ends`` (both
+    ascending ``docnum << 32 | position``): where the phrase ends once the next word is
+    added. The shorter array is looked up in the longer one."""
+    wanted = ends + distance
     small, large = (wanted, following) if len(wanted) <= len(following) else (following, wanted)
     if not large.size:
         return _NO_DOCS

@@ -18,7 +18,8 @@ from itertools import islice
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import AndNotMatcher
+from whoosh.matching import AndNotMatcher, NullMatcher, WrappingMatcher
+from whoosh.query import SpanNear2
 
 from indexer.analysis import analyzer_for, fold, names_analyzer, tag_term
 from indexer.schema import ARTICLE
@@ -304,8 +305,8 @@ def _display(node: Clause | Group, language: str, top: bool = False) -> str:
             body = f"{node.text}*"
         else:
             # A stop word of this language (kept for another) is shown as typed.
-            terms = _analysed_terms(node, language) or [fold(node.text)]
-            body = f'"{" ".join(terms)}"' if len(terms) > 1 else terms[0]
+            words = _analysed_words(node, language) or [(fold(node.text), 0)]
+            body = f'"{_spaced(words)}"' if len(words) > 1 else words[0][0]
         if node.fields != tuple(FIELD_BOOSTS):
             body = f"{node.fields[0]}:{body}"
         return f"NOT {body}" if node.negated else body
@@ -319,12 +320,60 @@ def _display(node: Clause | Group, language: str, top: bool = False) -> str:
 
 def _analysed_terms(clause: Clause, language: str) -> list[str]:
     """The terms a clause searches for in one language, as the index holds them."""
+    return [term for term, _ in _analysed_words(clause, language)]
+
+
+def _analysed_words(clause: Clause, language: str) -> list[tuple[str, int]]:
+    """The terms of a clause in one language, each with its position from the first."""
     if clause.fields == ("tag",):
-        return [tag_term(clause.text)] if clause.text.strip() else []
-    return _field_terms(clause.fields[0], clause.text, language)
+        return [(tag_term(clause.text), 0)] if clause.text.strip() else []
+    return _field_words(clause.fields[0], clause.text, language)
+
+
+def _spaced(words: list[tuple[str, int]]) -> str:
+    """A phrase's terms as read, "?" for each word between them that is not searched (a
+    stop word, which any word in its place matches): "right ? protest"."""
+    shown: list[str] = []
+    for term, position in words:
+        shown.extend(["?"] * (position - len(shown)))
+        shown.append(term)
+    return " ".join(shown)
 
 
 # --- building Whoosh queries ---------------------------------------------------------
+
+
+class SpacedPhrase(wq.Phrase):
+    """A phrase whose words are at given distances: a stop word is not indexed, but takes
+    its place, so "right to protest" is "right", then "protest" two positions on, and does
+    not match "rights, protest" (any word in the stop word's place does: "right of
+    protest"). ``offsets``: each word's position from the first."""
+
+    def __init__(self, fieldname: str, words: list[tuple[str, int]], boost: float = 1.0):
+        super().__init__(fieldname, [term for term, _ in words], boost=boost)
+        self.offsets = tuple(position for _, position in words)
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self.offsets == getattr(other, "offsets", None)
+
+    def __hash__(self) -> int:
+        return super().__hash__() ^ hash(self.offsets)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        """Whoosh's spans, each word at its exact distance from the one before."""
+        reader = searcher.reader()
+        field = searcher.schema[self.fieldname]
+        spans: Any = None
+        for word, offset, previous in zip(
+            self.words, self.offsets, (0, *self.offsets[:-1]), strict=True
+        ):
+            if (self.fieldname, field.to_bytes(word)) not in reader:
+                return NullMatcher()
+            term = wq.Term(self.fieldname, word)
+            gap = offset - previous
+            spans = term if spans is None else SpanNear2([spans, term], slop=gap, mindist=gap)
+        matcher = spans.matcher(searcher, context)
+        return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
 
 
 class AnyOf(wq.Or):
@@ -436,11 +485,11 @@ class QueryBuilder:
             return self._group(node, language, force_any=force_any)
         # A clause's fields share one analysis (title, headings and body; a named field is
         # alone), so its words are analysed once for all of them.
-        terms = None if node.kind == "prefix" else _analysed_terms(node, language)
-        if terms == []:
+        words = None if node.kind == "prefix" else _analysed_words(node, language)
+        if words == []:
             return None
         per_field = [
-            q for q in (self._clause(node, name, language, terms) for name in node.fields) if q
+            q for q in (self._clause(node, name, language, words) for name in node.fields) if q
         ]
         if not per_field:
             return wq.NullQuery
@@ -451,17 +500,22 @@ class QueryBuilder:
         return AnyOf(per_field)
 
     def _clause(
-        self, clause: Clause, fieldname: str, language: str, terms: list[str] | None
+        self,
+        clause: Clause,
+        fieldname: str,
+        language: str,
+        words: list[tuple[str, int]] | None,
     ) -> wq.Query | None:
-        """One field's query for a clause; ``terms`` are its analysed words (None: a prefix)."""
+        """One field's query for a clause; ``words`` are its analysed words with their
+        positions (None: a prefix)."""
         boost = FIELD_BOOSTS.get(fieldname, 1.0)
         if fieldname == "tag":
             return wq.Term("tag", tag_term(clause.text), boost=boost)
-        if terms is None:
+        if words is None:
             return self._prefix(fieldname, clause.text, boost, language)
-        if len(terms) == 1:
-            return wq.Term(fieldname, terms[0], boost=boost)
-        return wq.Phrase(fieldname, terms, boost=boost)
+        if len(words) == 1:
+            return wq.Term(fieldname, words[0][0], boost=boost)
+        return SpacedPhrase(fieldname, words, boost=boost)
 
     def _prefix(self, fieldname: str, prefix: str, boost: float, language: str) -> wq.Query | None:
         """A prefix limited to its most frequent expansions, so "a*" cannot blow up."""
@@ -551,8 +605,13 @@ def _decoded(terms: Iterable[str | bytes]) -> Iterator[str]:
 
 
 def _field_terms(fieldname: str, text: str, language: str) -> list[str]:
+    return [term for term, _ in _field_words(fieldname, text, language)]
+
+
+def _field_words(fieldname: str, text: str, language: str) -> list[tuple[str, int]]:
     analyzer = names_analyzer() if fieldname == "author" else analyzer_for(language)
-    return [token.text for token in analyzer(text, mode="query")]
+    tokens = [(t.text, t.pos) for t in analyzer(text, positions=True, mode="query")]
+    return [(term, position - tokens[0][1]) for term, position in tokens]
 
 
 def highlight_terms(parsed: ParsedQuery, language: str) -> set[str]:

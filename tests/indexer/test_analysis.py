@@ -69,6 +69,10 @@ def test_function_words_are_dropped_but_meaningful_ones_kept() -> None:
         ("international", "intern"),
         ("organization", "organic"),
         ("university", "universal"),
+        ("journalism", "journal"),
+        ("activism", "active"),
+        ("nationalism", "nation"),
+        ("extremism", "extreme"),
     ],
 )
 def test_stem_exceptions_keep_unrelated_words_apart(word: str, other: str) -> None:
@@ -77,7 +81,13 @@ def test_stem_exceptions_keep_unrelated_words_apart(word: str, other: str) -> No
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("organization", "organisations"), ("arrested", "arrests"), ("internments", "internment")],
+    [
+        ("organization", "organisations"),
+        ("arrested", "arrests"),
+        ("internments", "internment"),
+        ("nationalisms", "nationalism"),
+        ("Journalism's", "journalism"),
+    ],
 )
 def test_inflections_share_a_stem(a: str, b: str) -> None:
     assert stem_terms(a) == stem_terms(b)

@@ -141,6 +141,9 @@ QUERIES = [
     '"day 300 press freedom"',
     '"more press"',
     '"press more press"',
+    '"freedom of the press"',
+    '"freedom of press"',
+    '"press and more press"',
     "surv*",
     "journalists -surveillance",
     "-journalists",
@@ -297,6 +300,22 @@ def test_a_phrase_needs_its_words_next_to_each_other_in_order(snapshot: Snapshot
     # Two fillers in three have "press freedom"; the third has both words apart.
     assert 260 < len(in_order) < len(anywhere)
     assert set(in_order.docs.tolist()) < set(anywhere.docs.tolist())
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ('"freedom of the press"', 134),  # the fillers of every third day
+        ('"freedom for the press"', 134),  # any word in a stop word's place
+        ('"freedom of press"', 0),  # a stop word fewer: the words are too close
+        ('"freedom press"', 0),
+        ('"press freedom"', 266),
+    ],
+)
+def test_a_stop_word_in_a_phrase_keeps_its_place(snapshot: Snapshot, text: str, matched: int):
+    builder = QueryBuilder(snapshot.searcher.reader(), ("en",))
+    found, _ = evaluate(snapshot.searcher, builder.build(parse(text, ("en",))), Postings(), RANKING)
+    assert len(found) == matched
 
 
 @pytest.mark.parametrize("limit", [None, 0, 1, 10, 57, 299, 300, 301])

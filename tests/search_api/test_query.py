@@ -30,6 +30,10 @@ from search_api.query import (
     [
         ("journalists arrested", "journalist AND arrest"),
         ('"internet shutdown"', '"internet shutdown"'),
+        # A stop word in a phrase keeps its place: any word there matches.
+        ('"right to protest"', '"right ? protest"'),
+        ('"freedom of the press"', '"freedom ? ? press"'),
+        ('"the press"', "press"),
         ("“internet shutdown”", '"internet shutdown"'),
         ("internet -india", "internet AND NOT india"),
         ('elections -"hun sen"', 'elect AND NOT "hun sen"'),
