@@ -84,7 +84,8 @@ class SearchResponse(BaseModel):
     index_version: str
     next_cursor: str | None = Field(
         description="Pass as `cursor` (with the same q, filters and sort) for the next page; "
-        "null on the last page."
+        "null on the last page, and on a page cut short by the time budget (send the "
+        "request again)."
     )
     took_ms: float
 

@@ -37,6 +37,7 @@ from indexer.errors import IndexChanged, InvalidRequest
 from search_api.engine import Snapshot
 from search_api.query import ALL_ARTICLES, ParsedQuery, QueryBuilder
 from search_api.search import (
+    OUT_OF_TIME,
     SearchRequest,
     allowed_docs,
     article_result,
@@ -176,9 +177,14 @@ def next_cursor(
 def with_next_cursor(
     snapshot: Snapshot, request: SearchRequest, response: dict[str, Any]
 ) -> dict[str, Any]:
-    """A numbered page's /search response with the cursor of the page after it."""
+    """A numbered page's /search response with the cursor of the page after it; none when
+    the search ran out of time, as the pages after the complete result set's first would
+    not follow on from this incomplete one."""
     end = request.page * request.page_size
-    response["next_cursor"] = next_cursor(snapshot, request, end, response["total"])
+    if OUT_OF_TIME in response["notes"]:
+        response["next_cursor"] = None
+    else:
+        response["next_cursor"] = next_cursor(snapshot, request, end, response["total"])
     return response
 
 

@@ -43,6 +43,7 @@ FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 # The articles that do hold every word still come first: the reader asked for all of them.
 LONG_QUERY_PARTS = 4
 FEW_FOR_LONG_QUERY = 10
+OUT_OF_TIME = "the search ran out of time; results may be incomplete"
 
 
 @dataclass
@@ -217,7 +218,7 @@ def run_query(
         ranked = _one_per_story(ranked, snapshot.facet_codes["translation"][0])
     if timed_out:
         partial = True
-        notes.append("the search ran out of time; results may be incomplete")
+        notes.append(OUT_OF_TIME)
     if builder.expanded_too_much:
         partial = True
         notes.extend(builder.expanded_too_much)

@@ -12,6 +12,9 @@ from fastapi.testclient import TestClient
 from indexer.settings import Settings
 from search_api import research
 from search_api.app import create_app
+from search_api.engine import Engine
+from search_api.search import OUT_OF_TIME, build_search_request
+from search_api.search import search as search_page
 from tests.search_api.corpus import ALL_IDS, ids, index_corpus, search, write_corpus
 
 
@@ -144,3 +147,14 @@ def test_cursor_of_an_older_index_version_is_a_409(tmp_path: Path):
         error = response.json()["error"]
         assert error["code"] == "index_changed"
         assert "start again from the first page" in error["message"]
+
+
+def test_a_page_cut_short_by_the_time_budget_has_no_next_cursor(index_dir: Path):
+    # Its cursor would continue the complete result set, not this incomplete page.
+    request = build_search_request(q="journ* OR surv*", page_size=1)
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        complete = research.with_next_cursor(snapshot, request, search_page(snapshot, request, 5))
+        assert complete["total"] > 1 and complete["next_cursor"] is not None
+        cut_short = search_page(snapshot, request, 5)
+        cut_short["partial"], cut_short["notes"] = True, [OUT_OF_TIME]
+        assert research.with_next_cursor(snapshot, request, cut_short)["next_cursor"] is None
