@@ -67,7 +67,10 @@ class Facets(BaseModel):
 
 class SearchResponse(BaseModel):
     query: str
-    parsed_query: str = Field(description="How the query was read (analysed terms).")
+    parsed_query: str = Field(
+        description="How the query was read (analysed terms); each language's reading, "
+        "`en: … | es: …`, when the archive's languages read it differently."
+    )
     total: int = Field(
         description="Exact number of results: matching articles, the translations of one "
         "story counted once (facets count articles)."
@@ -147,7 +150,10 @@ class CountRow(BaseModel):
 
 class CountsResponse(BaseModel):
     query: str
-    parsed_query: str = Field(description="How the query was read (analysed terms).")
+    parsed_query: str = Field(
+        description="How the query was read (analysed terms); each language's reading, "
+        "`en: … | es: …`, when the archive's languages read it differently."
+    )
     interval: Literal["day", "week", "month", "year"]
     counts: list[CountRow] = Field(
         description="Every interval from `from` (or the first article) to `to` (or the last), "

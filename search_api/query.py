@@ -115,9 +115,8 @@ class ParsedQuery:
 
 
 def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
-    """Read a query string, whose words are analysed in each of ``languages`` (the first
-    is the one ``display`` shows); never raises. A word that is a stop word in every one
-    of them is dropped."""
+    """Read a query string, whose words are analysed in each of ``languages``; never
+    raises. A word that is a stop word in every one of them is dropped."""
     state = _ParseState(tuple(languages) or ("en",))
     text = text.replace("\x00", " ").translate(_QUOTES)
     tokens = list(_lex(text))
@@ -129,7 +128,7 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
         state.notes.append(NOTHING_SEARCHABLE)
     return ParsedQuery(
         tree=tree,
-        display=_display(tree, state.languages[0], top=True),
+        display=_readings(tree, state.languages),
         languages=state.languages,
         notes=state.notes,
         unsearchable=unsearchable,
@@ -299,23 +298,42 @@ def _simplify(group: Group) -> Group:
     return group
 
 
+def _readings(tree: Group, languages: Sequence[str]) -> str:
+    """How the query reads: the same in every language, or each language's reading, as
+    each searches its own articles ("en: periodista | es: periodist")."""
+    readings: dict[str, list[str]] = {}
+    for language in languages:
+        readings.setdefault(_display(tree, language, top=True), []).append(language)
+    if len(readings) == 1:
+        return next(iter(readings))
+    return " | ".join(
+        f"{', '.join(same)}: {reading or '(no searchable word)'}"
+        for reading, same in readings.items()
+    )
+
+
 def _display(node: Clause | Group, language: str, top: bool = False) -> str:
+    """How a part of the query reads in one language: "" for a part with no term in it (a
+    stop word of this language, kept for another), which searches nothing there."""
     if isinstance(node, Clause):
         if node.kind == "prefix":
             body = f"{node.text}*"
         else:
-            # A stop word of this language (kept for another) is shown as typed.
-            words = _analysed_words(node, language) or [(fold(node.text), 0)]
+            words = _analysed_words(node, language)
+            if not words:
+                return ""
             body = f'"{_spaced(words)}"' if len(words) > 1 else words[0][0]
         if node.fields != tuple(FIELD_BOOSTS):
             body = f"{node.fields[0]}:{body}"
         return f"NOT {body}" if node.negated else body
     ordered = [c for c in node.children if not c.negated] + [c for c in node.children if c.negated]
-    joiner = " OR " if node.any_of else " AND "
-    inner = joiner.join(_display(child, language) for child in ordered)
+    shown = [text for text in (_display(child, language) for child in ordered) if text]
+    inner = (" OR " if node.any_of else " AND ").join(shown)
+    if not inner:
+        return ""
     if node.negated:
         return f"NOT ({inner})"
-    return inner if top or len(node.children) == 1 else f"({inner})"
+    return inner if top or len(shown) == 1 else f"({inner})"
 
 
 def _analysed_terms(clause: Clause, language: str) -> list[str]:

@@ -95,7 +95,7 @@ def test_filters_apply(client: TestClient):
 
 
 def test_headers_name_version_query_and_count(client: TestClient):
-    response = client.get("/export", params={"q": "Journalists", "format": "csv"})
+    response = client.get("/export", params={"q": "Journalists", "format": "csv", "lang": "en"})
     version = client.get("/health").json()["index_version"]
     assert response.headers["x-index-version"] == version
     assert response.headers["x-parsed-query"] == "journalist"

@@ -22,7 +22,9 @@ def test_served_search_over_http(server: str):
     status, response = get_json(f"{server}/search?q=%22internet+shutdown%22+-india")
     assert status == 200
     assert [hit["id"] for hit in response["results"]] == ["amnesty/ethiopia-shutdown"]
-    assert response["parsed_query"] == '"internet shutdown" AND NOT india'
+    assert response["parsed_query"] == (
+        'en: "internet shutdown" AND NOT india | es: "internet shutdown" AND NOT indi'
+    )
     assert response["index_version"] == health["index_version"]
 
     status, error = get_json(f"{server}/search?page_size=0")
