@@ -165,3 +165,17 @@ def test_a_placeholder_date_in_front_matter_is_reported(tmp_path: Path, parse) -
     parsed = parse("post.md")
     assert parsed.articles[0].date is None
     assert parsed.warnings == ["date 0001-01-01 is not a plausible date; indexed undated"]
+
+
+def test_text_that_shows_a_tag_is_kept_as_text(tmp_path: Path, parse) -> None:
+    front = (
+        '---\ntitle: "The &lt;b&gt; element"\nauthor: "<i>Ana</i>, Bo"\ntags: [A &amp; B]\n---\n'
+    )
+    write(tmp_path / "t.md", front + "Prisons &lt;torture&gt; here.\n")
+    [article] = parse("t.md").articles
+    assert (article.title, article.authors, article.tags) == (
+        "The <b> element",
+        ["Ana", "Bo"],
+        ["A & B"],
+    )
+    assert article.text.endswith("Prisons <torture> here.")

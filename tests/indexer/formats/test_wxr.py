@@ -101,3 +101,12 @@ def test_unusable_xml_is_unreadable(tmp_path: Path, parse, content: str, reason:
     write(tmp_path / "bad.xml", content)
     with pytest.raises(UnreadableFile, match=reason):
         parse("bad.xml")
+
+
+def test_a_title_that_shows_a_tag_keeps_it(tmp_path: Path, parse) -> None:
+    # The XML gives "about <torture>": text, since no HTML element is named torture; an
+    # HTML element in a title is markup.
+    title = "<title>About &lt;torture&gt; in <![CDATA[<em>jails</em>]]></title>"
+    write(tmp_path / "x.xml", wxr(item(1, "T").replace("<title>T</title>", title)))
+    [article] = parse("x.xml").articles
+    assert article.title == "About <torture> in jails"
