@@ -28,7 +28,7 @@ from typing import Any
 
 from indexer.errors import UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
-from indexer.formats.decode import decode_bytes, looks_binary
+from indexer.formats.decode import as_utf8, decode_bytes, looks_binary
 from indexer.formats.sections import Block, build_sections, collapse, normalize_for_compare
 from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article
@@ -560,7 +560,8 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
-            for item in wxr.parse_wxr(handle, path):
+            utf8 = as_utf8(handle)
+            for item in wxr.parse_wxr(utf8 or handle, path, utf8=utf8 is not None):
                 if isinstance(item, str):
                     warnings.append(item)
                     continue
@@ -574,6 +575,8 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
         warnings.append("compressed file is truncated; kept the posts before the break")
     except (OSError, zlib.error) as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"invalid {exc.encoding.upper()[:6]} text: {exc.reason}") from None
     collector.finish(warnings, "post")
     return ParsedFile(path, articles, warnings)
 

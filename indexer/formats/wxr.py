@@ -105,9 +105,11 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | None:
     return WxrPost(values=values, body_html=strip_wp_shortcodes(body), line=item.sourceline or 0)
 
 
-def _events(handle: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+def _events(handle: IO[bytes], utf8: bool) -> Iterator[tuple[str, etree._Element]]:
     return etree.iterparse(
         handle,
+        # A UTF-16/32 export read as UTF-8: its declaration still names its own encoding.
+        encoding="utf-8" if utf8 else None,
         events=("start", "end"),
         resolve_entities=False,
         no_network=True,
@@ -118,14 +120,17 @@ def _events(handle: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
     )
 
 
-def parse_wxr(handle: IO[bytes], path: Path | None = None) -> Iterator[WxrPost | str]:
-    """Published posts, streamed; yields a warning string if the file breaks off midway."""
+def parse_wxr(
+    handle: IO[bytes], path: Path | None = None, *, utf8: bool = False
+) -> Iterator[WxrPost | str]:
+    """Published posts, streamed; yields a warning string if the file breaks off midway.
+    ``utf8``: the bytes are UTF-8, whatever the XML declaration says."""
     language: str | None = None
     root_seen = False
     posts = 0
     depth = 0
     try:
-        for event, element in _events(handle):
+        for event, element in _events(handle, utf8):
             namespace, local = _localname(element)
             if event == "start":
                 depth += 1

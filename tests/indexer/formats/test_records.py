@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 from pathlib import Path
@@ -226,3 +227,29 @@ def test_unpaired_surrogates_are_replaced_and_reported(tmp_path: Path, parse) ->
     json.dumps(dataclasses.asdict(article), ensure_ascii=False).encode("utf-8")  # no error
     assert len(parsed.warnings) == 1
     assert parsed.warnings[0].startswith("1 record(s) with a text that is not valid Unicode")
+
+
+BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+        "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", list(BOMS))
+@pytest.mark.parametrize("name", ["list.json", "lines.jsonl", "lines.jsonl.gz"])
+def test_utf16_and_utf32_exports_with_a_byte_order_mark_are_read(
+    tmp_path: Path, parse, encoding: str, name: str
+) -> None:
+    # Their NUL bytes made the binary-file check refuse them before they were decoded.
+    records = [
+        {"id": 1, "title": "Año 報道", "body": "Periodistas detenidos."},
+        {"id": 2, "body": "Dos."},
+    ]
+    text = json.dumps(records, ensure_ascii=False)
+    if ".jsonl" in name:
+        text = "\r\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    data = BOMS[encoding] + text.encode(encoding)
+    write(tmp_path / name, data, compress=name.endswith(".gz"))
+    articles = parse(name).articles
+    assert [(a.id.split("/")[-1], a.title, a.text.split("\n\n")[-1]) for a in articles] == [
+        ("1", "Año 報道", "Periodistas detenidos."),
+        ("2", "Dos.", "Dos."),
+    ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,17 @@ def test_a_title_that_shows_a_tag_keeps_it(tmp_path: Path, parse) -> None:
     write(tmp_path / "x.xml", wxr(item(1, "T").replace("<title>T</title>", title)))
     [article] = parse("x.xml").articles
     assert article.title == "About <torture> in jails"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+     ("utf-32-le", codecs.BOM_UTF32_LE), ("utf-32-be", codecs.BOM_UTF32_BE)],
+)  # fmt: skip
+def test_utf16_and_utf32_exports_with_a_byte_order_mark_are_read(
+    tmp_path: Path, parse, encoding: str, bom: bytes
+) -> None:
+    # The declaration says utf-8 (as exports re-encoded by an editor do); the mark decides.
+    write(tmp_path / "x.xml", bom + wxr(item(1, "Año nuevo")).encode(encoding))
+    [article] = parse("x.xml").articles
+    assert (article.id, article.title) == ("x/1", "Año nuevo")
