@@ -85,9 +85,10 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
         try:
             post = frontmatter.loads(text, handler=handler)
         except Exception as exc:  # YAML/TOML errors come in many types; all mean the same
-            # Drop the unreadable block so it is not indexed as text, and say so.
+            # Drop the unreadable block so it is not indexed as text, and say so: it is
+            # metadata still, if unreadable.
             try:
-                _, _, body = handler.split(text)
+                _, body = handler.split(text)
             except ValueError:
                 body = text
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__

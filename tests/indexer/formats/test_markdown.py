@@ -114,11 +114,21 @@ def test_draft_posts_are_skipped(tmp_path: Path, parse) -> None:
         parse("d.md")
 
 
-def test_broken_front_matter_is_reported_and_not_indexed(tmp_path: Path, parse) -> None:
-    write(tmp_path / "b.md", "---\ntitle: [unclosed\n---\nBody text stays.\n")
+@pytest.mark.parametrize(
+    "front_matter",
+    ["---\ntitle: [unclosed\ndate: not-a-date\n---\n", "+++\ntitle = [unclosed\n+++\n"],
+    ids=["yaml", "toml"],
+)
+def test_broken_front_matter_is_reported_and_not_indexed(
+    tmp_path: Path, parse, front_matter: str
+) -> None:
+    write(tmp_path / "b.md", front_matter + "Body text stays.\n")
     parsed = parse("b.md")
-    assert any("front matter" in w for w in parsed.warnings)
-    assert parsed.articles[0].text == "Body text stays."
+    [warning] = parsed.warnings
+    assert warning.startswith("front matter could not be read (")
+    assert warning.endswith("); metadata ignored")
+    [article] = parsed.articles
+    assert (article.title, article.text) == ("Body text stays.", "Body text stays.")
 
 
 def test_front_matter_field_map_applies(tmp_path: Path, parse) -> None:
