@@ -194,7 +194,9 @@ def clean_id(value: Any) -> str | None:
 
 def hashed_id(*parts: Any) -> str:
     """A short, stable content hash for records that carry neither an id nor a URL."""
-    digest = hashlib.sha1("\x1f".join(str(part or "") for part in parts).encode("utf-8"))
+    text = "\x1f".join(str(part or "") for part in parts)
+    # surrogatepass: a record's unpaired surrogates (JSON's "\ud800") hash as any character.
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:12]
 
 
@@ -341,7 +343,8 @@ def clean_inline(value: Any) -> str:
         return str(value)
     if not isinstance(value, str):
         return ""
-    return collapse(_SURROGATE.sub("", markup_text(value)))
+    # An unpaired surrogate is kept: the article shows it as U+FFFD, and says so.
+    return collapse(markup_text(value))
 
 
 # Where a string lists several names: at "," and ";", except the ";" ending an entity.

@@ -215,18 +215,24 @@ def test_a_language_that_is_no_language_code_is_reported_and_detected(
 
 def test_unpaired_surrogates_are_replaced_and_reported(tmp_path: Path, parse) -> None:
     # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 output can hold.
+    # A record without id or URL is identified by a hash of its text, surrogates and all.
     write(
         tmp_path / "notes.jsonl",
         '{"id": 1, "title": "Alert \\ud800", "body": "Reporters \\udfff held.", '
-        '"tags": ["a\\ud800"]}',
+        '"tags": ["a\\ud800"]}\n{"title": "No id \\ud800", "body": "Held."}',
     )
     parsed = parse("notes.jsonl")
-    (article,) = parsed.articles
+    article, no_id = parsed.articles
+    assert article.title == "Alert \ufffd"
     assert article.sections[0].text == "Reporters \ufffd held."
     assert article.tags == ["a\ufffd"]
-    json.dumps(dataclasses.asdict(article), ensure_ascii=False).encode("utf-8")  # no error
-    assert len(parsed.warnings) == 1
-    assert parsed.warnings[0].startswith("1 record(s) with a text that is not valid Unicode")
+    assert (no_id.title, no_id.text) == ("No id \ufffd", "Held.")
+    for each in parsed.articles:
+        json.dumps(dataclasses.asdict(each), ensure_ascii=False).encode("utf-8")  # no error
+    assert parsed.warnings == [
+        "2 record(s) with a text that is not valid Unicode: its unpaired surrogates are "
+        "shown as \ufffd (first: record 1, 'Alert \\ud800')"
+    ]
 
 
 BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
