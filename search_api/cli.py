@@ -180,8 +180,10 @@ class BarProgress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
-            # Whoosh sorts and writes the postings at commit: say so, it can take a while.
-            print("committing the new index version…", file=sys.stderr)
+
+    def committing(self) -> None:
+        # Whoosh sorts and writes the postings at commit: say so, it can take a while.
+        print("committing the new index version…", file=sys.stderr)
 
 
 def _run_index(args: argparse.Namespace, settings: Settings) -> int:

@@ -62,6 +62,17 @@ def test_the_summary_reads_right_when_the_folder_is_called_index(capsys, tmp_pat
     assert f"(in {tmp_path / 'index'}); nothing changed, no new version" in again
 
 
+def test_only_a_run_that_commits_says_it_commits(capsys, tmp_path: Path) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    (corpus / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
+    argv = ("index", str(corpus), "--index", str(tmp_path / "ix"), "--workers", "1")
+    _, _, first = run(capsys, *argv)
+    assert "committing the new index version…" in first
+    _, again, err = run(capsys, *argv)
+    assert "nothing changed, no new version" in again
+    assert "committing" not in err
+
+
 def test_indexing_an_empty_folder_says_so_and_leaves_no_index(capsys, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     code, out, err = index(capsys, str(tmp_path / "empty"), "--index", str(tmp_path / "ix"))
