@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html.defs
 
@@ -155,12 +155,22 @@ def clean_url(value: Any) -> str | None:
     return url
 
 
+# Where a relative URL ("/2015/10/29/x/", as Jekyll front matter gives it) is put to be
+# checked as an absolute one.
+_RELATIVE_BASE = "http://relative.invalid/"
+
+
 def url_slug(value: Any) -> str | None:
-    """The URL path's last non-empty segment (what most CMSs use as the article's slug)."""
+    """The URL path's last non-empty segment (what most CMSs use as the article's slug), of
+    an absolute http(s) URL or a relative one. A URL ``clean_url`` refuses for its scheme or
+    its characters (``javascript:alert(1)``) gives none: what is refused as a link must not
+    name an article either."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        path = urlsplit(value.strip()).path
+        # A URL of another scheme stays as it is, and is refused with it.
+        url = clean_url(urljoin(_RELATIVE_BASE, value.strip()))
+        path = urlsplit(url).path if url else ""
     except ValueError:
         return None
     segments = [segment for segment in path.split("/") if segment]

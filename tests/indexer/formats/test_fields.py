@@ -15,6 +15,7 @@ from indexer.formats.fields import (
     normalize_language,
     relative_id,
     source_for,
+    url_slug,
 )
 
 
@@ -71,6 +72,26 @@ def test_dates_are_iso_or_none(value: object, expected: str | None) -> None:
 )
 def test_only_absolute_http_urls_are_kept(value: object, expected: str | None) -> None:
     assert clean_url(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://globalvoices.org/2018/03/27/lgbtqi-rights/", "lgbtqi-rights"),
+        ("http://example.org/news/story.html?x=1", "story"),
+        ("/2015/10/29/australian-court/", "australian-court"),  # relative: a path
+        ("https://example.org/", None),
+        # A URL refused as a link names no article.
+        ("javascript:alert(1)", None),
+        (" JavaScript:alert(1)", None),
+        ("data:text/html,hi", None),
+        ("mailto:desk@example.org", None),
+        ("https://a.org/x y", None),
+        (42, None),
+    ],
+)
+def test_slugs_come_only_from_urls_that_are_kept(value: object, expected: str | None) -> None:
+    assert url_slug(value) == expected
 
 
 @pytest.mark.parametrize(

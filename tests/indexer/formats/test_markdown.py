@@ -189,3 +189,9 @@ def test_text_that_shows_a_tag_is_kept_as_text(tmp_path: Path, parse) -> None:
         ["A & B"],
     )
     assert article.text.endswith("Prisons <torture> here.")
+
+
+def test_a_refused_url_names_no_article(tmp_path: Path, parse) -> None:
+    write(tmp_path / "notes" / "x.md", '---\nurl: "javascript:alert(1)"\n---\nSome text.\n')
+    [article] = parse("notes/x.md").articles
+    assert (article.url, article.id) == (None, "notes/x")

@@ -259,3 +259,11 @@ def test_utf16_and_utf32_exports_with_a_byte_order_mark_are_read(
         ("1", "Año 報道", "Periodistas detenidos."),
         ("2", "Dos.", "Dos."),
     ]
+
+
+def test_a_refused_url_names_no_record(tmp_path: Path, parse) -> None:
+    records = [{"title": "Script", "url": "javascript:alert(1)", "body": "Some text."}]
+    write(tmp_path / "list.json", json.dumps(records))
+    [article] = parse("list.json").articles
+    assert article.url is None
+    assert article.id.startswith("list/") and "alert" not in article.id
