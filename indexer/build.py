@@ -87,6 +87,9 @@ class Progress:
     def close(self) -> None:
         pass
 
+    def committing(self) -> None:
+        """The run commits a new index version (after ``close``): none when nothing changed."""
+
 
 @dataclass
 class ParseOptions:
@@ -341,6 +344,9 @@ def build_index(
             if known.get(resolved) != digest
         ]
         summary.files_unchanged = len(discovered) - len(to_parse)
+        # Indexed files that changed: their articles are replaced, or deleted if the file
+        # can no longer be read.
+        replaced = any(resolved in known for _, _, resolved, _ in to_parse)
         gone = [
             known_path
             for known_path in known
@@ -405,8 +411,12 @@ def build_index(
             writer.finish_writing()
         progress.close()
 
-        summary.committed = bool(to_parse or gone or rebuild)
-        if not summary.committed:
+        # A file that is still unreadable is read again every run (it may have been fixed)
+        # but changes nothing: a new version would only break readers' cursors.
+        summary.committed = bool(summary.articles_added or replaced or gone or rebuild)
+        if summary.committed:
+            progress.committing()
+        else:
             writer.cancel()
 
     with ix.searcher() as searcher:

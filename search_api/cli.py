@@ -180,8 +180,10 @@ class BarProgress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
-            # Whoosh sorts and writes the postings at commit: say so, it can take a while.
-            print("committing the new index version…", file=sys.stderr)
+
+    def committing(self) -> None:
+        # Whoosh sorts and writes the postings at commit: say so, it can take a while.
+        print("committing the new index version…", file=sys.stderr)
 
 
 def _run_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -201,16 +203,17 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
     rate = summary.articles_added / summary.seconds if summary.seconds else 0.0
     section_rate = summary.sections_added / summary.seconds if summary.seconds else 0.0
     print(
-        f"indexed {summary.articles_added} articles ({summary.sections_added} sections) "
-        f"from {summary.files_parsed} files in {summary.seconds:.1f} s "
+        f"indexed {_counted(summary.articles_added, 'article')} "
+        f"({_counted(summary.sections_added, 'section')}) "
+        f"from {_counted(summary.files_parsed, 'file')} in {summary.seconds:.1f} s "
         f"({rate:.0f} articles/s, {section_rate:.0f} sections/s)"
     )
     if summary.no_index_created:
         state = f"no index was created in {index_dir}"
     else:
         state = (
-            f"the index now holds {summary.total_articles} articles, "
-            f"{summary.total_sections} sections (in {index_dir})"
+            f"the index now holds {_counted(summary.total_articles, 'article')}, "
+            f"{_counted(summary.total_sections, 'section')} (in {index_dir})"
         ) + ("" if summary.committed else "; nothing changed, no new version")
     print(
         f"unchanged files: {summary.files_unchanged}; removed files: {summary.files_removed}; "
@@ -219,12 +222,17 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
     for warning in summary.warnings:
         print(f"warning: {warning}")
     if summary.skipped:
-        print(f"skipped {len(summary.skipped)} files:")
+        print(f"skipped {_counted(len(summary.skipped), 'file')}:")
         for skipped in summary.skipped:
             print(f"  {skipped.path}: {skipped.reason}")
     if summary.nothing_read:
         return _nothing_read(args.paths, summary.skipped)
     return 0
+
+
+def _counted(count: int, noun: str) -> str:
+    """``"1 article"``, ``"0 articles"``, ``"2 articles"``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _run_parse(args: argparse.Namespace, settings: Settings) -> int:

@@ -28,8 +28,8 @@ from typing import Any
 
 from indexer.errors import UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
-from indexer.formats.decode import decode_bytes, looks_binary
-from indexer.formats.sections import Block, build_sections, normalize_for_compare
+from indexer.formats.decode import as_utf8, decode_bytes, looks_binary
+from indexer.formats.sections import Block, build_sections, collapse, normalize_for_compare
 from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article
 
@@ -303,7 +303,7 @@ def _article(
     # and then drop it as a tag, losing text the source meant to show.
     title = title.strip()
     if not title and blocks and blocks[0].is_heading:
-        title = blocks[0].text  # a body's leading heading ("# Title") is the title
+        title = collapse(blocks[0].text)  # a body's leading heading ("# Title") is the title
     sections = build_sections(blocks, title=title)
     if not any(section.text.strip() for section in sections):
         raise UnreadableFile("no text")
@@ -337,15 +337,21 @@ def _article(
 
 def _front_matter_values(metadata: Mapping[str, Any], field_map: Mapping[str, str]) -> dict:
     values = records.lookup_fields(metadata, field_map)
-    # Authors and tags may each be spread over several keys; merge them all.
-    values["authors"] = fields.clean_list(
-        *(metadata.get(k) for k in ("authors", "author", "byline"))
-    ) or values.get("authors")
-    values["tags"] = fields.clean_list(
-        *(metadata.get(k) for k in ("tags", "categories", "category", "keywords"))
-    ) or values.get("tags")
+    # Authors and tags may each be spread over several keys; merge them all. They stay raw
+    # (a tuple: each key's value read on its own), cleaned once, by ``_article``: cleaned
+    # twice, a decoded "&lt;b&gt;" would be stripped as a tag.
+    for name, keys in _FRONT_MATTER_LISTS.items():
+        merged = tuple(metadata.get(key) for key in keys)
+        if fields.clean_list(*merged):
+            values[name] = merged
     values["slug"] = metadata.get("slug")
     return values
+
+
+_FRONT_MATTER_LISTS = {
+    "authors": ("authors", "author", "byline"),
+    "tags": ("tags", "categories", "category", "keywords"),
+}
 
 
 def _parse_single(
@@ -554,7 +560,8 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
-            for item in wxr.parse_wxr(handle, path):
+            utf8 = as_utf8(handle)
+            for item in wxr.parse_wxr(utf8 or handle, path, utf8=utf8 is not None):
                 if isinstance(item, str):
                     warnings.append(item)
                     continue
@@ -568,6 +575,8 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
         warnings.append("compressed file is truncated; kept the posts before the break")
     except (OSError, zlib.error) as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"invalid {exc.encoding.upper()[:6]} text: {exc.reason}") from None
     collector.finish(warnings, "post")
     return ParsedFile(path, articles, warnings)
 

@@ -12,24 +12,30 @@ import email.utils
 import hashlib
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html.defs
+
+from indexer.formats.sections import collapse
 
 __all__ = [
+    "HTML_TAG_RE",
     "clean_id",
     "clean_inline",
     "clean_list",
     "clean_url",
     "derive_title",
     "hashed_id",
+    "markup_text",
     "normalize_date",
     "normalize_language",
     "relative_id",
     "source_for",
     "strip_article_suffix",
+    "strip_tags",
     "url_slug",
 ]
 
@@ -149,12 +155,22 @@ def clean_url(value: Any) -> str | None:
     return url
 
 
+# Where a relative URL ("/2015/10/29/x/", as Jekyll front matter gives it) is put to be
+# checked as an absolute one.
+_RELATIVE_BASE = "http://relative.invalid/"
+
+
 def url_slug(value: Any) -> str | None:
-    """The URL path's last non-empty segment (what most CMSs use as the article's slug)."""
+    """The URL path's last non-empty segment (what most CMSs use as the article's slug), of
+    an absolute http(s) URL or a relative one. A URL ``clean_url`` refuses for its scheme or
+    its characters (``javascript:alert(1)``) gives none: what is refused as a link must not
+    name an article either."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
-        path = urlsplit(value.strip()).path
+        # A URL of another scheme stays as it is, and is refused with it.
+        url = clean_url(urljoin(_RELATIVE_BASE, value.strip()))
+        path = urlsplit(url).path if url else ""
     except ValueError:
         return None
     segments = [segment for segment in path.split("/") if segment]
@@ -188,7 +204,9 @@ def clean_id(value: Any) -> str | None:
 
 def hashed_id(*parts: Any) -> str:
     """A short, stable content hash for records that carry neither an id nor a URL."""
-    digest = hashlib.sha1("\x1f".join(str(part or "") for part in parts).encode("utf-8"))
+    text = "\x1f".join(str(part or "") for part in parts)
+    # surrogatepass: a record's unpaired surrogates (JSON's "\ud800") hash as any character.
+    digest = hashlib.sha1(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:12]
 
 
@@ -294,34 +312,83 @@ def normalize_language(value: Any) -> str | None:
     return code
 
 
-_TAG_RE = re.compile(r"<[^<>]*>")
-_SPACE_RE = re.compile(r"\s+")
+# HTML elements by name: a tag-shaped string is markup only when it names one, so text that
+# merely holds "<" and ">" ("Profits < people, and people > profits", "about <torture>")
+# stays text. lxml's list lacks a few HTML5 elements.
+_HTML_ELEMENTS = frozenset(lxml.html.defs.tags) | {
+    "bdi", "data", "dialog", "main", "picture", "search", "slot", "template",
+}  # fmt: skip
+HTML_TAG_RE = re.compile(
+    r"<!--.*?(?:-->|\Z)"  # a comment (an unclosed one hides the rest, as in a browser)
+    rf"|</?(?:{'|'.join(sorted(_HTML_ELEMENTS, key=len, reverse=True))})(?=[\s/>])[^<>]*>",
+    re.I | re.S,
+)
+# Elements whose content is code, never text: dropped with their tags (an unclosed one to the
+# end, as a browser does), as the body's parser drops them.
+_CODE_ELEMENT_RE = re.compile(r"<(script|style)(?=[\s/>])[^<>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
+
+
+def strip_tags(text: str) -> str:
+    """``text`` without its HTML tags and comments, and without what its script and style
+    elements hold; text without markup is returned as it is."""
+    if "<" not in text or not HTML_TAG_RE.search(text):
+        return text
+    return HTML_TAG_RE.sub(" ", _CODE_ELEMENT_RE.sub(" ", text))
+
+
+def markup_text(value: str) -> str:
+    """The text a value that may hold HTML shows: its markup stripped, then its entities
+    decoded. Decoding comes last, so what entities give ("&lt;script&gt;") is text, never
+    read as markup."""
+    text = strip_tags(value)
+    return html.unescape(text) if "&" in text else text
 
 
 def clean_inline(value: Any) -> str:
-    """One line of plain text: tags stripped, entities decoded, whitespace collapsed."""
+    """One line of plain text from a metadata value that may hold HTML (a title, a tag, an
+    author): markup stripped, entities decoded, whitespace and controls collapsed."""
     if isinstance(value, bool) or value is None:
         return ""
     if isinstance(value, int | float):
         return str(value)
     if not isinstance(value, str):
         return ""
-    text = html.unescape(_TAG_RE.sub(" ", value)) if ("<" in value or "&" in value) else value
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs") or ch == " ")
-    return _SPACE_RE.sub(" ", text).strip()
+    # An unpaired surrogate is kept: the article shows it as U+FFFD, and says so.
+    return collapse(markup_text(value))
+
+
+# Where a string lists several names: at "," and ";", except the ";" ending an entity.
+_LIST_BREAK_RE = re.compile(r"&#?\w+;|[,;]")
+
+
+def _split_names(text: str) -> list[str]:
+    """``"Ana, Bo; Middle East &amp; Africa"`` → ``["Ana", " Bo", " Middle East &amp; Africa"]``.
+    Entities are left for ``clean_inline`` to decode after it strips markup: decoded here,
+    "&lt;b&gt;" would be read as a tag."""
+    names, start = [], 0
+    for match in _LIST_BREAK_RE.finditer(text):
+        token = match.group()
+        if len(token) > 1 and html.unescape(token) != token:
+            continue  # an entity ("&amp;")
+        names.append(text[start : match.end() - 1])
+        start = match.end()
+    return [*names, text[start:]]
 
 
 def _flatten(value: Any, split: bool) -> Iterable[str]:
     if isinstance(value, str):
         # Only a single string is a comma list; list items are whole names ("A, B" stays).
-        value = html.unescape(value) if "&" in value else value
-        yield from (re.split(r"[,;]", value) if split else [value])
+        yield from (_split_names(value) if split else [value])
     elif isinstance(value, Mapping):
         for key in ("name", "display_name", "title", "label"):
             if isinstance(value.get(key), str):
                 yield value[key]
                 break
-    elif isinstance(value, list | tuple):
+    elif isinstance(value, tuple):
+        # Several values merged (front matter's author and authors): each read on its own.
+        for item in value:
+            yield from _flatten(item, split)
+    elif isinstance(value, list):
         for item in value:
             yield from _flatten(item, False)
 

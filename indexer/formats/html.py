@@ -12,7 +12,7 @@ import trafilatura
 
 from indexer.errors import UnreadableFile
 from indexer.formats import fields
-from indexer.formats.sections import Block, heading, paragraph
+from indexer.formats.sections import Block, collapse, heading, paragraph
 
 __all__ = ["HtmlPage", "blocks_from_html_fragment", "parse_html_page"]
 
@@ -289,7 +289,9 @@ def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
         else:
             element.tag = _TRAFILATURA_TAGS.get(element.tag, element.tag)
     blocks = _blocks_from_tree(main)
-    title = fields.clean_inline(doc.get("title"))
+    # trafilatura's title is text, its entities decoded ("&lt;script&gt;" is "<script>"):
+    # read as markup, text the page shows would be stripped.
+    title = collapse(doc.get("title") or "")
     return HtmlPage(
         title=title,
         blocks=blocks,

@@ -11,7 +11,7 @@ import frontmatter
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
-from indexer.formats.fields import clean_inline
+from indexer.formats.fields import HTML_TAG_RE, clean_inline
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, normalize_for_compare
 
@@ -51,9 +51,6 @@ _QUOTED_HTML_LINE_RE = re.compile(r"^[ \t]*(?:>[ \t]*)+<[^\n]*$", re.M)
 _REF_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\[[^\]\n]*\]")
 _REF_LINK_RE = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\[[^\]\n]*\]")
 _REF_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*$", re.M)
-# Raw HTML markdown-it could not pass through (e.g. unquoted attributes containing "=")
-# arrives as escaped text; a tag-shaped string in article prose is always such a leftover.
-_LEFTOVER_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 
 # Indented code blocks are disabled: in CMS exports, indented lines are indented HTML
 # (tables, galleries), never code; fenced code blocks still work.
@@ -88,9 +85,10 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
         try:
             post = frontmatter.loads(text, handler=handler)
         except Exception as exc:  # YAML/TOML errors come in many types; all mean the same
-            # Drop the unreadable block so it is not indexed as text, and say so.
+            # Drop the unreadable block so it is not indexed as text, and say so: it is
+            # metadata still, if unreadable.
             try:
-                _, _, body = handler.split(text)
+                _, body = handler.split(text)
             except ValueError:
                 body = text
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
@@ -131,7 +129,10 @@ def parse_markdown(text: str, site_chrome: frozenset[str] = frozenset()) -> Mark
         rendered = "<pre>" + body.replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
         warnings.append("Markdown too deeply nested; indexed as plain text")
     blocks = [
-        Block(_LEFTOVER_TAG_RE.sub(" ", block.text), block.level)
+        # Raw HTML markdown-it could not pass through (e.g. unquoted attributes containing
+        # "=") arrives as escaped text: an HTML tag in article prose is such a leftover. A
+        # tag-shaped string that names no HTML element ("about <torture>") is text.
+        Block(HTML_TAG_RE.sub(" ", block.text), block.level)
         for block in blocks_from_html_fragment(rendered)
         if block.is_heading or normalize_for_compare(block.text) not in site_chrome
     ]

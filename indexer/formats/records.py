@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from indexer.errors import UnreadableFile
-from indexer.formats.decode import decode_bytes
+from indexer.formats.decode import as_utf8, decode_bytes
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
 
@@ -175,6 +175,8 @@ def _read_all(path: Path) -> bytes:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, EOFError):
         return "compressed stream ends early (truncated)"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"invalid {exc.encoding.upper()[:6]} text: {exc.reason}"
     return str(exc) or type(exc).__name__
 
 
@@ -248,8 +250,10 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The file's lines, as UTF-8 when it is UTF-16 or UTF-32 (each line then counts its
+    UTF-8 bytes: close enough for the build's shares of work)."""
     with _open_binary(path) as handle:
-        yield from enumerate(handle, start=1)
+        yield from enumerate(as_utf8(handle) or handle, start=1)
 
 
 def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | str]:
@@ -288,7 +292,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
             good += 1
             yield Record(lookup_fields(item, field_map), number, _keys(item), nbytes)
             nbytes = 0
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         if not good:
             raise UnreadableFile(f"cannot read file: {_reason(exc)}") from None
         yield f"file is cut short after line {last_line} ({_reason(exc)}); kept {good} records"

@@ -42,14 +42,18 @@ def paragraph(text: str) -> Block:
     return Block(text, 0)
 
 
-_SPACE_RE = re.compile(r"\s+")
+# Whitespace, and every control character (Unicode category Cc: U+0000-001F, U+007F-009F):
+# a control between two words stands where a break was ("\v", "\x1f", "\x85" NEL), so it
+# becomes a space; deleting it glued the words ("Line one\vline two" → "oneline").
+_SPACE_RE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 _QUOTES = str.maketrans(
     {**dict.fromkeys("‘’‚‛′`", "'"), **dict.fromkeys("“”„‟″«»", '"')}  # curly → straight
 )
 
 
 def collapse(text: str) -> str:
-    """Whitespace (including NBSP and newlines) inside a paragraph → single spaces."""
+    """Whitespace (including NBSP and newlines) and control characters inside a paragraph or
+    a line → single spaces."""
     return _SPACE_RE.sub(" ", text).strip()
 
 
@@ -106,10 +110,7 @@ def build_sections(blocks: Iterable[Block], *, title: str | None = None) -> list
     section. A heading with no text under it is merged into the next heading when that is a
     sub-heading ("Part 1: Background"), else dropped; sections are never empty.
     """
-    items = [
-        Block(collapse(b.text) if b.is_heading else _clean_paragraph(b.text), b.level)
-        for b in blocks
-    ]
+    items = [Block(collapse(b.text), b.level) for b in blocks]
     items = [b for b in items if b.text]
     if (
         title
@@ -144,11 +145,3 @@ def build_sections(blocks: Iterable[Block], *, title: str | None = None) -> list
             anchor = unique_anchor(slugify(head.text), used)
             sections.append(Section(heading=head.text, anchor=anchor, text="\n\n".join(texts)))
     return sections
-
-
-# Control characters (Unicode category Cc: U+0000-001F and U+007F-009F) but tab and newline.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _clean_paragraph(text: str) -> str:
-    return collapse(_CONTROL_RE.sub("", text))

@@ -1,4 +1,4 @@
-"""WordPress exports (WXR, an RSS 2.0 dialect): published posts with their metadata.
+"""WordPress exports (WXR, an RSS 2.0 dialect): published posts and pages with their metadata.
 
 Parsed with lxml in streaming mode with entity expansion and network access off: an export
 is untrusted input and must never make the parser fetch or expand external entities.
@@ -7,6 +7,7 @@ is untrusted input and must never make the parser fetch or expand external entit
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,8 +56,14 @@ def _is_wp(namespace: str) -> bool:
     return namespace.startswith(_WP_NS_PREFIX)
 
 
-def _post(item: etree._Element, language: str | None) -> WxrPost | None:
-    """The item as a post, or None when it is a page, draft, attachment, menu item…"""
+# What is indexed: what the site shows its readers. Pages are (WordPress's own search finds
+# them too): an organisation's reports and campaigns are often pages.
+_INDEXED_TYPES = frozenset({"post", "page"})
+
+
+def _post(item: etree._Element, language: str | None) -> WxrPost | str:
+    """The item as a post, or what it is when it is not indexed: a draft post, a private
+    page, an attachment, a menu item…"""
     values: dict[str, Any] = {}
     post_type = status = None
     categories: list[str] = []
@@ -92,8 +99,11 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | None:
                 # WXR: domain="category" / "post_tag"; plain RSS has no domain: a category.
                 (tags if child.get("domain") == "post_tag" else categories).append(text)
     # Plain RSS items carry no wp:post_type/status: they are published posts.
-    if (post_type or "post") != "post" or (status or "publish") != "publish":
-        return None
+    post_type, status = post_type or "post", status or "publish"
+    if post_type not in _INDEXED_TYPES:
+        return post_type
+    if status != "publish":
+        return f"{status} {post_type}"
     # wp:post_date is the local publication date; pubDate is empty or a dummy for
     # some exports ("Thu, 01 Jan 1970").
     values["date"] = post_date if post_date and not post_date.startswith("0000") else pub_date
@@ -105,9 +115,11 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | None:
     return WxrPost(values=values, body_html=strip_wp_shortcodes(body), line=item.sourceline or 0)
 
 
-def _events(handle: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+def _events(handle: IO[bytes], utf8: bool) -> Iterator[tuple[str, etree._Element]]:
     return etree.iterparse(
         handle,
+        # A UTF-16/32 export read as UTF-8: its declaration still names its own encoding.
+        encoding="utf-8" if utf8 else None,
         events=("start", "end"),
         resolve_entities=False,
         no_network=True,
@@ -118,14 +130,19 @@ def _events(handle: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
     )
 
 
-def parse_wxr(handle: IO[bytes], path: Path | None = None) -> Iterator[WxrPost | str]:
-    """Published posts, streamed; yields a warning string if the file breaks off midway."""
+def parse_wxr(
+    handle: IO[bytes], path: Path | None = None, *, utf8: bool = False
+) -> Iterator[WxrPost | str]:
+    """Published posts and pages, streamed; then, as warning strings, what was not indexed
+    (drafts, attachments… counted), and whether the file breaks off midway. ``utf8``: the
+    bytes are UTF-8, whatever the XML declaration says."""
     language: str | None = None
     root_seen = False
     posts = 0
     depth = 0
+    not_indexed: Counter[str] = Counter()
     try:
-        for event, element in _events(handle):
+        for event, element in _events(handle, utf8):
             namespace, local = _localname(element)
             if event == "start":
                 depth += 1
@@ -142,7 +159,9 @@ def parse_wxr(handle: IO[bytes], path: Path | None = None) -> Iterator[WxrPost |
             elif local == "item" and not namespace:
                 post = _post(element, language)
                 element.clear(keep_tail=False)
-                if post is not None:
+                if isinstance(post, str):
+                    not_indexed[post] += 1
+                else:
                     posts += 1
                     yield post
             elif depth <= 2 and local != "channel":
@@ -156,4 +175,17 @@ def parse_wxr(handle: IO[bytes], path: Path | None = None) -> Iterator[WxrPost |
     if not root_seen:
         raise UnreadableFile("empty file")
     if not posts:
-        raise UnreadableFile("no published posts in this WordPress export")
+        raise UnreadableFile(
+            "no published posts or pages in this WordPress export"
+            + (f" ({_counted(not_indexed)})" if not_indexed else "")
+        )
+    if not_indexed:
+        yield (
+            f"{not_indexed.total()} item(s) not indexed, as only published posts and pages "
+            f"are: {_counted(not_indexed)}"
+        )
+
+
+def _counted(kinds: Counter[str]) -> str:
+    """``"2 × attachment, 1 × draft post"``, the most common first."""
+    return ", ".join(f"{count} × {kind}" for kind, count in kinds.most_common())

@@ -74,6 +74,36 @@ def test_second_run_on_same_files_changes_nothing(corpus: Path, tmp_path: Path) 
     assert again.total_articles == 3
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_file_that_stays_unreadable_commits_nothing(
+    corpus: Path, tmp_path: Path, workers: int
+) -> None:
+    # It is read again every run, in case it was fixed; a new version would change nothing
+    # but break the cursors of readers paging through the old one.
+    index_dir = tmp_path / "ix"
+    (corpus / "site" / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
+    (corpus / "site" / "empty.md").write_text("", encoding="utf-8")
+    first = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert first.committed and len(first.skipped) == 2
+    generation = whoosh_index.open_dir(str(index_dir)).latest_generation()
+    again = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert len(again.skipped) == 2 and again.files_unchanged == 2
+    assert not again.committed
+    assert whoosh_index.open_dir(str(index_dir)).latest_generation() == generation
+    assert again.total_articles == 3
+
+
+def test_an_indexed_file_that_becomes_unreadable_loses_its_articles(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    (corpus / "site" / "articles.json").write_text('[{"title": "cut off', encoding="utf-8")
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert summary.committed and [s.path.name for s in summary.skipped] == ["articles.json"]
+    assert article_ids(index_dir) == {"notes/page"}
+
+
 def test_changed_file_is_reparsed_and_replaces_its_articles(corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, ParseOptions(), workers=1)

@@ -57,9 +57,43 @@ def test_the_summary_reads_right_when_the_folder_is_called_index(capsys, tmp_pat
     corpus = write_story(tmp_path / "corpus")
     code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "index"))
     assert code == 0
-    assert f"the index now holds 1 articles, 1 sections (in {tmp_path / 'index'})" in out
+    assert f"the index now holds 1 article, 1 section (in {tmp_path / 'index'})" in out
     _, again, _ = index(capsys, str(corpus), "--index", str(tmp_path / "index"))
     assert f"(in {tmp_path / 'index'}); nothing changed, no new version" in again
+
+
+@pytest.mark.parametrize(
+    ("stories", "broken", "lines"),
+    [
+        (1, 1, ["indexed 1 article (1 section) from 1 file in ", "holds 1 article, 1 section ",
+                "skipped 1 file:"]),
+        (2, 2, ["indexed 2 articles (2 sections) from 1 file in ",
+                "holds 2 articles, 2 sections ", "skipped 2 files:"]),
+    ],
+)  # fmt: skip
+def test_the_summary_counts_in_singular_and_plural(
+    capsys, tmp_path: Path, stories: int, broken: int, lines: list[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{**STORY, "id": f"s{n}"} for n in range(stories)]
+    (corpus / "stories.json").write_text(json.dumps(records), encoding="utf-8")
+    for n in range(broken):
+        (corpus / f"broken{n}.json").write_text('[{"title": "cut off', encoding="utf-8")
+    _, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "ix"))
+    for line in lines:
+        assert line in out
+
+
+def test_only_a_run_that_commits_says_it_commits(capsys, tmp_path: Path) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    (corpus / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
+    argv = ("index", str(corpus), "--index", str(tmp_path / "ix"), "--workers", "1")
+    _, _, first = run(capsys, *argv)
+    assert "committing the new index version…" in first
+    _, again, err = run(capsys, *argv)
+    assert "nothing changed, no new version" in again
+    assert "committing" not in err
 
 
 def test_indexing_an_empty_folder_says_so_and_leaves_no_index(capsys, tmp_path: Path) -> None:

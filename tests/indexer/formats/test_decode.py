@@ -12,12 +12,20 @@ TEXT = "Señor, ¿dónde está la niña? “Año” 2018 — acción ciudadana, 
 
 @pytest.mark.parametrize(
     "data",
-    [TEXT.encode("utf-8"), codecs.BOM_UTF8 + TEXT.encode("utf-8"), TEXT.encode("utf-16")],
-    ids=["utf-8", "utf-8 with BOM", "utf-16 with BOM"],
+    [
+        TEXT.encode("utf-8"),
+        codecs.BOM_UTF8 + TEXT.encode("utf-8"),
+        TEXT.encode("utf-16"),
+        codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"),
+        TEXT.encode("utf-32"),
+        codecs.BOM_UTF32_BE + TEXT.encode("utf-32-be"),
+    ],
+    ids=["utf-8", "utf-8 with BOM", "utf-16", "utf-16 big-endian", "utf-32", "utf-32 big-endian"],
 )
 def test_unicode_files_decode_exactly(data: bytes) -> None:
     text, _ = decode_bytes(data)
     assert text == TEXT
+    assert not looks_binary(data)  # a UTF-16/32 text's NUL bytes do not make it binary
 
 
 def test_utf8_is_decoded_without_warning() -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from indexer.formats.fields import (
     clean_id,
+    clean_inline,
     clean_list,
     clean_url,
     derive_title,
@@ -14,6 +15,7 @@ from indexer.formats.fields import (
     normalize_language,
     relative_id,
     source_for,
+    url_slug,
 )
 
 
@@ -75,6 +77,26 @@ def test_only_absolute_http_urls_are_kept(value: object, expected: str | None) -
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
+        ("https://globalvoices.org/2018/03/27/lgbtqi-rights/", "lgbtqi-rights"),
+        ("http://example.org/news/story.html?x=1", "story"),
+        ("/2015/10/29/australian-court/", "australian-court"),  # relative: a path
+        ("https://example.org/", None),
+        # A URL refused as a link names no article.
+        ("javascript:alert(1)", None),
+        (" JavaScript:alert(1)", None),
+        ("data:text/html,hi", None),
+        ("mailto:desk@example.org", None),
+        ("https://a.org/x y", None),
+        (42, None),
+    ],
+)
+def test_slugs_come_only_from_urls_that_are_kept(value: object, expected: str | None) -> None:
+    assert url_slug(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
         ("fiw-AFG-2017-Rating Change-0", "fiw-AFG-2017-Rating-Change-0"),
         (237, "237"),
         ("a/../b?c#d", "a/b-c-d"),
@@ -95,12 +117,43 @@ def test_languages_become_two_letter_codes(value: object, expected: str | None) 
     assert normalize_language(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Profits < people, and people > profits", "Profits < people, and people > profits"),
+        ("Censorship &amp; the &lt;script&gt; tag", "Censorship & the <script> tag"),
+        ("about <torture>", "about <torture>"),
+        ("<b>Bold</b> &amp; <a href='x'>linked</a>", "Bold & linked"),
+        ("<script>alert('md')</script>Title<style>b {}</style>", "Title"),
+        ("Half <script>alert(1)", "Half"),
+        ("A <!-- note --> B", "A B"),
+        ("Line one\nline two\r\tthree", "Line one line two three"),
+        ("four\vfive\x1fsix\x00seven", "four five six seven"),
+        ("  Spaced\u00a0out  ", "Spaced out"),
+        (2024, "2024"),
+        (None, ""),
+    ],
+)  # fmt: skip
+def test_inline_values_lose_markup_only_and_keep_words_apart(value: object, expected: str) -> None:
+    assert clean_inline(value) == expected
+
+
 def test_lists_split_comma_strings_dedupe_and_keep_order() -> None:
     assert clean_list("Ana, Bo; ana", ["Cy", {"name": "Bo"}, "Middle East &amp; Africa"]) == [
         "Ana",
         "Bo",
         "Cy",
         "Middle East & Africa",
+    ]
+
+
+def test_list_entities_are_decoded_after_markup_is_stripped() -> None:
+    # "&lt;b&gt;" is a name shown as "<b>"; an entity's ";" separates nothing.
+    assert clean_list("&lt;b&gt;; R&D; Law &amp; Order", "<i>Ana</i>") == [
+        "<b>",
+        "R&D",
+        "Law & Order",
+        "Ana",
     ]
 
 

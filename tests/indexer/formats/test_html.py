@@ -121,3 +121,14 @@ def test_a_declared_language_that_is_no_language_is_detected_instead(tmp_path: P
         "language 'zz-invalid' is not a known language code; the language is detected from "
         "the text instead"
     ]
+
+
+def test_a_page_title_that_shows_a_tag_keeps_it(tmp_path: Path, parse) -> None:
+    # The title comes decoded: "&lt;script&gt;" is text the page shows, not markup.
+    title = "Censorship &amp; the &lt;script&gt; tag"
+    page = PAGE.replace("<h1>Reporteros valientes</h1>", f"<h1>{title}</h1>")
+    write(
+        tmp_path / "page.html", page.replace('content="Reporteros valientes"', f'content="{title}"')
+    )
+    [article] = parse("page.html").articles
+    assert article.title == "Censorship & the <script> tag"

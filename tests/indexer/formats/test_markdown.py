@@ -114,11 +114,21 @@ def test_draft_posts_are_skipped(tmp_path: Path, parse) -> None:
         parse("d.md")
 
 
-def test_broken_front_matter_is_reported_and_not_indexed(tmp_path: Path, parse) -> None:
-    write(tmp_path / "b.md", "---\ntitle: [unclosed\n---\nBody text stays.\n")
+@pytest.mark.parametrize(
+    "front_matter",
+    ["---\ntitle: [unclosed\ndate: not-a-date\n---\n", "+++\ntitle = [unclosed\n+++\n"],
+    ids=["yaml", "toml"],
+)
+def test_broken_front_matter_is_reported_and_not_indexed(
+    tmp_path: Path, parse, front_matter: str
+) -> None:
+    write(tmp_path / "b.md", front_matter + "Body text stays.\n")
     parsed = parse("b.md")
-    assert any("front matter" in w for w in parsed.warnings)
-    assert parsed.articles[0].text == "Body text stays."
+    [warning] = parsed.warnings
+    assert warning.startswith("front matter could not be read (")
+    assert warning.endswith("); metadata ignored")
+    [article] = parsed.articles
+    assert (article.title, article.text) == ("Body text stays.", "Body text stays.")
 
 
 def test_front_matter_field_map_applies(tmp_path: Path, parse) -> None:
@@ -165,3 +175,23 @@ def test_a_placeholder_date_in_front_matter_is_reported(tmp_path: Path, parse) -
     parsed = parse("post.md")
     assert parsed.articles[0].date is None
     assert parsed.warnings == ["date 0001-01-01 is not a plausible date; indexed undated"]
+
+
+def test_text_that_shows_a_tag_is_kept_as_text(tmp_path: Path, parse) -> None:
+    front = (
+        '---\ntitle: "The &lt;b&gt; element"\nauthor: "<i>Ana</i>, Bo"\ntags: [A &amp; B]\n---\n'
+    )
+    write(tmp_path / "t.md", front + "Prisons &lt;torture&gt; here.\n")
+    [article] = parse("t.md").articles
+    assert (article.title, article.authors, article.tags) == (
+        "The <b> element",
+        ["Ana", "Bo"],
+        ["A & B"],
+    )
+    assert article.text.endswith("Prisons <torture> here.")
+
+
+def test_a_refused_url_names_no_article(tmp_path: Path, parse) -> None:
+    write(tmp_path / "notes" / "x.md", '---\nurl: "javascript:alert(1)"\n---\nSome text.\n')
+    [article] = parse("notes/x.md").articles
+    assert (article.url, article.id) == (None, "notes/x")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import json
 from pathlib import Path
@@ -214,15 +215,55 @@ def test_a_language_that_is_no_language_code_is_reported_and_detected(
 
 def test_unpaired_surrogates_are_replaced_and_reported(tmp_path: Path, parse) -> None:
     # JSON's "\ud800" escape decodes to a lone surrogate, which no UTF-8 output can hold.
+    # A record without id or URL is identified by a hash of its text, surrogates and all.
     write(
         tmp_path / "notes.jsonl",
         '{"id": 1, "title": "Alert \\ud800", "body": "Reporters \\udfff held.", '
-        '"tags": ["a\\ud800"]}',
+        '"tags": ["a\\ud800"]}\n{"title": "No id \\ud800", "body": "Held."}',
     )
     parsed = parse("notes.jsonl")
-    (article,) = parsed.articles
+    article, no_id = parsed.articles
+    assert article.title == "Alert \ufffd"
     assert article.sections[0].text == "Reporters \ufffd held."
     assert article.tags == ["a\ufffd"]
-    json.dumps(dataclasses.asdict(article), ensure_ascii=False).encode("utf-8")  # no error
-    assert len(parsed.warnings) == 1
-    assert parsed.warnings[0].startswith("1 record(s) with a text that is not valid Unicode")
+    assert (no_id.title, no_id.text) == ("No id \ufffd", "Held.")
+    for each in parsed.articles:
+        json.dumps(dataclasses.asdict(each), ensure_ascii=False).encode("utf-8")  # no error
+    assert parsed.warnings == [
+        "2 record(s) with a text that is not valid Unicode: its unpaired surrogates are "
+        "shown as \ufffd (first: record 1, 'Alert \\ud800')"
+    ]
+
+
+BOMS = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+        "utf-32-le": codecs.BOM_UTF32_LE, "utf-32-be": codecs.BOM_UTF32_BE}  # fmt: skip
+
+
+@pytest.mark.parametrize("encoding", list(BOMS))
+@pytest.mark.parametrize("name", ["list.json", "lines.jsonl", "lines.jsonl.gz"])
+def test_utf16_and_utf32_exports_with_a_byte_order_mark_are_read(
+    tmp_path: Path, parse, encoding: str, name: str
+) -> None:
+    # Their NUL bytes made the binary-file check refuse them before they were decoded.
+    records = [
+        {"id": 1, "title": "Año 報道", "body": "Periodistas detenidos."},
+        {"id": 2, "body": "Dos."},
+    ]
+    text = json.dumps(records, ensure_ascii=False)
+    if ".jsonl" in name:
+        text = "\r\n".join(json.dumps(record, ensure_ascii=False) for record in records)
+    data = BOMS[encoding] + text.encode(encoding)
+    write(tmp_path / name, data, compress=name.endswith(".gz"))
+    articles = parse(name).articles
+    assert [(a.id.split("/")[-1], a.title, a.text.split("\n\n")[-1]) for a in articles] == [
+        ("1", "Año 報道", "Periodistas detenidos."),
+        ("2", "Dos.", "Dos."),
+    ]
+
+
+def test_a_refused_url_names_no_record(tmp_path: Path, parse) -> None:
+    records = [{"title": "Script", "url": "javascript:alert(1)", "body": "Some text."}]
+    write(tmp_path / "list.json", json.dumps(records))
+    [article] = parse("list.json").articles
+    assert article.url is None
+    assert article.id.startswith("list/") and "alert" not in article.id

@@ -88,7 +88,18 @@ def test_no_blocks_gives_no_sections() -> None:
     assert build_sections([heading("Alone"), paragraph("   ")]) == []
 
 
-def test_control_characters_are_removed_but_letters_next_to_them_kept() -> None:
-    # NUL, escape, DEL and C1 controls come from broken exports; "\x85" is NEL, a C1 control.
-    sections = build_sections([paragraph("Free\x00dom of\x1b[0m the\x7f pr\x85ess, 2024\x9f.")])
-    assert sections[0].text == "Freedom of[0m the press, 2024."
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Line one\vline two", "Line one line two"),
+        ("unit\x1fseparator", "unit separator"),
+        ("form\x0cfeed", "form feed"),
+        ("next\x85line", "next line"),  # NEL, a C1 control, is a line break
+        ("NUL\x00DEL\x7fC1\x9fend", "NUL DEL C1 end"),
+        ("escape\x1b[0m code", "escape [0m code"),
+    ],
+)
+def test_control_characters_break_words_as_spaces_do(text: str, expected: str) -> None:
+    # Broken exports put controls where a break was: deleting them glued the words.
+    [section] = build_sections([heading(f"Head {text}"), paragraph(text)])
+    assert (section.heading, section.text) == (f"Head {expected}", expected)

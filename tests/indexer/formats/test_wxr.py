@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -46,16 +47,26 @@ BODY = (
 )
 
 
-def test_only_published_posts_are_articles(tmp_path: Path, parse) -> None:
+def test_published_posts_and_pages_are_articles_and_the_rest_is_counted(
+    tmp_path: Path, parse
+) -> None:
     content = wxr(
         item(3, "Schedule", body=BODY),
-        item(4, "About", post_type="page"),
+        item(4, "About", post_type="page", body="Who we are."),
         item(5, "Draft", status="draft"),
         item(6, "Pic", post_type="attachment"),
         item(7, "Private", status="private"),
+        item(8, "Old about", post_type="page", status="draft"),
+        item(9, "Pic 2", post_type="attachment"),
     )
     write(tmp_path / "wordpress" / "export.wxr.xml", content)
-    [article] = parse("wordpress/export.wxr.xml").articles
+    parsed = parse("wordpress/export.wxr.xml")
+    article, page = parsed.articles
+    assert (page.id, page.title, page.text) == ("export/4", "About", "Who we are.")
+    assert parsed.warnings == [
+        "5 item(s) not indexed, as only published posts and pages are: 2 × attachment, "
+        "1 × draft post, 1 × private post, 1 × draft page"
+    ]
     assert article.id == "export/3"
     assert article.title == "Schedule"
     assert article.url == "http://example.org/2004/10/26/schedule/"
@@ -93,7 +104,7 @@ def test_truncated_export_keeps_posts_before_the_break(tmp_path: Path, parse) ->
     [
         ("<html><body>not rss</body></html>", "not a WordPress export"),
         ("<rss><channel", "invalid XML at line 1"),
-        (wxr(item(1, "P", status="draft")), "no published posts"),
+        (wxr(item(1, "P", status="draft")), r"no published posts or pages .*\(1 × draft post\)"),
         ("<?xml version='1.0'?>", "invalid XML|empty"),
     ],
 )
@@ -101,3 +112,26 @@ def test_unusable_xml_is_unreadable(tmp_path: Path, parse, content: str, reason:
     write(tmp_path / "bad.xml", content)
     with pytest.raises(UnreadableFile, match=reason):
         parse("bad.xml")
+
+
+def test_a_title_that_shows_a_tag_keeps_it(tmp_path: Path, parse) -> None:
+    # The XML gives "about <torture>": text, since no HTML element is named torture; an
+    # HTML element in a title is markup.
+    title = "<title>About &lt;torture&gt; in <![CDATA[<em>jails</em>]]></title>"
+    write(tmp_path / "x.xml", wxr(item(1, "T").replace("<title>T</title>", title)))
+    [article] = parse("x.xml").articles
+    assert article.title == "About <torture> in jails"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+     ("utf-32-le", codecs.BOM_UTF32_LE), ("utf-32-be", codecs.BOM_UTF32_BE)],
+)  # fmt: skip
+def test_utf16_and_utf32_exports_with_a_byte_order_mark_are_read(
+    tmp_path: Path, parse, encoding: str, bom: bytes
+) -> None:
+    # The declaration says utf-8 (as exports re-encoded by an editor do); the mark decides.
+    write(tmp_path / "x.xml", bom + wxr(item(1, "Año nuevo")).encode(encoding))
+    [article] = parse("x.xml").articles
+    assert (article.id, article.title) == ("x/1", "Año nuevo")
