@@ -20,6 +20,7 @@ from whoosh import query as wq
 from indexer.analysis import WordMarker, fold, tag_term
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import without_surrogates
+from indexer.languages import known_languages
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
@@ -44,6 +45,7 @@ FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 LONG_QUERY_PARTS = 4
 FEW_FOR_LONG_QUERY = 10
 OUT_OF_TIME = "the search ran out of time; results may be incomplete"
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -96,7 +98,9 @@ def build_search_request(
     if sort not in ("relevance", "date"):
         raise InvalidRequest(f"sort must be relevance or date (got {sort!r})")
     language = (language or "").strip().lower() or None
-    if language is not None and not _LANGUAGE_CODE.fullmatch(language):
+    if language is not None and (
+        not _LANGUAGE_CODE.fullmatch(language) or language not in known_languages()
+    ):
         raise InvalidRequest(f"lang must be a 2-letter language code like es (got {language!r})")
     start, end = _as_date("from", date_from), _as_date("to", date_to)
     if start and end and start > end:
@@ -123,7 +127,10 @@ def _as_date(name: str, value: date | str | None) -> date | None:
     if not value.strip():
         return None  # a form's empty date field means "no limit"
     try:
-        parsed = date.fromisoformat(value)
+        # Only the form the API documents: fromisoformat also reads "20200101" and weeks.
+        if not _ISO_DATE.fullmatch(value.strip()):
+            raise ValueError
+        parsed = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidRequest(f"{name} must be a date like 2018-07-29 (got {value!r})") from None
     return _within_range(name, parsed)
@@ -188,6 +195,8 @@ def run_query(
     filter_docs = allowed_docs(snapshot, request)
 
     notes = list(parsed.notes)
+    if request.language and request.language not in snapshot.languages:
+        notes.append(f"the archive has no article in {request.language}")
     partial = False
     matched, timed_out = _matching(snapshot, builder.build(parsed), filter_docs, deadline)
     timed_out = timed_out or builder.timed_out

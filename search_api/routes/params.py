@@ -13,9 +13,10 @@ loop or on the engine's search threads (see ``search_api.engine.SEARCH_THREADS``
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Depends, Query
 
 from search_api.models import OPTIONAL_DATE
 from search_api.search import SearchRequest, build_search_request
@@ -24,8 +25,9 @@ QueryText = Annotated[
     str,
     Query(
         description='The query: words (all must match), "phrases", -exclusions, OR, '
-        "title:/tag:/author: fields, prefix*.",
+        "title:/tag:/author: fields, prefix*. At most 1,000 characters.",
         examples=["journalists arrested", '"internet shutdown" -india', "title:cambodia"],
+        json_schema_extra={"maxLength": 1000},
     ),
 ]
 DateFrom = Annotated[
@@ -79,15 +81,15 @@ async def filter_request(
     tag: Tags = [],  # noqa: B006 - FastAPI copies defaults per request
     source: Source = None,
     language: Language = None,
-    sort: Sort = "relevance",
 ) -> SearchRequest:
     """A query and its filters, for endpoints that answer with the whole result set."""
     return build_search_request(
-        q=q,
-        date_from=date_from,
-        date_to=date_to,
-        tags=tag,
-        source=source,
-        language=language,
-        sort=sort,
+        q=q, date_from=date_from, date_to=date_to, tags=tag, source=source, language=language
     )
+
+
+async def ordered_request(
+    request: Annotated[SearchRequest, Depends(filter_request)], sort: Sort = "relevance"
+) -> SearchRequest:
+    """A query and its filters, and the order its whole result set is given in."""
+    return replace(request, sort=sort)

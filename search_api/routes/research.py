@@ -21,7 +21,7 @@ from search_api.research import (
     result_set,
 )
 from search_api.routes.head import get_and_head
-from search_api.routes.params import filter_request
+from search_api.routes.params import filter_request, ordered_request
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request
 
@@ -113,13 +113,29 @@ async def counts_endpoint(
                 },
             },
             "description": "One article per line (JSONL) or row (CSV), in /search's order.",
+            "headers": {
+                "X-Total-Count": {
+                    "description": "How many articles follow.",
+                    "schema": {"type": "integer"},
+                },
+                "X-Index-Version": {
+                    "description": "The index version every article comes from.",
+                    "schema": {"type": "string"},
+                },
+                "X-Parsed-Query": {
+                    "description": "How the query was read (parsed_query), UTF-8, "
+                    "percent-encoded but for letters, digits, spaces and -._~ "
+                    '(%22internet shutdown%22 for "internet shutdown").',
+                    "schema": {"type": "string"},
+                },
+            },
         }
     },
 )
 async def export_endpoint(
     request: Request,
     snapshot: CurrentSnapshot,
-    search_request: Annotated[SearchRequest, Depends(filter_request)],
+    search_request: Annotated[SearchRequest, Depends(ordered_request)],
     format: Annotated[
         Literal["jsonl", "csv"],
         Query(description="jsonl (default: one JSON object a line) or csv.", examples=["csv"]),

@@ -28,6 +28,8 @@ def assert_error(response, status: int, code: str) -> str:
         ({"from": "2020-13-01"}, "from must be a date like 2018-07-29 (got '2020-13-01')"),
         ({"from": "garbage"}, "from must be a date like 2018-07-29 (got 'garbage')"),
         ({"to": "2020-02-30"}, "to must be a date like 2018-07-29 (got '2020-02-30')"),
+        ({"from": "20200101"}, "from must be a date like 2018-07-29 (got '20200101')"),
+        ({"to": "2020-W01"}, "to must be a date like 2018-07-29 (got '2020-W01')"),
         ({"from": "2020-01-02", "to": "2020-01-01"}, "from (2020-01-02) is after to (2020-01-01)"),
         ({"q": "x" * 1001}, "q must be at most 1000 characters (got 1001)"),
         (

@@ -167,7 +167,7 @@ class TestQueriesPerLanguage:
         snippet = search(client, q="记者")["results"][0]["sections"][0]["snippet"]
         assert "<mark>记者</mark>" in snippet
 
-    @pytest.mark.parametrize("lang", ["english", "e", "1x", "es-MX"])
+    @pytest.mark.parametrize("lang", ["english", "e", "1x", "es-MX", "xx", "zz"])
     def test_lang_must_be_a_code(self, client: TestClient, lang: str):
         response = client.get("/search", params={"q": "press", "lang": lang})
         assert response.status_code == 400

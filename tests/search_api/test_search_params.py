@@ -273,12 +273,17 @@ class TestFilters:
     def test_language(self, client: TestClient):
         assert ids(search(client, lang="es")) == ["gv/periodistas"]
 
+    def test_a_language_the_archive_lacks_says_so(self, client: TestClient):
+        response = search(client, q="press", lang="de")
+        assert response["total"] == 0
+        assert "the archive has no article in de" in response["notes"]
+
     @pytest.mark.parametrize(
         "params",
         [
             {"source": "nosuchsource"},
             {"tag": "nosuchtag"},
-            {"lang": "xx"},
+            {"lang": "de"},
             {"date_from": "2030-01-01"},
             {"q": "cambodia", "source": "amnesty"},
         ],
