@@ -3,19 +3,23 @@
 Every link and form is a plain GET, so the page works with JavaScript off and on any
 browser. Article text reaches the templates as plain strings (Jinja escapes it); the only
 markup inserted as-is is a snippet rendered by ``Snippet.render``, whose article text is
-already escaped and whose only tags are ``<mark>``.
+already escaped and whose only tags are ``<mark>``. No control character reaches the HTML:
+the page reads its parameters without them, and every value a template writes is stripped
+of any left.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from indexer.errors import AdvosearchError, ArticleNotFound
 from indexer.languages import RIGHT_TO_LEFT
@@ -26,6 +30,9 @@ from search_api.search import MAX_RESULT_DEPTH, build_search_request, search
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+# Control characters are errors in an HTML document (browsers drop or replace them, a NUL
+# among them): C0 but tab, line feed and carriage return, DEL, and C1.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 MONTHS = (
     "January",
@@ -83,6 +90,23 @@ def text_direction(language: str | None) -> str:
     return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
 
+def without_controls(value: Any) -> Any:
+    """Every value a template writes, without control characters (markup stays markup)."""
+    if isinstance(value, Markup):
+        return Markup(CONTROL_CHARACTERS.sub("", str(value)))
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    return value
+
+
+def reader_value(text: str) -> str:
+    """A parameter as the page reads it: a control character separates words, as the
+    analyzer reads it, so ``a%00b`` is ``a b`` and ``%00`` alone is nothing."""
+    return CONTROL_CHARACTERS.sub(" ", text).strip()
+
+
+# Set before any template is compiled: Jinja writes finalize into the compiled code.
+templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_link"] = article_link
 templates.env.globals["text_direction"] = text_direction
@@ -92,7 +116,8 @@ class PageState:
     """The current query string, and links that change one part of it."""
 
     def __init__(self, params: list[tuple[str, str]]) -> None:
-        self.params = [(k, v) for k, v in params if v != ""]
+        cleaned = ((k, reader_value(v)) for k, v in params)
+        self.params = [(k, v) for k, v in cleaned if v != ""]
 
     def get(self, name: str) -> str:
         return next((v for k, v in self.params if k == name), "")
@@ -131,36 +156,29 @@ class PageState:
 
 
 @get_and_head(router, "/", response_class=HTMLResponse)
-async def search_page(
-    request: Request,
-    snapshot: CurrentSnapshot,
-    q: str = "",
-    page: Annotated[str, Query()] = "1",
-    sort: str = "relevance",
-    tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
-    source: str = "",
-    lang: str = "",
-    date_from: Annotated[str, Query(alias="from")] = "",
-    date_to: Annotated[str, Query(alias="to")] = "",
-) -> HTMLResponse:
+async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLResponse:
+    # Parameters are read from the query string as PageState cleans them, so the page
+    # searches for what it shows and its links carry.
     state = PageState(list(request.query_params.multi_items()))
+    q = state.get("q")
+    sort = "date" if state.get("sort") == "date" else "relevance"
     context: dict[str, Any] = {"q": q, "state": state, "sort": sort, "response": None}
     context["article_count"] = await snapshot.run(lambda: snapshot.article_count)
-    if not (q.strip() or state.applied_filters):
+    if not (q or state.applied_filters):
         return templates.TemplateResponse(request, "search.html", context)
-    wanted_page = reader_page(page)
+    wanted_page = reader_page(state.get("page"))
     try:
         search_request = build_search_request(
             q=q,
             # Past the deepest page, page 1 is searched: the total and facets are the same.
             page=wanted_page if wanted_page <= DEEPEST_PAGE else 1,
             page_size=PAGE_SIZE,
-            date_from=date_from or None,
-            date_to=date_to or None,
-            tags=tag,
-            source=source,
-            language=lang,
-            sort=sort if sort in ("relevance", "date") else "relevance",
+            date_from=state.get("from") or None,
+            date_to=state.get("to") or None,
+            tags=state.all("tag"),
+            source=state.get("source"),
+            language=state.get("lang"),
+            sort=sort,
             group_translations=True,
         )
     except AdvosearchError as error:

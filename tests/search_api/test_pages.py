@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import Markup
 
 from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
+from search_api.routes.pages import templates
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
 FETCHING = {
@@ -181,3 +183,52 @@ def test_snippets_lead_to_their_section_on_the_article_page(client: TestClient) 
         article = client.get(path)
         assert article.status_code == 200
         assert anchor in [attrs.get("id") for _, attrs in elements(article.text)], link
+
+
+def search_box(html: str) -> str:
+    """What the search box holds."""
+    [value] = [attrs["value"] for tag, attrs in elements(html) if attrs.get("id") == "q"]
+    return str(value)
+
+
+# What an HTML document may not carry: C0 controls but tab, line feed and carriage return,
+# DEL and C1 controls.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize("q", ["\x00", "\x00\x01\x1b", "\x7f \x9b"])
+def test_a_query_of_control_characters_alone_is_no_query(client: TestClient, q: str) -> None:
+    response = client.get("/", params={"q": q})
+    assert response.status_code == 200
+    assert not CONTROL.search(response.text)
+    assert "Search 12 articles" in response.text  # the start page, not every article
+    assert search_box(response.text) == ""
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "torture\x00"},
+        {"q": "\x1b[31mtorture\x1b[0m", "sort": "date"},
+        {"q": "torture\x0b\x0c", "tag": "torture\x01", "source": "amnesty\x7f"},
+        {"q": "nosuchword\x00", "from": "2018-01-01\x00"},
+        {"q": "x\x00" * 600},  # over 1,000 characters: the page that says so
+    ],
+)
+def test_no_control_character_reaches_the_page(client: TestClient, params: dict) -> None:
+    response = client.get("/", params=params)
+    assert not CONTROL.search(response.text)
+    assert response.status_code == (400 if len(params["q"]) > 1000 else 200)
+
+
+def test_a_control_character_separates_words(client: TestClient) -> None:
+    html = client.get("/", params={"q": "torture\x00detention"}).text
+    assert "1 article for" in html
+    assert search_box(html) == "torture detention"
+    assert "<title>torture detention – Search the archive</title>" in html
+
+
+def test_templates_write_no_control_character_whatever_they_are_given() -> None:
+    template = templates.env.from_string('{{ text }} {{ markup }} <a title="{{ text }}">')
+    html = template.render(text="a\x00b\x1b\x9b\tc", markup=Markup("<mark>d\x0be</mark>"))
+    assert html == 'ab\tc <mark>de</mark> <a title="ab\tc">'
