@@ -11,6 +11,7 @@ of any left.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from indexer.errors import AdvosearchError, ArticleNotFound
+from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
 from search_api.routes.head import get_and_head
@@ -49,6 +50,9 @@ MONTHS = (
     "December",
 )
 FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
+# Parameters that take one value: given twice, the last counts, as in the API.
+SINGLE_VALUED = ("q", "page", "sort", "source", "lang", "from", "to")
+DATE_LABELS = {"from": "From", "to": "To"}
 PAGE_SIZE = 10
 DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
 
@@ -99,6 +103,19 @@ def without_controls(value: Any) -> Any:
     return value
 
 
+def date_problem(value: str) -> str | None:
+    """Why the search cannot use ``value`` as a date, in a reader's words; None if it can."""
+    try:
+        build_search_request(date_from=value)
+    except InvalidRequest:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "is not a date like 2018-07-29"
+        return "is too far in the future"
+    return None
+
+
 def reader_value(text: str) -> str:
     """A parameter as the page reads it: a control character separates words, as the
     analyzer reads it, so ``a%00b`` is ``a b`` and ``%00`` alone is nothing."""
@@ -112,12 +129,63 @@ templates.env.globals["article_link"] = article_link
 templates.env.globals["text_direction"] = text_direction
 
 
+@dataclass(frozen=True)
+class IgnoredFilter:
+    """A filter the page could not use, why, in a reader's words, and what to do instead."""
+
+    reason: str
+    instead_link: str = ""
+    instead_text: str = ""
+
+
 class PageState:
-    """The current query string, and links that change one part of it."""
+    """The current query string, and links that change one part of it.
+
+    The page is lenient, as it is with ``page`` and ``sort``: a filter it cannot use (a date
+    that is no date, From after To, a language that is no language code) is left out of the
+    search and of every link and form, and listed in ``ignored`` with the reason. Left in,
+    it would make every later search from this page fail the same way.
+    """
 
     def __init__(self, params: list[tuple[str, str]]) -> None:
-        cleaned = ((k, reader_value(v)) for k, v in params)
-        self.params = [(k, v) for k, v in cleaned if v != ""]
+        cleaned = [(k, reader_value(v)) for k, v in params]
+        last = {k: i for i, (k, _) in enumerate(cleaned) if k in SINGLE_VALUED}
+        self.params = [
+            (k, v) for i, (k, v) in enumerate(cleaned) if v != "" and last.get(k, i) == i
+        ]
+        self.ignored: list[IgnoredFilter] = []
+        self._drop_unusable_filters()
+
+    def _drop_unusable_filters(self) -> None:
+        for name, label in DATE_LABELS.items():
+            value = self.get(name)
+            if value and (problem := date_problem(value)):
+                self._ignore(name, f"The {label} date was ignored: “{value}” {problem}.")
+        start, end = self.get("from"), self.get("to")
+        if start and end and date.fromisoformat(start) > date.fromisoformat(end):
+            self.ignored.append(
+                IgnoredFilter(
+                    f"The dates were ignored: From ({plain_date(start)}) is later than To "
+                    f"({plain_date(end)}).",
+                    self.link(drop=("from", "to"), add={"from": end, "to": start}),
+                    f"Search from {plain_date(end)} to {plain_date(start)} instead",
+                )
+            )
+            self.params = [(k, v) for k, v in self.params if k not in ("from", "to")]
+        language = self.get("lang")
+        if language:
+            try:
+                build_search_request(language=language)
+            except InvalidRequest:
+                self._ignore(
+                    "lang",
+                    f"The language filter was ignored: “{language}” is not a two-letter "
+                    "language code like es.",
+                )
+
+    def _ignore(self, name: str, reason: str) -> None:
+        self.ignored.append(IgnoredFilter(reason))
+        self.params = [(k, v) for k, v in self.params if k != name]
 
     def get(self, name: str) -> str:
         return next((v for k, v in self.params if k == name), "")
@@ -164,7 +232,8 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
     sort = "date" if state.get("sort") == "date" else "relevance"
     context: dict[str, Any] = {"q": q, "state": state, "sort": sort, "response": None}
     context["article_count"] = await snapshot.run(lambda: snapshot.article_count)
-    if not (q or state.applied_filters):
+    # A filter that was ignored still makes this a search: its results say so.
+    if not (q or state.applied_filters or state.ignored):
         return templates.TemplateResponse(request, "search.html", context)
     wanted_page = reader_page(state.get("page"))
     try:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -232,3 +233,83 @@ def test_templates_write_no_control_character_whatever_they_are_given() -> None:
     template = templates.env.from_string('{{ text }} {{ markup }} <a title="{{ text }}">')
     html = template.render(text="a\x00b\x1b\x9b\tc", markup=Markup("<mark>d\x0be</mark>"))
     assert html == 'ab\tc <mark>de</mark> <a title="ab\tc">'
+
+
+def carried(html: str) -> list[tuple[str, str]]:
+    """Every parameter the page's forms and links carry to the next search."""
+    found = []
+    for tag, attrs in elements(html):
+        if tag == "input" and attrs.get("name"):
+            found.append((str(attrs["name"]), str(attrs.get("value") or "")))
+        elif tag == "a" and str(attrs.get("href", "")).startswith("/?"):
+            found += parse_qsl(urlsplit(str(attrs["href"])).query)
+    return found
+
+
+def notes(html: str) -> list[str]:
+    return re.findall(r'<p class="note ignored">(.*?)</p>', html)
+
+
+@pytest.mark.parametrize(
+    ("params", "note"),
+    [
+        (
+            {"from": "garbage"},
+            "The From date was ignored: “garbage” is not a date like 2018-07-29.",
+        ),
+        (
+            {"to": "2020-02-30"},
+            "The To date was ignored: “2020-02-30” is not a date like 2018-07-29.",
+        ),
+        ({"to": "9999-01-01"}, "The To date was ignored: “9999-01-01” is too far in the future."),
+        (
+            {"lang": "english"},
+            "The language filter was ignored: “english” is not a two-letter language code like es.",
+        ),
+    ],
+    ids=["from-garbage", "to-no-such-day", "to-year-9999", "lang-english"],
+)
+def test_a_filter_the_page_cannot_use_is_ignored_and_said_so(
+    client: TestClient, params: dict, note: str
+) -> None:
+    response = client.get("/", params={"q": "internet", **params})
+    assert response.status_code == 200
+    html = response.text
+    assert "4 articles for" in html  # as without the filter
+    assert notes(html) == [note]
+    name, value = next(iter(params.items()))
+    assert (name, value) not in carried(html)  # no later search carries it
+    assert ("q", "internet") in carried(html)
+    # The API stays strict.
+    assert client.get("/search", params={"q": "internet", **params}).status_code == 400
+
+
+def test_dates_in_the_wrong_order_are_ignored_with_a_link_to_them_swapped(
+    client: TestClient,
+) -> None:
+    html = client.get("/", params={"q": "internet", "from": "2021-01-01", "to": "2020-01-01"}).text
+    assert "4 articles for" in html
+    [note] = notes(html)
+    assert note.startswith(
+        "The dates were ignored: From (1 January 2021) is later than To (1 January 2020). "
+    )
+    assert 'href="/?q=internet&amp;from=2020-01-01&amp;to=2021-01-01"' in note
+    assert note.endswith(">Search from 1 January 2020 to 1 January 2021 instead</a>.")
+    # Apart from that link, nothing carries the dates on.
+    outside = carried(html.replace(note, ""))
+    assert ("from", "2021-01-01") not in outside and ("to", "2020-01-01") not in outside
+
+
+def test_a_bad_filter_alone_lists_every_article_and_says_why(client: TestClient) -> None:
+    html = client.get("/", params={"from": "garbage"}).text
+    assert "12 articles" in html
+    assert len(notes(html)) == 1
+
+
+def test_the_last_of_a_repeated_filter_counts(client: TestClient) -> None:
+    kept = client.get("/?q=internet&from=garbage&from=2020-06-01").text
+    assert not notes(kept)
+    assert "2 articles for" in kept  # India (2020-08-05) and Ethiopia (2020-06-30)
+    ignored = client.get("/?q=internet&from=2020-06-01&from=garbage").text
+    assert len(notes(ignored)) == 1
+    assert "4 articles for" in ignored

@@ -255,3 +255,25 @@ def test_dates_of_right_to_left_articles_read_left_to_right(browser: Browser, rt
         reads_left_to_right(page, "ol.hits p.meta")
     finally:
         context.close()
+
+
+def test_dates_in_the_wrong_order_are_ignored_and_the_next_search_works(page: Page) -> None:
+    search_for(page, "internet")
+    facets = page.get_by_role("complementary", name="Refine results")
+    facets.get_by_label("From").fill("2021-01-01")
+    facets.get_by_label("To").fill("2020-01-01")
+    facets.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("4 articles for internet")
+    expect(page.get_by_text("The dates were ignored")).to_be_visible()
+    # A new search from the header no longer carries them.
+    search_box = page.get_by_label("Search the archive")
+    search_box.fill("surveillance")
+    search_box.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("3 articles for surveillance")
+    assert "from" not in parse_qs(urlparse(page.url).query)
+    expect(page.get_by_text("were ignored")).to_have_count(0)
+    # The reader can take the dates the other way round.
+    page.go_back()
+    page.get_by_role("link", name="Search from 1 January 2020 to 1 January 2021 instead").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("4 articles for internet")
+    assert parse_qs(urlparse(page.url).query)["to"] == ["2021-01-01"]
