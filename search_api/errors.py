@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from indexer.errors import (
     AdvosearchError,
@@ -41,6 +42,7 @@ HEADERS_BY_ERROR: dict[type[AdvosearchError], dict[str, str]] = {
     NotAuthorized: {"WWW-Authenticate": "Bearer"},
     IndexLocked: {"Retry-After": "5"},
 }
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def error_response(
@@ -68,6 +70,25 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(messages) or "invalid request"
 
 
+def allowed_methods(request: Request, said: str = "") -> list[str]:
+    """The methods the request's path answers, for a 405's ``Allow`` (RFC 9110, 15.5.6).
+
+    Starlette's 405 names the methods of the first route at the path only: a GET route's
+    HEAD is a route of its own (``routes/head.py``), so it was left out. Every route at the
+    path is asked here; ``said`` (the ``Allow`` the 405 came with) serves where no route
+    says (a mount).
+    """
+    methods: set[str] = {method.strip() for method in said.split(",") if method.strip()}
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    last = len(METHOD_ORDER)
+    return sorted(methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else last, m))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AdvosearchError)
     async def domain_error(_request: Request, error: AdvosearchError) -> JSONResponse:
@@ -83,12 +104,19 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_parameter", _validation_message(error))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         message = error.detail if isinstance(error.detail, str) else "request failed"
+        headers = dict(getattr(error, "headers", None) or {})
         if error.status_code == 404 and message == "Not Found":
             message = "no such page"
-        return error_response(error.status_code, code, message, getattr(error, "headers", None))
+        if error.status_code == 405:
+            allowed = allowed_methods(request, headers.pop("Allow", ""))
+            headers["Allow"] = ", ".join(allowed)
+            message = f"method {request.method} is not allowed here; allowed methods: " + (
+                ", ".join(allowed) or "none"
+            )
+        return error_response(error.status_code, code, message, headers or None)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

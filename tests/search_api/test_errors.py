@@ -79,3 +79,24 @@ def test_unknown_route_is_a_404_in_the_same_shape(client: TestClient):
 
 def test_wrong_method_is_a_405_in_the_same_shape(client: TestClient):
     assert_error(client.post("/search"), 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/", "GET, HEAD"),
+        ("POST", "/search", "GET, HEAD"),
+        ("DELETE", "/articles/gv/cambodia-press", "GET, HEAD"),
+        ("PUT", "/a/gv/cambodia-press", "GET, HEAD"),
+        ("POST", "/static/style.css", "GET, HEAD"),
+        ("GET", "/related", "POST"),
+        ("PUT", "/admin/articles/gv/cambodia-press", "DELETE"),
+    ],
+)
+def test_a_405_says_which_methods_are_allowed(
+    client: TestClient, method: str, path: str, allowed: str
+):
+    response = client.request(method, path)
+    assert response.headers["allow"] == allowed  # HEAD wherever GET is
+    message = assert_error(response, 405, "method_not_allowed")
+    assert message == f"method {method} is not allowed here; allowed methods: {allowed}"
