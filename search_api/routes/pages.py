@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -278,7 +279,51 @@ async def article_page(
     try:
         article, related_stories = await snapshot.run(load)
     except ArticleNotFound as error:
-        context = {"q": "", "state": PageState([]), "message": str(error)}
-        return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+        return error_page(request, 404, str(error))
     context = {"q": "", "state": PageState([]), "article": article, "related": related_stories}
     return templates.TemplateResponse(request, "article.html", context)
+
+
+# What an error page is titled, in a reader's words.
+ERROR_TITLES = {
+    400: "This request cannot be answered",
+    401: "Not authorized",
+    404: "Not found",
+    405: "This address does not take this request",
+    409: "The archive has changed",
+    422: "This request cannot be answered",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "The archive is not available right now",
+}
+
+
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """An error as a page of the site, for a reader's browser (``errors.py`` decides who gets
+    one): its title, the message, a way to try again when waiting helps, the search box.
+
+    On the reader's page the search box keeps the reader's query and filters; a request
+    that can be sent again unchanged (GET, rate limited or the archive busy) gets a link to
+    itself, kept on this site whatever its path holds.
+    """
+    on_search_page = request.url.path == "/"
+    state = PageState(list(request.query_params.multi_items()) if on_search_page else [])
+    retry_link = ""
+    if status in (429, 503) and request.method in ("GET", "HEAD"):
+        # Quoted, so a path like //other.example or /\other.example stays a path here.
+        retry_link = "/" + quote(request.url.path.lstrip("/"))
+        if request.url.query:
+            retry_link += "?" + request.url.query
+    context = {
+        "q": state.get("q"),
+        "state": state,
+        "sort": "date" if state.get("sort") == "date" else "relevance",
+        "title": ERROR_TITLES.get(status) or HTTPStatus(status).phrase,
+        "message": message.rstrip("."),
+        "retry_link": retry_link,
+    }
+    return templates.TemplateResponse(
+        request, "error.html", context, status_code=status, headers=headers
+    )

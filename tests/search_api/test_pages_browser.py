@@ -277,3 +277,14 @@ def test_dates_in_the_wrong_order_are_ignored_and_the_next_search_works(page: Pa
     page.get_by_role("link", name="Search from 1 January 2020 to 1 January 2021 instead").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("4 articles for internet")
     assert parse_qs(urlparse(page.url).query)["to"] == ["2021-01-01"]
+
+
+def test_a_mistyped_address_shows_a_page_with_a_way_back(page: Page) -> None:
+    response = page.goto("/about")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(page.get_by_text("no such page.")).to_be_visible()
+    search_box = page.get_by_label("Search the archive")
+    search_box.fill("torture")
+    search_box.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("1 article for torture")
