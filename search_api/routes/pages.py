@@ -262,10 +262,21 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
     return templates.TemplateResponse(request, "search.html", context)
 
 
+NO_ARTICLE_ID = "this address names no article: an article's page is /a/ and its id"
+
+
+@get_and_head(router, "/a", response_class=HTMLResponse)
+async def no_article_page(request: Request) -> HTMLResponse:
+    # Without this route, /a redirects to /a/, an empty id.
+    return error_page(request, 404, NO_ARTICLE_ID)
+
+
 @get_and_head(router, "/a/{article_id:path}", response_class=HTMLResponse)
 async def article_page(
     request: Request, snapshot: CurrentSnapshot, article_id: str
 ) -> HTMLResponse:
+    if not article_id:
+        return error_page(request, 404, NO_ARTICLE_ID)
 
     def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         article = get_article(snapshot, article_id)

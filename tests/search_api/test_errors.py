@@ -167,3 +167,16 @@ def test_the_message_of_an_error_page_is_escaped(client: TestClient):
 def test_api_clients_keep_the_json_shape(client: TestClient, accept: str):
     response = client.get("/about", headers={"accept": accept})
     assert assert_error(response, 404, "not_found") == "no such page"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/articles", "give an article id: /articles/{id}"),
+        ("/articles/", "give an article id: /articles/{id}"),
+        ("/articles//related", "give an article id: /articles/{id}/related"),
+    ],
+)
+def test_no_article_id_is_a_404_saying_how_to_give_one(client: TestClient, url: str, message: str):
+    response = client.get(url, follow_redirects=False)  # /articles no longer redirects
+    assert assert_error(response, 404, "not_found") == message

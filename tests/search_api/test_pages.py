@@ -313,3 +313,11 @@ def test_the_last_of_a_repeated_filter_counts(client: TestClient) -> None:
     ignored = client.get("/?q=internet&from=2020-06-01&from=garbage").text
     assert len(notes(ignored)) == 1
     assert "4 articles for" in ignored
+
+
+@pytest.mark.parametrize("path", ["/a", "/a/"])
+def test_an_article_page_with_no_id_says_how_to_name_one(client: TestClient, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 404
+    assert "this address names no article: an article&#39;s page is /a/ and its id" in response.text
+    assert '<a href="/">Search the archive</a>' in response.text
