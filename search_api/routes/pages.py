@@ -28,7 +28,7 @@ from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
-from search_api.search import MAX_RESULT_DEPTH, build_search_request, search
+from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -55,6 +55,7 @@ FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
 SINGLE_VALUED = ("q", "page", "sort", "source", "lang", "from", "to")
 DATE_LABELS = {"from": "From", "to": "To"}
 PAGE_SIZE = 10
+FACET_SHOWN = 10  # values of a facet listed at first; the others behind "N more"
 DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
 
 
@@ -128,6 +129,9 @@ templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_link"] = article_link
 templates.env.globals["text_direction"] = text_direction
+templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
+# A search counts the most common tags only, this many: a full list may hide more.
+templates.env.globals["TAG_FACET_LIMIT"] = FACET_LIMIT
 
 
 @dataclass(frozen=True)

@@ -321,3 +321,60 @@ def test_an_article_page_with_no_id_says_how_to_name_one(client: TestClient, pat
     assert response.status_code == 404
     assert "this address names no article: an article&#39;s page is /a/ and its id" in response.text
     assert '<a href="/">Search the archive</a>' in response.text
+
+
+@pytest.fixture(scope="module")
+def wide_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """25 notes, one a year from 2000 to 2024, each with a tag of its own."""
+    root = tmp_path_factory.mktemp("wide")
+    (root / "notes").mkdir()
+    records = [
+        {
+            "id": f"note-{year}",
+            "title": f"Field note of {year}",
+            "date": f"{year}-05-01",
+            "tags": [f"topic-{year}"],
+            "body": f"<p>What the field team saw in {year}.</p>",
+        }
+        for year in range(2000, 2025)
+    ]
+    (root / "notes" / "notes.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([root], root / "ix", ParseOptions(), workers=1)
+    with TestClient(create_app(Path(root / "ix"))) as client:
+        yield client
+
+
+def facet(html: str, label: str) -> tuple[list[str], str, list[str]]:
+    """A facet's values listed at first, what its "more" says, and the values behind it."""
+    section = re.search(rf"<h2>{label}</h2>(.*?)</section>", html, re.S)
+    assert section, label
+    shown, _, rest = section.group(1).partition("<details>")
+    summary = re.search(r"<summary>(.*?)</summary>", rest)
+    values = re.compile(r'<li><a href="[^"]*">([^<]*)</a>')
+    return values.findall(shown), summary.group(1) if summary else "", values.findall(rest)
+
+
+def test_a_facet_of_more_than_ten_values_says_how_many_more_and_lists_them(
+    wide_client: TestClient,
+) -> None:
+    html = wide_client.get("/", params={"q": "field"}).text
+    assert "25 articles" in html
+    shown, more, rest = facet(html, "Year")
+    assert shown == [str(year) for year in range(2024, 2014, -1)]
+    assert more == "15 more years"
+    assert rest == [str(year) for year in range(2014, 1999, -1)]  # 2012 to 2014 included
+    # Tags: a search counts the 20 most common, and says so.
+    shown, more, rest = facet(html, "Tag")
+    assert len(shown) == 10 and len(rest) == 10 and more == "10 more tags"
+    assert "Only the 20 most common tags are listed." in html
+    # A facet of ten values or fewer has nothing more.
+    assert facet(html, "Source")[1:] == ("", [])
+    assert "<script" not in html
+
+
+def test_a_value_behind_more_filters_like_the_others(wide_client: TestClient) -> None:
+    html = wide_client.get("/", params={"q": "field"}).text
+    link = re.search(r'<li><a href="([^"]*)">2012</a>', html)
+    assert link and link.group(1) == "/?q=field&amp;from=2012-01-01&amp;to=2012-12-31"
+    filtered = wide_client.get("/?q=field&from=2012-01-01&to=2012-12-31").text
+    assert "1 article for" in filtered

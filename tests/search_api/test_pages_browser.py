@@ -189,16 +189,22 @@ ARABIC = [
 
 
 @pytest.fixture(scope="module")
-def rtl_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real server on an archive of right-to-left articles (source ``md``)."""
-    root = tmp_path_factory.mktemp("rtl")
+def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server on a second archive (source ``md``): the Arabic stories, and a dozen
+    English notes, one a year from 2008 to 2019."""
+    root = tmp_path_factory.mktemp("second")
     (root / "corpus" / "md").mkdir(parents=True)
     (root / "corpus" / "md" / "ar.json").write_text(json.dumps(ARABIC), encoding="utf-8")
-    others = [
-        {"id": f"note-{n}", "title": f"Garden note {n}", "body": f"<p>Seeds, week {n}.</p>"}
-        for n in range(9)
+    notes = [
+        {
+            "id": f"note-{year}",
+            "title": f"Garden note of {year}",
+            "date": f"{year}-03-01",
+            "body": f"<p>Seeds sown in {year}.</p>",
+        }
+        for year in range(2008, 2020)
     ]
-    (root / "corpus" / "md" / "en.json").write_text(json.dumps(others), encoding="utf-8")
+    (root / "corpus" / "md" / "en.json").write_text(json.dumps(notes), encoding="utf-8")
     index_corpus([root / "corpus"], root / "ix")
     with serving(root / "ix", root / "serve.log") as base:
         yield base
@@ -236,8 +242,10 @@ def reads_left_to_right(page: Page, selector: str) -> None:
         assert day < month, meta.inner_text()
 
 
-def test_dates_of_right_to_left_articles_read_left_to_right(browser: Browser, rtl_server: str):
-    context = browser.new_context(base_url=rtl_server)
+def test_dates_of_right_to_left_articles_read_left_to_right(
+    browser: Browser, second_server: str
+) -> None:
+    context = browser.new_context(base_url=second_server)
     page = context.new_page()
     try:
         page.goto("/a/ar/egypt-press")
@@ -288,3 +296,25 @@ def test_a_mistyped_address_shows_a_page_with_a_way_back(page: Page) -> None:
     search_box.fill("torture")
     search_box.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("1 article for torture")
+
+
+def test_years_past_the_tenth_are_one_click_away_with_javascript_off(
+    browser: Browser, second_server: str
+) -> None:
+    context = browser.new_context(base_url=second_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        search_for(page, "garden")
+        expect(page.get_by_role("heading", level=1)).to_have_text("12 articles for garden")
+        years = (
+            page.get_by_role("complementary", name="Refine results")
+            .locator("section")
+            .filter(has=page.get_by_role("heading", name="Year"))
+        )
+        expect(years.get_by_role("link", name="2009", exact=True)).to_be_hidden()
+        years.get_by_text("2 more years").click()
+        years.get_by_role("link", name="2009", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("1 article for garden")
+        expect(page.locator("ol.hits h2")).to_have_text(["Garden note of 2009"])
+    finally:
+        context.close()
