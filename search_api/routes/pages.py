@@ -223,6 +223,16 @@ class PageState:
             kept.append(("page", str(page)))
         return "/?" + urlencode(kept)
 
+    def feed_link(self) -> str:
+        """The Atom feed of this search: its query and filters, newest first."""
+        kept = [(k, v) for k, v in self.params if k == "q" or k in FILTER_PARAMS]
+        return "/feed.atom?" + urlencode(kept) if kept else "/feed.atom"
+
+    def feed_title(self) -> str:
+        q = self.get("q")
+        filtered = " (filtered)" if self.applied_filters else ""
+        return (f"Newest articles for “{q}”" if q else "Newest articles") + filtered
+
     @property
     def applied_filters(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.params if k in FILTER_PARAMS]

@@ -378,3 +378,29 @@ def test_a_value_behind_more_filters_like_the_others(wide_client: TestClient) ->
     assert link and link.group(1) == "/?q=field&amp;from=2012-01-01&amp;to=2012-12-31"
     filtered = wide_client.get("/?q=field&from=2012-01-01&to=2012-12-31").text
     assert "1 article for" in filtered
+
+
+def feed_links(html: str) -> list[dict[str, str | None]]:
+    return [
+        attrs for tag, attrs in elements(html) if tag == "link" and attrs.get("rel") == "alternate"
+    ]
+
+
+def test_a_search_page_links_to_the_feed_of_its_search(client: TestClient) -> None:
+    html = client.get("/?q=surveillance&tag=privacy&sort=date&page=1&from=garbage").text
+    [feed] = feed_links(html)  # for feed readers: its query and usable filters only
+    assert feed["type"] == "application/atom+xml"
+    assert feed["href"] == "/feed.atom?q=surveillance&tag=privacy"
+    assert feed["title"] == "Newest articles for “surveillance” (filtered)"
+    assert "Follow this search in a feed reader" in html  # and for readers
+    assert feed["href"] in [attrs.get("href") for tag, attrs in elements(html) if tag == "a"]
+    response = client.get(str(feed["href"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert response.text.count("<entry>") == 3
+    assert "3 articles for" in html
+
+
+def test_the_start_page_links_to_the_feed_of_newest_articles(client: TestClient) -> None:
+    [feed] = feed_links(client.get("/").text)
+    assert (feed["href"], feed["title"]) == ("/feed.atom", "Newest articles")
