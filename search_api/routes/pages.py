@@ -164,8 +164,13 @@ class PageState:
     def _drop_unusable_filters(self) -> None:
         for name, label in DATE_LABELS.items():
             value = self.get(name)
-            if value and (problem := date_problem(value)):
+            if not value:
+                continue
+            if problem := date_problem(value):
                 self._ignore(name, f"The {label} date was ignored: “{value}” {problem}.")
+            else:  # as the date field shows it: 20180729 is 2018-07-29
+                usable = date.fromisoformat(value).isoformat()
+                self.params = [(k, usable if k == name else v) for k, v in self.params]
         start, end = self.get("from"), self.get("to")
         if start and end and date.fromisoformat(start) > date.fromisoformat(end):
             self.ignored.append(

@@ -404,3 +404,13 @@ def test_a_search_page_links_to_the_feed_of_its_search(client: TestClient) -> No
 def test_the_start_page_links_to_the_feed_of_newest_articles(client: TestClient) -> None:
     [feed] = feed_links(client.get("/").text)
     assert (feed["href"], feed["title"]) == ("/feed.atom", "Newest articles")
+
+
+def test_a_date_in_another_iso_form_is_shown_and_carried_as_the_date_field_writes_it(
+    client: TestClient,
+) -> None:
+    html = client.get("/", params={"q": "internet", "from": "20200701"}).text
+    assert not notes(html)
+    assert "1 article for" in html  # India (2020-08-05)
+    assert ("from", "2020-07-01") in carried(html)
+    assert ("from", "20200701") not in carried(html)
