@@ -1,6 +1,10 @@
 """One error shape for every 4xx/5xx: ``{"error": {"code", "message"}}``.
 
 Domain errors from ``indexer.errors`` are mapped to HTTP statuses here and nowhere else.
+A browser (a client that asks for HTML) gets the same status, headers and message as a
+page of the site (``routes/pages.py``): a reader who mistypes an address or searches too
+fast sees a page with a way back, not JSON. API clients (JSON, ``*/*``, or no ``Accept``)
+get the JSON shape.
 """
 
 from __future__ import annotations
@@ -9,8 +13,9 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from indexer.errors import (
     AdvosearchError,
@@ -24,6 +29,7 @@ from indexer.errors import (
     NotAuthorized,
 )
 from search_api.privacy import add_privacy_headers
+from search_api.routes.pages import error_page
 
 logger = logging.getLogger("advosearch")
 
@@ -41,6 +47,7 @@ HEADERS_BY_ERROR: dict[type[AdvosearchError], dict[str, str]] = {
     NotAuthorized: {"WWW-Authenticate": "Bearer"},
     IndexLocked: {"Retry-After": "5"},
 }
+METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def error_response(
@@ -49,6 +56,36 @@ def error_response(
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=headers
     )
+
+
+def wants_html(accept: str) -> bool:
+    """Whether ``accept`` asks for HTML before JSON, as a browser's does
+    (``text/html,application/xhtml+xml,…,*/*;q=0.8``); ``*/*`` alone is an API client's."""
+    html = json = 0.0
+    for media_range in accept.lower().split(","):
+        media_type, *parameters = (part.strip() for part in media_range.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media_type in ("text/html", "application/xhtml+xml"):
+            html = max(html, quality)
+        elif media_type == "application/json":
+            json = max(json, quality)
+    return html > 0 and html >= json
+
+
+def error_answer(
+    request: Request, status: int, code: str, message: str, headers: dict | None = None
+) -> Response:
+    """The error as a page for a browser, else in the JSON shape."""
+    if wants_html(request.headers.get("accept", "")):
+        return error_page(request, status, message, headers)
+    return error_response(status, code, message, headers)
 
 
 def _validation_message(error: RequestValidationError) -> str:
@@ -68,10 +105,30 @@ def _validation_message(error: RequestValidationError) -> str:
     return "; ".join(messages) or "invalid request"
 
 
+def allowed_methods(request: Request, said: str = "") -> list[str]:
+    """The methods the request's path answers, for a 405's ``Allow`` (RFC 9110, 15.5.6).
+
+    Starlette's 405 names the methods of the first route at the path only: a GET route's
+    HEAD is a route of its own (``routes/head.py``), so it was left out. Every route at the
+    path is asked here; ``said`` (the ``Allow`` the 405 came with) serves where no route
+    says (a mount).
+    """
+    methods: set[str] = {method.strip() for method in said.split(",") if method.strip()}
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    last = len(METHOD_ORDER)
+    return sorted(methods, key=lambda m: (METHOD_ORDER.index(m) if m in METHOD_ORDER else last, m))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AdvosearchError)
-    async def domain_error(_request: Request, error: AdvosearchError) -> JSONResponse:
-        return error_response(
+    async def domain_error(request: Request, error: AdvosearchError) -> Response:
+        return error_answer(
+            request,
             STATUS_BY_ERROR.get(type(error), 400),
             error.code,
             str(error),
@@ -79,22 +136,31 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-        return error_response(422, "invalid_parameter", _validation_message(error))
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        return error_answer(request, 422, "invalid_parameter", _validation_message(error))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         message = error.detail if isinstance(error.detail, str) else "request failed"
+        headers = dict(getattr(error, "headers", None) or {})
         if error.status_code == 404 and message == "Not Found":
             message = "no such page"
-        return error_response(error.status_code, code, message, getattr(error, "headers", None))
+        if error.status_code == 405:
+            allowed = allowed_methods(request, headers.pop("Allow", ""))
+            headers["Allow"] = ", ".join(allowed)
+            message = f"method {request.method} is not allowed here; allowed methods: " + (
+                ", ".join(allowed) or "none"
+            )
+        return error_answer(request, error.status_code, code, message, headers or None)
 
     @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    async def unexpected_error(request: Request, error: Exception) -> Response:
         # The traceback goes to the operator's log, never to the client.
         logger.exception("unexpected error", exc_info=error)
-        response = error_response(500, "internal_error", "the server failed to answer this request")
+        response = error_answer(
+            request, 500, "internal_error", "the server failed to answer this request"
+        )
         # Starlette sends this answer from outside every middleware, so it gets the
         # privacy headers here.
         add_privacy_headers(response.headers, request.url.path)

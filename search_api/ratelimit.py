@@ -1,7 +1,8 @@
 """A per-client rate limit: an in-process token bucket per client address.
 
 Each client may burst up to ``per_minute`` requests, refilled at ``per_minute`` a minute;
-over it, the request is answered 429 with ``Retry-After`` (seconds) in the one error shape.
+over it, the request is answered 429 with ``Retry-After`` (seconds) in the one error shape
+(a page, for a browser: see ``errors.py``).
 Addresses are never logged nor kept as they are: buckets are keyed by a salted hash that
 changes at every start. Buckets of clients that have been quiet long enough to be full again
 are dropped, so memory stays bounded. The limit is per worker process (``--workers N``
@@ -26,9 +27,10 @@ import os
 import time
 from collections.abc import Callable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from search_api.errors import error_response
+from search_api.errors import error_answer
 
 EXEMPT_PATHS = ("/static/", "/docs", "/redoc", "/openapi.json", "/health")
 PRUNE_EVERY = 1000  # requests between sweeps of full buckets
@@ -120,7 +122,8 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         retry_after = max(1, math.ceil(wait))
-        response = error_response(
+        response = error_answer(
+            Request(scope),
             429,
             "rate_limited",
             f"rate limit exceeded: each client may make {self.per_minute} requests a minute; "

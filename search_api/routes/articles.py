@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
+from indexer.errors import ArticleNotFound
 from search_api.articles import get_article, related
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
 from search_api.routes.head import get_and_head
@@ -16,6 +17,19 @@ router = APIRouter()
 ArticleId = Annotated[
     str, Path(description="The article's id.", examples=["seed/000_c7260968483372a2"])
 ]
+
+
+def require_id(article_id: str, path: str) -> None:
+    """An empty id (``/articles/``, or ``/articles`` with no id at all) names no article:
+    say how to name one, not that no article has the id ''."""
+    if not article_id:
+        raise ArticleNotFound(f"give an article id: {path}")
+
+
+@get_and_head(router, "/articles", include_in_schema=False)
+async def no_article_id() -> None:
+    # Without this route, /articles redirects to /articles/, an empty id.
+    require_id("", "/articles/{id}")
 
 
 @get_and_head(
@@ -30,6 +44,7 @@ async def related_endpoint(
     limit: Annotated[int, Query(ge=1, le=50, description="How many stories.", examples=[5])] = 5,
 ) -> dict[str, Any]:
     """Articles sharing the most distinctive terms with this one (not itself, not copies)."""
+    require_id(article_id, "/articles/{id}/related")
 
     def answer() -> dict[str, Any]:
         article = get_article(snapshot, article_id)
@@ -52,6 +67,7 @@ async def related_endpoint(
 )
 async def article_endpoint(snapshot: CurrentSnapshot, article_id: ArticleId) -> dict[str, Any]:
     """The whole article with its sections; 404 when the id is unknown."""
+    require_id(article_id, "/articles/{id}")
     article = await snapshot.run(get_article, snapshot, article_id)
     return {**article, "index_version": snapshot.version}
 

@@ -3,29 +3,38 @@
 Every link and form is a plain GET, so the page works with JavaScript off and on any
 browser. Article text reaches the templates as plain strings (Jinja escapes it); the only
 markup inserted as-is is a snippet rendered by ``Snippet.render``, whose article text is
-already escaped and whose only tags are ``<mark>``.
+already escaped and whose only tags are ``<mark>``. No control character reaches the HTML:
+the page reads its parameters without them, and every value a template writes is stripped
+of any left.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
+from http import HTTPStatus
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
-from indexer.errors import AdvosearchError, ArticleNotFound
+from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
-from search_api.search import MAX_RESULT_DEPTH, build_search_request, search
+from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+# Control characters are errors in an HTML document (browsers drop or replace them, a NUL
+# among them): C0 but tab, line feed and carriage return, DEL, and C1.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 MONTHS = (
     "January",
@@ -42,7 +51,11 @@ MONTHS = (
     "December",
 )
 FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
+# Parameters that take one value: given twice, the last counts, as in the API.
+SINGLE_VALUED = ("q", "page", "sort", "source", "lang", "from", "to")
+DATE_LABELS = {"from": "From", "to": "To"}
 PAGE_SIZE = 10
+FACET_SHOWN = 10  # values of a facet listed at first; the others behind "N more"
 DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
 
 
@@ -83,16 +96,106 @@ def text_direction(language: str | None) -> str:
     return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
 
+def without_controls(value: Any) -> Any:
+    """Every value a template writes, without control characters (markup stays markup)."""
+    if isinstance(value, Markup):
+        return Markup(CONTROL_CHARACTERS.sub("", str(value)))
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    return value
+
+
+def date_problem(value: str) -> str | None:
+    """Why the search cannot use ``value`` as a date, in a reader's words; None if it can."""
+    try:
+        build_search_request(date_from=value)
+    except InvalidRequest:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "is not a date like 2018-07-29"
+        return "is too far in the future"
+    return None
+
+
+def reader_value(text: str) -> str:
+    """A parameter as the page reads it: a control character separates words, as the
+    analyzer reads it, so ``a%00b`` is ``a b`` and ``%00`` alone is nothing."""
+    return CONTROL_CHARACTERS.sub(" ", text).strip()
+
+
+# Set before any template is compiled: Jinja writes finalize into the compiled code.
+templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_link"] = article_link
 templates.env.globals["text_direction"] = text_direction
+templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
+# A search counts the most common tags only, this many: a full list may hide more.
+templates.env.globals["TAG_FACET_LIMIT"] = FACET_LIMIT
+
+
+@dataclass(frozen=True)
+class IgnoredFilter:
+    """A filter the page could not use, why, in a reader's words, and what to do instead."""
+
+    reason: str
+    instead_link: str = ""
+    instead_text: str = ""
 
 
 class PageState:
-    """The current query string, and links that change one part of it."""
+    """The current query string, and links that change one part of it.
+
+    The page is lenient, as it is with ``page`` and ``sort``: a filter it cannot use (a date
+    that is no date, From after To, a language that is no language code) is left out of the
+    search and of every link and form, and listed in ``ignored`` with the reason. Left in,
+    it would make every later search from this page fail the same way.
+    """
 
     def __init__(self, params: list[tuple[str, str]]) -> None:
-        self.params = [(k, v) for k, v in params if v != ""]
+        cleaned = [(k, reader_value(v)) for k, v in params]
+        last = {k: i for i, (k, _) in enumerate(cleaned) if k in SINGLE_VALUED}
+        self.params = [
+            (k, v) for i, (k, v) in enumerate(cleaned) if v != "" and last.get(k, i) == i
+        ]
+        self.ignored: list[IgnoredFilter] = []
+        self._drop_unusable_filters()
+
+    def _drop_unusable_filters(self) -> None:
+        for name, label in DATE_LABELS.items():
+            value = self.get(name)
+            if not value:
+                continue
+            if problem := date_problem(value):
+                self._ignore(name, f"The {label} date was ignored: “{value}” {problem}.")
+            else:  # as the date field shows it: 20180729 is 2018-07-29
+                usable = date.fromisoformat(value).isoformat()
+                self.params = [(k, usable if k == name else v) for k, v in self.params]
+        start, end = self.get("from"), self.get("to")
+        if start and end and date.fromisoformat(start) > date.fromisoformat(end):
+            self.ignored.append(
+                IgnoredFilter(
+                    f"The dates were ignored: From ({plain_date(start)}) is later than To "
+                    f"({plain_date(end)}).",
+                    self.link(drop=("from", "to"), add={"from": end, "to": start}),
+                    f"Search from {plain_date(end)} to {plain_date(start)} instead",
+                )
+            )
+            self.params = [(k, v) for k, v in self.params if k not in ("from", "to")]
+        language = self.get("lang")
+        if language:
+            try:
+                build_search_request(language=language)
+            except InvalidRequest:
+                self._ignore(
+                    "lang",
+                    f"The language filter was ignored: “{language}” is not a two-letter "
+                    "language code like es.",
+                )
+
+    def _ignore(self, name: str, reason: str) -> None:
+        self.ignored.append(IgnoredFilter(reason))
+        self.params = [(k, v) for k, v in self.params if k != name]
 
     def get(self, name: str) -> str:
         return next((v for k, v in self.params if k == name), "")
@@ -125,42 +228,46 @@ class PageState:
             kept.append(("page", str(page)))
         return "/?" + urlencode(kept)
 
+    def feed_link(self) -> str:
+        """The Atom feed of this search: its query and filters, newest first."""
+        kept = [(k, v) for k, v in self.params if k == "q" or k in FILTER_PARAMS]
+        return "/feed.atom?" + urlencode(kept) if kept else "/feed.atom"
+
+    def feed_title(self) -> str:
+        q = self.get("q")
+        filtered = " (filtered)" if self.applied_filters else ""
+        return (f"Newest articles for “{q}”" if q else "Newest articles") + filtered
+
     @property
     def applied_filters(self) -> list[tuple[str, str]]:
         return [(k, v) for k, v in self.params if k in FILTER_PARAMS]
 
 
 @get_and_head(router, "/", response_class=HTMLResponse)
-async def search_page(
-    request: Request,
-    snapshot: CurrentSnapshot,
-    q: str = "",
-    page: Annotated[str, Query()] = "1",
-    sort: str = "relevance",
-    tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
-    source: str = "",
-    lang: str = "",
-    date_from: Annotated[str, Query(alias="from")] = "",
-    date_to: Annotated[str, Query(alias="to")] = "",
-) -> HTMLResponse:
+async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLResponse:
+    # Parameters are read from the query string as PageState cleans them, so the page
+    # searches for what it shows and its links carry.
     state = PageState(list(request.query_params.multi_items()))
+    q = state.get("q")
+    sort = "date" if state.get("sort") == "date" else "relevance"
     context: dict[str, Any] = {"q": q, "state": state, "sort": sort, "response": None}
     context["article_count"] = await snapshot.run(lambda: snapshot.article_count)
-    if not (q.strip() or state.applied_filters):
+    # A filter that was ignored still makes this a search: its results say so.
+    if not (q or state.applied_filters or state.ignored):
         return templates.TemplateResponse(request, "search.html", context)
-    wanted_page = reader_page(page)
+    wanted_page = reader_page(state.get("page"))
     try:
         search_request = build_search_request(
             q=q,
             # Past the deepest page, page 1 is searched: the total and facets are the same.
             page=wanted_page if wanted_page <= DEEPEST_PAGE else 1,
             page_size=PAGE_SIZE,
-            date_from=date_from or None,
-            date_to=date_to or None,
-            tags=tag,
-            source=source,
-            language=lang,
-            sort=sort if sort in ("relevance", "date") else "relevance",
+            date_from=state.get("from") or None,
+            date_to=state.get("to") or None,
+            tags=state.all("tag"),
+            source=state.get("source"),
+            language=state.get("lang"),
+            sort=sort,
             group_translations=True,
         )
     except AdvosearchError as error:
@@ -174,10 +281,21 @@ async def search_page(
     return templates.TemplateResponse(request, "search.html", context)
 
 
+NO_ARTICLE_ID = "this address names no article: an article's page is /a/ and its id"
+
+
+@get_and_head(router, "/a", response_class=HTMLResponse)
+async def no_article_page(request: Request) -> HTMLResponse:
+    # Without this route, /a redirects to /a/, an empty id.
+    return error_page(request, 404, NO_ARTICLE_ID)
+
+
 @get_and_head(router, "/a/{article_id:path}", response_class=HTMLResponse)
 async def article_page(
     request: Request, snapshot: CurrentSnapshot, article_id: str
 ) -> HTMLResponse:
+    if not article_id:
+        return error_page(request, 404, NO_ARTICLE_ID)
 
     def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         article = get_article(snapshot, article_id)
@@ -191,7 +309,51 @@ async def article_page(
     try:
         article, related_stories = await snapshot.run(load)
     except ArticleNotFound as error:
-        context = {"q": "", "state": PageState([]), "message": str(error)}
-        return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+        return error_page(request, 404, str(error))
     context = {"q": "", "state": PageState([]), "article": article, "related": related_stories}
     return templates.TemplateResponse(request, "article.html", context)
+
+
+# What an error page is titled, in a reader's words.
+ERROR_TITLES = {
+    400: "This request cannot be answered",
+    401: "Not authorized",
+    404: "Not found",
+    405: "This address does not take this request",
+    409: "The archive has changed",
+    422: "This request cannot be answered",
+    429: "Too many requests",
+    500: "Something went wrong",
+    503: "The archive is not available right now",
+}
+
+
+def error_page(
+    request: Request, status: int, message: str, headers: dict[str, str] | None = None
+) -> HTMLResponse:
+    """An error as a page of the site, for a reader's browser (``errors.py`` decides who gets
+    one): its title, the message, a way to try again when waiting helps, the search box.
+
+    On the reader's page the search box keeps the reader's query and filters; a request
+    that can be sent again unchanged (GET, rate limited or the archive busy) gets a link to
+    itself, kept on this site whatever its path holds.
+    """
+    on_search_page = request.url.path == "/"
+    state = PageState(list(request.query_params.multi_items()) if on_search_page else [])
+    retry_link = ""
+    if status in (429, 503) and request.method in ("GET", "HEAD"):
+        # Quoted, so a path like //other.example or /\other.example stays a path here.
+        retry_link = "/" + quote(request.url.path.lstrip("/"))
+        if request.url.query:
+            retry_link += "?" + request.url.query
+    context = {
+        "q": state.get("q"),
+        "state": state,
+        "sort": "date" if state.get("sort") == "date" else "relevance",
+        "title": ERROR_TITLES.get(status) or HTTPStatus(status).phrase,
+        "message": message.rstrip("."),
+        "retry_link": retry_link,
+    }
+    return templates.TemplateResponse(
+        request, "error.html", context, status_code=status, headers=headers
+    )

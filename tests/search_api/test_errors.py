@@ -81,3 +81,104 @@ def test_unknown_route_is_a_404_in_the_same_shape(client: TestClient):
 
 def test_wrong_method_is_a_405_in_the_same_shape(client: TestClient):
     assert_error(client.post("/search"), 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/", "GET, HEAD"),
+        ("POST", "/search", "GET, HEAD"),
+        ("DELETE", "/articles/gv/cambodia-press", "GET, HEAD"),
+        ("PUT", "/a/gv/cambodia-press", "GET, HEAD"),
+        ("POST", "/static/style.css", "GET, HEAD"),
+        ("GET", "/related", "POST"),
+        ("PUT", "/admin/articles/gv/cambodia-press", "DELETE"),
+    ],
+)
+def test_a_405_says_which_methods_are_allowed(
+    client: TestClient, method: str, path: str, allowed: str
+):
+    response = client.request(method, path)
+    assert response.headers["allow"] == allowed  # HEAD wherever GET is
+    message = assert_error(response, 405, "method_not_allowed")
+    assert message == f"method {method} is not allowed here; allowed methods: {allowed}"
+
+
+# What Chromium and Firefox send with a page request.
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def assert_error_page(response, status: int) -> str:
+    """An error page of the site: the status, HTML, the site's stylesheet, a way back to
+    search, no script; its main text."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    html = response.text
+    assert '<link rel="stylesheet" href="/static/style.css">' in html
+    assert '<form role="search" method="get" action="/"' in html
+    assert '<a href="/">Search the archive</a>' in html
+    assert "<script" not in html
+    assert "Traceback" not in html
+    return html[html.index("<main") : html.index("</main>")]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "text"),
+    [
+        ("GET", "/about", 404, "<h1>Not found</h1>\n<p>no such page.</p>"),
+        (
+            "POST",
+            "/",
+            405,
+            "<p>method POST is not allowed here; allowed methods: GET, HEAD.</p>",
+        ),
+        ("GET", "/articles/gv/nope", 404, "<p>no article with id &#39;gv/nope&#39;.</p>"),
+        ("GET", "/search?page_size=0", 400, "<p>page_size must be between 1 and 100"),
+        ("GET", "/search?page=abc", 422, "<p>page: Input should be a valid integer"),
+        ("HEAD", "/about", 404, ""),
+    ],
+)
+def test_a_browser_gets_an_error_as_a_page_with_the_same_status_and_headers(
+    client: TestClient, method: str, url: str, status: int, text: str
+):
+    page = client.request(method, url, headers={"accept": BROWSER})
+    api = client.request(method, url)
+    if method == "HEAD":
+        assert page.status_code == api.status_code == status
+        assert page.headers["content-type"] == "text/html; charset=utf-8"
+    else:
+        assert text in assert_error_page(page, status)
+        assert api.status_code == status
+        assert api.headers["content-type"] == "application/json"
+    ignored = {"content-type", "content-length"}
+    assert {k: v for k, v in page.headers.items() if k not in ignored} == {
+        k: v for k, v in api.headers.items() if k not in ignored
+    }
+
+
+def test_the_message_of_an_error_page_is_escaped(client: TestClient):
+    page = client.get("/articles/<script>alert(1)</script>", headers={"accept": BROWSER})
+    main = assert_error_page(page, 404)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in main
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["", "*/*", "application/json", "application/json, text/html;q=0.9", "text/html;q=0"],
+)
+def test_api_clients_keep_the_json_shape(client: TestClient, accept: str):
+    response = client.get("/about", headers={"accept": accept})
+    assert assert_error(response, 404, "not_found") == "no such page"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("/articles", "give an article id: /articles/{id}"),
+        ("/articles/", "give an article id: /articles/{id}"),
+        ("/articles//related", "give an article id: /articles/{id}/related"),
+    ],
+)
+def test_no_article_id_is_a_404_saying_how_to_give_one(client: TestClient, url: str, message: str):
+    response = client.get(url, follow_redirects=False)  # /articles no longer redirects
+    assert assert_error(response, 404, "not_found") == message

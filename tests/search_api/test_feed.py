@@ -160,9 +160,14 @@ def test_undated_articles_take_the_commit_time(tmp_path: Path):
     index_corpus([corpus], tmp_path / "index")
     with TestClient(create_app(tmp_path / "index", Settings(rate_limit_per_minute=0))) as client:
         [entry] = entries(feed(client, q="zebra"))
+        everything = feed(client)
     assert not entry.findall(ATOM + "published")
     assert RFC3339.match(one(entry, "updated").text)
     assert one(entry, "updated").text > "2020"
+    # Dated and undated entries: the feed was updated when its newest entry was.
+    updated = [one(item, "updated").text for item in entries(everything)]
+    assert len(updated) == 13
+    assert one(everything, "updated").text == max(updated) == one(entry, "updated").text
 
 
 def test_feed_schema_has_examples(client: TestClient):

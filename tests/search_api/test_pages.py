@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import Markup
 
 from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
+from search_api.routes.pages import templates
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
 FETCHING = {
@@ -181,3 +184,233 @@ def test_snippets_lead_to_their_section_on_the_article_page(client: TestClient) 
         article = client.get(path)
         assert article.status_code == 200
         assert anchor in [attrs.get("id") for _, attrs in elements(article.text)], link
+
+
+def search_box(html: str) -> str:
+    """What the search box holds."""
+    [value] = [attrs["value"] for tag, attrs in elements(html) if attrs.get("id") == "q"]
+    return str(value)
+
+
+# What an HTML document may not carry: C0 controls but tab, line feed and carriage return,
+# DEL and C1 controls.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize("q", ["\x00", "\x00\x01\x1b", "\x7f \x9b"])
+def test_a_query_of_control_characters_alone_is_no_query(client: TestClient, q: str) -> None:
+    response = client.get("/", params={"q": q})
+    assert response.status_code == 200
+    assert not CONTROL.search(response.text)
+    assert "Search 12 articles" in response.text  # the start page, not every article
+    assert search_box(response.text) == ""
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "torture\x00"},
+        {"q": "\x1b[31mtorture\x1b[0m", "sort": "date"},
+        {"q": "torture\x0b\x0c", "tag": "torture\x01", "source": "amnesty\x7f"},
+        {"q": "nosuchword\x00", "from": "2018-01-01\x00"},
+        {"q": "x\x00" * 600},  # over 1,000 characters: the page that says so
+    ],
+)
+def test_no_control_character_reaches_the_page(client: TestClient, params: dict) -> None:
+    response = client.get("/", params=params)
+    assert not CONTROL.search(response.text)
+    assert response.status_code == (400 if len(params["q"]) > 1000 else 200)
+
+
+def test_a_control_character_separates_words(client: TestClient) -> None:
+    html = client.get("/", params={"q": "torture\x00detention"}).text
+    assert "1 article for" in html
+    assert search_box(html) == "torture detention"
+    assert "<title>torture detention – Search the archive</title>" in html
+
+
+def test_templates_write_no_control_character_whatever_they_are_given() -> None:
+    template = templates.env.from_string('{{ text }} {{ markup }} <a title="{{ text }}">')
+    html = template.render(text="a\x00b\x1b\x9b\tc", markup=Markup("<mark>d\x0be</mark>"))
+    assert html == 'ab\tc <mark>de</mark> <a title="ab\tc">'
+
+
+def carried(html: str) -> list[tuple[str, str]]:
+    """Every parameter the page's forms and links carry to the next search."""
+    found = []
+    for tag, attrs in elements(html):
+        if tag == "input" and attrs.get("name"):
+            found.append((str(attrs["name"]), str(attrs.get("value") or "")))
+        elif tag == "a" and str(attrs.get("href", "")).startswith("/?"):
+            found += parse_qsl(urlsplit(str(attrs["href"])).query)
+    return found
+
+
+def notes(html: str) -> list[str]:
+    return re.findall(r'<p class="note ignored">(.*?)</p>', html)
+
+
+@pytest.mark.parametrize(
+    ("params", "note"),
+    [
+        (
+            {"from": "garbage"},
+            "The From date was ignored: “garbage” is not a date like 2018-07-29.",
+        ),
+        (
+            {"to": "2020-02-30"},
+            "The To date was ignored: “2020-02-30” is not a date like 2018-07-29.",
+        ),
+        ({"to": "9999-01-01"}, "The To date was ignored: “9999-01-01” is too far in the future."),
+        (
+            {"lang": "english"},
+            "The language filter was ignored: “english” is not a two-letter language code like es.",
+        ),
+    ],
+    ids=["from-garbage", "to-no-such-day", "to-year-9999", "lang-english"],
+)
+def test_a_filter_the_page_cannot_use_is_ignored_and_said_so(
+    client: TestClient, params: dict, note: str
+) -> None:
+    response = client.get("/", params={"q": "internet", **params})
+    assert response.status_code == 200
+    html = response.text
+    assert "4 articles for" in html  # as without the filter
+    assert notes(html) == [note]
+    name, value = next(iter(params.items()))
+    assert (name, value) not in carried(html)  # no later search carries it
+    assert ("q", "internet") in carried(html)
+    # The API stays strict.
+    assert client.get("/search", params={"q": "internet", **params}).status_code == 400
+
+
+def test_dates_in_the_wrong_order_are_ignored_with_a_link_to_them_swapped(
+    client: TestClient,
+) -> None:
+    html = client.get("/", params={"q": "internet", "from": "2021-01-01", "to": "2020-01-01"}).text
+    assert "4 articles for" in html
+    [note] = notes(html)
+    assert note.startswith(
+        "The dates were ignored: From (1 January 2021) is later than To (1 January 2020). "
+    )
+    assert 'href="/?q=internet&amp;from=2020-01-01&amp;to=2021-01-01"' in note
+    assert note.endswith(">Search from 1 January 2020 to 1 January 2021 instead</a>.")
+    # Apart from that link, nothing carries the dates on.
+    outside = carried(html.replace(note, ""))
+    assert ("from", "2021-01-01") not in outside and ("to", "2020-01-01") not in outside
+
+
+def test_a_bad_filter_alone_lists_every_article_and_says_why(client: TestClient) -> None:
+    html = client.get("/", params={"from": "garbage"}).text
+    assert "12 articles" in html
+    assert len(notes(html)) == 1
+
+
+def test_the_last_of_a_repeated_filter_counts(client: TestClient) -> None:
+    kept = client.get("/?q=internet&from=garbage&from=2020-06-01").text
+    assert not notes(kept)
+    assert "2 articles for" in kept  # India (2020-08-05) and Ethiopia (2020-06-30)
+    ignored = client.get("/?q=internet&from=2020-06-01&from=garbage").text
+    assert len(notes(ignored)) == 1
+    assert "4 articles for" in ignored
+
+
+@pytest.mark.parametrize("path", ["/a", "/a/"])
+def test_an_article_page_with_no_id_says_how_to_name_one(client: TestClient, path: str) -> None:
+    response = client.get(path, follow_redirects=False)
+    assert response.status_code == 404
+    assert "this address names no article: an article&#39;s page is /a/ and its id" in response.text
+    assert '<a href="/">Search the archive</a>' in response.text
+
+
+@pytest.fixture(scope="module")
+def wide_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """25 notes, one a year from 2000 to 2024, each with a tag of its own."""
+    root = tmp_path_factory.mktemp("wide")
+    (root / "notes").mkdir()
+    records = [
+        {
+            "id": f"note-{year}",
+            "title": f"Field note of {year}",
+            "date": f"{year}-05-01",
+            "tags": [f"topic-{year}"],
+            "body": f"<p>What the field team saw in {year}.</p>",
+        }
+        for year in range(2000, 2025)
+    ]
+    (root / "notes" / "notes.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([root], root / "ix", ParseOptions(), workers=1)
+    with TestClient(create_app(Path(root / "ix"))) as client:
+        yield client
+
+
+def facet(html: str, label: str) -> tuple[list[str], str, list[str]]:
+    """A facet's values listed at first, what its "more" says, and the values behind it."""
+    section = re.search(rf"<h2>{label}</h2>(.*?)</section>", html, re.S)
+    assert section, label
+    shown, _, rest = section.group(1).partition("<details>")
+    summary = re.search(r"<summary>(.*?)</summary>", rest)
+    values = re.compile(r'<li><a href="[^"]*">([^<]*)</a>')
+    return values.findall(shown), summary.group(1) if summary else "", values.findall(rest)
+
+
+def test_a_facet_of_more_than_ten_values_says_how_many_more_and_lists_them(
+    wide_client: TestClient,
+) -> None:
+    html = wide_client.get("/", params={"q": "field"}).text
+    assert "25 articles" in html
+    shown, more, rest = facet(html, "Year")
+    assert shown == [str(year) for year in range(2024, 2014, -1)]
+    assert more == "15 more years"
+    assert rest == [str(year) for year in range(2014, 1999, -1)]  # 2012 to 2014 included
+    # Tags: a search counts the 20 most common, and says so.
+    shown, more, rest = facet(html, "Tag")
+    assert len(shown) == 10 and len(rest) == 10 and more == "10 more tags"
+    assert "Only the 20 most common tags are listed." in html
+    # A facet of ten values or fewer has nothing more.
+    assert facet(html, "Source")[1:] == ("", [])
+    assert "<script" not in html
+
+
+def test_a_value_behind_more_filters_like_the_others(wide_client: TestClient) -> None:
+    html = wide_client.get("/", params={"q": "field"}).text
+    link = re.search(r'<li><a href="([^"]*)">2012</a>', html)
+    assert link and link.group(1) == "/?q=field&amp;from=2012-01-01&amp;to=2012-12-31"
+    filtered = wide_client.get("/?q=field&from=2012-01-01&to=2012-12-31").text
+    assert "1 article for" in filtered
+
+
+def feed_links(html: str) -> list[dict[str, str | None]]:
+    return [
+        attrs for tag, attrs in elements(html) if tag == "link" and attrs.get("rel") == "alternate"
+    ]
+
+
+def test_a_search_page_links_to_the_feed_of_its_search(client: TestClient) -> None:
+    html = client.get("/?q=surveillance&tag=privacy&sort=date&page=1&from=garbage").text
+    [feed] = feed_links(html)  # for feed readers: its query and usable filters only
+    assert feed["type"] == "application/atom+xml"
+    assert feed["href"] == "/feed.atom?q=surveillance&tag=privacy"
+    assert feed["title"] == "Newest articles for “surveillance” (filtered)"
+    assert "Follow this search in a feed reader" in html  # and for readers
+    assert feed["href"] in [attrs.get("href") for tag, attrs in elements(html) if tag == "a"]
+    response = client.get(str(feed["href"]))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert response.text.count("<entry>") == 3
+    assert "3 articles for" in html
+
+
+def test_the_start_page_links_to_the_feed_of_newest_articles(client: TestClient) -> None:
+    [feed] = feed_links(client.get("/").text)
+    assert (feed["href"], feed["title"]) == ("/feed.atom", "Newest articles")
+
+
+def test_a_date_in_another_iso_form_is_shown_and_carried_as_the_date_field_writes_it(
+    client: TestClient,
+) -> None:
+    html = client.get("/", params={"q": "internet", "from": "20200701"}).text
+    assert not notes(html)
+    assert "1 article for" in html  # India (2020-08-05)
+    assert ("from", "2020-07-01") in carried(html)
+    assert ("from", "20200701") not in carried(html)

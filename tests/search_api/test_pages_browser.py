@@ -6,12 +6,16 @@ reader sees. Chromium is Debian's (``.ci/run`` installs it); Playwright only dri
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+
+from tests.search_api.conftest import serving
+from tests.search_api.corpus import index_corpus
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +27,7 @@ if CHROMIUM is None:
         "Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True
     )
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright  # noqa: E402
 
 # As root in a container, with no network but loopback: no sandbox, no background fetches.
 CHROMIUM_ARGS = [
@@ -153,5 +157,164 @@ def test_page_fits_a_320_pixel_phone_screen(browser: Browser, server: str) -> No
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= 320
         expect(page.get_by_role("button", name="Search")).to_be_in_viewport()
+    finally:
+        context.close()
+
+
+# Three Arabic stories sharing words, so each has the others as related stories (among
+# enough other articles for the words they share to be distinctive).
+ARABIC = [
+    {
+        "id": "egypt-press",
+        "title": "الصحفيون يواجهون الرقابة في مصر",
+        "date": "2021-06-01",
+        "language": "ar",
+        "body": "<p>اعتقلت الشرطة صحفيين في القاهرة بسبب مقالات عن الرقابة على الإنترنت.</p>",
+    },
+    {
+        "id": "egypt-sites",
+        "title": "حجب المواقع الإخبارية في مصر",
+        "date": "2021-07-15",
+        "language": "ar",
+        "body": "<p>حجبت السلطات مواقع إخبارية لصحفيين ينتقدون الرقابة على الإنترنت.</p>",
+    },
+    {
+        "id": "sudan-shutdown",
+        "title": "الرقابة على الإنترنت في السودان",
+        "date": "2021-08-20",
+        "language": "ar",
+        "body": "<p>قطعت السلطات الإنترنت في السودان وفرضت الرقابة على الصحفيين.</p>",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server on a second archive (source ``md``): the Arabic stories, and a dozen
+    English notes, one a year from 2008 to 2019."""
+    root = tmp_path_factory.mktemp("second")
+    (root / "corpus" / "md").mkdir(parents=True)
+    (root / "corpus" / "md" / "ar.json").write_text(json.dumps(ARABIC), encoding="utf-8")
+    notes = [
+        {
+            "id": f"note-{year}",
+            "title": f"Garden note of {year}",
+            "date": f"{year}-03-01",
+            "body": f"<p>Seeds sown in {year}.</p>",
+        }
+        for year in range(2008, 2020)
+    ]
+    (root / "corpus" / "md" / "en.json").write_text(json.dumps(notes), encoding="utf-8")
+    index_corpus([root / "corpus"], root / "ix")
+    with serving(root / "ix", root / "serve.log") as base:
+        yield base
+
+
+# Where the day and the month of a date like "1 June 2021" are drawn in an element.
+DAY_AND_MONTH_LEFT = """element => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode()); ) {
+        const date = /(\\d+) ([A-Z][a-z]+) \\d{4}/.exec(node.textContent);
+        if (!date) continue;
+        const left = (start, length) => {
+            const range = document.createRange();
+            range.setStart(node, start);
+            range.setEnd(node, start + length);
+            return range.getBoundingClientRect().left;
+        };
+        return [left(date.index, date[1].length), left(date.index + date[1].length + 1, 3)];
+    }
+    return null;
+}"""
+
+
+def direction(locator: Locator) -> str:
+    return locator.evaluate("element => getComputedStyle(element).direction")
+
+
+def reads_left_to_right(page: Page, selector: str) -> None:
+    """Every ``selector`` is laid out left to right, the day of its date left of the month."""
+    metas = page.locator(selector).all()
+    assert metas
+    for meta in metas:
+        assert direction(meta) == "ltr", meta.inner_text()
+        day, month = meta.evaluate(DAY_AND_MONTH_LEFT)
+        assert day < month, meta.inner_text()
+
+
+def test_dates_of_right_to_left_articles_read_left_to_right(
+    browser: Browser, second_server: str
+) -> None:
+    context = browser.new_context(base_url=second_server)
+    page = context.new_page()
+    try:
+        page.goto("/a/ar/egypt-press")
+        meta = page.locator("article.full p.meta")
+        expect(meta).to_contain_text("1 June 2021 · md")
+        reads_left_to_right(page, "article.full p.meta")
+        # The article and its related stories themselves stay right to left.
+        assert direction(page.locator("article.full h1")) == "rtl"
+        expect(page.locator(".related li")).to_have_count(2)
+        assert {direction(story) for story in page.locator(".related li").all()} == {"rtl"}
+        reads_left_to_right(page, ".related span.meta")
+        page.goto("/?q=الرقابة")
+        expect(page.locator("ol.hits p.meta")).to_have_count(3)
+        expect(page.locator("ol.hits").get_by_text("1 June 2021")).to_be_visible()
+        reads_left_to_right(page, "ol.hits p.meta")
+    finally:
+        context.close()
+
+
+def test_dates_in_the_wrong_order_are_ignored_and_the_next_search_works(page: Page) -> None:
+    search_for(page, "internet")
+    facets = page.get_by_role("complementary", name="Refine results")
+    facets.get_by_label("From").fill("2021-01-01")
+    facets.get_by_label("To").fill("2020-01-01")
+    facets.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("4 articles for internet")
+    expect(page.get_by_text("The dates were ignored")).to_be_visible()
+    # A new search from the header no longer carries them.
+    search_box = page.get_by_label("Search the archive")
+    search_box.fill("surveillance")
+    search_box.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("3 articles for surveillance")
+    assert "from" not in parse_qs(urlparse(page.url).query)
+    expect(page.get_by_text("were ignored")).to_have_count(0)
+    # The reader can take the dates the other way round.
+    page.go_back()
+    page.get_by_role("link", name="Search from 1 January 2020 to 1 January 2021 instead").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("4 articles for internet")
+    assert parse_qs(urlparse(page.url).query)["to"] == ["2021-01-01"]
+
+
+def test_a_mistyped_address_shows_a_page_with_a_way_back(page: Page) -> None:
+    response = page.goto("/about")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    expect(page.get_by_text("no such page.")).to_be_visible()
+    search_box = page.get_by_label("Search the archive")
+    search_box.fill("torture")
+    search_box.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("1 article for torture")
+
+
+def test_years_past_the_tenth_are_one_click_away_with_javascript_off(
+    browser: Browser, second_server: str
+) -> None:
+    context = browser.new_context(base_url=second_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        search_for(page, "garden")
+        expect(page.get_by_role("heading", level=1)).to_have_text("12 articles for garden")
+        years = (
+            page.get_by_role("complementary", name="Refine results")
+            .locator("section")
+            .filter(has=page.get_by_role("heading", name="Year"))
+        )
+        expect(years.get_by_role("link", name="2009", exact=True)).to_be_hidden()
+        years.get_by_text("2 more years").click()
+        years.get_by_role("link", name="2009", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("1 article for garden")
+        expect(page.locator("ol.hits h2")).to_have_text(["Garden note of 2009"])
     finally:
         context.close()

@@ -44,8 +44,11 @@ def test_an_unexpected_error_answers_500_with_the_privacy_headers(index_dir: Pat
 
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/broken")
-    assert response.status_code == 500
+        page = client.get("/broken", headers={"accept": "text/html"})
+    assert response.status_code == page.status_code == 500
     assert response.json()["error"]["code"] == "internal_error"
-    assert "a bug" not in response.text
-    assert response.headers["content-security-policy"] == READER_CSP
-    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "<h1>Something went wrong</h1>" in page.text  # a browser gets a page
+    for answer in (response, page):
+        assert "a bug" not in answer.text
+        assert answer.headers["content-security-policy"] == READER_CSP
+        assert answer.headers["referrer-policy"] == "no-referrer"

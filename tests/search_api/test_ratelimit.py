@@ -114,3 +114,23 @@ class TestTokenBucket:
             assert len(limiter) <= 101
         # The most recent clients are still held to their limit.
         assert limiter.take("10.0.3.231") > 0
+
+
+def test_a_browser_over_the_limit_gets_a_page_that_keeps_its_search(index_dir: Path):
+    browser = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    with TestClient(limited_app(index_dir, 1)) as client:
+        assert client.get("/", params={"q": "internet"}, headers=browser).status_code == 200
+        response = client.get("/", params={"q": "internet", "tag": "India"}, headers=browser)
+        api = client.get("/", params={"q": "internet"})
+    assert response.status_code == api.status_code == 429
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert int(response.headers["retry-after"]) >= 1
+    assert response.headers["referrer-policy"] == "no-referrer"
+    html = response.text
+    assert "<h1>Too many requests</h1>" in html
+    assert "each client may make 1 requests a minute" in html
+    assert '<a href="/?q=internet&amp;tag=India">Try again</a>' in html
+    # The search box keeps the search, to send again once the wait is over.
+    assert 'name="q" type="search" value="internet"' in html
+    assert '<input type="hidden" name="tag" value="India">' in html
+    assert api.json()["error"]["code"] == "rate_limited"  # an API client keeps the JSON
