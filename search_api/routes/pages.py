@@ -106,14 +106,15 @@ def without_controls(value: Any) -> Any:
 
 
 def date_problem(value: str) -> str | None:
-    """Why the search cannot use ``value`` as a date, in a reader's words; None if it can."""
+    """Why the search cannot use ``value`` as a date, in a reader's words; None if it can
+    (any ISO form: the page reads 20180729 as 2018-07-29, where the API wants the latter)."""
     try:
-        build_search_request(date_from=value)
+        usable = date.fromisoformat(value).isoformat()
+    except ValueError:
+        return "is not a date like 2018-07-29"
+    try:
+        build_search_request(date_from=usable)
     except InvalidRequest:
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            return "is not a date like 2018-07-29"
         return "is too far in the future"
     return None
 
