@@ -9,12 +9,13 @@ replaces the old one), so a searcher sees the old or the new state, never half o
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -120,10 +121,11 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
         ) from error
 
 
-def file_digest(path: Path, root: Path, context: RunContext) -> str:
-    """What must change for a file to be re-parsed: its bytes, and the run context it is
-    parsed in (the lines its site repeats across pages, which decide what a page keeps)."""
-    digest = hashlib.sha1()
+def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptions) -> str:
+    """What must change for a file to be re-parsed: its bytes, the options it is parsed with
+    (a new ``--field`` mapping must reach the files already indexed), and the run context it
+    is parsed in (the lines its site repeats across pages, which decide what a page keeps)."""
+    digest = hashlib.sha1(json.dumps(asdict(options), sort_keys=True).encode())
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
@@ -336,7 +338,7 @@ def build_index(
         discovered: dict[str, tuple[Path, Path, str]] = {}
         for path, root in files:
             resolved = str(path.resolve())
-            discovered[resolved] = (path, root, file_digest(path, root, context))
+            discovered[resolved] = (path, root, file_digest(path, root, context, options))
 
         to_parse = [
             (path, root, resolved, digest)

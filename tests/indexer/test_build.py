@@ -74,6 +74,24 @@ def test_second_run_on_same_files_changes_nothing(corpus: Path, tmp_path: Path) 
     assert again.total_articles == 3
 
 
+def test_new_parse_options_reach_the_files_already_indexed(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    record = {"id": "r1", "title": "Reforma", "body": "<p>La reforma.</p>", "pais": "Chile"}
+    (corpus / "records.json").write_text(json.dumps([record]), encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    mapped = ParseOptions(field_map={"tags": "pais"})
+    again = build_index([corpus], index_dir, mapped, workers=1)
+    assert (again.files_parsed, again.committed) == (1, True)
+    with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
+        assert [hit["article_id"] for hit in searcher.search(Term("tag", "chile"))] == [
+            "records/r1"
+        ]
+    unchanged = build_index([corpus], index_dir, mapped, workers=1)
+    assert (unchanged.files_unchanged, unchanged.committed) == (1, False)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_file_that_stays_unreadable_commits_nothing(
     corpus: Path, tmp_path: Path, workers: int
