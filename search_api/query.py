@@ -40,6 +40,21 @@ TOO_MANY_PREFIXES = (
 NOTHING_SEARCHABLE = (
     "the query has no searchable words (very common words and symbols are not indexed)"
 )
+UNCLOSED_QUOTE = "a quote was not closed: its words were searched one by one, not as a phrase"
+EXCLUSION_IN_OR = (
+    "an excluded word cannot be one side of OR: it was read as excluded, and the OR as AND"
+)
+# Names readers try as fields that are filters: "source:amnesty" would otherwise quietly
+# search the words "source amnesty".
+FILTER_NAMES = {
+    "source": "source",
+    "lang": "lang",
+    "language": "lang",
+    "date": "from and to",
+    "year": "from and to",
+    "from": "from",
+    "to": "to",
+}
 # How many of a prefix's terms (and words as written) are looked at, in order.
 PREFIX_SCAN = 20 * MAX_PREFIX_EXPANSIONS
 # The corpus's words as written (the "did you mean" fields), for prefixes of whole words.
@@ -119,6 +134,8 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
     raises. A word that is a stop word in every one of them is dropped."""
     state = _ParseState(tuple(languages) or ("en",))
     text = text.replace("\x00", " ").translate(_QUOTES)
+    if text.count('"') % 2:
+        state.notes.append(UNCLOSED_QUOTE)
     tokens = list(_lex(text))
     tree, _ = _parse_sequence(tokens, 0, depth=0, state=state)
     tree = _simplify(tree)
@@ -158,10 +175,8 @@ def _lex(text: str) -> Iterator[tuple[str, dict[str, str | None]]]:
             continue
         match = _LEXER.match(text, position)
         if match is None or match.end() == position:
-            # An unbalanced quote: read the rest as if the quote were not there.
-            if text[position] == '"':
-                position += 1
-                continue
+            # An unbalanced quote, or a character no token starts with: skipped, so the rest
+            # is read as if it were not there.
             position += 1
             continue
         position = match.end()
@@ -208,6 +223,8 @@ def _parse_sequence(
                 node = previous
             else:
                 node = Group(children=[previous, node], any_of=True)
+        elif or_pending and EXCLUSION_IN_OR not in state.notes:
+            state.notes.append(EXCLUSION_IN_OR)
         or_pending = False
         items.append(node)
 
@@ -255,11 +272,23 @@ def _fields_for(field_name: str | None) -> tuple[tuple[str, ...], str | None]:
     return known, None
 
 
+def _note_filter_name(field_name: str | None, state: _ParseState) -> None:
+    parameter = FILTER_NAMES.get((field_name or "").lower())
+    if parameter is not None:
+        note = (
+            f"{field_name.lower()}: is a filter, not a field of the query: use the "
+            f"{parameter} parameter; it was searched as words"
+        )
+        if note not in state.notes:
+            state.notes.append(note)
+
+
 def _word_clause(
     field_name: str | None, text: str, negated: bool, state: _ParseState
 ) -> Clause | None:
     fields, prefix_text = _fields_for(field_name)
     if prefix_text is not None:
+        _note_filter_name(field_name, state)
         text = f"{prefix_text} {text}"
     if field_name is not None and prefix_text is None and not text:
         # "title:" with nothing after it: the word itself is what the reader typed.
@@ -280,6 +309,7 @@ def _phrase_clause(groups: dict[str, str | None], state: _ParseState) -> Clause 
     fields, prefix_text = _fields_for(groups["phrase_field"])
     text = (groups["phrase_text"] or "").strip()
     if prefix_text is not None:
+        _note_filter_name(groups["phrase_field"], state)
         text = f"{prefix_text} {text}"
     return state.keep(
         Clause(fields=fields, text=text, kind="phrase", negated=bool(groups["neg_phrase"]))

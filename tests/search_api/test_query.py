@@ -14,10 +14,12 @@ from whoosh import query as wq
 from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine
 from search_api.query import (
+    EXCLUSION_IN_OR,
     MAX_PREFIX_EXPANSIONS,
     MAX_PREFIXES,
     NOTHING_SEARCHABLE,
     TOO_MANY_PREFIXES,
+    UNCLOSED_QUOTE,
     Clause,
     Group,
     QueryBuilder,
@@ -54,6 +56,29 @@ from search_api.query import (
 )
 def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
     assert parse(query).display == display
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ("internet -china OR surveillance", EXCLUSION_IN_OR),
+        ("internet OR -china", EXCLUSION_IN_OR),
+        ('"internet shutdown', UNCLOSED_QUOTE),
+        ('"internet shutdown" "press', UNCLOSED_QUOTE),
+        ("source:amnesty torture", "source: is a filter"),
+        ("Lang:es", "lang: is a filter"),
+        ('year:"2020"', "year: is a filter"),
+    ],
+)
+def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> None:
+    assert any(said.startswith(note) for said in parse(query).notes)
+
+
+@pytest.mark.parametrize(
+    "query", ["internet OR china", '"internet shutdown"', "title:cambodia", "http://example.org"]
+)
+def test_a_query_read_as_written_has_no_note(query: str) -> None:
+    assert parse(query).notes == []
 
 
 def test_or_binds_tighter_than_the_implicit_and() -> None:
