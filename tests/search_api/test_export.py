@@ -184,7 +184,7 @@ class TestStreaming:
         real = research._article
         monkeypatch.setattr(research, "_article", lambda *a: read.append(a[2]) or real(*a))
         with Engine(index_dir) as engine, engine.snapshot() as snapshot:
-            found = research.result_set(snapshot, build_search_request(), 2.0)
+            found = research.result_set(snapshot, build_search_request())
             assert found.total == len(ALL_IDS)
             stream = research.export_jsonl(snapshot, found)
             assert inspect.isgenerator(stream)
