@@ -34,13 +34,6 @@ class Article:
         """The shape printed by ``advosearch parse --json`` and accepted by the ingest API."""
         return asdict(self)
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Article:
-        sections = [Section(**section) for section in data.get("sections", [])]
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        fields["sections"] = sections
-        return cls(**fields)
-
     @property
     def text(self) -> str:
         return "\n\n".join(section.text for section in self.sections)
