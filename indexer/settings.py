@@ -66,13 +66,9 @@ class Settings(BaseSettings):
     @field_validator("field_map")
     @classmethod
     def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
-        from indexer.formats.records import MAPPABLE_FIELDS
+        from indexer.formats.records import check_field_map
 
-        unknown = sorted(set(value) - set(MAPPABLE_FIELDS))
-        if unknown:
-            raise ValueError(
-                f"unknown field(s) {', '.join(unknown)}; mappable: {', '.join(MAPPABLE_FIELDS)}"
-            )
+        check_field_map(value)  # its ValueError names the unknown fields
         return value
 
     @field_validator("default_language")

@@ -141,12 +141,17 @@ def _add_parse_options(command: argparse.ArgumentParser) -> None:
 
 def _parse_options(args: argparse.Namespace, settings: Settings) -> Any:
     from indexer.build import ParseOptions
-    from indexer.formats.records import MAPPABLE_FIELDS
+    from indexer.formats.records import MAPPABLE_FIELDS, check_field_map
 
     field_map = dict(settings.field_map)
     for mapping in args.field:
         target, sep, source = mapping.partition("=")
-        if not sep or not source or target not in MAPPABLE_FIELDS:
+        try:
+            check_field_map({target: source})
+            well_formed = bool(sep and source)
+        except ValueError:
+            well_formed = False
+        if not well_formed:
             raise SystemExit(
                 f"advosearch: --field expects TARGET=SOURCE with TARGET one of "
                 f"{', '.join(MAPPABLE_FIELDS)}; got {mapping!r}"
