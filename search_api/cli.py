@@ -241,15 +241,17 @@ def _counted(count: int, noun: str) -> str:
 
 
 def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.build import parse_with_options
-    from indexer.formats import SkippedFile, build_context, discover
+    from indexer.formats import SkippedFile, parse_paths
 
     options = _parse_options(args, settings)
-    files, skipped = discover(args.paths)
-    context = build_context(files, max_file_bytes=options.max_article_file_bytes)
+    skipped: list[SkippedFile] = []
     read_any = False
-    for path, root in files:
-        result = parse_with_options(path, root, context, options)
+    for result in parse_paths(
+        args.paths,
+        field_map=options.field_map,
+        default_language=options.default_language,
+        max_article_file_bytes=options.max_article_file_bytes,
+    ):
         if isinstance(result, SkippedFile):
             skipped.append(result)
             continue
@@ -261,7 +263,7 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
                 headings = [s.heading or "(intro)" for s in article.sections]
                 print(f"{article.id}\t{article.title}\t{article.date or '-'}\t{headings}")
         for warning in result.warnings:
-            print(f"warning: {path}: {warning}", file=sys.stderr)
+            print(f"warning: {result.path}: {warning}", file=sys.stderr)
     for item in skipped:
         print(f"skipped: {item.path}: {item.reason}", file=sys.stderr)
     return 0 if read_any else _nothing_read(args.paths, skipped)
