@@ -43,7 +43,7 @@ from indexer.formats import (
     parse_file,
     stream_file,
 )
-from indexer.formats.fields import source_for
+from indexer.formats.fields import partial_date, source_for
 from indexer.models import Article
 from indexer.parallel import ParallelWriter, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
@@ -184,15 +184,10 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
 
 
 def _as_datetime(iso_date: str | None) -> datetime | None:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (time dropped) as a datetime, for filters."""
-    if not iso_date:
-        return None
-    parts = iso_date[:10].split("-")
-    try:
-        numbers = [int(part) for part in parts] + [1] * (3 - len(parts))
-        return datetime(*numbers[:3])
-    except (ValueError, TypeError):
-        return None
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (time dropped) as a datetime, for filters:
+    midnight of its first day."""
+    found = partial_date(iso_date)
+    return datetime.combine(found[0], datetime.min.time()) if found else None
 
 
 LOCK_OWNER_FILE = "advosearch-writer.pid"

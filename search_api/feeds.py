@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 from whoosh.index import _DEF_INDEX_NAME, TOC
 
+from indexer.formats.fields import partial_date
 from search_api.engine import Snapshot
 from search_api.search import SearchRequest
 
@@ -28,7 +29,6 @@ FEED_SIZE = 50
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 # Characters XML 1.0 cannot carry, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
 
 def committed_at(index_dir: Path, snapshot: Snapshot) -> datetime:
@@ -46,14 +46,8 @@ def rfc3339(moment: datetime) -> str:
 
 def article_updated(iso_date: str | None) -> datetime | None:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as midnight UTC of its first day."""
-    match = _DATE.match(iso_date or "")
-    if not match:
-        return None
-    year, month, day = (int(part) if part else 1 for part in match.groups())
-    try:
-        return datetime(year, month, day, tzinfo=UTC)
-    except ValueError:
-        return None
+    found = partial_date(iso_date)
+    return datetime.combine(found[0], datetime.min.time(), UTC) if found else None
 
 
 def plain_snippet(rendered: str) -> str:

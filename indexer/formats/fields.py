@@ -32,6 +32,7 @@ __all__ = [
     "markup_text",
     "normalize_date",
     "normalize_language",
+    "partial_date",
     "relative_id",
     "source_for",
     "strip_article_suffix",
@@ -81,6 +82,25 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str | N
         return f"{year:04d}-{month:02d}"
     try:
         return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+# An ISO date as ``normalize_date`` writes it, whole or of its year or month only; a time
+# may follow the day.
+_PARTIAL_ISO_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ])")
+
+
+def partial_date(iso: str | None) -> tuple[dt.date, int] | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a time after it ignored) as its first day,
+    with how many of the three parts it gives (1-3): ``"2019-05"`` → (2019-05-01, 2).
+    None when it is no such date or no real one (``2019-13``, ``2019-02-30``)."""
+    match = _PARTIAL_ISO_RE.match(iso or "")
+    if not match:
+        return None
+    given = [int(part) for part in match.groups() if part]
+    try:
+        return dt.date(*given, *[1] * (3 - len(given))), len(given)
     except ValueError:
         return None
 

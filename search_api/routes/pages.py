@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
+from indexer.formats.fields import partial_date
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import get_article, related
 from search_api.routes.head import get_and_head
@@ -60,19 +61,18 @@ DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
 
 
 def plain_date(iso: str | None) -> str:
-    """'2018-07-29' -> '29 July 2018'; partial dates stay partial; unknown -> ''."""
+    """'2018-07-29' -> '29 July 2018'; partial dates stay partial; unknown -> ''; any
+    other text as it is."""
     if not iso:
         return ""
-    parts = iso.split("-")
-    try:
-        if len(parts) >= 3:
-            day = date(int(parts[0]), int(parts[1]), int(parts[2][:2]))
-            return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-        if len(parts) == 2:
-            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    except (ValueError, IndexError):
+    found = partial_date(iso)
+    if found is None:
         return iso
-    return parts[0]
+    day, parts = found
+    if parts == 3:
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    year = iso[:4]  # as written: 0999 stays 0999
+    return f"{MONTHS[day.month - 1]} {year}" if parts == 2 else year
 
 
 def article_link(hit: dict[str, Any]) -> str:
