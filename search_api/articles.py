@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from whoosh import query as wq
@@ -18,6 +19,16 @@ from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_
 
 KEY_TERMS = 25
 NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself is a copy of it
+
+
+def article_link(hit: dict[str, Any], base_url: str = "") -> str:
+    """Where a reader finds an article: its own URL when it has a safe one, else its page
+    here, ``/a/`` and its id (percent-encoded but for "/", as the route reads it), after
+    ``base_url`` (empty: a link on this site)."""
+    url = hit.get("url") or ""
+    if url.startswith(("http://", "https://")):
+        return url
+    return base_url.rstrip("/") + "/a/" + quote(hit["id"], safe="/")
 
 
 def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:

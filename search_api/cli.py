@@ -288,6 +288,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     from search_api.models import SearchResponse
     from search_api.research import with_next_cursor
     from search_api.search import build_search_request, search
+    from search_api.snippets import plain_snippet
 
     request = build_search_request(
         q=args.query,
@@ -320,15 +321,9 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"   {hit['url'] or '/a/' + hit['id']}")
         for section in hit["sections"]:
             heading = section["heading"] or "(intro)"
-            print(f"   § {heading}: {_plain_snippet(section['snippet'])}")
+            # For a terminal: marks as [brackets].
+            print(f"   § {heading}: {plain_snippet(section['snippet'], ('[', ']'))}")
     return 0
-
-
-def _plain_snippet(snippet: str) -> str:
-    """A rendered snippet for a terminal: marks as [brackets], entities decoded."""
-    import html
-
-    return html.unescape(snippet.replace("<mark>", "[").replace("</mark>", "]"))
 
 
 def _run_eval(args: argparse.Namespace, settings: Settings) -> int:

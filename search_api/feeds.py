@@ -10,7 +10,6 @@ version was committed, so the same request on the same version gives the same by
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -21,8 +20,10 @@ from urllib.parse import quote
 from whoosh.index import _DEF_INDEX_NAME, TOC
 
 from indexer.formats.fields import partial_date
+from search_api.articles import article_link
 from search_api.engine import Snapshot
 from search_api.search import SearchRequest
+from search_api.snippets import plain_snippet
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -48,11 +49,6 @@ def article_updated(iso_date: str | None) -> datetime | None:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as midnight UTC of its first day."""
     found = partial_date(iso_date)
     return datetime.combine(found[0], datetime.min.time(), UTC) if found else None
-
-
-def plain_snippet(rendered: str) -> str:
-    """A rendered snippet (escaped text + ``<mark>``) back to the plain text it shows."""
-    return html.unescape(rendered.replace("<mark>", "").replace("</mark>", ""))
 
 
 def feed_id(request: SearchRequest) -> str:
@@ -131,7 +127,9 @@ def atom_feed(
         if dated:
             _text(entry, "published", rfc3339(updated))
         ET.SubElement(
-            entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(hit, base_url)}
+            entry,
+            "link",
+            {"rel": "alternate", "type": "text/html", "href": article_link(hit, base_url)},
         )
         for name in hit["authors"]:
             _text(ET.SubElement(entry, "author"), "name", name)
@@ -145,13 +143,6 @@ def atom_feed(
         if summary:
             _text(entry, "summary", summary).set("type", "text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
-
-
-def _link(hit: dict[str, Any], base_url: str) -> str:
-    url = hit.get("url") or ""
-    if url.startswith(("http://", "https://")):
-        return url
-    return base_url.rstrip("/") + "/a/" + quote(hit["id"], safe="/")
 
 
 def _clean(text: str) -> str:

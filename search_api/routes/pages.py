@@ -26,7 +26,7 @@ from markupsafe import Markup
 from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.formats.fields import partial_date
 from indexer.languages import RIGHT_TO_LEFT
-from search_api.articles import get_article, related
+from search_api.articles import article_link, get_article, related
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
@@ -73,12 +73,6 @@ def plain_date(iso: str | None) -> str:
         return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
     year = iso[:4]  # as written: 0999 stays 0999
     return f"{MONTHS[day.month - 1]} {year}" if parts == 2 else year
-
-
-def article_link(hit: dict[str, Any]) -> str:
-    """The article's own URL when it has a safe one, else the engine's article page."""
-    url = hit.get("url") or ""
-    return url if url.startswith(("http://", "https://")) else f"/a/{hit['id']}"
 
 
 def reader_page(text: str) -> int:
