@@ -10,7 +10,6 @@ version was committed, so the same request on the same version gives the same by
 from __future__ import annotations
 
 import hashlib
-import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from urllib.parse import quote
 
 from whoosh.index import _DEF_INDEX_NAME, TOC
 
-from indexer.formats.fields import partial_date
+from indexer.formats.fields import XML_INVALID_RE, partial_date
 from search_api.articles import article_link
 from search_api.engine import Snapshot
 from search_api.search import SearchRequest
@@ -28,8 +27,6 @@ from search_api.snippets import plain_snippet
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
-# Characters XML 1.0 cannot carry, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def committed_at(index_dir: Path, snapshot: Snapshot) -> datetime:
@@ -146,7 +143,7 @@ def atom_feed(
 
 
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
+    return XML_INVALID_RE.sub("", text)
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:

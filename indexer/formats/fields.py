@@ -23,6 +23,7 @@ from indexer.formats.sections import collapse
 
 __all__ = [
     "HTML_TAG_RE",
+    "XML_INVALID_RE",
     "clean_id",
     "clean_inline",
     "clean_list",
@@ -343,6 +344,9 @@ HTML_TAG_RE = re.compile(
     rf"|</?(?:{'|'.join(sorted(_HTML_ELEMENTS, key=len, reverse=True))})(?=[\s/>])[^<>]*>",
     re.I | re.S,
 )
+# Code points XML 1.0 cannot carry, even escaped: libxml2 refuses strings holding them, and
+# a feed holding them is no XML.
+XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Elements whose content is code, never text: dropped with their tags (an unclosed one to the
 # end, as a browser does), as the body's parser drops them.
 _CODE_ELEMENT_RE = re.compile(r"<(script|style)(?=[\s/>])[^<>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
