@@ -34,6 +34,7 @@ from indexer.errors import (
     UnreadableFile,
 )
 from indexer.formats import (
+    DEFAULT_MAX_ARTICLE_FILE_BYTES,
     ParsedFile,
     RunContext,
     SkippedFile,
@@ -44,6 +45,7 @@ from indexer.formats import (
     stream_file,
 )
 from indexer.formats.fields import partial_date, source_for
+from indexer.languages import DEFAULT_LANGUAGE
 from indexer.models import Article
 from indexer.parallel import ParallelWriter, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
@@ -95,8 +97,8 @@ class Progress:
 @dataclass
 class ParseOptions:
     field_map: dict[str, str] = field(default_factory=dict)
-    default_language: str = "en"
-    max_article_file_bytes: int = 10 * 2**20
+    default_language: str = DEFAULT_LANGUAGE
+    max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
 
 
 def open_index(index_dir: Path) -> FileIndex:

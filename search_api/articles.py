@@ -12,6 +12,7 @@ from whoosh import query as wq
 
 from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
+from indexer.languages import DEFAULT_LANGUAGE
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
 from search_api.search import article_result, docs_with, translations_of, whoosh_filter
@@ -85,7 +86,7 @@ def related(
     exclude: set[str] | None = None,
     filter_docs: np.ndarray | None = None,
     self_id: str | None = None,
-    language: str = "en",
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[dict[str, Any]]:
     """Articles sharing the most distinctive terms of ``title`` + ``text`` (in
     ``language``); never the article ``self_id`` itself, nor its translations."""
@@ -134,7 +135,7 @@ def related(
         article = article_result(stored, hit.score)
         shared = {text.decode("utf-8") for _field, text in hit.matched_terms()}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
-        best = _best_section(snapshot, hit.docnum, shared, article["language"] or "en")
+        best = _best_section(snapshot, hit.docnum, shared, article["language"] or DEFAULT_LANGUAGE)
         if best is not None:
             article["sections"] = [best]
         out.append(article)

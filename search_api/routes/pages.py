@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.formats.fields import partial_date
-from indexer.languages import RIGHT_TO_LEFT
+from indexer.languages import DEFAULT_LANGUAGE, RIGHT_TO_LEFT
 from search_api.articles import article_link, get_article, related
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
@@ -295,7 +295,7 @@ async def article_page(
     def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         article = get_article(snapshot, article_id)
         text = "\n\n".join(section["text"] for section in article["sections"])
-        language = article["language"] or "en"
+        language = article["language"] or DEFAULT_LANGUAGE
         stories = related(
             snapshot, article["title"], text, limit=5, self_id=article_id, language=language
         )
