@@ -1,12 +1,12 @@
 """Researchers' tools over whole result sets: deep-paging cursors, counts over time, export,
 batch queries.
 
-A *result set* is every article a request matches, in /search's order (score then document
-number, or date then document number), from ``run_query`` — the one query path, fallback to
-partial matches included. It is ranked once per (index version, query, filters, sort) and
-kept in a small LRU per snapshot as compact arrays of document numbers and scores, so the
-next cursor page, a count or an export of the same query costs nothing more than reading
-the articles it shows.
+A *result set* is every article a request matches, in /search's order (score, ties by
+document number; or date, newest first, ties by the larger document number first), from
+``run_query`` — the one query path, fallback to partial matches included. It is ranked once
+per (index version, query, filters, sort) and kept in a small LRU per snapshot as compact
+arrays of document numbers and scores, so the next cursor page, a count or an export of the
+same query costs nothing more than reading the articles it shows.
 
 Cursors: opaque base64url of ``{"v": index version, "k": digest of query+filters+sort,
 "p": position}``. A page from a cursor slices the cached result set (O(page size), however

@@ -148,14 +148,14 @@ async def export_endpoint(
         ),
     ] = False,
 ) -> StreamingResponse:
-    """Every article the query matches as it reads (every word: unlike /search, an export
-    never adds articles that have only some of the words), with no cap, in the same order
-    as /search (by relevance, or with sort=date newest first; ties by index order), each
-    with its metadata and the headings of its best matched sections (up to 3). Streamed as
-    it is read: the server never holds all the articles. The whole export comes from one
-    index version, named in the `X-Index-Version` header (and the file name);
-    `X-Parsed-Query` says how the query was read and `X-Total-Count` how many articles
-    follow."""
+    """Every article the query matches as it reads (every word: unlike /search, an export never adds
+    articles that have only some of the words), with no cap, in the same order as /search (by
+    relevance, equal scores in index order; or with sort=date newest first, articles of the same
+    date the last indexed first), each with its metadata and the headings of its best matched
+    sections (up to 3). Streamed as it is read: the server never holds all the articles. The
+    whole export comes from one index version, named in the `X-Index-Version` header (and the
+    file name); `X-Parsed-Query` says how the query was read and `X-Total-Count` how many
+    articles follow."""
     found = await snapshot.run(partial(result_set, exact=True), snapshot, search_request)
     headers = provenance_headers(snapshot.version, found.parsed.display)
     headers["X-Total-Count"] = str(found.total)
