@@ -316,7 +316,15 @@ _LANG_CODE_RE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$")
 
 
 def normalize_language(value: Any) -> str | None:
-    """A lowercase 2-letter code ("en-US" → "en", "Spanish" → "es") or None."""
+    """A lowercase language code, or None when the value is no code or name at all.
+
+    A 2-letter (ISO 639-1) code is kept ("en-US" → "en"); the names and 3-letter codes of a
+    few languages become their 2-letter codes ("Spanish" and "spa" → "es"). Any other
+    3-letter code is returned as it is, even where ISO 639-1 has a 2-letter one: "nld"
+    stays "nld", which ``languages.known_languages`` (the detector's codes, a few of them
+    3-letter, such as "yue") does not hold, so a file's article in it has its language
+    detected from its text and the ingest API refuses it. There is no ISO 639-2/3 table at
+    hand to map the rest."""
     if isinstance(value, list | tuple) and value:
         value = value[0]
     if not isinstance(value, str):

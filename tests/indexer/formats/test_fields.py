@@ -132,6 +132,7 @@ def test_ids_are_url_path_safe(value: object, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("en", "en"), ("en-US", "en"), ("ES_mx", "es"), ("Spanish", "es"), ("spa", "es"),
+     ("yue", "yue"), ("nld", "nld"),  # no 2-letter code known for them here
      ("", None), ("??", None), (7, None)],
 )  # fmt: skip
 def test_languages_become_two_letter_codes(value: object, expected: str | None) -> None:
