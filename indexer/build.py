@@ -212,9 +212,8 @@ def locked_writer(
     try:
         # compound=False: a segment stays a set of files that searchers read through the OS
         # page cache. Whoosh memory-maps a compound segment and opens each part of it as a
-        # BytesIO, a copy of the mapped bytes: serving one held about 430 MB more resident
-        # memory (73,000 articles: 628 vs 201 MB), for a median query about 10 ms faster
-        # (50-53 vs 60-65 ms from one client; p99 the same).
+        # BytesIO, a copy of the mapped bytes: serving one held about three times the
+        # resident memory, for a median query only a little faster (p99 the same).
         args = {"timeout": lock_timeout_s, "limitmb": 256, "compound": False}
         writer = ParallelWriter(ix, procs, **args) if procs > 1 else ArchiveWriter(ix, **args)
     except LockError as error:
