@@ -3,7 +3,7 @@ open it, answer a query dict (``bench/queries.py``) with the top 10, with or wit
 
 * advosearch: built by the real ``advosearch index`` command (a subprocess, see speed.py);
   searched through ``search_api.search.search`` — the function GET /search calls — with
-  ``page_size=10``. "Without snippets" is the same call with ``_attach_sections`` (matched
+  ``page_size=10``. "Without snippets" is the same call with ``attach_sections`` (matched
   sections and their snippets, for the page's articles) replaced by a no-op: everything
   else (query parsing, filters, ranking, total, facets, did-you-mean) still runs.
 * SQLite FTS5 (stdlib ``sqlite3``): ``tokenize='porter unicode61'``, ``bm25()`` with title
@@ -227,11 +227,9 @@ class Advosearch:
         self.module = search_module
         self.engine = Engine(index_dir)
         self.budget_s = load_settings().search_time_budget_ms / 1000
-        # The product's name for "matched sections and snippets of the page's articles".
-        self.sections_name = next(
-            n for n in ("attach_sections", "_attach_sections") if hasattr(search_module, n)
-        )
-        self._attach_sections = getattr(search_module, self.sections_name)
+        # Matched sections and snippets of the page's articles: replaced by a no-op to
+        # search without snippets.
+        self.attach_sections = search_module.attach_sections
 
     def request(self, query: dict):
         return self.module.build_search_request(
@@ -244,12 +242,12 @@ class Advosearch:
 
     def search(self, query: dict, snippets: bool) -> list[Any]:
         module = self.module
-        setattr(module, self.sections_name, self._attach_sections if snippets else _no_sections)
+        module.attach_sections = self.attach_sections if snippets else _no_sections
         try:
             with self.engine.snapshot() as snapshot:
                 response = module.search(snapshot, self.request(query), self.budget_s)
         finally:
-            setattr(module, self.sections_name, self._attach_sections)
+            module.attach_sections = self.attach_sections
         return response["results"]
 
 

@@ -32,13 +32,8 @@ def phase_split(engine: Advosearch, queries: list[dict]) -> dict[str, float]:
     module = engine.module
     spent: dict[str, float] = defaultdict(float)
     originals = {}
-    names = [n for n in ("_run", "_matching", "_order") if hasattr(module, n)]
-    names += [engine.sections_name, "_suggest"]
-    names += [
-        n
-        for n in ("result_facets", "_facets", "allowed_docs", "_filter_docs")
-        if hasattr(module, n)
-    ]
+    names = ["run_query", "_matching", "_order", "attach_sections", "_suggest"]
+    names += ["result_facets", "allowed_docs"]
     for name in names:
         original = getattr(module, name)
         originals[name] = original
@@ -51,7 +46,7 @@ def phase_split(engine: Advosearch, queries: list[dict]) -> dict[str, float]:
                 spent[_name] += time.perf_counter() - started
 
         setattr(module, name, timed)
-    engine._attach_sections = getattr(module, engine.sections_name)
+    engine.attach_sections = module.attach_sections
     total = 0.0
     try:
         for query in queries:
@@ -61,7 +56,7 @@ def phase_split(engine: Advosearch, queries: list[dict]) -> dict[str, float]:
     finally:
         for name, original in originals.items():
             setattr(module, name, original)
-        engine._attach_sections = originals[engine.sections_name]
+        engine.attach_sections = originals["attach_sections"]
     n = len(queries)
     split = {name: spent[name] * 1000 / n for name in originals}
     split["total"] = total * 1000 / n

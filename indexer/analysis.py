@@ -67,8 +67,8 @@ class _TokenPatternTokenizer(RegexpTokenizer):
     """NLTK's regexp tokenizer for ``TOKEN_PATTERN``, matched without NLTK's per-match
     ReDoS timer (``timeout=None``, the opt-out ``nltk.redos`` documents). The timer guards
     patterns callers supply; this one is a constant whose repetitions cannot overlap, so
-    matching is linear in the text, and the timer cost two thirds of tokenising (4.5 vs
-    1.6 microseconds a token): a third of the time of analysing an article."""
+    matching is linear in the text, and the timer took most of the time of tokenising,
+    itself a good part of analysing an article."""
 
     def _check_regexp(self) -> None:
         if self._regexp is None:
@@ -392,8 +392,8 @@ class WordMarker:
     hyphenated word is wanted for a part's term too, a CJK run is looked at pair by pair.
     The words are found by one ``findall``, each distinct word is judged once for all the
     texts a marker is given (a page of results' sections), and only the occurrences of
-    marked words are located in a text, not every word: on the benchmark's pages, half the
-    time a token of reading every token from ``__call__`` (1.3 against 2.4 microseconds)."""
+    marked words are located in a text, not every word: on the benchmark's pages, much less
+    time a token than reading every token from ``__call__``."""
 
     def __init__(self, analyzer: ArchiveAnalyzer, wanted: Callable[[str], bool]) -> None:
         self._tokenizer = analyzer._tokenizer

@@ -34,6 +34,7 @@ from indexer.errors import (
     UnreadableFile,
 )
 from indexer.formats import (
+    DEFAULT_MAX_ARTICLE_FILE_BYTES,
     ParsedFile,
     RunContext,
     SkippedFile,
@@ -43,7 +44,8 @@ from indexer.formats import (
     parse_file,
     stream_file,
 )
-from indexer.formats.fields import source_for
+from indexer.formats.fields import partial_date, source_for
+from indexer.languages import DEFAULT_LANGUAGE
 from indexer.models import Article
 from indexer.parallel import ParallelWriter, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
@@ -95,8 +97,8 @@ class Progress:
 @dataclass
 class ParseOptions:
     field_map: dict[str, str] = field(default_factory=dict)
-    default_language: str = "en"
-    max_article_file_bytes: int = 10 * 2**20
+    default_language: str = DEFAULT_LANGUAGE
+    max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
 
 
 def open_index(index_dir: Path) -> FileIndex:
@@ -184,15 +186,10 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
 
 
 def _as_datetime(iso_date: str | None) -> datetime | None:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (time dropped) as a datetime, for filters."""
-    if not iso_date:
-        return None
-    parts = iso_date[:10].split("-")
-    try:
-        numbers = [int(part) for part in parts] + [1] * (3 - len(parts))
-        return datetime(*numbers[:3])
-    except (ValueError, TypeError):
-        return None
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (time dropped) as a datetime, for filters:
+    midnight of its first day."""
+    found = partial_date(iso_date)
+    return datetime.combine(found[0], datetime.min.time()) if found else None
 
 
 LOCK_OWNER_FILE = "advosearch-writer.pid"
@@ -215,9 +212,8 @@ def locked_writer(
     try:
         # compound=False: a segment stays a set of files that searchers read through the OS
         # page cache. Whoosh memory-maps a compound segment and opens each part of it as a
-        # BytesIO, a copy of the mapped bytes: serving one held about 430 MB more resident
-        # memory (73,000 articles: 628 vs 201 MB), for a median query about 10 ms faster
-        # (50-53 vs 60-65 ms from one client; p99 the same).
+        # BytesIO, a copy of the mapped bytes: serving one held about three times the
+        # resident memory, for a median query only a little faster (p99 the same).
         args = {"timeout": lock_timeout_s, "limitmb": 256, "compound": False}
         writer = ParallelWriter(ix, procs, **args) if procs > 1 else ArchiveWriter(ix, **args)
     except LockError as error:

@@ -47,6 +47,13 @@ class ArticleNotFound(AdvosearchError):
     code = "not_found"
 
 
+class AdminDisabled(AdvosearchError):
+    """A call to the ingest API while it is off (no admin token set): answered as a page
+    that does not exist."""
+
+    code = "not_found"
+
+
 class InvalidRequest(AdvosearchError):
     code = "invalid_request"
 

@@ -18,6 +18,10 @@ import re
 from functools import cache
 from typing import Any
 
+# The language of an article whose metadata does not say and whose text gives no confident
+# guess, unless ADVOSEARCH_DEFAULT_LANGUAGE says another.
+DEFAULT_LANGUAGE = "en"
+
 SNOWBALL_LANGUAGES = {
     "ar": "arabic",
     "da": "danish",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from indexer.languages import DEFAULT_LANGUAGE
+
 
 @dataclass(frozen=True)
 class Section:
@@ -24,7 +26,8 @@ class Article:
     date: str | None = None  # ISO 8601 date or datetime; None when unknown
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    language: str = "en"  # 2-letter code: from the metadata, else detected from the text
+    # 2-letter code: from the metadata, else detected from the text
+    language: str = DEFAULT_LANGUAGE
     source: str = ""
     title_derived: bool = False  # True when the record had no title and one was made up
     # Shared by the translations of one story (None: the article has no known translation).
@@ -33,13 +36,6 @@ class Article:
     def to_json(self) -> dict[str, Any]:
         """The shape printed by ``advosearch parse --json`` and accepted by the ingest API."""
         return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Article:
-        sections = [Section(**section) for section in data.get("sections", [])]
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        fields["sections"] = sections
-        return cls(**fields)
 
     @property
     def text(self) -> str:

@@ -42,10 +42,6 @@ from indexer.analysis import TagAnalyzer, analyzer_for, names_analyzer
 ARTICLE = "article"
 SECTION = "section"
 
-# Fields a query may name, and the ones plain words search.
-QUERY_FIELDS = ("title", "heading", "body", "author", "tag")
-TEXT_FIELDS = ("title", "heading", "body")
-
 
 class SpelledText(TEXT):
     """A text field whose words as written (folded, not stemmed) are also indexed, in

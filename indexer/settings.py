@@ -14,6 +14,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from indexer.errors import InvalidSettings
+from indexer.formats import DEFAULT_MAX_ARTICLE_FILE_BYTES
+from indexer.languages import DEFAULT_LANGUAGE
 
 ENV_PREFIX = "ADVOSEARCH_"
 
@@ -27,13 +29,13 @@ class Settings(BaseSettings):
         description='Extra JSON field names, e.g. {"body": "detalle", "tags": "pais"}.',
     )
     default_language: str = Field(
-        "en",
+        DEFAULT_LANGUAGE,
         pattern=r"^[a-z]{2}$",
         description="Language (2-letter code) of articles whose metadata does not say and "
         "whose language cannot be detected with confidence (too short, mixed).",
     )
     max_article_file_mb: float = Field(
-        10.0,
+        DEFAULT_MAX_ARTICLE_FILE_BYTES / 2**20,
         gt=0,
         description="Single-article files (.txt/.md/.html) larger than this are skipped.",
     )
@@ -66,13 +68,9 @@ class Settings(BaseSettings):
     @field_validator("field_map")
     @classmethod
     def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
-        from indexer.formats.records import MAPPABLE_FIELDS
+        from indexer.formats.records import check_field_map
 
-        unknown = sorted(set(value) - set(MAPPABLE_FIELDS))
-        if unknown:
-            raise ValueError(
-                f"unknown field(s) {', '.join(unknown)}; mappable: {', '.join(MAPPABLE_FIELDS)}"
-            )
+        check_field_map(value)  # its ValueError names the unknown fields
         return value
 
     @field_validator("default_language")

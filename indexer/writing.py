@@ -41,9 +41,9 @@ class BatchingPostingPool(PostingPool):
     """Whoosh's posting pool, with its spilled runs pickled a batch of postings at a time.
 
     Whoosh pickles and unpickles a run one posting at a time. Each writer of a 1x benchmark
-    build (3 million postings, 128 MB of pool) spills several runs, and that cost about a
-    quarter of the build: 43.5 s with Whoosh's runs, 33.8 s with batches of 8,192 (two
-    builds each, same peak memory at 1x); 35.0 s in one build with today's 1,024."""
+    build spills several runs, and that was a good part of the build's time; pickled in
+    batches, most of it goes, with the same peak memory (today's 1,024 postings a batch do
+    about as well as batches eight times larger)."""
 
     def _write_run(self, f: BinaryIO, items: Iterable[Any]) -> None:
         postings = iter(items)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 from whoosh import query as wq
 
 from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
+from indexer.languages import DEFAULT_LANGUAGE
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
 from search_api.search import article_result, docs_with, translations_of, whoosh_filter
@@ -18,6 +20,16 @@ from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_
 
 KEY_TERMS = 25
 NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself is a copy of it
+
+
+def article_link(hit: dict[str, Any], base_url: str = "") -> str:
+    """Where a reader finds an article: its own URL when it has a safe one, else its page
+    here, ``/a/`` and its id (percent-encoded but for "/", as the route reads it), after
+    ``base_url`` (empty: a link on this site)."""
+    url = hit.get("url") or ""
+    if url.startswith(("http://", "https://")):
+        return url
+    return base_url.rstrip("/") + "/a/" + quote(hit["id"], safe="/")
 
 
 def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
@@ -74,7 +86,7 @@ def related(
     exclude: set[str] | None = None,
     filter_docs: np.ndarray | None = None,
     self_id: str | None = None,
-    language: str = "en",
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[dict[str, Any]]:
     """Articles sharing the most distinctive terms of ``title`` + ``text`` (in
     ``language``); never the article ``self_id`` itself, nor its translations."""
@@ -123,7 +135,7 @@ def related(
         article = article_result(stored, hit.score)
         shared = {text.decode("utf-8") for _field, text in hit.matched_terms()}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
-        best = _best_section(snapshot, hit.docnum, shared, article["language"] or "en")
+        best = _best_section(snapshot, hit.docnum, shared, article["language"] or DEFAULT_LANGUAGE)
         if best is not None:
             article["sections"] = [best]
         out.append(article)

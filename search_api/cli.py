@@ -141,12 +141,17 @@ def _add_parse_options(command: argparse.ArgumentParser) -> None:
 
 def _parse_options(args: argparse.Namespace, settings: Settings) -> Any:
     from indexer.build import ParseOptions
-    from indexer.formats.records import MAPPABLE_FIELDS
+    from indexer.formats.records import MAPPABLE_FIELDS, check_field_map
 
     field_map = dict(settings.field_map)
     for mapping in args.field:
         target, sep, source = mapping.partition("=")
-        if not sep or not source or target not in MAPPABLE_FIELDS:
+        try:
+            check_field_map({target: source})
+            well_formed = bool(sep and source)
+        except ValueError:
+            well_formed = False
+        if not well_formed:
             raise SystemExit(
                 f"advosearch: --field expects TARGET=SOURCE with TARGET one of "
                 f"{', '.join(MAPPABLE_FIELDS)}; got {mapping!r}"
@@ -236,15 +241,17 @@ def _counted(count: int, noun: str) -> str:
 
 
 def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.build import parse_with_options
-    from indexer.formats import SkippedFile, build_context, discover
+    from indexer.formats import SkippedFile, parse_paths
 
     options = _parse_options(args, settings)
-    files, skipped = discover(args.paths)
-    context = build_context(files, max_file_bytes=options.max_article_file_bytes)
+    skipped: list[SkippedFile] = []
     read_any = False
-    for path, root in files:
-        result = parse_with_options(path, root, context, options)
+    for result in parse_paths(
+        args.paths,
+        field_map=options.field_map,
+        default_language=options.default_language,
+        max_article_file_bytes=options.max_article_file_bytes,
+    ):
         if isinstance(result, SkippedFile):
             skipped.append(result)
             continue
@@ -256,7 +263,7 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
                 headings = [s.heading or "(intro)" for s in article.sections]
                 print(f"{article.id}\t{article.title}\t{article.date or '-'}\t{headings}")
         for warning in result.warnings:
-            print(f"warning: {path}: {warning}", file=sys.stderr)
+            print(f"warning: {result.path}: {warning}", file=sys.stderr)
     for item in skipped:
         print(f"skipped: {item.path}: {item.reason}", file=sys.stderr)
     return 0 if read_any else _nothing_read(args.paths, skipped)
@@ -281,6 +288,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     from search_api.models import SearchResponse
     from search_api.research import with_next_cursor
     from search_api.search import build_search_request, search
+    from search_api.snippets import plain_snippet
 
     request = build_search_request(
         q=args.query,
@@ -313,15 +321,9 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"   {hit['url'] or '/a/' + hit['id']}")
         for section in hit["sections"]:
             heading = section["heading"] or "(intro)"
-            print(f"   § {heading}: {_plain_snippet(section['snippet'])}")
+            # For a terminal: marks as [brackets].
+            print(f"   § {heading}: {plain_snippet(section['snippet'], ('[', ']'))}")
     return 0
-
-
-def _plain_snippet(snippet: str) -> str:
-    """A rendered snippet for a terminal: marks as [brackets], entities decoded."""
-    import html
-
-    return html.unescape(snippet.replace("<mark>", "[").replace("</mark>", "]"))
 
 
 def _run_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -119,8 +119,7 @@ class Snapshot:
         """A document's stored fields, as ``searcher.stored_fields`` gives them, read from
         its segment's stored column. Whoosh's reader then also drops the fields its schema
         no longer has, which cannot happen here (an index of another schema is rebuilt, see
-        ``indexer.schema.is_current``), and that check cost a third of a read: 26 against 17
-        microseconds on the 1x benchmark index."""
+        ``indexer.schema.is_current``), and that check was a large part of a read."""
         offsets, readers = self._stored_readers
         segment = bisect_right(offsets, docnum) - 1
         return readers[segment](docnum - offsets[segment])
@@ -138,8 +137,7 @@ class Snapshot:
         sections between the article and the next live article. Deleted documents may lie
         between (a re-indexed file's stay until their segment is merged): they are not
         among the live sections, so they cost nothing. Looking sections up by article id
-        instead cost a term look-up in every segment per article: 0.1 ms each on the 1x
-        benchmark index.
+        instead cost a term look-up in every segment per article.
         """
         sections, starts = self._sections_by_article
         article = int(np.searchsorted(self.article_docs, article_docnum))
@@ -308,7 +306,7 @@ class Engine:
     def acquire(self) -> Snapshot:
         """The latest committed version's snapshot, held until ``release``.
 
-        Every request looks for a newer version (a listing of the index folder, ~15 µs):
+        Every request looks for a newer version (a listing of the index folder, cheap):
         each worker process has an engine of its own, and a request must not see an older
         version than one it, or the reader's previous request on another worker, was
         already answered from (a cursor of the new version refused, a page going back)."""

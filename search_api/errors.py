@@ -10,6 +10,7 @@ get the JSON shape.
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from indexer.errors import (
+    AdminDisabled,
     AdvosearchError,
     ArticleNotFound,
     IndexChanged,
@@ -32,10 +34,12 @@ from search_api.privacy import add_privacy_headers
 from search_api.routes.pages import error_page
 
 logger = logging.getLogger("advosearch")
+T = TypeVar("T")
 
 STATUS_BY_ERROR: dict[type[AdvosearchError], int] = {
     InvalidRequest: 400,
     ArticleNotFound: 404,
+    AdminDisabled: 404,
     IndexChanged: 409,
     IndexNotFound: 503,
     IndexOutdated: 503,
@@ -48,6 +52,14 @@ HEADERS_BY_ERROR: dict[type[AdvosearchError], dict[str, str]] = {
     IndexLocked: {"Retry-After": "5"},
 }
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _by_class(table: dict[type[AdvosearchError], T], error: AdvosearchError) -> T | None:
+    """What ``table`` says for the error's class, or else for its nearest base class."""
+    for cls in type(error).__mro__:
+        if cls in table:
+            return table[cls]
+    return None
 
 
 def error_response(
@@ -127,12 +139,13 @@ def allowed_methods(request: Request, said: str = "") -> list[str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AdvosearchError)
     async def domain_error(request: Request, error: AdvosearchError) -> Response:
+        status = _by_class(STATUS_BY_ERROR, error)
         return error_answer(
             request,
-            STATUS_BY_ERROR.get(type(error), 400),
+            400 if status is None else status,
             error.code,
             str(error),
-            HEADERS_BY_ERROR.get(type(error)),
+            _by_class(HEADERS_BY_ERROR, error),
         )
 
     @app.exception_handler(RequestValidationError)

@@ -10,8 +10,6 @@ version was committed, so the same request on the same version gives the same by
 from __future__ import annotations
 
 import hashlib
-import html
-import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,15 +18,15 @@ from urllib.parse import quote
 
 from whoosh.index import _DEF_INDEX_NAME, TOC
 
+from indexer.formats.fields import XML_INVALID_RE, partial_date
+from search_api.articles import article_link
 from search_api.engine import Snapshot
 from search_api.search import SearchRequest
+from search_api.snippets import plain_snippet
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
-# Characters XML 1.0 cannot carry, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
 
 
 def committed_at(index_dir: Path, snapshot: Snapshot) -> datetime:
@@ -46,19 +44,8 @@ def rfc3339(moment: datetime) -> str:
 
 def article_updated(iso_date: str | None) -> datetime | None:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as midnight UTC of its first day."""
-    match = _DATE.match(iso_date or "")
-    if not match:
-        return None
-    year, month, day = (int(part) if part else 1 for part in match.groups())
-    try:
-        return datetime(year, month, day, tzinfo=UTC)
-    except ValueError:
-        return None
-
-
-def plain_snippet(rendered: str) -> str:
-    """A rendered snippet (escaped text + ``<mark>``) back to the plain text it shows."""
-    return html.unescape(rendered.replace("<mark>", "").replace("</mark>", ""))
+    found = partial_date(iso_date)
+    return datetime.combine(found[0], datetime.min.time(), UTC) if found else None
 
 
 def feed_id(request: SearchRequest) -> str:
@@ -137,7 +124,9 @@ def atom_feed(
         if dated:
             _text(entry, "published", rfc3339(updated))
         ET.SubElement(
-            entry, "link", {"rel": "alternate", "type": "text/html", "href": _link(hit, base_url)}
+            entry,
+            "link",
+            {"rel": "alternate", "type": "text/html", "href": article_link(hit, base_url)},
         )
         for name in hit["authors"]:
             _text(ET.SubElement(entry, "author"), "name", name)
@@ -153,15 +142,8 @@ def atom_feed(
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 
-def _link(hit: dict[str, Any], base_url: str) -> str:
-    url = hit.get("url") or ""
-    if url.startswith(("http://", "https://")):
-        return url
-    return base_url.rstrip("/") + "/a/" + quote(hit["id"], safe="/")
-
-
 def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
+    return XML_INVALID_RE.sub("", text)
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:

@@ -245,8 +245,14 @@ class BatchRequest(BaseModel):
 class BatchResult(BaseModel):
     q: str
     parsed_query: str
-    total: int = Field(description="Matching articles, as /search counts them.")
-    ids: list[str] = Field(description="The top article ids, in /search's order.")
+    total: int = Field(
+        description="Matching articles, each translation counted: as /search counts them "
+        "with group_translations=false (by default /search counts each story once)."
+    )
+    ids: list[str] = Field(
+        description="The top article ids, in /search's order, translations each listed "
+        "(as with group_translations=false)."
+    )
     partial: bool
 
 

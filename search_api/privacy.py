@@ -6,7 +6,7 @@ The reader's page runs no script and loads nothing from elsewhere. The API docs 
 
 A plain ASGI middleware that edits the response's first message: Starlette's
 ``BaseHTTPMiddleware`` (``@app.middleware("http")``) streams every response through a task
-and a memory channel (in-process, 405 µs a request against 260 with this one).
+and a memory channel, which made every request markedly slower than this one does.
 """
 
 from __future__ import annotations

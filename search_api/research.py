@@ -1,12 +1,12 @@
 """Researchers' tools over whole result sets: deep-paging cursors, counts over time, export,
 batch queries.
 
-A *result set* is every article a request matches, in /search's order (score then document
-number, or date then document number), from ``run_query`` — the one query path, fallback to
-partial matches included. It is ranked once per (index version, query, filters, sort) and
-kept in a small LRU per snapshot as compact arrays of document numbers and scores, so the
-next cursor page, a count or an export of the same query costs nothing more than reading
-the articles it shows.
+A *result set* is every article a request matches, in /search's order (score, ties by
+document number; or date, newest first, ties by the larger document number first), from
+``run_query`` — the one query path, fallback to partial matches included. It is ranked once
+per (index version, query, filters, sort) and kept in a small LRU per snapshot as compact
+arrays of document numbers and scores, so the next cursor page, a count or an export of the
+same query costs nothing more than reading the articles it shows.
 
 Cursors: opaque base64url of ``{"v": index version, "k": digest of query+filters+sort,
 "p": position}``. A page from a cursor slices the cached result set (O(page size), however
@@ -23,6 +23,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import threading
 import time
 import weakref
@@ -119,10 +120,9 @@ def request_key(request: SearchRequest) -> tuple:
     return (request.q, *_filter_key(request), request.sort, request.group_translations)
 
 
-def result_set(
-    snapshot: Snapshot, request: SearchRequest, time_budget_s: float, *, exact: bool = False
-) -> ResultSet:
-    """Every article the request matches, in order; ``exact``: see ``run_query``."""
+def result_set(snapshot: Snapshot, request: SearchRequest, *, exact: bool = False) -> ResultSet:
+    """Every article the request matches, in order; ``exact``: see ``run_query``. A whole
+    result set has no time budget: it must be complete."""
     key = (*request_key(request), exact)
     cache = _cache(snapshot)
     with cache.lock:
@@ -130,7 +130,8 @@ def result_set(
         if cached is not None:
             cache.results.move_to_end(key)
             return cached
-    matches = run_query(snapshot, request, time_budget_s, all_matches=True, exact=exact)
+    # run_query sets no deadline for all_matches: the budget it takes is not used.
+    matches = run_query(snapshot, request, math.inf, all_matches=True, exact=exact)
     top = matches.ranked
     by_relevance = request.sort != "date"
     found = ResultSet(
@@ -226,7 +227,6 @@ def cursor_page(
     snapshot: Snapshot,
     request: SearchRequest,
     cursor: str,
-    time_budget_s: float,
     *,
     started: float | None = None,
 ) -> dict[str, Any]:
@@ -235,7 +235,7 @@ def cursor_page(
     if request.page != 1:
         raise InvalidRequest("use page or cursor, not both")
     position = decode_cursor(snapshot, request, cursor)
-    found = result_set(snapshot, request, time_budget_s)
+    found = result_set(snapshot, request)
     end = min(position + request.page_size, found.total)
     articles = [_article(snapshot, found, i) for i in range(position, end)]
     attach_sections(snapshot, articles, found.docnums[position:end], found.parsed, found.builder)
@@ -362,9 +362,7 @@ def _denominators(
     return found
 
 
-def counts(
-    snapshot: Snapshot, request: SearchRequest, interval: str, time_budget_s: float
-) -> dict[str, Any]:
+def counts(snapshot: Snapshot, request: SearchRequest, interval: str) -> dict[str, Any]:
     """Matching articles per interval, with their share of all articles of the interval.
 
     The intervals run from ``from`` (or the first article the filters admit) to ``to`` (or
@@ -376,7 +374,7 @@ def counts(
     """
     if interval not in INTERVALS:
         raise InvalidRequest(f"interval must be one of {', '.join(INTERVALS)} (got {interval!r})")
-    found = result_set(snapshot, request, time_budget_s, exact=True)
+    found = result_set(snapshot, request, exact=True)
     days = _article_days(snapshot)
     matched, undated = _bucket_counts(found.docnums, days, interval, {})
     all_counts, all_undated = _denominators(snapshot, request, interval, days)

@@ -42,6 +42,13 @@ class Snippet:
         return "".join(parts)
 
 
+def plain_snippet(rendered: str, marks: tuple[str, str] = ("", "")) -> str:
+    """A rendered snippet (escaped text + ``<mark>``) back to the plain text it shows, each
+    highlight between ``marks`` (none by default)."""
+    start, end = marks
+    return html.unescape(rendered.replace("<mark>", start).replace("</mark>", end))
+
+
 def _joined(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """Ranges that overlap (a CJK run's character pairs: 新闻, 闻自, 自由) as one, so that
     no character is shown twice."""

@@ -30,7 +30,12 @@ from indexer.errors import UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
 from indexer.formats.decode import as_utf8, decode_bytes, looks_binary
 from indexer.formats.sections import Block, build_sections, collapse, normalize_for_compare
-from indexer.languages import article_language, known_languages, translation_key
+from indexer.languages import (
+    DEFAULT_LANGUAGE,
+    article_language,
+    known_languages,
+    translation_key,
+)
 from indexer.models import Article
 
 __all__ = [
@@ -587,7 +592,7 @@ def parse_file(
     context: RunContext,
     *,
     field_map: Mapping[str, str] = {},
-    default_language: str = "en",
+    default_language: str = DEFAULT_LANGUAGE,
     max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
 ) -> ParsedFile:
     """One file's articles. Raises ``UnreadableFile`` with a reason a person understands."""
@@ -630,7 +635,7 @@ def stream_file(
     context: RunContext,
     *,
     field_map: Mapping[str, str] = {},
-    default_language: str = "en",
+    default_language: str = DEFAULT_LANGUAGE,
     max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
 ) -> ParsedFile | StreamedFile:
     """A JSON Lines file's articles as they are parsed, so that a large export need not be
@@ -686,7 +691,7 @@ def parse_paths(
     paths: Sequence[Path],
     *,
     field_map: Mapping[str, str] = {},
-    default_language: str = "en",
+    default_language: str = DEFAULT_LANGUAGE,
     max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
 ) -> Iterator[ParsedFile | SkippedFile]:
     """Discover, learn the run context, and parse every file; bad files come out skipped."""

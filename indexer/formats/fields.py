@@ -23,6 +23,7 @@ from indexer.formats.sections import collapse
 
 __all__ = [
     "HTML_TAG_RE",
+    "XML_INVALID_RE",
     "clean_id",
     "clean_inline",
     "clean_list",
@@ -32,6 +33,7 @@ __all__ = [
     "markup_text",
     "normalize_date",
     "normalize_language",
+    "partial_date",
     "relative_id",
     "source_for",
     "strip_article_suffix",
@@ -81,6 +83,25 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str | N
         return f"{year:04d}-{month:02d}"
     try:
         return dt.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+# An ISO date as ``normalize_date`` writes it, whole or of its year or month only; a time
+# may follow the day.
+_PARTIAL_ISO_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ])")
+
+
+def partial_date(iso: str | None) -> tuple[dt.date, int] | None:
+    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (a time after it ignored) as its first day,
+    with how many of the three parts it gives (1-3): ``"2019-05"`` → (2019-05-01, 2).
+    None when it is no such date or no real one (``2019-13``, ``2019-02-30``)."""
+    match = _PARTIAL_ISO_RE.match(iso or "")
+    if not match:
+        return None
+    given = [int(part) for part in match.groups() if part]
+    try:
+        return dt.date(*given, *[1] * (3 - len(given))), len(given)
     except ValueError:
         return None
 
@@ -295,7 +316,15 @@ _LANG_CODE_RE = re.compile(r"^([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*$")
 
 
 def normalize_language(value: Any) -> str | None:
-    """A lowercase 2-letter code ("en-US" → "en", "Spanish" → "es") or None."""
+    """A lowercase language code, or None when the value is no code or name at all.
+
+    A 2-letter (ISO 639-1) code is kept ("en-US" → "en"); the names and 3-letter codes of a
+    few languages become their 2-letter codes ("Spanish" and "spa" → "es"). Any other
+    3-letter code is returned as it is, even where ISO 639-1 has a 2-letter one: "nld"
+    stays "nld", which ``languages.known_languages`` (the detector's codes, a few of them
+    3-letter, such as "yue") does not hold, so a file's article in it has its language
+    detected from its text and the ingest API refuses it. There is no ISO 639-2/3 table at
+    hand to map the rest."""
     if isinstance(value, list | tuple) and value:
         value = value[0]
     if not isinstance(value, str):
@@ -323,6 +352,9 @@ HTML_TAG_RE = re.compile(
     rf"|</?(?:{'|'.join(sorted(_HTML_ELEMENTS, key=len, reverse=True))})(?=[\s/>])[^<>]*>",
     re.I | re.S,
 )
+# Code points XML 1.0 cannot carry, even escaped: libxml2 refuses strings holding them, and
+# a feed holding them is no XML.
+XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Elements whose content is code, never text: dropped with their tags (an unclosed one to the
 # end, as a browser does), as the body's parser drops them.
 _CODE_ELEMENT_RE = re.compile(r"<(script|style)(?=[\s/>])[^<>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)

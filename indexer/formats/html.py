@@ -86,15 +86,13 @@ _BLOCK_TAGS = frozenset(
     ]
 ) | frozenset(_HEADING_LEVELS)
 _BLANK_LINE_RE = re.compile(r"\n[ \t\r\f\v\u00a0]*\n")
-# XML 1.0 forbids these code points; libxml2 refuses strings containing them.
-_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _parse_fragment(html: str) -> etree._Element | None:
     parser = lxml.html.HTMLParser(
         encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True
     )
-    data = ("<html><body>" + _XML_INVALID_RE.sub(" ", html) + "</body></html>").encode(
+    data = ("<html><body>" + fields.XML_INVALID_RE.sub(" ", html) + "</body></html>").encode(
         "utf-8", "replace"
     )
     try:
@@ -253,7 +251,7 @@ def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
     from <time>/meta, author, canonical/og:url); its XML output keeps headings as
     ``<head rend="h2">``, which become the sections.
     """
-    cleaned = _XML_INVALID_RE.sub(" ", text)
+    cleaned = fields.XML_INVALID_RE.sub(" ", text)
     try:
         xml = trafilatura.extract(
             cleaned,

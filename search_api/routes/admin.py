@@ -15,7 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from indexer.build import ingest_articles, remove_article
-from indexer.errors import ArticleNotFound, InvalidRequest, NotAuthorized
+from indexer.errors import AdminDisabled, ArticleNotFound, InvalidRequest, NotAuthorized
 from indexer.formats.fields import clean_id, clean_url, normalize_date, normalize_language
 from indexer.formats.sections import slugify, unique_anchor
 from indexer.languages import article_language, known_languages, translation_key
@@ -32,7 +32,7 @@ async def require_admin(request: Request) -> None:
     token = request.app.state.settings.admin_token
     expected = token.get_secret_value().strip().encode() if token is not None else b""
     if not expected:  # unset or empty (an empty line in an env file): the API stays off
-        raise ArticleNotFound("the admin API is off (set ADVOSEARCH_ADMIN_TOKEN to turn it on)")
+        raise AdminDisabled("the admin API is off (set ADVOSEARCH_ADMIN_TOKEN to turn it on)")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
         raise NotAuthorized("a valid admin token is required (Authorization: Bearer …)")

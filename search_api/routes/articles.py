@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from indexer.errors import ArticleNotFound
+from indexer.languages import DEFAULT_LANGUAGE
 from search_api.articles import get_article, related
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
 from search_api.routes.head import get_and_head
@@ -55,7 +56,7 @@ async def related_endpoint(
             text,
             limit=limit,
             self_id=article_id,
-            language=article["language"] or "en",
+            language=article["language"] or DEFAULT_LANGUAGE,
         )
         return {"results": results, "index_version": snapshot.version}
 

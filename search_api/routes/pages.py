@@ -24,8 +24,9 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
-from indexer.languages import RIGHT_TO_LEFT
-from search_api.articles import get_article, related
+from indexer.formats.fields import partial_date
+from indexer.languages import DEFAULT_LANGUAGE, RIGHT_TO_LEFT
+from search_api.articles import article_link, get_article, related
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
@@ -60,25 +61,18 @@ DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
 
 
 def plain_date(iso: str | None) -> str:
-    """'2018-07-29' -> '29 July 2018'; partial dates stay partial; unknown -> ''."""
+    """'2018-07-29' -> '29 July 2018'; partial dates stay partial; unknown -> ''; any
+    other text as it is."""
     if not iso:
         return ""
-    parts = iso.split("-")
-    try:
-        if len(parts) >= 3:
-            day = date(int(parts[0]), int(parts[1]), int(parts[2][:2]))
-            return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-        if len(parts) == 2:
-            return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
-    except (ValueError, IndexError):
+    found = partial_date(iso)
+    if found is None:
         return iso
-    return parts[0]
-
-
-def article_link(hit: dict[str, Any]) -> str:
-    """The article's own URL when it has a safe one, else the engine's article page."""
-    url = hit.get("url") or ""
-    return url if url.startswith(("http://", "https://")) else f"/a/{hit['id']}"
+    day, parts = found
+    if parts == 3:
+        return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    year = iso[:4]  # as written: 0999 stays 0999
+    return f"{MONTHS[day.month - 1]} {year}" if parts == 2 else year
 
 
 def reader_page(text: str) -> int:
@@ -301,7 +295,7 @@ async def article_page(
     def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         article = get_article(snapshot, article_id)
         text = "\n\n".join(section["text"] for section in article["sections"])
-        language = article["language"] or "en"
+        language = article["language"] or DEFAULT_LANGUAGE
         stories = related(
             snapshot, article["title"], text, limit=5, self_id=article_id, language=language
         )

@@ -61,7 +61,6 @@ def provenance_headers(index_version: str, parsed_query: str) -> dict[str, str]:
     },
 )
 async def counts_endpoint(
-    request: Request,
     snapshot: CurrentSnapshot,
     search_request: Annotated[SearchRequest, Depends(filter_request)],
     interval: Annotated[
@@ -80,7 +79,7 @@ async def counts_endpoint(
     CSV), so the counts always add up to `total`: the articles that match the query as it
     reads (every word), with `group_translations=false`. Unlike /search, counts never add
     articles that have only some of the words."""
-    response = await snapshot.run(counts, snapshot, search_request, interval, _budget(request))
+    response = await snapshot.run(counts, snapshot, search_request, interval)
     if format == "csv":
         return Response(
             counts_csv(response),
@@ -149,17 +148,15 @@ async def export_endpoint(
         ),
     ] = False,
 ) -> StreamingResponse:
-    """Every article the query matches as it reads (every word: unlike /search, an export
-    never adds articles that have only some of the words), with no cap, in the same order
-    as /search (by relevance, or with sort=date newest first; ties by index order), each
-    with its metadata and the headings of its best matched sections (up to 3). Streamed as
-    it is read: the server never holds all the articles. The whole export comes from one
-    index version, named in the `X-Index-Version` header (and the file name);
-    `X-Parsed-Query` says how the query was read and `X-Total-Count` how many articles
-    follow."""
-    found = await snapshot.run(
-        partial(result_set, exact=True), snapshot, search_request, _budget(request)
-    )
+    """Every article the query matches as it reads (every word: unlike /search, an export never adds
+    articles that have only some of the words), with no cap, in the same order as /search (by
+    relevance, equal scores in index order; or with sort=date newest first, articles of the same
+    date the last indexed first), each with its metadata and the headings of its best matched
+    sections (up to 3). Streamed as it is read: the server never holds all the articles. The
+    whole export comes from one index version, named in the `X-Index-Version` header (and the
+    file name); `X-Parsed-Query` says how the query was read and `X-Total-Count` how many
+    articles follow."""
+    found = await snapshot.run(partial(result_set, exact=True), snapshot, search_request)
     headers = provenance_headers(snapshot.version, found.parsed.display)
     headers["X-Total-Count"] = str(found.total)
     name = f"advosearch-{snapshot.version}.{format}"

@@ -86,11 +86,8 @@ async def search_endpoint(
     facets over the whole result set, and how the query was read. Each page gives the
     `next_cursor` of the page after it."""
     started = time.perf_counter()
-    state = request.app.state
-    budget = state.settings.search_time_budget_ms / 1000
     if cursor:
-        return await snapshot.run(
-            cursor_page, snapshot, search_request, cursor, budget, started=started
-        )
+        return await snapshot.run(cursor_page, snapshot, search_request, cursor, started=started)
+    budget = request.app.state.settings.search_time_budget_ms / 1000
     response = await snapshot.run(search, snapshot, search_request, budget)
     return with_next_cursor(snapshot, search_request, response)

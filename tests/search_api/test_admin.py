@@ -131,6 +131,7 @@ def test_without_a_configured_token_the_admin_api_is_off(index_dir: Path) -> Non
     with TestClient(create_app(index_dir, Settings(admin_token=None))) as client:
         response = client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
         assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
         assert "admin API is off" in response.json()["error"]["message"]
 
 

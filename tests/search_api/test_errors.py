@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from indexer.errors import IndexLocked
+from search_api.errors import install_error_handlers
 
 
 def assert_error(response, status: int, code: str) -> str:
@@ -182,3 +186,19 @@ def test_api_clients_keep_the_json_shape(client: TestClient, accept: str):
 def test_no_article_id_is_a_404_saying_how_to_give_one(client: TestClient, url: str, message: str):
     response = client.get(url, follow_redirects=False)  # /articles no longer redirects
     assert assert_error(response, 404, "not_found") == message
+
+
+def test_a_subclass_of_a_domain_error_gets_its_status_and_headers():
+    class SlowLock(IndexLocked):
+        code = "slow_lock"
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/locked")
+    async def locked() -> None:
+        raise SlowLock("another indexer holds the lock")
+
+    response = TestClient(app).get("/locked")
+    assert assert_error(response, 503, "slow_lock") == "another indexer holds the lock"
+    assert response.headers["retry-after"] == "5"

@@ -125,6 +125,28 @@ def test_no_match_is_an_empty_export(client: TestClient):
     assert rows == [] and text.startswith("rank,id,")
 
 
+def test_ties_by_date_put_the_later_indexed_article_first(tmp_path: Path):
+    """Articles of one date (all scoring the same) by relevance come in index order; by
+    date, the one indexed later comes first, in /search as in the export."""
+    (tmp_path / "corpus").mkdir()
+    body = "<p>Shared words about press freedom.</p>"
+    records = [
+        {"id": "first", "title": "First", "date": "2020-01-01", "body": body},
+        {"id": "second", "title": "Second", "date": "2020-01-01", "body": body},
+        {"id": "older", "title": "Older", "date": "2019-01-01", "body": body},
+        {"id": "third", "title": "Third", "date": "2020-01-01", "body": body},
+    ]
+    (tmp_path / "corpus" / "t.json").write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([tmp_path / "corpus"], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index", Settings(rate_limit_per_minute=0))) as client:
+        by_date = ["t/third", "t/second", "t/first", "t/older"]
+        assert ids(search(client, q="press", sort="date")) == by_date
+        assert [row["id"] for row in export(client, q="press", sort="date")] == by_date
+        in_index_order = ["t/first", "t/second", "t/older", "t/third"]
+        assert ids(search(client, q="press")) == in_index_order
+        assert [row["id"] for row in export(client, q="press")] == in_index_order
+
+
 TRICKY = [
     {
         "id": "tricky",
@@ -184,7 +206,7 @@ class TestStreaming:
         real = research._article
         monkeypatch.setattr(research, "_article", lambda *a: read.append(a[2]) or real(*a))
         with Engine(index_dir) as engine, engine.snapshot() as snapshot:
-            found = research.result_set(snapshot, build_search_request(), 2.0)
+            found = research.result_set(snapshot, build_search_request())
             assert found.total == len(ALL_IDS)
             stream = research.export_jsonl(snapshot, found)
             assert inspect.isgenerator(stream)

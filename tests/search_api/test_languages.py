@@ -218,6 +218,10 @@ class TestTranslationsGrouped:
         assert all(hit["translations"] == [] for hit in response["results"])
         export = client.get("/export", params={"q": "Phnom Penh", "format": "jsonl"})
         assert len(export.text.strip().splitlines()) == 2
+        batch = client.post("/search/batch", json={"queries": [{"q": "Phnom Penh"}]})
+        [answer] = batch.json()["results"]
+        assert answer["total"] == 2
+        assert sorted(answer["ids"]) == ["news_en/phnom-penh", "news_es/phnom-penh"]
 
     def test_article_lists_its_translations(self, client: TestClient):
         article = client.get("/articles/news_en/phnom-penh").json()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 
@@ -36,13 +37,20 @@ RECORDS = [
         for n in range(4)
     ),
 ]
+# Each on a day of its own, in the order listed: "full", the one with every word, is oldest.
+DATES = {
+    record["id"]: (date(2020, 1, 1) + timedelta(days=n)).isoformat()
+    for n, record in enumerate(RECORDS)
+}
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     root = tmp_path_factory.mktemp("long")
     export = root / "records.jsonl"
-    export.write_text("\n".join(json.dumps(record) for record in RECORDS))
+    export.write_text(
+        "\n".join(json.dumps({**record, "date": DATES[record["id"]]}) for record in RECORDS)
+    )
     build_index([export], root / "index", ParseOptions(), workers=1)
     with Engine(root / "index") as engine:
         yield engine
@@ -89,6 +97,11 @@ def test_by_date_the_partial_answer_is_in_date_order_only(engine):
     by_relevance = answer(engine, q)
     assert sorted(ids(by_date)) == sorted(ids(by_relevance))
     assert by_date["total"] == by_relevance["total"]
+    # Newest first, whatever words each has: "full", which relevance puts first for having
+    # every word, is the oldest, so it comes last.
+    assert ids(by_date) == sorted(ids(by_relevance), key=DATES.__getitem__, reverse=True)
+    assert [hit["date"] for hit in by_date["results"]] == [DATES[i] for i in ids(by_date)]
+    assert ids(by_relevance)[0] == ids(by_date)[-1] == "full"
 
 
 def test_a_short_query_keeps_requiring_every_word(engine):

@@ -137,6 +137,22 @@ def test_injected_titles_urls_and_tags_never_become_markup(hostile_client: TestC
     assert 'href="/a/export/evil"' in results.text
 
 
+def test_the_page_and_the_feed_link_an_article_alike(tmp_path: Path) -> None:
+    """An id is percent-encoded (but for "/") in the page's links as in the feed's, and the
+    link reaches the article."""
+    (tmp_path / "site").mkdir()
+    records = [{"id": "año:1", "title": "Año", "content": "<p>Text about censorship.</p>"}]
+    (tmp_path / "site" / "export.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([tmp_path], tmp_path / "ix", ParseOptions(), workers=1)
+    link = "/a/export/a%C3%B1o%3A1"
+    with TestClient(create_app(tmp_path / "ix")) as client:
+        assert f'href="{link}"' in client.get("/", params={"q": "censorship"}).text
+        feed = client.get("/feed.atom", params={"q": "censorship"}).text
+        assert f'href="http://testserver{link}"' in feed
+        article = client.get(link)
+        assert article.status_code == 200 and "Text about censorship." in article.text
+
+
 def links_after(html: str, tag: str, css_class: str | None = None) -> list[str]:
     """The href of each link that opens right inside a ``tag`` of ``css_class``."""
     return [

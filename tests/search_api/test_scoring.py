@@ -108,6 +108,7 @@ def test_a_repeated_query_word_weighs_more(snapshot: Snapshot):
     once = search(snapshot, build_search_request(q="surveillance law"), 10.0)
     twice = search(snapshot, build_search_request(q="surveillance law law"), 10.0)
     score = {hit["id"]: hit["score"] for hit in once["results"]}
+    assert twice["results"] and {hit["id"] for hit in twice["results"]} == set(score)
     for hit in twice["results"]:
         assert hit["score"] > score[hit["id"]]
 

@@ -13,6 +13,7 @@ from indexer.formats.fields import (
     derive_title,
     normalize_date,
     normalize_language,
+    partial_date,
     relative_id,
     source_for,
     url_slug,
@@ -55,6 +56,26 @@ from indexer.formats.fields import (
 )
 def test_dates_are_iso_or_none(value: object, expected: str | None) -> None:
     assert normalize_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2019", (dt.date(2019, 1, 1), 1)),
+        ("2019-05", (dt.date(2019, 5, 1), 2)),
+        ("2019-05-03", (dt.date(2019, 5, 3), 3)),
+        ("2019-05-03T10:00:00Z", (dt.date(2019, 5, 3), 3)),
+        ("2019-13", None),
+        ("2019-02-30", None),
+        ("20190503", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_partial_dates_give_their_first_day_and_how_many_parts(
+    value: str | None, expected: tuple[dt.date, int] | None
+) -> None:
+    assert partial_date(value) == expected
 
 
 @pytest.mark.parametrize(
@@ -111,6 +132,7 @@ def test_ids_are_url_path_safe(value: object, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("en", "en"), ("en-US", "en"), ("ES_mx", "es"), ("Spanish", "es"), ("spa", "es"),
+     ("yue", "yue"), ("nld", "nld"),  # no 2-letter code known for them here
      ("", None), ("??", None), (7, None)],
 )  # fmt: skip
 def test_languages_become_two_letter_codes(value: object, expected: str | None) -> None:
