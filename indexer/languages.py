@@ -153,12 +153,29 @@ def detect_language(text: str) -> str | None:
     return language if probability >= MIN_DETECTION_CONFIDENCE else None
 
 
+# The languages py3langid's model tells apart, written out: a search process checks a
+# language code against them, and loading the model to read them held 70 MB in every
+# server worker. tests/indexer/test_languages.py checks them against the model.
+DETECTED_LANGUAGES = frozenset({
+    "ace", "af", "am", "an", "ar", "ary", "arz", "as", "az", "ba", "bcl", "be", "bg", "bn",
+    "br", "bs", "ca", "crh", "cs", "cy", "da", "de", "dz", "el", "en", "eo", "es", "et", "eu",
+    "ext", "fa", "fi", "fo", "fr", "fuv", "fy", "ga", "gcf", "gcr", "gd", "gl", "gom", "grc",
+    "gu", "gug", "guw", "ha", "hbo", "he", "hi", "hr", "ht", "hu", "hy", "id", "ig", "is", "it",
+    "ja", "jv", "ka", "kab", "kik", "kk", "km", "kn", "ko", "ku", "ky", "la", "lb", "lg", "lij",
+    "ln", "lo", "lt", "ltg", "lv", "mg", "mk", "ml", "mn", "mr", "ms", "mt", "my", "ne", "nl",
+    "nn", "no", "nso", "oc", "om", "or", "pa", "pcm", "pl", "ps", "pt", "qu", "ro", "ru", "rw",
+    "sa", "sdh", "se", "si", "sk", "sl", "sn", "so", "sq", "sr", "st", "sv", "sw", "ta", "te",
+    "tg", "th", "tk", "tl", "tr", "tt", "ug", "uk", "ur", "uz", "uzs", "vec", "vi", "vo", "wa",
+    "wuu", "xh", "yo", "yue", "zh", "zu", "zxx",
+})  # fmt: skip
+
+
 @cache
 def known_languages() -> frozenset[str]:
     """The codes a language given in metadata may have: every language the detector knows
     and those this module has a stemmer, stop words or a writing direction for. A code
     outside them ("zz" from ``lang="zz-invalid"``) would become a language of its own."""
-    return frozenset(_identifier().nb_classes).union(SNOWBALL_LANGUAGES, STOP_WORDS, RIGHT_TO_LEFT)
+    return DETECTED_LANGUAGES.union(SNOWBALL_LANGUAGES, STOP_WORDS, RIGHT_TO_LEFT)
 
 
 def article_language(given: str | None, text: str, default: str) -> str:

@@ -9,7 +9,13 @@ import pytest
 
 from indexer.analysis import TextIn, analyzer_for, fold, stem_terms
 from indexer.formats import RunContext, parse_file
-from indexer.languages import article_language, detect_language, translation_key
+from indexer.languages import (
+    DETECTED_LANGUAGES,
+    _identifier,
+    article_language,
+    detect_language,
+    translation_key,
+)
 
 
 def terms(text: str, language: str) -> list[str]:
@@ -204,3 +210,7 @@ class TestTranslationKeys:
             tmp_path / "short.json", tmp_path, RunContext(), default_language="fr"
         ).articles
         assert article.language == "fr"
+
+
+def test_the_detected_languages_are_the_models() -> None:
+    assert frozenset(_identifier().nb_classes) == DETECTED_LANGUAGES
