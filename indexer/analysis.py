@@ -191,7 +191,8 @@ def _snowball(language: str) -> Callable[[str], str]:
 
 
 def stem_word(folded: str, language: str = "en") -> str:
-    """The stem of a folded word: the exceptions table first, then Snowball."""
+    """The stem of a folded word: the exceptions table first, then (in English) an -ism
+    word's own form, then Snowball."""
     exceptions = STEM_EXCEPTIONS.get(language, {})
     if folded in exceptions:
         return exceptions[folded]

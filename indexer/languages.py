@@ -145,7 +145,8 @@ def _identifier() -> Any:
 
 
 def detect_language(text: str) -> str | None:
-    """The language of ``text`` as a 2-letter code, or None when unsure."""
+    """The language of ``text`` as the detector names it (a 2-letter code, or 3 letters
+    where ISO 639-1 has none: "arz", "yue"), or None when unsure."""
     sample = text[:DETECTION_SAMPLE_CHARS]
     if len(sample.strip()) < MIN_DETECTION_CHARS:
         return None

@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from indexer.errors import InvalidSettings
 from indexer.formats import DEFAULT_MAX_ARTICLE_FILE_BYTES
-from indexer.languages import DEFAULT_LANGUAGE
+from indexer.formats.records import check_field_map
+from indexer.languages import DEFAULT_LANGUAGE, known_languages
 
 ENV_PREFIX = "ADVOSEARCH_"
 
@@ -68,16 +69,12 @@ class Settings(BaseSettings):
     @field_validator("field_map")
     @classmethod
     def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
-        from indexer.formats.records import check_field_map
-
         check_field_map(value)  # its ValueError names the unknown fields
         return value
 
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        from indexer.languages import known_languages
-
         if value not in known_languages():
             raise ValueError(f"{value!r} is not a language code advosearch knows")
         return value

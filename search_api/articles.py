@@ -24,12 +24,17 @@ NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself 
 
 def article_link(hit: dict[str, Any], base_url: str = "") -> str:
     """Where a reader finds an article: its own URL when it has a safe one, else its page
-    here, ``/a/`` and its id (percent-encoded but for "/", as the route reads it), after
-    ``base_url`` (empty: a link on this site)."""
+    here (``article_page``), after ``base_url`` (empty: a link on this site)."""
     url = hit.get("url") or ""
     if url.startswith(("http://", "https://")):
         return url
-    return base_url.rstrip("/") + "/a/" + quote(hit["id"], safe="/")
+    return base_url.rstrip("/") + article_page(hit["id"])
+
+
+def article_page(article_id: str) -> str:
+    """The article's page on this site: ``/a/`` and its id, percent-encoded but for "/", as
+    the route reads it."""
+    return "/a/" + quote(article_id, safe="/")
 
 
 def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:

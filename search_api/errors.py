@@ -96,7 +96,11 @@ def error_answer(
 ) -> Response:
     """The error as a page for a browser, else in the JSON shape."""
     if wants_html(request.headers.get("accept", "")):
-        return error_page(request, status, message, headers)
+        try:
+            return error_page(request, status, message, headers)
+        except Exception:
+            # The page itself failed (the error may be in it): the JSON shape still answers.
+            logger.exception("the error page failed")
     return error_response(status, code, message, headers)
 
 

@@ -88,12 +88,11 @@ def atom_feed(
     self_url: str,
     alternate_url: str,
     committed: datetime,
-    summaries: dict[str, str],
 ) -> bytes:
     """The feed document for a /search ``response`` sorted by date.
 
-    ``base_url`` makes article links absolute; ``summaries`` gives the plain text summary of
-    articles with no matched section (a query of filters only).
+    ``base_url`` makes article links absolute. An entry's summary is its first section's
+    snippet: the matched text, or the article's opening when the query matched elsewhere.
     """
     feed = ET.Element("feed", {"xmlns": ATOM_NS})
     _text(feed, "id", feed_id(request))
@@ -132,11 +131,7 @@ def atom_feed(
             _text(ET.SubElement(entry, "author"), "name", name)
         for tag in hit["tags"]:
             ET.SubElement(entry, "category", {"term": _clean(tag)})
-        summary = (
-            plain_snippet(hit["sections"][0]["snippet"])
-            if hit["sections"]
-            else summaries.get(hit["id"], "")
-        )
+        summary = plain_snippet(hit["sections"][0]["snippet"]) if hit["sections"] else ""
         if summary:
             _text(entry, "summary", summary).set("type", "text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)

@@ -3,10 +3,12 @@ batch queries.
 
 A *result set* is every article a request matches, in /search's order (score, ties by
 document number; or date, newest first, ties by the larger document number first), from
-``run_query`` — the one query path, fallback to partial matches included. It is ranked once
-per (index version, query, filters, sort) and kept in a small LRU per snapshot as compact
-arrays of document numbers and scores, so the next cursor page, a count or an export of the
-same query costs nothing more than reading the articles it shows.
+``run_query`` — the one query path. A cursor's result set is /search's, fallback to partial
+matches included, so its pages follow on from /search's numbered ones; counts and exports
+take the exact one (articles with every word, no fallback). Each is ranked once per (index
+version, query, filters, sort, exact or not) and kept in a small LRU per snapshot as compact
+arrays of document numbers and scores, so the next cursor page, or a count after an export
+of the same query, costs nothing more than reading the articles it shows.
 
 Cursors: opaque base64url of ``{"v": index version, "k": digest of query+filters+sort,
 "p": position}``. A page from a cursor slices the cached result set (O(page size), however

@@ -20,7 +20,7 @@ from whoosh import query as wq
 from indexer.analysis import WordMarker, fold, tag_term
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import without_surrogates
-from indexer.languages import known_languages
+from indexer.languages import DEFAULT_LANGUAGE, known_languages
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
@@ -65,7 +65,6 @@ class SearchRequest:
 
 
 MAX_QUERY_LENGTH = 1000
-_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 MAX_RESULT_DEPTH = 10_000
 
 
@@ -98,10 +97,10 @@ def build_search_request(
     if sort not in ("relevance", "date"):
         raise InvalidRequest(f"sort must be relevance or date (got {sort!r})")
     language = (language or "").strip().lower() or None
-    if language is not None and (
-        not _LANGUAGE_CODE.fullmatch(language) or language not in known_languages()
-    ):
-        raise InvalidRequest(f"lang must be a 2-letter language code like es (got {language!r})")
+    if language is not None and language not in known_languages():
+        raise InvalidRequest(
+            f"lang must be a language code advosearch knows, like es (got {language!r})"
+        )
     start, end = _as_date("from", date_from), _as_date("to", date_to)
     if start and end and start > end:
         raise InvalidRequest(f"from ({start}) is after to ({end})")
@@ -440,7 +439,8 @@ def attach_sections(
 ) -> None:
     """Up to three matched sections per article (``docnums``: the articles' documents),
     best first, each with a snippet (unless ``snippets`` is false: an export lists the
-    sections, it does not show them)."""
+    sections, it does not show them). With snippets, an article matched outside its text
+    gets its opening instead, unmarked."""
     if not articles or (parsed.is_empty and not snippets):
         return
     prefixes = highlight_prefixes(parsed)
@@ -459,7 +459,7 @@ def attach_sections(
         return markers[language]
 
     for article, docnum in zip(articles, docnums, strict=True):
-        language = article["language"] or "en"
+        language = article["language"] or DEFAULT_LANGUAGE
         marker = marker_for(language)
         scored = []
         opening = None
@@ -517,7 +517,8 @@ def result_facets(snapshot: Snapshot, docs: np.ndarray) -> dict[str, list[dict[s
     in_results = in_result_set[tagged_docs]
     counts = np.bincount(tag_codes[in_results], minlength=len(tags))
     present = np.flatnonzero(counts)
-    # Tags are coded in lexicon order, which is their alphabetical order: ties go by name.
+    # Tags are coded in lexicon order (of their folded terms): ties go by name, case and
+    # accents aside.
     top = present[np.lexsort((present, -counts[present]))][:FACET_LIMIT]
     ordered_tags = [(tags[code], int(counts[code])) for code in top]
     return {

@@ -97,9 +97,9 @@ def sections_to_read(sections: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[
     for section in sections:
         if remaining <= 0:
             return
-        text = one_line((section.get("text") or "")[:remaining])
-        remaining -= len(text)
-        yield section, text
+        read = (section.get("text") or "")[:remaining]
+        remaining -= len(read)
+        yield section, one_line(read)
 
 
 def snippet_of(text: str, spans: list[tuple[int, int]], *, target: int = TARGET_LENGTH) -> Snippet:

@@ -107,9 +107,13 @@ class _Utf8Stream(io.RawIOBase):
     def close(self) -> None:
         # The file is for whoever opened it to close: a text wrapper left to the garbage
         # collector would close it (with a ResourceWarning) while it is still read.
-        if not self.closed:
-            self._text.detach()
-        super().close()
+        try:
+            if not self.closed:
+                self._text.detach()
+        except ValueError:
+            pass  # its file was closed first: nothing is left to detach
+        finally:
+            super().close()
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
         while not self._pending:

@@ -10,14 +10,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import normalize_language
 from indexer.languages import article_language
-from search_api.articles import get_article, key_terms, related
+from search_api.articles import key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at
 from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.head import get_and_head
 from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Source, Tags
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, allowed_docs, build_search_request, search
-from search_api.snippets import build_snippet
 
 router = APIRouter()
 
@@ -128,12 +127,6 @@ async def feed_endpoint(
 
     def answer() -> bytes:
         response = search(snapshot, search_request, budget)
-        summaries = {}
-        for hit in response["results"]:
-            if not hit["sections"]:
-                article = get_article(snapshot, hit["id"])
-                text = " ".join(section["text"] for section in article["sections"][:2])
-                summaries[hit["id"]] = build_snippet(text, ()).fragment
         base = str(request.base_url).rstrip("/")
         params = [(k, v) for k, v in request.query_params.multi_items() if v]
         return atom_feed(
@@ -143,7 +136,6 @@ async def feed_endpoint(
             self_url=str(request.url),
             alternate_url=base + "/" + ("?" + urlencode(params) if params else ""),
             committed=committed_at(state.engine.index_dir, snapshot),
-            summaries=summaries,
         )
 
     body = await snapshot.run(answer)

@@ -26,7 +26,7 @@ from markupsafe import Markup
 from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.formats.fields import partial_date
 from indexer.languages import DEFAULT_LANGUAGE, RIGHT_TO_LEFT
-from search_api.articles import article_link, get_article, related
+from search_api.articles import article_link, article_page, get_article, related
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
@@ -123,6 +123,7 @@ def reader_value(text: str) -> str:
 templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_link"] = article_link
+templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
 # A search counts the most common tags only, this many: a full list may hide more.
@@ -184,8 +185,8 @@ class PageState:
             except InvalidRequest:
                 self._ignore(
                     "lang",
-                    f"The language filter was ignored: “{language}” is not a two-letter "
-                    "language code like es.",
+                    f"The language filter was ignored: “{language}” is not a language "
+                    "code like es.",
                 )
 
     def _ignore(self, name: str, reason: str) -> None:

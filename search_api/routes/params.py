@@ -62,7 +62,7 @@ Language = Annotated[
     str | None,
     Query(
         alias="lang",
-        description="Only articles in this language (2-letter code), the query analysed in "
+        description="Only articles in this language (a code such as es), the query analysed in "
         "it. Without it, the query is analysed in each language of the index and every "
         "article is ranked on one scale.",
         examples=["es"],

@@ -171,7 +171,15 @@ class TestQueriesPerLanguage:
     def test_lang_must_be_a_code(self, client: TestClient, lang: str):
         response = client.get("/search", params={"q": "press", "lang": lang})
         assert response.status_code == 400
-        assert "lang must be a 2-letter language code" in response.json()["error"]["message"]
+        assert (
+            "lang must be a language code advosearch knows" in (response.json()["error"]["message"])
+        )
+
+    @pytest.mark.parametrize("lang", ["arz", "yue"])
+    def test_a_detected_language_of_three_letters_is_a_filter(self, client: TestClient, lang):
+        # The detector names some languages with three letters; their facet must filter.
+        response = client.get("/search", params={"q": "press", "lang": lang})
+        assert response.status_code == 200
 
 
 @settings(

@@ -280,7 +280,7 @@ def notes(html: str) -> list[str]:
         ({"to": "9999-01-01"}, "The To date was ignored: “9999-01-01” is too far in the future."),
         (
             {"lang": "english"},
-            "The language filter was ignored: “english” is not a two-letter language code like es.",
+            "The language filter was ignored: “english” is not a language code like es.",
         ),
     ],
     ids=["from-garbage", "to-no-such-day", "to-year-9999", "lang-english"],
