@@ -70,7 +70,9 @@ def _build_parser() -> argparse.ArgumentParser:
     search_cmd = commands.add_parser("search", help="search from the command line")
     search_cmd.add_argument("query", help='the query, e.g. "journalists arrested"')
     _add_index_option(search_cmd)
-    search_cmd.add_argument("--limit", type=int, default=10, help="articles to show (1-100)")
+    search_cmd.add_argument(
+        "--limit", type=_articles_to_show, default=10, help="articles to show (1-100)"
+    )
     search_cmd.add_argument("--page", type=int, default=1)
     search_cmd.add_argument("--from", dest="date_from", help="earliest date, YYYY-MM-DD")
     search_cmd.add_argument("--to", dest="date_to", help="latest date, YYYY-MM-DD")
@@ -107,6 +109,13 @@ def _build_parser() -> argparse.ArgumentParser:
     eval_cmd.add_argument("--json", action="store_true", help="the metrics as one JSON object")
     eval_cmd.set_defaults(handler=_run_eval)
     return parser
+
+
+def _articles_to_show(text: str) -> int:
+    value = _positive_int(text)
+    if value > 100:
+        raise argparse.ArgumentTypeError(f"at most 100 articles a page (got {value})")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -284,6 +293,7 @@ def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
 
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
+    from search_api.articles import article_link
     from search_api.engine import Engine
     from search_api.models import SearchResponse
     from search_api.research import with_next_cursor
@@ -318,7 +328,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     offset = (response["page"] - 1) * response["page_size"]
     for rank, hit in enumerate(response["results"], start=offset + 1):
         print(f"\n{rank}. {hit['title']}  [{hit['date'] or 'undated'} · {hit['source']}]")
-        print(f"   {hit['url'] or '/a/' + hit['id']}")
+        print(f"   {article_link(hit)}")
         for section in hit["sections"]:
             heading = section["heading"] or "(intro)"
             # For a terminal: marks as [brackets].

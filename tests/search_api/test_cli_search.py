@@ -81,10 +81,22 @@ def test_text_is_unescaped_for_the_terminal(capsys, index_dir: Path):
 
 
 def test_invalid_parameter_is_a_message_not_a_traceback(capsys, index_dir: Path):
-    code, out, err = run(capsys, "search", "x", "--index", str(index_dir), "--limit", "0")
+    code, out, err = run(capsys, "search", "x", "--index", str(index_dir), "--from", "soon")
     assert code == 1
-    assert err == "advosearch: page_size must be between 1 and 100 (got 0)\n"
+    assert err == "advosearch: from must be a date like 2018-07-29 (got 'soon')\n"
     assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("limit", "message"), [("0", "must be 1 or more, not 0"), ("101", "at most 100 articles")]
+)
+def test_limit_out_of_range_names_the_option(capsys, index_dir: Path, limit: str, message: str):
+    with pytest.raises(SystemExit) as exited:
+        main(["search", "x", "--index", str(index_dir), "--limit", limit])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument --limit: {message}" in err
+    assert "page_size" not in err
 
 
 def test_missing_index_is_a_message(capsys, tmp_path: Path):
