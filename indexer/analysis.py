@@ -38,14 +38,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from nltk import redos
 from nltk.stem.snowball import SnowballStemmer
 from nltk.tokenize import RegexpTokenizer
-from whoosh.analysis import Token, Tokenizer
+from whoosh.analysis import CommaSeparatedTokenizer, Composable, Filter, Token, Tokenizer
 
 from indexer.languages import SNOWBALL_LANGUAGES, STOP_WORDS
 
@@ -468,38 +468,19 @@ def tag_term(tag: str) -> str:
     return fold(tag.replace(",", " ")).strip()
 
 
-class TagAnalyzer(Tokenizer):
-    """The analyzer for tags: a comma-separated list, each tag one term (``tag_term``)."""
+class _TagTermFilter(Filter):
+    """Each tag as its term (``tag_term``); a tag that folds to nothing is dropped."""
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        mode: str = "",
-        **kwargs: Any,
-    ) -> Iterator[Token]:
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        token.boost, token.stopped = 1.0, False
-        position = start_pos
-        for match in re.finditer(r"[^,]+", value):
-            term = tag_term(match.group())
-            if not term:
-                continue
-            token.text = term
-            if keeporiginal:
-                token.original = match.group()
-            if positions:
-                token.pos = position
-            if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
-            position += 1
-            yield token
+    def __call__(self, tokens: Iterable[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = tag_term(token.text)
+            if token.text:
+                yield token
+
+
+def tag_analyzer() -> Composable:
+    """The analyzer for tags: Whoosh's comma-separated list, each tag one term."""
+    return CommaSeparatedTokenizer() | _TagTermFilter()
 
 
 @lru_cache(maxsize=1)

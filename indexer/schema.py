@@ -37,7 +37,7 @@ from whoosh.fields import (
     SpellField,
 )
 
-from indexer.analysis import TagAnalyzer, analyzer_for, names_analyzer
+from indexer.analysis import analyzer_for, names_analyzer, tag_analyzer
 
 ARTICLE = "article"
 SECTION = "section"
@@ -87,7 +87,7 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         body=SpelledText(analyzer=analyzer),
         # Names are matched word by word, folded but never stemmed.
         author=TEXT(analyzer=names_analyzer()),
-        tag=KEYWORD(analyzer=TagAnalyzer()),
+        tag=KEYWORD(analyzer=tag_analyzer()),
         source=ID(stored=True, sortable=True),
         language=ID(stored=True, sortable=True),
         translation=ID(stored=True, sortable=True),  # the translation key; absent: none known

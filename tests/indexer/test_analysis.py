@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import TagAnalyzer, analyzer_for, fold, stem_terms, tag_term
+from indexer.analysis import analyzer_for, fold, stem_terms, tag_analyzer, tag_term
 
 
 def index_terms(text: str) -> list[str]:
@@ -99,7 +99,7 @@ def test_fold_lowercases_and_strips_accents() -> None:
 
 def test_tags_are_split_on_commas_and_folded_like_words() -> None:
     value = "Libertad de Expresión, Straße ,, COVID-19"
-    assert [token.text for token in TagAnalyzer()(value)] == [
+    assert [token.text for token in tag_analyzer()(value)] == [
         "libertad de expresion",
         "strasse",
         "covid-19",
