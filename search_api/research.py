@@ -529,7 +529,9 @@ def batch(
     time_budget_s: float,
     clock: Callable[[], float] = time.monotonic,
 ) -> list[dict[str, Any]]:
-    """The top ``limit`` article ids and the total of each request, as /search ranks them."""
+    """The top ``limit`` article ids and the total of each request, as /search ranks them;
+    exact, like counts and exports: a researcher comparing queries compares what each
+    matches, not partial matches added to some of them."""
     if not 1 <= len(requests) <= MAX_BATCH_QUERIES:
         raise InvalidRequest(f"a batch has 1 to {MAX_BATCH_QUERIES} queries (got {len(requests)})")
     if not 1 <= limit <= MAX_BATCH_LIMIT:
@@ -540,7 +542,7 @@ def batch(
         # Each query gets its own budget, or what is left of the batch's if that is less;
         # a query left with none is cut short and answered as partial.
         budget = min(time_budget_s, max(0.0, deadline - clock()))
-        matches = run_query(snapshot, replace(request, page=1, page_size=limit), budget)
+        matches = run_query(snapshot, replace(request, page=1, page_size=limit), budget, exact=True)
         out.append(
             {
                 "q": request.q,
