@@ -122,8 +122,12 @@ class ParsedQuery:
         return walk(self.tree, False)
 
     def positive_count(self) -> int:
-        """How many parts must all match (an OR group counts as one part)."""
-        positives = [child for child in self.tree.children if not child.negated]
+        """How many different parts must all match (an OR group counts as one part; a word
+        typed twice, once)."""
+        positives: list[Clause | Group] = []
+        for child in self.tree.children:
+            if not child.negated and child not in positives:
+                positives.append(child)
         if self.tree.any_of:
             return min(1, len(positives))
         return len(positives)

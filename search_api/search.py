@@ -37,13 +37,16 @@ MAX_SECTIONS_PER_RESULT = 3
 MAX_CORRECTED_WORDS = 6
 FACET_LIMIT = 20
 FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
-# A query of this many parts or more reads as a sentence or a question, not a list of
-# keywords: few articles hold every one of its words, so when fewer than a page of them do,
-# the best articles for most of its words answer it better (as "minimum should match" rules
-# in Lucene-based engines require all of a short query's words but only most of a long one's).
-# The articles that do hold every word still come first: the reader asked for all of them.
-LONG_QUERY_PARTS = 4
-FEW_FOR_LONG_QUERY = 10
+# When fewer than a page of articles hold every part of a query of three parts or more, the
+# page is filled with the best articles for most of them, after those that hold them all (the
+# reader asked for every word, so they still come first). Two words are mostly one idea
+# ("press freedom") and must both be there; three or more describe a story, and an article
+# about it may not use every one of them: "successor to premier khrushchev" found the 3
+# articles that say all three words, and not the ones about "Khrushchev's successor" that
+# never write "premier". With nothing that has every word, any query of several parts
+# falls back. The notes say how many articles match every word.
+DESCRIPTIVE_QUERY_PARTS = 3
+FEW_MATCHES = 10
 OUT_OF_TIME = "the search ran out of time; results may be incomplete"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -202,13 +205,13 @@ def run_query(
     parts = parsed.positive_count()
     found = len(matched)
     all_words = None  # when a few articles have every word: ranked ahead of the rest
-    too_few = found == 0 or (parts >= LONG_QUERY_PARTS and found < FEW_FOR_LONG_QUERY)
+    too_few = found == 0 or (parts >= DESCRIPTIVE_QUERY_PARTS and found < FEW_MATCHES)
     if too_few and parts > 1 and not timed_out and not exact:
         # Rank articles by the query words they have, by BM25 summed over those words.
         any_word_query = builder.build(parsed, any_of=True)
         any_word, timed_out = _matching(snapshot, any_word_query, filter_docs, deadline)
         timed_out = timed_out or builder.timed_out
-        if len(any_word):
+        if len(any_word) > found:  # else every article with some of the words has them all
             all_words = matched if found else None
             matched = any_word
             partial = True
@@ -275,17 +278,22 @@ def _order(
 ) -> list[tuple[float, int]]:
     """The matches in the request's order, the first ``depth`` of them (None: all).
 
-    By relevance, ``first``'s matches (a subset: the articles with every word of a query
-    that fell back to partial matches) come first, whatever their BM25 sums: the reader
-    asked for every word. Ties go by document number, which is fixed within an index
-    version, so pages of one version never repeat or skip an article."""
-    if sort == "date":
-        return by_key_descending(matched.docs, snapshot.date_keys, depth)
+    ``first``'s matches (a subset: the articles with every word of a query that fell back to
+    partial matches) come before the rest, whatever their BM25 sums or dates: the reader
+    asked for every word. Within each, by score or by date (newest first). Ties go by
+    document number, which is fixed within an index version, so pages of one version never
+    repeat or skip an article."""
+
+    def ordered(scored: Scored) -> list[tuple[float, int]]:
+        if sort == "date":
+            return by_key_descending(scored.docs, snapshot.date_keys, depth)
+        return by_score(scored, depth)
+
     if first is None:
-        return by_score(matched, depth)
-    leading = by_score(first, depth)
+        return ordered(matched)
+    leading = ordered(first)
     chosen = {docnum for _, docnum in leading}
-    rest = [item for item in by_score(matched, depth) if item[1] not in chosen]
+    rest = [item for item in ordered(matched) if item[1] not in chosen]
     merged = leading + rest
     return merged if depth is None else merged[:depth]
 

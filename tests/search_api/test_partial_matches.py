@@ -1,6 +1,5 @@
-"""A long query (a sentence or a question) that few articles match in full is answered by
-the articles with every word, then the best articles for most of its words; a short one keeps
-requiring all of them."""
+"""A query of several words that fewer than a page of articles match in full is answered by
+the articles with every word, then the best articles for most of its words."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ import pytest
 
 from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine
-from search_api.search import FEW_FOR_LONG_QUERY, build_search_request, search
+from search_api.search import FEW_MATCHES, build_search_request, search
 
 FULL = "Journalists arrested in Cambodia before the election, press freedom groups say."
 RECORDS = [
@@ -29,7 +28,7 @@ RECORDS = [
     ),
     *(
         {"id": f"many-{n}", "title": f"Report {n}", "body": f"Cambodia election watch {n}."}
-        for n in range(FEW_FOR_LONG_QUERY + 1)
+        for n in range(FEW_MATCHES + 1)
     ),
     # "before" in several articles: a common word weighs little.
     *(
@@ -90,30 +89,49 @@ def test_articles_with_every_word_come_before_higher_scoring_partial_matches(eng
     assert ids(response)[:2] == ["full", "most"]
 
 
-def test_by_date_the_partial_answer_is_in_date_order_only(engine):
+def test_by_date_articles_with_every_word_come_first_then_the_rest_newest_first(engine):
     q = "which journalists were arrested in cambodia before the election"
     with engine.snapshot() as snapshot:
         by_date = search(snapshot, build_search_request(q=q, page_size=100, sort="date"), 10.0)
     by_relevance = answer(engine, q)
     assert sorted(ids(by_date)) == sorted(ids(by_relevance))
     assert by_date["total"] == by_relevance["total"]
-    # Newest first, whatever words each has: "full", which relevance puts first for having
-    # every word, is the oldest, so it comes last.
-    assert ids(by_date) == sorted(ids(by_relevance), key=DATES.__getitem__, reverse=True)
+    # "full", the only article with every word, is the oldest: it still comes first.
+    assert ids(by_date)[0] == "full"
+    rest = ids(by_date)[1:]
+    assert rest == sorted(rest, key=DATES.__getitem__, reverse=True)
     assert [hit["date"] for hit in by_date["results"]] == [DATES[i] for i in ids(by_date)]
-    assert ids(by_relevance)[0] == ids(by_date)[-1] == "full"
 
 
-def test_a_short_query_keeps_requiring_every_word(engine):
+def test_a_short_query_few_articles_match_in_full_is_filled_with_partial_matches(engine):
     response = answer(engine, "journalists arrested cambodia")
+    assert response["partial"]
+    assert response["notes"] == [
+        "few articles match all the words (2); showing them first, then articles that match "
+        "most of them"
+    ]
+    assert sorted(ids(response)[:2]) == ["full", "most"]
+    assert {"some-0", "many-0"} <= set(ids(response)[2:])
+
+
+def test_two_words_keep_requiring_both_even_typed_again(engine):
+    for q in ("arrested cambodia", "arrested cambodia cambodia"):
+        response = answer(engine, q)
+        assert not response["partial"]
+        assert sorted(ids(response)) == ["full", "most"]  # not "some-" (no Cambodia)
+
+
+def test_no_fallback_when_every_article_with_some_of_the_words_has_them_all(engine):
+    response = answer(engine, "diary day")
     assert not response["partial"]
-    assert sorted(ids(response)) == ["full", "most"]  # not the "some-" articles, no Cambodia
+    assert response["notes"] == []
+    assert sorted(ids(response)) == [f"before-{n}" for n in range(4)]
 
 
-def test_a_long_query_enough_articles_match_in_full_stays_exact(engine):
+def test_a_query_a_page_of_articles_match_in_full_stays_exact(engine):
     response = answer(engine, "cambodia election watch report")
     assert not response["partial"]
-    assert response["total"] == FEW_FOR_LONG_QUERY + 1
+    assert response["total"] == FEW_MATCHES + 1
 
 
 def test_words_in_brackets_count_one_by_one_when_the_query_falls_back(engine):
