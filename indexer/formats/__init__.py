@@ -21,7 +21,7 @@ import stat
 import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -564,10 +564,8 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
     warnings: list[str] = []
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as handle, ExitStack() as reading:
+        with opener(path, "rb") as handle:
             utf8 = as_utf8(handle)
-            if utf8 is not None:
-                reading.enter_context(utf8)  # closed before its file
             for item in wxr.parse_wxr(utf8 or handle, path, utf8=utf8 is not None):
                 if isinstance(item, str):
                     warnings.append(item)
@@ -582,8 +580,6 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
         warnings.append("compressed file is truncated; kept the posts before the break")
     except (OSError, zlib.error) as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise UnreadableFile(f"invalid {exc.encoding.upper()[:6]} text: {exc.reason}") from None
     collector.finish(warnings, "post")
     return ParsedFile(path, articles, warnings)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+from collections.abc import Callable
 from typing import IO
 
 from charset_normalizer import from_bytes
@@ -84,47 +85,74 @@ def as_utf8(handle: IO[bytes]) -> IO[bytes] | None:
     """A UTF-16 or UTF-32 file (one with a byte order mark) as a stream of UTF-8 bytes, read
     as it goes, for the readers that take bytes (JSON Lines by line, WXR's XML parser, which
     knows no UTF-32); None for any other file, which is read as it is. Text that is not
-    valid in its encoding raises ``UnicodeDecodeError`` where it is read."""
+    valid in its encoding raises ``UnicodeDecodeError`` where it is read, once all the text
+    before it has been given (its reason says the line), so that a reader keeps what comes
+    before the error, as it does in a UTF-8 file."""
     wide = wide_encoding(handle.peek(4)[:4])
     if wide is None:
         return None
     codec, bom = wide
     handle.read(bom)
-    text = io.TextIOWrapper(handle, encoding=codec, newline="")
-    return io.BufferedReader(_Utf8Stream(text))
+    return _Utf8Stream(handle, codec)
 
 
-class _Utf8Stream(io.RawIOBase):
-    """Text read from a stream of it, given as UTF-8 bytes."""
+class _Utf8Stream(io.BufferedIOBase):
+    """Text in a wide encoding, read from a binary stream (left open: its opener closes
+    it), given as UTF-8 bytes. A read stops short before an error, which the next read
+    raises: an ``io.BufferedReader`` would drop the text it had read before the error."""
 
-    def __init__(self, text: IO[str]) -> None:
-        self._text = text
-        self._pending = b""
+    def __init__(self, wide: IO[bytes], codec: str) -> None:
+        self._wide = wide
+        self._decoder = codecs.getincrementaldecoder(codec)()
+        self._pending = io.BytesIO()  # decoded, not yet read
+        self._pending_end = 0
+        self._line = 1  # of the text decoded so far
+        self._error: UnicodeDecodeError | None = None
+        self._ended = False
 
     def readable(self) -> bool:
         return True
 
-    def close(self) -> None:
-        # The file is for whoever opened it to close: a text wrapper left to the garbage
-        # collector would close it (with a ResourceWarning) while it is still read.
-        try:
-            if not self.closed:
-                self._text.detach()
-        except ValueError:
-            pass  # its file was closed first: nothing is left to detach
-        finally:
-            super().close()
+    def read(self, size: int | None = -1) -> bytes:
+        """``size`` bytes (all, for None or -1); fewer at the end, or before an error."""
+        return self._gather(size, io.BytesIO.read)
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:
-        while not self._pending:
-            chunk = self._text.read(8192)
-            if not chunk:
-                return 0
-            self._pending = chunk.encode("utf-8")
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+    def readline(self, size: int | None = -1) -> bytes:
+        """The next line. A line that an error cuts short is not given: the error is
+        raised instead, so that no reader takes the part before it for a whole line."""
+        return self._gather(size, io.BytesIO.readline, line=True)
+
+    def _gather(
+        self, size: int | None, take: Callable[[io.BytesIO, int], bytes], line: bool = False
+    ) -> bytes:
+        wanted = -1 if size is None else size
+        result = bytearray()
+        while (wanted < 0 or len(result) < wanted) and self._fill():
+            result += take(self._pending, wanted - len(result) if wanted >= 0 else -1)
+            if line and result.endswith(b"\n"):
+                return bytes(result)
+        if self._error is not None and not self._fill() and wanted != 0 and (line or not result):
+            # The text before the error is given, but not a line the error cuts short.
+            raise self._error
+        return bytes(result)
+
+    def _fill(self) -> bool:
+        """Whether decoded text is pending, decoding more if none is and it can."""
+        while self._pending.tell() == self._pending_end and not (self._error or self._ended):
+            chunk = self._wide.read(8192)
+            self._ended = not chunk
+            try:
+                text = self._decoder.decode(chunk, final=self._ended)
+            except UnicodeDecodeError as error:
+                # The bytes before the error are whole characters: they are given first.
+                text = error.object[: error.start].decode(error.encoding)
+                line = self._line + text.count("\n")
+                error.reason += f" at line {line}"
+                self._error = error
+            self._line += text.count("\n")
+            data = text.encode("utf-8")
+            self._pending, self._pending_end = io.BytesIO(data), len(data)
+        return self._pending.tell() < self._pending_end
 
 
 def _guess_encoding(data: bytes) -> str:

@@ -7,7 +7,6 @@ field name in another language cannot be guessed.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import re
@@ -253,11 +252,8 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """The file's lines, as UTF-8 when it is UTF-16 or UTF-32 (each line then counts its
     UTF-8 bytes: close enough for the build's shares of work)."""
-    with _open_binary(path) as handle, contextlib.ExitStack() as reading:
-        utf8 = as_utf8(handle)
-        if utf8 is not None:
-            reading.enter_context(utf8)  # closed before its file
-        yield from enumerate(utf8 or handle, start=1)
+    with _open_binary(path) as handle:
+        yield from enumerate(as_utf8(handle) or handle, start=1)
 
 
 def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | str]:

@@ -134,8 +134,9 @@ def parse_wxr(
     handle: IO[bytes], path: Path | None = None, *, utf8: bool = False
 ) -> Iterator[WxrPost | str]:
     """Published posts and pages, streamed; then, as warning strings, what was not indexed
-    (drafts, attachments… counted), and whether the file breaks off midway. ``utf8``: the
-    bytes are UTF-8, whatever the XML declaration says."""
+    (drafts, attachments… counted), and whether the file breaks off midway (invalid XML, or
+    text invalid in its encoding). ``utf8``: the bytes are UTF-8, whatever the XML
+    declaration says."""
     language: str | None = None
     root_seen = False
     posts = 0
@@ -172,6 +173,11 @@ def parse_wxr(
         if not posts:
             raise UnreadableFile(f"invalid XML at line {line}: {message}") from None
         yield f"invalid XML at line {line}: {message}; kept the {posts} posts before it"
+    except UnicodeDecodeError as exc:  # in a UTF-16/32 export (``as_utf8``)
+        reason = f"invalid {exc.encoding.upper()[:6]} text: {exc.reason}"
+        if not posts:
+            raise UnreadableFile(reason) from None
+        yield f"{reason}; kept the {posts} posts before it"
     if not root_seen:
         raise UnreadableFile("empty file")
     if not posts:

@@ -267,3 +267,18 @@ def test_a_refused_url_names_no_record(tmp_path: Path, parse) -> None:
     [article] = parse("list.json").articles
     assert article.url is None
     assert article.id.startswith("list/") and "alert" not in article.id
+
+
+def test_text_invalid_in_a_utf16_json_lines_file_keeps_the_records_before_it(
+    tmp_path: Path, parse
+) -> None:
+    # A lone surrogate on line 3: the lines before it were decoded in the same read.
+    lines = ['{"id": 1, "body": "Uno."}', '{"id": 2, "body": "Dos."}', '{"id": 3, "body": "']
+    data = BOMS["utf-16-le"] + "\n".join(lines).encode("utf-16-le") + b"\x00\xdc"
+    write(tmp_path / "lines.jsonl", data + 'Tres."}\n'.encode("utf-16-le"))
+    parsed = parse("lines.jsonl")
+    assert [a.id for a in parsed.articles] == ["lines/1", "lines/2"]
+    assert parsed.warnings == [
+        "file is cut short after line 2 (invalid UTF-16 text: illegal encoding at line 3); "
+        "kept 2 records"
+    ]

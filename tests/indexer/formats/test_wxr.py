@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,30 @@ def test_utf16_and_utf32_exports_with_a_byte_order_mark_are_read(
     write(tmp_path / "x.xml", bom + wxr(item(1, "Año nuevo")).encode(encoding))
     [article] = parse("x.xml").articles
     assert (article.id, article.title) == ("x/1", "Año nuevo")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom", "invalid"),
+    [("utf-16-le", codecs.BOM_UTF16_LE, b"\x00\xdc"),
+     ("utf-16-be", codecs.BOM_UTF16_BE, b"\xdc\x00"),
+     ("utf-32-le", codecs.BOM_UTF32_LE, b"\x00\x00\x11\x00"),
+     ("utf-32-be", codecs.BOM_UTF32_BE, b"\x00\x11\x00\x00")],
+    ids=["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"],
+)  # fmt: skip
+def test_text_invalid_in_a_utf16_or_utf32_export_keeps_the_posts_before_it(
+    tmp_path: Path, parse, encoding: str, bom: bytes, invalid: bytes
+) -> None:
+    # As invalid UTF-8 does: a lone surrogate, or a code point past U+10FFFF, before post 3.
+    content = wxr(item(1, "First"), item(2, "Second"), item(3, "Third"))
+    cut = content.index("<item>", content.index("Second"))
+    before, after = content[:cut], content[cut:]
+    data = bom + before.encode(encoding) + invalid + after.encode(encoding)
+    write(tmp_path / "x.xml", data)
+    parsed = parse("x.xml")
+    assert [a.id for a in parsed.articles] == ["x/1", "x/2"]
+    [warning] = parsed.warnings
+    line = before.count("\n") + 1
+    assert re.fullmatch(
+        rf"invalid UTF-{encoding[4:6]} text: .+ at line {line}; kept the 2 posts before it",
+        warning,
+    )
