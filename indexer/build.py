@@ -35,6 +35,7 @@ from indexer.errors import (
 )
 from indexer.formats import (
     DEFAULT_MAX_ARTICLE_FILE_BYTES,
+    ArticleIds,
     ParsedFile,
     RunContext,
     SkippedFile,
@@ -355,13 +356,13 @@ def build_index(
             writer.delete_by_term("source_file", known_path)
         summary.files_removed = len(gone)
 
-        seen_ids: dict[str, str] = {}
+        ids = ArticleIds()
         reparsed = {job[2] for job in to_parse} | set(gone)
         if not rebuild:
             with ix.searcher() as kept_searcher:
                 for stored in kept_searcher.documents(kind=ARTICLE):
                     if stored["source_file"] not in reparsed:
-                        seen_ids[stored["article_id"]] = stored["source_file"]
+                        ids.keep(stored["article_id"], stored["source_file"])
         progress = progress or Progress()
         sizes = {resolved: input_size(path) for path, _, resolved, _ in to_parse}
         total = sum(sizes.values())
@@ -385,7 +386,8 @@ def build_index(
                 # Writing (which analyses the text) is most of the work: advance per
                 # article, by its share of the file's bytes.
                 for article, nbytes in _articles_with_bytes(result, size):
-                    _make_id_unique(article, resolved, seen_ids, summary)
+                    if warning := ids.assign(article, resolved):
+                        summary.warnings.append(f"{resolved}: {warning}")
                     write(article_documents(article, resolved, file_key), nbytes, 1)
                     written, written_bytes = written + 1, written_bytes + nbytes
                     summary.articles_added += 1
@@ -521,24 +523,6 @@ def count_kind(searcher: Any, kind: str) -> int:
 
 def _is_under(path: str, roots: Sequence[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
-
-
-def _make_id_unique(
-    article: Article, source_file: str, seen_ids: dict[str, str], summary: BuildSummary
-) -> None:
-    """Two records carrying the same id are both kept: the later one is told apart by a
-    ``~N`` suffix and the run reports it, instead of one silently replacing the other."""
-    original = article.id
-    suffix = 2
-    while article.id in seen_ids:
-        article.id = f"{original}~{suffix}"
-        suffix += 1
-    if article.id != original:
-        summary.warnings.append(
-            f"{source_file}: id {original!r} is also used by {seen_ids[original]}; "
-            f"indexed as {article.id!r}"
-        )
-    seen_ids[article.id] = source_file
 
 
 _worker_context: RunContext | None = None

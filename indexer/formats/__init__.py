@@ -6,7 +6,9 @@ Entry points used by the build and the CLI:
 - ``build_context(files)``: whole-run knowledge (lines repeated across a site's pages);
 - ``parse_file(path, root, context, ...)``: one file's articles, or ``UnreadableFile``;
 - ``stream_file(path, root, context, ...)``: the same, a JSON Lines file's as they are read;
-- ``parse_paths(paths, ...)``: all of the above, never raising for one bad file.
+- ``parse_paths(paths, ...)``: all of the above, never raising for one bad file;
+- ``ArticleIds``: the ids a run's articles are indexed under (the build's, and
+  ``parse_paths``'s).
 
 ``parse_file``'s arguments and results pickle, so the build may call it in worker processes.
 """
@@ -41,6 +43,7 @@ from indexer.models import Article
 __all__ = [
     "DEFAULT_MAX_ARTICLE_FILE_BYTES",
     "SUPPORTED_SUFFIXES",
+    "ArticleIds",
     "ParsedFile",
     "RunContext",
     "SkippedFile",
@@ -685,6 +688,32 @@ def _reasons() -> Iterator[None]:
         ) from exc
 
 
+class ArticleIds:
+    """The ids a run's articles are indexed under. When an article of another file already
+    has an article's id, both are kept: the later one is told apart by a ``~N`` suffix,
+    and the run says so, instead of one silently replacing the other."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, str] = {}  # id: the file its article comes from
+
+    def keep(self, article_id: str, source_file: str) -> None:
+        """An id the index keeps, its file not being read again."""
+        self._files[article_id] = source_file
+
+    def assign(self, article: Article, source_file: str) -> str | None:
+        """Give ``article`` an id no other article has; the warning to give when it had
+        to change it."""
+        original = article.id
+        suffix = 2
+        while article.id in self._files:
+            article.id = f"{original}~{suffix}"
+            suffix += 1
+        self.keep(article.id, source_file)
+        if article.id == original:
+            return None
+        return f"id {original!r} is also used by {self._files[original]}; indexed as {article.id!r}"
+
+
 def parse_paths(
     paths: Sequence[Path],
     *,
@@ -692,14 +721,16 @@ def parse_paths(
     default_language: str = DEFAULT_LANGUAGE,
     max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
 ) -> Iterator[ParsedFile | SkippedFile]:
-    """Discover, learn the run context, and parse every file; bad files come out skipped."""
+    """Discover, learn the run context, and parse every file; bad files come out skipped.
+    Articles have the ids indexing these paths into a new index gives them."""
     records.check_field_map(field_map)
     files, skipped = discover([Path(p) for p in paths])
     yield from skipped
     context = build_context(files, max_file_bytes=max_article_file_bytes)
+    ids = ArticleIds()
     for path, root in files:
         try:
-            yield parse_file(
+            parsed = parse_file(
                 path,
                 root,
                 context,
@@ -709,3 +740,8 @@ def parse_paths(
             )
         except UnreadableFile as exc:
             yield SkippedFile(path, str(exc))
+            continue
+        for article in parsed.articles:
+            if warning := ids.assign(article, str(path.resolve())):
+                parsed.warnings.append(warning)
+        yield parsed

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from search_api.cli import main
 
@@ -106,6 +107,21 @@ def test_indexing_an_empty_folder_says_so_and_leaves_no_index(capsys, tmp_path: 
         "(article formats: "
     )
     assert not (tmp_path / "ix").exists()
+
+
+def test_parse_json_gives_the_ids_the_index_stores(capsys, tmp_path: Path) -> None:
+    # Two files of one name hold the same record id: the index tells the second apart.
+    write_story(tmp_path / "corpus")
+    write_story(tmp_path / "corpus" / "copy")
+    code, out, err = run(capsys, "parse", str(tmp_path / "corpus"), "--json")
+    assert code == 0
+    parsed = [json.loads(line)["id"] for line in out.splitlines()]
+    assert parsed == ["stories/s1", "stories/s1~2"]
+    assert "id 'stories/s1' is also used by " in err
+    index(capsys, str(tmp_path / "corpus"), "--index", str(tmp_path / "ix"))
+    with whoosh_index.open_dir(str(tmp_path / "ix")).searcher() as searcher:
+        indexed = [doc["article_id"] for doc in searcher.documents(kind="article")]
+    assert sorted(indexed) == parsed
 
 
 def test_parsing_an_empty_folder_says_why_it_fails(capsys, tmp_path: Path) -> None:
