@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -65,8 +66,9 @@ class BuildSummary:
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     committed: bool = False
-    # There was no index and no file to read: none was created (an empty index would
-    # only hide the mistake, a path mistyped or an empty folder).
+    # There was no index and the run indexed nothing (no file to read, or none readable):
+    # it leaves none (an empty index would only hide the mistake, a path mistyped or an
+    # empty folder, and be served as an archive that holds nothing).
     no_index_created: bool = False
     total_articles: int = 0
     total_sections: int = 0
@@ -319,8 +321,10 @@ def build_index(
         summary.seconds = time.perf_counter() - started
         return summary
     context = build_context(files, max_file_bytes=options.max_article_file_bytes)
-    ix = open_or_create_index(index_dir)
-    with locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer:
+    with (
+        _index_kept_once_committed(index_dir, summary) as ix,
+        locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer,
+    ):
         rebuild = not is_current(ix.schema)
         if rebuild:
             # The new version replaces the whole old one at commit; until then the old one
@@ -419,11 +423,53 @@ def build_index(
         else:
             writer.cancel()
 
-    with ix.searcher() as searcher:
-        summary.total_articles = count_kind(searcher, ARTICLE)
-        summary.total_sections = count_kind(searcher, SECTION)
+    if not summary.no_index_created:
+        with ix.searcher() as searcher:
+            summary.total_articles = count_kind(searcher, ARTICLE)
+            summary.total_sections = count_kind(searcher, SECTION)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+@contextmanager
+def _index_kept_once_committed(index_dir: Path, summary: BuildSummary) -> Iterator[FileIndex]:
+    """The index, created when there is none; a run that creates it but commits nothing
+    (no file it read had an article, or it failed) removes what it created, folders
+    included, and says so in ``summary``."""
+    if index.exists_in(index_dir):
+        yield index.open_dir(str(index_dir))
+        return
+    created_folder = _first_missing(index_dir)
+    try:
+        before = set(os.listdir(index_dir)) if created_folder is None else None
+    except OSError:
+        before = None  # not a folder, or not readable: creating the index says so
+    try:
+        yield open_or_create_index(index_dir)
+    finally:
+        if not summary.committed:
+            summary.no_index_created = True
+            if created_folder is not None:
+                shutil.rmtree(created_folder, ignore_errors=True)
+            elif before is not None:  # a folder that was there, empty of an index: kept
+                for name in set(os.listdir(index_dir)) - before:
+                    _remove(index_dir / name)
+
+
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` that does not exist yet, if any."""
+    missing = None
+    path = path.absolute()
+    while not path.exists() and not path.is_symlink():
+        missing, path = path, path.parent
+    return missing
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def input_size(path: Path) -> int:

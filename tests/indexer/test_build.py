@@ -178,6 +178,21 @@ def test_no_file_to_read_creates_no_index(corpus: Path, tmp_path: Path) -> None:
     assert article_ids(tmp_path / "ix") == {"articles/a1", "articles/a2", "notes/page"}
 
 
+def test_a_first_run_that_reads_no_file_leaves_no_index(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
+    summary = build_index([corpus], tmp_path / "new" / "ix", ParseOptions(), workers=2)
+    assert summary.nothing_read and summary.no_index_created and not summary.committed
+    assert not (tmp_path / "new").exists()
+    # A folder that was there for the index stays, as it was.
+    (tmp_path / "made").mkdir()
+    (tmp_path / "made" / "notes.txt").write_text("mine", encoding="utf-8")
+    summary = build_index([corpus], tmp_path / "made", ParseOptions(), workers=1)
+    assert summary.no_index_created
+    assert [path.name for path in (tmp_path / "made").iterdir()] == ["notes.txt"]
+
+
 def test_same_id_in_two_files_keeps_both_articles(corpus: Path, tmp_path: Path) -> None:
     other = corpus / "site" / "more"
     other.mkdir()

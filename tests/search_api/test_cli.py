@@ -124,6 +124,20 @@ def test_parse_json_gives_the_ids_the_index_stores(capsys, tmp_path: Path) -> No
     assert sorted(indexed) == parsed
 
 
+def test_indexing_only_unreadable_files_leaves_no_index_to_search(capsys, tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
+    ix = tmp_path / "ix"
+    code, out, _ = index(capsys, str(tmp_path / "corpus"), "--index", str(ix))
+    assert code == 1
+    assert f"no index was created in {ix}" in out
+    code, _, err = run(capsys, "search", "detained", "--index", str(ix))
+    assert code == 1
+    assert err == (
+        f"advosearch: no index in {ix}: build one with `advosearch index PATH --index {ix}`\n"
+    )
+
+
 def test_parsing_an_empty_folder_says_why_it_fails(capsys, tmp_path: Path) -> None:
     code, out, err = run(capsys, "parse", str(tmp_path))
     assert code == 1
