@@ -34,7 +34,7 @@ from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from search_api.query import AnyOf, Excluding, SpacedPhrase
+from search_api.query import AnyOf, Excluding, HyphenatedWord, SpacedPhrase
 from search_api.scoring import (
     ArticleBM25F,
     FieldsTerm,
@@ -101,7 +101,7 @@ class Postings:
         self._lengths: dict[tuple, np.ndarray] = {}
         # Collection statistics sum every segment's; asked for each term in each segment,
         # they would cost a query time quadratic in the number of segments.
-        self._doc_frequencies: dict[tuple[str, bytes], int] = {}
+        self._doc_frequencies: dict[tuple, int] = {}
         self._averages: dict[str, float] = {}
         self._articles: int | None = None
         self._lock = threading.Lock()
@@ -171,6 +171,26 @@ class Postings:
         cached = self._doc_frequencies.get(key)
         if cached is None:
             cached = searcher.doc_frequency(fieldname, text)
+            with self._lock:
+                if len(self._doc_frequencies) >= MAX_CACHED_FREQUENCIES:
+                    self._doc_frequencies.clear()
+                self._doc_frequencies[key] = cached
+        return cached
+
+    def phrase_frequency(
+        self, searcher: Any, fieldname: str, raws: Sequence[bytes], offsets: Sequence[int]
+    ) -> int:
+        """How many documents of the whole version (``searcher``: its top searcher) have
+        the words (stored terms) as a phrase, each at its position."""
+        key = (fieldname, tuple(raws), tuple(offsets))
+        cached = self._doc_frequencies.get(key)
+        if cached is None:
+            cached = 0
+            for segment, (leaf, _offset) in enumerate(searcher.leaf_searchers()):
+                reader = leaf.reader()
+                if all((fieldname, raw) in reader for raw in raws):
+                    ends = _phrase_ends(self, segment, reader, fieldname, raws, offsets)
+                    cached += len(np.unique(ends >> 32))
             with self._lock:
                 if len(self._doc_frequencies) >= MAX_CACHED_FREQUENCIES:
                     self._doc_frequencies.clear()
@@ -424,24 +444,59 @@ class _Segment:
         return _boosted(Scored(docs, scores), query.boost)
 
     def _fields_term(self, query: FieldsTerm) -> Scored:
-        """One word in several fields, as ``ArticleBM25F.fields_matcher`` scores it."""
+        """One word in several fields, as ``ArticleBM25F.fields_matcher`` scores it; a
+        hyphenated word's frequency in a field counts its spaced spelling too."""
+        spaced = query.spaced if isinstance(query, HyphenatedWord) else ()
+        size = self.reader.doc_count_all()
         parts, df = [], 0
         for term in query.subqueries:
-            raw = self._stored_term(term.fieldname, term.text)
-            if raw is None:
+            fieldname = term.fieldname
+            spellings, field_df = [], 0
+            raw = self._stored_term(fieldname, term.text)
+            if raw is not None:
+                docs, weights = self.postings.term(self.number, self.reader, fieldname, raw)
+                spellings.append(Scored(docs, weights))
+                field_df = self.postings.doc_frequency(self.parent, fieldname, raw)
+            if spaced:
+                phrase = self._phrase_frequencies(fieldname, spaced)
+                if len(phrase):
+                    spellings.append(phrase)
+                    words = tuple(self._stored_term(fieldname, word) for word, _ in spaced)
+                    offsets = tuple(offset for _, offset in spaced)
+                    phrase_df = self.postings.phrase_frequency(
+                        self.parent, fieldname, words, offsets
+                    )
+                    field_df = max(field_df, phrase_df)
+            if not spellings:
                 continue
-            docs, weights = self.postings.term(self.number, self.reader, term.fieldname, raw)
-            lengths = self.postings.lengths(self.number, self.reader, term.fieldname)[docs]
-            average = self.postings.field_average(self.parent, term.fieldname)
-            frequency = self.model.normalised_frequencies(weights, lengths, average)
-            parts.append(_boosted(Scored(docs, frequency), term.boost))
-            df = max(df, self.postings.doc_frequency(self.parent, term.fieldname, raw))
+            found = _union(spellings, size)
+            lengths = self.postings.lengths(self.number, self.reader, fieldname)[found.docs]
+            average = self.postings.field_average(self.parent, fieldname)
+            frequency = self.model.normalised_frequencies(found.scores, lengths, average)
+            parts.append(_boosted(Scored(found.docs, frequency), term.boost))
+            df = max(df, field_df)
         if not parts:
             return Scored.empty()
-        summed = _union(parts, self.reader.doc_count_all())
+        summed = _union(parts, size)
         idf = bm25_idf(self.postings.article_count(self.parent), df)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
+
+    def _phrase_frequencies(self, fieldname: str, words: Sequence[tuple[str, int]]) -> Scored:
+        """How often each article has the words as a phrase (each at its position)."""
+        field_format = self.searcher.schema[fieldname].format
+        if not field_format or not field_format.supports("positions"):
+            return Scored.empty()
+        raws = [self._stored_term(fieldname, word) for word, _ in words]
+        if any(raw is None for raw in raws):
+            return Scored.empty()
+        offsets = tuple(offset for _, offset in words)
+        ends = _phrase_ends(self.postings, self.number, self.reader, fieldname, raws, offsets)
+        if self._past_deadline():
+            self.timed_out = True
+            return Scored.empty()
+        docs, counts = np.unique(ends >> 32, return_counts=True)
+        return Scored(docs, counts.astype(np.float64))
 
     def _phrase(self, query: SpacedPhrase) -> Scored:
         """Articles with the words in order, each at its distance from the one before,
@@ -457,20 +512,13 @@ class _Segment:
         raws = [self._stored_term(fieldname, word) for word in query.words]
         if any(raw is None for raw in raws):
             return Scored.empty()
-        # Where the phrase so far ends: docnum << 32 | position, ascending.
-        ends: np.ndarray | None = None
-        for raw, offset, previous in zip(
-            raws, query.offsets, (0, *query.offsets[:-1]), strict=True
-        ):
-            # A common word's positions not yet cached take a while to read: the time
-            # budget is looked at after each word.
-            positions = self.postings.positions(self.number, self.reader, fieldname, raw)
-            ends = positions if ends is None else _followed(ends, positions, offset - previous)
-            if self._past_deadline():
-                self.timed_out = True
-                return Scored.empty()
-            if not ends.size:
-                return Scored.empty()
+        ends = _phrase_ends(self.postings, self.number, self.reader, fieldname, raws, query.offsets)
+        # A common word's positions not yet cached take a while to read.
+        if self._past_deadline():
+            self.timed_out = True
+            return Scored.empty()
+        if not ends.size:
+            return Scored.empty()
         words = _intersection([self._term(wq.Term(fieldname, word)) for word in query.words])
         keep = np.isin(words.docs, ends >> 32)
         return _boosted(Scored(words.docs[keep], words.scores[keep]), query.boost)
@@ -492,6 +540,25 @@ class _Segment:
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline
+
+
+def _phrase_ends(
+    postings: Postings,
+    segment: int,
+    reader: Any,
+    fieldname: str,
+    raws: Sequence[bytes],
+    offsets: Sequence[int],
+) -> np.ndarray:
+    """Where a phrase ends in a segment, as ``docnum << 32 | position``, ascending: each
+    word's positions (cached) matched with the next word's, shifted by the distance."""
+    ends = _NO_DOCS
+    for index, (raw, offset) in enumerate(zip(raws, offsets, strict=True)):
+        positions = postings.positions(segment, reader, fieldname, raw)
+        ends = positions if index == 0 else _followed(ends, positions, offset - offsets[index - 1])
+        if not ends.size:
+            break
+    return ends
 
 
 def _boosted(scored: Scored, boost: float) -> Scored:

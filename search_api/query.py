@@ -382,6 +382,17 @@ def _analysed_words(clause: Clause, language: str) -> list[tuple[str, int]]:
     return _field_words(clause.fields[0], clause.text, language)
 
 
+def _spaced_parts(
+    clause: Clause, words: list[tuple[str, int]] | None, language: str
+) -> tuple[tuple[str, int], ...]:
+    """For a word written with hyphens, the terms of its parts with their positions, as
+    the phrase its spaced spelling is ("self censorship"); () for any other clause."""
+    if clause.kind != "word" or not words or len(words) != 1 or "-" not in words[0][0]:
+        return ()
+    parts = _field_words(clause.fields[0], clause.text.replace("-", " "), language)
+    return tuple(parts) if len(parts) > 1 else ()
+
+
 def _spaced(words: list[tuple[str, int]]) -> str:
     """A phrase's terms as read, "?" for each word between them that is not searched (a
     stop word, which any word in its place matches): "right ? protest"."""
@@ -430,6 +441,36 @@ class SpacedPhrase(wq.Phrase):
             spans = term if spans is None else SpanNear2([spans, term], slop=gap, mindist=gap)
         matcher = spans.matcher(searcher, context)
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
+
+
+class HyphenatedWord(FieldsTerm):
+    """A hyphenated word, found written either way: "self-censorship" (the word's own
+    term) or "self censorship" (its parts as a phrase, ``spaced``: terms with their
+    positions). Scored as one BM25F term, as Lucene's ``SynonymQuery`` scores synonyms: in
+    each field, the frequencies of both spellings are summed, and the rarer spelling does
+    not lend its idf to the other (the larger document frequency counts).
+
+    Only the array evaluator (``search_api.matching``) scores it so; Whoosh's own matchers
+    find the same articles, scoring the spaced spelling as a phrase."""
+
+    def __init__(
+        self, subqueries: list[wq.Term], spaced: tuple[tuple[str, int], ...], boost: float = 1.0
+    ) -> None:
+        super().__init__(subqueries, boost=boost)
+        self.spaced = spaced
+
+    def __eq__(self, other: object) -> bool:
+        return super().__eq__(other) and self.spaced == getattr(other, "spaced", None)
+
+    def __hash__(self) -> int:
+        return super().__hash__() ^ hash(self.spaced)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        as_written = FieldsTerm(self.subqueries)
+        phrases = [
+            SpacedPhrase(t.fieldname, list(self.spaced), boost=t.boost) for t in self.subqueries
+        ]
+        return wq.Or([as_written, *phrases], boost=self.boost).matcher(searcher, context)
 
 
 class AnyOf(wq.Or):
@@ -549,6 +590,9 @@ class QueryBuilder:
         ]
         if not per_field:
             return wq.NullQuery
+        spaced = _spaced_parts(node, words, language)
+        if spaced and all(isinstance(q, wq.Term) for q in per_field):
+            return HyphenatedWord(per_field, spaced)
         if len(per_field) == 1:
             return per_field[0]
         if all(isinstance(q, wq.Term) for q in per_field):
@@ -679,7 +723,10 @@ def highlight_terms(parsed: ParsedQuery, language: str) -> set[str]:
             continue
         if clause.kind == "prefix":
             continue
-        terms.update(_field_terms("body", clause.text, language))
+        words = _field_words("body", clause.text, language)
+        terms.update(term for term, _ in words)
+        # A hyphenated word also matches its parts written apart: they are marked too.
+        terms.update(term for term, _ in _spaced_parts(clause, words, language))
     return terms
 
 

@@ -1,0 +1,80 @@
+"""A hyphenated word finds its spaced spelling too ("self-censorship", "self censorship"),
+scored as one word."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from indexer.build import ParseOptions, build_index
+from search_api.engine import Engine
+from search_api.matching import evaluate
+from search_api.query import HyphenatedWord, QueryBuilder, parse
+from search_api.scoring import RANKING
+from search_api.search import build_search_request, search
+
+RECORDS = [
+    {"id": "hyphen", "title": "Newsrooms", "body": "Self-censorship is rising in newsrooms."},
+    {"id": "spaced", "title": "Reporters", "body": "Reporters describe self censorship."},
+    {
+        "id": "both",
+        "title": "Editors",
+        "body": "Self-censorship, or self censorship, is what editors fear.",
+    },
+    {"id": "apart", "title": "Essays", "body": "Censorship of the self; self-made essayists."},
+    {"id": "other", "title": "Courts", "body": "Courts ruled on defamation."},
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    root = tmp_path_factory.mktemp("hyphens")
+    export = root / "records.jsonl"
+    export.write_text("\n".join(json.dumps(record) for record in RECORDS))
+    build_index([export], root / "index", ParseOptions(), workers=1)
+    with Engine(root / "index") as engine:
+        yield engine
+
+
+def answer(engine: Engine, q: str) -> dict:
+    with engine.snapshot() as snapshot:
+        return search(snapshot, build_search_request(q=q), 10.0)
+
+
+def ids(response: dict) -> list[str]:
+    return [hit["id"].split("/", 1)[1] for hit in response["results"]]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("self-censorship", ["both", "hyphen", "spaced"]),
+        ("Self-Censorship", ["both", "hyphen", "spaced"]),
+        ("title:newsrooms self-censorship", ["hyphen"]),
+        # Written apart, the words need not be next to each other.
+        ("self censorship", ["apart", "both", "hyphen", "spaced"]),
+        ("self-made", ["apart"]),
+    ],
+)
+def test_a_hyphenated_word_finds_both_spellings(engine: Engine, q: str, expected: list[str]):
+    assert sorted(ids(answer(engine, q))) == expected
+
+
+def test_an_article_with_both_spellings_counts_both(engine: Engine):
+    assert ids(answer(engine, "self-censorship"))[0] == "both"
+
+
+def test_the_spaced_spelling_is_marked(engine: Engine):
+    [hit] = [h for h in answer(engine, "self-censorship")["results"] if h["id"].endswith("spaced")]
+    assert "<mark>self</mark> <mark>censorship</mark>" in hit["sections"][0]["snippet"]
+
+
+def test_whoosh_matchers_find_the_same_articles(engine: Engine):
+    with engine.snapshot() as snapshot:
+        [query] = QueryBuilder(snapshot.searcher.reader()).build(parse("self-censorship"))
+        assert isinstance(query, HyphenatedWord)
+        by_whoosh = {hit.docnum for hit in snapshot.searcher.search(query, limit=None)}
+        by_arrays, _ = evaluate(snapshot.searcher, query, snapshot.postings, RANKING)
+        assert by_whoosh == set(by_arrays.docs.tolist())
