@@ -271,9 +271,16 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
         return templates.TemplateResponse(request, "search.html", context, status_code=400)
     budget = request.app.state.settings.search_time_budget_ms / 1000
     response = await snapshot.run(search, snapshot, search_request, budget)
-    last_page = max(1, min(-(-response["total"] // PAGE_SIZE), DEEPEST_PAGE))
-    past_last_page = response["total"] > 0 and wanted_page > last_page
-    context.update(response=response, last_page=last_page, past_last_page=past_last_page)
+    page_count = -(-response["total"] // PAGE_SIZE)
+    # The last page a reader can open: past DEEPEST_PAGE, the results go on unseen.
+    last_page = max(1, min(page_count, DEEPEST_PAGE))
+    context.update(
+        response=response,
+        page_count=page_count,
+        last_page=last_page,
+        past_last_page=response["total"] > 0 and wanted_page > last_page,
+        results_beyond_last_page=page_count > last_page,
+    )
     return templates.TemplateResponse(request, "search.html", context)
 
 

@@ -188,6 +188,23 @@ def test_a_page_past_the_last_says_so_and_leads_to_the_last(client: TestClient, 
     assert len(links_after(last, "h2")) == 2
 
 
+def test_a_page_deeper_than_pages_go_says_so_not_that_the_results_end(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages go 1 deep here, as they go 1,000 deep: the 12 articles fill 2 pages of 10.
+    monkeypatch.setattr("search_api.routes.pages.DEEPEST_PAGE", 1)
+    html = client.get("/", params={"q": "-zzzz", "page": "2"}).text
+    assert "Pages cannot go this deep" in html
+    assert "of these 12 articles can be shown" in html
+    assert "narrow the search" in html
+    assert "past the last page" not in html and "The results end" not in html
+    assert "/?q=-zzzz" in [attrs.get("href") for _, attrs in elements(html)]
+    first = client.get("/", params={"q": "-zzzz"}).text
+    assert "Page 1 of 2" in first
+    assert 'rel="next"' not in first
+    assert "Pages past 1 cannot be shown: narrow the search" in first
+
+
 def test_snippets_lead_to_their_section_on_the_article_page(client: TestClient) -> None:
     html = client.get("/", params={"q": "journalists"}).text
     # gv/cambodia-press has its own URL: its title leads there, ...
