@@ -80,6 +80,15 @@ def feed_title(request: SearchRequest) -> str:
     return "advosearch: " + ", ".join(parts)
 
 
+def feed_contents(shown: int, total: int) -> str:
+    """Which of the matching articles the feed holds: all of them, or the newest."""
+    if shown < total:
+        return f"Newest {shown:,} of {total:,} matching articles"
+    if total == 1:
+        return "The one matching article"
+    return f"All {total:,} matching articles" if total else "No matching articles"
+
+
 def atom_feed(
     request: SearchRequest,
     response: dict[str, Any],
@@ -100,7 +109,7 @@ def atom_feed(
     _text(
         feed,
         "subtitle",
-        f"Newest {FEED_SIZE} of {response['total']} matching articles; query read as "
+        f"{feed_contents(len(response['results']), response['total'])}; query read as "
         f"{response['parsed_query'] or '(everything)'}; index version "
         f"{response['index_version']}.",
     )

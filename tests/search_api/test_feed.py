@@ -116,6 +116,21 @@ def test_at_most_fifty_and_filters_apply(client: TestClient):
     assert all(one(entry, "summary").text for entry in entries(root))
 
 
+def subtitle(root: ET.Element) -> str:
+    return one(root, "subtitle").text.partition(";")[0]
+
+
+def test_the_subtitle_says_whether_the_feed_holds_every_match(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    assert subtitle(feed(client)) == "All 12 matching articles"
+    assert subtitle(feed(client, q="torture")) == "The one matching article"
+    assert subtitle(feed(client, q="nosuchwordanywhere")) == "No matching articles"
+    # A feed holds 50 articles: here 2, so the 12 articles do not all fit.
+    monkeypatch.setattr("search_api.routes.editors.FEED_SIZE", 2)
+    assert subtitle(feed(client)) == "Newest 2 of 12 matching articles"
+
+
 def test_ids_are_stable_and_the_self_link_is_the_request(client: TestClient):
     first = feed(client, q="internet")
     again = feed(client, q="internet")
