@@ -12,12 +12,13 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,10 @@ from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 from indexer.writing import ArchiveWriter
 
 FILE_KEY_SEPARATOR = "\x1f"
+# The key of an article's stored metadata that says when it was first indexed (ISO 8601,
+# UTC): written again with the article, it stays the same when its file is re-indexed, so
+# a feed entry of an undated article is not updated by every commit (``search_api.feeds``).
+FIRST_INDEXED = "first_indexed"
 
 
 @dataclass
@@ -140,10 +145,13 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     return digest.hexdigest()
 
 
-def article_documents(article: Article, source_file: str, file_key: str | None) -> Iterator[dict]:
+def article_documents(
+    article: Article, source_file: str, file_key: str | None, *, first_indexed: str
+) -> Iterator[dict]:
     """The Whoosh documents of one article: the article itself, then each section."""
     meta = article.to_json()
     del meta["sections"]
+    meta[FIRST_INDEXED] = first_indexed
     language = article.language
     document: dict[str, Any] = {
         "key": article.id,
@@ -186,6 +194,20 @@ def article_documents(article: Article, source_file: str, file_key: str | None) 
             "anchor": section.anchor,
             "text": section.text,
         }
+
+
+def first_indexed_now() -> str:
+    """This moment as an article's first-indexed time: one per run, whichever process writes
+    the article."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def stored_first_indexed(stored: dict[str, Any] | None) -> str | None:
+    """When a stored article was first indexed; None for no article, or one written before
+    advosearch kept the time."""
+    indexed = ((stored or {}).get("meta") or {}).get(FIRST_INDEXED)
+    # One string per run's time, not per article: a rebuild holds one for every article.
+    return sys.intern(indexed) if isinstance(indexed, str) else None
 
 
 def _as_datetime(iso_date: str | None) -> datetime | None:
@@ -312,6 +334,7 @@ def build_index(
     analyse and write their documents, each a consecutive share of the input as a segment
     of its own (``indexer.parallel``; a share is 2 MB of input at least)."""
     started = time.perf_counter()
+    indexed_now = first_indexed_now()
     summary = BuildSummary()
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     files, skipped = discover(paths)
@@ -361,12 +384,15 @@ def build_index(
         summary.files_removed = len(gone)
 
         ids = ArticleIds()
+        # Articles written again keep the time they were first indexed.
+        first_indexed: dict[str, str] = {}
         reparsed = {job[2] for job in to_parse} | set(gone)
-        if not rebuild:
-            with ix.searcher() as kept_searcher:
-                for stored in kept_searcher.documents(kind=ARTICLE):
-                    if stored["source_file"] not in reparsed:
-                        ids.keep(stored["article_id"], stored["source_file"])
+        with ix.searcher() as kept_searcher:
+            for stored in kept_searcher.documents(kind=ARTICLE):
+                if not rebuild and stored["source_file"] not in reparsed:
+                    ids.keep(stored["article_id"], stored["source_file"])
+                elif indexed := stored_first_indexed(stored):
+                    first_indexed[stored["article_id"]] = indexed
         progress = progress or Progress()
         sizes = {resolved: input_size(path) for path, _, resolved, _ in to_parse}
         total = sum(sizes.values())
@@ -392,7 +418,13 @@ def build_index(
                 for article, nbytes in _articles_with_bytes(result, size):
                     if warning := ids.assign(article, resolved):
                         summary.warnings.append(f"{resolved}: {warning}")
-                    write(article_documents(article, resolved, file_key), nbytes, 1)
+                    documents = article_documents(
+                        article,
+                        resolved,
+                        file_key,
+                        first_indexed=first_indexed.get(article.id, indexed_now),
+                    )
+                    write(documents, nbytes, 1)
                     written, written_bytes = written + 1, written_bytes + nbytes
                     summary.articles_added += 1
                     summary.sections_added += len(article.sections)
@@ -542,10 +574,22 @@ def ingest_articles(index_dir: Path, articles: Sequence[Article], lock_timeout_s
             f"{index_dir} was written by another version of advosearch: re-index it with "
             "`advosearch index` before adding articles"
         )
+    indexed_now = first_indexed_now()
     with locked_writer(ix, index_dir, lock_timeout_s, []) as writer:
+        with ix.searcher() as searcher:
+            first_indexed = {
+                article.id: stored_first_indexed(searcher.document(key=article.id, kind=ARTICLE))
+                for article in articles
+            }
         for article in articles:
             writer.delete_by_term("article_id", article.id)
-            for document in article_documents(article, API_SOURCE, file_key=None):
+            documents = article_documents(
+                article,
+                API_SOURCE,
+                file_key=None,
+                first_indexed=first_indexed[article.id] or indexed_now,
+            )
+            for document in documents:
                 writer.add_document(**document)
 
 

@@ -3,8 +3,11 @@
 Built with ElementTree, which escapes all text. Ids are stable across index updates: the
 feed's is derived from its query and filters, an entry's from the article id
 (``urn:advosearch:article:{id}``). An entry's ``updated`` is the article's date (a partial
-date on its first day); an undated article, and an empty feed, take the time the index
-version was committed, so the same request on the same version gives the same bytes.
+date on its first day); an undated article's is the time it was first indexed, which the
+indexer keeps with it, so a later commit does not show it to a feed reader as updated.
+An undated article of an index written before that time was kept, and an empty feed, take
+the time the index version was committed. The same request on the same version gives the
+same bytes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from urllib.parse import quote
 
 from whoosh.index import _DEF_INDEX_NAME, TOC
 
+from indexer.build import FIRST_INDEXED
 from indexer.formats.fields import XML_INVALID_RE, partial_date
+from indexer.schema import ARTICLE
 from search_api.articles import article_link
 from search_api.engine import Snapshot
 from search_api.search import SearchRequest
@@ -46,6 +51,22 @@ def article_updated(iso_date: str | None) -> datetime | None:
     """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` as midnight UTC of its first day."""
     found = partial_date(iso_date)
     return datetime.combine(found[0], datetime.min.time(), UTC) if found else None
+
+
+def first_indexed_times(snapshot: Snapshot, hits: list[dict[str, Any]]) -> dict[str, datetime]:
+    """When each undated article of ``hits`` was first indexed, by id; an article indexed
+    before advosearch kept the time has none."""
+    times = {}
+    for hit in hits:
+        if article_updated(hit["date"]) is not None:
+            continue
+        docnum = snapshot.searcher.document_number(key=hit["id"], kind=ARTICLE)
+        if docnum is None:
+            continue
+        indexed = snapshot.stored_fields(docnum).get("meta", {}).get(FIRST_INDEXED)
+        if indexed:
+            times[hit["id"]] = datetime.fromisoformat(indexed)
+    return times
 
 
 def feed_id(request: SearchRequest) -> str:
@@ -97,8 +118,12 @@ def atom_feed(
     self_url: str,
     alternate_url: str,
     committed: datetime,
+    first_indexed: dict[str, datetime],
 ) -> bytes:
     """The feed document for a /search ``response`` sorted by date.
+
+    An undated article's entry is updated when it was first indexed (``first_indexed``, by
+    id), else when the index version was ``committed``.
 
     ``base_url`` makes article links absolute. An entry's summary is its first section's
     snippet: the matched text, or the article's opening when the query matched elsewhere.
@@ -116,7 +141,8 @@ def atom_feed(
     entries = []
     for hit in response["results"]:
         updated = article_updated(hit["date"])
-        entries.append((hit, updated or committed, updated is not None))
+        undated = first_indexed.get(hit["id"], committed)
+        entries.append((hit, updated or undated, updated is not None))
     newest = max((updated for _, updated, _ in entries), default=committed)
     _text(feed, "updated", rfc3339(newest))
     ET.SubElement(feed, "link", {"rel": "self", "type": MEDIA_TYPE.split(";")[0], "href": self_url})

@@ -11,7 +11,7 @@ from indexer.errors import InvalidRequest
 from indexer.formats.fields import normalize_language
 from indexer.languages import article_language
 from search_api.articles import key_terms, related
-from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at
+from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
 from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.head import get_and_head
 from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Source, Tags
@@ -121,7 +121,8 @@ async def feed_endpoint(
 ) -> Response:
     """The newest 50 articles matching a query and filters, as an Atom feed any feed reader
     turns into an alert. Entry ids (`urn:advosearch:article:{id}`) stay the same across
-    index updates; `updated` is the article's date; the summary is the matched snippet."""
+    index updates; `updated` is the article's date (an undated article's: when it was first
+    indexed); the summary is the matched snippet."""
     state = request.app.state
     budget = state.settings.search_time_budget_ms / 1000
 
@@ -136,6 +137,7 @@ async def feed_endpoint(
             self_url=str(request.url),
             alternate_url=base + "/" + ("?" + urlencode(params) if params else ""),
             committed=committed_at(state.engine.index_dir, snapshot),
+            first_indexed=first_indexed_times(snapshot, response["results"]),
         )
 
     body = await snapshot.run(answer)

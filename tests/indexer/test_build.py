@@ -9,7 +9,14 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from indexer.analysis import ArchiveAnalyzer
-from indexer.build import ParseOptions, build_index, count_kind, indexed_files, ingest_articles
+from indexer.build import (
+    FIRST_INDEXED,
+    ParseOptions,
+    build_index,
+    count_kind,
+    indexed_files,
+    ingest_articles,
+)
 from indexer.errors import IndexLocked, IndexOutdated
 from indexer.schema import build_schema, is_current
 
@@ -254,6 +261,38 @@ def test_an_index_written_with_other_analysis_is_rebuilt_from_its_files(
         assert count_kind(searcher, "article") == 3
     again = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
     assert not again.committed and again.files_unchanged == 2
+
+
+def first_indexed_times(index_dir: Path) -> dict[str, str]:
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        return {
+            fields["article_id"]: fields["meta"][FIRST_INDEXED]
+            for fields in searcher.documents(kind="article")
+        }
+
+
+def test_articles_keep_when_they_were_first_indexed_as_files_change_and_on_a_rebuild(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("indexer.build.first_indexed_now", lambda: "2024-01-01T00:00:00+00:00")
+    build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    monkeypatch.setattr("indexer.build.first_indexed_now", lambda: "2024-02-01T00:00:00+00:00")
+    added = [*ARTICLES, {"id": "a3", "title": "A new story", "content": "<p>News.</p>"}]
+    (corpus / "site" / "articles.json").write_text(json.dumps(added), encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    kept = {
+        "articles/a1": "2024-01-01T00:00:00+00:00",
+        "articles/a2": "2024-01-01T00:00:00+00:00",
+        "articles/a3": "2024-02-01T00:00:00+00:00",
+        "notes/page": "2024-01-01T00:00:00+00:00",
+    }
+    assert first_indexed_times(tmp_path / "ix") == kept
+    # A version of advosearch that analyses text otherwise re-indexes every file.
+    monkeypatch.setattr("indexer.build.first_indexed_now", lambda: "2024-03-01T00:00:00+00:00")
+    monkeypatch.setattr("indexer.build.is_current", lambda schema: False)
+    assert build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1).committed
+    assert first_indexed_times(tmp_path / "ix") == kept
 
 
 def test_ingesting_into_an_outdated_index_asks_for_a_rebuild(tmp_path: Path) -> None:

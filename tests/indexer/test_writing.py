@@ -102,7 +102,10 @@ def index_with_pool(index_dir: Path, limitmb: float) -> dict:
             title=f"Report {number}",
             sections=[Section(None, "intro", f"Journalists {number} detained in {number % 7}.")],
         )
-        for document in article_documents(article, "export.json", None):
+        documents = article_documents(
+            article, "export.json", None, first_indexed="2024-03-01T00:00:00+00:00"
+        )
+        for document in documents:
             writer.add_document(**document)
     spilled = len(writer.pool.runs)
     writer.commit()

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +18,7 @@ from indexer.settings import Settings
 from search_api.app import create_app
 
 TOKEN = "correct horse battery staple"
+ENTRY_UPDATED = re.compile(r"<entry>.*?<updated>(.*?)</updated>")
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 NEW_ARTICLE = {
@@ -71,6 +76,25 @@ def test_posting_the_same_id_replaces_the_article(client: TestClient) -> None:
     assert total(client, "detained") == 0
     assert total(client, "released") == 1
     assert client.get("/health").json()["articles"] == 2
+
+
+def test_an_undated_article_sent_again_keeps_its_feed_entrys_time(
+    client: TestClient, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    undated = {**NEW_ARTICLE, "date": None}
+    client.post("/admin/articles", json=undated, headers=AUTH)
+    first = client.get("/feed.atom", params={"q": "bloggers"}).text
+    # Sent again, changed, an hour later.
+    an_hour_later = int(time.time()) + 3600
+    later = datetime.fromtimestamp(an_hour_later, UTC)
+    monkeypatch.setattr("indexer.build.first_indexed_now", later.isoformat)
+    changed = {**undated, "title": "Bloggers detained in Vientiane, then released"}
+    assert client.post("/admin/articles", json=changed, headers=AUTH).status_code == 200
+    for toc in index_dir.glob("*.toc"):
+        os.utime(toc, (an_hour_later, an_hour_later))
+    again = client.get("/feed.atom", params={"q": "bloggers"}).text
+    assert "then released" in again
+    assert ENTRY_UPDATED.findall(again) == ENTRY_UPDATED.findall(first)
 
 
 def test_language_is_detected_when_not_sent_and_translations_share_a_key(

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import time
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.build import FIRST_INDEXED, article_documents, locked_writer, open_index
+from indexer.models import Article, Section
 from indexer.settings import Settings
 from search_api.app import create_app
+from search_api.feeds import rfc3339
 from tests.search_api.corpus import ids, index_corpus, search, write_corpus
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -167,22 +173,79 @@ def test_bad_parameters_are_a_400(client: TestClient):
     assert response.json()["error"]["message"].startswith("from must be a date")
 
 
-def test_undated_articles_take_the_commit_time(tmp_path: Path):
+UNDATED = [{"id": "no-date", "title": "Undated \x0b notes", "body": "<p>Zebra.</p>"}]
+AN_HOUR_LATER = time.time() + 3600
+
+
+def commit_later(index_dir: Path) -> None:
+    """Dates the index's versions an hour later: as if its last commit came then."""
+    for toc in index_dir.glob("*.toc"):
+        os.utime(toc, (AN_HOUR_LATER, AN_HOUR_LATER))
+
+
+def test_undated_articles_keep_the_time_they_were_first_indexed(tmp_path: Path):
     corpus = write_corpus(tmp_path / "corpus")
     (corpus / "extra").mkdir()
-    records = [{"id": "no-date", "title": "Undated \x0b notes", "body": "<p>Zebra.</p>"}]
-    (corpus / "extra" / "extra.json").write_text(json.dumps(records))
+    (corpus / "extra" / "extra.json").write_text(json.dumps(UNDATED))
+    started = datetime.now(UTC).replace(microsecond=0)
     index_corpus([corpus], tmp_path / "index")
     with TestClient(create_app(tmp_path / "index", Settings(rate_limit_per_minute=0))) as client:
         [entry] = entries(feed(client, q="zebra"))
+        first_indexed = one(entry, "updated").text
         everything = feed(client)
+        # An unrelated file, indexed in a commit of its own, an hour later.
+        (corpus / "extra" / "more.json").write_text(json.dumps([{"id": "m", "body": "Yak."}]))
+        index_corpus([corpus], tmp_path / "index")
+        commit_later(tmp_path / "index")
+        [again] = entries(feed(client, q="zebra"))
     assert not entry.findall(ATOM + "published")
-    assert RFC3339.match(one(entry, "updated").text)
-    assert one(entry, "updated").text > "2020"
+    assert RFC3339.match(first_indexed)
+    assert datetime.fromisoformat(first_indexed) >= started
+    assert one(again, "updated").text == first_indexed
     # Dated and undated entries: the feed was updated when its newest entry was.
     updated = [one(item, "updated").text for item in entries(everything)]
     assert len(updated) == 13
-    assert one(everything, "updated").text == max(updated) == one(entry, "updated").text
+    assert one(everything, "updated").text == max(updated) == first_indexed
+
+
+def test_a_changed_file_keeps_its_undated_articles_first_indexed_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    corpus = write_corpus(tmp_path / "corpus")
+    (corpus / "extra").mkdir()
+    export = corpus / "extra" / "extra.json"
+    export.write_text(json.dumps(UNDATED))
+    index_corpus([corpus], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index", Settings(rate_limit_per_minute=0))) as client:
+        [entry] = entries(feed(client, q="zebra"))
+        # The file changes, and is indexed again an hour later.
+        export.write_text(json.dumps([*UNDATED, {"id": "m", "body": "Yak."}]))
+        later = datetime.fromtimestamp(int(AN_HOUR_LATER), UTC)
+        monkeypatch.setattr("indexer.build.first_indexed_now", later.isoformat)
+        index_corpus([corpus], tmp_path / "index")
+        commit_later(tmp_path / "index")
+        [again] = entries(feed(client, q="zebra"))
+        [added] = entries(feed(client, q="yak"))
+    assert one(again, "updated").text == one(entry, "updated").text
+    assert one(added, "updated").text == rfc3339(later)
+
+
+def test_undated_articles_of_an_older_index_take_the_commit_time(tmp_path: Path):
+    index_corpus([write_corpus(tmp_path / "corpus")], tmp_path / "index")
+    # Written as advosearch wrote articles before it kept when they were first indexed.
+    article = Article(
+        id="old/undated", title="Undated notes", sections=[Section(None, "s", "Zebra.")]
+    )
+    index = open_index(tmp_path / "index")
+    with locked_writer(index, tmp_path / "index", 5, []) as writer:
+        for document in article_documents(article, "api", None, first_indexed="unused"):
+            document.get("meta", {}).pop(FIRST_INDEXED, None)
+            writer.add_document(**document)
+    commit_later(tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index", Settings(rate_limit_per_minute=0))) as client:
+        [entry] = entries(feed(client, q="zebra"))
+    committed = datetime.fromtimestamp(int(AN_HOUR_LATER), UTC)
+    assert one(entry, "updated").text == rfc3339(committed)
 
 
 def test_feed_schema_has_examples(client: TestClient):
