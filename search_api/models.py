@@ -86,9 +86,9 @@ class SearchResponse(BaseModel):
     notes: list[str]
     index_version: str
     next_cursor: str | None = Field(
-        description="Pass as `cursor` (with the same q, filters and sort) for the next page; "
-        "null on the last page, and on a page cut short by the time budget (send the "
-        "request again)."
+        description="Pass as `cursor` (with the same q, filters, sort and page_size) for the "
+        "next page; null on the last page, and on a page cut short by the time budget (send "
+        "the request again)."
     )
     took_ms: float
 

@@ -11,10 +11,12 @@ arrays of document numbers and scores, so the next cursor page, or a count after
 of the same query, costs nothing more than reading the articles it shows.
 
 Cursors: opaque base64url of ``{"v": index version, "k": digest of query+filters+sort,
-"p": position}``. A page from a cursor slices the cached result set (O(page size), however
-deep), so walking it has no repeats or gaps. A cursor from another index version is refused
-with 409 ``index_changed`` (positions of the old version do not hold in the new one): start
-again from the first page. A cursor sent with a different query or filters is a 400.
+"p": position, "s": page size}``. A page from a cursor slices the cached result set (O(page
+size), however deep), so walking it has no repeats or gaps. A cursor from another index
+version is refused with 409 ``index_changed`` (positions of the old version do not hold in
+the new one): start again from the first page. A cursor sent with a different query or
+filters is a 400, and so is one sent with another page size: a walk keeps the bounds of its
+pages, so a page's number says where it starts (page 2 in pages of 5 starts at result 6).
 """
 
 from __future__ import annotations
@@ -165,7 +167,12 @@ def _key_digest(request: SearchRequest) -> str:
 
 
 def encode_cursor(snapshot: Snapshot, request: SearchRequest, position: int) -> str:
-    payload = {"v": snapshot.version, "k": _key_digest(request), "p": position}
+    payload = {
+        "v": snapshot.version,
+        "k": _key_digest(request),
+        "p": position,
+        "s": request.page_size,
+    }
     raw = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
@@ -201,14 +208,14 @@ def decode_cursor(snapshot: Snapshot, request: SearchRequest, cursor: str) -> in
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw)
-        version, digest, position = payload["v"], payload["k"], payload["p"]
+        version, digest = payload["v"], payload["k"]
+        position, page_size = payload["p"], payload["s"]
     except (binascii.Error, ValueError, TypeError, KeyError):
         raise invalid from None
     if not (
         isinstance(version, str)
         and isinstance(digest, str)
-        and isinstance(position, int)
-        and not isinstance(position, bool)
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in (position, page_size))
         and position >= 0
     ):
         raise invalid
@@ -221,6 +228,12 @@ def decode_cursor(snapshot: Snapshot, request: SearchRequest, cursor: str) -> in
         raise InvalidRequest(
             "this cursor belongs to another query; send it with the same q, filters and sort "
             "as the request that returned it"
+        )
+    if page_size != request.page_size:
+        raise InvalidRequest(
+            f"this cursor continues pages of {page_size} results: send it with "
+            f"page_size={page_size}, or start again from the first page with "
+            f"page_size={request.page_size}"
         )
     return position
 

@@ -67,9 +67,10 @@ Cursor = Annotated[
     str | None,
     Query(
         description="Deep paging: the `next_cursor` of the previous page, sent with the same "
-        "q, filters and sort (instead of `page`). Walks the whole result set with no repeats "
-        "or gaps, at any depth; a cursor from an older index version is refused with 409 "
-        "(start again from the first page).",
+        "q, filters, sort and page_size (instead of `page`). Walks the whole result set with "
+        "no repeats or gaps, at any depth; a cursor sent with another page_size is refused "
+        "with 400, one from an older index version with 409 (start again from the first "
+        "page).",
         examples=["eyJ2IjoiMS1hYmNkZWYwMSIsImsiOiIwMTIzNDU2Nzg5YWJjZGVmIiwicCI6MTB9"],
     ),
 ]

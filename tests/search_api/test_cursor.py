@@ -102,6 +102,16 @@ class TestRefusals:
         )
         assert response.status_code == 400
 
+    def test_cursor_sent_with_another_page_size_is_a_400_naming_its_own(self, client: TestClient):
+        # Its page would start at result 3, which no page of 3 results does.
+        cursor = search(client, page_size=2)["next_cursor"]
+        response = client.get("/search", params={"page_size": 3, "cursor": cursor})
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == (
+            "this cursor continues pages of 2 results: send it with page_size=2, or start "
+            "again from the first page with page_size=3"
+        )
+
     @pytest.mark.parametrize("cursor", ["garbage", "e30", "x" * 600, "eyJ2IjoxfQ", "!!!"])
     def test_garbage_cursor_is_a_400(self, client: TestClient, cursor: str):
         response = client.get("/search", params={"cursor": cursor})
