@@ -58,6 +58,13 @@ class InvalidRequest(AdvosearchError):
     code = "invalid_request"
 
 
+class InvalidParameter(AdvosearchError):
+    """A parameter or body that cannot be read as declared, checked by the endpoint itself
+    where it can say more than the framework would (which article of a list)."""
+
+    code = "invalid_parameter"
+
+
 class IndexChanged(AdvosearchError):
     """A cursor was issued by another index version: its positions no longer hold."""
 

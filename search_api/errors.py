@@ -10,7 +10,8 @@ get the JSON shape.
 from __future__ import annotations
 
 import logging
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +28,7 @@ from indexer.errors import (
     IndexNotFound,
     IndexOutdated,
     IndexWriteFailed,
+    InvalidParameter,
     InvalidRequest,
     NotAuthorized,
 )
@@ -38,6 +40,7 @@ T = TypeVar("T")
 
 STATUS_BY_ERROR: dict[type[AdvosearchError], int] = {
     InvalidRequest: 400,
+    InvalidParameter: 422,
     ArticleNotFound: 404,
     AdminDisabled: 404,
     IndexChanged: 409,
@@ -113,12 +116,22 @@ def _validation_message(error: RequestValidationError) -> str:
             at = problem.get("loc", ("body", 0))[-1]
             messages.append(f"the request body is not valid JSON: {reason} at character {at}")
             continue
-        location = [
-            str(part) for part in problem.get("loc", ()) if part not in ("query", "body", "path")
-        ]
-        name = ".".join(location) or "request"
-        messages.append(f"{name}: {problem.get('msg', 'invalid value')}")
+        # FastAPI's location starts with where the value was sent: query, path or body.
+        sent_in, *location = problem.get("loc") or ("request",)
+        if not location:
+            location = ["the request body" if sent_in == "body" else "request"]
+        messages.append(problem_message(location, problem))
     return "; ".join(messages) or "invalid request"
+
+
+def problem_message(location: Sequence[str | int], problem: Mapping[str, Any]) -> str:
+    """One of pydantic's problems, at ``location`` (named with dots), as a person reads it:
+    "sections.0.text is required", "page: Input should be a valid integer…"."""
+    name = ".".join(str(part) for part in location)
+    if problem.get("type") == "missing":
+        return f"{name} is required"
+    message = problem.get("msg", "invalid value")
+    return f"{name}: {message}" if name else message
 
 
 def allowed_methods(request: Request, said: str = "") -> list[str]:

@@ -12,15 +12,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
 from indexer.build import ingest_articles, remove_article
-from indexer.errors import AdminDisabled, ArticleNotFound, InvalidRequest, NotAuthorized
+from indexer.errors import (
+    AdminDisabled,
+    ArticleNotFound,
+    InvalidParameter,
+    InvalidRequest,
+    NotAuthorized,
+)
 from indexer.formats.fields import clean_id, clean_url, normalize_date, normalize_language
 from indexer.formats.sections import slugify, unique_anchor
 from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article, Section
 from search_api.engine import Engine
+from search_api.errors import problem_message
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -77,7 +84,7 @@ def to_article(item: ArticleIn, default_language: str) -> Article:
     if item.date and date is None:
         raise InvalidRequest(f"date must be an ISO date like 2018-07-29 (got {item.date!r})")
     if not any(section.text.strip() for section in item.sections):
-        raise InvalidRequest(f"article {item.id!r} has no text in any section")
+        raise InvalidRequest("no section has any text")
     used: set[str] = set()
     sections = []
     for section in item.sections:
@@ -103,6 +110,41 @@ def to_article(item: ArticleIn, default_language: str) -> Article:
     )
 
 
+def as_list(body: Any) -> list[Any]:
+    """One article, or a list of them, as a list."""
+    return body if isinstance(body, list) else [body]
+
+
+# The body is read as a list whatever it is, and each article checked on its own
+# (``read_articles``), so that a problem is named by its article. Declared as the union of
+# one article and a list, pydantic would try both and report each one's problems in its own
+# terms ("ArticleIn.id: Field required; list[ArticleIn]: Input should be a valid list").
+ArticlesBody = Annotated[
+    list[Any],
+    BeforeValidator(as_list, json_schema_input_type=ArticleIn | list[ArticleIn]),
+    Body(description="One article or a list."),
+]
+
+
+def read_articles(body: list[Any]) -> list[ArticleIn]:
+    """The body's articles; 422 naming each problem by its article, counted from 1."""
+    articles, problems = [], []
+    for number, item in enumerate(body, 1):
+        if not isinstance(item, dict):
+            problems.append(f"article {number} is not a JSON object")
+            continue
+        try:
+            articles.append(ArticleIn.model_validate(item))
+        except ValidationError as error:
+            problems += [
+                f"article {number}: {problem_message(problem['loc'], problem)}"
+                for problem in error.errors()
+            ]
+    if problems:
+        raise InvalidParameter("; ".join(problems))
+    return articles
+
+
 def serve_new_version(engine: Engine) -> str:
     """Move the engine to the version just committed, so the caller's next read sees its
     write; that version's name."""
@@ -111,18 +153,25 @@ def serve_new_version(engine: Engine) -> str:
 
 
 @router.post("/articles", dependencies=[Depends(require_admin)], summary="Add or replace")
-async def add_articles(
-    request: Request,
-    payload: Annotated[ArticleIn | list[ArticleIn], Body(description="One article or a list.")],
-) -> dict[str, Any]:
+async def add_articles(request: Request, body: ArticlesBody) -> dict[str, Any]:
     """Add articles, or replace those with the same ids, in one commit."""
-    items = payload if isinstance(payload, list) else [payload]
-    if not 1 <= len(items) <= MAX_ARTICLES_PER_CALL:
+    if not 1 <= len(body) <= MAX_ARTICLES_PER_CALL:
         raise InvalidRequest(f"send between 1 and {MAX_ARTICLES_PER_CALL} articles per call")
     default_language = request.app.state.settings.default_language
-    articles = [to_article(item, default_language) for item in items]
-    if len({a.id for a in articles}) != len(articles):
-        raise InvalidRequest("the same id appears twice in one call")
+    articles: list[Article] = []
+    for number, item in enumerate(read_articles(body), 1):
+        try:
+            articles.append(to_article(item, default_language))
+        except InvalidRequest as error:
+            raise InvalidRequest(f"article {number}: {error}") from None
+    first_with_id: dict[str, int] = {}
+    for number, article in enumerate(articles, 1):
+        if article.id in first_with_id:
+            raise InvalidRequest(
+                f"articles {first_with_id[article.id]} and {number} have the same id "
+                f"{article.id!r}: send one article per id"
+            )
+        first_with_id[article.id] = number
     state = request.app.state
     await run_in_threadpool(
         ingest_articles, state.engine.index_dir, articles, state.settings.lock_timeout_s

@@ -165,7 +165,7 @@ def test_without_a_configured_token_the_admin_api_is_off(index_dir: Path) -> Non
         ({"url": "javascript:alert(1)"}, "url must be an absolute http(s) URL"),
         ({"date": "yesterday"}, "date must be an ISO date"),
         ({"id": "bad id?"}, "may hold only letters"),
-        ({"sections": [{"text": "  "}]}, "has no text"),
+        ({"sections": [{"text": "  "}]}, "no section has any text"),
         ({"language": "Klingonese!"}, "language must be a language code"),
         ({"language": "zz"}, "language must be a language code"),  # the shape of one, but none
     ],
@@ -176,6 +176,46 @@ def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, me
     assert response.status_code == 400
     assert message in response.json()["error"]["message"]
     assert client.get("/health").json()["articles"] == 1  # nothing of the batch landed
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"title": "No id", "sections": [{"text": "Text."}]}, "article 1: id is required"),
+        (
+            [NEW_ARTICLE, {"id": "x", "title": "", "sections": [{"heading": "H"}]}],
+            "article 2: title: String should have at least 1 character; "
+            "article 2: sections.0.text is required",
+        ),
+        ([NEW_ARTICLE, "text"], "article 2 is not a JSON object"),
+    ],
+)
+def test_an_unreadable_article_is_a_422_naming_it(
+    client: TestClient, body: dict | list, message: str
+) -> None:
+    response = client.post("/admin/articles", json=body, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json() == {"error": {"code": "invalid_parameter", "message": message}}
+    assert client.get("/health").json()["articles"] == 1
+
+
+def test_the_body_is_documented_as_one_article_or_a_list(client: TestClient) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/admin/articles"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    article = {"$ref": "#/components/schemas/ArticleIn"}
+    assert schema["anyOf"] == [article, {"type": "array", "items": article}]
+
+
+def test_an_article_refused_by_its_checks_is_named(client: TestClient) -> None:
+    batch = [{**NEW_ARTICLE, "id": "ok/one"}, {**NEW_ARTICLE, "date": "yesterday"}]
+    response = client.post("/admin/articles", json=batch, headers=AUTH)
+    assert response.json()["error"]["message"] == (
+        "article 2: date must be an ISO date like 2018-07-29 (got 'yesterday')"
+    )
+    response = client.post("/admin/articles", json=[NEW_ARTICLE, NEW_ARTICLE], headers=AUTH)
+    assert response.json()["error"]["message"] == (
+        "articles 1 and 2 have the same id 'ifex/new-report': send one article per id"
+    )
 
 
 def test_reads_stay_public_and_cors_is_off_by_default(client: TestClient) -> None:

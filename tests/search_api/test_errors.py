@@ -64,6 +64,17 @@ def test_unparseable_parameter_is_a_422_naming_it(client: TestClient, url: str, 
     assert message.startswith(f"{name}: ")
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [({}, "queries is required"), (None, "the request body is required")],
+)
+def test_a_missing_value_is_a_422_saying_it_is_required(
+    client: TestClient, body: dict | None, message: str
+):
+    response = client.post("/search/batch", json=body)
+    assert assert_error(response, 422, "invalid_parameter") == message
+
+
 def test_a_body_that_is_not_json_is_a_422_saying_so(client: TestClient):
     response = client.post(
         "/search/batch", content='{"queries": [', headers={"content-type": "application/json"}
