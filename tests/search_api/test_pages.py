@@ -205,6 +205,21 @@ def test_a_page_deeper_than_pages_go_says_so_not_that_the_results_end(
     assert "Pages past 1 cannot be shown: narrow the search" in first
 
 
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("/?q=torture", "Skip to results"),
+        ("/", "Skip to main content"),
+        ("/a/gv/cambodia-press", "Skip to main content"),
+        ("/a/gv/no-such-article", "Skip to main content"),
+    ],
+)
+def test_the_skip_link_says_what_it_skips_to(client: TestClient, path: str, label: str) -> None:
+    html = client.get(path).text
+    [skip] = re.findall(r'<a class="skip" href="#main">([^<]*)</a>', html)
+    assert skip == label
+
+
 def test_snippets_lead_to_their_section_on_the_article_page(client: TestClient) -> None:
     html = client.get("/", params={"q": "journalists"}).text
     # gv/cambodia-press has its own URL: its title leads there, ...
