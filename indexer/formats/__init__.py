@@ -507,7 +507,7 @@ class _Collector:
             if self.field_names:
                 hint = (
                     f"; its fields are {', '.join(self.field_names[:15])}: map the text field"
-                    " with field_map, e.g. body=<field>"
+                    " with --field body=<field> or ADVOSEARCH_FIELD_MAP"
                 )
             raise UnreadableFile(f"no text (no {unit} has any text{hint})")
 

@@ -83,7 +83,9 @@ def test_same_ids_in_english_and_spanish_files_are_both_kept(tmp_path: Path, par
 
 def test_unmapped_body_field_is_explained(tmp_path: Path, parse) -> None:
     write(tmp_path / "fiw_es.jsonl", fh_lines("detalle", "anio"))
-    with pytest.raises(UnreadableFile, match=r"no text.*detalle.*body="):
+    with pytest.raises(
+        UnreadableFile, match=r"no text.*detalle.*: map the text field with --field body="
+    ):
         parse("fiw_es.jsonl")
 
 
