@@ -47,7 +47,7 @@ from indexer.formats import (
     parse_file,
     stream_file,
 )
-from indexer.formats.fields import partial_date, source_for
+from indexer.formats.fields import partial_date, relative_id, source_for
 from indexer.languages import DEFAULT_LANGUAGE
 from indexer.models import Article
 from indexer.parallel import ParallelWriter, exit_with_parent
@@ -133,13 +133,18 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
 
 def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptions) -> str:
     """What must change for a file to be re-parsed: its bytes, the options it is parsed with
-    (a new ``--field`` mapping must reach the files already indexed), and the run context it
-    is parsed in (the lines its site repeats across pages, which decide what a page keeps)."""
-    digest = hashlib.sha1(json.dumps(asdict(options), sort_keys=True).encode())
+    (a new ``--field`` mapping must reach the files already indexed), where it sits under the
+    root argument it was found under (its articles' source and path-derived ids come from
+    there: indexed under ``drw/`` and then under its parent, ``drw/blog/post.md`` moves from
+    source ``blog`` to ``drw``), and the run context it is parsed in (the lines its site
+    repeats across pages, which decide what a page keeps)."""
+    source = source_for(path, root)
+    parsed_as = {"options": asdict(options), "source": source, "path_id": relative_id(path, root)}
+    digest = hashlib.sha1(json.dumps(parsed_as, sort_keys=True).encode())
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    chrome = context.chrome_for(source_for(path, root))
+    chrome = context.chrome_for(source)
     if chrome:
         digest.update("\n".join(sorted(chrome)).encode())
     return digest.hexdigest()

@@ -55,6 +55,15 @@ def article_ids(index_dir: Path) -> set[str]:
         return {fields["article_id"] for fields in searcher.documents(kind="article")}
 
 
+def ids_and_sources(index_dir: Path) -> set[tuple[str, str]]:
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        return {
+            (fields["article_id"], fields["source"])
+            for fields in searcher.documents(kind="article")
+        }
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     return write_corpus(tmp_path)
@@ -79,6 +88,23 @@ def test_second_run_on_same_files_changes_nothing(corpus: Path, tmp_path: Path) 
     assert not again.committed
     assert whoosh_index.open_dir(str(index_dir)).latest_generation() == generation
     assert again.total_articles == 3
+
+
+@pytest.mark.parametrize(
+    ("first_root", "then_root"), [("archive/drw", "archive"), ("archive", "archive/drw")]
+)
+def test_the_index_of_a_folder_does_not_depend_on_the_folders_indexed_before(
+    tmp_path: Path, first_root: str, then_root: str
+) -> None:
+    # A file's source and path-derived id are read from where it sits under the folder it
+    # is found in: found under another folder, the same bytes make another article.
+    post = tmp_path / "archive" / "drw" / "blog" / "post.md"
+    post.parent.mkdir(parents=True)
+    post.write_text("---\ntitle: A post\n---\nText of the post.\n", encoding="utf-8")
+    build_index([tmp_path / first_root], tmp_path / "ix", ParseOptions(), workers=1)
+    build_index([tmp_path / then_root], tmp_path / "ix", ParseOptions(), workers=1)
+    build_index([tmp_path / then_root], tmp_path / "fresh", ParseOptions(), workers=1)
+    assert ids_and_sources(tmp_path / "ix") == ids_and_sources(tmp_path / "fresh")
 
 
 def test_new_parse_options_reach_the_files_already_indexed(tmp_path: Path) -> None:
