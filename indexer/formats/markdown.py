@@ -52,10 +52,23 @@ _REF_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\[[^\]\n]*\]")
 _REF_LINK_RE = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\[[^\]\n]*\]")
 _REF_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*$", re.M)
 
+
+class _TextMarkdown(MarkdownIt):
+    """markdown-it, for the text its HTML holds: a link is read as a link whatever its URL.
+
+    markdown-it refuses ``file:``, ``javascript:``, ``vbscript:`` and ``data:`` URLs, to keep
+    them out of HTML a browser shows, and a refused link stays its raw syntax: "[Privacy Law
+    Casebook](file:///Users/…pdf)" would be indexed, and shown in snippets, as written. This
+    HTML is only read for its text, never shown, and its URLs are dropped with their tags."""
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 # Indented code blocks are disabled: in CMS exports, indented lines are indented HTML
 # (tables, galleries), never code; fenced code blocks still work.
 _MARKDOWN = (
-    MarkdownIt("commonmark", {"html": True, "linkify": False}).enable("table").disable("code")
+    _TextMarkdown("commonmark", {"html": True, "linkify": False}).enable("table").disable("code")
 )
 
 

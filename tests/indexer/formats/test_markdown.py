@@ -108,6 +108,21 @@ def test_markdown_heading_renders_as_a_heading_block() -> None:
     assert post.blocks[0].is_heading
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/casebook.pdf",
+        "mailto:casebook@example.org",
+        "file:///Users/ana/Downloads/Privacy%20Law%20Casebook.pdf",
+        "javascript:void(0)",
+        "data:application/pdf;base64,JVBERi0=",
+    ],
+)
+def test_a_link_is_indexed_as_its_text_whatever_its_url(url: str) -> None:
+    [block] = parse_markdown(f"The [Privacy Law Casebook]({url}) compiles key cases.\n").blocks
+    assert block.text == "The Privacy Law Casebook compiles key cases."
+
+
 def test_draft_posts_are_skipped(tmp_path: Path, parse) -> None:
     write(tmp_path / "d.md", "---\ntitle: Draft\ndraft: true\n---\nUnpublished text.\n")
     with pytest.raises(UnreadableFile, match="draft"):
