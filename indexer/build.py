@@ -110,11 +110,26 @@ class ParseOptions:
 
 
 def open_index(index_dir: Path) -> FileIndex:
-    if not index.exists_in(index_dir):
+    ix = committed_index(index_dir)
+    if ix is None:
         raise IndexNotFound(
             f"no index in {index_dir}: build one with `advosearch index PATH --index {index_dir}`"
         )
-    return index.open_dir(str(index_dir))
+    return ix
+
+
+def committed_index(index_dir: Path) -> FileIndex | None:
+    """The index a run has committed in ``index_dir``, if any.
+
+    Whoosh creates an index as its generation 0, with no segments, before the first run
+    writes anything: until that run commits (or for ever, where it failed in a version that
+    left what it created) the folder holds no index yet, not an empty archive. An index
+    whose articles have all been deleted since is an empty archive."""
+    if index.exists_in(index_dir):
+        ix = index.open_dir(str(index_dir))
+        if ix.latest_generation() > 0:
+            return ix
+    return None
 
 
 def open_or_create_index(index_dir: Path) -> FileIndex:
@@ -344,7 +359,7 @@ def build_index(
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     files, skipped = discover(paths)
     summary.skipped.extend(skipped)
-    if not files and not index.exists_in(index_dir):
+    if not files and committed_index(index_dir) is None:
         summary.no_index_created = True
         summary.seconds = time.perf_counter() - started
         return summary
@@ -353,11 +368,14 @@ def build_index(
         _index_kept_once_committed(index_dir, summary) as ix,
         locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer,
     ):
-        rebuild = not is_current(ix.schema)
-        if rebuild:
+        outdated = not is_current(ix.schema)
+        if outdated:
             # The new version replaces the whole old one at commit; until then the old one
             # keeps serving.
             writer.schema, writer.mergetype = build_schema(), CLEAR
+        # What an earlier version's first run left when it failed holds nothing to rebuild.
+        rebuild = outdated and ix.latest_generation() > 0
+        if rebuild:
             summary.warnings.append(
                 f"{index_dir} was written by another version of advosearch: every file is "
                 "re-indexed (articles added through the admin API must be sent again)"
@@ -472,9 +490,11 @@ def build_index(
 def _index_kept_once_committed(index_dir: Path, summary: BuildSummary) -> Iterator[FileIndex]:
     """The index, created when there is none; a run that creates it but commits nothing
     (no file it read had an article, or it failed) removes what it created, folders
-    included, and says so in ``summary``."""
-    if index.exists_in(index_dir):
-        yield index.open_dir(str(index_dir))
+    included, and says so in ``summary``. One that finds an index no run has committed
+    uses it, and leaves it as it was if it commits nothing."""
+    committed = committed_index(index_dir)
+    if committed is not None:
+        yield committed
         return
     created_folder = _first_missing(index_dir)
     try:
@@ -484,7 +504,9 @@ def _index_kept_once_committed(index_dir: Path, summary: BuildSummary) -> Iterat
     try:
         yield open_or_create_index(index_dir)
     finally:
-        if not summary.committed:
+        # Another run, which created the index this one found uncommitted, may have
+        # committed it meanwhile: what is in the folder is then its index.
+        if not summary.committed and committed_index(index_dir) is None:
             summary.no_index_created = True
             if created_folder is not None:
                 shutil.rmtree(created_folder, ignore_errors=True)

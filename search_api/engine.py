@@ -55,11 +55,18 @@ T = TypeVar("T")
 class Snapshot:
     """A searcher on one committed index version, with per-version caches."""
 
-    def __init__(self, searcher: Searcher, threads: ThreadPoolExecutor) -> None:
+    def __init__(self, searcher: Searcher, threads: ThreadPoolExecutor, generation: int) -> None:
+        """``generation``: the index's latest before ``searcher`` was opened, for a reader
+        that does not know its own."""
         self.searcher = searcher
         self._threads = threads
         reader = searcher.reader()
-        self.generation = reader.generation()
+        # An index committed without segments (rebuilt from files that no longer read) is
+        # read by Whoosh's EmptyReader, which has no generation. A commit between reading
+        # the generation and opening the searcher only makes the snapshot look older: the
+        # next request opens a new one.
+        own = reader.generation()
+        self.generation = own if own is not None else generation
         segment_ids = ",".join(sorted(seg.segment_id() for seg in _segments(reader)))
         digest = hashlib.sha1(segment_ids.encode()).hexdigest()[:8]
         self.version = f"{self.generation}-{digest}"
@@ -278,8 +285,9 @@ def _as_text(value: Any) -> str:
 
 
 def _segments(reader) -> list:
-    readers = reader.leaf_readers()
-    return [leaf.segment() for leaf, _ in readers if hasattr(leaf, "segment")]
+    # An index committed without segments is read by an EmptyReader, which has none.
+    segments = (leaf.segment() for leaf, _ in reader.leaf_readers())
+    return [segment for segment in segments if segment is not None]
 
 
 class Engine:
@@ -352,7 +360,8 @@ class Engine:
         self.close()
 
     def _open_snapshot(self) -> Snapshot:
-        snapshot = Snapshot(self._index.searcher(weighting=RANKING), self._threads)
+        generation = self._index.latest_generation()
+        snapshot = Snapshot(self._index.searcher(weighting=RANKING), self._threads, generation)
         self._open_snapshots += 1
         return snapshot
 

@@ -16,8 +16,9 @@ from indexer.build import (
     count_kind,
     indexed_files,
     ingest_articles,
+    open_index,
 )
-from indexer.errors import IndexLocked, IndexOutdated
+from indexer.errors import IndexLocked, IndexNotFound, IndexOutdated
 from indexer.schema import build_schema, is_current
 
 ARTICLES = [
@@ -226,6 +227,25 @@ def test_a_first_run_that_reads_no_file_leaves_no_index(tmp_path: Path) -> None:
     assert [path.name for path in (tmp_path / "made").iterdir()] == ["notes.txt"]
 
 
+def test_an_index_no_run_committed_is_no_index_until_a_run_commits(tmp_path: Path) -> None:
+    # What a failed first run of an earlier version left: the index Whoosh creates before
+    # the first commit, with that version's analysis and no articles.
+    index_dir = tmp_path / "ix"
+    index_dir.mkdir()
+    whoosh_index.create_in(str(index_dir), build_schema(ArchiveAnalyzer(version=1)))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "articles.json").write_text('[{"title": "cut off', encoding="utf-8")
+    failed = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert failed.no_index_created and not failed.committed
+    with pytest.raises(IndexNotFound, match="no index in"):
+        open_index(index_dir)
+    (corpus / "articles.json").write_text(json.dumps(ARTICLES), encoding="utf-8")
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert (summary.committed, summary.total_articles, summary.warnings) == (True, 2, [])
+    assert is_current(open_index(index_dir).schema)
+
+
 def test_same_id_in_two_files_keeps_both_articles(corpus: Path, tmp_path: Path) -> None:
     other = corpus / "site" / "more"
     other.mkdir()
@@ -322,6 +342,8 @@ def test_articles_keep_when_they_were_first_indexed_as_files_change_and_on_a_reb
 
 
 def test_ingesting_into_an_outdated_index_asks_for_a_rebuild(tmp_path: Path) -> None:
-    whoosh_index.create_in(str(tmp_path), build_schema(ArchiveAnalyzer(version=1)))
+    # Committed once: an index no run committed is no index at all.
+    outdated = whoosh_index.create_in(str(tmp_path), build_schema(ArchiveAnalyzer(version=1)))
+    outdated.writer().commit()
     with pytest.raises(IndexOutdated, match="re-index it"):
         ingest_articles(tmp_path, [], lock_timeout_s=1)

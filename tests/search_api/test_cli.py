@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
+from indexer.schema import build_schema
 from search_api.cli import main
 
 STORY = {
@@ -132,6 +133,22 @@ def test_indexing_only_unreadable_files_leaves_no_index_to_search(capsys, tmp_pa
     assert code == 1
     assert f"no index was created in {ix}" in out
     code, _, err = run(capsys, "search", "detained", "--index", str(ix))
+    assert code == 1
+    assert err == (
+        f"advosearch: no index in {ix}: build one with `advosearch index PATH --index {ix}`\n"
+    )
+
+
+@pytest.mark.parametrize("command", [("search", "detained"), ("serve",)])
+def test_an_index_no_run_committed_is_no_index_to_search(
+    capsys, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # What a failed first run of an earlier version left: the index Whoosh creates before
+    # the first commit, with no segments.
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    whoosh_index.create_in(str(ix), build_schema())
+    code, _, err = run(capsys, *command, "--index", str(ix))
     assert code == 1
     assert err == (
         f"advosearch: no index in {ix}: build one with `advosearch index PATH --index {ix}`\n"

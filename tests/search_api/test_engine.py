@@ -63,6 +63,30 @@ def total(snapshot) -> int:
     return search(snapshot, build_search_request(q="reporters"), 10.0)["total"]
 
 
+def test_an_index_whose_articles_are_all_gone_is_served_as_an_empty_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rebuilding an index another version wrote, from files that no longer read, commits a
+    # version without segments.
+    post = tmp_path / "corpus" / "post.md"
+    post.parent.mkdir()
+    post.write_text("---\ntitle: A post\n---\nReporters detained.\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    build_index([post.parent], index_dir, ParseOptions(), workers=1)
+    post.write_text("", encoding="utf-8")
+    with monkeypatch.context() as patch:
+        patch.setattr("indexer.build.is_current", lambda schema: False)
+        build_index([post.parent], index_dir, ParseOptions(), workers=1)
+    assert whoosh_index.open_dir(str(index_dir)).is_empty()
+    with TestClient(create_app(index_dir, Settings(rate_limit_per_minute=0))) as client:
+        first = client.get("/search", params={"q": "reporters"}).json()
+        again = client.get("/search", params={"q": "reporters"}).json()
+    assert (first["total"], first["results"]) == (0, [])
+    # The same version for both requests: the second did not open the index again.
+    assert first["index_version"] == again["index_version"]
+    assert first["index_version"].startswith("2-")
+
+
 def test_a_replaced_searcher_is_closed_when_its_last_user_releases_it(
     engine: Engine, index_dir: Path
 ) -> None:
