@@ -37,6 +37,7 @@ from indexer.errors import (
 )
 from indexer.formats import (
     DEFAULT_MAX_ARTICLE_FILE_BYTES,
+    PARSER_VERSION,
     ArticleIds,
     ParsedFile,
     RunContext,
@@ -148,13 +149,19 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
 
 def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptions) -> str:
     """What must change for a file to be re-parsed: its bytes, the options it is parsed with
-    (a new ``--field`` mapping must reach the files already indexed), where it sits under the
+    (a new ``--field`` mapping must reach the files already indexed), the version of the
+    format readers (``PARSER_VERSION``), where it sits under the
     root argument it was found under (its articles' source and path-derived ids come from
     there: indexed under ``drw/`` and then under its parent, ``drw/blog/post.md`` moves from
     source ``blog`` to ``drw``), and the run context it is parsed in (the lines its site
     repeats across pages, which decide what a page keeps)."""
     source = source_for(path, root)
-    parsed_as = {"options": asdict(options), "source": source, "path_id": relative_id(path, root)}
+    parsed_as = {
+        "parser": PARSER_VERSION,
+        "options": asdict(options),
+        "source": source,
+        "path_id": relative_id(path, root),
+    }
     digest = hashlib.sha1(json.dumps(parsed_as, sort_keys=True).encode())
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

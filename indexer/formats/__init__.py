@@ -42,6 +42,7 @@ from indexer.models import Article
 
 __all__ = [
     "DEFAULT_MAX_ARTICLE_FILE_BYTES",
+    "PARSER_VERSION",
     "SUPPORTED_SUFFIXES",
     "ArticleIds",
     "ParsedFile",
@@ -56,6 +57,10 @@ __all__ = [
 ]
 
 DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
+# Bump when a format reader changes what it reads from a file (a link's text, a date, a
+# byline): files already indexed are then read again by the next run (``file_digest`` in
+# ``indexer.build``), which would otherwise skip them as unchanged and keep the old reading.
+PARSER_VERSION = 1
 
 _KINDS = {
     ".txt": "text",

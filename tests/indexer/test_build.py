@@ -19,6 +19,7 @@ from indexer.build import (
     open_index,
 )
 from indexer.errors import IndexLocked, IndexNotFound, IndexOutdated
+from indexer.formats import PARSER_VERSION
 from indexer.schema import build_schema, is_current
 
 ARTICLES = [
@@ -124,6 +125,18 @@ def test_new_parse_options_reach_the_files_already_indexed(tmp_path: Path) -> No
         ]
     unchanged = build_index([corpus], index_dir, mapped, workers=1)
     assert (unchanged.files_unchanged, unchanged.committed) == (1, False)
+
+
+def test_a_new_parser_version_reaches_the_files_already_indexed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "post.md").write_text("---\ntitle: A post\n---\nText.\n", encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    monkeypatch.setattr("indexer.build.PARSER_VERSION", PARSER_VERSION + 1)
+    again = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    assert (again.files_parsed, again.files_unchanged) == (1, 0)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
