@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -15,7 +16,10 @@ from indexer.errors import ArticleNotFound
 from indexer.languages import DEFAULT_LANGUAGE
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
-from search_api.search import article_result, docs_with, translations_of, whoosh_filter
+from search_api.matching import Scored, by_score, evaluate, union
+from search_api.query import AnyOf
+from search_api.scoring import RANKING
+from search_api.search import article_result, docs_with, translations_of
 from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_to_read
 
 KEY_TERMS = 25
@@ -100,53 +104,70 @@ def related(
         return []
     searcher = snapshot.searcher
     max_weight = terms[0][1]
-    query = wq.Or(
-        [
-            wq.Or(
-                [
-                    wq.Term("body", t, boost=w / max_weight),
-                    wq.Term("title", t, boost=w / max_weight),
-                ]
-            )
-            for t, w in terms
-        ]
-    )
-    query, allow = whoosh_filter(query, filter_docs)
-    # Excluded articles and the article's translations are kept out of the search, not
-    # dropped from its results: however many there are, they take no place in the top.
-    unwanted = set(docs_with(searcher, "article_id", exclude or ()))
-    own_docnum = None
+    # Each term is matched on its own, on whole posting lists as a search is: which terms
+    # an article has are its shared terms, and the sum of their scores ranks it.
+    matches_of: dict[str, Scored] = {}
+    for term, weight in terms:
+        boost = weight / max_weight
+        in_body_or_title = AnyOf(
+            [wq.Term("body", term, boost=boost), wq.Term("title", term, boost=boost)]
+        )
+        matches_of[term], _ = evaluate(searcher, in_body_or_title, snapshot.postings, RANKING)
+    matched = union(list(matches_of.values()), searcher.doc_count_all())
+    # Excluded articles, the article itself and its translations are left out before the
+    # ranking, not dropped from it: however many there are, they take no place in the top.
+    unwanted = list(docs_with(searcher, "article_id", exclude or ()))
+    self_score = None
     if self_id is not None:
         own_docnum = searcher.document_number(key=self_id, kind=ARTICLE)
-    if own_docnum is not None:
-        translation_codes = snapshot.facet_codes["translation"][0]
-        if own_key := translation_codes[own_docnum]:
-            unwanted.update(np.flatnonzero(translation_codes == own_key).tolist())
-        unwanted.discard(own_docnum)  # its score tells copies of it (below)
-    results = searcher.search(
-        query, limit=limit + 20, filter=allow, mask=unwanted or None, terms=True
-    )
-    self_score = next((hit.score for hit in results if hit.docnum == own_docnum), None)
+        if own_docnum is not None:
+            self_score = _score_of(matched, own_docnum)
+            translation_codes = snapshot.facet_codes["translation"][0]
+            if own_key := translation_codes[own_docnum]:
+                unwanted.extend(np.flatnonzero(translation_codes == own_key).tolist())
+            unwanted.append(own_docnum)
+    candidates = matched.within(filter_docs)
+    keep = ~np.isin(candidates.docs, unwanted)
+    if self_score:
+        keep &= candidates.scores < NEAR_DUPLICATE_RATIO * self_score
+    candidates = Scored(candidates.docs[keep], candidates.scores[keep])
     own_title = fold(title).strip()
     out: list[dict[str, Any]] = []
-    for hit in results:
-        stored = hit.fields()
-        if hit.docnum == own_docnum:
-            continue
-        if self_score and hit.score >= NEAR_DUPLICATE_RATIO * self_score:
-            continue
+    for score, docnum in _best_first(candidates, limit):
+        stored = snapshot.stored_fields(docnum)
         if own_title and fold(stored.get("title", "")).strip() == own_title:
             continue
-        article = article_result(stored, hit.score)
-        shared = {text.decode("utf-8") for _field, text in hit.matched_terms()}
+        article = article_result(stored, score)
+        shared = {t for t, found in matches_of.items() if _score_of(found, docnum) is not None}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
-        best = _best_section(snapshot, hit.docnum, shared, article["language"] or DEFAULT_LANGUAGE)
+        best = _best_section(snapshot, docnum, shared, article["language"] or DEFAULT_LANGUAGE)
         if best is not None:
             article["sections"] = [best]
         out.append(article)
         if len(out) >= limit:
             break
     return out
+
+
+def _score_of(scored: Scored, docnum: int) -> float | None:
+    """The document's score, or None when it is not among the matches."""
+    at = int(np.searchsorted(scored.docs, docnum))
+    if at < len(scored) and scored.docs[at] == docnum:
+        return float(scored.scores[at])
+    return None
+
+
+def _best_first(scored: Scored, first: int) -> Iterator[tuple[float, int]]:
+    """``(score, docnum)`` best first, as ``by_score`` ranks them; only the first ``first``
+    are ranked until more are asked for (twice as many each time): related stories take a
+    few of thousands of matches, and look further only past a copy with the same title."""
+    shown, depth = 0, first
+    while True:
+        ranked = by_score(scored, depth)
+        yield from ranked[shown:]
+        if len(ranked) < depth:
+            return
+        shown, depth = len(ranked), depth * 2
 
 
 def _best_section(

@@ -406,7 +406,7 @@ class _Segment:
                 return Scored.empty()
             parts = [self.evaluate(sub) for sub in subqueries]
             size = self.reader.doc_count_all()
-            combined = _intersection(parts) if type(query) is wq.And else _union(parts, size)
+            combined = _intersection(parts) if type(query) is wq.And else union(parts, size)
             # Whoosh applies a compound query's boost only when it has several parts.
             return combined if len(parts) == 1 else _boosted(combined, query.boost)
         if type(query) is SpacedPhrase:
@@ -469,7 +469,7 @@ class _Segment:
                     field_df = max(field_df, phrase_df)
             if not spellings:
                 continue
-            found = _union(spellings, size)
+            found = union(spellings, size)
             lengths = self.postings.lengths(self.number, self.reader, fieldname)[found.docs]
             average = self.postings.field_average(self.parent, fieldname)
             frequency = self.model.normalised_frequencies(found.scores, lengths, average)
@@ -477,7 +477,7 @@ class _Segment:
             df = max(df, field_df)
         if not parts:
             return Scored.empty()
-        summed = _union(parts, size)
+        summed = union(parts, size)
         idf = bm25_idf(self.postings.article_count(self.parent), df)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
@@ -587,8 +587,9 @@ def _intersection(parts: Sequence[Scored]) -> Scored:
     return Scored(docs, scores)
 
 
-def _union(parts: Sequence[Scored], size: int) -> Scored:
-    """The documents of any part (of a segment of ``size`` documents), scores summed."""
+def union(parts: Sequence[Scored], size: int) -> Scored:
+    """The documents of any part, scores summed; ``size``: how many documents their numbers
+    range over (a segment's, or the whole index's)."""
     if len(parts) == 1:
         return parts[0]
     if sum(len(part) for part in parts) * DENSE_UNION_SHARE > size:

@@ -341,21 +341,6 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
     }
 
 
-def whoosh_filter(
-    whoosh_query: wq.Query, filter_docs: np.ndarray | None
-) -> tuple[wq.Query, set[int] | None]:
-    """The query and the ``filter=`` argument to give Whoosh for the allowed documents.
-
-    Whoosh reads an empty filter as "no filter": when no article passes the filters, the
-    query itself must match nothing.
-    """
-    if filter_docs is None:
-        return whoosh_query, None
-    if not len(filter_docs):
-        return wq.NullQuery, None
-    return whoosh_query, set(filter_docs.tolist())
-
-
 def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | None:
     """Article documents passing the filters (sorted), or None when there are none.
 

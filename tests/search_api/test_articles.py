@@ -95,6 +95,38 @@ class TestRelated:
         assert "amnesty/reports/2018/annual" not in [hit["id"] for hit in found]
 
 
+RELEASE = "Dockworkers in Mombasa strike over unsafe cranes; their union leader calls for talks."
+
+
+@pytest.mark.parametrize(
+    "copy_fields",
+    [
+        # Republished with its title marked: a near-duplicate by score.
+        lambda n: {"title": f"Mombasa dockworkers strike ({n})", "body": RELEASE},
+        # A daily update under the same title: a copy by title.
+        lambda n: {"title": "Mombasa dockworkers strike", "body": f"Day {n}."},
+    ],
+    ids=["same-text", "same-title"],
+)
+def test_many_copies_leave_room_for_related_stories(tmp_path: Path, copy_fields):
+    # Thirty copies of a press release, more than a page of candidates, and two other
+    # stories about the strike.
+    records = [
+        {"id": "release", "title": "Mombasa dockworkers strike", "body": RELEASE},
+        *({"id": f"copy-{n:02d}", **copy_fields(n)} for n in range(30)),
+        {"id": "wages", "title": "Wages unpaid", "body": "Dockworkers in Mombasa are owed wages."},
+        {"id": "cranes", "title": "Unsafe cranes", "body": "A crane collapsed in Mombasa."},
+        *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes."} for n in range(200)),
+    ]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "port.json").write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([tmp_path / "corpus"], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index")) as client:
+        response = client.get("/articles/port/release/related")
+    assert response.status_code == 200, response.text
+    assert [hit["id"] for hit in response.json()["results"]] == ["port/cranes", "port/wages"]
+
+
 def test_health_counts(client: TestClient):
     health = client.get("/health").json()
     assert health["ok"] is True

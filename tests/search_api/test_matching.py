@@ -22,9 +22,9 @@ from search_api.matching import (
     Postings,
     Scored,
     _decode_positions,
-    _union,
     by_score,
     evaluate,
+    union,
 )
 from search_api.query import Excluding, QueryBuilder, parse
 from search_api.scoring import RANKING
@@ -336,8 +336,8 @@ def test_a_union_sums_alike_whether_merged_or_added_up_over_the_segment():
         for n in (40, 300, 7, 150)
     ]
     matched = sum(len(part) for part in parts)
-    merged = _union(parts, matched * DENSE_UNION_SHARE)  # a segment too big to add up over
-    dense = _union(parts, size)
+    merged = union(parts, matched * DENSE_UNION_SHARE)  # a segment too big to add up over
+    dense = union(parts, size)
     assert merged.docs.tolist() == dense.docs.tolist()
     assert merged.scores.tolist() == dense.scores.tolist()  # the same additions, in order
     assert set(merged.docs.tolist()) == set(np.concatenate([p.docs for p in parts]).tolist())
