@@ -97,8 +97,9 @@ def related(
     self_id: str | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> list[dict[str, Any]]:
-    """Articles sharing the most distinctive terms of ``title`` + ``text`` (in
-    ``language``); never the article ``self_id`` itself, nor its translations."""
+    """Articles in ``language`` sharing the most distinctive terms of ``title`` + ``text``
+    (analysed in it); never the article ``self_id`` itself, nor a copy of it, nor a
+    translation of either."""
     terms, words = key_terms(snapshot, title, text, language)
     if not terms:
         return []
@@ -113,31 +114,43 @@ def related(
             [wq.Term("body", term, boost=boost), wq.Term("title", term, boost=boost)]
         )
         matches_of[term], _ = evaluate(searcher, in_body_or_title, snapshot.postings, RANKING)
-    matched = union(list(matches_of.values()), searcher.doc_count_all())
-    # Excluded articles, the article itself and its translations are left out before the
-    # ranking, not dropped from it: however many there are, they take no place in the top.
-    unwanted = list(docs_with(searcher, "article_id", exclude or ()))
-    self_score = None
-    if self_id is not None:
-        own_docnum = searcher.document_number(key=self_id, kind=ARTICLE)
-        if own_docnum is not None:
-            self_score = _score_of(matched, own_docnum)
-            translation_codes = snapshot.facet_codes["translation"][0]
-            if own_key := translation_codes[own_docnum]:
-                unwanted.extend(np.flatnonzero(translation_codes == own_key).tolist())
-            unwanted.append(own_docnum)
+    # Key terms are analysed in the article's language: in another language's articles
+    # they match only words whose stems happen to be the same ("unitary" and the Spanish
+    # "unitario" are both "unitari"). Related stories are in the article's language, the
+    # one its readers read and its editor links in; the same stories in other languages
+    # are their translations.
+    in_language, _ = evaluate(searcher, wq.Term("language", language), snapshot.postings, RANKING)
+    matched = union(list(matches_of.values()), searcher.doc_count_all()).within(in_language.docs)
+    # Copies of the article are the article itself and the articles scoring nearly as high;
+    # they and every translation of one of them are left out before the ranking, as are
+    # the excluded articles: however many there are, they take no place in the top.
+    translation_codes = snapshot.facet_codes["translation"][0]
+    copies: list[int] = []
+    own_docnum = None if self_id is None else searcher.document_number(key=self_id, kind=ARTICLE)
+    if own_docnum is not None:
+        copies.append(own_docnum)
+        self_score = _score_of(matched, own_docnum)
+        if self_score:
+            close = matched.scores >= NEAR_DUPLICATE_RATIO * self_score
+            copies.extend(matched.docs[close].tolist())
+    copy_keys = {int(code) for code in translation_codes[copies]} - {0}
+    unwanted = copies + list(docs_with(searcher, "article_id", exclude or ()))
     candidates = matched.within(filter_docs)
     keep = ~np.isin(candidates.docs, unwanted)
-    if self_score:
-        keep &= candidates.scores < NEAR_DUPLICATE_RATIO * self_score
+    keep &= ~np.isin(translation_codes[candidates.docs], list(copy_keys))
     candidates = Scored(candidates.docs[keep], candidates.scores[keep])
     own_title = fold(title).strip()
+    in_language_docs = np.zeros(len(translation_codes), dtype=bool)
+    in_language_docs[in_language.docs] = True
     out: list[dict[str, Any]] = []
     for score, docnum in _best_first(candidates, limit):
-        stored = snapshot.stored_fields(docnum)
-        if own_title and fold(stored.get("title", "")).strip() == own_title:
+        # A story under the article's title is a copy too: the result's, or one of its
+        # translations in the language.
+        code = translation_codes[docnum]
+        story = np.flatnonzero(in_language_docs & (translation_codes == code)) if code else [docnum]
+        if own_title and any(_title_of(snapshot, int(d)) == own_title for d in story):
             continue
-        article = article_result(stored, score)
+        article = article_result(snapshot.stored_fields(docnum), score)
         shared = {t for t, found in matches_of.items() if _score_of(found, docnum) is not None}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
         best = _best_section(snapshot, docnum, shared, article["language"] or DEFAULT_LANGUAGE)
@@ -147,6 +160,11 @@ def related(
         if len(out) >= limit:
             break
     return out
+
+
+def _title_of(snapshot: Snapshot, docnum: int) -> str:
+    """An article's title as copies are told by: case, accents and spacing aside."""
+    return fold(snapshot.stored_fields(docnum).get("title", "")).strip()
 
 
 def _score_of(scored: Scored, docnum: int) -> float | None:

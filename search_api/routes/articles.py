@@ -44,7 +44,8 @@ async def related_endpoint(
     article_id: ArticleId,
     limit: Annotated[int, Query(ge=1, le=50, description="How many stories.", examples=[5])] = 5,
 ) -> dict[str, Any]:
-    """Articles sharing the most distinctive terms with this one (not itself, not copies)."""
+    """Articles in this one's language sharing its most distinctive terms (not itself, not
+    its copies, nor a translation of either)."""
     require_id(article_id, "/articles/{id}/related")
 
     def answer() -> dict[str, Any]:

@@ -30,9 +30,9 @@ async def related_draft_endpoint(
     request: Request, snapshot: CurrentSnapshot, body: DraftRequest
 ) -> dict[str, Any]:
     """Published stories related to a draft that is not in the archive (and is not added to
-    it): those sharing the draft's most distinctive words, each with the `shared_terms` that
-    make it related and its best matching section. Filter by date and tag; `exclude` the
-    stories already linked."""
+    it): those in the draft's language (`lang`, or detected) sharing its most distinctive
+    words, each with the `shared_terms` that make it related and its best matching section.
+    Filter by date and tag; `exclude` the stories already linked."""
     if len(body.title) > MAX_DRAFT_TITLE:
         raise InvalidRequest(f"title must be at most {MAX_DRAFT_TITLE} characters")
     if len(body.text) > MAX_DRAFT_TEXT:

@@ -252,6 +252,115 @@ def test_a_drafts_language_is_detected_for_related_stories(client: TestClient):
     assert response.json()["results"][0]["id"] == "news_es/tortura-carceles"
 
 
+# Passages repeated from one year to the next, in English and in Spanish under the same
+# ids, as Freedom House's are; the stems of the two languages collide ("unitary" and
+# "unitario" are both "unitari", "directly" and "directamente" both "direct").
+CHARTER_EN = "The unitary state's governors are directly elected; rural militants threaten voters."
+CHARTER_ES = (
+    "Los gobernadores del estado unitario son elegidos directamente; militantes rurales "
+    "amenazan a los votantes."
+)
+YEARS = {
+    "fh_en": [
+        {"id": "2018-charter", "title": "Charter (2018)", "language": "en", "body": CHARTER_EN},
+        {"id": "2019-charter", "title": "Charter (2019)", "language": "en", "body": CHARTER_EN},
+        {
+            "id": "2019-militants",
+            "title": "Militants",
+            "language": "en",
+            "body": "Rural militants attacked a polling station.",
+        },
+    ],
+    "fh_es": [
+        {"id": "2018-charter", "title": "Carta (2018)", "language": "es", "body": CHARTER_ES},
+        {"id": "2019-charter", "title": "Carta (2019)", "language": "es", "body": CHARTER_ES},
+        {
+            "id": "2019-militants",
+            "title": "Militantes",
+            "language": "es",
+            "body": "Militantes rurales atacaron un colegio electoral.",
+        },
+    ],
+    # An English edition of the 2019 passage, linked to it by its translation key; an
+    # update under the 2018 passage's title, and a digest of the same story.
+    "editions": [
+        {
+            "id": "charter",
+            "title": "Charter, regional edition",
+            "language": "en",
+            "translation_key": "fh/2019-charter",
+            "body": "Regional edition: governors of the unitary state are elected.",
+        },
+        {
+            "id": "update",
+            "title": "Charter (2018)",
+            "language": "en",
+            "translation_key": "update",
+            "body": "Update: the vote was postponed.",
+        },
+        {
+            "id": "digest",
+            "title": "Digest",
+            "language": "en",
+            "translation_key": "update",
+            "body": "Militants threaten the unitary state.",
+        },
+    ],
+    "budget": [
+        {"id": f"{language}-{n}", "title": title, "language": language, "body": body}
+        for n in range(30)
+        for language, title, body in (
+            ("en", "Budget", "Taxes were debated."),
+            ("es", "Presupuesto", "Se debatieron los impuestos."),
+        )
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def years_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("years")
+    for name, records in YEARS.items():
+        (root / f"{name}.json").write_text(json.dumps(records), encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("years-index")
+    index_corpus([root], index_dir)
+    with TestClient(create_app(index_dir, Settings(rate_limit_per_minute=0))) as test_client:
+        yield test_client
+
+
+class TestRelatedAcrossLanguages:
+    def related(self, client: TestClient, article_id: str) -> list[dict]:
+        response = client.get(f"/articles/{article_id}/related")
+        assert response.status_code == 200, response.text
+        return response.json()["results"]
+
+    def test_only_articles_in_the_articles_language(self, years_client: TestClient):
+        # Not the Spanish passages, which share nothing but colliding stems with it.
+        found = self.related(years_client, "fh_en/2018-charter")
+        assert [(hit["id"], hit["language"]) for hit in found] == [("fh_en/2019-militants", "en")]
+        assert set(found[0]["shared_terms"]) == {"militants", "rural"}
+
+    def test_a_spanish_article_relates_to_spanish_ones(self, years_client: TestClient):
+        found = self.related(years_client, "fh_es/2018-charter")
+        assert [hit["id"] for hit in found] == ["fh_es/2019-militants"]
+
+    def test_a_draft_relates_to_articles_in_its_language(self, years_client: TestClient):
+        draft = {"title": "Militantes rurales", "text": CHARTER_ES, "lang": "es"}
+        response = years_client.post("/related", json=draft)
+        assert response.status_code == 200, response.text
+        found = response.json()["results"]
+        assert found and {hit["language"] for hit in found} == {"es"}
+
+    def test_a_copys_translations_go_with_it(self, years_client: TestClient):
+        # The 2019 passage is a copy of 2018's: its edition in English goes with it.
+        found = [hit["id"] for hit in self.related(years_client, "fh_en/2018-charter")]
+        assert not {"fh_en/2019-charter", "editions/charter"} & set(found)
+
+    def test_a_copy_by_title_takes_its_translations_with_it(self, years_client: TestClient):
+        found = [hit["id"] for hit in self.related(years_client, "fh_en/2018-charter")]
+        assert not {"editions/update", "editions/digest"} & set(found)
+
+
 class TestReaderPage:
     def test_results_say_their_language_and_direction(self, client: TestClient):
         page = client.get("/", params={"q": "مدونين"}).text
