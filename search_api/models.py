@@ -289,7 +289,8 @@ class DraftRequest(DateRange):
     language: str | None = Field(
         None,
         alias="lang",
-        description="The draft's language (2-letter code); detected from its text if omitted.",
+        description="The draft's language, a code such as es (as /search's lang): its words "
+        "are analysed in it and related stories are in it. Detected from its text if omitted.",
         examples=["en"],
     )
     text: str = Field(

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request, Response
 
 from indexer.errors import InvalidRequest
-from indexer.formats.fields import normalize_language
 from indexer.languages import article_language
 from search_api.articles import key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
@@ -45,12 +44,13 @@ async def related_draft_endpoint(
         date_from=body.date_from,
         date_to=body.date_to,
         tags=[body.tag] if isinstance(body.tag, str) else body.tag,
+        language=body.language,
     )
     default_language = request.app.state.settings.default_language
 
     def answer() -> dict[str, Any]:
         text = f"{body.title}\n\n{body.text}"
-        language = article_language(normalize_language(body.language), text, default_language)
+        language = article_language(filters.language, text, default_language)
         terms, words = key_terms(snapshot, body.title, body.text, language)
         results = related(
             snapshot,

@@ -85,6 +85,7 @@ def test_an_empty_draft_relates_to_nothing(client: TestClient):
         ({"text": "x", "limit": 0}, 400, "limit must be between 1 and 50"),
         ({"text": "x", "limit": 51}, 400, "limit must be between 1 and 50"),
         ({"text": "x", "from": "yesterday"}, 400, "from must be a date"),
+        ({"text": "x", "lang": "zz"}, 400, "lang must be a language code advosearch knows"),
         ({"text": "x", "draft": "typo"}, 422, "draft"),
     ],
 )
