@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import numpy as np
@@ -56,11 +56,18 @@ def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
     return article
 
 
+class KeyTerms(NamedTuple):
+    """The most distinctive terms of a text with their weights, best first, and for each
+    the word a person reads (its most frequent surface form in the text)."""
+
+    terms: list[tuple[str, float]]
+    words: dict[str, str]
+
+
 def key_terms(
     snapshot: Snapshot, title: str, text: str, language: str, limit: int = KEY_TERMS
-) -> tuple[list[tuple[str, float]], dict[str, str]]:
-    """The most distinctive terms of a text in ``language`` (tf-idf against the index), and
-    for each the word a person reads (its most frequent surface form in the text)."""
+) -> KeyTerms:
+    """The most distinctive terms of a text in ``language``, by tf-idf against the index."""
     reader = snapshot.searcher.reader()
     analyzer = analyzer_for(language)
     counts: Counter[str] = Counter()
@@ -83,13 +90,23 @@ def key_terms(
     scored.sort(key=lambda item: (-item[1], item[0]))
     top = scored[:limit]
     words = {term: surfaces[term].most_common(1)[0][0] for term, _ in top}
-    return top, words
+    return KeyTerms(top, words)
+
+
+def related_to_article(snapshot: Snapshot, article: dict[str, Any], limit: int) -> list[dict]:
+    """The related stories of an indexed article (as ``get_article`` gives it)."""
+    text = "\n\n".join(section["text"] for section in article["sections"])
+    language = article["language"] or DEFAULT_LANGUAGE
+    key = key_terms(snapshot, article["title"], text, language)
+    return related(
+        snapshot, article["title"], key, limit=limit, self_id=article["id"], language=language
+    )
 
 
 def related(
     snapshot: Snapshot,
     title: str,
-    text: str,
+    key: KeyTerms,
     *,
     limit: int = 5,
     exclude: set[str] | None = None,
@@ -97,10 +114,10 @@ def related(
     self_id: str | None = None,
     language: str = DEFAULT_LANGUAGE,
 ) -> list[dict[str, Any]]:
-    """Articles in ``language`` sharing the most distinctive terms of ``title`` + ``text``
-    (analysed in it); never the article ``self_id`` itself, nor a copy of it, nor a
-    translation of either."""
-    terms, words = key_terms(snapshot, title, text, language)
+    """Articles in ``language`` sharing the most of ``key``, the distinctive terms of a
+    text titled ``title`` (analysed in that language); never the article ``self_id``
+    itself, nor a copy of it, nor a translation of either."""
+    terms, words = key
     if not terms:
         return []
     searcher = snapshot.searcher

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from indexer.errors import ArticleNotFound
-from indexer.languages import DEFAULT_LANGUAGE
-from search_api.articles import get_article, related
+from search_api.articles import get_article, related_to_article
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
@@ -49,16 +48,7 @@ async def related_endpoint(
     require_id(article_id, "/articles/{id}/related")
 
     def answer() -> dict[str, Any]:
-        article = get_article(snapshot, article_id)
-        text = "\n\n".join(s["text"] for s in article["sections"])
-        results = related(
-            snapshot,
-            article["title"],
-            text,
-            limit=limit,
-            self_id=article_id,
-            language=article["language"] or DEFAULT_LANGUAGE,
-        )
+        results = related_to_article(snapshot, get_article(snapshot, article_id), limit)
         return {"results": results, "index_version": snapshot.version}
 
     return await snapshot.run(answer)

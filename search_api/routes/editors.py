@@ -51,11 +51,11 @@ async def related_draft_endpoint(
     def answer() -> dict[str, Any]:
         text = f"{body.title}\n\n{body.text}"
         language = article_language(filters.language, text, default_language)
-        terms, words = key_terms(snapshot, body.title, body.text, language)
+        key = key_terms(snapshot, body.title, body.text, language)
         results = related(
             snapshot,
             body.title,
-            body.text,
+            key,
             limit=body.limit,
             exclude=set(body.exclude),
             filter_docs=allowed_docs(snapshot, filters),
@@ -63,7 +63,7 @@ async def related_draft_endpoint(
         )
         return {
             "results": results,
-            "terms": [words[term] for term, _ in terms],
+            "terms": [key.words[term] for term, _ in key.terms],
             "index_version": snapshot.version,
         }
 

@@ -25,8 +25,8 @@ from markupsafe import Markup
 
 from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.formats.fields import partial_date
-from indexer.languages import DEFAULT_LANGUAGE, RIGHT_TO_LEFT
-from search_api.articles import article_link, article_page, get_article, related
+from indexer.languages import RIGHT_TO_LEFT
+from search_api.articles import article_link, article_page, get_article, related_to_article
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
@@ -302,12 +302,7 @@ async def article_page(
 
     def load() -> tuple[dict[str, Any], list[dict[str, Any]]]:
         article = get_article(snapshot, article_id)
-        text = "\n\n".join(section["text"] for section in article["sections"])
-        language = article["language"] or DEFAULT_LANGUAGE
-        stories = related(
-            snapshot, article["title"], text, limit=5, self_id=article_id, language=language
-        )
-        return article, stories
+        return article, related_to_article(snapshot, article, limit=5)
 
     try:
         article, related_stories = await snapshot.run(load)

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from search_api import articles
 from search_api.app import create_app
+from search_api.articles import key_terms
+from search_api.routes import editors
 from tests.search_api.corpus import index_corpus, search
 
 DRAFT = {
@@ -65,6 +68,21 @@ def test_exclude_limit_and_filters(client: TestClient):
     assert tagged["results"] and all(
         "freespeech" in [t.casefold() for t in hit["tags"]] for hit in tagged["results"]
     )
+
+
+def test_the_draft_is_analysed_once(client: TestClient, monkeypatch: pytest.MonkeyPatch):
+    # Its key terms are what its related stories are found by and what "terms" lists: a
+    # long draft takes a tenth of a second to analyse.
+    analysed = []
+
+    def counted(*args, **kwargs):
+        analysed.append(args)
+        return key_terms(*args, **kwargs)
+
+    monkeypatch.setattr(articles, "key_terms", counted)
+    monkeypatch.setattr(editors, "key_terms", counted)
+    related(client, **DRAFT)
+    assert len(analysed) == 1
 
 
 def test_same_request_same_bytes(client: TestClient):
