@@ -97,10 +97,10 @@ def related_to_article(snapshot: Snapshot, article: dict[str, Any], limit: int) 
     """The related stories of an indexed article (as ``get_article`` gives it)."""
     text = "\n\n".join(section["text"] for section in article["sections"])
     language = article["language"] or DEFAULT_LANGUAGE
-    key = key_terms(snapshot, article["title"], text, language)
-    return related(
-        snapshot, article["title"], key, limit=limit, self_id=article["id"], language=language
-    )
+    # A title made up from the text's first words would count them twice, as a title.
+    title = "" if article["title_derived"] else article["title"]
+    key = key_terms(snapshot, title, text, language)
+    return related(snapshot, title, key, limit=limit, self_id=article["id"], language=language)
 
 
 def related(
@@ -180,8 +180,12 @@ def related(
 
 
 def _title_of(snapshot: Snapshot, docnum: int) -> str:
-    """An article's title as copies are told by: case, accents and spacing aside."""
-    return fold(snapshot.stored_fields(docnum).get("title", "")).strip()
+    """An article's title as copies are told by: case, accents and spacing aside; none for
+    a title made up from its first words, which passages of one report share."""
+    stored = snapshot.stored_fields(docnum)
+    if (stored.get("meta") or {}).get("title_derived"):
+        return ""
+    return fold(stored.get("title", "")).strip()
 
 
 def _score_of(scored: Scored, docnum: int) -> float | None:

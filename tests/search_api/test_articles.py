@@ -127,6 +127,28 @@ def test_many_copies_leave_room_for_related_stories(tmp_path: Path, copy_fields)
     assert [hit["id"] for hit in response.json()["results"]] == ["port/cranes", "port/wages"]
 
 
+def test_passages_without_titles_are_related_by_their_text_not_their_openings(tmp_path: Path):
+    # Untitled passages of one report: each gets a title made up from its first words, the
+    # same for all of them. That opening is not counted as a title's words, and passages
+    # sharing it are not copies of one another.
+    opening = "Freedom in the World 2019 finds that in this country the ruling party and government"
+    records = [
+        {"id": "assembly", "body": f"{opening} banned rallies; police detained organisers."},
+        {"id": "rallies", "body": f"{opening} met rallies with force; organisers detained."},
+        {"id": "press", "body": f"{opening} closed newspapers and fined editors."},
+        *({"id": f"budget-{n}", "body": f"Taxes rose {n} percent."} for n in range(20)),
+    ]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "report.json").write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([tmp_path / "corpus"], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index")) as client:
+        response = client.get("/articles/report/assembly/related")
+    assert response.status_code == 200, response.text
+    [best, *_] = response.json()["results"]
+    assert best["id"] == "report/rallies"
+    assert {"rallies", "organisers", "detained"} <= set(best["shared_terms"])
+
+
 def test_health_counts(client: TestClient):
     health = client.get("/health").json()
     assert health["ok"] is True
