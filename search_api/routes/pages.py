@@ -6,6 +6,10 @@ markup inserted as-is is a snippet rendered by ``Snippet.render``, whose article
 already escaped and whose only tags are ``<mark>``. No control character reaches the HTML:
 the page reads its parameters without them, and every value a template writes is stripped
 of any left.
+
+An article's title and its translations link to its page here, never to its original site:
+a reader who is watched, or whose network blocks that site, leaves this one only by
+choosing the article page's "Original article" link.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from markupsafe import Markup
 from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.formats.fields import partial_date
 from indexer.languages import RIGHT_TO_LEFT
-from search_api.articles import article_link, article_page, get_article, related_to_article
+from search_api.articles import article_page, get_article, related_to_article
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
@@ -122,7 +126,6 @@ def reader_value(text: str) -> str:
 # Set before any template is compiled: Jinja writes finalize into the compiled code.
 templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
-templates.env.globals["article_link"] = article_link
 templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
