@@ -40,8 +40,14 @@ SNOWBALL_LANGUAGES = {
     "sv": "swedish",
 }
 
-# Right-to-left scripts: the page marks these results ``dir="rtl"``.
-RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ku", "sd", "ug"})
+# Languages written in a right-to-left script: the page marks their articles ``dir="rtl"``.
+# Every one the detector names (regional Arabic, Sorani Kurdish as "sdh", Southern Uzbek,
+# Biblical Hebrew), and others metadata may give. Not "ku": Kurmanji is written in Latin
+# letters, and the detector names Kurdish in Arabic letters "sdh".
+RIGHT_TO_LEFT = frozenset({
+    "ar", "arz", "ary", "azb", "bal", "ckb", "fa", "ks", "ps", "sd", "sdh", "ug", "ur", "uzs",
+    "he", "hbo", "yi", "dv", "syr",
+})  # fmt: skip
 
 
 def _words(text: str) -> frozenset[str]:

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from babel import Locale
+from babel.core import get_global
 
 from indexer.analysis import TextIn, analyzer_for, fold, stem_terms
 from indexer.formats import RunContext, parse_file
 from indexer.languages import (
     DETECTED_LANGUAGES,
+    RIGHT_TO_LEFT,
     _identifier,
     article_language,
     detect_language,
@@ -214,3 +217,18 @@ class TestTranslationKeys:
 
 def test_the_detected_languages_are_the_models() -> None:
     assert frozenset(_identifier().nb_classes) == DETECTED_LANGUAGES
+
+
+def written_right_to_left(language: str) -> bool:
+    """Whether CLDR writes ``language`` in a right-to-left script: "arz" is most likely
+    written in Arabic letters ("arz_Arab_EG"), which read right to left as Arabic's do."""
+    likely = get_global("likely_subtags").get(language)  # none for "zxx", no language
+    if likely is None:
+        return False
+    script = likely.split("_")[1]
+    return Locale.parse(f"und_{script}").character_order == "right-to-left"
+
+
+def test_right_to_left_languages_are_those_written_in_a_right_to_left_script() -> None:
+    listed_or_detected = DETECTED_LANGUAGES | RIGHT_TO_LEFT
+    assert {code for code in listed_or_detected if written_right_to_left(code)} == RIGHT_TO_LEFT
