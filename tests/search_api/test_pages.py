@@ -91,6 +91,36 @@ def test_search_box_is_labelled_and_keeps_the_query(client: TestClient) -> None:
     assert any(tag == "form" and attrs.get("role") == "search" for tag, attrs in elements(html))
 
 
+def test_reader_and_article_text_is_isolated_from_the_english_around_it(tmp_path: Path) -> None:
+    """Right-to-left words inside an English line keep their own order, and the line's
+    (a count stays after its tag): the search box takes the direction of what it holds,
+    and the query, tags and authors are each in a <bdi>."""
+    records = [
+        {
+            "id": "cairo",
+            "title": "اعتقال مدونين في القاهرة",
+            "language": "ar",
+            "author": "منى سيف",
+            "tags": ["حرية الصحافة"],
+            "content": "<p>اعتقلت قوات الأمن ثلاثة مدونين في القاهرة.</p>",
+        }
+    ]
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "news.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([tmp_path], tmp_path / "ix", ParseOptions(), workers=1)
+    with TestClient(create_app(tmp_path / "ix")) as client:
+        html = client.get("/", params={"q": "مدونين -2019", "tag": "حرية الصحافة"}).text
+        article = client.get("/a/news/cairo").text
+    [box] = [attrs for tag, attrs in elements(html) if attrs.get("id") == "q"]
+    assert box["dir"] == "auto"
+    assert "1 article for <q><bdi>مدونين -2019</bdi></q></h1>" in html
+    assert "tag: <bdi>حرية الصحافة</bdi> <span" in html  # the filter in use
+    assert '<bdi>حرية الصحافة</bdi></a> <span class="n">1</span>' in html  # the facet
+    assert "· <bdi>منى سيف</bdi></p>" in html
+    assert "· <bdi>منى سيف</bdi>" in article
+    assert "<bdi>حرية الصحافة</bdi></a></li>" in article
+
+
 def test_article_text_with_markup_is_shown_as_text(client: TestClient) -> None:
     html = client.get("/", params={"q": "injected"}).text
     assert "<script>" not in html
@@ -432,7 +462,7 @@ def facet(html: str, label: str) -> tuple[list[str], str, list[str]]:
     assert section, label
     shown, _, rest = section.group(1).partition("<details>")
     summary = re.search(r"<summary>(.*?)</summary>", rest)
-    values = re.compile(r'<li><a href="[^"]*">([^<]*)</a>')
+    values = re.compile(r'<li><a href="[^"]*"><bdi>([^<]*)</bdi></a>')
     return values.findall(shown), summary.group(1) if summary else "", values.findall(rest)
 
 
@@ -456,7 +486,7 @@ def test_a_facet_of_more_than_ten_values_says_how_many_more_and_lists_them(
 
 def test_a_value_behind_more_filters_like_the_others(wide_client: TestClient) -> None:
     html = wide_client.get("/", params={"q": "field"}).text
-    link = re.search(r'<li><a href="([^"]*)">2012</a>', html)
+    link = re.search(r'<li><a href="([^"]*)"><bdi>2012</bdi></a>', html)
     assert link and link.group(1) == "/?q=field&amp;from=2012-01-01&amp;to=2012-12-31"
     filtered = wide_client.get("/?q=field&from=2012-01-01&to=2012-12-31").text
     assert "1 article for" in filtered

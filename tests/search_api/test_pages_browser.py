@@ -174,6 +174,7 @@ ARABIC = [
         "title": "الصحفيون يواجهون الرقابة في مصر",
         "date": "2021-06-01",
         "language": "ar",
+        "tags": ["حرية الصحافة"],
         "body": "<p>اعتقلت الشرطة صحفيين في القاهرة بسبب مقالات عن الرقابة على الإنترنت.</p>",
     },
     {
@@ -266,6 +267,45 @@ def test_dates_of_right_to_left_articles_read_left_to_right(
         expect(page.locator("ol.hits p.meta")).to_have_count(3)
         expect(page.locator("ol.hits").get_by_text("1 June 2021")).to_be_visible()
         reads_left_to_right(page, "ol.hits p.meta")
+    finally:
+        context.close()
+
+
+# Where a text is drawn in an element: the left edge of its first occurrence.
+LEFT_OF_TEXT = """(element, text) => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node; (node = walker.nextNode()); ) {
+        const start = node.textContent.indexOf(text);
+        if (start < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, start);
+        range.setEnd(node, start + text.length);
+        return range.getBoundingClientRect().left;
+    }
+    return null;
+}"""
+
+
+def left_of(locator: Locator, text: str) -> float:
+    return locator.evaluate(LEFT_OF_TEXT, text)
+
+
+def test_right_to_left_words_keep_their_order_inside_english_lines(
+    browser: Browser, second_server: str
+) -> None:
+    context = browser.new_context(base_url=second_server)
+    page = context.new_page()
+    try:
+        search_for(page, "2021 الرقابة")
+        # Read right to left, the query starts with 2021: it is drawn right of the word.
+        heading = page.get_by_role("heading", level=1)
+        expect(heading).to_contain_text("articles for")
+        assert left_of(heading, "الرقابة") < left_of(heading, "2021")
+        assert direction(page.get_by_label("Search the archive")) == "rtl"
+        # A facet's count stays after its value, on the right of the English line.
+        tag = page.get_by_role("complementary", name="Refine results").locator("li").first
+        expect(tag).to_have_text("حرية الصحافة 1")
+        assert left_of(tag, "حرية") < left_of(tag, "1")
     finally:
         context.close()
 
