@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
@@ -194,13 +194,27 @@ ARABIC = [
 ]
 
 
+# Words longer than a phone screen is wide, as articles and readers write them.
+LONG_HASHTAG = "#FreeTheJournalistsDetainedForReportingOnTheProtests"
+LONG_TAG = "FreedomOfExpressionAndTheRightToInformation"
+PASTED_URL = "https://news.example/2018/05/14/journalists-detained-after-reporting-on-the-protests/"
+LONG_WORDS = {
+    "id": "hashtag",
+    "title": "Journalists detained over a hashtag",
+    "date": "2021-09-01",
+    "tags": [LONG_TAG],
+    "body": f"<p>Thousands of readers shared {LONG_HASHTAG} within a day.</p>",
+}
+
+
 @pytest.fixture(scope="module")
 def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real server on a second archive (source ``md``): the Arabic stories, and a dozen
-    English notes, one a year from 2008 to 2019."""
+    """A real server on a second archive (source ``md``): the Arabic stories, a story with
+    long words, and a dozen English notes, one a year from 2008 to 2019."""
     root = tmp_path_factory.mktemp("second")
     (root / "corpus" / "md").mkdir(parents=True)
     (root / "corpus" / "md" / "ar.json").write_text(json.dumps(ARABIC), encoding="utf-8")
+    (root / "corpus" / "md" / "long.json").write_text(json.dumps([LONG_WORDS]), encoding="utf-8")
     notes = [
         {
             "id": f"note-{year}",
@@ -214,6 +228,27 @@ def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     index_corpus([root / "corpus"], root / "ix")
     with serving(root / "ix", root / "serve.log") as base:
         yield base
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/a/long/hashtag",  # a long hashtag in the text, a long tag
+        f"/?q={quote(PASTED_URL)}",  # a pasted address as the query
+        f"/?q=journalists&tag={LONG_TAG}",  # a long tag in use and in the facets
+        "/a/ar/egypt-press",  # right-to-left related stories
+    ],
+)
+def test_long_words_and_right_to_left_lists_fit_a_360_pixel_phone_screen(
+    browser: Browser, second_server: str, path: str
+) -> None:
+    context = browser.new_context(base_url=second_server, viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    try:
+        assert page.goto(path).ok
+        assert page.evaluate("document.documentElement.scrollWidth") == 360
+    finally:
+        context.close()
 
 
 # Where the day and the month of a date like "1 June 2021" are drawn in an element.
