@@ -14,6 +14,7 @@ choosing the article page's "Original article" link.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
@@ -37,6 +38,10 @@ from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_reques
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+STYLESHEET = (Path(__file__).parent.parent / "static" / "style.css").read_bytes()
+# The stylesheet's address names its content: a browser keeps it for a year and fetches it
+# again only once it has changed, under its new address.
+STYLESHEET_PATH = f"/static/style.{hashlib.sha256(STYLESHEET).hexdigest()[:12]}.css"
 # Control characters are errors in an HTML document (browsers drop or replace them, a NUL
 # among them): C0 but tab, line feed and carriage return, DEL, and C1.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -128,6 +133,7 @@ templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
+templates.env.globals["STYLESHEET_PATH"] = STYLESHEET_PATH
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
 # A search counts the most common tags only, this many: a full list may hide more.
 templates.env.globals["TAG_FACET_LIMIT"] = FACET_LIMIT
@@ -285,6 +291,15 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
         results_beyond_last_page=page_count > last_page,
     )
     return templates.TemplateResponse(request, "search.html", context)
+
+
+@get_and_head(router, STYLESHEET_PATH)
+async def stylesheet() -> Response:
+    return Response(
+        STYLESHEET,
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
 
 
 NO_ARTICLE_ID = "this address names no article: an article's page is /a/ and its id"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from markupsafe import Markup
 
 from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
-from search_api.routes.pages import templates
+from search_api.routes.pages import STYLESHEET_PATH, templates
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
 FETCHING = {
@@ -76,9 +77,33 @@ def test_pages_load_nothing_from_another_host(client: TestClient, path: str) -> 
 
 def test_results_page_weighs_under_60_kb_with_its_css(client: TestClient) -> None:
     page = client.get("/", params={"q": "-zzzz"})  # every article: the heaviest page
-    css = client.get("/static/style.css")
+    css = client.get(STYLESHEET_PATH)
     assert page.status_code == css.status_code == 200
     assert len(page.content) + len(css.content) < 60 * 1024
+
+
+@pytest.mark.parametrize("path", ["/?q=journalists", "/a/gv/cambodia-press", "/feed.atom"])
+def test_pages_travel_compressed(client: TestClient, path: str) -> None:
+    response = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.num_bytes_downloaded < len(response.content) / 2
+
+
+def test_the_stylesheet_is_kept_for_a_year_at_an_address_naming_its_content(
+    client: TestClient,
+) -> None:
+    [link] = [
+        attrs
+        for tag, attrs in elements(client.get("/").text)
+        if tag == "link" and attrs.get("rel") == "stylesheet"
+    ]
+    css = client.get(str(link["href"]), headers={"Accept-Encoding": "gzip"})
+    assert css.status_code == 200
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
+    assert css.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert css.headers["content-encoding"] == "gzip"
+    assert hashlib.sha256(css.content).hexdigest()[:12] in str(link["href"])
+    assert client.get("/static/style.css").status_code == 404  # an address that could change
 
 
 def test_search_box_is_labelled_and_keeps_the_query(client: TestClient) -> None:

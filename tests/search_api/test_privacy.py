@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from indexer.settings import Settings
 from search_api.app import create_app
 from search_api.privacy import DOCS_CSP, READER_CSP
+from search_api.routes.pages import STYLESHEET_PATH
 
 
 @pytest.mark.parametrize(
@@ -20,7 +21,7 @@ from search_api.privacy import DOCS_CSP, READER_CSP
         ("/search?q=journalists", 200, READER_CSP),
         ("/search?page_size=0", 400, READER_CSP),
         ("/articles/no-such-article", 404, READER_CSP),
-        ("/static/style.css", 200, READER_CSP),
+        (STYLESHEET_PATH, 200, READER_CSP),
         ("/docs", 200, DOCS_CSP),
     ],
 )

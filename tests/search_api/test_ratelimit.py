@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from indexer.settings import Settings
 from search_api.app import create_app
 from search_api.ratelimit import TokenBucketLimiter
+from search_api.routes.pages import STYLESHEET_PATH
 
 
 def limited_app(index_dir: Path, per_minute: int):
@@ -49,7 +50,7 @@ def test_health_static_and_docs_are_not_limited(index_dir: Path):
     with TestClient(limited_app(index_dir, 1)) as client:
         assert client.get("/search").status_code == 200
         assert client.get("/search").status_code == 429
-        for path in ("/health", "/openapi.json", "/docs", "/static/style.css"):
+        for path in ("/health", "/openapi.json", "/docs", STYLESHEET_PATH):
             assert client.get(path).status_code in (200, 404), path
             assert client.get(path).status_code != 429
 
