@@ -106,6 +106,29 @@ def test_the_stylesheet_is_kept_for_a_year_at_an_address_naming_its_content(
     assert client.get("/static/style.css").status_code == 404  # an address that could change
 
 
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [
+        ("/", "Search 12 articles"),
+        ("/?q=", "Search 12 articles"),
+        ("/?q=torture", "1 article for <q><bdi>torture</bdi></q>"),
+        ("/?q=" + "x" * 1001, "This search cannot be answered"),
+        ("/a/gv/cambodia-press", "Cambodia jails journalists before the elections"),
+        ("/about", "Not found"),
+    ],
+)
+def test_every_page_has_one_main_heading(client: TestClient, path: str, heading: str) -> None:
+    html = client.get(path, headers={"accept": "text/html"}).text
+    assert re.findall(r"<h1[^>]*>(.*?)</h1>", html) == [heading]
+
+
+def test_what_a_reader_types_is_not_spellchecked(client: TestClient) -> None:
+    """Some browsers' enhanced spellcheck sends what is typed to a server of theirs."""
+    for tag, attrs in elements(client.get("/").text):
+        if tag == "input" and attrs.get("type") in ("search", "text"):
+            assert attrs.get("spellcheck") == "false", attrs
+
+
 def test_search_box_is_labelled_and_keeps_the_query(client: TestClient) -> None:
     html = client.get("/", params={"q": 'journalists "press freedom"'}).text
     found = dict(((tag, attrs.get("id")), attrs) for tag, attrs in elements(html))
