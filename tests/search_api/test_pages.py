@@ -122,6 +122,24 @@ def test_every_page_has_one_main_heading(client: TestClient, path: str, heading:
     assert re.findall(r"<h1[^>]*>(.*?)</h1>", html) == [heading]
 
 
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/", "Search the archive"),
+        ("/?q=torture", "torture – 1 article – Search the archive"),
+        ("/?q=-zzzz&page=2", "-zzzz – 12 articles – page 2 of 2 – Search the archive"),
+        ("/?q=-zzzz&page=9", "-zzzz – 12 articles – Search the archive"),  # past the last
+        ("/?tag=privacy", "3 articles – Search the archive"),
+        ("/?q=zzzz", "zzzz – no articles – Search the archive"),
+        ("/?q=" + "x" * 1001, "This search cannot be answered – Search the archive"),
+    ],
+)
+def test_the_title_says_what_was_found_and_which_page(
+    client: TestClient, path: str, title: str
+) -> None:
+    assert re.findall("<title>(.*)</title>", client.get(path).text) == [title]
+
+
 def test_what_a_reader_types_is_not_spellchecked(client: TestClient) -> None:
     """Some browsers' enhanced spellcheck sends what is typed to a server of theirs."""
     for tag, attrs in elements(client.get("/").text):
@@ -386,7 +404,7 @@ def test_a_control_character_separates_words(client: TestClient) -> None:
     html = client.get("/", params={"q": "torture\x00detention"}).text
     assert "1 article for" in html
     assert search_box(html) == "torture detention"
-    assert "<title>torture detention – Search the archive</title>" in html
+    assert "<title>torture detention – 1 article – Search the archive</title>" in html
 
 
 def test_templates_write_no_control_character_whatever_they_are_given() -> None:

@@ -104,12 +104,12 @@ def test_paging_walks_every_result_once(page: Page) -> None:
     search_for(page, "-zzzz")  # every article: 12, so two pages of ten
     expect(page.get_by_role("heading", level=1)).to_contain_text("12 articles")
     first = page.locator("ol.hits h2").all_inner_texts()
-    page.get_by_role("link", name="Next →").click()
+    page.get_by_role("link", name="Next", exact=True).click()
     expect(page.get_by_text("Page 2 of 2")).to_be_visible()
     second = page.locator("ol.hits h2").all_inner_texts()
     assert len(first) == 10 and len(second) == 2
     assert not set(first) & set(second)
-    page.get_by_role("link", name="← Previous").click()
+    page.get_by_role("link", name="Previous", exact=True).click()
     assert page.locator("ol.hits h2").all_inner_texts() == first
 
 
