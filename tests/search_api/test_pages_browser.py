@@ -203,18 +203,30 @@ LONG_WORDS = {
     "title": "Journalists detained over a hashtag",
     "date": "2021-09-01",
     "tags": [LONG_TAG],
+    "translation_key": "hashtag",
     "body": f"<p>Thousands of readers shared {LONG_HASHTAG} within a day.</p>",
+}
+LONG_WORDS_ES = {
+    "id": "hashtag-es",
+    "title": "Periodistas detenidos por una etiqueta",
+    "date": "2021-09-01",
+    "language": "es",
+    "translation_key": "hashtag",
+    "body": f"<p>Miles de lectores compartieron {LONG_HASHTAG} en un día.</p>",
 }
 
 
 @pytest.fixture(scope="module")
 def second_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real server on a second archive (source ``md``): the Arabic stories, a story with
-    long words, and a dozen English notes, one a year from 2008 to 2019."""
+    long words in English and Spanish, and a dozen English notes, one a year from 2008 to
+    2019."""
     root = tmp_path_factory.mktemp("second")
     (root / "corpus" / "md").mkdir(parents=True)
     (root / "corpus" / "md" / "ar.json").write_text(json.dumps(ARABIC), encoding="utf-8")
-    (root / "corpus" / "md" / "long.json").write_text(json.dumps([LONG_WORDS]), encoding="utf-8")
+    (root / "corpus" / "md" / "long.json").write_text(
+        json.dumps([LONG_WORDS, LONG_WORDS_ES]), encoding="utf-8"
+    )
     notes = [
         {
             "id": f"note-{year}",
@@ -247,6 +259,30 @@ def test_long_words_and_right_to_left_lists_fit_a_360_pixel_phone_screen(
     try:
         assert page.goto(path).ok
         assert page.evaluate("document.documentElement.scrollWidth") == 360
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_facets_are_one_tap_away_and_big_enough_to_tap(
+    browser: Browser, second_server: str
+) -> None:
+    context = browser.new_context(base_url=second_server, viewport={"width": 360, "height": 640})
+    page = context.new_page()
+    try:
+        search_for(page, "journalists")
+        expect(page.locator("p.translations")).to_contain_text("Also in: es")
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('.facets li a, .translations a')]
+                .map(link => [link.textContent, link.getBoundingClientRect()])
+                .filter(([, box]) => box.width < 24 || box.height < 24)"""
+        )
+        assert small == []
+        search_from_header(page, "garden")  # ten results before the facets
+        facets = page.get_by_role("complementary", name="Refine results")
+        first_facet = facets.get_by_role("heading").first
+        expect(first_facet).not_to_be_in_viewport()
+        page.get_by_role("link", name="Refine results").click()
+        expect(first_facet).to_be_in_viewport()
     finally:
         context.close()
 
