@@ -85,6 +85,15 @@ def test_reader_searches_and_sees_ranked_articles_with_marked_snippets(
     assert page.requested_hosts == {urlparse(server).netloc}  # type: ignore[attr-defined]
 
 
+def test_marked_words_stand_out_by_more_than_their_colour(page: Page) -> None:
+    search_for(page, "torture")
+    mark = page.locator("ol.hits mark").first
+    weights = mark.evaluate(
+        "mark => [mark, mark.parentElement].map(e => Number(getComputedStyle(e).fontWeight))"
+    )
+    assert weights[0] >= weights[1] + 300  # bold against regular
+
+
 def test_clicking_a_facet_filters_and_can_be_undone(page: Page) -> None:
     search_for(page, "surveillance")
     before = page.get_by_role("heading", level=1).inner_text()
