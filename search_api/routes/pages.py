@@ -32,6 +32,7 @@ from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
 from indexer.formats.fields import partial_date
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import article_page, get_article, related_to_article
+from search_api.language_names import language_name
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
@@ -133,6 +134,7 @@ templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
+templates.env.globals["language_name"] = language_name
 templates.env.globals["STYLESHEET_PATH"] = STYLESHEET_PATH
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
 # A search counts the most common tags only, this many: a full list may hide more.

@@ -275,6 +275,8 @@ def test_titles_and_translations_link_to_the_article_here_not_to_its_site(
         html = client.get("/", params={"q": "journalists"}).text
         assert links_after(html, "h2") == ["/a/news/press_en"]
         assert links_after(html, "p", "translations") == ["/a/news/press_es"]
+        assert '<p class="translations" dir="ltr" lang="en">Also in: ' in html
+        assert 'lang="es" dir="ltr">español</a>' in html
         hrefs = [str(attrs.get("href")) for tag, attrs in elements(html) if tag == "a"]
         assert not [href for href in hrefs if "news.example" in href]
         article = client.get("/a/news/press_en").text
@@ -283,6 +285,15 @@ def test_titles_and_translations_link_to_the_article_here_not_to_its_site(
         assert hit["url"] == "https://news.example/en/press"
         feed = client.get("/feed.atom", params={"q": "journalists"}).text
         assert 'href="https://news.example/en/press"' in feed
+
+
+def test_languages_are_named_in_facets_filters_and_translations(client: TestClient) -> None:
+    html = client.get("/", params={"q": "", "tag": "freespeech"}).text
+    section = re.search(r"<h2>Language</h2>(.*?)</section>", html, re.S)
+    assert section
+    assert '<bdi lang="es">español</bdi>' in section.group(1)
+    filtered = client.get("/", params={"q": "periodistas", "lang": "es"}).text
+    assert 'lang: <bdi lang="es">español</bdi>' in filtered
 
 
 def links_after(html: str, tag: str, css_class: str | None = None) -> list[str]:
