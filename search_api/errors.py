@@ -97,7 +97,10 @@ def wants_html(accept: str) -> bool:
 def error_answer(
     request: Request, status: int, code: str, message: str, headers: dict | None = None
 ) -> Response:
-    """The error as a page for a browser, else in the JSON shape."""
+    """The error as a page for a browser, else in the JSON shape; which one depends on the
+    request's ``Accept``, which ``Vary`` says, so that no cache gives a browser's page to an
+    API client or the other way round."""
+    headers = {**(headers or {}), "Vary": "Accept"}
     if wants_html(request.headers.get("accept", "")):
         try:
             return error_page(request, status, message, headers)

@@ -171,6 +171,9 @@ def test_a_browser_gets_an_error_as_a_page_with_the_same_status_and_headers(
     assert {k: v for k, v in page.headers.items() if k not in ignored} == {
         k: v for k, v in api.headers.items() if k not in ignored
     }
+    # Which of the two a request gets depends on its Accept: caches must know.
+    for answer in (page, api):
+        assert "accept" in [v.strip().lower() for v in answer.headers["vary"].split(",")]
 
 
 def test_the_message_of_an_error_page_is_escaped(client: TestClient):
