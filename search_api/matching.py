@@ -451,22 +451,20 @@ class _Segment:
         parts, df = [], 0
         for term in query.subqueries:
             fieldname = term.fieldname
-            spellings, field_df = [], 0
+            # The document frequency is the whole index's, whatever this segment holds, so
+            # that every segment scores the word alike.
+            field_df = self._doc_frequency(fieldname, term.text)
+            spellings = []
             raw = self._stored_term(fieldname, term.text)
             if raw is not None:
                 docs, weights = self.postings.term(self.number, self.reader, fieldname, raw)
                 spellings.append(Scored(docs, weights))
-                field_df = self.postings.doc_frequency(self.parent, fieldname, raw)
             if spaced:
                 phrase = self._phrase_frequencies(fieldname, spaced)
                 if len(phrase):
                     spellings.append(phrase)
-                    words = tuple(self._stored_term(fieldname, word) for word, _ in spaced)
-                    offsets = tuple(offset for _, offset in spaced)
-                    phrase_df = self.postings.phrase_frequency(
-                        self.parent, fieldname, words, offsets
-                    )
-                    field_df = max(field_df, phrase_df)
+                field_df = max(field_df, self._phrase_doc_frequency(fieldname, spaced))
+            df = max(df, field_df)
             if not spellings:
                 continue
             found = union(spellings, size)
@@ -474,13 +472,29 @@ class _Segment:
             average = self.postings.field_average(self.parent, fieldname)
             frequency = self.model.normalised_frequencies(found.scores, lengths, average)
             parts.append(_boosted(Scored(found.docs, frequency), term.boost))
-            df = max(df, field_df)
         if not parts:
             return Scored.empty()
         summed = union(parts, size)
         idf = bm25_idf(self.postings.article_count(self.parent), df)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
+
+    def _doc_frequency(self, fieldname: str, text: str) -> int:
+        """How many documents of the whole index have the term (0 when none has)."""
+        try:
+            raw = self.searcher.schema[fieldname].to_bytes(text)
+        except (KeyError, ValueError):
+            return 0
+        return self.postings.doc_frequency(self.parent, fieldname, raw)
+
+    def _phrase_doc_frequency(self, fieldname: str, words: Sequence[tuple[str, int]]) -> int:
+        """How many documents of the whole index have the words as a phrase."""
+        field = self.searcher.schema[fieldname]
+        if not field.format or not field.format.supports("positions"):
+            return 0
+        raws = tuple(field.to_bytes(word) for word, _ in words)
+        offsets = tuple(offset for _, offset in words)
+        return self.postings.phrase_frequency(self.parent, fieldname, raws, offsets)
 
     def _phrase_frequencies(self, fieldname: str, words: Sequence[tuple[str, int]]) -> Scored:
         """How often each article has the words as a phrase (each at its position)."""

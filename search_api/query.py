@@ -123,14 +123,20 @@ class ParsedQuery:
 
     def positive_count(self) -> int:
         """How many different parts must all match (an OR group counts as one part; a word
-        typed twice, once)."""
-        positives: list[Clause | Group] = []
-        for child in self.tree.children:
-            if not child.negated and child not in positives:
-                positives.append(child)
+        typed twice, once, whatever its case or inflection: "journalist journalists")."""
+        positives = {
+            _part_key(child, self.languages[0]) for child in self.tree.children if not child.negated
+        }
         if self.tree.any_of:
             return min(1, len(positives))
         return len(positives)
+
+
+def _part_key(node: Clause | Group, language: str) -> tuple:
+    """What tells a part of a query from another: a word or phrase by its terms."""
+    if isinstance(node, Group) or node.kind == "prefix":
+        return (repr(node),)
+    return (node.fields, node.kind, tuple(_analysed_terms(node, language)))
 
 
 def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
@@ -387,7 +393,9 @@ def _spaced_parts(
 ) -> tuple[tuple[str, int], ...]:
     """For a word written with hyphens, the terms of its parts with their positions, as
     the phrase its spaced spelling is ("self censorship"); () for any other clause."""
-    if clause.kind != "word" or not words or len(words) != 1 or "-" not in words[0][0]:
+    if clause.kind != "word" or clause.fields != tuple(FIELD_BOOSTS):
+        return ()  # tags and names are matched whole
+    if not words or len(words) != 1 or "-" not in words[0][0]:
         return ()
     parts = _field_words(clause.fields[0], clause.text.replace("-", " "), language)
     return tuple(parts) if len(parts) > 1 else ()

@@ -76,12 +76,13 @@ class ArticleBM25F(WeightingModel):
         parts, df = [], 0
         for term in terms:
             text = searcher.schema[term.fieldname].to_bytes(term.text)
+            # The article's document frequency: at least the largest of its fields', in the
+            # whole index, whatever this segment holds.
+            df = max(df, parent.doc_frequency(term.fieldname, text))
             if (term.fieldname, text) not in searcher.reader():
                 continue
             matcher = searcher.postings(term.fieldname, text, weighting=_NormalisedFrequency(self))
             parts.append(WrappingMatcher(matcher, boost=term.boost))
-            # The article's document frequency: at least the largest of its fields'.
-            df = max(df, parent.doc_frequency(term.fieldname, text))
         if not parts:
             return NullMatcher()
         idf = bm25_idf(article_count(parent), df)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from whoosh import query as wq
 
 from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine
@@ -69,6 +71,43 @@ def test_an_article_with_both_spellings_counts_both(engine: Engine):
 def test_the_spaced_spelling_is_marked(engine: Engine):
     [hit] = [h for h in answer(engine, "self-censorship")["results"] if h["id"].endswith("spaced")]
     assert "<mark>self</mark> <mark>censorship</mark>" in hit["sections"][0]["snippet"]
+
+
+def scores(index_dir: Path, q: str) -> dict[str, float]:
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        response = search(snapshot, build_search_request(q=q), 10.0)
+    return {hit["id"].split("/", 1)[1]: hit["score"] for hit in response["results"]}
+
+
+@pytest.mark.parametrize("q", ["self-censorship", "censorship"])
+def test_scores_do_not_depend_on_how_the_index_was_split(tmp_path: Path, q: str):
+    # Written in two runs, the index has two segments: one has only the hyphenated
+    # spelling, the other only the spaced one (and more of it).
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text(json.dumps({"id": "hyphen", "body": "Self-censorship grows."}))
+    spaced = [{"id": f"spaced-{n}", "body": f"Self censorship, {n}."} for n in range(3)]
+    second.write_text("\n".join(json.dumps(record) for record in [*spaced, *RECORDS[4:]]))
+    build_index([first], tmp_path / "split", ParseOptions(), workers=1)
+    build_index([first, second], tmp_path / "split", ParseOptions(), workers=1)
+    build_index([first, second], tmp_path / "whole", ParseOptions(), workers=1)
+    with Engine(tmp_path / "split") as engine, engine.snapshot() as snapshot:
+        assert len(list(snapshot.searcher.leaf_searchers())) == 2
+    assert scores(tmp_path / "split", q) == pytest.approx(scores(tmp_path / "whole", q))
+
+
+def queries_in(query: wq.Query) -> Iterator[wq.Query]:
+    yield query
+    for child in query.children():
+        yield from queries_in(child)
+
+
+@pytest.mark.parametrize("q", ["tag:self-censorship", "author:jean-paul", "title:self-censorship"])
+def test_a_named_field_matches_a_hyphenated_value_as_written(engine: Engine, q: str):
+    with engine.snapshot() as snapshot:
+        builder = QueryBuilder(snapshot.searcher.reader())
+        named, unnamed = (builder.build(parse(text)) for text in (q, q.split(":", 1)[1]))
+    assert not any(isinstance(part, HyphenatedWord) for part in queries_in(named))
+    assert any(isinstance(part, HyphenatedWord) for part in queries_in(unnamed))
 
 
 def test_whoosh_matchers_find_the_same_articles(engine: Engine):
