@@ -161,6 +161,8 @@ class Matches:
     timed_out: bool = False
     # Docnum -> translation key code (0: none), when translations are grouped.
     translation_codes: np.ndarray | None = None
+    # Articles with every word: all of them, unless the answer was filled with partial ones.
+    exact_count: int = 0
 
     @cached_property
     def total(self) -> int:
@@ -235,7 +237,7 @@ def run_query(
         notes.extend(builder.expanded_too_much)
     codes = snapshot.facet_codes["translation"][0] if request.group_translations else None
     return Matches(
-        parsed, builder, filter_docs, ranked, matched.docs, partial, notes, timed_out, codes
+        parsed, builder, filter_docs, ranked, matched.docs, partial, notes, timed_out, codes, found
     )
 
 
@@ -298,9 +300,13 @@ def _order(
     return merged if depth is None else merged[:depth]
 
 
-def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> dict[str, Any]:
+def search(
+    snapshot: Snapshot, request: SearchRequest, time_budget_s: float, *, exact: bool = False
+) -> dict[str, Any]:
+    """The /search answer for ``request``; with ``exact``, only the articles the query
+    matches as it reads (every word: no partial matches)."""
     started = time.perf_counter()
-    matches = run_query(snapshot, request, time_budget_s)
+    matches = run_query(snapshot, request, time_budget_s, exact=exact)
     parsed, builder = matches.parsed, matches.builder
     partial, notes, filter_docs = matches.partial, matches.notes, matches.filter_docs
 
@@ -319,11 +325,10 @@ def search(snapshot: Snapshot, request: SearchRequest, time_budget_s: float) -> 
 
     suggestion = None
     if (total < FEW_RESULTS or partial) and not parsed.is_empty:
-        # A partial answer matched no article with all the words: that is what to beat.
-        exact_total = 0 if partial else total
+        # What a correction must beat: the articles with every word, partial ones aside.
         left = time_budget_s - (time.perf_counter() - started)
         if left > 0 and not matches.timed_out:
-            suggestion = _suggest(snapshot, request, parsed, exact_total, filter_docs, left)
+            suggestion = _suggest(snapshot, request, parsed, matches.exact_count, filter_docs, left)
 
     return {
         "query": request.q,
@@ -568,7 +573,8 @@ def _suggest(
     filter_docs: np.ndarray | None,
     time_budget_s: float,
 ) -> str | None:
-    """The query with misspelt words corrected, offered only if it finds more articles.
+    """The query with misspelt words corrected, offered only if more articles have all its
+    words than ``total`` have all the query's.
 
     Only the first few words are looked at: a correction of a reader's short query is what
     helps, and each look-up walks the vocabulary."""

@@ -127,7 +127,8 @@ async def feed_endpoint(
     budget = state.settings.search_time_budget_ms / 1000
 
     def answer() -> bytes:
-        response = search(snapshot, search_request, budget)
+        # Exact: an alert for every new article with one word of three would be noise.
+        response = search(snapshot, search_request, budget, exact=True)
         base = str(request.base_url).rstrip("/")
         params = [(k, v) for k, v in request.query_params.multi_items() if v]
         return atom_feed(

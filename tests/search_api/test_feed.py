@@ -90,6 +90,17 @@ def test_newest_matching_articles_first(client: TestClient):
     assert one(root, "updated").text == dates[0]
 
 
+def test_a_feed_holds_only_articles_with_every_word(client: TestClient):
+    # /search fills a page for a query of three words few articles have in full; a feed,
+    # an alert for each new entry, holds only what the query asks for.
+    q = "cambodia activists land"
+    assert search(client, q=q)["partial"]
+    counted = client.get("/search/counts", params={"q": q}).json()["total"]
+    root = feed(client, q=q)
+    assert len(entries(root)) == counted == 1
+    assert subtitle(root).startswith("The one matching article")
+
+
 def test_entries_have_title_link_date_summary(client: TestClient):
     [entry] = entries(feed(client, q="torture"))
     assert one(entry, "id").text == "urn:advosearch:article:amnesty/reports/2018/annual"
