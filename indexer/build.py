@@ -56,6 +56,9 @@ from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 from indexer.writing import ArchiveWriter
 
 FILE_KEY_SEPARATOR = "\x1f"
+# A date given as a year or a year and month (how many of its parts it has): indexed on
+# its first day, with this precision.
+DATE_PRECISIONS = {1: "year", 2: "month"}
 # The key of an article's stored metadata that says when it was first indexed (ISO 8601,
 # UTC): written again with the article, it stays the same when its file is re-indexed, so
 # a feed entry of an undated article is not updated by every commit (``search_api.feeds``).
@@ -205,10 +208,13 @@ def article_documents(
         document["file_key"] = file_key
     if article.translation_key:
         document["translation"] = article.translation_key
-    date = _as_datetime(article.date)
-    if date is not None:
-        document["date"] = date
-        document["year"] = f"{date.year:04d}"
+    found = partial_date(article.date)
+    if found is not None:
+        day, parts = found
+        document["date"] = datetime.combine(day, datetime.min.time())
+        document["year"] = f"{day.year:04d}"
+        if parts < 3:
+            document["date_precision"] = DATE_PRECISIONS[parts]
     yield document
     for position, section in enumerate(article.sections):
         yield {
@@ -235,13 +241,6 @@ def stored_first_indexed(stored: dict[str, Any] | None) -> str | None:
     indexed = ((stored or {}).get("meta") or {}).get(FIRST_INDEXED)
     # One string per run's time, not per article: a rebuild holds one for every article.
     return sys.intern(indexed) if isinstance(indexed, str) else None
-
-
-def _as_datetime(iso_date: str | None) -> datetime | None:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (time dropped) as a datetime, for filters:
-    midnight of its first day."""
-    found = partial_date(iso_date)
-    return datetime.combine(found[0], datetime.min.time()) if found else None
 
 
 LOCK_OWNER_FILE = "advosearch-writer.pid"

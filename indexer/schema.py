@@ -93,6 +93,10 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         translation=ID(stored=True, sortable=True),  # the translation key; absent: none known
         date=DATETIME(sortable=True),
         year=ID(sortable=True),
+        # "year" or "month" for a date given only so far (counted on its first day); absent:
+        # a whole date, or none. Counts over time say how many of an interval's articles
+        # are dated so loosely.
+        date_precision=ID(sortable=True),
         meta=STORED(),  # the article's metadata as parsed (url, date, authors, tags, ...)
         file_key=ID(),  # "path\x1fdigest": which version of which file is indexed
         # Section documents: stored, not analysed. A section is matched and snippeted only

@@ -187,28 +187,15 @@ class Snapshot:
         alphabetical order. Facets are then counted with one ``bincount``, and translations
         grouped, without touching stored fields; kept as codes, not strings, because a
         string per document and column took 180 MB for 370,000 articles."""
-        reader = self.searcher.reader()
-        leaves = reader.leaf_readers()
-        coded = {}
-        for name in ("source", "language", "year", "translation"):
-            codes = np.zeros(reader.doc_count_all(), dtype=np.int32)
-            code_of: dict[str, int] = {"": 0}
-            for leaf, offset in leaves:
-                if not leaf.has_column(name):
-                    continue
-                column = leaf.column_reader(name)
-                for docnum in range(leaf.doc_count_all()):
-                    try:
-                        value = _as_text(column[docnum])
-                    except IndexError:
-                        # A segment's column ends at its last document that has a value.
-                        break
-                    codes[offset + docnum] = code_of.setdefault(value, len(code_of))
-            values = sorted(code_of)  # "" first
-            renumbered = np.empty(len(values), dtype=np.int32)
-            renumbered[[code_of[value] for value in values]] = np.arange(len(values))
-            coded[name] = (renumbered[codes], values)
-        return coded
+        names = ("source", "language", "year", "translation")
+        return {name: _column_codes(self.searcher.reader(), name) for name in names}
+
+    @cached_property
+    def date_precisions(self) -> tuple[np.ndarray, list[str]]:
+        """How precise each docnum's date is, coded as ``facet_codes`` are: "year" or
+        "month" for a partial date, 0 ("") for a whole one or none. Read when counts over
+        time first need it."""
+        return _column_codes(self.searcher.reader(), "date_precision")
 
     def facet_value(self, name: str, docnum: int) -> str:
         codes, values = self.facet_codes[name]
@@ -278,6 +265,28 @@ def _deleted_docs(reader: Any) -> np.ndarray:
         for docnum in leaf.deleted_docs_set
     ]
     return np.array(deleted, dtype=np.int64)
+
+
+def _column_codes(reader: Any, name: str) -> tuple[np.ndarray, list[str]]:
+    """A sortable column's value of every docnum, as codes (0: no value) and the values by
+    code, in alphabetical order."""
+    codes = np.zeros(reader.doc_count_all(), dtype=np.int32)
+    code_of: dict[str, int] = {"": 0}
+    for leaf, offset in reader.leaf_readers():
+        if not leaf.has_column(name):
+            continue
+        column = leaf.column_reader(name)
+        for docnum in range(leaf.doc_count_all()):
+            try:
+                value = _as_text(column[docnum])
+            except IndexError:
+                # A segment's column ends at its last document that has a value.
+                break
+            codes[offset + docnum] = code_of.setdefault(value, len(code_of))
+    values = sorted(code_of)  # "" first
+    renumbered = np.empty(len(values), dtype=np.int32)
+    renumbered[[code_of[value] for value in values]] = np.arange(len(values))
+    return renumbered[codes], values
 
 
 def _as_text(value: Any) -> str:

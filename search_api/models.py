@@ -146,6 +146,12 @@ class CountRow(BaseModel):
         description="count / all articles the same filters admit in the interval (0 when "
         "there are none), rounded to 6 decimals."
     )
+    approximate: int = Field(
+        description="Of count, the articles dated only by a year or a month that begins in "
+        "the interval: counted on its first day, they may belong to a later interval of it "
+        "(a year-dated article in a month or week count; a month-dated one in a week or day "
+        "count). 0 in a year count."
+    )
 
 
 class CountsResponse(BaseModel):

@@ -38,6 +38,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+
 from indexer.errors import IndexChanged, InvalidRequest
 from search_api.engine import Snapshot
 from search_api.query import ALL_ARTICLES, ParsedQuery, QueryBuilder
@@ -392,6 +394,7 @@ def counts(snapshot: Snapshot, request: SearchRequest, interval: str) -> dict[st
     found = result_set(snapshot, request, exact=True)
     days = _article_days(snapshot)
     matched, undated = _bucket_counts(found.docnums, days, interval, {})
+    approximate = _approximate_counts(snapshot, found.docnums, days, interval)
     all_counts, all_undated = _denominators(snapshot, request, interval, days)
     dated = set(all_counts) | set(matched)
     rows: list[dict[str, Any]] = []
@@ -409,7 +412,14 @@ def counts(snapshot: Snapshot, request: SearchRequest, interval: str) -> dict[st
             start = first
             while start <= last:
                 ordinal = start.toordinal()
-                rows.append(_count_row(start.isoformat(), matched[ordinal], all_counts[ordinal]))
+                rows.append(
+                    _count_row(
+                        start.isoformat(),
+                        matched[ordinal],
+                        all_counts[ordinal],
+                        approximate[ordinal],
+                    )
+                )
                 start = _following(start, interval)
     if all_undated or undated:
         rows.append(_count_row(None, undated, all_undated))
@@ -425,16 +435,45 @@ def counts(snapshot: Snapshot, request: SearchRequest, interval: str) -> dict[st
     }
 
 
-def _count_row(start: str | None, count: int, of: int) -> dict[str, Any]:
-    return {"start": start, "count": count, "share": round(count / of, 6) if of else 0.0}
+def _count_row(start: str | None, count: int, of: int, approximate: int = 0) -> dict[str, Any]:
+    share = round(count / of, 6) if of else 0.0
+    return {"start": start, "count": count, "share": share, "approximate": approximate}
+
+
+# The date precisions too loose to place an article in an interval: a date given as a year
+# is counted on 1 January, a month on its first day.
+_LOOSER_THAN = {
+    "day": ("month", "year"),
+    "week": ("month", "year"),
+    "month": ("year",),
+    "year": (),
+}
+
+
+def _approximate_counts(
+    snapshot: Snapshot, docnums: Any, days: array, interval: str
+) -> Counter[int]:
+    """Per interval (as ``_bucket_counts`` keys them), the matches dated only by a longer
+    period starting in it, which may belong to a later interval of that period."""
+    looser = _LOOSER_THAN[interval]
+    if not looser:
+        return Counter()
+    codes, values = snapshot.date_precisions
+    loose_codes = [code for code, value in enumerate(values) if value in looser]
+    if not loose_codes:
+        return Counter()
+    docs = np.asarray(docnums, dtype=np.int64)
+    loose = docs[np.isin(codes[docs], loose_codes)] if len(docs) else docs
+    counted, _ = _bucket_counts(loose.tolist(), days, interval, {})
+    return counted
 
 
 def counts_csv(response: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["start", "count", "share"])
+    writer.writerow(["start", "count", "share", "approximate"])
     for row in response["counts"]:
-        writer.writerow([row["start"] or "undated", row["count"], row["share"]])
+        writer.writerow([row["start"] or "undated", row["count"], row["share"], row["approximate"]])
     return out.getvalue()
 
 

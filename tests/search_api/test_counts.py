@@ -181,6 +181,7 @@ def undated_client(tmp_path_factory: pytest.TempPathFactory):
     records = [
         {"id": "no-date", "title": "Undated internet notes", "body": "<p>Internet.</p>"},
         {"id": "year-only", "title": "Internet yearbook", "date": "2015", "body": "<p>x</p>"},
+        {"id": "month-only", "title": "Press diary", "date": "2016-03", "body": "<p>x</p>"},
     ]
     (corpus / "extra" / "extra.json").write_text(json.dumps(records))
     index_corpus([corpus], root / "index")
@@ -197,13 +198,13 @@ class TestUndated:
         assert total == 6
         assert sum(row["count"] for row in response["counts"]) == response["total"] == total
         last = response["counts"][-1]
-        assert last == {"start": None, "count": 1, "share": 1.0}
+        assert last == {"start": None, "count": 1, "share": 1.0, "approximate": 0}
         # A year-only date counts on its first day.
         assert series(response)["2015-01-01"] == 1
 
     def test_undated_bucket_is_there_even_with_zero(self, undated_client: TestClient):
         response = counts(undated_client, q="surveillance", interval="year")
-        assert response["counts"][-1] == {"start": None, "count": 0, "share": 0.0}
+        assert response["counts"][-1] == {"start": None, "count": 0, "share": 0.0, "approximate": 0}
 
     def test_a_date_filter_leaves_undated_articles_out(self, undated_client: TestClient):
         response = counts(undated_client, q="internet", interval="year", date_from="2010-01-01")
@@ -218,7 +219,28 @@ class TestUndated:
             "/search/counts", params={"q": "internet", "interval": "year", "format": "csv"}
         )
         rows = list(csv.reader(io.StringIO(response.text)))
-        assert rows[-1] == ["undated", "1", "1.0"]
+        assert rows[0] == ["start", "count", "share", "approximate"]
+        assert rows[-1] == ["undated", "1", "1.0", "0"]
+
+    @pytest.mark.parametrize(("interval", "approximate"), [("month", 1), ("week", 1), ("year", 0)])
+    def test_an_article_dated_by_its_year_alone_is_counted_as_approximate(
+        self, undated_client: TestClient, interval: str, approximate: int
+    ):
+        # In a count by month, "2015" is counted in January 2015, where it may not belong.
+        response = counts(undated_client, q="internet", interval=interval)
+        first_interval = {"month": "2015-01-01", "week": "2014-12-29", "year": "2015-01-01"}
+        [row] = [r for r in response["counts"] if r["start"] == first_interval[interval]]
+        assert (row["count"], row["approximate"]) == (1, approximate)
+        others = [r for r in response["counts"] if r["start"] != first_interval[interval]]
+        assert not any(r["approximate"] for r in others)
+
+    @pytest.mark.parametrize(("interval", "approximate"), [("week", 1), ("month", 0)])
+    def test_an_article_dated_by_its_month_is_approximate_in_weeks(
+        self, undated_client: TestClient, interval: str, approximate: int
+    ):
+        response = counts(undated_client, q="diary", interval=interval)
+        [row] = [r for r in response["counts"] if r["count"]]
+        assert (row["count"], row["approximate"]) == (1, approximate)
 
 
 def test_counts_schema_has_examples(client: TestClient):
