@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
+from whoosh.util.times import long_to_datetime
 
 from indexer.analysis import WordMarker, fold, tag_term
 from indexer.errors import InvalidRequest
@@ -223,6 +224,12 @@ def run_query(
                 else f"few articles match all the words ({found}); showing them first, "
                 "then articles that match most of them"
             )
+    loose = 0 if request.date_to is None else _dated_past(snapshot, matched.docs, request.date_to)
+    if loose:
+        notes.append(
+            f"{loose} of these articles are dated only by a year or month that goes on past "
+            f"{request.date_to}: each is included by its first day"
+        )
     depth = None if all_matches else request.page * request.page_size
     if depth is not None and request.group_translations:
         depth *= snapshot.largest_translation_group  # enough articles to fill the stories
@@ -239,6 +246,25 @@ def run_query(
     return Matches(
         parsed, builder, filter_docs, ranked, matched.docs, partial, notes, timed_out, codes, found
     )
+
+
+def _dated_past(snapshot: Snapshot, docs: np.ndarray, last_day: date) -> int:
+    """How many of ``docs`` are dated only by a year or a month that ends after
+    ``last_day``: a date filter takes such an article by its first day, though it may be
+    from a later one ("2020" is in a filter of January 2020)."""
+    codes, values = snapshot.date_precisions
+    loose = [code for code, value in enumerate(values) if value]
+    if not loose or not len(docs):
+        return 0
+    count = 0
+    for docnum in docs[np.isin(codes[docs], loose)].tolist():
+        first = long_to_datetime(int(snapshot.date_keys[docnum])).date()
+        if values[codes[docnum]] == "year":
+            last = date(first.year, 12, 31)
+        else:
+            last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(1)
+        count += last > last_day
+    return count
 
 
 def _matching(

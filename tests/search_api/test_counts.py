@@ -243,6 +243,30 @@ class TestUndated:
         assert (row["count"], row["approximate"]) == (1, approximate)
 
 
+@pytest.mark.parametrize(
+    ("params", "note"),
+    [
+        ({"q": "internet", "date_to": "2015-01-31"}, True),  # "2015" may be from December
+        ({"q": "internet", "date_to": "2015-12-31"}, False),  # the whole year is in
+        ({"q": "internet", "date_from": "2015-01-01"}, False),  # no end to go past
+        ({"q": "diary", "date_to": "2016-03-15"}, True),  # "2016-03" may be from the 20th
+        ({"q": "diary", "date_to": "2016-03-31"}, False),
+    ],
+)
+def test_a_date_filter_says_when_it_takes_a_loosely_dated_article(
+    undated_client: TestClient, params: dict, note: bool
+):
+    notes = [n for n in search(undated_client, **params)["notes"] if "dated only by" in n]
+    assert notes == (
+        [
+            f"1 of these articles are dated only by a year or month that goes on past "
+            f"{params['date_to']}: each is included by its first day"
+        ]
+        if note
+        else []
+    )
+
+
 def test_counts_schema_has_examples(client: TestClient):
     operation = client.get("/openapi.json").json()["paths"]["/search/counts"]["get"]
     for param in operation["parameters"]:
