@@ -49,6 +49,7 @@ from search_api.search import (
     allowed_docs,
     article_result,
     attach_sections,
+    following,
     result_facets,
     run_query,
     translations_of,
@@ -317,16 +318,6 @@ def interval_start(day: date, interval: str) -> date:
     return day.replace(month=1, day=1)
 
 
-def _following(start: date, interval: str) -> date:
-    if interval == "day":
-        return start + timedelta(days=1)
-    if interval == "week":
-        return start + timedelta(days=7)
-    if interval == "month":
-        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return date(start.year + 1, 1, 1)
-
-
 def _interval_count(first: date, last: date, interval: str) -> int:
     if interval == "day":
         return (last - first).days + 1
@@ -420,7 +411,7 @@ def counts(snapshot: Snapshot, request: SearchRequest, interval: str) -> dict[st
                         approximate[ordinal],
                     )
                 )
-                start = _following(start, interval)
+                start = following(start, interval)
     if all_undated or undated:
         rows.append(_count_row(None, undated, all_undated))
     return {

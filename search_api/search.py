@@ -259,12 +259,20 @@ def _dated_past(snapshot: Snapshot, docs: np.ndarray, last_day: date) -> int:
     count = 0
     for docnum in docs[np.isin(codes[docs], loose)].tolist():
         first = long_to_datetime(int(snapshot.date_keys[docnum])).date()
-        if values[codes[docnum]] == "year":
-            last = date(first.year, 12, 31)
-        else:
-            last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(1)
-        count += last > last_day
+        count += following(first, values[codes[docnum]]) - timedelta(days=1) > last_day
     return count
+
+
+def following(start: date, period: str) -> date:
+    """The first day of the ``period`` (day, week, month or year) after the one that
+    begins on ``start``."""
+    if period == "day":
+        return start + timedelta(days=1)
+    if period == "week":
+        return start + timedelta(days=7)
+    if period == "month":
+        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return date(start.year + 1, 1, 1)
 
 
 def _matching(

@@ -118,13 +118,19 @@ def test_many_copies_leave_room_for_related_stories(tmp_path: Path, copy_fields)
         {"id": "cranes", "title": "Unsafe cranes", "body": "A crane collapsed in Mombasa."},
         *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes."} for n in range(200)),
     ]
+    results = related_in_archive(tmp_path, "port", records, "release")
+    assert [hit["id"] for hit in results] == ["port/cranes", "port/wages"]
+
+
+def related_in_archive(tmp_path: Path, name: str, records: list[dict], article: str) -> list:
+    """The related stories of ``article`` in an archive of one JSON file of ``records``."""
     (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "port.json").write_text(json.dumps(records), encoding="utf-8")
+    (tmp_path / "corpus" / f"{name}.json").write_text(json.dumps(records), encoding="utf-8")
     index_corpus([tmp_path / "corpus"], tmp_path / "index")
     with TestClient(create_app(tmp_path / "index")) as client:
-        response = client.get("/articles/port/release/related")
+        response = client.get(f"/articles/{name}/{article}/related")
     assert response.status_code == 200, response.text
-    assert [hit["id"] for hit in response.json()["results"]] == ["port/cranes", "port/wages"]
+    return response.json()["results"]
 
 
 def test_passages_without_titles_are_related_by_their_text_not_their_openings(tmp_path: Path):
@@ -138,13 +144,7 @@ def test_passages_without_titles_are_related_by_their_text_not_their_openings(tm
         {"id": "press", "body": f"{opening} closed newspapers and fined editors."},
         *({"id": f"budget-{n}", "body": f"Taxes rose {n} percent."} for n in range(20)),
     ]
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "report.json").write_text(json.dumps(records), encoding="utf-8")
-    index_corpus([tmp_path / "corpus"], tmp_path / "index")
-    with TestClient(create_app(tmp_path / "index")) as client:
-        response = client.get("/articles/report/assembly/related")
-    assert response.status_code == 200, response.text
-    [best, *_] = response.json()["results"]
+    [best, *_] = related_in_archive(tmp_path, "report", records, "assembly")
     assert best["id"] == "report/rallies"
     assert {"rallies", "organisers", "detained"} <= set(best["shared_terms"])
 
