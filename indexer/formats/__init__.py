@@ -60,7 +60,7 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # Bump when a format reader changes what it reads from a file (a link's text, a date, a
 # byline): files already indexed are then read again by the next run (``file_digest`` in
 # ``indexer.build``), which would otherwise skip them as unchanged and keep the old reading.
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 
 _KINDS = {
     ".txt": "text",

@@ -11,7 +11,7 @@ from charset_normalizer import from_bytes
 
 from indexer.errors import UnreadableFile
 
-__all__ = ["as_utf8", "decode_bytes", "looks_binary", "wide_encoding"]
+__all__ = ["Utf8Stream", "as_utf8", "decode_bytes", "looks_binary", "wide_encoding"]
 
 # Bytes that never occur in text: NUL and the C0 controls other than \t \n \f \r and ESC.
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
@@ -81,29 +81,39 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
     return _checked(text), [f"decoded as {encoding} (not UTF-8)"]
 
 
-def as_utf8(handle: IO[bytes]) -> IO[bytes] | None:
+# Decodes text not valid in its encoding as a lone surrogate, which no valid UTF-16 or
+# UTF-32 text decodes to and whose UTF-8 bytes ("surrogatepass") no UTF-8 reader accepts.
+_AS_INVALID_UTF8 = "advosearch.as-invalid-utf8"
+codecs.register_error(_AS_INVALID_UTF8, lambda error: ("\udfff", error.end))
+
+
+def as_utf8(handle: IO[bytes], *, pass_invalid: bool = False) -> Utf8Stream | None:
     """A UTF-16 or UTF-32 file (one with a byte order mark) as a stream of UTF-8 bytes, read
     as it goes, for the readers that take bytes (JSON Lines by line, WXR's XML parser, which
-    knows no UTF-32); None for any other file, which is read as it is. Text that is not
-    valid in its encoding raises ``UnicodeDecodeError`` where it is read, once all the text
-    before it has been given (its reason says the line), so that a reader keeps what comes
-    before the error, as it does in a UTF-8 file."""
+    knows no UTF-32); None for any other file, which is read as it is.
+
+    Text that is not valid in its encoding raises ``UnicodeDecodeError`` where it is read,
+    once all the text before it has been given (its reason says the line), so that a reader
+    keeps what comes before the error, as it does in a UTF-8 file. With ``pass_invalid``, it
+    is given as bytes that are not valid UTF-8 instead, and reading goes on: a reader by
+    line then finds that one line invalid, as in a UTF-8 file."""
     wide = wide_encoding(handle.peek(4)[:4])
     if wide is None:
         return None
     codec, bom = wide
     handle.read(bom)
-    return _Utf8Stream(handle, codec)
+    return Utf8Stream(handle, codec, "strict" if not pass_invalid else _AS_INVALID_UTF8)
 
 
-class _Utf8Stream(io.BufferedIOBase):
+class Utf8Stream(io.BufferedIOBase):
     """Text in a wide encoding, read from a binary stream (left open: its opener closes
     it), given as UTF-8 bytes. A read stops short before an error, which the next read
     raises: an ``io.BufferedReader`` would drop the text it had read before the error."""
 
-    def __init__(self, wide: IO[bytes], codec: str) -> None:
+    def __init__(self, wide: IO[bytes], codec: str, errors: str) -> None:
+        self.encoding = codec[:6].upper()  # "UTF-16", "UTF-32": what the file is in
         self._wide = wide
-        self._decoder = codecs.getincrementaldecoder(codec)()
+        self._decoder = codecs.getincrementaldecoder(codec)(errors)
         self._pending = io.BytesIO()  # decoded, not yet read
         self._pending_end = 0
         self._line = 1  # of the text decoded so far
@@ -150,7 +160,7 @@ class _Utf8Stream(io.BufferedIOBase):
                 error.reason += f" at line {line}"
                 self._error = error
             self._line += text.count("\n")
-            data = text.encode("utf-8")
+            data = text.encode("utf-8", "surrogatepass")
             self._pending, self._pending_end = io.BytesIO(data), len(data)
         return self._pending.tell() < self._pending_end
 

@@ -175,8 +175,6 @@ def _read_all(path: Path) -> bytes:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, EOFError):
         return "compressed stream ends early (truncated)"
-    if isinstance(exc, UnicodeDecodeError):
-        return f"invalid {exc.encoding.upper()[:6]} text: {exc.reason}"
     return str(exc) or type(exc).__name__
 
 
@@ -249,11 +247,15 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     return ParsedRecords(records, warnings)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """The file's lines, as UTF-8 when it is UTF-16 or UTF-32 (each line then counts its
-    UTF-8 bytes: close enough for the build's shares of work)."""
+def _lines(path: Path) -> Iterator[tuple[int, bytes, str]]:
+    """The file's lines, each with the name of the file's encoding, as UTF-8 when it is
+    UTF-16 or UTF-32 (each line then counts its UTF-8 bytes: close enough for the build's
+    shares of work)."""
     with _open_binary(path) as handle:
-        yield from enumerate(as_utf8(handle) or handle, start=1)
+        wide = as_utf8(handle, pass_invalid=True)
+        encoding = "UTF-8" if wide is None else wide.encoding
+        for number, line in enumerate(wide or handle, start=1):
+            yield number, line, encoding
 
 
 def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | str]:
@@ -268,31 +270,31 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
     last_line = 0
     nbytes = 0
     try:
-        for number, raw in _lines(path):
+        for number, raw, encoding in _lines(path):
             last_line = number
             nbytes += len(raw)
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             if not raw.strip():
                 continue
+            item, error = None, "not a JSON object"
             try:
                 item = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-                item = exc
+            except UnicodeDecodeError:
+                error = f"invalid {encoding} text"
+            except json.JSONDecodeError as exc:
+                error = exc.msg
+            except RecursionError:
+                error = "nested too deeply"
             if not isinstance(item, Mapping):
                 bad += 1
                 if first_bad is None:
-                    first_bad = number
-                    first_error = (
-                        str(getattr(item, "msg", "")) or "not a JSON object"
-                        if isinstance(item, Exception)
-                        else "not a JSON object"
-                    )
+                    first_bad, first_error = number, error
                 continue
             good += 1
             yield Record(lookup_fields(item, field_map), number, _keys(item), nbytes)
             nbytes = 0
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         if not good:
             raise UnreadableFile(f"cannot read file: {_reason(exc)}") from None
         yield f"file is cut short after line {last_line} ({_reason(exc)}); kept {good} records"

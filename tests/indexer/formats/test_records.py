@@ -271,16 +271,22 @@ def test_a_refused_url_names_no_record(tmp_path: Path, parse) -> None:
     assert article.id.startswith("list/") and "alert" not in article.id
 
 
-def test_text_invalid_in_a_utf16_json_lines_file_keeps_the_records_before_it(
-    tmp_path: Path, parse
+@pytest.mark.parametrize(
+    ("encoding", "invalid"),
+    [("utf-16-le", b"\x00\xdc"), ("utf-32-be", b"\x00\x11\x00\x00"), ("utf-8", b"\xff")],
+    ids=["lone surrogate in UTF-16", "past U+10FFFF in UTF-32", "invalid byte in UTF-8"],
+)
+def test_text_invalid_in_its_encoding_costs_a_json_lines_file_only_its_line(
+    tmp_path: Path, parse, encoding: str, invalid: bytes
 ) -> None:
-    # A lone surrogate on line 3: the lines before it were decoded in the same read.
-    lines = ['{"id": 1, "body": "Uno."}', '{"id": 2, "body": "Dos."}', '{"id": 3, "body": "']
-    data = BOMS["utf-16-le"] + "\n".join(lines).encode("utf-16-le") + b"\x00\xdc"
-    write(tmp_path / "lines.jsonl", data + 'Tres."}\n'.encode("utf-16-le"))
+    bom = BOMS.get(encoding, b"")
+    lines = ['{"id": 1, "body": "Uno."}\n', '{"id": 2, "body": "D', 'os."}\n']
+    lines.append('{"id": 3, "body": "Tres."}\n')
+    encoded = [line.encode(encoding) for line in lines]
+    write(tmp_path / "lines.jsonl", bom + encoded[0] + encoded[1] + invalid + b"".join(encoded[2:]))
     parsed = parse("lines.jsonl")
-    assert [a.id for a in parsed.articles] == ["lines/1", "lines/2"]
+    assert [a.id for a in parsed.articles] == ["lines/1", "lines/3"]
+    name = encoding[:6].upper()
     assert parsed.warnings == [
-        "file is cut short after line 2 (invalid UTF-16 text: illegal encoding at line 3); "
-        "kept 2 records"
+        f"1 invalid JSON line(s) skipped, first at line 2: invalid {name} text"
     ]
