@@ -36,6 +36,10 @@ from search_api.snippets import sections_to_read, snippet_of, word_marker
 
 MAX_SECTIONS_PER_RESULT = 3
 MAX_CORRECTED_WORDS = 6
+# Longer words are not corrected: a reader misspells words, not 40-letter strings, and the
+# look-up of a word's neighbours takes longer the longer the word is (a second for a
+# 300-letter one, against the 1x benchmark's vocabulary).
+MAX_CORRECTED_WORD_LENGTH = 30
 FACET_LIMIT = 20
 FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 # When fewer than a page of articles hold every part of a query of three parts or more, the
@@ -335,10 +339,16 @@ def _order(
 
 
 def search(
-    snapshot: Snapshot, request: SearchRequest, time_budget_s: float, *, exact: bool = False
+    snapshot: Snapshot,
+    request: SearchRequest,
+    time_budget_s: float,
+    *,
+    exact: bool = False,
+    suggest: bool = True,
 ) -> dict[str, Any]:
     """The /search answer for ``request``; with ``exact``, only the articles the query
-    matches as it reads (every word: no partial matches)."""
+    matches as it reads (every word: no partial matches); without ``suggest``, no spelling
+    suggestion is looked for (an answer that cannot show one)."""
     started = time.perf_counter()
     matches = run_query(snapshot, request, time_budget_s, exact=exact)
     parsed, builder = matches.parsed, matches.builder
@@ -358,7 +368,7 @@ def search(
             article["translations"] = translations_of(snapshot, docnum)
 
     suggestion = None
-    if (total < FEW_RESULTS or partial) and not parsed.is_empty:
+    if suggest and (total < FEW_RESULTS or partial) and not parsed.is_empty:
         # What a correction must beat: the articles with every word, partial ones aside.
         left = time_budget_s - (time.perf_counter() - started)
         if left > 0 and not matches.timed_out:
@@ -569,16 +579,19 @@ def _counted(counts: np.ndarray, values: list[str]) -> list[tuple[str, int]]:
 SPELLING_FIELDS = ("spell_body", "spell_title")
 
 
-def correct_word(reader: Any, word: str) -> str | None:
+def correct_word(reader: Any, word: str, deadline: float | None = None) -> str | None:
     """The most frequent real word of the corpus within one, then two, edits of ``word``;
-    None when ``word`` is itself a word of the corpus or nothing is close."""
+    None when ``word`` is itself a word of the corpus, nothing is close, or the ``deadline``
+    (``time.monotonic``) passes before one is found."""
     folded = fold(word)
-    if len(folded) < 3 or folded.isdigit():
+    if not 3 <= len(folded) <= MAX_CORRECTED_WORD_LENGTH or folded.isdigit():
         return None
     fields = [name for name in SPELLING_FIELDS if name in reader.indexed_field_names()]
     if any(reader.doc_frequency(name, folded) for name in fields):
         return None
     for distance in (1, 2):
+        if deadline is not None and time.monotonic() > deadline:
+            return None
         # Looked up segment by segment, each with its automaton of words within the edit
         # distance: a reader of several segments would compare every word of the same
         # first letter in Python instead (twice as slow on two segments), and count a
@@ -620,16 +633,16 @@ def _suggest(
         if clause.kind == "word" and "body" in clause.fields
         for word in re.findall(r"\w+", clause.text)
     ]
+    deadline = time.monotonic() + time_budget_s
     for word in words[:MAX_CORRECTED_WORDS]:
-        replacement = correct_word(reader, word)
+        replacement = correct_word(reader, word, deadline)
         if replacement is None:
             continue
         # Replace the word where the reader typed it, not inside a field name.
         pattern = rf"(?<![\w:]){re.escape(word)}(?![\w:])"
         corrected = re.sub(pattern, replacement, corrected, count=1)
-    if corrected == request.q:
+    if corrected == request.q or time.monotonic() > deadline:
         return None
-    deadline = time.monotonic() + time_budget_s
     builder = QueryBuilder(reader, parsed.languages, deadline=deadline)
     matched, _ = _matching(
         snapshot, builder.build(parse(corrected, parsed.languages)), filter_docs, deadline

@@ -128,7 +128,7 @@ async def feed_endpoint(
 
     def answer() -> bytes:
         # Exact: an alert for every new article with one word of three would be noise.
-        response = search(snapshot, search_request, budget, exact=True)
+        response = search(snapshot, search_request, budget, exact=True, suggest=False)
         base = str(request.base_url).rstrip("/")
         params = [(k, v) for k, v in request.query_params.multi_items() if v]
         return atom_feed(

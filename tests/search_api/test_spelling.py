@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 
 from indexer.build import ParseOptions, build_index
-from search_api.search import correct_word
+from search_api.search import MAX_CORRECTED_WORD_LENGTH, correct_word
 
 # "interent" is one substitution from "interest" and a transposition (two edits) from
 # "internet", the more frequent word.
@@ -50,3 +51,26 @@ def test_a_word_is_corrected_alike_in_one_segment_or_several(
     assert [count for count, _ in suggestions] == [1, 2]
     assert suggestions[0][1] == suggestions[1][1]
     assert suggestions[0][1] is not None
+
+
+def test_no_correction_is_looked_for_past_the_deadline(indexes: tuple[Path, Path]) -> None:
+    # The look-up of a word's neighbours walks the vocabulary: a search out of time skips it.
+    ix = whoosh_index.open_dir(str(indexes[0]))
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert correct_word(reader, "shutdwon", deadline=time.monotonic() + 60) == "shutdown"
+        assert correct_word(reader, "shutdwon", deadline=time.monotonic() - 1) is None
+
+
+def test_a_word_longer_than_any_a_reader_misspells_is_not_corrected(tmp_path: Path) -> None:
+    # Its look-up would take longer the longer it is, for a word no reader typed by hand.
+    long_word = "a" * MAX_CORRECTED_WORD_LENGTH
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{"id": n, "body": f"{long_word} {long_word}b"} for n in range(2)]
+    (corpus / "long.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([corpus], tmp_path / "index", ParseOptions(), workers=1)
+    with whoosh_index.open_dir(str(tmp_path / "index")).searcher() as searcher:
+        reader = searcher.reader()
+        assert correct_word(reader, long_word[:-1] + "x") == long_word
+        assert correct_word(reader, long_word + "bx") is None
