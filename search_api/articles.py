@@ -13,7 +13,7 @@ from whoosh import query as wq
 
 from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
-from indexer.languages import DEFAULT_LANGUAGE
+from indexer.languages import DEFAULT_LANGUAGE, STOP_WORDS
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_score, evaluate, union
@@ -23,6 +23,9 @@ from search_api.search import article_result, docs_with, translations_of
 from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_to_read
 
 KEY_TERMS = 25
+# A language with fewer articles than this does not make its stop words stop words of the
+# whole archive (see ``key_terms``).
+MIN_LANGUAGE_ARTICLES = 50
 NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself is a copy of it
 
 
@@ -67,9 +70,17 @@ class KeyTerms(NamedTuple):
 def key_terms(
     snapshot: Snapshot, title: str, text: str, language: str, limit: int = KEY_TERMS
 ) -> KeyTerms:
-    """The most distinctive terms of a text in ``language``, by tf-idf against the index."""
+    """The most distinctive terms of a text in ``language``, by tf-idf against the index.
+
+    The stop words of the archive's other languages are left out: an English article
+    quoting Spanish has "que", "con" and "los", rare among English articles, and would be
+    related by them to any other article quoting Spanish. (Spanish articles do not tell:
+    their stop words are not indexed.) A word that is a stop word in one language and a
+    word in another is lost as a key term where the archive holds both ("war" in an archive
+    with German articles), a smaller loss than stories related by function words."""
     reader = snapshot.searcher.reader()
     analyzer = analyzer_for(language)
+    foreign_stop_words = _stop_words_of_other_languages(snapshot, language)
     counts: Counter[str] = Counter()
     surfaces: dict[str, Counter[str]] = defaultdict(Counter)
     text = text[:READ_CHARS_PER_ARTICLE]  # what a long story is about shows in its start
@@ -77,8 +88,11 @@ def key_terms(
         for token in analyzer(source_text, chars=True, mode="query"):
             if len(token.text) < 3 or token.text.isdigit():
                 continue
+            surface = fold(source_text[token.startchar : token.endchar])
+            if surface in foreign_stop_words:
+                continue
             counts[token.text] += weight
-            surfaces[token.text][fold(source_text[token.startchar : token.endchar])] += 1
+            surfaces[token.text][surface] += 1
     total_docs = max(1, snapshot.article_count)
     scored = []
     for term, tf in counts.items():
@@ -91,6 +105,15 @@ def key_terms(
     top = scored[:limit]
     words = {term: surfaces[term].most_common(1)[0][0] for term, _ in top}
     return KeyTerms(top, words)
+
+
+def _stop_words_of_other_languages(snapshot: Snapshot, language: str) -> frozenset[str]:
+    """The stop words of the languages other than ``language`` that the archive has at
+    least ``MIN_LANGUAGE_ARTICLES`` articles in."""
+    codes = np.flatnonzero(snapshot.language_sizes >= MIN_LANGUAGE_ARTICLES)
+    values = snapshot.facet_codes["language"][1]
+    others = [values[code] for code in codes if code and values[code] != language]
+    return frozenset().union(*(STOP_WORDS.get(other, ()) for other in others))
 
 
 def related_to_article(snapshot: Snapshot, article: dict[str, Any], limit: int) -> list[dict]:

@@ -221,13 +221,19 @@ class Snapshot:
         return keys
 
     @cached_property
-    def languages(self) -> tuple[str, ...]:
-        """The languages of the indexed articles, most common first: what a query with no
-        ``lang`` is analysed in."""
+    def language_sizes(self) -> np.ndarray:
+        """How many live articles each language has, by its code in ``facet_codes``."""
         codes, values = self.facet_codes["language"]
         live = codes.copy()
         live[_deleted_docs(self.searcher.reader())] = 0
-        counts = np.bincount(live, minlength=len(values))
+        return np.bincount(live, minlength=len(values))
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """The languages of the indexed articles, most common first: what a query with no
+        ``lang`` is analysed in."""
+        counts = self.language_sizes
+        values = self.facet_codes["language"][1]
         present = [code for code in np.argsort(-counts, kind="stable") if code and counts[code]]
         return tuple(values[code] for code in present) or ("en",)
 

@@ -225,3 +225,24 @@ class TestOpenApi:
         response = client.get("/docs")
         assert response.status_code == 200
         assert "swagger" in response.text.lower()
+
+
+def test_stop_words_of_another_language_do_not_relate_stories(tmp_path: Path):
+    # "que", "con" and "los" are Spanish stop words, so not indexed in Spanish articles, and
+    # rare in English ones: two English articles quoting Spanish share them and nothing else.
+    spanish = "El gobierno dice que los trabajadores con contratos"
+    records = [
+        {"id": "bogota-strike", "language": "en", "title": "Bogota bus drivers strike",
+         "body": "Bus drivers in Bogota went on strike. 'Queremos que nos paguen con justicia',"
+                 " said one; 'los patrones no escuchan', said another."},
+        {"id": "bogota-wages", "language": "en", "title": "Bogota drivers unpaid",
+         "body": "Drivers in Bogota say the strike is about unpaid wages."},
+        {"id": "football", "language": "en", "title": "A draw in the derby",
+         "body": "The derby ended in a draw. 'Jugamos con el alma', the captain told "
+                 "reporters, 'que los hinchas lo saben'."},
+        *({"id": f"es-{n}", "language": "es", "title": f"Noticia {n}", "body": f"{spanish} {n}."}
+          for n in range(60)),
+    ]  # fmt: skip
+    results = related_in_archive(tmp_path, "news", records, "bogota-strike")
+    assert [hit["id"] for hit in results] == ["news/bogota-wages"]
+    assert not {"que", "con", "los"} & set(results[0]["shared_terms"])
