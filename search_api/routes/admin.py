@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, BeforeValidator, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from indexer.build import ingest_articles, remove_article
 from indexer.errors import (
@@ -45,7 +45,11 @@ async def require_admin(request: Request) -> None:
         raise NotAuthorized("a valid admin token is required (Authorization: Bearer …)")
 
 
+# A field that is not one of these is refused, not ignored: "tag" for "tags" would
+# otherwise index the article without its tags and say nothing.
 class SectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     heading: str | None = Field(None, examples=["Democracy under attack"])
     anchor: str | None = Field(None, examples=["democracy-under-attack"])
     text: str = Field(examples=["CPP lost a significant number of seats in 2013."])
@@ -54,8 +58,15 @@ class SectionIn(BaseModel):
 class ArticleIn(BaseModel):
     """An article in the shape ``advosearch parse --json`` prints."""
 
+    model_config = ConfigDict(extra="forbid")
+
     id: str = Field(min_length=1, max_length=500, examples=["ifex/cambodia-2018"])
     title: str = Field(min_length=1, max_length=2000, examples=["Lessons in Resistance"])
+    title_derived: bool = Field(
+        False,
+        description="True when the title is the text's first words, made up for an article "
+        "that had none: related stories then do not count it as a title.",
+    )
     sections: list[SectionIn] = Field(min_length=1)
     url: str | None = Field(None, examples=["https://ifex.org/lessons-in-resistance/"])
     date: str | None = Field(None, examples=["2018-07-20"])
@@ -99,6 +110,7 @@ def to_article(item: ArticleIn, default_language: str) -> Article:
     return Article(
         id=item.id,
         title=item.title.strip(),
+        title_derived=item.title_derived,
         sections=sections,
         url=url,
         date=date,

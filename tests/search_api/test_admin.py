@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from indexer.build import ParseOptions, build_index
+from indexer.models import Article, Section
 from indexer.settings import Settings
 from search_api.app import create_app
 
@@ -188,6 +189,11 @@ def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, me
             "article 2: sections.0.text is required",
         ),
         ([NEW_ARTICLE, "text"], "article 2 is not a JSON object"),
+        ({**NEW_ARTICLE, "tag": ["Laos"]}, "article 1: tag: Extra inputs are not permitted"),
+        (
+            {**NEW_ARTICLE, "sections": [{"text": "T.", "body": "B."}]},
+            "article 1: sections.0.body: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_an_unreadable_article_is_a_422_naming_it(
@@ -247,3 +253,20 @@ def test_newest_first_puts_undated_articles_last(client: TestClient) -> None:
     client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
     results = client.get("/search", params={"sort": "date", "q": "-zzzz"}).json()["results"]
     assert [hit["date"] for hit in results] == ["2024-03-01", None]
+
+
+def test_an_article_as_parse_prints_it_is_taken_whole(client: TestClient) -> None:
+    # ``advosearch parse --json`` prints every field of an article, including whether its
+    # title was made up from its first words, which is then not indexed as a title.
+    untitled = Article(
+        id="ifex/untitled",
+        title="Three bloggers were detained",
+        sections=[Section(heading=None, anchor="intro", text="Three bloggers were detained.")],
+        language="en",
+        title_derived=True,
+    )
+    response = client.post("/admin/articles", json=untitled.to_json(), headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert client.get("/articles/ifex/untitled").json()["title_derived"] is True
+    assert total(client, "title:bloggers") == 0
+    assert total(client, "bloggers") == 1
