@@ -69,7 +69,6 @@ BATCH_BUDGETS = 5
 _UNDATED = 0  # in the per-snapshot day table: an article without a date
 _NOT_ARTICLE = -1
 _MICROS_PER_DAY = 86_400_000_000
-_MAX_DATE_LONG = date.max.toordinal() * _MICROS_PER_DAY  # larger raw values: no date
 
 
 @dataclass(frozen=True)
@@ -294,15 +293,14 @@ def _article_days(snapshot: Snapshot) -> array:
         if cache.days is not None:
             return cache.days
     searcher = snapshot.searcher
-    reader = searcher.reader()
-    days = array("l", [_NOT_ARTICLE]) * reader.doc_count_all()
-    column = reader.column_reader("date", translate=False) if reader.has_column("date") else None
+    days = array("l", [_NOT_ARTICLE]) * searcher.doc_count_all()
+    # Read segment by segment (``date_keys``): Whoosh's reader of several segments leaves
+    # out those without a date column and then reads the others' dates at wrong offsets.
+    keys = snapshot.date_keys
     for docnum in searcher.docs_for_query(ALL_ARTICLES):
-        raw = column[docnum] if column is not None else None
-        if raw is None or raw >= _MAX_DATE_LONG:
-            days[docnum] = _UNDATED
-        else:
-            days[docnum] = raw // _MICROS_PER_DAY + 1  # microseconds since 0001-01-01
+        raw = int(keys[docnum])
+        # Microseconds since 0001-01-01; -1: no date.
+        days[docnum] = _UNDATED if raw < 0 else raw // _MICROS_PER_DAY + 1
     with cache.lock:
         cache.days = days
     return days

@@ -271,3 +271,18 @@ def test_counts_schema_has_examples(client: TestClient):
     operation = client.get("/openapi.json").json()["paths"]["/search/counts"]["get"]
     for param in operation["parameters"]:
         assert param.get("examples") or param["schema"].get("examples"), param["name"]
+
+
+def test_counts_read_dates_in_an_index_whose_first_segment_has_none(tmp_path):
+    # A first run of undated pages, then a dated export: the first segment has no date
+    # column, which shifted where the others' dates were read from (a 500).
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "page.txt").write_text("Undated\n\nJournalists detained.\n", encoding="utf-8")
+    index_corpus([corpus], tmp_path / "index")
+    records = [{"id": "d", "title": "Dated", "date": "2020-05-04", "body": "Journalists freed."}]
+    (corpus / "news.json").write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([corpus], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index")) as client:
+        response = counts(client, q="journalists", interval="year")
+    assert series(response) == {"2020-01-01": 1, None: 1}
