@@ -75,3 +75,10 @@ class NotAuthorized(AdvosearchError):
     """A protected call without a valid token."""
 
     code = "unauthorized"
+
+
+class ServerBusy(AdvosearchError):
+    """The search threads stayed busy for as long as one search may take: a request that
+    waited longer would only lengthen the queue behind it."""
+
+    code = "busy"

@@ -44,7 +44,10 @@ class Settings(BaseSettings):
         30.0, ge=0, description="How long an indexer waits for another indexer's lock."
     )
     search_time_budget_ms: int = Field(
-        2000, gt=0, description="Wall-clock budget of one search; past it results are partial."
+        2000,
+        gt=0,
+        description="Wall-clock budget of one search; past it results are partial. Also the "
+        "longest a request waits for a search thread (then: 503 busy).",
     )
     log_requests: bool = Field(
         False, description="Write access logs (client address and query string). Off for privacy."

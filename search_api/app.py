@@ -23,7 +23,9 @@ from search_api.routes import admin, articles, editors, pages, research, search
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The index is open while the app serves: its searcher is closed at shutdown, once the
     last request lets go of it."""
-    with Engine(app.state.index_dir) as engine:
+    # A request waits for a search thread at most as long as a search may take.
+    max_wait_s = app.state.settings.search_time_budget_ms / 1000
+    with Engine(app.state.index_dir, max_wait_s) as engine:
         app.state.engine = engine
         yield
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
-from anyio import CancelScope, CapacityLimiter
+from anyio import CancelScope, CapacityLimiter, move_on_after
 from anyio.lowlevel import RunVar
 from whoosh import query as wq
 from whoosh.searching import Searcher
@@ -30,6 +30,7 @@ from whoosh.util.times import datetime_to_long
 
 from indexer.analysis import tag_term
 from indexer.build import open_index
+from indexer.errors import ServerBusy
 from indexer.schema import ARTICLE, SECTION
 from search_api.matching import Postings, evaluate
 from search_api.scoring import RANKING
@@ -55,11 +56,19 @@ T = TypeVar("T")
 class Snapshot:
     """A searcher on one committed index version, with per-version caches."""
 
-    def __init__(self, searcher: Searcher, threads: ThreadPoolExecutor, generation: int) -> None:
+    def __init__(
+        self,
+        searcher: Searcher,
+        threads: ThreadPoolExecutor,
+        generation: int,
+        max_wait_s: float | None = None,
+    ) -> None:
         """``generation``: the index's latest before ``searcher`` was opened, for a reader
-        that does not know its own."""
+        that does not know its own; ``max_wait_s``: how long ``run`` waits for a search
+        thread (None: as long as it takes)."""
         self.searcher = searcher
         self._threads = threads
+        self._max_wait_s = max_wait_s
         reader = searcher.reader()
         # An index committed without segments (rebuilt from files that no longer read) is
         # read by Whoosh's EmptyReader, which has no generation. A commit between reading
@@ -83,7 +92,12 @@ class Snapshot:
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` on one of the engine's ``SEARCH_THREADS`` threads,
-        holding this snapshot's searcher."""
+        holding this snapshot's searcher; ``ServerBusy`` when no thread is free within the
+        snapshot's ``max_wait_s``.
+
+        A search keeps to its time budget once it runs; without a bound on the wait before
+        it, requests beyond what the threads can answer queued for ever longer (16 slow
+        ones at once kept every request of a worker, /health included, waiting 75 s)."""
 
         def locked() -> T:
             with self.searcher_lock:
@@ -93,9 +107,26 @@ class Snapshot:
         # that has started is waited for, so its request does not release the snapshot (and
         # maybe close a replaced searcher) while the search still reads it. The limiter keeps
         # waiting requests in the event loop, not queued in the executor.
-        async with _search_thread_limiter():
+        limiter = _search_thread_limiter()
+        with move_on_after(self._max_wait_s) as waiting:
+            await limiter.acquire()
+        if waiting.cancelled_caught:
+            raise ServerBusy(
+                f"the server is busy: no search could start within {self._max_wait_s:g} s; "
+                "try again in a moment"
+            )
+        try:
             with CancelScope(shield=True):
                 return await asyncio.wrap_future(self._threads.submit(locked))
+        finally:
+            limiter.release()
+
+    def counts_if_read(self) -> tuple[int, int] | None:
+        """``(article_count, section_count)`` when a request has read them: then they are
+        known without the searcher, so without waiting for a search thread."""
+        if "_sections_by_article" not in vars(self):  # a cached_property not read yet
+            return None
+        return self.article_count, self.section_count
 
     def close(self) -> None:
         self.searcher.close()
@@ -314,8 +345,10 @@ class Engine:
     the same way, at shutdown; the search threads end when the last snapshot is closed.
     """
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, max_wait_s: float | None = None) -> None:
+        """``max_wait_s``: how long a request waits for a search thread (``Snapshot.run``)."""
         self.index_dir = index_dir
+        self._max_wait_s = max_wait_s
         self._index = open_index(index_dir)
         # Started on the first search, not here.
         self._threads = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="advosearch-search")
@@ -376,7 +409,8 @@ class Engine:
 
     def _open_snapshot(self) -> Snapshot:
         generation = self._index.latest_generation()
-        snapshot = Snapshot(self._index.searcher(weighting=RANKING), self._threads, generation)
+        searcher = self._index.searcher(weighting=RANKING)
+        snapshot = Snapshot(searcher, self._threads, generation, self._max_wait_s)
         self._open_snapshots += 1
         return snapshot
 

@@ -31,6 +31,7 @@ from indexer.errors import (
     InvalidParameter,
     InvalidRequest,
     NotAuthorized,
+    ServerBusy,
 )
 from search_api.privacy import add_privacy_headers
 from search_api.routes.pages import error_page
@@ -49,10 +50,12 @@ STATUS_BY_ERROR: dict[type[AdvosearchError], int] = {
     NotAuthorized: 401,
     IndexLocked: 503,
     IndexWriteFailed: 503,
+    ServerBusy: 503,
 }
 HEADERS_BY_ERROR: dict[type[AdvosearchError], dict[str, str]] = {
     NotAuthorized: {"WWW-Authenticate": "Bearer"},
     IndexLocked: {"Retry-After": "5"},
+    ServerBusy: {"Retry-After": "2"},
 }
 METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 

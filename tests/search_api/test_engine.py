@@ -293,3 +293,36 @@ def test_sections_and_stored_fields_are_read_right_through_updates_and_merges(
 
     whoosh_index.open_dir(str(index_dir)).optimize()
     assert_each_article_has_its_own_sections(index_dir)
+
+
+def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_busy(
+    index_dir: Path,
+) -> None:
+    """While every search thread is held, a search is answered 503 once it has waited as
+    long as a search may run, and the health check, whose counts a request has read,
+    answers without waiting."""
+    app = create_app(index_dir, Settings(rate_limit_per_minute=0, search_time_budget_ms=50))
+    release = threading.Event()
+    # Should the request wait for the threads after all, it gets them back in the end (and
+    # the test fails) rather than hanging.
+    give_back = threading.Timer(10, release.set)
+    with TestClient(app) as client:
+        assert client.get("/health").json()["articles"] == STORIES
+        snapshot = app.state.engine.acquire()
+        held = [
+            client.portal.start_task_soon(snapshot.run, release.wait) for _ in range(SEARCH_THREADS)
+        ]
+        give_back.start()
+        try:
+            response = client.get("/search", params={"q": "reporters"})
+            assert response.status_code == 503
+            assert response.headers["Retry-After"] == "2"
+            assert response.json()["error"]["code"] == "busy"
+            assert client.get("/health").json()["articles"] == STORIES
+        finally:
+            give_back.cancel()
+            release.set()
+            for task in held:
+                task.result()
+            app.state.engine.release(snapshot)
+        assert client.get("/search", params={"q": "reporters"}).json()["total"] == STORIES
