@@ -60,7 +60,7 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # Bump when a format reader changes what it reads from a file (a link's text, a date, a
 # byline): files already indexed are then read again by the next run (``file_digest`` in
 # ``indexer.build``), which would otherwise skip them as unchanged and keep the old reading.
-PARSER_VERSION = 3
+PARSER_VERSION = 4
 
 _KINDS = {
     ".txt": "text",
@@ -284,8 +284,8 @@ def _dropped_warning(name: str, value: Any) -> str:
 
 
 def _shown(value: Any) -> str:
-    """A metadata value as a warning shows it: front matter's dates as written, any other
-    value as a literal, cut short."""
+    """A metadata value as a warning shows it: TOML front matter's dates as written, any
+    other value as a literal, cut short."""
     return value.isoformat() if isinstance(value, dt.date) else reprlib.repr(value)
 
 

@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-import frontmatter
+import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
@@ -31,7 +31,25 @@ class TomlHandler(BaseHandler):
         raise NotImplementedError("advosearch only reads front matter")
 
 
-_HANDLERS: tuple[BaseHandler, ...] = (YAMLHandler(), TomlHandler())
+class _DatesAsWritten(yaml.SafeLoader):
+    """YAML's safe loader, with dates and times kept as the text they are written as.
+
+    YAML turns ``2020-02-30`` into a date, and raises on one that cannot exist, which loses
+    the whole front matter over one value. As text, a date is read by ``fields.normalize_date``
+    as any format's is: a date that cannot be used is dropped alone, with a warning."""
+
+
+_DatesAsWritten.add_constructor("tag:yaml.org,2002:timestamp", _DatesAsWritten.construct_yaml_str)
+
+
+class _YamlHandler(YAMLHandler):
+    """Jekyll's ``---`` front matter, its dates kept as text (``_DatesAsWritten``)."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=_DatesAsWritten)
+
+
+_HANDLERS: tuple[BaseHandler, ...] = (_YamlHandler(), TomlHandler())
 
 # A figure's caption is article text; the rest of any shortcode is template markup.
 _FIGURE_CAPTION_RE = re.compile(
@@ -91,23 +109,35 @@ class MarkdownPost:
     warnings: list[str] = field(default_factory=list)
 
 
+_AS_TEXT = "the file is read as text, without metadata"
+
+
 def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     for handler in _HANDLERS:
         if not handler.detect(text):
             continue
+        delimiter = handler.START_DELIMITER
         try:
-            post = frontmatter.loads(text, handler=handler)
+            front, body = handler.split(text)
+        except ValueError:
+            # No closing line: where the metadata would end is a guess, and a wrong one
+            # loses text, so the whole file is read as text.
+            return {}, text, [f"front matter has no closing {delimiter} line; {_AS_TEXT}"]
+        try:
+            metadata = handler.load(front)
         except Exception as exc:  # YAML/TOML errors come in many types; all mean the same
             # Drop the unreadable block so it is not indexed as text, and say so: it is
             # metadata still, if unreadable.
-            try:
-                _, body = handler.split(text)
-            except ValueError:
-                body = text
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             return {}, body, [f"front matter could not be read ({reason}); metadata ignored"]
-        metadata = post.metadata if isinstance(post.metadata, dict) else {}
-        return metadata, post.content, []
+        if metadata is None:  # an empty block
+            return {}, body, []
+        if not isinstance(metadata, dict):
+            # Names no value, so it is no metadata: likely a list or a paragraph between two
+            # horizontal rules, which Markdown writes as "---" too.
+            shape = "a list" if isinstance(metadata, list) else "one value"
+            return {}, text, [f"front matter is {shape}, not names with values; {_AS_TEXT}"]
+        return metadata, body, []
     return {}, text, []
 
 

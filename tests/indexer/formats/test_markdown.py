@@ -185,11 +185,72 @@ def test_paragraphs_a_site_repeats_on_many_posts_are_dropped(tmp_path: Path, par
     assert article.text == "Text 0."
 
 
-def test_a_placeholder_date_in_front_matter_is_reported(tmp_path: Path, parse) -> None:
-    write(tmp_path / "post.md", "---\ntitle: A post\ndate: 0001-01-01\n---\nText of the post.\n")
+@pytest.mark.parametrize("date", ["2020-02-30", "0001-01-01", "2020-13-01", "yesterday"])
+def test_a_date_that_cannot_be_used_is_dropped_alone(tmp_path: Path, parse, date: str) -> None:
+    # YAML reads 2020-02-30 as a date that cannot exist, and raised: all metadata was lost.
+    front = f"---\ntitle: Weird date\ndate: {date}\ntags: [a, b]\nauthors: [Ana]\n---\n"
+    write(tmp_path / "post.md", front + "Body with weirddateword.\n")
     parsed = parse("post.md")
-    assert parsed.articles[0].date is None
-    assert parsed.warnings == ["date 0001-01-01 is not a plausible date; indexed undated"]
+    [article] = parsed.articles
+    assert (article.title, article.tags, article.authors) == ("Weird date", ["a", "b"], ["Ana"])
+    assert article.date is None
+    assert parsed.warnings == [f"date '{date}' is not a plausible date; indexed undated"]
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("2002-12-14", "2002-12-14"),
+        ("2015-10-29T23:28:55-05:00", "2015-10-29"),  # the day where it was written
+        ("2001-12-14t21:59:43.10-05:00", "2001-12-14"),
+        ("2001-12-14 21:59:43.10 -5", "2001-12-14"),
+        ("!!timestamp 2002-12-14", "2002-12-14"),
+        ("'2002-12-14'", "2002-12-14"),
+        ("2002-12", "2002-12"),
+    ],
+)
+def test_yaml_dates_are_read_as_written(tmp_path: Path, parse, date: str, expected: str) -> None:
+    write(tmp_path / "post.md", f"---\ntitle: A post\ndate: {date}\n---\nText of the post.\n")
+    parsed = parse("post.md")
+    assert (parsed.articles[0].date, parsed.warnings) == (expected, [])
+
+
+@pytest.mark.parametrize(
+    ("content", "warning", "text"),
+    [
+        (
+            "---\ntitle: Never closed\ndate: 2020-01-01\n\nBody text here.\n",
+            "front matter has no closing --- line",
+            "title: Never closed date: 2020-01-01\n\nBody text here.",
+        ),
+        (
+            "+++\ntitle = 'Never closed'\n\nBody text here.\n",
+            "front matter has no closing +++ line",
+            "+++ title = 'Never closed'\n\nBody text here.",
+        ),
+        (
+            "---\n- first point\n- second point\n---\nBody text here.\n",
+            "front matter is a list, not names with values",
+            "first point\n\nsecond point\n\nBody text here.",
+        ),
+        (
+            "---\nAn opening paragraph between rules.\n---\nBody text here.\n",
+            "front matter is one value, not names with values",
+            "Body text here.",  # its heading, as "---" under a line makes one
+        ),
+    ],
+    ids=["unclosed-yaml", "unclosed-toml", "yaml-list", "yaml-scalar"],
+)
+def test_front_matter_that_is_no_metadata_is_read_as_text(
+    tmp_path: Path, parse, content: str, warning: str, text: str
+) -> None:
+    # Each was indexed with no warning; a list or a paragraph was dropped unread.
+    write(tmp_path / "notes" / "p.md", content)
+    parsed = parse("notes/p.md")
+    assert parsed.warnings == [f"{warning}; the file is read as text, without metadata"]
+    [article] = parsed.articles
+    assert (article.id, article.date, article.tags) == ("notes/p", None, [])
+    assert "\n\n".join(s.text for s in article.sections) == text
 
 
 def test_text_that_shows_a_tag_is_kept_as_text(tmp_path: Path, parse) -> None:
