@@ -537,10 +537,16 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+# Deflate writes at least one byte for 1,032 it compresses (its longest match, 258 bytes,
+# in two bits at best): a larger ratio is no gzip stream's.
+_DEFLATE_MAX_RATIO = 1032
+
+
 def input_size(path: Path) -> int:
     """How much text a file holds, in bytes: what parsing and analysing it take, which the
     progress bar counts and the writers' shares split. A gzipped file's is its uncompressed
-    size, from its trailer (which keeps it modulo 4 GiB)."""
+    size, from its trailer (which keeps it modulo 4 GiB), unless that is more than deflate
+    can give: the trailer of a corrupt or truncated file is any 4 bytes."""
     size = path.stat().st_size
     if not path.name.lower().endswith(".gz"):
         return size
@@ -549,9 +555,12 @@ def input_size(path: Path) -> int:
             if handle.read(2) != b"\x1f\x8b":
                 return size  # not gzip: parsing says so
             handle.seek(-4, os.SEEK_END)
-            return max(size, int.from_bytes(handle.read(4), "little"))
+            trailer = int.from_bytes(handle.read(4), "little")
     except OSError:
         return size  # too short, or unreadable: parsing says why
+    # Read as a size, an 18-byte file's "bage" was 1.7 GB: the progress bar then showed
+    # hours to go for a file that is skipped at once.
+    return max(size, trailer) if trailer <= size * _DEFLATE_MAX_RATIO else size
 
 
 def _articles_with_bytes(

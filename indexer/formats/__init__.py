@@ -20,17 +20,22 @@ import gzip
 import os
 import reprlib
 import stat
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from indexer.errors import UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
-from indexer.formats.decode import as_utf8, decode_bytes, looks_binary
+from indexer.formats.decode import (
+    READ_ERRORS,
+    as_utf8,
+    decode_bytes,
+    looks_binary,
+    read_failure,
+)
 from indexer.formats.sections import Block, build_sections, collapse, normalize_for_compare
 from indexer.languages import (
     DEFAULT_LANGUAGE,
@@ -196,10 +201,8 @@ def _read_limited(path: Path, limit: int | None) -> bytes:
             if limit is not None and path.stat().st_size > limit:
                 _too_large(path.stat().st_size, limit)
             data = path.read_bytes()
-    except EOFError:
-        raise UnreadableFile("compressed file is truncated") from None
-    except (OSError, zlib.error) as exc:
-        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    except READ_ERRORS as exc:
+        raise UnreadableFile(read_failure(exc)) from None
     if limit is not None and len(data) > limit:
         _too_large(len(data), limit, at_least=True)
     return data
@@ -220,10 +223,10 @@ def _sniff_binary(path: Path) -> None:
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as handle:
             head = handle.read(8192)
-    except EOFError:
-        return  # truncated gzip: the format's parser keeps what comes before the break
-    except (OSError, zlib.error) as exc:
-        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+    except READ_ERRORS:
+        # The format's reader meets the same error, and keeps what comes before it (the
+        # records before a break in a gzip stream), which a refusal here would lose.
+        return
     if not head.strip():
         raise UnreadableFile("empty file")
     if looks_binary(head):
@@ -566,6 +569,18 @@ def _parse_records(kind: str, path: Path, root: Path, field_map, default_languag
     return ParsedFile(path, articles, warnings)
 
 
+class _ReadAsItComes:
+    """A binary file whose ``read`` gives what one read of it holds (``read1``). The XML
+    parser asks for 32 KB at a time: a gzip stream that breaks off raised before giving the
+    posts it had read in those 32 KB, which were lost with the break."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def read(self, size: int = -1) -> bytes:
+        return self._handle.read1(size)
+
+
 def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
     collector = _Collector(path, root, default_language)
     articles: list[Article] = []
@@ -574,7 +589,8 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
     try:
         with opener(path, "rb") as handle:
             utf8 = as_utf8(handle)
-            for item in wxr.parse_wxr(utf8 or handle, path, utf8=utf8 is not None):
+            stream = utf8 or _ReadAsItComes(handle)
+            for item in wxr.parse_wxr(stream, path, utf8=utf8 is not None):
                 if isinstance(item, str):
                     warnings.append(item)
                     continue
@@ -582,12 +598,10 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
                 article = collector.add(item.values, blocks, item.body_html, item.line)
                 if article is not None:
                     articles.append(article)
-    except EOFError:
+    except READ_ERRORS as exc:
         if not articles:
-            raise UnreadableFile("compressed file is truncated") from None
-        warnings.append("compressed file is truncated; kept the posts before the break")
-    except (OSError, zlib.error) as exc:
-        raise UnreadableFile(f"cannot read file: {exc.strerror or exc}") from None
+            raise UnreadableFile(read_failure(exc)) from None
+        warnings.append(f"{read_failure(exc)}; kept the posts before the break")
     collector.finish(warnings, "post")
     return ParsedFile(path, articles, warnings)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 import io
+import zlib
 from collections.abc import Callable
 from typing import IO
 
@@ -11,7 +13,30 @@ from charset_normalizer import from_bytes
 
 from indexer.errors import UnreadableFile
 
-__all__ = ["Utf8Stream", "as_utf8", "decode_bytes", "looks_binary", "wide_encoding"]
+__all__ = [
+    "READ_ERRORS",
+    "Utf8Stream",
+    "as_utf8",
+    "decode_bytes",
+    "looks_binary",
+    "read_failure",
+    "wide_encoding",
+]
+
+# What reading a file's bytes raises, gzipped or not, when they cannot all be read.
+READ_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def read_failure(error: OSError | EOFError | zlib.error) -> str:
+    """Why a file's bytes could not be read (one of ``READ_ERRORS``), as a person says it."""
+    if isinstance(error, EOFError):
+        return "compressed file is truncated"
+    if isinstance(error, zlib.error):  # "Error -3 while decompressing data: <what>"
+        return f"compressed data is corrupt: {str(error).rpartition(': ')[2]}"
+    if isinstance(error, gzip.BadGzipFile):  # its header, or its checksum or length
+        return f"not a valid gzip file: {error}"
+    return f"cannot read file: {error.strerror or error}"
+
 
 # Bytes that never occur in text: NUL and the C0 controls other than \t \n \f \r and ESC.
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))

@@ -10,14 +10,13 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from indexer.errors import UnreadableFile
-from indexer.formats.decode import as_utf8, decode_bytes
+from indexer.formats.decode import READ_ERRORS, as_utf8, decode_bytes, read_failure
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
 
@@ -168,14 +167,8 @@ def _read_all(path: Path) -> bytes:
     try:
         with _open_binary(path) as handle:
             return handle.read()
-    except (OSError, EOFError, zlib.error) as exc:
-        raise UnreadableFile(f"cannot read compressed file: {_reason(exc)}") from None
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, EOFError):
-        return "compressed stream ends early (truncated)"
-    return str(exc) or type(exc).__name__
+    except READ_ERRORS as exc:
+        raise UnreadableFile(read_failure(exc)) from None
 
 
 def _records_in(data: Any) -> list[Any] | None:
@@ -294,10 +287,10 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
             good += 1
             yield Record(lookup_fields(item, field_map), number, _keys(item), nbytes)
             nbytes = 0
-    except (OSError, EOFError, zlib.error) as exc:
+    except READ_ERRORS as exc:
         if not good:
-            raise UnreadableFile(f"cannot read file: {_reason(exc)}") from None
-        yield f"file is cut short after line {last_line} ({_reason(exc)}); kept {good} records"
+            raise UnreadableFile(read_failure(exc)) from None
+        yield f"file is cut short after line {last_line} ({read_failure(exc)}); kept {good} records"
     if bad:
         yield f"{bad} invalid JSON line(s) skipped, first at line {first_bad}: {first_error}"
     if not good:

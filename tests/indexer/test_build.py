@@ -205,9 +205,18 @@ def test_bad_files_are_skipped_with_a_reason_and_the_run_goes_on(
     (corpus / "site" / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     (corpus / "site" / "dangling.json").symlink_to(corpus / "site" / "gone.json")
     os.mkfifo(corpus / "site" / "pipe.json")
+    # Corrupt gzip data: the run stopped at it, learning its site's repeated lines.
+    (corpus / "site" / "corrupt.md.gz").write_bytes(b"\x1f\x8b\x08\x00garbagegarbage")
     summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
     skipped = {item.path.name: item.reason for item in summary.skipped}
-    assert set(skipped) == {"broken.json", "empty.txt", "binary.txt", "dangling.json", "pipe.json"}
+    assert set(skipped) == {
+        "broken.json",
+        "empty.txt",
+        "binary.txt",
+        "dangling.json",
+        "pipe.json",
+        "corrupt.md.gz",
+    }
     assert all(reason.strip() for reason in skipped.values())
     assert summary.total_articles == 3
 

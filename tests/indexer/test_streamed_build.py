@@ -169,3 +169,22 @@ def test_a_file_that_breaks_part_way_keeps_the_articles_written_before(
         "kept the 2 articles before it"
     ]
     assert progress.nbytes == input_size(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (gzip.compress(b"x" * 100_000), 100_000),  # the trailer's size: 1,000 times its own
+        (b"\x1f\x8b\x08\x00garbagegarbage", 18),  # "bage" read as a size was 1.7 GB
+        (gzip.compress(b"x" * 100_000)[:40], 40),  # ends in compressed data
+        (b"\x1f\x8b", 2),
+        (b"not gzip", 8),
+    ],
+    ids=["valid", "corrupt", "truncated", "too-short", "not-gzip"],
+)
+def test_a_gzipped_file_counts_no_more_than_deflate_can_hold(
+    tmp_path: Path, content: bytes, expected: int
+) -> None:
+    path = tmp_path / "r.jsonl.gz"
+    path.write_bytes(content)
+    assert input_size(path) == expected

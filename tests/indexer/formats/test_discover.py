@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import pickle
@@ -116,7 +117,7 @@ def test_gzipped_single_article(tmp_path: Path) -> None:
         ("blank.md", b"  \n\n ", "empty file"),
         ("binary.txt", b"\x00\x01\x02\x03PK\x03\x04" * 50, "binary file"),
         ("chrome.txt", "Skip to content\n\nSubscribe to our newsletter\n", "no text"),
-        ("bad.txt.gz", b"not gzip", "cannot read"),
+        ("bad.txt.gz", b"not gzip", "not a valid gzip file"),
     ],
 )
 def test_bad_single_article_files(
@@ -125,6 +126,29 @@ def test_bad_single_article_files(
     write(tmp_path / name, content)
     with pytest.raises(UnreadableFile, match=reason):
         parse_file(tmp_path / name, tmp_path, RunContext())
+
+
+@pytest.mark.parametrize("suffix", [s for s in SUPPORTED_SUFFIXES if s.endswith(".gz")])
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"not gzip at all", "not a valid gzip file: Not a gzipped file (b'no')"),
+        (b"\x1f\x8b\x08\x00garbagegarbage", "compressed data is corrupt: invalid code lengths set"),
+        (gzip.compress(ARTICLE.encode())[:20], "compressed file is truncated"),
+    ],
+    ids=["not-gzip", "corrupt", "truncated"],
+)
+def test_a_broken_gzip_file_is_skipped_saying_what_is_wrong(
+    tmp_path: Path, suffix: str, content: bytes, reason: str
+) -> None:
+    # A corrupt file was "could not be parsed (AttributeError: 'error' object has no
+    # attribute 'strerror'); please report this", and a corrupt .md.gz or .txt.gz stopped
+    # the whole run there (learning the run's context).
+    write(tmp_path / f"broken{suffix}", content)
+    write(tmp_path / "good.txt", ARTICLE)
+    skipped, parsed = parse_paths([tmp_path])
+    assert isinstance(skipped, SkippedFile) and isinstance(parsed, ParsedFile)
+    assert (skipped.path.name, skipped.reason) == (f"broken{suffix}", reason)
 
 
 def test_oversized_single_article_file_is_refused(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import codecs
+import gzip
 import re
 from pathlib import Path
 
@@ -98,6 +99,21 @@ def test_truncated_export_keeps_posts_before_the_break(tmp_path: Path, parse) ->
     parsed = parse("cut.xml")
     assert [a.id for a in parsed.articles] == ["cut/1"]
     assert any(w.startswith("invalid XML at line") for w in parsed.warnings)
+
+
+def test_a_gzipped_export_that_breaks_off_keeps_every_post_before_the_break(
+    tmp_path: Path, parse
+) -> None:
+    # Its checksum is wrong: every post was read before the break, and all were lost with
+    # a "cannot read file", or the last 32 KB's with the break.
+    items = [item(n, f"Post {n}", body=f"Body of post {n}. " * 40) for n in range(1, 60)]
+    data = gzip.compress(wxr(*items).encode())
+    write(tmp_path / "export.xml.gz", data[:-8] + bytes(4) + data[-4:])
+    parsed = parse("export.xml.gz")
+    assert len(parsed.articles) == 59
+    [warning] = [w for w in parsed.warnings if "gzip" in w]
+    assert warning.startswith("not a valid gzip file: CRC check failed")
+    assert warning.endswith("; kept the posts before the break")
 
 
 @pytest.mark.parametrize(
