@@ -43,7 +43,7 @@ from indexer.languages import (
     known_languages,
     translation_key,
 )
-from indexer.models import Article
+from indexer.models import Article, Section
 
 __all__ = [
     "DEFAULT_MAX_ARTICLE_FILE_BYTES",
@@ -321,7 +321,12 @@ def _article(
     if not title and blocks and blocks[0].is_heading:
         title = collapse(blocks[0].text)  # a body's leading heading ("# Title") is the title
     sections = build_sections(blocks, title=title)
-    if not any(section.text.strip() for section in sections):
+    if not _has_text(sections):
+        # A post whose body is only an embed (a petition form, a video) is found by the
+        # summary its site shows for it.
+        summary = fields.clean_inline(values.get("summary"))
+        sections = build_sections([Block(summary, 0)] if summary else [], title=title)
+    if not _has_text(sections):
         raise UnreadableFile("no text")
     if not title:
         title = fields.derive_title(sections[0].text)
@@ -349,6 +354,10 @@ def _article(
         translation_key=fields.clean_id(values.get("translation_key"))
         or translation_key(article_id, language),
     )
+
+
+def _has_text(sections: Sequence[Section]) -> bool:
+    return any(section.text.strip() for section in sections)
 
 
 def _front_matter_values(metadata: Mapping[str, Any], field_map: Mapping[str, str]) -> dict:

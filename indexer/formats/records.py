@@ -42,6 +42,7 @@ MAPPABLE_FIELDS = (
     "tags",
     "language",
     "translation_key",
+    "summary",
 )
 
 # Source field names tried for each target, in order (matched case-insensitively).
@@ -68,6 +69,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "language": ("language", "lang", "locale", "inlanguage"),
     # Hugo's translationKey; WPML's trid; Polylang-style groups.
     "translation_key": ("translation_key", "translationkey", "translation_group", "trid"),
+    # Hugo's summary, Jekyll's and WordPress's excerpt: the text of an article whose body
+    # has none (only an embed), never added to a body's.
+    "summary": ("summary", "excerpt", "description"),
 }
 # Keys under which an object wraps its list of records.
 _LIST_KEYS = ("articles", "items", "posts", "data", "records", "results", "entries", "documents")

@@ -37,7 +37,8 @@ def strip_wp_shortcodes(html: str) -> str:
 
 @dataclass
 class WxrPost:
-    values: dict[str, Any]  # mapped raw values: id, title, url, date, authors, tags, language
+    # Mapped raw values: id, title, url, date, authors, tags, language, summary.
+    values: dict[str, Any]
     body_html: str
     line: int
 
@@ -68,12 +69,14 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | str:
     post_type = status = None
     categories: list[str] = []
     tags: list[str] = []
-    body = ""
+    body = excerpt = description = ""
     post_date = pub_date = guid = None
     for child in item:
         namespace, local = _localname(child)
         text = child.text or ""
-        if _is_wp(namespace):
+        if local == "encoded" and namespace.endswith("/excerpt/"):  # under the wp: prefix
+            excerpt = text
+        elif _is_wp(namespace):
             if local == "post_type":
                 post_type = text.strip()
             elif local == "status":
@@ -95,6 +98,8 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | str:
                 pub_date = text.strip()
             elif local == "guid":
                 guid = text.strip()
+            elif local == "description":
+                description = text
             elif local == "category":
                 # WXR: domain="category" / "post_tag"; plain RSS has no domain: a category.
                 (tags if child.get("domain") == "post_tag" else categories).append(text)
@@ -110,6 +115,8 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | str:
     if "id" not in values and guid:
         values["id"] = guid
     values["tags"] = categories + tags
+    # WordPress's excerpt; a plain RSS item's description, often its only text.
+    values["summary"] = excerpt if excerpt.strip() else description
     if language:
         values["language"] = language
     return WxrPost(values=values, body_html=strip_wp_shortcodes(body), line=item.sourceline or 0)

@@ -146,6 +146,35 @@ def test_broken_front_matter_is_reported_and_not_indexed(
     assert (article.title, article.text) == ("Body text stays.", "Body text stays.")
 
 
+EMBED = "<div id='can-petition-area'>\n  <!-- the petition's form goes here -->\n</div>\n"
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    [
+        '---\ntitle: Restore faith in the Census\nexcerpt: "Join the call &amp; act."\n---\n',
+        "---\ntitle: Restore faith in the Census\nsummary: Join the call & act.\n---\n",
+        "---\ntitle: Restore faith in the Census\ndescription: Join the call & act.\n---\n",
+        "+++\ntitle = 'Restore faith in the Census'\nsummary = 'Join the call & act.'\n+++\n",
+    ],
+    ids=["jekyll-excerpt", "hugo-summary", "description", "toml-summary"],
+)
+def test_a_post_whose_body_is_only_an_embed_is_indexed_by_its_summary(
+    tmp_path: Path, parse, front_matter: str
+) -> None:
+    # DRW's petitions were skipped as "no text", though their title and excerpt say what
+    # they are.
+    write(tmp_path / "p.md", front_matter + EMBED)
+    [article] = parse("p.md").articles
+    assert (article.title, article.text) == ("Restore faith in the Census", "Join the call & act.")
+
+
+def test_a_post_with_no_body_text_nor_summary_has_no_text(tmp_path: Path, parse) -> None:
+    write(tmp_path / "p.md", "---\ntitle: A petition\nexcerpt: '<br>'\n---\n" + EMBED)
+    with pytest.raises(UnreadableFile, match="no text"):
+        parse("p.md")
+
+
 def test_front_matter_field_map_applies(tmp_path: Path, parse) -> None:
     write(tmp_path / "m.md", "---\ntitulo: Hola\nfecha: 2020-01-02\n---\nTexto.\n")
     [article] = parse("m.md", field_map={"title": "titulo", "date": "fecha"}).articles

@@ -145,6 +145,23 @@ def test_truncated_gzip_stream_keeps_the_records_before_the_break(tmp_path: Path
     assert any("cut short" in w for w in parsed.warnings)
 
 
+@pytest.mark.parametrize(
+    ("record", "text"),
+    [
+        ({"title": "Petition", "body": "<div></div>", "excerpt": "Sign it."}, "Sign it."),
+        ({"title": "Petition", "description": "<p>Sign it.</p>"}, "Sign it."),
+        ({"title": "Petition", "body": "The body.", "excerpt": "Sign it."}, "The body."),
+        ({"title": "Petition", "abstract": "Sign it."}, "Sign it."),  # mapped
+    ],
+)
+def test_a_record_without_body_text_is_indexed_by_its_summary(
+    tmp_path: Path, parse, record: dict, text: str
+) -> None:
+    write(tmp_path / "x.jsonl", json.dumps(record) + "\n")
+    [article] = parse("x.jsonl", field_map={"summary": "abstract"}).articles
+    assert (article.title, article.text) == ("Petition", text)
+
+
 def test_truncated_json_list_keeps_complete_records(tmp_path: Path, parse) -> None:
     text = json.dumps(GV, indent=1)
     write(tmp_path / "cut.json", text[: text.index('"headline"') + 15])

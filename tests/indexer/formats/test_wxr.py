@@ -101,6 +101,35 @@ def test_truncated_export_keeps_posts_before_the_break(tmp_path: Path, parse) ->
     assert any(w.startswith("invalid XML at line") for w in parsed.warnings)
 
 
+EXCERPT = (
+    "<excerpt:encoded><![CDATA[Watch the <em>launch</em> of our campaign.]]></excerpt:encoded>"
+)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [EXCERPT, "<description>Watch the launch of our campaign.</description>"],
+    ids=["wordpress-excerpt", "rss-description"],
+)
+def test_a_post_whose_body_is_only_an_embed_is_indexed_by_its_excerpt(
+    tmp_path: Path, parse, extra: str
+) -> None:
+    body = "[embed]<iframe src='https://video.example.org/1'></iframe>[/embed]"
+    write(tmp_path / "x.xml", wxr(item(1, "Launch", body=body, extra=extra), item(2, "Other")))
+    parsed = parse("x.xml")
+    assert [(a.title, a.text) for a in parsed.articles] == [
+        ("Launch", "Watch the launch of our campaign."),
+        ("Other", "Body text."),
+    ]
+    assert parsed.warnings == []
+
+
+def test_an_excerpt_is_not_added_to_a_body(tmp_path: Path, parse) -> None:
+    write(tmp_path / "x.xml", wxr(item(1, "Launch", body="The body.", extra=EXCERPT)))
+    [article] = parse("x.xml").articles
+    assert article.text == "The body."
+
+
 def test_a_gzipped_export_that_breaks_off_keeps_every_post_before_the_break(
     tmp_path: Path, parse
 ) -> None:
