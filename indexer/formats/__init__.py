@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import os
 import reprlib
 import stat
@@ -25,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from indexer.errors import UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
@@ -583,7 +584,7 @@ class _ReadAsItComes:
     parser asks for 32 KB at a time: a gzip stream that breaks off raised before giving the
     posts it had read in those 32 KB, which were lost with the break."""
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: io.BufferedIOBase) -> None:
         self._handle = handle
 
     def read(self, size: int = -1) -> bytes:
