@@ -177,6 +177,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        unreadable_json = (RecursionError, UnicodeDecodeError)
+        if error.status_code == 400 and isinstance(error.__cause__, unreadable_json):
+            # FastAPI's "There was an error parsing the body", for a JSON body that the JSON
+            # decoder refused other than with a JSONDecodeError (a 422, above).
+            reason = (
+                "nested too deeply"
+                if isinstance(error.__cause__, RecursionError)
+                else "it is not UTF-8 text"
+            )
+            message = f"the request body is not valid JSON: {reason}"
+            return error_answer(request, 422, "invalid_parameter", message)
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         message = error.detail if isinstance(error.detail, str) else "request failed"
         headers = dict(getattr(error, "headers", None) or {})

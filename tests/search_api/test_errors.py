@@ -76,12 +76,21 @@ def test_a_missing_value_is_a_422_saying_it_is_required(
     assert assert_error(response, 422, "invalid_parameter") == message
 
 
-def test_a_body_that_is_not_json_is_a_422_saying_so(client: TestClient):
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"queries": [', "Expecting value at character 13"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"queries": [{"q": "\xff"}]}', "it is not UTF-8 text"),
+    ],
+    ids=["cut short", "nested too deeply", "not UTF-8"],
+)
+def test_a_body_that_is_not_json_is_a_422_saying_so(client: TestClient, body: bytes, message: str):
     response = client.post(
-        "/search/batch", content='{"queries": [', headers={"content-type": "application/json"}
+        "/search/batch", content=body, headers={"content-type": "application/json"}
     )
-    message = assert_error(response, 422, "invalid_parameter")
-    assert message == "the request body is not valid JSON: Expecting value at character 13"
+    answer = assert_error(response, 422, "invalid_parameter")
+    assert answer == f"the request body is not valid JSON: {message}"
 
 
 def test_unknown_article_is_a_404(client: TestClient):
