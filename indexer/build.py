@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from indexer.errors import (
     IndexNotFound,
     IndexOutdated,
     IndexWriteFailed,
+    NoArticle,
     UnreadableFile,
 )
 from indexer.formats import (
@@ -50,7 +51,7 @@ from indexer.formats import (
 )
 from indexer.formats.fields import partial_date, relative_id, source_for
 from indexer.languages import DEFAULT_LANGUAGE
-from indexer.models import Article
+from indexer.models import Article, Section
 from indexer.parallel import ParallelWriter, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 from indexer.writing import ArchiveWriter
@@ -399,9 +400,6 @@ def build_index(
             if known.get(resolved) != digest
         ]
         summary.files_unchanged = len(discovered) - len(to_parse)
-        # Indexed files that changed: their articles are replaced, or deleted if the file
-        # can no longer be read.
-        replaced = any(resolved in known for _, _, resolved, _ in to_parse)
         gone = [
             known_path
             for known_path in known
@@ -416,24 +414,34 @@ def build_index(
         # Articles written again keep the time they were first indexed.
         first_indexed: dict[str, str] = {}
         reparsed = {job[2] for job in to_parse} | set(gone)
+        # The ids of the articles each file read again was indexed under, in their order:
+        # a file that cannot be read any more keeps them.
+        held: dict[str, list[str]] = {}
         with ix.searcher() as kept_searcher:
             for stored in kept_searcher.documents(kind=ARTICLE):
                 if not rebuild and stored["source_file"] not in reparsed:
                     ids.keep(stored["article_id"], stored["source_file"])
-                elif indexed := stored_first_indexed(stored):
+                    continue
+                if stored["source_file"] in known:
+                    held.setdefault(stored["source_file"], []).append(stored["article_id"])
+                if indexed := stored_first_indexed(stored):
                     first_indexed[stored["article_id"]] = indexed
         progress = progress or Progress()
         sizes = {resolved: input_size(path) for path, _, resolved, _ in to_parse}
         total = sum(sizes.values())
         progress.start(total)
         write = _writing(writer, progress, total)
+        kept = _Kept(ix, writer, write, ids, indexed_now)
+        # Whether the run changes what the index holds of a file indexed before.
+        changed = False
         for (path, _root, resolved, digest), result in _parse_all(
             to_parse, context, options, workers
         ):
-            writer.delete_by_term("source_file", resolved)
             size = sizes[resolved]
             if isinstance(result, SkippedFile):
-                summary.skipped.append(result)
+                changed |= kept.skip(
+                    result, resolved, held.get(resolved, []), known.get(resolved), summary
+                )
                 write([], size, 0)
                 continue
             file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
@@ -459,13 +467,20 @@ def build_index(
                     summary.sections_added += len(article.sections)
             except UnreadableFile as error:
                 if not written:  # as a file parsed whole: nothing of it is indexed
-                    summary.skipped.append(SkippedFile(path, str(error)))
+                    skipped = SkippedFile(path, str(error), isinstance(error, NoArticle))
+                    changed |= kept.skip(
+                        skipped, resolved, held.get(resolved, []), known.get(resolved), summary
+                    )
                     write([], size - written_bytes, 0)
                     continue
                 # A streamed file that breaks part-way after some of its articles were
                 # handed to the writer cannot take them back: they are kept, as the
                 # records before a truncated file's break are.
                 result.warnings.append(f"{error}; kept the {written} articles before it")
+            # Deleting takes the documents of the index's last version, not those written
+            # in this run: the file's old ones, whenever it is done.
+            writer.delete_by_term("source_file", resolved)
+            changed |= resolved in known
             summary.files_parsed += 1
             summary.warnings[first_warning:first_warning] = [
                 f"{path}: {warning}" for warning in result.warnings
@@ -478,7 +493,7 @@ def build_index(
 
         # A file that is still unreadable is read again every run (it may have been fixed)
         # but changes nothing: a new version would only break readers' cursors.
-        summary.committed = bool(summary.articles_added or replaced or gone or rebuild)
+        summary.committed = bool(summary.articles_added or changed or gone or rebuild)
         if summary.committed:
             progress.committing()
         else:
@@ -490,6 +505,90 @@ def build_index(
             summary.total_sections = count_kind(searcher, SECTION)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+class _Kept:
+    """What a run does with the articles a file gave before it was skipped: a file that
+    cannot be read keeps them until it reads again (a CMS export caught half-written must
+    not empty the archive); one that was read and holds no article (a draft now) loses
+    them. Kept articles take their place among the run's ids: one whose id an article
+    read before it in this run now has is written again, from what the index stores of
+    it, under another."""
+
+    def __init__(
+        self,
+        ix: FileIndex,
+        writer: IndexWriter,
+        write: Write,
+        ids: ArticleIds,
+        indexed_now: str,
+    ) -> None:
+        self.ix, self.writer, self.write, self.ids = ix, writer, write, ids
+        self.indexed_now = indexed_now
+
+    def skip(
+        self,
+        skipped: SkippedFile,
+        resolved: str,
+        held: list[str],
+        digest: str | None,
+        summary: BuildSummary,
+    ) -> bool:
+        """Report ``skipped``, with what becomes of the articles ``held`` in the index from
+        it (their ids, in order; ``digest``: the version of the file they come from);
+        whether the index changes."""
+        if not held or digest is None:
+            summary.skipped.append(skipped)
+            return False
+        articles = f"{len(held)} article{'' if len(held) == 1 else 's'}"
+        if skipped.no_article:
+            self.writer.delete_by_term("source_file", resolved)
+            done = f"removed the {articles} indexed from it before"
+        else:
+            done = f"kept the {articles} indexed from it before, until it reads again"
+        summary.skipped.append(replace(skipped, reason=f"{skipped.reason}; {done}"))
+        if skipped.no_article:
+            return True
+        return self.place(resolved, f"{resolved}{FILE_KEY_SEPARATOR}{digest}", held, summary)
+
+    def place(self, resolved: str, file_key: str, held: list[str], summary: BuildSummary) -> bool:
+        """Give the articles ``held`` from a file their ids among the run's, and write
+        those whose id changes again; whether any does."""
+        new_ids = {old: self.ids.give(old, resolved) for old in held}
+        moved = {old: new for old, new in new_ids.items() if new != old}
+        for old, new in moved.items():
+            summary.warnings.append(
+                f"{resolved}: id {old!r} is also used by {self.ids.owner(old)}; "
+                f"now indexed as {new!r}"
+            )
+        if not moved:
+            return False
+        self.writer.delete_by_term("source_file", resolved)
+        with self.ix.searcher() as searcher:
+            for article, first_indexed in stored_articles(searcher, resolved):
+                article.id = new_ids[article.id]
+                documents = article_documents(
+                    article, resolved, file_key, first_indexed=first_indexed or self.indexed_now
+                )
+                self.write(documents, 0, 1)
+        return True
+
+
+def stored_articles(searcher: Any, source_file: str) -> Iterator[tuple[Article, str | None]]:
+    """The articles the index holds from ``source_file``, in their order, as their stored
+    fields give them back, each with when it was first indexed."""
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for stored in searcher.documents(kind=SECTION, source_file=source_file):
+        sections.setdefault(stored["article_id"], []).append(stored)
+    names = {field.name for field in fields(Article)} - {"sections"}
+    for stored in searcher.documents(kind=ARTICLE, source_file=source_file):
+        meta = stored["meta"]
+        own = sorted(sections.get(stored["article_id"], []), key=lambda s: s["section_index"])
+        article = Article(
+            **{name: meta[name] for name in names if name in meta},
+            sections=[Section(s["section_heading"] or None, s["anchor"], s["text"]) for s in own],
+        )
+        yield article, stored_first_indexed(stored)
 
 
 @contextmanager
@@ -693,7 +792,7 @@ def parse_with_options(
             max_article_file_bytes=options.max_article_file_bytes,
         )
     except UnreadableFile as error:
-        return SkippedFile(path, str(error))
+        return SkippedFile(path, str(error), isinstance(error, NoArticle))
 
 
 def _parse_all(

@@ -19,6 +19,13 @@ class UnreadableFile(AdvosearchError):
     code = "unreadable_file"
 
 
+class NoArticle(UnreadableFile):
+    """A file that was read holds no article: a draft, a page or an export without text, an
+    export with nothing published. What was indexed from it before is removed, where a file
+    that cannot be read keeps it (a CMS export caught half-written must not empty the
+    archive)."""
+
+
 class IndexNotFound(AdvosearchError):
     code = "index_not_found"
 

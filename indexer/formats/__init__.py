@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NoArticle, UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
 from indexer.formats.decode import (
     READ_ERRORS,
@@ -93,6 +93,9 @@ _SINGLE_ARTICLE_KINDS = frozenset({"text", "markdown", "html"})
 class SkippedFile:
     path: Path
     reason: str
+    # Read, and holding no article (``NoArticle``): what was indexed from it before goes.
+    # Otherwise it could not be read, and the index keeps what it gave when it could.
+    no_article: bool = False
 
 
 @dataclass
@@ -328,7 +331,7 @@ def _article(
         summary = fields.clean_inline(values.get("summary"))
         sections = build_sections([Block(summary, 0)] if summary else [], title=title)
     if not _has_text(sections):
-        raise UnreadableFile("no text")
+        raise NoArticle("no text")
     if not title:
         title = fields.derive_title(sections[0].text)
         title_derived = True
@@ -402,7 +405,7 @@ def _parse_single(
     elif kind == "markdown":
         post = markdown.parse_markdown(content, context.chrome_for(source))
         if post.metadata.get("draft") is True:
-            raise UnreadableFile("draft post (front matter says draft: true)")
+            raise NoArticle("draft post (front matter says draft: true)")
         warnings.extend(post.warnings)
         values = _front_matter_values(post.metadata, field_map)
         article = _article(
@@ -527,7 +530,7 @@ class _Collector:
                     f"; its fields are {', '.join(self.field_names[:15])}: map the text field"
                     " with --field body=<field> or ADVOSEARCH_FIELD_MAP"
                 )
-            raise UnreadableFile(f"no text (no {unit} has any text{hint})")
+            raise NoArticle(f"no text (no {unit} has any text{hint})")
 
     def _settle_languages(self) -> None:
         """Records too short for detection ("En general se respeta la libertad académica.")
@@ -729,18 +732,28 @@ class ArticleIds:
         """An id the index keeps, its file not being read again."""
         self._files[article_id] = source_file
 
+    def give(self, given_id: str, source_file: str) -> str:
+        """The id an article its file gives ``given_id`` is indexed under: ``given_id``, else
+        the first ``given_id~N`` no other article has."""
+        article_id, suffix = given_id, 2
+        while article_id in self._files:
+            article_id = f"{given_id}~{suffix}"
+            suffix += 1
+        self.keep(article_id, source_file)
+        return article_id
+
+    def owner(self, article_id: str) -> str:
+        """The file the article indexed under ``article_id`` comes from."""
+        return self._files[article_id]
+
     def assign(self, article: Article, source_file: str) -> str | None:
         """Give ``article`` an id no other article has; the warning to give when it had
         to change it."""
         original = article.id
-        suffix = 2
-        while article.id in self._files:
-            article.id = f"{original}~{suffix}"
-            suffix += 1
-        self.keep(article.id, source_file)
+        article.id = self.give(original, source_file)
         if article.id == original:
             return None
-        return f"id {original!r} is also used by {self._files[original]}; indexed as {article.id!r}"
+        return f"id {original!r} is also used by {self.owner(original)}; indexed as {article.id!r}"
 
 
 def parse_paths(
@@ -768,7 +781,7 @@ def parse_paths(
                 max_article_file_bytes=max_article_file_bytes,
             )
         except UnreadableFile as exc:
-            yield SkippedFile(path, str(exc))
+            yield SkippedFile(path, str(exc), isinstance(exc, NoArticle))
             continue
         for article in parsed.articles:
             if warning := ids.assign(article, str(path.resolve())):

@@ -10,7 +10,7 @@ import lxml.etree as etree
 import lxml.html
 import trafilatura
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NoArticle
 from indexer.formats import fields
 from indexer.formats.sections import Block, collapse, heading, paragraph
 
@@ -267,17 +267,17 @@ def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         xml = None
     if not xml:
-        raise UnreadableFile("no article text found in the HTML page")
+        raise NoArticle("no article text found in the HTML page")
     try:
         doc = etree.fromstring(
             xml.encode("utf-8"),
             etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True),
         )
     except etree.XMLSyntaxError as exc:
-        raise UnreadableFile(f"no article text found in the HTML page ({exc})") from None
+        raise NoArticle(f"no article text found in the HTML page ({exc})") from None
     main = doc.find("main")
     if main is None:
-        raise UnreadableFile("no article text found in the HTML page")
+        raise NoArticle("no article text found in the HTML page")
     for element in main.iter():
         if not isinstance(element.tag, str):
             continue

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import lxml.etree as etree
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NoArticle, UnreadableFile
 
 __all__ = ["WxrPost", "parse_wxr", "strip_wp_shortcodes"]
 
@@ -188,7 +188,7 @@ def parse_wxr(
     if not root_seen:
         raise UnreadableFile("empty file")
     if not posts:
-        raise UnreadableFile(
+        raise NoArticle(
             "no published posts or pages in this WordPress export"
             + (f" ({_counted(not_indexed)})" if not_indexed else "")
         )

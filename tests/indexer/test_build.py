@@ -158,15 +158,112 @@ def test_a_file_that_stays_unreadable_commits_nothing(
     assert again.total_articles == 3
 
 
-def test_an_indexed_file_that_becomes_unreadable_loses_its_articles(
-    corpus: Path, tmp_path: Path
+def stored_article(index_dir: Path, article_id: str) -> tuple[dict, list[tuple]]:
+    """An article's stored metadata and its sections (heading, anchor, text), in order."""
+    with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
+        meta = searcher.document(kind="article", article_id=article_id)["meta"]
+        sections = sorted(
+            searcher.documents(kind="section", article_id=article_id),
+            key=lambda section: section["section_index"],
+        )
+        return meta, [(s["section_heading"], s["anchor"], s["text"]) for s in sections]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(
+    ("name", "broken"),
+    [
+        ("articles.json", b"{"),  # a CMS export caught half-written
+        ("articles.json", b""),
+        ("page.md", b"\x00\x01\x02" * 50),
+    ],
+)
+def test_an_indexed_file_that_becomes_unreadable_keeps_its_articles_until_it_reads_again(
+    corpus: Path, tmp_path: Path, workers: int, name: str, broken: bytes
 ) -> None:
     index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    generation = whoosh_index.open_dir(str(index_dir)).latest_generation()
+    path = next(corpus.rglob(name))
+    readable = path.read_bytes()
+    path.write_bytes(broken)
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert [s.path.name for s in summary.skipped] == [name]
+    count = 2 if name == "articles.json" else 1
+    assert summary.skipped[0].reason.endswith(
+        f"; kept the {count} article{'s' if count > 1 else ''} indexed from it before, "
+        "until it reads again"
+    )
+    assert not summary.committed and summary.total_articles == 3
+    assert whoosh_index.open_dir(str(index_dir)).latest_generation() == generation
+    assert article_ids(index_dir) == {"articles/a1", "articles/a2", "notes/page"}
+    # The version it holds again is the one the index kept: nothing is read or written.
+    path.write_bytes(readable)
+    fixed = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert (fixed.files_unchanged, fixed.skipped, fixed.committed) == (2, [], False)
+    build_index([corpus], tmp_path / "fresh", ParseOptions(), workers=workers)
+    assert ids_and_sources(index_dir) == ids_and_sources(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize(
+    ("name", "now"),
+    [
+        ("page.md", "---\ntitle: A note on censorship\ndraft: true\n---\nCensorship grew.\n"),
+        ("page.md", "---\ntitle: A note on censorship\n---\n"),
+        ("articles.json", "[]"),
+        ("articles.json", '[{"id": "a1", "title": "Journalists detained"}]'),
+    ],
+)
+def test_an_indexed_file_that_now_holds_no_article_loses_its_articles(
+    corpus: Path, tmp_path: Path, name: str, now: str
+) -> None:
+    # It was read whole: a page turned into a draft, an export with no text. What it held
+    # before is no longer in it.
+    index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, ParseOptions(), workers=1)
-    (corpus / "site" / "articles.json").write_text('[{"title": "cut off', encoding="utf-8")
+    path = next(corpus.rglob(name))
+    path.write_text(now, encoding="utf-8")
     summary = build_index([corpus], index_dir, ParseOptions(), workers=1)
-    assert summary.committed and [s.path.name for s in summary.skipped] == ["articles.json"]
-    assert article_ids(index_dir) == {"notes/page"}
+    count = 2 if name == "articles.json" else 1
+    assert [s.path.name for s in summary.skipped] == [name] and summary.committed
+    assert summary.skipped[0].reason.endswith(
+        f"; removed the {count} article{'s' if count > 1 else ''} indexed from it before"
+    )
+    assert summary.total_articles == 3 - count
+    again = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert not again.committed and not again.skipped[0].reason.endswith("before")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_unreadable_file_keeps_its_articles_under_new_ids_when_another_takes_them(
+    tmp_path: Path, workers: int
+) -> None:
+    # What the index keeps of an unreadable file still takes its place among the run's
+    # ids: a file read before it that now has one of them gets it, as it would were the
+    # kept file readable, and the kept article moves to a suffix, text and all.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    kept = corpus / "z.md"
+    kept.write_text(
+        "---\nid: shared\ntitle: Kept\ndate: 2020-05-05\n---\nKept text.\n\n## More\n\nMore.\n",
+        encoding="utf-8",
+    )
+    index_dir = tmp_path / "ix"
+    build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    before = stored_article(index_dir, "shared")
+    kept.write_bytes(b"\x00\x01\x02" * 50)
+    (corpus / "a.md").write_text("---\nid: shared\ntitle: New\n---\nNew text.\n", "utf-8")
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert summary.committed and summary.total_articles == 2
+    assert summary.warnings == [
+        f"{kept}: id 'shared' is also used by {corpus / 'a.md'}; now indexed as 'shared~2'"
+    ]
+    meta, sections = stored_article(index_dir, "shared~2")
+    assert ({**meta, "id": "shared"}, sections) == before
+    assert stored_article(index_dir, "shared")[0]["title"] == "New"
+    with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
+        assert count_kind(searcher, "section") == summary.total_sections == 3
+        assert len(list(searcher.docs_for_query(Term("key", "shared~2")))) == 1
 
 
 def test_changed_file_is_reparsed_and_replaces_its_articles(corpus: Path, tmp_path: Path) -> None:

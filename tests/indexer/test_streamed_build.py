@@ -122,20 +122,23 @@ def test_a_streamed_file_is_indexed_whole_with_its_bytes_counted(
     ]
 
 
-def test_a_file_broken_from_the_start_is_skipped_and_its_old_version_dropped(
+def test_a_file_broken_from_the_start_is_skipped_and_its_old_version_kept(
     tmp_path: Path,
 ) -> None:
     """As when files were parsed whole: a file that has become unreadable is reported, and
-    its articles of the last run are deleted with it (it no longer holds them)."""
+    the index keeps its articles of the last run until it reads again."""
     path = write_jsonl(tmp_path / "corpus" / "export.jsonl", [json.dumps(spanish(1))])
     build_index([path.parent], tmp_path / "ix", ParseOptions(), workers=1)
     write_jsonl(path, ["not json", "{cut off"])
     progress = CountingProgress()
     summary = build_index([path.parent], tmp_path / "ix", ParseOptions(), progress=progress)
     assert [skipped.path for skipped in summary.skipped] == [path]
-    assert "no valid line" in summary.skipped[0].reason
-    assert summary.files_parsed == 0 and summary.committed
-    assert stored_articles(tmp_path / "ix") == []
+    assert summary.skipped[0].reason == (
+        "invalid JSON Lines: no valid line (first error at line 1); "
+        "kept the 1 article indexed from it before, until it reads again"
+    )
+    assert summary.files_parsed == 0 and not summary.committed
+    assert stored_articles(tmp_path / "ix") == [("export/r1", "es")]
     assert progress.nbytes == input_size(path)
 
 
