@@ -139,6 +139,24 @@ def test_indexing_only_unreadable_files_leaves_no_index_to_search(capsys, tmp_pa
     )
 
 
+def test_a_run_that_removes_every_file_of_a_folder_succeeds(capsys, tmp_path: Path) -> None:
+    # A cron job must not report a failure for a run that did its work.
+    corpus = write_story(tmp_path / "corpus")
+    ix = tmp_path / "ix"
+    index(capsys, str(corpus), "--index", str(ix))
+    (corpus / "stories.json").unlink()
+    code, out, err = index(capsys, str(corpus), "--index", str(ix))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1] == (
+        f"unchanged files: 0; removed files: 1; the index now holds 0 articles, 0 sections "
+        f"(in {ix})"
+    )
+    # Once nothing is left to remove, an empty folder is a path with nothing to read.
+    code, _, err = index(capsys, str(corpus), "--index", str(ix))
+    assert code == 1
+    assert err.startswith(f"advosearch: nothing could be read: no readable files found in {corpus}")
+
+
 @pytest.mark.parametrize("command", [("search", "detained"), ("serve",)])
 def test_an_index_no_run_committed_is_no_index_to_search(
     capsys, tmp_path: Path, command: tuple[str, ...]
