@@ -64,6 +64,10 @@ DATE_PRECISIONS = {1: "year", 2: "month"}
 # UTC): written again with the article, it stays the same when its file is re-indexed, so
 # a feed entry of an undated article is not updated by every commit (``search_api.feeds``).
 FIRST_INDEXED = "first_indexed"
+# The key of an article's stored metadata that holds the id its file gives it, when another
+# file's article had that id first and it is indexed as ``id~N``: when that clash goes, it
+# takes its own id again, as a fresh index of the same files would give it.
+GIVEN_ID = "given_id"
 
 
 @dataclass
@@ -179,12 +183,20 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
 
 
 def article_documents(
-    article: Article, source_file: str, file_key: str | None, *, first_indexed: str
+    article: Article,
+    source_file: str,
+    file_key: str | None,
+    *,
+    first_indexed: str,
+    given_id: str | None = None,
 ) -> Iterator[dict]:
-    """The Whoosh documents of one article: the article itself, then each section."""
+    """The Whoosh documents of one article: the article itself, then each section.
+    ``given_id``: the id its file gives it, when it is indexed under another (``~N``)."""
     meta = article.to_json()
     del meta["sections"]
     meta[FIRST_INDEXED] = first_indexed
+    if given_id is not None and given_id != article.id:
+        meta[GIVEN_ID] = given_id
     language = article.language
     document: dict[str, Any] = {
         "key": article.id,
@@ -416,37 +428,45 @@ def build_index(
         # Articles written again keep the time they were first indexed.
         first_indexed: dict[str, str] = {}
         reparsed = {job[2] for job in to_parse} | set(gone)
-        # The ids of the articles each file read again was indexed under, in their order:
-        # a file that cannot be read any more keeps them.
-        held: dict[str, list[str]] = {}
+        # The ids of each indexed file's articles, in their order: they take their place
+        # among the run's in its order of files. Those of files not among the run's (of
+        # other folders, or added through the API) stay as they are.
+        held: dict[str, list[HeldId]] = {}
         with ix.searcher() as kept_searcher:
             for stored in kept_searcher.documents(kind=ARTICLE):
-                if not rebuild and stored["source_file"] not in reparsed:
-                    ids.keep(stored["article_id"], stored["source_file"])
-                    continue
-                if stored["source_file"] in known:
-                    held.setdefault(stored["source_file"], []).append(stored["article_id"])
-                if indexed := stored_first_indexed(stored):
-                    first_indexed[stored["article_id"]] = indexed
+                source_file, article_id = stored["source_file"], stored["article_id"]
+                written_again = rebuild or source_file in reparsed
+                if written_again and (indexed := stored_first_indexed(stored)):
+                    first_indexed[article_id] = indexed
+                if rebuild or (written_again and source_file not in discovered):
+                    continue  # all rewritten, or a file that is gone
+                if source_file in discovered:
+                    given_id = stored["meta"].get(GIVEN_ID, article_id)
+                    held.setdefault(source_file, []).append(HeldId(article_id, given_id))
+                else:
+                    ids.keep(article_id, source_file)
         progress = progress or Progress()
         sizes = {resolved: input_size(path) for path, _, resolved, _ in to_parse}
         total = sum(sizes.values())
         progress.start(total)
         write = _writing(writer, progress, total)
-        kept = _Kept(ix, writer, write, ids, indexed_now)
+        holding = _Held(ix, writer, write, ids, indexed_now)
         # Whether the run changes what the index holds of a file indexed before.
         changed = False
-        for (path, _root, resolved, digest), result in _parse_all(
-            to_parse, context, options, workers
-        ):
+        parsed = _parse_all(to_parse, context, options, workers)
+        for resolved, (path, _root, digest) in discovered.items():
+            file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
+            if known.get(resolved) == digest:
+                changed |= holding.place(resolved, file_key, held[resolved], summary)
+                continue
+            _job, result = next(parsed)
             size = sizes[resolved]
             if isinstance(result, SkippedFile):
-                changed |= kept.skip(
+                changed |= holding.skip(
                     result, resolved, held.get(resolved, []), known.get(resolved), summary
                 )
                 write([], size, 0)
                 continue
-            file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
             # The file's own warnings come before those of its ids, as they did when the
             # whole file was parsed first.
             first_warning = len(summary.warnings)
@@ -455,6 +475,7 @@ def build_index(
                 # Writing (which analyses the text) is most of the work: advance per
                 # article, by its share of the file's bytes.
                 for article, nbytes in _articles_with_bytes(result, size):
+                    given_id = article.id
                     if warning := ids.assign(article, resolved):
                         summary.warnings.append(f"{resolved}: {warning}")
                     documents = article_documents(
@@ -462,6 +483,7 @@ def build_index(
                         resolved,
                         file_key,
                         first_indexed=first_indexed.get(article.id, indexed_now),
+                        given_id=given_id,
                     )
                     write(documents, nbytes, 1)
                     written, written_bytes = written + 1, written_bytes + nbytes
@@ -470,7 +492,7 @@ def build_index(
             except UnreadableFile as error:
                 if not written:  # as a file parsed whole: nothing of it is indexed
                     skipped = SkippedFile(path, str(error), isinstance(error, NoArticle))
-                    changed |= kept.skip(
+                    changed |= holding.skip(
                         skipped, resolved, held.get(resolved, []), known.get(resolved), summary
                     )
                     write([], size - written_bytes, 0)
@@ -489,6 +511,7 @@ def build_index(
             ]
             if size > written_bytes:  # the lines no article came from
                 write([], size - written_bytes, 0)
+        parsed.close()  # every file is parsed: the parsing processes end now
         if isinstance(writer, ParallelWriter):
             writer.finish_writing()
         progress.close()
@@ -509,13 +532,14 @@ def build_index(
     return summary
 
 
-class _Kept:
-    """What a run does with the articles a file gave before it was skipped: a file that
-    cannot be read keeps them until it reads again (a CMS export caught half-written must
-    not empty the archive); one that was read and holds no article (a draft now) loses
-    them. Kept articles take their place among the run's ids: one whose id an article
-    read before it in this run now has is written again, from what the index stores of
-    it, under another."""
+class _Held:
+    """What a run does with the articles the index holds from a file it does not write
+    from its text. Each takes its place among the run's ids, in the run's order of files,
+    as a fresh index of the same files would give them: one whose id changes (a clash gone,
+    or a file before it that now has its id) is written again under the new one, from what
+    the index stores of it. A file that cannot be read keeps the articles it gave until it
+    reads again (a CMS export caught half-written must not empty the archive); one that was
+    read and holds no article (a draft now) loses them."""
 
     def __init__(
         self,
@@ -532,13 +556,13 @@ class _Kept:
         self,
         skipped: SkippedFile,
         resolved: str,
-        held: list[str],
+        held: list[HeldId],
         digest: str | None,
         summary: BuildSummary,
     ) -> bool:
         """Report ``skipped``, with what becomes of the articles ``held`` in the index from
-        it (their ids, in order; ``digest``: the version of the file they come from);
-        whether the index changes."""
+        it (``digest``: the version of the file they come from); whether the index
+        changes."""
         if not held or digest is None:
             summary.skipped.append(skipped)
             return False
@@ -553,27 +577,47 @@ class _Kept:
             return True
         return self.place(resolved, f"{resolved}{FILE_KEY_SEPARATOR}{digest}", held, summary)
 
-    def place(self, resolved: str, file_key: str, held: list[str], summary: BuildSummary) -> bool:
+    def place(
+        self, resolved: str, file_key: str, held: list[HeldId], summary: BuildSummary
+    ) -> bool:
         """Give the articles ``held`` from a file their ids among the run's, and write
         those whose id changes again; whether any does."""
-        new_ids = {old: self.ids.give(old, resolved) for old in held}
-        moved = {old: new for old, new in new_ids.items() if new != old}
-        for old, new in moved.items():
+        new_ids = {old.article_id: (self.ids.give(old.given_id, resolved), old) for old in held}
+        moved = [(new, old) for new, old in new_ids.values() if new != old.article_id]
+        for new, old in moved:
+            why = (
+                f"is also used by {self.ids.owner(old.given_id)}"
+                if new != old.given_id
+                else "is no longer used by another file"
+            )
             summary.warnings.append(
-                f"{resolved}: id {old!r} is also used by {self.ids.owner(old)}; "
-                f"now indexed as {new!r}"
+                f"{resolved}: id {old.given_id!r} {why}; indexed as {new!r} "
+                f"(was {old.article_id!r})"
             )
         if not moved:
             return False
         self.writer.delete_by_term("source_file", resolved)
         with self.ix.searcher() as searcher:
             for article, first_indexed in stored_articles(searcher, resolved):
-                article.id = new_ids[article.id]
+                article.id, old = new_ids[article.id]
                 documents = article_documents(
-                    article, resolved, file_key, first_indexed=first_indexed or self.indexed_now
+                    article,
+                    resolved,
+                    file_key,
+                    first_indexed=first_indexed or self.indexed_now,
+                    given_id=old.given_id,
                 )
                 self.write(documents, 0, 1)
         return True
+
+
+@dataclass(frozen=True)
+class HeldId:
+    """An article's id in the index, and the id its file gives it: they differ by the
+    ``~N`` that tells it apart from an article of a file before it that has that id."""
+
+    article_id: str
+    given_id: str
 
 
 def stored_articles(searcher: Any, source_file: str) -> Iterator[tuple[Article, str | None]]:

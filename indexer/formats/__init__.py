@@ -64,8 +64,11 @@ __all__ = [
 
 DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # Bump when a format reader changes what it reads from a file (a link's text, a date, a
-# byline): files already indexed are then read again by the next run (``file_digest`` in
-# ``indexer.build``), which would otherwise skip them as unchanged and keep the old reading.
+# byline), or the index keeps more of what it read: files already indexed are then read
+# again by the next run (``file_digest`` in ``indexer.build``), which would otherwise skip
+# them as unchanged and keep the old reading. 4: front matter's dates read as written, a
+# post without text read by its summary, and an article indexed as ``id~N`` keeping the id
+# its file gives it (``indexer.build.GIVEN_ID``).
 PARSER_VERSION = 4
 
 _KINDS = {
@@ -721,15 +724,16 @@ def _reasons() -> Iterator[None]:
 
 
 class ArticleIds:
-    """The ids a run's articles are indexed under. When an article of another file already
-    has an article's id, both are kept: the later one is told apart by a ``~N`` suffix,
-    and the run says so, instead of one silently replacing the other."""
+    """The ids a run's articles are indexed under, given file after file in the run's
+    order. When an article of another file already has an article's id, both are kept:
+    the later one is told apart by a ``~N`` suffix, and the run says so, instead of one
+    silently replacing the other."""
 
     def __init__(self) -> None:
         self._files: dict[str, str] = {}  # id: the file its article comes from
 
     def keep(self, article_id: str, source_file: str) -> None:
-        """An id the index keeps, its file not being read again."""
+        """An id that is taken, whatever the run gives."""
         self._files[article_id] = source_file
 
     def give(self, given_id: str, source_file: str) -> str:

@@ -11,6 +11,7 @@ from whoosh.query import Term
 from indexer.analysis import ArchiveAnalyzer
 from indexer.build import (
     FIRST_INDEXED,
+    GIVEN_ID,
     ParseOptions,
     build_index,
     count_kind,
@@ -256,14 +257,118 @@ def test_an_unreadable_file_keeps_its_articles_under_new_ids_when_another_takes_
     summary = build_index([corpus], index_dir, ParseOptions(), workers=workers)
     assert summary.committed and summary.total_articles == 2
     assert summary.warnings == [
-        f"{kept}: id 'shared' is also used by {corpus / 'a.md'}; now indexed as 'shared~2'"
+        f"{kept}: id 'shared' is also used by {corpus / 'a.md'}; indexed as 'shared~2' "
+        "(was 'shared')"
     ]
     meta, sections = stored_article(index_dir, "shared~2")
+    assert meta.pop(GIVEN_ID) == "shared"
     assert ({**meta, "id": "shared"}, sections) == before
     assert stored_article(index_dir, "shared")[0]["title"] == "New"
     with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
         assert count_kind(searcher, "section") == summary.total_sections == 3
         assert len(list(searcher.docs_for_query(Term("key", "shared~2")))) == 1
+
+
+def page(article_id: str | None, title: str) -> str:
+    front = f"id: {article_id}\n" if article_id else ""
+    # No line repeats across pages: three pages that share one would have it as site chrome.
+    return f"---\n{front}title: {title}\n---\n{title} text.\n\n## On {title}\n\nMore on {title}.\n"
+
+
+def archive(index_dir: Path) -> dict[str, tuple[dict, list[tuple]]]:
+    """Every article's stored metadata (but when it was first indexed) and sections."""
+    stored = {}
+    for article_id in article_ids(index_dir):
+        meta, sections = stored_article(index_dir, article_id)
+        stored[article_id] = ({k: v for k, v in meta.items() if k != FIRST_INDEXED}, sections)
+    return stored
+
+
+HTML_PAGE = (
+    '<html><head><title>B</title><link rel="canonical" href="https://example.org/same-id">'
+    "</head><body><main><h1>B</h1><p>The text of the page, long enough to be its article."
+    "</p></main></body></html>"
+)
+RECORDS = [
+    {"id": "r1", "title": "First record", "content": "<p>One.</p><h2>Later</h2><p>Two.</p>"},
+    {"id": "r2", "title": "Second record", "content": "<p>Three.</p>"},
+]
+# Files sharing ids (name: content, None: removed), before and after a change.
+ID_CLASHES = {
+    "its owner is removed": (
+        {"a.md": page("same-id", "A"), "b.md": page("same-id", "B")},
+        {"a.md": None},
+    ),
+    "its owner's id changes": (
+        {"a.md": page("same-id", "A"), "b.md": page("same-id", "B")},
+        {"a.md": page("other-id", "A")},
+    ),
+    "a file before it takes its id": (
+        {"z.md": page("same-id", "Z")},
+        {"a.md": page("same-id", "A")},
+    ),
+    "the first of three is removed": (
+        # Three pages of one site would share their front matter's id line as site chrome.
+        {"a.md": page("same-id", "A"), "b.html": HTML_PAGE, "c.md": page("same-id", "C")},
+        {"a.md": None},
+    ),
+    "an export's record": (
+        {"a.md": page("export/r1", "A"), "export.json": json.dumps(RECORDS)},
+        {"a.md": None},
+    ),
+    "a file named like a suffixed id": (
+        {"post.md": page(None, "P"), "post~2.md": page(None, "P2"), "x.md": page("post", "X")},
+        {"post.md": None},
+    ),
+}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("clash", list(ID_CLASHES))
+def test_ids_are_those_of_a_fresh_index_whatever_the_runs_before(
+    tmp_path: Path, clash: str, workers: int
+) -> None:
+    # An article told apart by "~2" takes its own id again when the clash goes, and gives
+    # it up to a file before it that now has it, as a fresh index gives them: unchanged
+    # files are written again (from what the index stores) only when an id changes.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    before, after = ID_CLASHES[clash]
+    for name, content in before.items():
+        (corpus / name).write_text(content, encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", ParseOptions(), workers=workers)
+    for name, content in after.items():
+        if content is None:
+            (corpus / name).unlink()
+        else:
+            (corpus / name).write_text(content, encoding="utf-8")
+    summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=workers)
+    build_index([corpus], tmp_path / "fresh", ParseOptions(), workers=workers)
+    assert archive(tmp_path / "ix") == archive(tmp_path / "fresh")
+    assert summary.files_parsed == sum(content is not None for content in after.values())
+    with whoosh_index.open_dir(str(tmp_path / "ix")).searcher() as searcher:
+        assert count_kind(searcher, "section") == summary.total_sections
+    again = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=workers)
+    assert not again.committed and not again.warnings
+
+
+def test_an_article_whose_clash_goes_says_so_and_is_found_under_its_own_id(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(page("same-id", "A"), encoding="utf-8")
+    (corpus / "b.md").write_text(page("same-id", "Bravo"), encoding="utf-8")
+    build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    (corpus / "a.md").unlink()
+    summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
+    assert summary.committed and summary.warnings == [
+        f"{corpus / 'b.md'}: id 'same-id' is no longer used by another file; indexed as "
+        "'same-id' (was 'same-id~2')"
+    ]
+    with whoosh_index.open_dir(str(tmp_path / "ix")).searcher() as searcher:
+        found = searcher.search(Term("title", "bravo"))
+        assert [hit["article_id"] for hit in found] == ["same-id"]
 
 
 def test_changed_file_is_reparsed_and_replaces_its_articles(corpus: Path, tmp_path: Path) -> None:
