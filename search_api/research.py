@@ -44,6 +44,7 @@ from indexer.errors import IndexChanged, InvalidRequest
 from search_api.engine import Snapshot
 from search_api.query import ALL_ARTICLES, ParsedQuery, QueryBuilder
 from search_api.search import (
+    MAX_PAGE_SIZE,
     OUT_OF_TIME,
     SearchRequest,
     allowed_docs,
@@ -218,7 +219,10 @@ def decode_cursor(snapshot: Snapshot, request: SearchRequest, cursor: str) -> in
         isinstance(version, str)
         and isinstance(digest, str)
         and all(isinstance(n, int) and not isinstance(n, bool) for n in (position, page_size))
+        # Issued cursors start pages: of a page size a request may ask for, at a multiple of it.
+        and 1 <= page_size <= MAX_PAGE_SIZE
         and position >= 0
+        and position % page_size == 0
     ):
         raise invalid
     if version != snapshot.version:

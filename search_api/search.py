@@ -73,6 +73,7 @@ class SearchRequest:
 
 
 MAX_QUERY_LENGTH = 1000
+MAX_PAGE_SIZE = 100
 MAX_RESULT_DEPTH = 10_000
 
 
@@ -95,8 +96,8 @@ def build_search_request(
         raise InvalidRequest(f"q must be at most {MAX_QUERY_LENGTH} characters (got {len(q)})")
     if page < 1:
         raise InvalidRequest(f"page must be 1 or more (got {page})")
-    if not 1 <= page_size <= 100:
-        raise InvalidRequest(f"page_size must be between 1 and 100 (got {page_size})")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"page_size must be between 1 and {MAX_PAGE_SIZE} (got {page_size})")
     if page * page_size > MAX_RESULT_DEPTH:
         raise InvalidRequest(
             f"page x page_size must be at most {MAX_RESULT_DEPTH} "

@@ -119,6 +119,23 @@ class TestRefusals:
         assert response.json()["error"]["code"] == "invalid_request"
         assert "cursor" in response.json()["error"]["message"]
 
+    @pytest.mark.parametrize(
+        ("change", "page_size"),
+        [({"p": 1}, 2), ({"s": 0}, 2), ({"s": 101, "p": 101}, 2), ({"p": -2}, 2)],
+        ids=["mid-page", "page size 0", "page size past the limit", "negative"],
+    )
+    def test_a_cursor_no_page_starts_at_is_a_400(
+        self, client: TestClient, change: dict, page_size: int
+    ):
+        # Issued cursors start a page of a page size a request may ask for.
+        cursor = search(client, page_size=page_size)["next_cursor"]
+        payload = {**json.loads(research.base64.urlsafe_b64decode(cursor + "==")), **change}
+        raw = json.dumps(payload).encode()
+        forged = research.base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        response = client.get("/search", params={"page_size": page_size, "cursor": forged})
+        assert response.status_code == 400
+        assert response.json()["error"]["message"].startswith("cursor is not one this server")
+
     def test_page_and_cursor_together_is_a_400(self, client: TestClient):
         cursor = search(client, page_size=1)["next_cursor"]
         response = client.get("/search", params={"page": 2, "page_size": 1, "cursor": cursor})
