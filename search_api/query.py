@@ -362,7 +362,9 @@ def _display(node: Clause | Group, language: str, top: bool = False) -> str:
             words = _analysed_words(node, language)
             if not words:
                 return ""
-            body = f'"{_spaced(words)}"' if len(words) > 1 else words[0][0]
+            # A tag of several words is one term, quoted as it must be written to search it.
+            several = len(words) > 1 or " " in words[0][0]
+            body = f'"{_spaced(words)}"' if several else words[0][0]
         if node.fields != tuple(FIELD_BOOSTS):
             body = f"{node.fields[0]}:{body}"
         return f"NOT {body}" if node.negated else body

@@ -46,6 +46,7 @@ from search_api.query import (
         ("title:cambodia", "title:cambodia"),
         ("Title:Cambodia", "title:cambodia"),
         ("tag:FreeSpeech", "tag:freespeech"),
+        ('tag:"Hate Speech"', 'tag:"hate speech"'),
         ('author:"Ana Lima"', 'author:"ana lima"'),
         ("surveil*", "surveil*"),
         ("Lèse Majesté", "lese AND majest"),
