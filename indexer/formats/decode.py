@@ -60,18 +60,37 @@ def wide_encoding(data: bytes) -> tuple[str, int] | None:
     return None
 
 
+# A few NUL bytes in text otherwise valid are strays (a copy-paste, an editor's slip), not
+# a binary file's: up to eight, or one byte in a thousand. They are removed, with a warning.
+def _few_nuls(count: int, length: int) -> bool:
+    return count <= max(8, length / 1000)
+
+
 def looks_binary(data: bytes) -> bool:
-    """True for images, archives, PDFs…: NUL bytes, or many control bytes in the first 8 KB.
-    UTF-16 or UTF-32 text with its byte order mark is text, NUL bytes and all."""
+    """True for images, archives, PDFs…: NUL bytes (but a stray few in UTF-8 text), or many
+    control bytes in the first 8 KB. UTF-16 or UTF-32 text with its byte order mark is
+    text, NUL bytes and all."""
     if wide_encoding(data):
         return False
     sample = data[:8192]
-    if b"\x00" in sample:
+    if b"\x00" in sample and not _stray_nuls(sample):
         return True
     if not sample:
         return False
     controls = sum(sample.count(bytes([b])) for b in _CONTROL_BYTES)
     return controls / len(sample) > 0.05
+
+
+def _stray_nuls(sample: bytes) -> bool:
+    """Whether the NUL bytes of ``sample`` are strays in UTF-8 text: few, and the bytes
+    around them valid UTF-8 (but for a character the sample's end cuts)."""
+    if not _few_nuls(sample.count(0), len(sample)):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample.replace(b"\x00", b""))
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_bytes(data: bytes) -> tuple[str, list[str]]:
@@ -91,11 +110,11 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
             text = data[bom:].decode(codec)
         except UnicodeDecodeError as exc:
             raise UnreadableFile(f"invalid {name.upper()} text: {exc.reason}") from None
-        return _checked(text), [f"decoded as {name}"]
+        return _checked(text, [f"decoded as {name}"])
     if looks_binary(data):
         raise UnreadableFile("binary file (not text)")
     try:
-        return _checked(data.decode("utf-8-sig")), []
+        return _checked(data.decode("utf-8-sig"), [])
     except UnicodeDecodeError:
         pass
     encoding = _guess_encoding(data[: 2**20])
@@ -103,7 +122,7 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
         raise UnreadableFile(f"unknown text encoding (guessed {encoding}, but it fails)") from None
-    return _checked(text), [f"decoded as {encoding} (not UTF-8)"]
+    return _checked(text, [f"decoded as {encoding} (not UTF-8)"])
 
 
 # Decodes text not valid in its encoding as a lone surrogate, which no valid UTF-16 or
@@ -207,9 +226,13 @@ def _guess_encoding(data: bytes) -> str:
     return best.encoding
 
 
-def _checked(text: str) -> str:
+def _checked(text: str, warnings: list[str]) -> tuple[str, list[str]]:
+    """A decoded text with its warnings, stray NUL characters removed (and said)."""
     if not text.strip():
         raise UnreadableFile("empty file (only whitespace)")
-    if "\x00" in text:
-        raise UnreadableFile("binary file (not text)")
-    return text
+    if nuls := text.count("\x00"):
+        if not _few_nuls(nuls, len(text)):
+            raise UnreadableFile("binary file (not text)")
+        text = text.replace("\x00", "")
+        warnings = [*warnings, f"{nuls} NUL character(s) removed"]
+    return text, warnings

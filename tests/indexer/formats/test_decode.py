@@ -55,3 +55,16 @@ def test_unreadable_bytes_are_refused_with_a_reason(data: bytes, reason: str) ->
 
 def test_text_is_not_binary() -> None:
     assert not looks_binary(TEXT.encode("utf-8"))
+
+
+def test_a_few_stray_nul_bytes_in_utf8_text_are_removed_not_taken_for_binary() -> None:
+    data = TEXT.encode("utf-8").replace(b"2018", b"20\x0018")
+    assert not looks_binary(data)
+    assert decode_bytes(data) == (TEXT, ["1 NUL character(s) removed"])
+
+
+def test_many_nul_bytes_are_a_binary_file_even_around_utf8_text() -> None:
+    data = TEXT.encode("utf-8") + b"\x00" * 9
+    assert looks_binary(data)
+    with pytest.raises(UnreadableFile, match="binary file"):
+        decode_bytes(data)

@@ -95,6 +95,15 @@ def test_jekyll_yaml_post(tmp_path: Path, parse) -> None:
     assert article.sections[1].heading == "Jurisdictional uncertainty"
 
 
+def test_a_stray_nul_byte_costs_a_post_nothing(tmp_path: Path, parse) -> None:
+    # It made the whole file look binary, and the post was skipped.
+    write(tmp_path / "notes" / "nul.md", "---\ntitle: Stray\n---\nPolice de\x00tained him.\n")
+    parsed = parse("notes/nul.md")
+    [article] = parsed.articles
+    assert (article.title, article.text) == ("Stray", "Police detained him.")
+    assert any("1 NUL character(s) removed" in warning for warning in parsed.warnings)
+
+
 def test_markdown_without_front_matter_is_identified_by_its_path(tmp_path: Path, parse) -> None:
     write(tmp_path / "notes" / "plain.markdown", "# A title\n\nSome text here.\n")
     [article] = parse("notes/plain.markdown").articles
