@@ -326,3 +326,52 @@ def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_bus
                 task.result()
             app.state.engine.release(snapshot)
         assert client.get("/search", params={"q": "reporters"}).json()["total"] == STORIES
+
+
+def test_columns_read_whole_give_each_document_its_own_value(tmp_path: Path) -> None:
+    """Sources, languages, years, translation keys and dates are read a column at a time;
+    each document has the value Whoosh gives it, over segments with and without the column,
+    documents deleted between live ones, and values of other lengths."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    (corpus / "pages").mkdir(parents=True)
+    (corpus / "pages" / "undated.txt").write_text("Undated\n\nReporters detained.\n")
+    build_index([corpus], index_dir, ParseOptions(), workers=1)  # no date column
+    records = [
+        {"id": f"r{n}", "title": f"Story {n}", "body": "Reporters freed.", "lang": lang,
+         "date": f"20{10 + n}-0{1 + n % 9}-1{n % 10}", "translation_key": f"key-{n % 3}" * n}
+        for n, lang in enumerate(["en", "es", "fr", "es", "en", "pt"])
+    ]  # fmt: skip
+    del records[3]["date"]  # undated, in a segment with dates
+    export = corpus / "news" / "export.jsonl"
+    export.parent.mkdir()
+    export.write_text("\n".join(json.dumps(record) for record in records))
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    export.write_text("\n".join(json.dumps(record) for record in records[2:5]))
+    build_index([corpus], index_dir, ParseOptions(), workers=1)  # deletes some
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        reader = snapshot.searcher.reader()
+        assert len(reader.leaf_readers()) > 1 and reader.has_deletions()
+        read_by_document = []
+        for leaf, offset in reader.leaf_readers():
+            for docnum in range(leaf.doc_count_all()):
+                if leaf.is_deleted(docnum):  # found by no date, whatever its own
+                    assert snapshot.date_keys[offset + docnum] == -1
+                    continue
+                if offset + docnum not in snapshot.article_docs:
+                    continue
+                values = {
+                    name: leaf.column_reader(name, translate=name != "date")[docnum]
+                    if leaf.has_column(name)
+                    else None
+                    for name in ("source", "language", "year", "translation", "date")
+                }
+                read_by_document.append((offset + docnum, values))
+        assert len(read_by_document) == 4  # the page and three records
+        for docnum, values in read_by_document:
+            for name in ("source", "language", "year", "translation"):
+                codes, texts = snapshot.facet_codes[name]
+                assert texts[codes[docnum]] == (values[name] or ""), (name, docnum)
+            # Whoosh's "no date" is the largest number the column holds.
+            date = values["date"]
+            expected = -1 if date is None or date == 2**64 - 1 else date
+            assert snapshot.date_keys[docnum] == expected, docnum
