@@ -27,6 +27,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     max_wait_s = app.state.settings.search_time_budget_ms / 1000
     with Engine(app.state.index_dir, max_wait_s) as engine:
         app.state.engine = engine
+        # Before the server takes requests: the first ones would otherwise queue behind it.
+        with engine.snapshot() as snapshot:
+            await snapshot.run(snapshot.warm)
         yield
 
 

@@ -122,6 +122,12 @@ class Snapshot:
         finally:
             limiter.release()
 
+    def warm(self) -> None:
+        """Read what every search of this version needs (a second or more for 370,000
+        articles), so that the first requests do not wait for it."""
+        for cached in ("_sections_by_article", "facet_codes", "tag_postings", "date_keys"):
+            getattr(self, cached)
+
     def counts_if_read(self) -> tuple[int, int] | None:
         """``(article_count, section_count)`` when a request has read them: then they are
         known without the searcher, so without waiting for a search thread."""

@@ -66,8 +66,9 @@ async def article_endpoint(snapshot: CurrentSnapshot, article_id: ArticleId) -> 
 
 @get_and_head(router, "/health", response_model=HealthResponse, summary="Index status")
 async def health(snapshot: CurrentSnapshot) -> dict[str, Any]:
-    # Known once any request has read them: a health check then does not queue behind
-    # searches, which would make a busy worker look dead.
+    # Read before the server takes requests, and by the first request of a new version: a
+    # health check then does not queue behind searches, which would make a busy worker
+    # look dead.
     counts = snapshot.counts_if_read()
     articles, sections = counts or await snapshot.run(
         lambda: (snapshot.article_count, snapshot.section_count)

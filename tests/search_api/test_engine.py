@@ -299,15 +299,14 @@ def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_bus
     index_dir: Path,
 ) -> None:
     """While every search thread is held, a search is answered 503 once it has waited as
-    long as a search may run, and the health check, whose counts a request has read,
-    answers without waiting."""
+    long as a search may run, and the health check, whose counts the server read before it
+    took requests, answers without waiting."""
     app = create_app(index_dir, Settings(rate_limit_per_minute=0, search_time_budget_ms=50))
     release = threading.Event()
     # Should the request wait for the threads after all, it gets them back in the end (and
     # the test fails) rather than hanging.
     give_back = threading.Timer(10, release.set)
     with TestClient(app) as client:
-        assert client.get("/health").json()["articles"] == STORIES
         snapshot = app.state.engine.acquire()
         held = [
             client.portal.start_task_soon(snapshot.run, release.wait) for _ in range(SEARCH_THREADS)
