@@ -90,10 +90,10 @@ class BuildSummary:
 
     @property
     def nothing_read(self) -> bool:
-        """True when the run found no readable file at all, and no indexed file was gone
-        either (the CLI then exits non-zero): a run over a folder emptied of its files did
-        its work, removing their articles."""
-        return self.files_parsed == 0 and self.files_unchanged == 0 and self.files_removed == 0
+        """True when the run found no readable file at all and changed nothing either (the
+        CLI then exits non-zero): a run over a folder emptied of its files, or whose one
+        page became a draft, did its work, removing their articles."""
+        return self.files_parsed == 0 and self.files_unchanged == 0 and not self.committed
 
 
 class Progress:

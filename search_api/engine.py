@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -100,9 +101,18 @@ class Snapshot:
         it, requests beyond what the threads can answer queued for ever longer (16 slow
         ones at once kept every request of a worker, /health included, waiting 75 s)."""
 
+        deadline = None if self._max_wait_s is None else time.monotonic() + self._max_wait_s
+
         def locked() -> T:
-            with self.searcher_lock:
+            # The thread's wait for the searcher, behind the search on the other thread,
+            # counts as waiting too.
+            timeout = -1 if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self.searcher_lock.acquire(timeout=timeout):
+                raise self._busy()
+            try:
                 return function(*args, **kwargs)
+            finally:
+                self.searcher_lock.release()
 
         # As anyio's to_thread.run_sync: waiting for a thread can be cancelled, but a search
         # that has started is waited for, so its request does not release the snapshot (and
@@ -112,15 +122,18 @@ class Snapshot:
         with move_on_after(self._max_wait_s) as waiting:
             await limiter.acquire()
         if waiting.cancelled_caught:
-            raise ServerBusy(
-                f"the server is busy: no search could start within {self._max_wait_s:g} s; "
-                "try again in a moment"
-            )
+            raise self._busy()
         try:
             with CancelScope(shield=True):
                 return await asyncio.wrap_future(self._threads.submit(locked))
         finally:
             limiter.release()
+
+    def _busy(self) -> ServerBusy:
+        return ServerBusy(
+            f"the server is busy: no search could start within {self._max_wait_s:g} s; "
+            "try again in a moment"
+        )
 
     def warm(self) -> None:
         """Read what every search of this version needs (a second or more for 370,000

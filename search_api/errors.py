@@ -177,15 +177,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        unreadable_json = (RecursionError, UnicodeDecodeError)
-        if error.status_code == 400 and isinstance(error.__cause__, unreadable_json):
+        cause = error.__cause__
+        if error.status_code == 400 and isinstance(cause, (RecursionError, ValueError)):
             # FastAPI's "There was an error parsing the body", for a JSON body that the JSON
             # decoder refused other than with a JSONDecodeError (a 422, above).
-            reason = (
-                "nested too deeply"
-                if isinstance(error.__cause__, RecursionError)
-                else "it is not UTF-8 text"
-            )
+            if isinstance(cause, RecursionError):
+                reason = "nested too deeply"
+            elif isinstance(cause, UnicodeDecodeError):
+                reason = "it is not UTF-8 text"
+            else:  # Python refuses to read an integer of more than 4,300 digits
+                reason = "a number in it has too many digits"
             message = f"the request body is not valid JSON: {reason}"
             return error_answer(request, 422, "invalid_parameter", message)
         code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")

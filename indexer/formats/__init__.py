@@ -533,7 +533,10 @@ class _Collector:
                     f"; its fields are {', '.join(self.field_names[:15])}: map the text field"
                     " with --field body=<field> or ADVOSEARCH_FIELD_MAP"
                 )
-            raise NoArticle(f"no text (no {unit} has any text{hint})")
+            # Unreadable, not empty: an export whose records have no text is one its field
+            # mapping misses (a setting lost), or one written wrong, more likely than an
+            # archive emptied on purpose, and what it gave before is kept.
+            raise UnreadableFile(f"no text (no {unit} has any text{hint})")
 
     def _settle_languages(self) -> None:
         """Records too short for detection ("En general se respeta la libertad académica.")

@@ -157,6 +157,18 @@ def test_a_run_that_removes_every_file_of_a_folder_succeeds(capsys, tmp_path: Pa
     assert err.startswith(f"advosearch: nothing could be read: no readable files found in {corpus}")
 
 
+def test_a_run_that_removes_a_page_now_a_draft_succeeds(capsys, tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    page = tmp_path / "corpus" / "page.md"
+    page.write_text("---\ntitle: Note\n---\nCensorship grew.\n", encoding="utf-8")
+    ix = tmp_path / "ix"
+    index(capsys, str(tmp_path / "corpus"), "--index", str(ix))
+    page.write_text("---\ntitle: Note\ndraft: true\n---\nCensorship grew.\n", encoding="utf-8")
+    code, out, err = index(capsys, str(tmp_path / "corpus"), "--index", str(ix))
+    assert (code, err) == (0, "")
+    assert "removed the 1 article indexed from it before" in out
+
+
 @pytest.mark.parametrize("command", [("search", "detained"), ("serve",)])
 def test_an_index_no_run_committed_is_no_index_to_search(
     capsys, tmp_path: Path, command: tuple[str, ...]

@@ -298,9 +298,9 @@ def test_sections_and_stored_fields_are_read_right_through_updates_and_merges(
 def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_busy(
     index_dir: Path,
 ) -> None:
-    """While every search thread is held, a search is answered 503 once it has waited as
-    long as a search may run, and the health check, whose counts the server read before it
-    took requests, answers without waiting."""
+    """While a search holds the searcher, another is answered 503 once it has waited (for a
+    thread, then for the searcher) as long as a search may run, and the health check, whose
+    counts the server read before it took requests, answers without waiting."""
     app = create_app(index_dir, Settings(rate_limit_per_minute=0, search_time_budget_ms=50))
     release = threading.Event()
     # Should the request wait for the threads after all, it gets them back in the end (and
@@ -308,9 +308,7 @@ def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_bus
     give_back = threading.Timer(10, release.set)
     with TestClient(app) as client:
         snapshot = app.state.engine.acquire()
-        held = [
-            client.portal.start_task_soon(snapshot.run, release.wait) for _ in range(SEARCH_THREADS)
-        ]
+        held = client.portal.start_task_soon(snapshot.run, release.wait)
         give_back.start()
         try:
             response = client.get("/search", params={"q": "reporters"})
@@ -321,8 +319,7 @@ def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_bus
         finally:
             give_back.cancel()
             release.set()
-            for task in held:
-                task.result()
+            held.result()
             app.state.engine.release(snapshot)
         assert client.get("/search", params={"q": "reporters"}).json()["total"] == STORIES
 

@@ -82,15 +82,17 @@ def test_a_missing_value_is_a_422_saying_it_is_required(
         (b'{"queries": [', "Expecting value at character 13"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
         (b'{"queries": [{"q": "\xff"}]}', "it is not UTF-8 text"),
+        (b'{"queries": [{"q": "x"}], "limit": ' + b"1" * 5000 + b"}", "too many digits"),
     ],
-    ids=["cut short", "nested too deeply", "not UTF-8"],
+    ids=["cut short", "nested too deeply", "not UTF-8", "a number too long"],
 )
 def test_a_body_that_is_not_json_is_a_422_saying_so(client: TestClient, body: bytes, message: str):
     response = client.post(
         "/search/batch", content=body, headers={"content-type": "application/json"}
     )
     answer = assert_error(response, 422, "invalid_parameter")
-    assert answer == f"the request body is not valid JSON: {message}"
+    assert answer.startswith("the request body is not valid JSON: ")
+    assert answer.endswith(message)
 
 
 def test_unknown_article_is_a_404(client: TestClient):
