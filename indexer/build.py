@@ -51,7 +51,7 @@ from indexer.formats import (
 )
 from indexer.formats.fields import partial_date, relative_id, source_for
 from indexer.languages import DEFAULT_LANGUAGE
-from indexer.models import Article, Section
+from indexer.models import Article, CutShort, Section
 from indexer.parallel import ParallelWriter, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 from indexer.writing import ArchiveWriter
@@ -471,11 +471,13 @@ def build_index(
             # whole file was parsed first.
             first_warning = len(summary.warnings)
             written = written_bytes = 0
+            read_ids: set[str] = set()  # the ids the file gives its articles now
             try:
                 # Writing (which analyses the text) is most of the work: advance per
                 # article, by its share of the file's bytes.
                 for article, nbytes in _articles_with_bytes(result, size):
                     given_id = article.id
+                    read_ids.add(given_id)
                     if warning := ids.assign(article, resolved):
                         summary.warnings.append(f"{resolved}: {warning}")
                     documents = article_documents(
@@ -500,11 +502,20 @@ def build_index(
                 # A streamed file that breaks part-way after some of its articles were
                 # handed to the writer cannot take them back: they are kept, as the
                 # records before a truncated file's break are.
-                result.warnings.append(f"{error}; kept the {written} articles before it")
+                result.warnings.append(CutShort(f"{error}; kept the {written} articles before it"))
             # Deleting takes the documents of the index's last version, not those written
             # in this run: the file's old ones, whenever it is done.
             writer.delete_by_term("source_file", resolved)
             changed |= resolved in known
+            cut_short = any(isinstance(warning, CutShort) for warning in result.warnings)
+            kept = cut_short and holding.keep_unread(
+                resolved, file_key, held.get(resolved, []), read_ids
+            )
+            if kept:
+                result.warnings.append(
+                    f"kept the {kept} article(s) indexed from it before that its cut-short "
+                    "reading does not have, until it reads whole"
+                )
             summary.files_parsed += 1
             summary.warnings[first_warning:first_warning] = [
                 f"{path}: {warning}" for warning in result.warnings
@@ -576,6 +587,31 @@ class _Held:
         if skipped.no_article:
             return True
         return self.place(resolved, f"{resolved}{FILE_KEY_SEPARATOR}{digest}", held, summary)
+
+    def keep_unread(
+        self, resolved: str, file_key: str, held: list[HeldId], read_ids: set[str]
+    ) -> int:
+        """Write again, from what the index stores, the articles ``held`` from a file whose
+        reading broke off before them (``read_ids``: the ids its reading gives): a CMS
+        export caught half-written keeps them until it reads whole. How many they are."""
+        unread = {old.article_id: old for old in held if old.given_id not in read_ids}
+        if not unread:
+            return 0
+        with self.ix.searcher() as searcher:
+            for article, first_indexed in stored_articles(searcher, resolved):
+                old = unread.get(article.id)
+                if old is None:
+                    continue
+                article.id = self.ids.give(old.given_id, resolved)
+                documents = article_documents(
+                    article,
+                    resolved,
+                    file_key,
+                    first_indexed=first_indexed or self.indexed_now,
+                    given_id=old.given_id,
+                )
+                self.write(documents, 0, 1)
+        return len(unread)
 
     def place(
         self, resolved: str, file_key: str, held: list[HeldId], summary: BuildSummary

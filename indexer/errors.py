@@ -20,10 +20,10 @@ class UnreadableFile(AdvosearchError):
 
 
 class NoArticle(UnreadableFile):
-    """A file that was read holds no article: a draft, a page or an export without text, an
+    """A file that was read holds no article: a draft, a page without text, a WordPress
     export with nothing published. What was indexed from it before is removed, where a file
-    that cannot be read keeps it (a CMS export caught half-written must not empty the
-    archive)."""
+    that cannot be read keeps it (a CMS export caught half-written, or read without the
+    field mapping it needs, must not empty the archive)."""
 
 
 class IndexNotFound(AdvosearchError):

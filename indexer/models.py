@@ -8,6 +8,12 @@ from typing import Any
 from indexer.languages import DEFAULT_LANGUAGE
 
 
+class CutShort(str):
+    """A warning that a file's reading stopped before its end (a JSON list or a JSON Lines,
+    WXR or gzip file that breaks off): an export caught half-written, most likely. What
+    the index holds from that file beyond what was read is kept (``indexer.build``)."""
+
+
 @dataclass(frozen=True)
 class Section:
     """A run of an article's text under one heading (``None`` for the intro/lede)."""

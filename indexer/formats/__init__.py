@@ -44,7 +44,7 @@ from indexer.languages import (
     known_languages,
     translation_key,
 )
-from indexer.models import Article, Section
+from indexer.models import Article, CutShort, Section
 
 __all__ = [
     "DEFAULT_MAX_ARTICLE_FILE_BYTES",
@@ -620,7 +620,7 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
     except READ_ERRORS as exc:
         if not articles:
             raise UnreadableFile(read_failure(exc)) from None
-        warnings.append(f"{read_failure(exc)}; kept the posts before the break")
+        warnings.append(CutShort(f"{read_failure(exc)}; kept the posts before the break"))
     collector.finish(warnings, "post")
     return ParsedFile(path, articles, warnings)
 

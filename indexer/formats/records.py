@@ -19,6 +19,7 @@ from indexer.errors import UnreadableFile
 from indexer.formats.decode import READ_ERRORS, as_utf8, decode_bytes, read_failure
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
+from indexer.models import CutShort
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -225,7 +226,7 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
         recovered = [r for r in _recover_list(text) if isinstance(r, Mapping)]
         if not recovered:
             raise UnreadableFile(reason) from None
-        warnings.append(f"{reason}; kept the {len(recovered)} complete records before it")
+        warnings.append(CutShort(f"{reason}; kept the {len(recovered)} complete records before it"))
         data = recovered
     except RecursionError:
         raise UnreadableFile("invalid JSON: nested too deeply") from None
@@ -266,6 +267,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
     good = 0
     last_line = 0
     nbytes = 0
+    unfinished = ""  # why the last line, which has no line end, is no record
     try:
         for number, raw, encoding in _lines(path):
             last_line = number
@@ -284,6 +286,9 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
             except RecursionError:
                 error = "nested too deeply"
             if not isinstance(item, Mapping):
+                if good and not raw.endswith(b"\n"):
+                    unfinished = error  # the file's last line, broken off as it was written
+                    continue
                 bad += 1
                 if first_bad is None:
                     first_bad, first_error = number, error
@@ -294,7 +299,13 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
     except READ_ERRORS as exc:
         if not good:
             raise UnreadableFile(read_failure(exc)) from None
-        yield f"file is cut short after line {last_line} ({read_failure(exc)}); kept {good} records"
+        yield CutShort(
+            f"file is cut short after line {last_line} ({read_failure(exc)}); kept {good} records"
+        )
+    if unfinished:
+        yield CutShort(
+            f"the last line ({last_line}) is unfinished ({unfinished}); kept {good} records"
+        )
     if bad:
         yield f"{bad} invalid JSON line(s) skipped, first at line {first_bad}: {first_error}"
     if not good:

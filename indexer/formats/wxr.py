@@ -16,6 +16,7 @@ from typing import IO, Any
 import lxml.etree as etree
 
 from indexer.errors import NoArticle, UnreadableFile
+from indexer.models import CutShort
 
 __all__ = ["WxrPost", "parse_wxr", "strip_wp_shortcodes"]
 
@@ -179,12 +180,12 @@ def parse_wxr(
         message = (exc.msg or str(exc)).split(", line")[0]
         if not posts:
             raise UnreadableFile(f"invalid XML at line {line}: {message}") from None
-        yield f"invalid XML at line {line}: {message}; kept the {posts} posts before it"
+        yield CutShort(f"invalid XML at line {line}: {message}; kept the {posts} posts before it")
     except UnicodeDecodeError as exc:  # in a UTF-16/32 export (``as_utf8``)
         reason = f"invalid {exc.encoding.upper()[:6]} text: {exc.reason}"
         if not posts:
             raise UnreadableFile(reason) from None
-        yield f"{reason}; kept the {posts} posts before it"
+        yield CutShort(f"{reason}; kept the {posts} posts before it")
     if not root_seen:
         raise UnreadableFile("empty file")
     if not posts:

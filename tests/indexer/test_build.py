@@ -209,6 +209,47 @@ def test_an_indexed_file_that_becomes_unreadable_keeps_its_articles_until_it_rea
     assert ids_and_sources(index_dir) == ids_and_sources(tmp_path / "fresh")
 
 
+EXPORT = [
+    {"id": f"s{n}", "title": f"Story {n}", "body": f"Reporters detained in city {n}."}
+    for n in range(6)
+]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(
+    ("name", "whole", "cut"),
+    [
+        # A CMS writing its export as the indexer reads it: a line, or a list, broken off.
+        ("export.jsonl", "".join(json.dumps(r) + "\n" for r in EXPORT), lambda t: t[:-20]),
+        ("export.json", json.dumps(EXPORT), lambda t: t[: len(t) // 2]),
+    ],
+    ids=["json lines", "json list"],
+)
+def test_an_export_caught_half_written_keeps_the_articles_past_its_break(
+    tmp_path: Path, workers: int, name: str, whole: str, cut
+) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    corpus.mkdir()
+    (corpus / name).write_text(whole, encoding="utf-8")
+    build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    indexed = article_ids(index_dir)
+    assert len(indexed) == 6
+    (corpus / name).write_text(cut(whole), encoding="utf-8")
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert article_ids(index_dir) == indexed
+    [kept] = [w for w in summary.warnings if "cut-short reading does not have" in w]
+    assert kept.endswith("until it reads whole")
+    again = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert not again.committed and article_ids(index_dir) == indexed
+    # Whole again: the export's reading replaces all it held, as a fresh index reads it.
+    (corpus / name).write_text(whole.replace("Story 5", "Story five"), encoding="utf-8")
+    build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    build_index([corpus], tmp_path / "fresh", ParseOptions(), workers=workers)
+    assert ids_and_sources(index_dir) == ids_and_sources(tmp_path / "fresh")
+    with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
+        assert searcher.document(kind="article", article_id="export/s5")["title"] == "Story five"
+
+
 @pytest.mark.parametrize(
     ("name", "now"),
     [
