@@ -658,14 +658,24 @@ class HeldId:
 
 def stored_articles(searcher: Any, source_file: str) -> Iterator[tuple[Article, str | None]]:
     """The articles the index holds from ``source_file``, in their order, as their stored
-    fields give them back, each with when it was first indexed."""
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for stored in searcher.documents(kind=SECTION, source_file=source_file):
-        sections.setdefault(stored["article_id"], []).append(stored)
+    fields give them back, each with when it was first indexed.
+
+    One article at a time: an article's sections are the documents right after it (as it
+    is written, and as a merge keeps them), so a large export's whole text is never held."""
     names = {field.name for field in fields(Article)} - {"sections"}
-    for stored in searcher.documents(kind=ARTICLE, source_file=source_file):
+    reader = searcher.reader()
+    documents = reader.doc_count_all()
+    for docnum in sorted(searcher.document_numbers(kind=ARTICLE, source_file=source_file)):
+        stored = searcher.stored_fields(docnum)
+        own = []
+        following = docnum + 1
+        while following < documents and not reader.is_deleted(following):
+            section = searcher.stored_fields(following)
+            if section["kind"] != SECTION or section["article_id"] != stored["article_id"]:
+                break
+            own.append(section)
+            following += 1
         meta = stored["meta"]
-        own = sorted(sections.get(stored["article_id"], []), key=lambda s: s["section_index"])
         article = Article(
             **{name: meta[name] for name in names if name in meta},
             sections=[Section(s["section_heading"] or None, s["anchor"], s["text"]) for s in own],

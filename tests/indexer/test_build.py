@@ -234,9 +234,11 @@ def test_an_export_caught_half_written_keeps_the_articles_past_its_break(
     build_index([corpus], index_dir, ParseOptions(), workers=workers)
     indexed = article_ids(index_dir)
     assert len(indexed) == 6
+    last = stored_article(index_dir, "export/s5")
     (corpus / name).write_text(cut(whole), encoding="utf-8")
     summary = build_index([corpus], index_dir, ParseOptions(), workers=workers)
     assert article_ids(index_dir) == indexed
+    assert stored_article(index_dir, "export/s5") == last  # its text and metadata
     [kept] = [w for w in summary.warnings if "cut-short reading does not have" in w]
     assert kept.endswith("until it reads whole")
     again = build_index([corpus], index_dir, ParseOptions(), workers=workers)
