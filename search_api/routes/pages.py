@@ -258,7 +258,12 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
     q = state.get("q")
     sort = "date" if state.get("sort") == "date" else "relevance"
     context: dict[str, Any] = {"q": q, "state": state, "sort": sort, "response": None}
-    context["article_count"] = await snapshot.run(lambda: snapshot.article_count)
+    # Known without a search thread once read (``Snapshot.counts_if_read``): the page
+    # without a query then opens even while searches keep the threads busy.
+    counts = snapshot.counts_if_read()
+    context["article_count"] = (
+        counts[0] if counts else await snapshot.run(lambda: snapshot.article_count)
+    )
     # A filter that was ignored still makes this a search: its results say so.
     if not (q or state.applied_filters or state.ignored):
         return templates.TemplateResponse(request, "search.html", context)

@@ -299,8 +299,9 @@ def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_bus
     index_dir: Path,
 ) -> None:
     """While a search holds the searcher, another is answered 503 once it has waited (for a
-    thread, then for the searcher) as long as a search may run, and the health check, whose
-    counts the server read before it took requests, answers without waiting."""
+    thread, then for the searcher) as long as a search may run, and the health check and the
+    page without a query, whose counts the server read before it took requests, answer
+    without waiting."""
     app = create_app(index_dir, Settings(rate_limit_per_minute=0, search_time_budget_ms=50))
     release = threading.Event()
     # Should the request wait for the threads after all, it gets them back in the end (and
@@ -316,6 +317,7 @@ def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_bus
             assert response.headers["Retry-After"] == "2"
             assert response.json()["error"]["code"] == "busy"
             assert client.get("/health").json()["articles"] == STORIES
+            assert client.get("/").status_code == 200  # the search box, to try again
         finally:
             give_back.cancel()
             release.set()
