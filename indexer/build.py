@@ -624,7 +624,7 @@ class _Held:
             why = (
                 f"is also used by {self.ids.owner(old.given_id)}"
                 if new != old.given_id
-                else "is no longer used by another file"
+                else "is no longer used by a file before it in the run"
             )
             summary.warnings.append(
                 f"{resolved}: id {old.given_id!r} {why}; indexed as {new!r} "

@@ -404,8 +404,8 @@ def test_an_article_whose_clash_goes_says_so_and_is_found_under_its_own_id(
     (corpus / "a.md").unlink()
     summary = build_index([corpus], tmp_path / "ix", ParseOptions(), workers=1)
     assert summary.committed and summary.warnings == [
-        f"{corpus / 'b.md'}: id 'same-id' is no longer used by another file; indexed as "
-        "'same-id' (was 'same-id~2')"
+        f"{corpus / 'b.md'}: id 'same-id' is no longer used by a file before it in the run; "
+        "indexed as 'same-id' (was 'same-id~2')"
     ]
     with whoosh_index.open_dir(str(tmp_path / "ix")).searcher() as searcher:
         found = searcher.search(Term("title", "bravo"))
