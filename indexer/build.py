@@ -425,8 +425,11 @@ def build_index(
         summary.files_removed = len(gone)
 
         ids = ArticleIds()
-        # Articles written again keep the time they were first indexed.
-        first_indexed: dict[str, str] = {}
+        # Articles written again keep the time they were first indexed: found by their file
+        # and the id it gives them, else (a file moved, or new) by that id alone. By the
+        # id they are indexed under, an article whose clash went took the time of the
+        # article that had had its id.
+        first_indexed: dict[tuple[str, str] | str, str] = {}
         reparsed = {job[2] for job in to_parse} | set(gone)
         # The ids of each indexed file's articles, in their order: they take their place
         # among the run's in its order of files. Those of files not among the run's (of
@@ -436,12 +439,13 @@ def build_index(
             for stored in kept_searcher.documents(kind=ARTICLE):
                 source_file, article_id = stored["source_file"], stored["article_id"]
                 written_again = rebuild or source_file in reparsed
+                given_id = stored["meta"].get(GIVEN_ID, article_id)
                 if written_again and (indexed := stored_first_indexed(stored)):
-                    first_indexed[article_id] = indexed
+                    first_indexed[(source_file, given_id)] = indexed
+                    first_indexed.setdefault(given_id, indexed)
                 if rebuild or (written_again and source_file not in discovered):
                     continue  # all rewritten, or a file that is gone
                 if source_file in discovered:
-                    given_id = stored["meta"].get(GIVEN_ID, article_id)
                     held.setdefault(source_file, []).append(HeldId(article_id, given_id))
                 else:
                     ids.keep(article_id, source_file)
@@ -484,7 +488,9 @@ def build_index(
                         article,
                         resolved,
                         file_key,
-                        first_indexed=first_indexed.get(article.id, indexed_now),
+                        first_indexed=first_indexed.get(
+                            (resolved, given_id), first_indexed.get(given_id, indexed_now)
+                        ),
                         given_id=given_id,
                     )
                     write(documents, nbytes, 1)

@@ -606,6 +606,27 @@ def test_articles_keep_when_they_were_first_indexed_as_files_change_and_on_a_reb
     assert first_indexed_times(tmp_path / "ix") == kept
 
 
+def test_an_article_whose_clash_goes_keeps_its_own_first_indexed_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # b.md's article, indexed as same-id~2, takes its own id when a.md goes, in a run that
+    # reads b.md again: it keeps its own time, not that of a.md's article.
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    corpus.mkdir()
+    (corpus / "a.md").write_text(page("same-id", "Alpha"), encoding="utf-8")
+    monkeypatch.setattr("indexer.build.first_indexed_now", lambda: "2024-01-01T00:00:00+00:00")
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    (corpus / "b.md").write_text(page("same-id", "Bravo"), encoding="utf-8")
+    monkeypatch.setattr("indexer.build.first_indexed_now", lambda: "2024-02-01T00:00:00+00:00")
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert first_indexed_times(index_dir)["same-id~2"] == "2024-02-01T00:00:00+00:00"
+    (corpus / "a.md").unlink()
+    (corpus / "b.md").write_text(page("same-id", "Bravo, updated"), encoding="utf-8")
+    monkeypatch.setattr("indexer.build.first_indexed_now", lambda: "2024-03-01T00:00:00+00:00")
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert first_indexed_times(index_dir) == {"same-id": "2024-02-01T00:00:00+00:00"}
+
+
 def test_ingesting_into_an_outdated_index_asks_for_a_rebuild(tmp_path: Path) -> None:
     # Committed once: an index no run committed is no index at all.
     outdated = whoosh_index.create_in(str(tmp_path), build_schema(ArchiveAnalyzer(version=1)))
