@@ -429,7 +429,8 @@ def build_index(
         # and the id it gives them, else (a file moved, or new) by that id alone. By the
         # id they are indexed under, an article whose clash went took the time of the
         # article that had had its id.
-        first_indexed: dict[tuple[str, str] | str, str] = {}
+        first_indexed_in_file: dict[tuple[str, str], str] = {}  # (file, given id): time
+        first_indexed_by_id: dict[str, str] = {}  # given id: its first article's time
         reparsed = {job[2] for job in to_parse} | set(gone)
         # The ids of each indexed file's articles, in their order: they take their place
         # among the run's in its order of files. Those of files not among the run's (of
@@ -441,8 +442,8 @@ def build_index(
                 written_again = rebuild or source_file in reparsed
                 given_id = stored["meta"].get(GIVEN_ID, article_id)
                 if written_again and (indexed := stored_first_indexed(stored)):
-                    first_indexed[(source_file, given_id)] = indexed
-                    first_indexed.setdefault(given_id, indexed)
+                    first_indexed_in_file[(source_file, given_id)] = indexed
+                    first_indexed_by_id.setdefault(given_id, indexed)
                 if rebuild or (written_again and source_file not in discovered):
                     continue  # all rewritten, or a file that is gone
                 if source_file in discovered:
@@ -488,8 +489,8 @@ def build_index(
                         article,
                         resolved,
                         file_key,
-                        first_indexed=first_indexed.get(
-                            (resolved, given_id), first_indexed.get(given_id, indexed_now)
+                        first_indexed=first_indexed_in_file.get(
+                            (resolved, given_id), first_indexed_by_id.get(given_id, indexed_now)
                         ),
                         given_id=given_id,
                     )
@@ -600,23 +601,12 @@ class _Held:
         """Write again, from what the index stores, the articles ``held`` from a file whose
         reading broke off before them (``read_ids``: the ids its reading gives): a CMS
         export caught half-written keeps them until it reads whole. How many they are."""
-        unread = {old.article_id: old for old in held if old.given_id not in read_ids}
-        if not unread:
-            return 0
-        with self.ix.searcher() as searcher:
-            for article, first_indexed in stored_articles(searcher, resolved):
-                old = unread.get(article.id)
-                if old is None:
-                    continue
-                article.id = self.ids.give(old.given_id, resolved)
-                documents = article_documents(
-                    article,
-                    resolved,
-                    file_key,
-                    first_indexed=first_indexed or self.indexed_now,
-                    given_id=old.given_id,
-                )
-                self.write(documents, 0, 1)
+        unread = {
+            old.article_id: (self.ids.give(old.given_id, resolved), old)
+            for old in held
+            if old.given_id not in read_ids
+        }
+        self._write_again(resolved, file_key, unread)
         return len(unread)
 
     def place(
@@ -639,8 +629,20 @@ class _Held:
         if not moved:
             return False
         self.writer.delete_by_term("source_file", resolved)
+        self._write_again(resolved, file_key, new_ids)
+        return True
+
+    def _write_again(
+        self, resolved: str, file_key: str, new_ids: dict[str, tuple[str, HeldId]]
+    ) -> None:
+        """Write the file's stored articles whose ids ``new_ids`` has again, each under its
+        new id (``new_ids``: indexed id -> new id, and what is held of it)."""
+        if not new_ids:
+            return
         with self.ix.searcher() as searcher:
             for article, first_indexed in stored_articles(searcher, resolved):
+                if article.id not in new_ids:
+                    continue
                 article.id, old = new_ids[article.id]
                 documents = article_documents(
                     article,
@@ -650,7 +652,6 @@ class _Held:
                     given_id=old.given_id,
                 )
                 self.write(documents, 0, 1)
-        return True
 
 
 @dataclass(frozen=True)
