@@ -66,8 +66,8 @@ class Snapshot:
         max_wait_s: float | None = None,
     ) -> None:
         """``generation``: the index's latest before ``searcher`` was opened, for a reader
-        that does not know its own; ``max_wait_s``: how long ``run`` waits for a search
-        thread (None: as long as it takes)."""
+        that does not know its own; ``max_wait_s``: how long ``run`` waits to start (None:
+        as long as it takes)."""
         self.searcher = searcher
         self._threads = threads
         self._max_wait_s = max_wait_s
@@ -94,8 +94,8 @@ class Snapshot:
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` on one of the engine's ``SEARCH_THREADS`` threads,
-        holding this snapshot's searcher; ``ServerBusy`` when no thread is free within the
-        snapshot's ``max_wait_s``.
+        holding this snapshot's searcher; ``ServerBusy`` when neither a thread nor then the
+        searcher is free within the snapshot's ``max_wait_s``.
 
         A search keeps to its time budget once it runs; without a bound on the wait before
         it, requests beyond what the threads can answer queued for ever longer (16 slow
@@ -393,7 +393,7 @@ class Engine:
     """
 
     def __init__(self, index_dir: Path, max_wait_s: float | None = None) -> None:
-        """``max_wait_s``: how long a request waits for a search thread (``Snapshot.run``)."""
+        """``max_wait_s``: how long a request waits to start searching (``Snapshot.run``)."""
         self.index_dir = index_dir
         self._max_wait_s = max_wait_s
         self._index = open_index(index_dir)
