@@ -261,10 +261,17 @@ def _dated_past(snapshot: Snapshot, docs: np.ndarray, last_day: date) -> int:
     loose = [code for code, value in enumerate(values) if value]
     if not loose or not len(docs):
         return 0
+    # Loosely dated articles share few dates (a year's or a month's first day): each
+    # distinct date of each precision is looked at once, not each article.
     count = 0
-    for docnum in docs[np.isin(codes[docs], loose)].tolist():
-        first = long_to_datetime(int(snapshot.date_keys[docnum])).date()
-        count += following(first, values[codes[docnum]]) - timedelta(days=1) > last_day
+    for code in loose:
+        keys, articles = np.unique(
+            snapshot.date_keys[docs[codes[docs] == code]], return_counts=True
+        )
+        for key, shared in zip(keys.tolist(), articles.tolist(), strict=True):
+            first = long_to_datetime(key).date()
+            if following(first, values[code]) - timedelta(days=1) > last_day:
+                count += shared
     return count
 
 

@@ -286,3 +286,23 @@ def test_counts_read_dates_in_an_index_whose_first_segment_has_none(tmp_path):
     with TestClient(create_app(tmp_path / "index")) as client:
         response = counts(client, q="journalists", interval="year")
     assert series(response) == {"2020-01-01": 1, None: 1}
+
+
+def test_the_date_filter_note_counts_every_article_that_shares_a_loose_date(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    dates = {"y1": "2015", "y2": "2015", "march": "2015-03", "whole": "2015-02-01"}
+    records = [
+        {"id": key, "title": f"Report {key}", "date": value, "body": "Journalists detained."}
+        for key, value in dates.items()
+    ]
+    (corpus / "news.json").write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([corpus], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index")) as client:
+        response = search(client, q="journalists", date_to="2015-03-31")
+    assert response["total"] == 4
+    # Both "2015" articles may be from after March; "2015-03" ends with the filter.
+    assert [n for n in response["notes"] if "dated only by" in n] == [
+        "2 of these articles are dated only by a year or month that goes on past "
+        "2015-03-31: each is included by its first day"
+    ]
