@@ -399,9 +399,9 @@ def build_index(
         if rebuild:
             summary.warnings.append(
                 f"{index_dir} was written by another version of advosearch: every file is "
-                "re-indexed (articles added through the admin API must be sent again)"
+                "re-indexed"
             )
-        known = {} if rebuild else indexed_files(ix)
+        known = indexed_files(ix)
         roots = [str(p.resolve()) for p in paths]
         discovered: dict[str, tuple[Path, Path, str]] = {}
         for path, root in files:
@@ -411,7 +411,7 @@ def build_index(
         to_parse = [
             (path, root, resolved, digest)
             for resolved, (path, root, digest) in discovered.items()
-            if known.get(resolved) != digest
+            if rebuild or known.get(resolved) != digest
         ]
         summary.files_unchanged = len(discovered) - len(to_parse)
         gone = [
@@ -436,32 +436,36 @@ def build_index(
         # among the run's in its order of files. Those of files not among the run's (of
         # other folders, or added through the API) stay as they are.
         held: dict[str, list[HeldId]] = {}
+        # A rebuild's articles that no file of the run gives (of other folders, or added
+        # through the admin API): re-analysed from what the index stores of them.
+        carried: dict[str, list[HeldId]] = {}
         with ix.searcher() as kept_searcher:
             for stored in kept_searcher.documents(kind=ARTICLE):
                 source_file, article_id = stored["source_file"], stored["article_id"]
-                written_again = rebuild or source_file in reparsed
                 given_id = stored["meta"].get(GIVEN_ID, article_id)
-                if written_again and (indexed := stored_first_indexed(stored)):
+                if (rebuild or source_file in reparsed) and (
+                    indexed := stored_first_indexed(stored)
+                ):
                     first_indexed_in_file[(source_file, given_id)] = indexed
                     first_indexed_by_id.setdefault(given_id, indexed)
-                if rebuild or (written_again and source_file not in discovered):
-                    continue  # all rewritten, or a file that is gone
                 if source_file in discovered:
                     held.setdefault(source_file, []).append(HeldId(article_id, given_id))
-                else:
+                elif source_file not in reparsed:  # else a file that is gone
                     ids.keep(article_id, source_file)
+                    if rebuild:
+                        carried.setdefault(source_file, []).append(HeldId(article_id, given_id))
         progress = progress or Progress()
         sizes = {resolved: input_size(path) for path, _, resolved, _ in to_parse}
         total = sum(sizes.values())
         progress.start(total)
         write = _writing(writer, progress, total)
-        holding = _Held(ix, writer, write, ids, indexed_now)
+        holding = _Held(ix, writer, write, ids, indexed_now, rewrite=rebuild)
         # Whether the run changes what the index holds of a file indexed before.
         changed = False
         parsed = _parse_all(to_parse, context, options, workers)
         for resolved, (path, _root, digest) in discovered.items():
             file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
-            if known.get(resolved) == digest:
+            if not rebuild and known.get(resolved) == digest:
                 changed |= holding.place(resolved, file_key, held[resolved], summary)
                 continue
             _job, result = next(parsed)
@@ -530,6 +534,16 @@ def build_index(
             if size > written_bytes:  # the lines no article came from
                 write([], size - written_bytes, 0)
         parsed.close()  # every file is parsed: the parsing processes end now
+        carried_count = 0
+        for source_file, kept_ids in carried.items():
+            digest = known.get(source_file)
+            key = None if digest is None else f"{source_file}{FILE_KEY_SEPARATOR}{digest}"
+            carried_count += holding.carry(source_file, key, kept_ids, summary)
+        if carried_count:
+            summary.warnings.append(
+                f"re-analysed {carried_count} article(s) from what the index stores: those "
+                "of files this run was not given, or added through the admin API"
+            )
         if isinstance(writer, ParallelWriter):
             writer.finish_writing()
         progress.close()
@@ -557,7 +571,10 @@ class _Held:
     or a file before it that now has its id) is written again under the new one, from what
     the index stores of it. A file that cannot be read keeps the articles it gave until it
     reads again (a CMS export caught half-written must not empty the archive); one that was
-    read and holds no article (a draft now) loses them."""
+    read and holds no article (a draft now) loses them.
+
+    In a rebuild (``rewrite``), every article kept is written again, analysed as the new
+    version analyses text: the old version's documents are not carried over."""
 
     def __init__(
         self,
@@ -566,9 +583,11 @@ class _Held:
         write: Write,
         ids: ArticleIds,
         indexed_now: str,
+        *,
+        rewrite: bool = False,
     ) -> None:
         self.ix, self.writer, self.write, self.ids = ix, writer, write, ids
-        self.indexed_now = indexed_now
+        self.indexed_now, self.rewrite = indexed_now, rewrite
 
     def skip(
         self,
@@ -626,14 +645,31 @@ class _Held:
                 f"{resolved}: id {old.given_id!r} {why}; indexed as {new!r} "
                 f"(was {old.article_id!r})"
             )
-        if not moved:
+        if not moved and not self.rewrite:
             return False
         self.writer.delete_by_term("source_file", resolved)
         self._write_again(resolved, file_key, new_ids)
         return True
 
+    def carry(
+        self, source: str, file_key: str | None, held: list[HeldId], summary: BuildSummary
+    ) -> int:
+        """Write again, under their ids, the articles ``held`` from ``source`` (a file the
+        run was not given, or the admin API) in a rebuild; how many."""
+        kept = {old.article_id: (old.article_id, old) for old in held}
+        try:
+            self._write_again(source, file_key, kept)
+        except (KeyError, TypeError, ValueError) as error:
+            # An index old enough not to store what an article needs: say what is lost.
+            summary.warnings.append(
+                f"{source}: its {len(held)} article(s) could not be carried over to the new "
+                f"version ({type(error).__name__}: {error}); index it again, or send them again"
+            )
+            return 0
+        return len(held)
+
     def _write_again(
-        self, resolved: str, file_key: str, new_ids: dict[str, tuple[str, HeldId]]
+        self, resolved: str, file_key: str | None, new_ids: dict[str, tuple[str, HeldId]]
     ) -> None:
         """Write the file's stored articles whose ids ``new_ids`` has again, each under its
         new id (``new_ids``: indexed id -> new id, and what is held of it)."""

@@ -21,6 +21,7 @@ from indexer.build import (
 )
 from indexer.errors import IndexLocked, IndexNotFound, IndexOutdated
 from indexer.formats import PARSER_VERSION
+from indexer.models import Article, Section
 from indexer.schema import build_schema, is_current
 
 ARTICLES = [
@@ -633,3 +634,40 @@ def test_ingesting_into_an_outdated_index_asks_for_a_rebuild(tmp_path: Path) -> 
     outdated.writer().commit()
     with pytest.raises(IndexOutdated, match="re-index it"):
         ingest_articles(tmp_path, [], lock_timeout_s=1)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_rebuild_loses_no_article_the_index_holds(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    # An index another version wrote holds articles of a folder the rebuilding run is not
+    # given, one added through the admin API, and those of a file that no longer reads.
+    index_dir, other = tmp_path / "ix", tmp_path / "other"
+    index_dir.mkdir()
+    whoosh_index.create_in(str(index_dir), build_schema(ArchiveAnalyzer(version=1)))
+    other.mkdir()
+    (other / "post.md").write_text(page("other-post", "Reporters"), encoding="utf-8")
+    sent = Article(id="sent", title="Sent", sections=[Section(None, "", "Reporters freed.")])
+    with monkeypatch.context() as patch:
+        patch.setattr("indexer.build.is_current", lambda schema: True)
+        build_index([corpus], index_dir, ParseOptions(), workers=1)
+        build_index([other], index_dir, ParseOptions(), workers=1)
+        ingest_articles(index_dir, [sent], lock_timeout_s=1)
+    before, times = archive(index_dir), first_indexed_times(index_dir)
+    (corpus / "site" / "articles.json").write_text("[{", encoding="utf-8")
+
+    summary = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert summary.committed and is_current(open_index(index_dir).schema)
+    assert summary.skipped[0].reason.endswith(
+        "; kept the 2 articles indexed from it before, until it reads again"
+    )
+    assert "re-analysed 2 article(s) from what the index stores" in summary.warnings[-1]
+    assert (archive(index_dir), first_indexed_times(index_dir)) == (before, times)
+    # Written again with the new version's analysis: found by its terms.
+    reporters = [token.text for token in ArchiveAnalyzer()("Reporters")]
+    with open_index(index_dir).searcher() as searcher:
+        found = searcher.search(Term("body", reporters[0]))
+        assert {hit["article_id"] for hit in found} == {"other-post", "sent"}
+    # The unreadable file is read again next time; the rest is unchanged.
+    again = build_index([corpus], index_dir, ParseOptions(), workers=workers)
+    assert (again.files_unchanged, again.committed) == (1, False)

@@ -66,14 +66,14 @@ def total(snapshot) -> int:
 def test_an_index_whose_articles_are_all_gone_is_served_as_an_empty_archive(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Rebuilding an index another version wrote, from files that no longer read, commits a
-    # version without segments.
+    # Rebuilding an index another version wrote, from files that hold no article now (a
+    # draft), commits a version without segments.
     post = tmp_path / "corpus" / "post.md"
     post.parent.mkdir()
     post.write_text("---\ntitle: A post\n---\nReporters detained.\n", encoding="utf-8")
     index_dir = tmp_path / "index"
     build_index([post.parent], index_dir, ParseOptions(), workers=1)
-    post.write_text("", encoding="utf-8")
+    post.write_text("---\ntitle: A post\ndraft: true\n---\nReporters detained.\n", encoding="utf-8")
     with monkeypatch.context() as patch:
         patch.setattr("indexer.build.is_current", lambda schema: False)
         build_index([post.parent], index_dir, ParseOptions(), workers=1)
