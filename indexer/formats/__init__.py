@@ -68,8 +68,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # again by the next run (``file_digest`` in ``indexer.build``), which would otherwise skip
 # them as unchanged and keep the old reading. 4: front matter's dates read as written, a
 # post without text read by its summary, and an article indexed as ``id~N`` keeping the id
-# its file gives it (``indexer.build.GIVEN_ID``).
-PARSER_VERSION = 4
+# its file gives it (``indexer.build.GIVEN_ID``). 5: a TOML front matter line that cannot be
+# read left out alone.
+PARSER_VERSION = 5
 
 _KINDS = {
     ".txt": "text",

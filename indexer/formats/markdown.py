@@ -18,6 +18,12 @@ from indexer.formats.sections import Block, normalize_for_compare
 __all__ = ["MarkdownPost", "TomlHandler", "line_keys", "parse_markdown", "strip_shortcodes"]
 
 
+# Where tomllib says an error is: "Invalid date or datetime (at line 3, column 8)".
+_TOML_ERROR_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)")
+# Lines of front matter left out before the whole of it is given up as unreadable.
+MAX_UNREADABLE_LINES = 5
+
+
 class TomlHandler(BaseHandler):
     """Hugo's ``+++`` front matter, read with stdlib tomllib (the ``toml`` package is dead)."""
 
@@ -26,6 +32,30 @@ class TomlHandler(BaseHandler):
 
     def load(self, fm: str) -> dict[str, Any]:
         return tomllib.loads(fm)
+
+    def load_leniently(self, fm: str) -> tuple[dict[str, Any], list[str]]:
+        """The front matter without the lines TOML cannot read, and a warning for each.
+
+        In TOML a date is a literal, so one that cannot exist (``date = 2020-02-30``) is a
+        syntax error, which would lose the title and tags with it: the line the error is
+        on is left out instead, as a value YAML cannot use is (``_DatesAsWritten``)."""
+        lines = fm.split("\n")
+        warnings: list[str] = []
+        for _ in range(MAX_UNREADABLE_LINES):
+            try:
+                return tomllib.loads("\n".join(lines)), warnings
+            except tomllib.TOMLDecodeError as error:
+                where = _TOML_ERROR_LINE_RE.search(str(error))
+                number = int(where[1]) if where else 0
+                if not 1 <= number <= len(lines) or not lines[number - 1].strip():
+                    raise
+                reason = _TOML_ERROR_LINE_RE.sub("", str(error)).strip()
+                warnings.append(
+                    f"front matter line {lines[number - 1].strip()[:80]!r} could not be read "
+                    f"({reason}); left out"
+                )
+                lines[number - 1] = ""  # the other lines keep their numbers
+        return tomllib.loads("\n".join(lines)), warnings
 
     def export(self, metadata: dict[str, object], **kwargs: object) -> str:
         raise NotImplementedError("advosearch only reads front matter")
@@ -48,8 +78,11 @@ class _YamlHandler(YAMLHandler):
     def load(self, fm: str, **kwargs: object) -> Any:
         return yaml.load(fm, Loader=_DatesAsWritten)
 
+    def load_leniently(self, fm: str) -> tuple[Any, list[str]]:
+        return self.load(fm), []  # a value YAML cannot use is text already
 
-_HANDLERS: tuple[BaseHandler, ...] = (_YamlHandler(), TomlHandler())
+
+_HANDLERS: tuple[_YamlHandler | TomlHandler, ...] = (_YamlHandler(), TomlHandler())
 
 # A figure's caption is article text; the rest of any shortcode is template markup.
 _FIGURE_CAPTION_RE = re.compile(
@@ -124,7 +157,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
             # loses text, so the whole file is read as text.
             return {}, text, [f"front matter has no closing {delimiter} line; {_AS_TEXT}"]
         try:
-            metadata = handler.load(front)
+            metadata, warnings = handler.load_leniently(front)
         except Exception as exc:  # YAML/TOML errors come in many types; all mean the same
             # Drop the unreadable block so it is not indexed as text, and say so: it is
             # metadata still, if unreadable.
@@ -137,7 +170,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
             # horizontal rules, which Markdown writes as "---" too.
             shape = "a list" if isinstance(metadata, list) else "one value"
             return {}, text, [f"front matter is {shape}, not names with values; {_AS_TEXT}"]
-        return metadata, body, []
+        return metadata, body, warnings
     return {}, text, []
 
 

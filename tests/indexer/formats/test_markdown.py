@@ -139,18 +139,21 @@ def test_draft_posts_are_skipped(tmp_path: Path, parse) -> None:
 
 
 @pytest.mark.parametrize(
-    "front_matter",
-    ["---\ntitle: [unclosed\ndate: not-a-date\n---\n", "+++\ntitle = [unclosed\n+++\n"],
-    ids=["yaml", "toml"],
+    ("front_matter", "reported"),
+    [
+        ("---\ntitle: [unclosed\ndate: not-a-date\n---\n", "front matter could not be read ("),
+        # TOML leaves out the lines it cannot read, until it has left out too many.
+        ("+++\ntitle = [unclosed\n+++\n", "front matter line 'title = [unclosed' could not"),
+        ("+++\n" + "x = [\n" * 6 + "+++\n", "front matter could not be read ("),
+    ],
+    ids=["yaml", "toml", "toml-beyond-repair"],
 )
 def test_broken_front_matter_is_reported_and_not_indexed(
-    tmp_path: Path, parse, front_matter: str
+    tmp_path: Path, parse, front_matter: str, reported: str
 ) -> None:
     write(tmp_path / "b.md", front_matter + "Body text stays.\n")
     parsed = parse("b.md")
-    [warning] = parsed.warnings
-    assert warning.startswith("front matter could not be read (")
-    assert warning.endswith("); metadata ignored")
+    assert parsed.warnings[-1].startswith(reported)
     [article] = parsed.articles
     assert (article.title, article.text) == ("Body text stays.", "Body text stays.")
 
@@ -233,6 +236,21 @@ def test_a_date_that_cannot_be_used_is_dropped_alone(tmp_path: Path, parse, date
     assert (article.title, article.tags, article.authors) == ("Weird date", ["a", "b"], ["Ana"])
     assert article.date is None
     assert parsed.warnings == [f"date '{date}' is not a plausible date; indexed undated"]
+
+
+def test_a_toml_line_that_cannot_be_read_is_left_out_alone(tmp_path: Path, parse) -> None:
+    # In TOML an impossible date is a syntax error, which lost all the metadata.
+    front = '+++\ntitle = "Weird date"\ndate = 2020-02-30\ntags = ["a", "b"]\n'
+    front += 'authors = ["Ana"]\nupdated = 2021-13-01\n+++\n'
+    write(tmp_path / "post.md", front + "Body with weirddateword.\n")
+    parsed = parse("post.md")
+    [article] = parsed.articles
+    assert (article.title, article.tags, article.authors) == ("Weird date", ["a", "b"], ["Ana"])
+    assert article.date is None
+    assert [warning.split(" could not")[0] for warning in parsed.warnings] == [
+        "front matter line 'date = 2020-02-30'",
+        "front matter line 'updated = 2021-13-01'",
+    ]
 
 
 @pytest.mark.parametrize(
