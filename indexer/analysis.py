@@ -289,10 +289,6 @@ class ArchiveAnalyzer(Tokenizer):
     ``stem=False, stop=False`` gives the variant for names (authors): folded, never stemmed.
     """
 
-    # Tells Whoosh this analyzer changes word forms, so fields with ``spelling=True`` also
-    # index the unstemmed words that "did you mean" suggestions are made of.
-    is_morph = True
-
     def __init__(
         self,
         language: str = "en",
@@ -320,9 +316,6 @@ class ArchiveAnalyzer(Tokenizer):
 
     def __hash__(self) -> int:
         return hash(tuple(self.__getstate__().values()))
-
-    def has_morph(self) -> bool:
-        return self.stem
 
     def __call__(
         self,
@@ -497,8 +490,3 @@ def names_analyzer() -> ArchiveAnalyzer:
 def analyzer_for(language: str = "en") -> ArchiveAnalyzer:
     """The analyzer for one language, built once per process."""
     return ArchiveAnalyzer(language)
-
-
-def stem_terms(text: str, language: str = "en") -> list[str]:
-    """The index terms a piece of text produces (query mode: no compound parts)."""
-    return [token.text for token in analyzer_for(language)(text, mode="query")]

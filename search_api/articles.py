@@ -18,7 +18,7 @@ from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_score, evaluate, union
 from search_api.query import AnyOf
-from search_api.scoring import RANKING
+from search_api.scoring import RANKING, bm25_idf
 from search_api.search import article_result, docs_with, translations_of
 from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_to_read
 
@@ -93,14 +93,14 @@ def key_terms(
                 continue
             counts[token.text] += weight
             surfaces[token.text][surface] += 1
-    total_docs = max(1, snapshot.article_count)
+    # Counted as the term statistics count them: deleted articles too, until merged.
+    total_docs = snapshot.postings.article_count(snapshot.searcher)
     scored = []
     for term, tf in counts.items():
         df = reader.doc_frequency("body", term)
         if df == 0 or df > total_docs * 0.25:
             continue  # absent from the archive, or too common to say what a story is about
-        idf = math.log(1 + (total_docs - df + 0.5) / (df + 0.5))
-        scored.append((term, (1 + math.log(tf)) * idf))
+        scored.append((term, (1 + math.log(tf)) * bm25_idf(total_docs, df)))
     scored.sort(key=lambda item: (-item[1], item[0]))
     top = scored[:limit]
     words = {term: surfaces[term].most_common(1)[0][0] for term, _ in top}

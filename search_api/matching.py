@@ -8,9 +8,9 @@ and kept in a bounded cache, and a query is evaluated bottom-up on arrays: AND i
 and adds scores, OR unites and adds, NOT removes, and a word's BM25F score is computed for
 all of its articles at once with the model's own formulas (``search_api.scoring``), so
 rankings are the ones Whoosh's matchers give. A phrase's words' positions are read with
-their postings, kept in the same cache, and matched for all articles at once. Query types
-with no array form here are walked with Whoosh's own matcher, which scores them as it
-always did.
+their postings, kept in the same cache, and matched for all articles at once. Every query
+the builder (``search_api.query``) makes has an array form here; Whoosh's matchers, with
+the same model, are what the tests compare these matches and scores with.
 
 One evaluation gives every match with its score: the exact total, the facets and the
 ranking come from it, instead of one walk to count and another to rank.
@@ -54,7 +54,6 @@ from search_api.scoring import (
 POSTINGS_CACHE_BYTES = 128 * 2**20
 # Terms whose document frequency is kept (about 200 bytes each).
 MAX_CACHED_FREQUENCIES = 100_000
-DEADLINE_CHECK_EVERY = 2048  # matches walked between two looks at the clock
 # A union whose parts hold more matches than a segment's documents over this is summed in
 # an array over the segment, not merged.
 DENSE_UNION_SHARE = 8
@@ -413,7 +412,7 @@ class _Segment:
             return self._phrase(query)
         if query is wq.NullQuery:
             return Scored.empty()
-        return self._walk(query)
+        raise TypeError(f"no array evaluation for {type(query).__name__}")
 
     def _stored_term(self, fieldname: str, text: str) -> bytes | None:
         schema = self.searcher.schema
@@ -522,7 +521,7 @@ class _Segment:
             return Scored.empty()
         field_format = self.searcher.schema[fieldname].format
         if not field_format or not field_format.supports("positions"):
-            return self._walk(query)
+            return Scored.empty()  # no positions, no phrase (the builder makes none there)
         raws = [self._stored_term(fieldname, word) for word in query.words]
         if any(raw is None for raw in raws):
             return Scored.empty()
@@ -536,21 +535,6 @@ class _Segment:
         words = _intersection([self._term(wq.Term(fieldname, word)) for word in query.words])
         keep = np.isin(words.docs, ends >> 32)
         return _boosted(Scored(words.docs[keep], words.scores[keep]), query.boost)
-
-    def _walk(self, query: wq.Query) -> Scored:
-        """Matches of a query with no array form, with Whoosh's scores; cut short (and
-        marked so) when the deadline passes."""
-        matcher = query.matcher(self.searcher, self.searcher.context())
-        docs: list[int] = []
-        scores: list[float] = []
-        while matcher.is_active():
-            docs.append(matcher.id())
-            scores.append(matcher.score())
-            matcher.next()
-            if len(docs) % DEADLINE_CHECK_EVERY == 0 and self._past_deadline():
-                self.timed_out = True
-                break
-        return Scored(np.array(docs, dtype=np.int64), np.array(scores, dtype=np.float64))
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline

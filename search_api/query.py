@@ -432,10 +432,6 @@ class SpacedPhrase(wq.Phrase):
     def __hash__(self) -> int:
         return super().__hash__() ^ hash(self.offsets)
 
-    def normalize(self) -> SpacedPhrase:
-        # Phrase.normalize rebuilds the query from its words alone, losing the offsets.
-        return self
-
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         """Whoosh's spans, each word at its exact distance from the one before."""
         reader = searcher.reader()

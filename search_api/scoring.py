@@ -24,8 +24,10 @@ k1 = 1.2 counts as 74% of the most a word can give, so further mentions hardly s
 articles. When it was chosen, 2.0 gave Cranfield (titles) an nDCG@10 of 0.3876 against
 0.3785, and changed nothing on TIME (no titles).
 
-Scores stay monotonic in each field's term weight, so Whoosh's block-max optimisation
-(skipping blocks of postings that cannot reach the top k) still works.
+Requests are scored on arrays with this model's formulas (``search_api.matching``); the
+Whoosh matchers here are the reference the tests compare those scores with. Their scores
+stay monotonic in each field's term weight, so a Whoosh top-k search over them, which
+skips blocks of postings that cannot reach the top k, ranks as a full evaluation does.
 """
 
 from __future__ import annotations

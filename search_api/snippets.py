@@ -70,19 +70,12 @@ def word_marker(terms: Collection[str], prefixes: Sequence[str], language: str) 
     )
 
 
-def build_snippet(
-    text: str,
-    terms: Collection[str],
-    prefixes: Sequence[str] = (),
-    *,
-    language: str = "en",
-    target: int = TARGET_LENGTH,
-) -> Snippet:
-    """The window of about ``target`` characters holding the most distinct query terms
-    (then the most matches), cut at word boundaries."""
+def build_snippet(text: str, terms: Collection[str], *, language: str = "en") -> Snippet:
+    """The window of about ``TARGET_LENGTH`` characters holding the most distinct of
+    ``terms`` (then the most matches), cut at word boundaries."""
     text = one_line(text)
-    spans = word_marker(terms, prefixes, language).spans(text) if terms or prefixes else []
-    return snippet_of(text, spans, target=target)
+    spans = word_marker(terms, (), language).spans(text) if terms else []
+    return snippet_of(text, spans)
 
 
 def one_line(text: str) -> str:

@@ -440,16 +440,20 @@ def clean_list(*values: Any, split: bool = True) -> list[str]:
     return result
 
 
-def derive_title(text: str, *, min_words: int = 8, max_words: int = 12) -> str:
+# A title made from the body: its first words, between these many.
+MIN_TITLE_WORDS, MAX_TITLE_WORDS = 8, 12
+
+
+def derive_title(text: str) -> str:
     """A title from the body's first words, cut at a word (preferably clause) boundary, + "…"."""
     words = text.split()
     if not words:
         return ""
-    if len(words) <= max_words:
+    if len(words) <= MAX_TITLE_WORDS:
         return " ".join(words)
-    head = words[:max_words]
-    # Prefer ending after a comma/colon between min_words and max_words: it reads better.
-    for cut in range(max_words, min_words - 1, -1):
+    head = words[:MAX_TITLE_WORDS]
+    # Prefer ending after a comma/colon past the shortest title: it reads better.
+    for cut in range(MAX_TITLE_WORDS, MIN_TITLE_WORDS - 1, -1):
         if head[cut - 1][-1:] in ",;:.":
             head = head[:cut]
             break

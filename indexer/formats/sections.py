@@ -62,12 +62,12 @@ def normalize_for_compare(text: str) -> str:
     return collapse(text.translate(_QUOTES).casefold())
 
 
-def slugify(text: str, fallback: str = "section") -> str:
+def slugify(text: str) -> str:
     """ "Élections & Rights — 2018" → "elections-rights-2018"; non-Latin letters are kept."""
     decomposed = unicodedata.normalize("NFKD", text)
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     slug = re.sub(r"[\W_]+", "-", folded).strip("-")
-    return slug[:80].rstrip("-") or fallback
+    return slug[:80].rstrip("-") or "section"
 
 
 def unique_anchor(anchor: str, used: set[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from search_api.articles import key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
 from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.head import get_and_head
-from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Source, Tags
+from search_api.routes.params import filter_request
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, allowed_docs, build_search_request, search
 
@@ -72,23 +73,10 @@ async def related_draft_endpoint(
 
 # async, so it runs in the event loop, not in a thread of the pool: see routes/params.py
 async def feed_request(
-    q: QueryText = "",
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    tag: Tags = [],  # noqa: B006 - FastAPI copies defaults per request
-    source: Source = None,
-    language: Language = None,
+    request: Annotated[SearchRequest, Depends(filter_request)],
 ) -> SearchRequest:
-    return build_search_request(
-        q=q,
-        page_size=FEED_SIZE,
-        date_from=date_from,
-        date_to=date_to,
-        tags=tag,
-        source=source,
-        language=language,
-        sort="date",
-    )
+    """The newest ``FEED_SIZE`` articles a query and its filters find."""
+    return replace(request, page_size=FEED_SIZE, sort="date")
 
 
 @get_and_head(

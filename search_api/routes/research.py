@@ -53,10 +53,11 @@ def provenance_headers(index_version: str, parsed_query: str) -> dict[str, str]:
         200: {
             "content": {
                 "text/csv": {
-                    "example": "start,count,share\r\n2020-06-01,1,0.5\r\n2020-07-01,0,0.0\r\n"
+                    "example": "start,count,share,approximate\r\n"
+                    "2020-06-01,1,0.5,0\r\n2020-07-01,0,0.0,0\r\n"
                 }
             },
-            "description": "JSON, or CSV (start,count,share) with format=csv.",
+            "description": "JSON, or CSV (start,count,share,approximate) with format=csv.",
         }
     },
 )

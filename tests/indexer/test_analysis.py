@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import analyzer_for, fold, stem_terms, tag_analyzer, tag_term
+from indexer.analysis import analyzer_for, fold, tag_analyzer, tag_term
+from tests.terms import stem_terms
 
 
 def index_terms(text: str) -> list[str]:

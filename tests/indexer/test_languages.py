@@ -9,7 +9,7 @@ import pytest
 from babel import Locale
 from babel.core import get_global
 
-from indexer.analysis import TextIn, analyzer_for, fold, stem_terms
+from indexer.analysis import TextIn, analyzer_for, fold
 from indexer.formats import RunContext, parse_file
 from indexer.languages import (
     DETECTED_LANGUAGES,
@@ -19,6 +19,7 @@ from indexer.languages import (
     detect_language,
     translation_key,
 )
+from tests.terms import stem_terms
 
 
 def terms(text: str, language: str) -> list[str]:

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import stem_terms
 from search_api.app import create_app
 from search_api.snippets import MAX_LENGTH, READ_CHARS_PER_ARTICLE, build_snippet
 from tests.search_api.corpus import LONG_METHODS, index_corpus, search
+from tests.terms import stem_terms
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
 
