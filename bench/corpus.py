@@ -168,6 +168,13 @@ def write_jsonl(records: Iterable[dict], path: Path) -> tuple[int, str]:
     return count, digest.hexdigest()
 
 
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """The records of a JSONL file (as ``write_jsonl`` writes them), one at a time."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
 def corpus_path(out: Path, scale: int, corpus_set: str = "issue") -> Path:
     return out / f"corpus-{corpus_set}-{scale}x" / "docs.jsonl"
 

@@ -17,22 +17,15 @@ The other two engines index ``title`` and the body's plain text (``bench.corpus.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.corpus import plain_text
+from bench.corpus import plain_text, read_jsonl
 from bench.queries import advosearch_q, fts5_match, full_date, tantivy_text
 
 SNIPPET_CHARS = 240
-
-
-def _records(jsonl: Path):
-    with jsonl.open(encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
 
 
 # --- SQLite FTS5 ----------------------------------------------------------------------
@@ -52,7 +45,7 @@ def build_fts5(jsonl: Path, index_dir: Path) -> dict[str, Any]:
     )
     count = 0
     with db:
-        for rowid, record in enumerate(_records(jsonl), start=1):
+        for rowid, record in enumerate(read_jsonl(jsonl), start=1):
             db.execute(
                 "INSERT INTO docs(rowid, title, body) VALUES (?, ?, ?)",
                 (rowid, record["title"], plain_text(record["body"])),
@@ -149,7 +142,7 @@ def build_tantivy(jsonl: Path, index_dir: Path) -> dict[str, Any]:
     index = tantivy.Index(_tantivy_schema(), path=str(index_dir))
     writer = index.writer()  # default heap; threads chosen by tantivy (2 cores here)
     count = 0
-    for record in _records(jsonl):
+    for record in read_jsonl(jsonl):
         fields: dict[str, Any] = {
             "id": record["id"],
             "title": record["title"],  # empty when the source had none (see corpus.py)

@@ -12,31 +12,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
 import time
-import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.languages import STOP_WORDS
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.clients import search_path  # noqa: E402
+from bench.server import running_server  # noqa: E402
+from bench.stats import percentile  # noqa: E402
+from indexer.languages import STOP_WORDS  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def make_queries(index_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
+def mixed_search_params(index_dir: Path, count: int, seed: int) -> list[dict[str, str]]:
+    """``count`` GET /search parameter sets, seeded, from the index's own titles: one to
+    three words (55%), two-word phrases, prefixes, date ranges, tags, date sort and page 2
+    — API features beyond the cross-engine query set of ``bench/queries.py``."""
     rng = random.Random(seed)
     ix = whoosh_index.open_dir(str(index_dir))
     with ix.searcher() as searcher:
@@ -75,40 +72,6 @@ def make_queries(index_dir: Path, count: int, seed: int) -> list[dict[str, str]]
     return queries
 
 
-@contextmanager
-def running_server(index: Path, workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A real `advosearch serve` on a free loopback port, ready; its base URL and process.
-
-    The rate limit is off: every benchmark client comes from the one loopback address."""
-    env = {**os.environ, "ADVOSEARCH_RATE_LIMIT_PER_MINUTE": "0"}
-    port = free_port()
-    command = [sys.executable, "-m", "search_api", "serve", "--index", str(index)]
-    command += ["--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/health", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("server did not start") from None
-                time.sleep(0.2)
-        yield base, server
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True)
@@ -119,11 +82,11 @@ def main() -> int:
     parser.add_argument("--show", type=int, default=0, help="print N sample responses")
     args = parser.parse_args()
 
-    queries = make_queries(args.index, args.queries, args.seed)
-    with running_server(args.index, args.workers) as (base, _server):
+    queries = mixed_search_params(args.index, args.queries, args.seed)
+    with running_server(args.index, args.workers) as server:
 
         def fetch(params: dict[str, str]) -> tuple[float, dict]:
-            url = f"{base}/search?{urllib.parse.urlencode(params)}"
+            url = server.url + search_path(params)
             started = time.perf_counter()
             with urllib.request.urlopen(url, timeout=30) as response:
                 body = response.read()
@@ -144,7 +107,7 @@ def main() -> int:
         wall = time.perf_counter() - started
         print(f"index: {args.index}  queries: {len(queries)} x {args.rounds} rounds, 1 client")
         print(
-            f"p50 {statistics.median(latencies):.1f} ms  p95 {percentile(latencies, 0.95):.1f} ms"
+            f"p50 {percentile(latencies, 0.50):.1f} ms  p95 {percentile(latencies, 0.95):.1f} ms"
             f"  p99 {percentile(latencies, 0.99):.1f} ms  max {max(latencies):.1f} ms"
             f"  throughput {len(latencies) / wall:.0f} req/s  errors {errors}"
         )

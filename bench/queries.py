@@ -1,4 +1,4 @@
-"""The benchmark's seeded query set and its statistics (pure functions, no engine imports).
+"""The benchmark's seeded query set (pure functions, no engine imports).
 
 A query is a dict: ``kind`` (``words``, ``phrase``, ``date``, ``tag``), ``words`` (folded,
 alphabetic, no stop words), and for filters ``from``/``to`` (ISO dates) or ``tag``. Each
@@ -8,11 +8,8 @@ engine translates the same dict into its own query language (see ``bench/engines
 from __future__ import annotations
 
 import itertools
-import json
-import math
 import random
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Iterable
 
 # advosearch's stop words (indexer.languages.STOP_WORDS["en"]), copied so this module has
 # no project import; plus the query language's operators, whatever their case.
@@ -78,12 +75,6 @@ def make_queries(
     return queries
 
 
-def load_records(path: Path) -> Iterable[dict]:
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)
-
-
 def advosearch_q(query: dict) -> str:
     """The query in advosearch's query language."""
     text = " ".join(query["words"])
@@ -114,30 +105,3 @@ def full_date(value: str | None) -> str | None:
         return None
     parts += ["01"] * (3 - len(parts))
     return "-".join(p.zfill(2) for p in parts[:3])
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile (``fraction`` in 0..1); NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[min(len(ordered), rank) - 1]
-
-
-def median(values: Iterable[float]) -> float:
-    present = sorted(v for v in values if v is not None and not math.isnan(v))
-    if not present:
-        return math.nan
-    middle = len(present) // 2
-    return present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
-
-
-def summarize(latencies_ms: Sequence[float]) -> dict[str, float]:
-    return {
-        "p50": percentile(latencies_ms, 0.50),
-        "p95": percentile(latencies_ms, 0.95),
-        "p99": percentile(latencies_ms, 0.99),
-        "mean": sum(latencies_ms) / len(latencies_ms) if latencies_ms else math.nan,
-        "n": len(latencies_ms),
-    }

@@ -26,19 +26,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
-import itertools
 import json
 import math
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +41,19 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.corpus import DEFAULT_SEED, DEFAULT_SHARED, SETS, corpus_path, make_corpora  # noqa: E402
-from bench.queries import (  # noqa: E402
-    advosearch_q,
-    load_records,
-    make_queries,
-    median,
-    summarize,
+from bench.clients import run_clients, search_path  # noqa: E402
+from bench.corpus import (  # noqa: E402
+    DEFAULT_SEED,
+    DEFAULT_SHARED,
+    SETS,
+    corpus_path,
+    make_corpora,
+    read_jsonl,
 )
+from bench.memory import process_memory  # noqa: E402
+from bench.queries import advosearch_q, make_queries  # noqa: E402
+from bench.server import running_server  # noqa: E402
+from bench.stats import median, summarize  # noqa: E402
 
 ENGINE_NAMES = ("advosearch", "fts5", "tantivy")
 HTTP_LEVELS = (1, 4, 16)
@@ -114,16 +114,6 @@ def load_avg() -> float:
 # --- worker side (runs in the engine's own subprocess) ----------------------------------
 
 
-def _proc_status() -> dict[str, int]:
-    values = {}
-    with open("/proc/self/status") as handle:
-        for line in handle:
-            if line.startswith(("VmHWM", "VmRSS")):
-                name, amount, _unit = line.split()
-                values[name.rstrip(":")] = int(amount) * 1024
-    return values
-
-
 def code_digest() -> str:
     """A digest of the product's Python source as it is now (other people edit it while a
     long run goes on: rounds that measured different code show different digests)."""
@@ -150,7 +140,7 @@ def worker_query(engine: str, index_dir: Path, queries_file: Path, out: Path) ->
     queries = json.loads(queries_file.read_text())
     code = code_digest()
     searcher, open_ms = open_engine(engine, index_dir)
-    rss_open = _proc_status()
+    rss_open = process_memory(os.getpid())
     for query in queries:  # warm up both paths: caches, lazy imports, page cache
         searcher.search(query, snippets=False)
         searcher.search(query, snippets=True)
@@ -168,7 +158,7 @@ def worker_query(engine: str, index_dir: Path, queries_file: Path, out: Path) ->
             hits += len(found)
             empty += not found
         result[mode] = {"latencies_ms": latencies, "hits": hits, "empty": empty}
-    status = _proc_status()
+    status = process_memory(os.getpid())
     result["serve_rss_peak"] = status["VmHWM"]
     result["serve_rss"] = status["VmRSS"]
     out.write_text(json.dumps(result))
@@ -177,32 +167,13 @@ def worker_query(engine: str, index_dir: Path, queries_file: Path, out: Path) ->
 # --- HTTP -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def http_path(query: dict) -> str:
     params = {"q": advosearch_q(query), "page_size": "10"}
     if query.get("from"):
         params["from"], params["to"] = query["from"], query["to"]
     if query.get("tag"):
         params["tag"] = query["tag"]
-    return "/search?" + urllib.parse.urlencode(params)
-
-
-def _proc_memory(pid: int) -> dict[str, int]:
-    values = {}
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith(("VmHWM", "VmRSS")):
-                    name, amount, _unit = line.split()
-                    values[name.rstrip(":")] = int(amount) * 1024
-    except OSError:
-        pass
-    return values
+    return search_path(params)
 
 
 def _worker_pids(pid: int, workers: int) -> list[int]:
@@ -214,137 +185,40 @@ def _worker_pids(pid: int, workers: int) -> list[int]:
     return [child.pid for child in children if "multiprocessing" not in child.name()] or [pid]
 
 
-def http_level(port: int, paths: list[str], clients: int, max_requests: int, max_s: float):
-    """``clients`` threads, each with one keep-alive connection, share the request list."""
-    counter = itertools.count()
-    latencies: list[float] = []
-    errors = [0]
-    statuses: dict[str, int] = {}
-    lock = threading.Lock()
-    deadline = time.perf_counter() + max_s
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        codes: dict[str, int] = {}
-        while True:
-            i = next(counter)
-            if i >= max_requests or time.perf_counter() > deadline:
-                break
-            started = time.perf_counter()
-            try:
-                conn.request("GET", paths[i % len(paths)])
-                response = conn.getresponse()
-                response.read()
-                if response.status != 200:
-                    failed += 1
-                    codes[str(response.status)] = codes.get(str(response.status), 0) + 1
-                    continue
-                mine.append((time.perf_counter() - started) * 1000)
-            except (OSError, http.client.HTTPException) as error:
-                failed += 1
-                name = type(error).__name__
-                codes[name] = codes.get(name, 0) + 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
-            for code, count in codes.items():
-                statuses[code] = statuses.get(code, 0) + count
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    return {
-        "clients": clients,
-        **summarize(latencies),
-        "throughput": len(latencies) / wall if wall else math.nan,
-        "errors": errors[0],
-        "error_kinds": statuses,
-        "seconds": wall,
-        "load": load_avg(),
-    }
-
-
 def http_bench(
     index_dir: Path,
     queries: list[dict],
-    levels,
+    levels: list[int],
     max_requests: int,
     max_s: float,
     log: Path,
-    workers: int = 1,
+    workers: int,
 ) -> dict[str, Any]:
-    port = free_port()
-    # One loopback address sends every request: the per-client rate limit would answer 429
-    # to the benchmark itself, so it is off here (capacity, not policy, is measured).
-    env = {
-        **os.environ,
-        "ADVOSEARCH_LOG_REQUESTS": "false",
-        "ADVOSEARCH_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "search_api",
-                "serve",
-                "--index",
-                str(index_dir),
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env=env,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/health")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError(f"advosearch serve did not start; see {log}")
-            time.sleep(0.2)
-        paths = [http_path(q) for q in queries]
-        http_level(port, paths, 1, len(paths), max_s)  # warm-up: every query once
-        results = [http_level(port, paths, c, max_requests, max_s) for c in levels]
+    """The query set through ``advosearch serve``: at each level of concurrent keep-alive
+    clients, ``max_requests`` requests (or ``max_s`` seconds, whichever ends first)."""
+    paths = [http_path(q) for q in queries]
+    with running_server(index_dir, workers, log=log) as server:
+        # Warm-up: every query once.
+        run_clients(server.port, paths, 1, seconds=max_s, max_requests=len(paths))
+        results = [
+            {
+                **run_clients(server.port, paths, c, seconds=max_s, max_requests=max_requests),
+                "load": load_avg(),
+            }
+            for c in levels
+        ]
         # Per worker: with several, uvicorn's supervisor only forwards signals; each worker
         # is a process of its own, and the largest is reported.
         memory = max(
-            (_proc_memory(pid) for pid in _worker_pids(server.pid, workers)),
+            (process_memory(pid) for pid in _worker_pids(server.process.pid, workers)),
             key=lambda m: m.get("VmHWM", 0),
         )
-        return {
-            "workers": workers,
-            "levels": results,
-            "server_rss_peak": memory.get("VmHWM"),
-            "server_rss": memory.get("VmRSS"),
-        }
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    return {
+        "workers": workers,
+        "levels": results,
+        "server_rss_peak": memory.get("VmHWM"),
+        "server_rss": memory.get("VmRSS"),
+    }
 
 
 # --- the run ----------------------------------------------------------------------------
@@ -392,7 +266,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # The query set is always drawn from the 1x corpus, so it is the same at every scale.
     scales = sorted({1, *args.scale})
     manifests = make_corpora(work, scales, shared=args.shared, corpus_set=args.set, seed=args.seed)
-    queries = make_queries(load_records(corpus_path(work, 1, args.set)), args.seed)
+    queries = make_queries(read_jsonl(corpus_path(work, 1, args.set)), args.seed)
     queries_file = work / "queries.json"
     queries_file.write_text(json.dumps(queries, indent=1))
     report: dict[str, Any] = {
