@@ -203,6 +203,33 @@ def test_the_postings_cache_stays_within_its_bound(snapshot: Snapshot):
     assert 0 < len(postings) < len(terms)
 
 
+def test_preloading_reads_the_commonest_word_first(snapshot: Snapshot):
+    reader = snapshot.searcher.reader()
+    _, commonest = max((info.doc_frequency(), term) for term, info in reader.iter_field("body"))
+    postings = Postings()
+    assert postings.preload(snapshot.searcher, ("body", "title"), budget=1) == 1
+    read = len(postings)
+    # Its list in every segment and field that has it: a search for it reads nothing more.
+    for number, (leaf, _) in enumerate(snapshot.searcher.leaf_searchers()):
+        for fieldname in ("body", "title"):
+            if (fieldname, commonest) in leaf.reader():
+                postings.term(number, leaf.reader(), fieldname, commonest)
+    assert len(postings) == read >= 2
+
+
+def test_searches_find_the_same_in_a_preloaded_cache(snapshot: Snapshot):
+    postings = Postings()
+    words = postings.preload(snapshot.searcher, ("body", "title", "heading"), budget=2**30)
+    assert words == len(list(snapshot.searcher.reader().iter_field("body")))
+    builder = QueryBuilder(snapshot.searcher.reader(), snapshot.languages)
+    for text in QUERIES:
+        query = builder.build(parse(text, snapshot.languages))
+        preloaded, _ = evaluate(snapshot.searcher, query, postings, RANKING)
+        fresh, _ = evaluate(snapshot.searcher, query, Postings(), RANKING)
+        assert preloaded.docs.tolist() == fresh.docs.tolist()
+        assert preloaded.scores.tolist() == fresh.scores.tolist()
+
+
 def test_positions_are_kept_within_the_same_bound(snapshot: Snapshot):
     leaf = snapshot.searcher.leaf_searchers()[1][0].reader()
     unbounded = Postings()
