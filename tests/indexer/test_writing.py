@@ -127,3 +127,40 @@ def test_postings_spilled_to_disk_in_batches_come_back_as_written(tmp_path: Path
     spilled = index_with_pool(tmp_path / "spilled", limitmb=0.002)  # a run every ~2 KB
     assert in_memory.pop("spilled") == 0 and spilled.pop("spilled") > 10
     assert spilled == in_memory
+
+
+def segments(index_dir: Path) -> list[tuple[int, int]]:
+    """Each segment's documents and how many of them are deleted."""
+    ix = whoosh_index.open_dir(str(index_dir))
+    return [(segment.doc_count_all(), segment.deleted_count()) for segment in ix._segments()]
+
+
+def test_an_export_read_again_every_night_leaves_no_dead_copy_behind(tmp_path: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    for night in range(4):  # a new record every night: the whole file is read again
+        write(corpus, "export", [f"Journalists detained, report {n}." for n in range(night + 3)])
+        build_index([corpus], index_dir, ParseOptions(), workers=1)
+    # Six records, each an article and a section; Whoosh kept every night's copy.
+    assert segments(index_dir) == [(12, 0)]
+
+
+def test_a_mostly_deleted_segment_is_written_again_without_them(tmp_path: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    write(corpus, "a", ["Journalists detained.", "Journalists freed.", "Journalists tried."])
+    write(corpus, "c", ["Censorship of the press."])
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    write(corpus, "a", ["Journalists detained.", "Journalists freed.", "Journalists jailed."])
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    # The first segment lost 6 of its 8 documents: its other 2 are merged into the new one.
+    assert segments(index_dir) == [(8, 0)]
+    assert spelling(index_dir, "spell_body", "censorship")[0] == 1
+
+
+def test_a_segment_with_few_deletions_is_kept_as_it_is(tmp_path: Path) -> None:
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "ix"
+    write(corpus, "a", ["Journalists detained."])
+    write(corpus, "c", ["Censorship of the press.", "More censorship.", "Less censorship."])
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    write(corpus, "a", ["Journalists freed."])
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert segments(index_dir) == [(8, 2), (2, 0)]

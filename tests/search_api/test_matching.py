@@ -107,14 +107,16 @@ def _write(path: Path, records: list[dict]) -> None:
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
     """Two runs: the second adds a file and rewrites the first one, whose first versions
-    stay in the first segment as deleted documents."""
+    stay in the first segment as deleted documents (among the filler's, which keep the
+    segment from being written again without them)."""
     root = tmp_path_factory.mktemp("matching")
     corpus, index_dir = root / "corpus", root / "index"
     corpus.mkdir()
     _write(corpus / "first.jsonl", FIRST[:2])
+    _write(corpus / "filler.jsonl", FILLER)
     build_index([corpus], index_dir, ParseOptions(), workers=1)
     _write(corpus / "first.jsonl", FIRST)
-    _write(corpus / "second.jsonl", SECOND + FILLER)
+    _write(corpus / "second.jsonl", SECOND)
     build_index([corpus], index_dir, ParseOptions(), workers=1)
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         assert len(snapshot.searcher.leaf_searchers()) == 2
