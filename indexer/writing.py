@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any, BinaryIO
 
+from whoosh.index import clean_files
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.util import fib
@@ -107,6 +108,12 @@ class ArchiveWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
+        # With the lock held: the files of no committed version (what a write that failed
+        # left, on a full disk) go. Whoosh removes them only when it next commits, which
+        # a disk they fill never lets it do.
+        clean_files(
+            self.storage, self.indexname, self.generation - 1, [*self.segments, self.newsegment]
+        )
         self.pool = BatchingPostingPool(
             self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128)
         )

@@ -151,6 +151,17 @@ def tiny_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
+def files_of_no_version(index_dir: Path) -> set[str]:
+    """The index folder's segment files that the committed version does not use."""
+    committed = whoosh_index.open_dir(str(index_dir))._segments()
+    segments = {segment.segment_id() for segment in committed}
+    return {
+        name
+        for name in os.listdir(index_dir)
+        if name.startswith("MAIN_") and "." in name and name.split(".")[0] not in segments
+    }
+
+
 # When a write fails on a full disk, Whoosh's own segment files stay open until garbage
 # collection closes them; that is Whoosh's business, not a leak of ours.
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -167,6 +178,14 @@ def test_a_full_disk_is_a_clear_error_and_the_previous_version_stays(
         build_index([corpus], index_dir, ParseOptions(), workers=workers)
     assert committed_articles(index_dir) == 5
     assert multiprocessing.active_children() == []
+    # What the failed write left goes with the next run, even one that commits nothing:
+    # on a full disk, Whoosh's next commit, which would remove it, never comes.
+    left = files_of_no_version(index_dir)
+    assert left
+    for path in (corpus / "big").iterdir():
+        path.unlink()
+    assert not build_index([corpus], index_dir, ParseOptions(), workers=workers).committed
+    assert not files_of_no_version(index_dir) & left
 
 
 def test_a_read_only_index_folder_is_a_clear_error(tmp_path: Path, tiny_disk: Path) -> None:
