@@ -108,12 +108,17 @@ class ArchiveWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        # With the lock held: the files of no committed version (what a write that failed
-        # left, on a full disk) go. Whoosh removes them only when it next commits, which
-        # a disk they fill never lets it do.
-        clean_files(
-            self.storage, self.indexname, self.generation - 1, [*self.segments, self.newsegment]
-        )
+        # The writer that holds the lock removes the files of no committed version (what a
+        # write that failed left, on a full disk): Whoosh removes them only when it next
+        # commits, which a disk they fill never lets it do. A parallel run's workers write
+        # under their parent's lock (``_lk=False``): each other's segments are not theirs.
+        if kwargs.get("_lk", True):
+            clean_files(
+                self.storage,
+                self.indexname,
+                self.generation - 1,
+                [*self.segments, self.newsegment],
+            )
         self.pool = BatchingPostingPool(
             self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128)
         )
