@@ -216,13 +216,23 @@ def _recover_list(text: str) -> list[Any]:
     return records
 
 
+# json writes some messages to be followed by their place ("Invalid control character
+# at: line 1 column 9"); a reason gives the place before the message.
+_PLACE_TO_FOLLOW_RE = re.compile(r"(?: starting)? at$")
+
+
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """What is wrong, in words that end: "Invalid control character", not "… at"."""
+    return _PLACE_TO_FOLLOW_RE.sub("", exc.msg)
+
+
 def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     """A JSON file: a list of records, one record, or an object wrapping a list."""
     text, warnings = decode_bytes(_read_all(path))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        reason = f"invalid JSON at line {exc.lineno}: {exc.msg}"
+        reason = f"invalid JSON at line {exc.lineno}, column {exc.colno}: {_json_problem(exc)}"
         recovered = [r for r in _recover_list(text) if isinstance(r, Mapping)]
         if not recovered:
             raise UnreadableFile(reason) from None
@@ -262,7 +272,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
     One bad line (a truncated last line, a stray log message) costs only that line.
     """
     bad = 0
-    first_bad: int | None = None
+    first_bad: str | None = None  # where: its line, and column when JSON says
     first_error = ""
     good = 0
     last_line = 0
@@ -276,13 +286,13 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
                 raw = raw[3:]
             if not raw.strip():
                 continue
-            item, error = None, "not a JSON object"
+            item, error, where = None, "not a JSON object", str(number)
             try:
                 item = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError:
                 error = f"invalid {encoding} text"
             except json.JSONDecodeError as exc:
-                error = exc.msg
+                error, where = _json_problem(exc), f"{number}, column {exc.colno}"
             except RecursionError:
                 error = "nested too deeply"
             if not isinstance(item, Mapping):
@@ -291,7 +301,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
                     continue
                 bad += 1
                 if first_bad is None:
-                    first_bad, first_error = number, error
+                    first_bad, first_error = where, error
                 continue
             good += 1
             yield Record(lookup_fields(item, field_map), number, _keys(item), nbytes)
@@ -311,6 +321,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
     if not good:
         if bad:
             raise UnreadableFile(
-                f"invalid JSON Lines: no valid line (first error at line {first_bad})"
+                f"invalid JSON Lines: no valid line (first error at line {first_bad}: "
+                f"{first_error})"
             )
         raise UnreadableFile("empty file")

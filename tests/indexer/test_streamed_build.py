@@ -116,7 +116,7 @@ def test_a_streamed_file_is_indexed_whole_with_its_bytes_counted(
     assert progress.articles == summary.articles_added == 4
     assert summary.files_parsed == 1 and not summary.skipped
     assert [w.split(": ", 1)[1] for w in summary.warnings] == [
-        "2 invalid JSON line(s) skipped, first at line 4: Expecting value",
+        "2 invalid JSON line(s) skipped, first at line 4, column 1: Expecting value",
         "1 record(s) without text skipped (first: record 5)",
         "1 duplicate id(s) were given a -2, -3… suffix",
     ]
@@ -134,7 +134,7 @@ def test_a_file_broken_from_the_start_is_skipped_and_its_old_version_kept(
     summary = build_index([path.parent], tmp_path / "ix", ParseOptions(), progress=progress)
     assert [skipped.path for skipped in summary.skipped] == [path]
     assert summary.skipped[0].reason == (
-        "invalid JSON Lines: no valid line (first error at line 1); "
+        "invalid JSON Lines: no valid line (first error at line 1, column 1: Expecting value); "
         "kept the 1 article indexed from it before, until it reads again"
     )
     assert summary.files_parsed == 0 and not summary.committed

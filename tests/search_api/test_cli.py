@@ -200,7 +200,7 @@ def test_parsing_only_unreadable_files_points_at_their_reasons(capsys, tmp_path:
     assert code == 1
     assert err.splitlines() == [
         f"skipped: {tmp_path / 'pipe.json'}: a named pipe (FIFO), not a regular file",
-        f"skipped: {tmp_path / 'broken.json'}: invalid JSON at line 1: Unterminated string "
-        "starting at",
+        f"skipped: {tmp_path / 'broken.json'}: invalid JSON at line 1, column 12: Unterminated "
+        "string",
         "advosearch: nothing could be read (2 skipped, reasons above)",
     ]

@@ -176,8 +176,11 @@ def test_parse_paths_reports_bad_files_and_goes_on(tmp_path: Path) -> None:
     parsed = {r.path.name: r for r in results if isinstance(r, ParsedFile)}
     skipped = {r.path.name: r.reason for r in results if isinstance(r, SkippedFile)}
     assert sorted(parsed) == ["a.txt", "d.md"]
-    assert skipped == {"b.json": "invalid JSON at line 1: Expecting property name enclosed in "
-                       "double quotes", "c.png": "not an article format (.png)"}  # fmt: skip
+    assert skipped == {
+        "b.json": "invalid JSON at line 1, column 3: Expecting property name enclosed in double "
+        "quotes",
+        "c.png": "not an article format (.png)",
+    }
 
 
 def test_parse_arguments_and_results_pickle(tmp_path: Path) -> None:

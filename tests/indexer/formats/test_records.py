@@ -136,7 +136,7 @@ def test_bad_jsonl_lines_are_skipped_and_reported(tmp_path: Path, parse) -> None
     assert isinstance(unfinished, CutShort)
     assert unfinished.startswith("the last line (4) is unfinished (")
     assert unfinished.endswith("; kept 2 records")
-    assert skipped == "1 invalid JSON line(s) skipped, first at line 3: Expecting value"
+    assert skipped == "1 invalid JSON line(s) skipped, first at line 3, column 1: Expecting value"
 
 
 def test_truncated_gzip_stream_keeps_the_records_before_the_break(tmp_path: Path) -> None:
@@ -179,8 +179,10 @@ def test_truncated_json_list_keeps_complete_records(tmp_path: Path, parse) -> No
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        ('[{"title": "a", "bo', r"invalid JSON at line 1: "),
-        ('{\n"a": }', r"invalid JSON at line 2: Expecting value"),
+        ('[{"title": "a", "bo', r"invalid JSON at line 1, column 17: Unterminated string$"),
+        ('{\n"a": }', r"invalid JSON at line 2, column 6: Expecting value$"),
+        # json's own message ends "… at", for the place it gives after it.
+        ('[{"title": "a\tb"}]', r"invalid JSON at line 1, column 14: Invalid control character$"),
         ("42", "no records"),
         ("[]", "no text"),
         ('[{"title": "only a title"}]', "no text"),
