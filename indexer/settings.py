@@ -19,10 +19,22 @@ from indexer.formats.records import check_field_map
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
 
 ENV_PREFIX = "ADVOSEARCH_"
+# The largest single-article file that may be read: a file is read whole, and an article
+# of a gigabyte is no article (and ``inf`` would overflow where the size is used).
+MAX_ARTICLE_FILE_MB_CEILING = 1024
+# Ten minutes: a request waits up to the budget for a search thread, and a wait of years
+# (``1e13``) overflows the clock's timeout instead of waiting.
+SEARCH_TIME_BUDGET_MS_CEILING = 600_000
+# An admin token guards writes to the archive: one short enough to guess is no guard.
+MIN_ADMIN_TOKEN_CHARS = 16
+# An origin as a browser sends it in its Origin header: scheme://host[:port], lowercase,
+# no path. CORS compares origins as strings, so any other spelling never matches.
+_ORIGIN_RE = re.compile(r"[a-z][a-z0-9+.-]*://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+    # inf and nan are no durations or sizes: refused, not left to overflow later.
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", allow_inf_nan=False)
 
     index_dir: Path = Field(Path("index"), description="Folder holding the Whoosh index.")
     field_map: dict[str, str] = Field(
@@ -38,14 +50,19 @@ class Settings(BaseSettings):
     max_article_file_mb: float = Field(
         DEFAULT_MAX_ARTICLE_FILE_BYTES / 2**20,
         gt=0,
+        le=MAX_ARTICLE_FILE_MB_CEILING,
         description="Single-article files (.txt/.md/.html) larger than this are skipped.",
     )
     lock_timeout_s: float = Field(
-        30.0, ge=0, description="How long an indexer waits for another indexer's lock."
+        30.0,
+        ge=0,
+        description="How long an indexer, or a write through the admin API, waits for another "
+        "writer's lock.",
     )
     search_time_budget_ms: int = Field(
         2000,
         gt=0,
+        le=SEARCH_TIME_BUDGET_MS_CEILING,
         description="Wall-clock budget of one search; past it results are partial. Also the "
         "longest a request waits for a search thread (then: 503 busy).",
     )
@@ -54,12 +71,14 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(
         None,
-        description="Bearer token of the ingest API (/admin/...); unset, the admin API is off.",
+        description="Bearer token of the ingest API (/admin/...), 16 characters or more; unset "
+        "or empty, the admin API is off.",
     )
     cors_origins: list[str] = Field(
         default_factory=list,
-        description='Origins allowed to call the API from a browser, e.g. ["https://example.org"]; '
-        "empty (the default) sends no CORS headers.",
+        description="Origins allowed to call the API from a browser, as a browser sends them "
+        '(scheme://host[:port]), e.g. ["https://example.org"], or ["*"]; empty (the default) '
+        "sends no CORS headers.",
     )
     rate_limit_per_minute: int = Field(
         600,
@@ -80,6 +99,31 @@ class Settings(BaseSettings):
     def _known_language(cls, value: str) -> str:
         if value not in known_languages():
             raise ValueError(f"{value!r} is not a language code advosearch knows")
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _long_enough_to_guard_writes(cls, value: SecretStr | None) -> SecretStr | None:
+        # Empty (an empty line in an env file) leaves the admin API off, as unset does.
+        token = value.get_secret_value().strip() if value is not None else ""
+        if token and len(token) < MIN_ADMIN_TOKEN_CHARS:
+            raise ValueError(
+                f"too short to guard writes to the archive: it needs {MIN_ADMIN_TOKEN_CHARS} "
+                f"characters or more, it has {len(token)} (make one with `python3 -c 'import "
+                "secrets; print(secrets.token_urlsafe(32))'`)"
+            )
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_as_browsers_send_them(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN_RE.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is no origin a browser sends: write scheme://host[:port], "
+                    'lowercase, without path or trailing slash, e.g. "https://example.org" '
+                    '(or "*" for any site)'
+                )
         return value
 
 

@@ -49,6 +49,17 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("ADVOSEARCH_CORS_ORIGINS", "https://example.org", "not valid JSON"),
         ("ADVOSEARCH_FIELD_MAP", "body=detalle", "not valid JSON"),
         ("ADVOSEARCH_RATE_LIMIT", "10", "no such setting"),
+        # Sizes and durations that would overflow later, in the middle of a run or request.
+        ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "inf", "finite number"),
+        ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "nan", "finite number"),
+        ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "1e300", "less than or equal to 1024"),
+        ("ADVOSEARCH_LOCK_TIMEOUT_S", "inf", "finite number"),
+        ("ADVOSEARCH_SEARCH_TIME_BUDGET_MS", "10000000000000", "less than or equal to 600000"),
+        # Origins that a browser never sends, so CORS would never match them.
+        ("ADVOSEARCH_CORS_ORIGINS", '["example.org"]', "'example.org' is no origin a browser"),
+        ("ADVOSEARCH_CORS_ORIGINS", '["https://example.org/"]', "no origin a browser sends"),
+        ("ADVOSEARCH_CORS_ORIGINS", '["https://Example.org"]', "no origin a browser sends"),
+        ("ADVOSEARCH_ADMIN_TOKEN", "a", "too short to guard writes to the archive"),
     ],
 )
 def test_a_wrong_variable_is_named_with_what_is_wrong(
@@ -73,3 +84,44 @@ def test_the_command_stops_with_the_message(
 def test_every_setting_is_documented_in_the_readme() -> None:
     documented = set(re.findall(r"^\| `(ADVOSEARCH_\w+)` \|", README.read_text(), re.MULTILINE))
     assert documented == {f"ADVOSEARCH_{name.upper()}" for name in Settings.model_fields}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "1024"),
+        ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "0.5"),
+        ("ADVOSEARCH_LOCK_TIMEOUT_S", "0"),
+        ("ADVOSEARCH_CORS_ORIGINS", '["https://example.org", "http://localhost:8080"]'),
+        ("ADVOSEARCH_CORS_ORIGINS", '["http://[::1]:8000", "https://xn--bcher-kva.example"]'),
+        ("ADVOSEARCH_CORS_ORIGINS", '["*"]'),
+        ("ADVOSEARCH_ADMIN_TOKEN", "0123456789abcdef"),
+        ("ADVOSEARCH_ADMIN_TOKEN", ""),  # an empty line in an env file: the admin API is off
+    ],
+)
+def test_values_at_the_limits_are_taken(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    load_settings()
+
+
+def test_a_short_admin_token_is_refused_without_showing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADVOSEARCH_ADMIN_TOKEN", "s3cr3t")
+    with pytest.raises(InvalidSettings) as raised:
+        load_settings()
+    assert "it needs 16 characters or more, it has 6" in str(raised.value)
+    assert "s3cr3t" not in str(raised.value)
+
+
+def test_an_infinite_file_size_stops_the_indexer_before_it_reads(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # It was taken, and the run then stopped on an OverflowError's traceback.
+    monkeypatch.setenv("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "inf")
+    assert main(["index", str(tmp_path), "--index", str(tmp_path / "ix")]) == 2
+    error = capsys.readouterr().err
+    assert error == (
+        "advosearch: invalid settings: ADVOSEARCH_MAX_ARTICLE_FILE_MB: Input should be a finite "
+        "number\n"
+    )
