@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +18,23 @@ from indexer.errors import AdvosearchError, InvalidSettings
 from indexer.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from indexer.build import BuildSummary
     from indexer.formats import SkippedFile
+
+# Exit codes, as the README lists them (under "Indexing on a schedule").
+EXIT_OK = 0
+EXIT_FAILED = 1  # nothing could be read, or the run could not be done (the index untouched)
+EXIT_INVALID_SETTINGS = 2  # as argparse's for a wrong command line
+EXIT_SOME_FILES_UNREAD = 3  # the run is done (and committed, if it changed anything)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager stopping, ``kill``), raised where the command is as Ctrl-C
+    raises ``KeyboardInterrupt``: the same clean-up runs (an indexer cancels its writers,
+    removes their files and lets go of the index's lock), where SIGTERM's default would
+    end the process on the spot."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,20 +44,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except InvalidSettings as error:
         print(f"advosearch: invalid settings: {error}", file=sys.stderr)
-        return 2
+        return EXIT_INVALID_SETTINGS
+    # uvicorn shuts a server down on SIGTERM itself.
+    ends_on_sigterm = nullcontext() if args.command == "serve" else _sigterm_as_interrupt()
     try:
-        return int(args.handler(args, settings) or 0)
+        with ends_on_sigterm:
+            return int(args.handler(args, settings) or EXIT_OK)
     except AdvosearchError as error:
         print(f"advosearch: {error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
+    except Terminated:
+        print("advosearch: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("advosearch: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader of the output stopped early (`| head`): nothing is wrong to report.
         # Output still buffered would fail again at exit, so it goes nowhere instead.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        return EXIT_FAILED
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Within: SIGTERM raises ``Terminated`` in this process."""
+    own_pid = os.getpid()
+
+    def terminate(signum: int, _frame: object) -> None:
+        if os.getpid() != own_pid:
+            # A worker forked from this process inherits the handler: it ends as SIGTERM
+            # ends a process, and the indexer that started it cleans up after it.
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -52,7 +97,12 @@ def _build_parser() -> argparse.ArgumentParser:
     index_cmd.add_argument("paths", nargs="+", type=Path, help="files or folders, any mix")
     _add_index_option(index_cmd)
     _add_parse_options(index_cmd)
-    index_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    index_cmd.add_argument(
+        "--quiet",
+        action="store_true",
+        help="for cron: print nothing when the run changed nothing and every file read; "
+        "else only warnings, the files it could not read, and the summary of a change",
+    )
     index_cmd.add_argument(
         "--workers",
         type=_positive_int,
@@ -174,7 +224,9 @@ def _parse_options(args: argparse.Namespace, settings: Settings) -> Any:
 
 
 class BarProgress:
-    """A progress bar on stderr: bytes of input done, articles written, rate and ETA."""
+    """A progress bar on stderr, when it is a terminal: bytes of input done, articles
+    written, rate and ETA. Elsewhere (a cron job's log or mail) its redrawing would be lines
+    of carriage returns."""
 
     def __init__(self) -> None:
         self._bar: tqdm | None = None
@@ -182,7 +234,12 @@ class BarProgress:
 
     def start(self, total_bytes: int) -> None:
         self._bar = tqdm(
-            total=total_bytes, unit="B", unit_scale=True, file=sys.stderr, desc="indexing"
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            file=sys.stderr,
+            desc="indexing",
+            disable=None,  # tqdm's "only on a terminal"
         )
 
     def advance(self, nbytes: int, articles: int) -> None:
@@ -203,7 +260,9 @@ class BarProgress:
 def _run_index(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.build import build_index
 
-    index_dir = args.index or settings.index_dir
+    # Absolute, so the summary says where the index is: a cron job runs in $HOME, where
+    # the default folder `index` is not where anyone looks for it.
+    index_dir = (args.index or settings.index_dir).absolute()
     options = _parse_options(args, settings)
 
     summary = build_index(
@@ -214,6 +273,32 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         progress=None if args.quiet else BarProgress(),
     )
+    documentation = [item for item in summary.skipped if item.documentation]
+    skipped = [item for item in summary.skipped if not item.documentation]
+    unread = [item for item in skipped if not item.no_article]
+    # --quiet is for cron, which mails whatever a run prints: a run that changed nothing
+    # says only what needs someone's attention, which is nothing when all went well.
+    whole_summary = not args.quiet or summary.committed or summary.nothing_read
+    if whole_summary:
+        _print_summary(summary, index_dir)
+    for warning in summary.warnings:
+        print(f"warning: {warning}")
+    listed = skipped if whole_summary else unread
+    if listed:
+        print(f"skipped {_counted(len(listed), 'file')}:")
+        for item in listed:
+            print(f"  {item.path}: {item.reason}")
+    if documentation and not args.quiet:
+        print(
+            f"ignored {_counted(len(documentation), 'documentation file')} "
+            "(README, LICENSE, ATTRIBUTION… beside the articles)"
+        )
+    if summary.nothing_read:
+        return _nothing_read(args.paths, skipped)
+    return EXIT_SOME_FILES_UNREAD if unread else EXIT_OK
+
+
+def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
     rate = summary.articles_added / summary.seconds if summary.seconds else 0.0
     section_rate = summary.sections_added / summary.seconds if summary.seconds else 0.0
     print(
@@ -233,15 +318,6 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         f"unchanged files: {summary.files_unchanged}; removed files: {summary.files_removed}; "
         + state
     )
-    for warning in summary.warnings:
-        print(f"warning: {warning}")
-    if summary.skipped:
-        print(f"skipped {_counted(len(summary.skipped), 'file')}:")
-        for skipped in summary.skipped:
-            print(f"  {skipped.path}: {skipped.reason}")
-    if summary.nothing_read:
-        return _nothing_read(args.paths, summary.skipped)
-    return 0
 
 
 def _counted(count: int, noun: str) -> str:
@@ -262,7 +338,8 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
         max_article_file_bytes=options.max_article_file_bytes,
     ):
         if isinstance(result, SkippedFile):
-            skipped.append(result)
+            if not result.documentation:
+                skipped.append(result)
             continue
         read_any = True
         for article in result.articles:
@@ -275,7 +352,10 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
             print(f"warning: {result.path}: {warning}", file=sys.stderr)
     for item in skipped:
         print(f"skipped: {item.path}: {item.reason}", file=sys.stderr)
-    return 0 if read_any else _nothing_read(args.paths, skipped)
+    if not read_any:
+        return _nothing_read(args.paths, skipped)
+    unread = any(not item.no_article for item in skipped)
+    return EXIT_SOME_FILES_UNREAD if unread else EXIT_OK
 
 
 def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
@@ -289,7 +369,7 @@ def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
         where = ", ".join(str(path) for path in paths)
         why = f": no readable files found in {where} (article formats: {formats}, or gzipped)"
     print(f"advosearch: nothing could be read{why}", file=sys.stderr)
-    return 1
+    return EXIT_FAILED
 
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -319,7 +399,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         # Through the API's response model, so the document is exactly GET /search's.
         document = SearchResponse.model_validate(response).model_dump(mode="json")
         print(json.dumps(document, ensure_ascii=False, indent=2))
-        return 0
+        return EXIT_OK
     print(f"{response['total']} articles for {response['parsed_query'] or '(everything)'}")
     for note in response["notes"]:
         print(f"note: {note}")
@@ -333,7 +413,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
             heading = section["heading"] or "(intro)"
             # For a terminal: marks as [brackets].
             print(f"   § {heading}: {plain_snippet(section['snippet'], ('[', ']'))}")
-    return 0
+    return EXIT_OK
 
 
 def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -343,9 +423,9 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
         results = evaluate_folders(args.collections)
     except (OSError, ValueError) as error:
         print(f"advosearch: {error}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     print(json.dumps(as_json(results), indent=2) if args.json else as_table(results))
-    return 0
+    return EXIT_OK
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -356,4 +436,4 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     open_index(index_dir)  # fail now, with a clear message, if there is no index
     os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)
     serve(args.host, args.port, args.workers, access_log=settings.log_requests)
-    return 0
+    return EXIT_OK

@@ -100,6 +100,9 @@ class SkippedFile:
     # Read, and holding no article (``NoArticle``): what was indexed from it before goes.
     # Otherwise it could not be read, and the index keeps what it gave when it could.
     no_article: bool = False
+    # A README, LICENSE… beside the articles (``DOCUMENTATION_STEMS``): never an article,
+    # so not a problem to report on every run, only to count.
+    documentation: bool = False
 
 
 @dataclass
@@ -138,6 +141,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
     Each file is paired with the root argument it was found under (ids and sources are
     relative to it). Unsupported types are reported as skipped, never silently ignored; so
     are links that lead nowhere or to a folder, named pipes and other things not files.
+    Documentation files beside the articles are skipped too, marked as such.
     """
     found: list[tuple[Path, Path]] = []
     skipped: list[SkippedFile] = []
@@ -149,7 +153,11 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
             return
         seen.add(key)
         if file != root and file.stem.upper() in DOCUMENTATION_STEMS:
-            skipped.append(SkippedFile(file, "a folder's documentation file, not an article"))
+            skipped.append(
+                SkippedFile(
+                    file, "a folder's documentation file, not an article", documentation=True
+                )
+            )
         elif _kind(file) is None:
             skipped.append(SkippedFile(file, f"not an article format ({_describe_suffix(file)})"))
         else:

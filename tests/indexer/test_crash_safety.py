@@ -120,6 +120,37 @@ def test_kill_9_mid_run_keeps_the_last_version_and_a_rerun_completes(indexed) ->
     assert committed_articles(index_dir) == 3005
 
 
+def test_sigterm_mid_run_ends_it_as_ctrl_c_does(indexed) -> None:
+    # A service manager's stop, or `kill`: before, the process ended on the spot, silent,
+    # leaving its lock's pid file and its writers' files for the next run to clear.
+    corpus, index_dir = indexed
+    before = set(os.listdir(index_dir))
+    write_articles(corpus / "big", 3000, stem="big")
+    run = [str(ADVOSEARCH), "index", str(corpus), "--index", str(index_dir), "--workers", "2"]
+    process = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (index_dir / LOCK_OWNER_FILE).exists():  # the run is writing
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.5)
+    workers = child_pids(process.pid)
+    assert workers  # the writers' processes
+    process.terminate()
+    _, err = process.communicate(timeout=30)
+    assert (process.returncode, err) == (143, "advosearch: terminated\n")
+    assert not any(running(pid) for pid in workers)
+    # No pid file, no writers' folder: only the cancelled segment's files, as Ctrl-C
+    # leaves them, in no table of contents; Whoosh deletes them at the next commit.
+    left = set(os.listdir(index_dir)) - before
+    assert left and all(name.startswith("MAIN_") for name in left), left
+    assert committed_articles(index_dir) == 5  # the last committed version, whole
+    finished = subprocess.run([*run, "--quiet"], capture_output=True, text=True, check=False)
+    assert finished.returncode == 0, finished.stderr
+    assert "which is gone" not in finished.stdout
+    assert committed_articles(index_dir) == 3005
+    assert not left & set(os.listdir(index_dir))
+
+
 def child_pids(pid: int) -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 

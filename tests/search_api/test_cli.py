@@ -3,6 +3,7 @@ traceback, and what a run did is said in words that read right."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -11,7 +12,8 @@ import pytest
 from whoosh import index as whoosh_index
 
 from indexer.schema import build_schema
-from search_api.cli import main
+from search_api import cli
+from search_api.cli import EXIT_SOME_FILES_UNREAD, main
 
 STORY = {
     "id": "s1",
@@ -60,7 +62,7 @@ def test_the_summary_reads_right_when_the_folder_is_called_index(capsys, tmp_pat
     code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "index"))
     assert code == 0
     assert f"the index now holds 1 article, 1 section (in {tmp_path / 'index'})" in out
-    _, again, _ = index(capsys, str(corpus), "--index", str(tmp_path / "index"))
+    _, again, _ = run(capsys, "index", str(corpus), "--index", str(tmp_path / "index"))
     assert f"(in {tmp_path / 'index'}); nothing changed, no new version" in again
 
 
@@ -204,3 +206,102 @@ def test_parsing_only_unreadable_files_points_at_their_reasons(capsys, tmp_path:
         "string",
         "advosearch: nothing could be read (2 skipped, reasons above)",
     ]
+
+
+def write_broken(folder: Path) -> Path:
+    path = folder / "broken.json"
+    path.write_text('[{"title": "cut off', encoding="utf-8")
+    return path
+
+
+def test_an_unchanged_quiet_run_prints_nothing(capsys, tmp_path: Path) -> None:
+    # cron mails whatever a job prints: a night with nothing new must mail nothing.
+    corpus = write_story(tmp_path / "corpus")
+    (corpus / "ATTRIBUTION.md").write_text("# Credits\n", encoding="utf-8")
+    (corpus / "draft.md").write_text("---\ndraft: true\n---\nNot yet.\n", encoding="utf-8")
+    code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == 0 and "indexed 1 article" in out
+    assert index(capsys, str(corpus), "--index", str(tmp_path / "ix")) == (0, "", "")
+
+
+def test_a_quiet_run_that_changes_nothing_lists_only_what_it_could_not_read(
+    capsys, tmp_path: Path
+) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    (corpus / "draft.md").write_text("---\ndraft: true\n---\nNot yet.\n", encoding="utf-8")
+    index(capsys, str(corpus), "--index", str(tmp_path / "ix"))
+    broken = write_broken(corpus)
+    code, out, err = index(capsys, str(corpus), "--index", str(tmp_path / "ix"))
+    assert (code, err) == (EXIT_SOME_FILES_UNREAD, "")
+    assert out.splitlines() == [
+        "skipped 1 file:",
+        f"  {broken}: invalid JSON at line 1, column 12: Unterminated string",
+    ]
+
+
+def test_a_run_that_could_not_read_a_file_exits_3_even_when_it_commits(
+    capsys, tmp_path: Path
+) -> None:
+    # So that a cron job can tell a run that went well from one that left files out.
+    corpus = write_story(tmp_path / "corpus")
+    write_broken(corpus)
+    code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == EXIT_SOME_FILES_UNREAD == 3
+    assert "the index now holds 1 article" in out and "skipped 1 file:" in out
+    code, _, err = run(capsys, "parse", str(corpus))
+    assert code == EXIT_SOME_FILES_UNREAD
+    assert "skipped: " in err
+
+
+def test_a_page_that_holds_no_article_is_no_failure(capsys, tmp_path: Path) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    (corpus / "draft.md").write_text("---\ndraft: true\n---\nNot yet.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == 0
+    assert "draft post (front matter says draft: true)" in out  # said, when not --quiet
+    assert run(capsys, "parse", str(corpus))[0] == 0
+
+
+def test_documentation_files_are_counted_not_listed_as_skipped(capsys, tmp_path: Path) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    (corpus / "ATTRIBUTION.md").write_text("# Credits\n", encoding="utf-8")
+    (corpus / "README.txt").write_text("About this export.\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == 0
+    assert "skipped" not in out and str(corpus / "ATTRIBUTION.md") not in out
+    assert out.splitlines()[-1] == (
+        "ignored 2 documentation files (README, LICENSE, ATTRIBUTION… beside the articles)"
+    )
+    code, _, err = run(capsys, "parse", str(corpus))
+    assert (code, err) == (0, "")
+
+
+def test_the_summary_names_the_index_folder_absolutely(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cron runs in $HOME: a relative folder is somewhere nobody looks.
+    write_story(tmp_path / "corpus")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = index(capsys, "corpus", "--index", "ix")
+    assert code == 0
+    assert f"(in {tmp_path / 'ix'})" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_progress_bar_is_drawn_only_on_a_terminal(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
+) -> None:
+    # Elsewhere (a cron job's log or mail) it would be lines of carriage returns.
+    corpus = write_story(tmp_path / "corpus")
+    stderr = Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(cli.sys, "stderr", stderr)
+    code = main(["index", str(corpus), "--index", str(tmp_path / "ix"), "--workers", "1"])
+    assert code == 0
+    drawn = stderr.getvalue()
+    assert ("indexing: " in drawn and "\r" in drawn) is terminal
+    assert drawn.endswith("committing the new index version…\n")

@@ -77,11 +77,14 @@ def test_documentation_beside_a_corpus_is_not_an_article(tmp_path: Path) -> None
     write(tmp_path / "ATTRIBUTION.md", "# Attribution\n\nArticles by their authors.")
     write(tmp_path / "README.txt", "About this folder.")
     write(tmp_path / "site" / "post.md", "---\ntitle: A post\n---\nText.")
+    write(tmp_path / "site" / "photo.png", b"\x89PNG")
     files, skipped = discover([tmp_path])
     assert [path.name for path, _ in files] == ["post.md"]
-    assert {s.path.name: s.reason for s in skipped} == {
-        "ATTRIBUTION.md": "a folder's documentation file, not an article",
-        "README.txt": "a folder's documentation file, not an article",
+    # Marked, so that a run counts them instead of listing them as problems every time.
+    assert {s.path.name: (s.reason, s.documentation) for s in skipped} == {
+        "ATTRIBUTION.md": ("a folder's documentation file, not an article", True),
+        "README.txt": ("a folder's documentation file, not an article", True),
+        "photo.png": ("not an article format (.png)", False),
     }
     named, _ = discover([tmp_path / "README.txt"])
     assert [path.name for path, _ in named] == ["README.txt"]
