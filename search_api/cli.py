@@ -273,8 +273,8 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         workers=args.workers,
         progress=None if args.quiet else BarProgress(),
     )
-    documentation = [item for item in summary.skipped if item.documentation]
-    skipped = [item for item in summary.skipped if not item.documentation]
+    ignored = [item for item in summary.skipped if item.ignored]
+    skipped = [item for item in summary.skipped if not item.ignored]
     unread = [item for item in skipped if not item.no_article]
     # --quiet is for cron, which mails whatever a run prints: a run that changed nothing
     # says only what needs someone's attention, which is nothing when all went well.
@@ -288,10 +288,10 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"skipped {_counted(len(listed), 'file')}:")
         for item in listed:
             print(f"  {item.path}: {item.reason}")
-    if documentation and not args.quiet:
+    if ignored and not args.quiet:
         print(
-            f"ignored {_counted(len(documentation), 'documentation file')} "
-            "(README, LICENSE, ATTRIBUTION… beside the articles)"
+            f"ignored {_counted(len(ignored), 'file')} that are not articles "
+            "(README, LICENSE… beside them, images and other formats)"
         )
     if summary.nothing_read:
         return _nothing_read(args.paths, skipped)
@@ -338,7 +338,7 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
         max_article_file_bytes=options.max_article_file_bytes,
     ):
         if isinstance(result, SkippedFile):
-            if not result.documentation:
+            if not result.ignored:
                 skipped.append(result)
             continue
         read_any = True

@@ -100,9 +100,10 @@ class SkippedFile:
     # Read, and holding no article (``NoArticle``): what was indexed from it before goes.
     # Otherwise it could not be read, and the index keeps what it gave when it could.
     no_article: bool = False
-    # A README, LICENSE… beside the articles (``DOCUMENTATION_STEMS``): never an article,
-    # so not a problem to report on every run, only to count.
-    documentation: bool = False
+    # Not an article by what it is: a README, LICENSE… beside the articles
+    # (``DOCUMENTATION_STEMS``), or a file of another format (an image, a PDF). Not a
+    # problem to report on every run (a cron job would mail it every night), only to count.
+    ignored: bool = False
 
 
 @dataclass
@@ -139,9 +140,9 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
     """Files under the given files/folders, recursively, sorted; hidden files/dirs skipped.
 
     Each file is paired with the root argument it was found under (ids and sources are
-    relative to it). Unsupported types are reported as skipped, never silently ignored; so
-    are links that lead nowhere or to a folder, named pipes and other things not files.
-    Documentation files beside the articles are skipped too, marked as such.
+    relative to it). Files that are not articles (documentation beside them, other
+    formats) are skipped, marked ``ignored``, never silently; links that lead nowhere or to
+    a folder, named pipes and other things not files are skipped as files not read.
     """
     found: list[tuple[Path, Path]] = []
     skipped: list[SkippedFile] = []
@@ -154,12 +155,11 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
         seen.add(key)
         if file != root and file.stem.upper() in DOCUMENTATION_STEMS:
             skipped.append(
-                SkippedFile(
-                    file, "a folder's documentation file, not an article", documentation=True
-                )
+                SkippedFile(file, "a folder's documentation file, not an article", ignored=True)
             )
         elif _kind(file) is None:
-            skipped.append(SkippedFile(file, f"not an article format ({_describe_suffix(file)})"))
+            reason = f"not an article format ({_describe_suffix(file)})"
+            skipped.append(SkippedFile(file, reason, ignored=True))
         else:
             found.append((file, root))
 

@@ -262,15 +262,19 @@ def test_a_page_that_holds_no_article_is_no_failure(capsys, tmp_path: Path) -> N
     assert run(capsys, "parse", str(corpus))[0] == 0
 
 
-def test_documentation_files_are_counted_not_listed_as_skipped(capsys, tmp_path: Path) -> None:
+def test_files_that_are_not_articles_are_counted_not_listed_as_skipped(
+    capsys, tmp_path: Path
+) -> None:
     corpus = write_story(tmp_path / "corpus")
     (corpus / "ATTRIBUTION.md").write_text("# Credits\n", encoding="utf-8")
     (corpus / "README.txt").write_text("About this export.\n", encoding="utf-8")
+    (corpus / "photo.png").write_bytes(b"\x89PNG")
     code, out, _ = run(capsys, "index", str(corpus), "--index", str(tmp_path / "ix"))
     assert code == 0
     assert "skipped" not in out and str(corpus / "ATTRIBUTION.md") not in out
     assert out.splitlines()[-1] == (
-        "ignored 2 documentation files (README, LICENSE, ATTRIBUTION… beside the articles)"
+        "ignored 3 files that are not articles (README, LICENSE… beside them, images and "
+        "other formats)"
     )
     code, _, err = run(capsys, "parse", str(corpus))
     assert (code, err) == (0, "")

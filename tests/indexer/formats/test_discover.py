@@ -81,10 +81,10 @@ def test_documentation_beside_a_corpus_is_not_an_article(tmp_path: Path) -> None
     files, skipped = discover([tmp_path])
     assert [path.name for path, _ in files] == ["post.md"]
     # Marked, so that a run counts them instead of listing them as problems every time.
-    assert {s.path.name: (s.reason, s.documentation) for s in skipped} == {
+    assert {s.path.name: (s.reason, s.ignored) for s in skipped} == {
         "ATTRIBUTION.md": ("a folder's documentation file, not an article", True),
         "README.txt": ("a folder's documentation file, not an article", True),
-        "photo.png": ("not an article format (.png)", False),
+        "photo.png": ("not an article format (.png)", True),
     }
     named, _ = discover([tmp_path / "README.txt"])
     assert [path.name for path, _ in named] == ["README.txt"]
