@@ -368,8 +368,14 @@ def build_index(
     lock_timeout_s: float = 30.0,
     workers: int | None = None,
     progress: Progress | None = None,
+    allow_empty: bool = False,
 ) -> BuildSummary:
     """Bring the index up to date with the files under ``paths``, in one commit.
+
+    A folder of ``paths`` that holds no article file any more keeps the articles indexed
+    from it, unless ``allow_empty``: a mount or an export that failed looks just like that,
+    and would otherwise empty the archive until the next run (and announce every article
+    as new in feeds after it).
 
     ``workers`` processes (default: 2, or 1 on one CPU) parse the files, and as many
     analyse and write their documents, each a consecutive share of the input as a segment
@@ -414,10 +420,22 @@ def build_index(
             if rebuild or known.get(resolved) != digest
         ]
         summary.files_unchanged = len(discovered) - len(to_parse)
+        emptied = [] if allow_empty else _emptied(roots, discovered, known)
+        for root, held_files in emptied:
+            summary.skipped.append(
+                SkippedFile(
+                    Path(root),
+                    f"holds no article file now; kept what was indexed from its "
+                    f"{held_files} file(s), as a mount or an export that failed would leave "
+                    "it (--allow-empty removes them)",
+                )
+            )
+        kept_roots = [root for root, _ in emptied]
         gone = [
             known_path
             for known_path in known
             if known_path not in discovered
+            and not _is_under(known_path, kept_roots)
             and (not os.path.exists(known_path) or _is_under(known_path, roots))
         ]
         for known_path in gone:
@@ -885,6 +903,21 @@ def remove_article(index_dir: Path, article_id: str, lock_timeout_s: float) -> b
 def count_kind(searcher: Any, kind: str) -> int:
     """Live documents of one kind (deleted ones are excluded, unlike doc_frequency)."""
     return sum(1 for _ in searcher.docs_for_query(Term("kind", kind)))
+
+
+def _emptied(
+    roots: Sequence[str], discovered: dict[str, Any], known: dict[str, str]
+) -> list[tuple[str, int]]:
+    """The folders among ``roots`` that hold no article file now while the index holds
+    files from them, each with how many."""
+    emptied = []
+    for root in roots:
+        if not os.path.isdir(root) or any(_is_under(path, [root]) for path in discovered):
+            continue
+        held = sum(1 for path in known if _is_under(path, [root]))
+        if held:
+            emptied.append((root, held))
+    return emptied
 
 
 def _is_under(path: str, roots: Sequence[str]) -> bool:

@@ -104,6 +104,12 @@ def _build_parser() -> argparse.ArgumentParser:
         "else only warnings, the files it could not read, and the summary of a change",
     )
     index_cmd.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="let a folder that holds no article file any more remove the articles indexed "
+        "from it (without it they are kept, as after a mount or an export that failed)",
+    )
+    index_cmd.add_argument(
         "--workers",
         type=_positive_int,
         default=None,
@@ -272,6 +278,7 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         lock_timeout_s=settings.lock_timeout_s,
         workers=args.workers,
         progress=None if args.quiet else BarProgress(),
+        allow_empty=args.allow_empty,
     )
     ignored = [item for item in summary.skipped if item.ignored]
     skipped = [item for item in summary.skipped if not item.ignored]

@@ -671,3 +671,24 @@ def test_a_rebuild_loses_no_article_the_index_holds(
     # The unreadable file is read again next time; the rest is unchanged.
     again = build_index([corpus], index_dir, ParseOptions(), workers=workers)
     assert (again.files_unchanged, again.committed) == (1, False)
+
+
+@pytest.mark.parametrize("allow_empty", [False, True])
+def test_a_folder_emptied_beside_others_keeps_its_articles_unless_allowed(
+    tmp_path: Path, allow_empty: bool
+) -> None:
+    mounted, local, index_dir = tmp_path / "mounted", tmp_path / "local", tmp_path / "ix"
+    for folder, name in ((mounted, "a.md"), (local, "b.md")):
+        folder.mkdir()
+        (folder / name).write_text(page(None, f"Story {name}"), encoding="utf-8")
+    build_index([mounted, local], index_dir, ParseOptions(), workers=1)
+    (mounted / "a.md").unlink()  # the mount failed: the folder is there, and empty
+    (local / "c.md").write_text(page(None, "Story c"), encoding="utf-8")
+    summary = build_index(
+        [mounted, local], index_dir, ParseOptions(), workers=1, allow_empty=allow_empty
+    )
+    assert summary.committed and summary.articles_added == 1
+    expected = {"b", "c"} if allow_empty else {"a", "b", "c"}
+    assert article_ids(index_dir) == expected
+    reasons = [skipped.reason for skipped in summary.skipped if skipped.path == mounted]
+    assert bool(reasons) != allow_empty

@@ -141,13 +141,18 @@ def test_indexing_only_unreadable_files_leaves_no_index_to_search(capsys, tmp_pa
     )
 
 
-def test_a_run_that_removes_every_file_of_a_folder_succeeds(capsys, tmp_path: Path) -> None:
-    # A cron job must not report a failure for a run that did its work.
+def test_an_emptied_folder_keeps_its_articles_unless_allowed(capsys, tmp_path: Path) -> None:
+    # A mount or an export that failed looks like an emptied folder: the archive stays, and
+    # the run fails, so that cron says so.
     corpus = write_story(tmp_path / "corpus")
     ix = tmp_path / "ix"
     index(capsys, str(corpus), "--index", str(ix))
     (corpus / "stories.json").unlink()
     code, out, err = index(capsys, str(corpus), "--index", str(ix))
+    assert code == 1 and "the index now holds 1 article" in out
+    assert f"  {corpus}: holds no article file now; kept what was indexed from its 1" in out
+    # Allowed, the run removes them, and succeeds: it did its work.
+    code, out, err = index(capsys, str(corpus), "--index", str(ix), "--allow-empty")
     assert (code, err) == (0, "")
     assert out.splitlines()[1] == (
         f"unchanged files: 0; removed files: 1; the index now holds 0 articles, 0 sections "
