@@ -163,8 +163,10 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     format readers (``PARSER_VERSION``), where it sits under the
     root argument it was found under (its articles' source and path-derived ids come from
     there: indexed under ``drw/`` and then under its parent, ``drw/blog/post.md`` moves from
-    source ``blog`` to ``drw``), and the run context it is parsed in (the lines its site
-    repeats across pages, which decide what a page keeps)."""
+    source ``blog`` to ``drw``), and the part of the run context it is parsed in: the lines
+    its site repeats across pages that it holds, which decide what it keeps. The whole set
+    of a site's repeated lines changes whenever a line crosses the share of pages that
+    makes it chrome: in the digest, adding two pages had a folder read again whole."""
     source = source_for(path, root)
     parsed_as = {
         "parser": PARSER_VERSION,
@@ -176,7 +178,7 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    chrome = context.chrome_for(source)
+    chrome = context.chrome_in(path)
     if chrome:
         digest.update("\n".join(sorted(chrome)).encode())
     return digest.hexdigest()

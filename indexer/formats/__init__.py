@@ -118,9 +118,16 @@ class RunContext:
     """Whole-run knowledge: per site (``Article.source``), its pages' repeated lines."""
 
     site_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Per page (its path as discovered), the repeated lines of its site that it holds.
+    page_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def chrome_for(self, source: str) -> frozenset[str]:
         return self.site_chrome.get(source, frozenset())
+
+    def chrome_in(self, path: Path) -> frozenset[str]:
+        """The lines of its site's chrome that the page at ``path`` holds: the part of the
+        run context its reading depends on."""
+        return self.page_chrome.get(str(path), frozenset())
 
 
 def _kind(path: Path) -> str | None:
@@ -254,6 +261,7 @@ def build_context(
 ) -> RunContext:
     """Learn each site's repeated lines from its scraped-text and Markdown pages."""
     pages: dict[str, list[set[str]]] = {}
+    lines_of: dict[str, tuple[str, set[str]]] = {}  # page -> its site, its lines
     for path, root in files:
         kind = _kind(path)
         if kind not in ("text", "markdown"):
@@ -266,13 +274,21 @@ def build_context(
             lines = {normalize_for_compare(unit.raw) for unit in text.split_units(content)}
         else:
             lines = markdown.line_keys(content)
-        pages.setdefault(fields.source_for(path, root), []).append(lines)
+        source = fields.source_for(path, root)
+        pages.setdefault(source, []).append(lines)
+        lines_of[str(path)] = (source, lines)
     site_chrome = {
         source: text.repeated_lines(site_pages, len(site_pages))
         for source, site_pages in pages.items()
         if len(site_pages) >= text.REPEATED_MIN_PAGES
     }
-    return RunContext({source: lines for source, lines in site_chrome.items() if lines})
+    site_chrome = {source: lines for source, lines in site_chrome.items() if lines}
+    page_chrome = {
+        path: frozenset(lines & site_chrome[source])
+        for path, (source, lines) in lines_of.items()
+        if source in site_chrome
+    }
+    return RunContext(site_chrome, page_chrome)
 
 
 # --- assembling articles --------------------------------------------------------------

@@ -692,3 +692,27 @@ def test_a_folder_emptied_beside_others_keeps_its_articles_unless_allowed(
     assert article_ids(index_dir) == expected
     reasons = [skipped.reason for skipped in summary.skipped if skipped.path == mounted]
     assert bool(reasons) != allow_empty
+
+
+def test_a_line_becoming_site_chrome_has_only_the_pages_that_hold_it_read_again(
+    tmp_path: Path,
+) -> None:
+    site, index_dir = tmp_path / "site", tmp_path / "ix"
+    site.mkdir()
+    blurb = "Support our work with a donation to keep this reporting free"
+    follow = "Follow us on the network for daily updates about rights"
+
+    def post(number: int, *lines: str) -> None:
+        body = "\n\n".join([f"Story {number} happened in town {number}.", *lines])
+        (site / f"p{number}.md").write_text(f"---\ntitle: Post {number}\n---\n{body}\n")
+
+    for number in range(3):
+        post(number, blurb)  # on three pages: chrome
+    for number in (3, 4):
+        post(number, follow)  # on two: text
+    build_index([site], index_dir, ParseOptions(), workers=1)
+    post(5, follow)  # on three now: chrome, which p3 and p4 no longer keep
+    summary = build_index([site], index_dir, ParseOptions(), workers=1)
+    assert (summary.files_unchanged, summary.files_parsed) == (3, 3)
+    _meta, sections = stored_article(index_dir, "p3")
+    assert not any(follow in text for *_rest, text in sections)
