@@ -32,6 +32,7 @@ from indexer.errors import (
     IndexLocked,
     IndexNotFound,
     IndexOutdated,
+    IndexUnavailable,
     IndexWriteFailed,
     NoArticle,
     UnreadableFile,
@@ -123,10 +124,29 @@ class ParseOptions:
 def open_index(index_dir: Path) -> FileIndex:
     ix = committed_index(index_dir)
     if ix is None:
-        raise IndexNotFound(
-            f"no index in {index_dir}: build one with `advosearch index PATH --index {index_dir}`"
-        )
+        raise no_index(index_dir)
     return ix
+
+
+def no_index(index_dir: Path) -> IndexNotFound:
+    return IndexNotFound(
+        f"no index in {index_dir}: build one with `advosearch index PATH --index {index_dir}`"
+    )
+
+
+def unreadable_index(index_dir: Path, error: OSError) -> IndexUnavailable:
+    """``error``, met reading the index in ``index_dir``, said with what to do about it."""
+    where = ""
+    if error.filename and os.path.abspath(error.filename) != os.path.abspath(index_dir):
+        where = f" ({Path(error.filename).name})"
+    message = f"cannot read the index in {index_dir}{where}: {error.strerror or error}"
+    if isinstance(error, PermissionError):
+        message += (
+            "; the user advosearch runs as must be able to read the folder and every file in "
+            "it (an indexer run as another user with umask 077 writes files only that user "
+            "can read: run it as the same user, or with umask 022)"
+        )
+    return IndexUnavailable(message)
 
 
 def committed_index(index_dir: Path) -> FileIndex | None:
@@ -136,10 +156,13 @@ def committed_index(index_dir: Path) -> FileIndex | None:
     writes anything: until that run commits (or for ever, where it failed in a version that
     left what it created) the folder holds no index yet, not an empty archive. An index
     whose articles have all been deleted since is an empty archive."""
-    if index.exists_in(index_dir):
-        ix = index.open_dir(str(index_dir))
-        if ix.latest_generation() > 0:
-            return ix
+    try:
+        if index.exists_in(index_dir):
+            ix = index.open_dir(str(index_dir))
+            if ix.latest_generation() > 0:
+                return ix
+    except OSError as error:
+        raise unreadable_index(index_dir, error) from error
     return None
 
 

@@ -26,7 +26,17 @@ class NoArticle(UnreadableFile):
     field mapping it needs, must not empty the archive)."""
 
 
-class IndexNotFound(AdvosearchError):
+class IndexUnavailable(AdvosearchError):
+    """No version of the index can be opened: its folder or files cannot be read (written by
+    another user with a umask that keeps them from others), or it is away for a moment (a
+    restore, a rebuild). A server keeps answering from the version it has open, if any."""
+
+    code = "index_unavailable"
+
+
+class IndexNotFound(IndexUnavailable):
+    """The folder holds no index a run has committed (none yet, or not any more)."""
+
     code = "index_not_found"
 
 

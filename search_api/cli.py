@@ -399,7 +399,9 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         sort=args.sort,
         group_translations=True,
     )
-    with Engine(args.index or settings.index_dir) as engine, engine.snapshot() as snapshot:
+    index_dir = args.index or settings.index_dir
+    _require_index(index_dir)
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         response = search(snapshot, request, settings.search_time_budget_ms / 1000)
         response = with_next_cursor(snapshot, request, response)
     if args.json:
@@ -435,12 +437,19 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _require_index(index_dir: Path) -> None:
+    """Fail now, saying why, when no version of the index can be opened: a server would
+    start and answer every request 503, and a search say only that it cannot search."""
+    from search_api.index_files import pin_latest
+
+    pin_latest(index_dir).close()
+
+
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.build import open_index
     from search_api.server import serve
 
     index_dir = args.index or settings.index_dir
-    open_index(index_dir)  # fail now, with a clear message, if there is no index
+    _require_index(index_dir)
     os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)
     serve(args.host, args.port, args.workers, access_log=settings.log_requests)
     return EXIT_OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import threading
 import time
 from bisect import bisect_right
@@ -27,13 +28,14 @@ from anyio import CancelScope, CapacityLimiter, move_on_after
 from anyio.lowlevel import RunVar
 from whoosh import query as wq
 from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
 from indexer.analysis import tag_term
-from indexer.build import open_index
-from indexer.errors import ServerBusy
+from indexer.errors import IndexUnavailable, ServerBusy
 from indexer.schema import ARTICLE, SECTION
+from search_api.index_files import PinnedFiles, latest_toc, pin_latest
 from search_api.matching import PRELOADED_POSTINGS_BYTES, Postings, evaluate
 from search_api.query import FIELD_BOOSTS
 from search_api.scoring import RANKING
@@ -58,6 +60,13 @@ _NO_DATE = 2**64 - 1
 SEARCH_THREADS = 2
 _search_threads: RunVar[CapacityLimiter] = RunVar("advosearch_search_threads")
 T = TypeVar("T")
+logger = logging.getLogger("advosearch")
+# What a request is told while the server has no version to answer from; why goes to the
+# operator's log (``Engine._report``), not to every reader.
+NO_VERSION = (
+    "the archive cannot be searched right now: its index is missing or cannot be read "
+    "(the server's log says why); try again later"
+)
 
 
 class Snapshot:
@@ -66,24 +75,21 @@ class Snapshot:
     def __init__(
         self,
         searcher: Searcher,
+        files: PinnedFiles,
         threads: ThreadPoolExecutor,
-        generation: int,
         max_wait_s: float | None = None,
     ) -> None:
-        """``generation``: the index's latest before ``searcher`` was opened, for a reader
-        that does not know its own; ``max_wait_s``: how long ``run`` waits to start (None:
-        as long as it takes)."""
+        """``searcher`` reads ``files`` (this version's, held open until ``close``);
+        ``max_wait_s``: how long ``run`` waits to start (None: as long as it takes)."""
         self.searcher = searcher
+        self.files = files
         self._threads = threads
         self._max_wait_s = max_wait_s
-        reader = searcher.reader()
-        # An index committed without segments (rebuilt from files that no longer read) is
-        # read by Whoosh's EmptyReader, which has no generation. A commit between reading
-        # the generation and opening the searcher only makes the snapshot look older: the
-        # next request opens a new one.
-        own = reader.generation()
-        self.generation = own if own is not None else generation
-        segment_ids = ",".join(sorted(seg.segment_id() for seg in _segments(reader)))
+        self.toc = files.toc
+        self.generation = self.toc.generation
+        # The version's name, which cursors carry: the same for the same segments, so a copy
+        # of the index (a restore) keeps it.
+        segment_ids = ",".join(sorted(seg.segment_id() for seg in _segments(searcher.reader())))
         digest = hashlib.sha1(segment_ids.encode()).hexdigest()[:8]
         self.version = f"{self.generation}-{digest}"
         self.postings = Postings()
@@ -157,6 +163,8 @@ class Snapshot:
 
     def close(self) -> None:
         self.searcher.close()
+        # Whoosh's segment readers close the files too; a version without segments has none.
+        self.files.close()
 
     @property
     def article_count(self) -> int:
@@ -397,39 +405,52 @@ class Engine:
     engine.snapshot() as snapshot:`` for a block). A snapshot that a newer version has
     replaced is closed when its last holder releases it; ``close`` retires the current one
     the same way, at shutdown; the search threads end when the last snapshot is closed.
+
+    A version that cannot be opened (the folder moved away, files the server may not read)
+    leaves the current one in service, and the log says so once; with no version open yet,
+    requests are refused (``IndexUnavailable``) until one can be.
     """
 
     def __init__(self, index_dir: Path, max_wait_s: float | None = None) -> None:
-        """``max_wait_s``: how long a request waits to start searching (``Snapshot.run``)."""
+        """``max_wait_s``: how long a request waits to start searching (``Snapshot.run``).
+        The first ``acquire`` opens the index."""
         self.index_dir = index_dir
         self._max_wait_s = max_wait_s
-        self._index = open_index(index_dir)
         # Started on the first search, not here.
         self._threads = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="advosearch-search")
         # Guards the current snapshot, every snapshot's count of users, the count of open
-        # snapshots and the closing.
+        # snapshots, the problem last logged and the closing.
         self._lock = threading.Lock()
         self._open_snapshots = 0
-        self._current = self._open_snapshot()
+        self._current: Snapshot | None = None
+        # Why the latest version could not be opened, as the log said it: said again only
+        # when it changes, not for every request.
+        self._problem: str | None = None
         self._closed = False
 
     def acquire(self) -> Snapshot:
-        """The latest committed version's snapshot, held until ``release``.
+        """The latest committed version's snapshot, held until ``release``; the current one
+        while the latest cannot be opened; ``IndexUnavailable`` when no version can be.
 
-        Every request looks for a newer version (a listing of the index folder, cheap):
-        each worker process has an engine of its own, and a request must not see an older
-        version than one it, or the reader's previous request on another worker, was
-        already answered from (a cursor of the new version refused, a page going back)."""
+        Every request looks for a newer version (a listing of the index folder and a
+        ``stat`` of its table of contents, cheap): each worker process has an engine of its
+        own, and a request must not see an older version than one it, or the reader's
+        previous request on another worker, was already answered from (a cursor of the new
+        version refused, a page going back)."""
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the engine of {self.index_dir} is closed")
-            if self._index.latest_generation() != self._current.generation:
-                # Opened first: if opening fails, the current snapshot stays in service.
-                newer = self._open_snapshot()
-                self._retire(self._current)
-                self._current = newer
-            self._current.users += 1
-            return self._current
+            try:
+                current = self._latest()
+            except IndexUnavailable as error:
+                self._report(error)
+                if self._current is None:
+                    raise IndexUnavailable(NO_VERSION) from error
+                current = self._current
+            else:
+                self._report(None)
+            current.users += 1
+            return current
 
     def release(self, snapshot: Snapshot) -> None:
         """Give back a snapshot from ``acquire``; the last holder of a replaced snapshot
@@ -451,8 +472,11 @@ class Engine:
     def close(self) -> None:
         """Stop handing out snapshots and close the current one once nobody holds it."""
         with self._lock:
-            if not self._closed:
-                self._closed = True
+            if self._closed:
+                return
+            self._closed = True
+            # With no version ever opened, no search ran: the threads never started.
+            if self._current is not None:
                 self._retire(self._current)
 
     def __enter__(self) -> Engine:
@@ -461,12 +485,47 @@ class Engine:
     def __exit__(self, *_exc_info: object) -> None:
         self.close()
 
-    def _open_snapshot(self) -> Snapshot:
-        generation = self._index.latest_generation()
-        searcher = self._index.searcher(weighting=RANKING)
-        snapshot = Snapshot(searcher, self._threads, generation, self._max_wait_s)
+    def _latest(self) -> Snapshot:
+        """The latest version's snapshot, made current unless it is already (its table of
+        contents is the current snapshot's). Called with the lock held."""
+        if self._current is not None and latest_toc(self.index_dir) == self._current.toc:
+            return self._current
+        # Opened first: if opening fails, the current snapshot stays in service.
+        files = pin_latest(self.index_dir)
+        try:
+            searcher = FileIndex(files).searcher(weighting=RANKING)
+        except BaseException:
+            files.close()
+            raise
+        newer = Snapshot(searcher, files, self._threads, self._max_wait_s)
         self._open_snapshots += 1
-        return snapshot
+        if self._current is not None:
+            self._retire(self._current)
+        self._current = newer
+        return newer
+
+    def _report(self, problem: IndexUnavailable | None) -> None:
+        """Log why the latest version cannot be opened (``None``: it is open), once for each
+        change. Called with the lock held."""
+        said = None if problem is None else str(problem)
+        if said == self._problem:
+            return
+        self._problem = said
+        serving = self._current
+        if serving is None:
+            logger.warning(
+                "the index cannot be opened: %s; requests are answered 503 until it can", said
+            )
+        elif problem is None:
+            logger.warning(
+                "the index in %s can be opened again: serving version %s",
+                self.index_dir,
+                serving.version,
+            )
+        else:
+            logger.warning(
+                "the index cannot be opened: %s; still serving version %s", said, serving.version
+            )
 
     def _retire(self, snapshot: Snapshot) -> None:
         """No new request gets ``snapshot``; it is closed now if nobody holds it, else by

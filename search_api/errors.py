@@ -25,8 +25,8 @@ from indexer.errors import (
     ArticleNotFound,
     IndexChanged,
     IndexLocked,
-    IndexNotFound,
     IndexOutdated,
+    IndexUnavailable,
     IndexWriteFailed,
     InvalidParameter,
     InvalidRequest,
@@ -45,7 +45,7 @@ STATUS_BY_ERROR: dict[type[AdvosearchError], int] = {
     ArticleNotFound: 404,
     AdminDisabled: 404,
     IndexChanged: 409,
-    IndexNotFound: 503,
+    IndexUnavailable: 503,  # IndexNotFound too
     IndexOutdated: 503,
     NotAuthorized: 401,
     IndexLocked: 503,

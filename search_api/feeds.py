@@ -15,11 +15,8 @@ from __future__ import annotations
 import hashlib
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-from whoosh.index import _DEF_INDEX_NAME, TOC
 
 from indexer.build import FIRST_INDEXED
 from indexer.formats.fields import XML_INVALID_RE, partial_date
@@ -34,13 +31,10 @@ FEED_SIZE = 50
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 
 
-def committed_at(index_dir: Path, snapshot: Snapshot) -> datetime:
-    """When the snapshot's index version was committed (its table of contents' mtime)."""
-    toc = Path(index_dir) / TOC._filename(_DEF_INDEX_NAME, snapshot.generation)
-    try:
-        return datetime.fromtimestamp(int(toc.stat().st_mtime), UTC)
-    except OSError:
-        return datetime(1970, 1, 1, tzinfo=UTC)
+def committed_at(snapshot: Snapshot) -> datetime:
+    """When the snapshot's index version was committed (its table of contents' mtime, read
+    when it was opened: the folder may hold another version since, or none)."""
+    return datetime.fromtimestamp(snapshot.toc.modified_ns // 1_000_000_000, UTC)
 
 
 def rfc3339(moment: datetime) -> str:

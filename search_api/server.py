@@ -23,8 +23,8 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     config = uvicorn.Config(APP, workers=workers, **options)
     supervisor = Multiprocess(config, sockets=[tcp_listener(config)])
     supervisor.run()
-    # The supervisor stops when a worker cannot start (no index, a broken setting) and
-    # returns; exit as one worker does then, so a service manager sees the failure.
+    # The supervisor stops when a worker cannot start (an index Whoosh cannot read as one)
+    # and returns; exit as one worker does then, so a service manager sees the failure.
     if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
         sys.exit(STARTUP_FAILURE)
 

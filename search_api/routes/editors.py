@@ -125,7 +125,7 @@ async def feed_endpoint(
             base_url=base,
             self_url=str(request.url),
             alternate_url=base + "/" + ("?" + urlencode(params) if params else ""),
-            committed=committed_at(state.engine.index_dir, snapshot),
+            committed=committed_at(snapshot),
             first_indexed=first_indexed_times(snapshot, response["results"]),
         )
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -51,8 +51,11 @@ def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @contextlib.contextmanager
-def serving(index_dir: Path, log_path: Path, *options: str) -> Iterator[str]:
-    """``advosearch serve`` with ``options``, once it answers /health; its base URL."""
+def serving(
+    index_dir: Path, log_path: Path, *options: str, prefix: Sequence[str] = ()
+) -> Iterator[str]:
+    """``advosearch serve`` with ``options`` (run by the command ``prefix`` if any), once it
+    answers /health; its base URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOSEARCH_")}
     # The server runs the code under test, not the checkout the command was installed from
@@ -61,7 +64,7 @@ def serving(index_dir: Path, log_path: Path, *options: str) -> Iterator[str]:
     command = [str(ADVOSEARCH), "serve", "--index", str(index_dir), "--port", str(port)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*command, *options], stdout=log, stderr=subprocess.STDOUT, env=env
+            [*prefix, *command, *options], stdout=log, stderr=subprocess.STDOUT, env=env
         )
         base = f"http://127.0.0.1:{port}"
         try:

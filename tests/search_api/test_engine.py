@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -59,6 +60,10 @@ def commit_a_new_version(index_dir: Path, number: int = 0) -> None:
     ingest_articles(index_dir, [article], lock_timeout_s=10)
 
 
+def open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
 def total(snapshot) -> int:
     return search(snapshot, build_search_request(q="reporters"), 10.0)["total"]
 
@@ -78,9 +83,12 @@ def test_an_index_whose_articles_are_all_gone_is_served_as_an_empty_archive(
         patch.setattr("indexer.build.is_current", lambda schema: False)
         build_index([post.parent], index_dir, ParseOptions(), workers=1)
     assert whoosh_index.open_dir(str(index_dir)).is_empty()
+    files_open = open_files()
     with TestClient(create_app(index_dir, Settings(rate_limit_per_minute=0))) as client:
         first = client.get("/search", params={"q": "reporters"}).json()
         again = client.get("/search", params={"q": "reporters"}).json()
+    # Its table of contents, held open while it was served, is let go with it.
+    assert open_files() == files_open
     assert (first["total"], first["results"]) == (0, [])
     # The same version for both requests: the second did not open the index again.
     assert first["index_version"] == again["index_version"]
@@ -134,6 +142,18 @@ def test_versions_seen_between_refreshes_are_all_closed(engine: Engine, index_di
         with engine.snapshot() as snapshot:
             seen.append(snapshot)
     assert [s.searcher.is_closed for s in seen] == [True, True, False]
+
+
+def test_the_files_of_every_version_are_let_go_when_it_is_closed(index_dir: Path) -> None:
+    """A version's files are held open as long as it is (``index_files.PinnedFiles``), and
+    no longer."""
+    before = open_files()
+    with Engine(index_dir) as engine:
+        for number in range(3):
+            with engine.snapshot() as snapshot:
+                assert total(snapshot) == STORIES + number
+            commit_a_new_version(index_dir, number)
+    assert open_files() == before
 
 
 def test_searches_run_on_the_engines_own_threads(engine: Engine) -> None:

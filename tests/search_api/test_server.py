@@ -63,8 +63,12 @@ def test_two_workers_answer_searches_on_one_kept_alive_connection(
 
 
 def test_workers_that_cannot_start_make_serve_fail(tmp_path: Path) -> None:
-    # The index was there when serve checked it, and is gone when the workers open it.
-    env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(tmp_path / "gone")}
+    # The index was whole when serve checked it, and is damaged when the workers open it. (A
+    # worker that finds no index, or none it may read, starts, and answers 503 until it can.)
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "_MAIN_1.toc").write_bytes(b"not a table of contents")
+    env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(damaged)}
     serving = "from search_api.server import serve; serve('127.0.0.1', {port}, 2, False)"
     finished = subprocess.run(
         [sys.executable, "-c", serving.format(port=free_port())],
