@@ -108,7 +108,7 @@ def test_tags_are_split_on_commas_and_folded_like_words() -> None:
     assert tag_term(" LIBERTAD de expresion ") == "libertad de expresion"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text())
 def test_analyzer_never_crashes_and_offsets_stay_in_range(text: str) -> None:
     for token in analyzer_for("en")(text, positions=True, chars=True):
@@ -152,7 +152,7 @@ def test_marker_marks_the_words_analysed_to_wanted_terms(
 WORDISH = st.text(alphabet="ab.-'’ 3,\n_éÉ日本語・U\u0301", max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(texts=st.lists(st.one_of(st.text(max_size=60), WORDISH), max_size=3), data=st.data())
 def test_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) -> None:
     terms = sorted({token.text for text in texts for token in analyzer_for("en")(text)})
@@ -164,7 +164,7 @@ def test_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) 
     ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(text=st.one_of(st.text(max_size=80), WORDISH), data=st.data())
 def test_tokens_at_finds_the_token_starting_at_each_offset(text: str, data: st.DataObject) -> None:
     tokenizer = analyzer_for("en")._tokenizer
@@ -181,7 +181,7 @@ def positions_by_analysing(text: str) -> dict[str, list[int]]:
     return positions
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(text=st.one_of(st.text(max_size=80), WORDISH))
 def test_term_positions_and_written_words_agree_with_the_analyzer(text: str) -> None:
     analyzer = analyzer_for("en")

@@ -99,13 +99,7 @@ def test_kill_9_mid_run_keeps_the_last_version_and_a_rerun_completes(indexed) ->
     write_articles(corpus / "big", 3000, stem="big")
     run = [str(ADVOSEARCH), "index", str(corpus), "--index", str(index_dir), "--quiet"]
     process = subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while not (index_dir / LOCK_OWNER_FILE).exists():  # the run is writing
-        assert process.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(1.0)
-    workers = child_pids(process.pid)
-    assert workers  # processes that parse and write, holding the lock with it
+    workers = writing(process, index_dir)  # processes that parse and write, under its lock
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     deadline = time.monotonic() + 10
@@ -128,13 +122,7 @@ def test_sigterm_mid_run_ends_it_as_ctrl_c_does(indexed) -> None:
     write_articles(corpus / "big", 3000, stem="big")
     run = [str(ADVOSEARCH), "index", str(corpus), "--index", str(index_dir), "--workers", "2"]
     process = subprocess.Popen(run, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not (index_dir / LOCK_OWNER_FILE).exists():  # the run is writing
-        assert process.poll() is None and time.monotonic() < deadline
-        time.sleep(0.05)
-    time.sleep(0.5)
-    workers = child_pids(process.pid)
-    assert workers  # the writers' processes
+    workers = writing(process, index_dir)  # the writers' processes
     process.terminate()
     _, err = process.communicate(timeout=30)
     assert (process.returncode, err) == (143, "advosearch: terminated\n")
@@ -149,6 +137,17 @@ def test_sigterm_mid_run_ends_it_as_ctrl_c_does(indexed) -> None:
     assert "which is gone" not in finished.stdout
     assert committed_articles(index_dir) == 3005
     assert not left & set(os.listdir(index_dir))
+
+
+def writing(process: subprocess.Popen, index_dir: Path) -> list[int]:
+    """The child processes of an indexer run, once it holds the index's lock and has
+    started them: waited for, not slept for, so that a loaded machine (CI) or a fast one
+    cannot find the run before or after them."""
+    deadline = time.monotonic() + 60
+    while not ((index_dir / LOCK_OWNER_FILE).exists() and (workers := child_pids(process.pid))):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    return workers
 
 
 def child_pids(pid: int) -> list[int]:

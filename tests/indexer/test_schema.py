@@ -12,7 +12,7 @@ from indexer.schema import build_schema
 TEXTISH = st.text(alphabet="ab.-'’ 3,\n_éÉñ日本語・U\u0301", max_size=60)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(text=st.one_of(st.text(max_size=80), TEXTISH), language=st.sampled_from(["en", "es"]))
 def test_spelled_text_indexes_what_whoosh_text_would(text: str, language: str) -> None:
     body = build_schema()["body"]

@@ -156,14 +156,14 @@ def test_positive_clauses_skip_everything_under_a_negation() -> None:
     assert [clause.text for clause in parsed.positive_clauses()] == ["cambodia"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text(max_size=200))
 def test_parse_never_raises(text: str) -> None:
     parsed = parse(text)
     assert isinstance(parsed.display, str)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.lists(st.sampled_from(['"', "(", ")", "-", "OR", "AND", "NOT", "*", "title:", "a", " "])))
 def test_parse_never_raises_on_operator_soup(parts: list[str]) -> None:
     parse("".join(parts))

@@ -140,7 +140,11 @@ def test_malformed_query_is_read_as_the_text_it_holds(
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    suppress_health_check=[
+        *settings.default.suppress_health_check,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(query=st.text(max_size=120))
 def test_search_never_fails_on_any_text(client: TestClient, query: str) -> None:

@@ -77,7 +77,7 @@ class TestBuildSnippet:
     def test_paragraph_breaks_become_spaces(self):
         assert build_snippet("one\n\ntwo", {"two"}).render() == "one <mark>two</mark>"
 
-    @settings(max_examples=100, deadline=None)
+    @settings(max_examples=100)
     @given(st.text(max_size=800), st.sampled_from(["torture", "a", "x", "journalists"]))
     def test_any_text_gives_a_short_escaped_snippet(self, text: str, word: str):
         rendered = build_snippet(text, set(stem_terms(word))).render()

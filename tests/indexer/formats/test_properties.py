@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from indexer.errors import UnreadableFile
@@ -25,7 +25,7 @@ from indexer.formats.markdown import parse_markdown
 from indexer.formats.sections import build_sections, heading, paragraph
 from indexer.formats.text import parse_text
 
-SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100)
 MARKUPISH = st.text(
     alphabet=st.sampled_from(list("<>/=\"'&;#{}%+-*[]()!:\n \t") + list("abcpdivh1scriptµé’\x00")),
     max_size=300,
@@ -53,7 +53,7 @@ def test_html_fragment_parser_never_crashes(text: str) -> None:
     blocks_from_html_fragment(text)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(ANY_TEXT)
 def test_html_page_parser_raises_only_unreadable(text: str) -> None:
     with contextlib.suppress(UnreadableFile):
