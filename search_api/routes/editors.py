@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -16,7 +17,13 @@ from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.head import get_and_head
 from search_api.routes.params import filter_request
 from search_api.routes.snapshots import CurrentSnapshot
-from search_api.search import SearchRequest, allowed_docs, build_search_request, search
+from search_api.search import (
+    OUT_OF_TIME,
+    SearchRequest,
+    allowed_docs,
+    build_search_request,
+    search,
+)
 
 router = APIRouter()
 
@@ -99,7 +106,8 @@ async def feed_request(
                 }
             },
             "description": "An Atom 1.0 feed (RFC 4287).",
-        }
+        },
+        304: {"description": "The feed named by `If-None-Match` has not changed."},
     },
 )
 async def feed_endpoint(
@@ -110,16 +118,23 @@ async def feed_endpoint(
     """The newest 50 articles matching a query and filters, as an Atom feed any feed reader
     turns into an alert. Entry ids (`urn:advosearch:article:{id}`) stay the same across
     index updates; `updated` is the article's date (an undated article's: when it was first
-    indexed); the summary is the matched snippet."""
+    indexed); the summary is the matched snippet. An `ETag` names the feed: sent back in
+    `If-None-Match`, it gets a 304 until the index changes."""
     state = request.app.state
     budget = state.settings.search_time_budget_ms / 1000
+    # The same request on the same index version gives the same bytes: a feed reader that
+    # polls every hour gets them once per change, not once per poll.
+    tag = _feed_etag(snapshot.version, str(request.url))
+    headers = {"X-Index-Version": snapshot.version, "ETag": tag}
+    if _etags(request.headers.get("if-none-match", "")) & {tag, "*"}:
+        return Response(status_code=304, headers=headers)
 
-    def answer() -> bytes:
+    def answer() -> tuple[bytes, bool]:
         # Exact: an alert for every new article with one word of three would be noise.
         response = search(snapshot, search_request, budget, exact=True, suggest=False)
         base = str(request.base_url).rstrip("/")
         params = [(k, v) for k, v in request.query_params.multi_items() if v]
-        return atom_feed(
+        body = atom_feed(
             search_request,
             response,
             base_url=base,
@@ -128,6 +143,19 @@ async def feed_endpoint(
             committed=committed_at(snapshot),
             first_indexed=first_indexed_times(snapshot, response["results"]),
         )
+        return body, OUT_OF_TIME not in response["notes"]
 
-    body = await snapshot.run(answer)
-    return Response(body, media_type=MEDIA_TYPE, headers={"X-Index-Version": snapshot.version})
+    body, complete = await snapshot.run(answer)
+    if not complete:
+        del headers["ETag"]  # cut short by the time budget: the next poll may find more
+    return Response(body, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _feed_etag(version: str, url: str) -> str:
+    return '"' + hashlib.sha1(f"{version} {url}".encode()).hexdigest()[:20] + '"'
+
+
+def _etags(if_none_match: str) -> set[str]:
+    """The entity tags an ``If-None-Match`` header lists (RFC 9110 13.1.2), weak ones as
+    their strong form: a feed's bytes are the same whichever."""
+    return {part.strip().removeprefix("W/") for part in if_none_match.split(",") if part.strip()}

@@ -274,3 +274,25 @@ def test_feed_schema_has_examples(client: TestClient):
 )
 def test_new_endpoints_are_in_the_openapi_document(client: TestClient, path: str):
     assert path in client.get("/openapi.json").json()["paths"]
+
+
+def test_a_feed_reader_polling_an_unchanged_index_gets_a_304(tmp_path: Path):
+    corpus = write_corpus(tmp_path / "corpus")
+    index_corpus([corpus], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index", Settings(rate_limit_per_minute=0))) as client:
+        first = client.get("/feed.atom", params={"q": "internet"})
+        tag = first.headers["etag"]
+        again = client.get("/feed.atom", params={"q": "internet"}, headers={"If-None-Match": tag})
+        assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", tag)
+        weak = {"If-None-Match": f'"other", W/{tag}'}
+        assert client.get("/feed.atom", params={"q": "internet"}, headers=weak).status_code == 304
+        # Another query is another feed.
+        other = client.get("/feed.atom", params={"q": "elections"}, headers={"If-None-Match": tag})
+        assert other.status_code == 200 and other.headers["etag"] != tag
+        # A new index version may change the feed: it is sent again.
+        (corpus / "extra.json").write_text(
+            json.dumps([{"id": "new", "title": "Internet cut", "body": "<p>Internet.</p>"}])
+        )
+        index_corpus([corpus], tmp_path / "index")
+        changed = client.get("/feed.atom", params={"q": "internet"}, headers={"If-None-Match": tag})
+        assert changed.status_code == 200 and changed.headers["etag"] != tag
