@@ -149,6 +149,16 @@ def unreadable_index(index_dir: Path, error: OSError) -> IndexUnavailable:
     return IndexUnavailable(message)
 
 
+def damaged_index(index_dir: Path, error: Exception) -> IndexUnavailable:
+    """``error``, met making sense of the index's files in ``index_dir`` (not of reading
+    them), said with what to do about it."""
+    return IndexUnavailable(
+        f"cannot read the index in {index_dir}: its files look damaged "
+        f"({type(error).__name__}: {error}); build it again with `advosearch index`, or "
+        "restore it"
+    )
+
+
 def committed_index(index_dir: Path) -> FileIndex | None:
     """The index a run has committed in ``index_dir``, if any.
 

@@ -15,6 +15,7 @@ file reads the same on Linux whatever happens to its name.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +25,8 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import _DEF_INDEX_NAME, TOC
 
-from indexer.build import no_index, unreadable_index
+from indexer.build import damaged_index, no_index, unreadable_index
+from indexer.errors import AdvosearchError
 
 T = TypeVar("T")
 _TOC_NAME = TOC._pattern(_DEF_INDEX_NAME)
@@ -64,6 +66,7 @@ class PinnedFiles(FileStorage):
     def __init__(self, folder: Path, toc_name: str, toc_fd: int, toc: Toc) -> None:
         super().__init__(str(folder), readonly=True)
         self.toc = toc
+        self._toc_name = toc_name
         self._fds = {toc_name: toc_fd}
 
     def pin(self, name: str) -> None:
@@ -82,6 +85,11 @@ class PinnedFiles(FileStorage):
         return os.fstat(self._fd(name)).st_mtime
 
     def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        if name == self._toc_name:
+            # Read whole, into memory: Whoosh leaves the file open when the table of
+            # contents makes no sense (a damaged one), and it is small.
+            fd = self._fd(name)
+            return StructFile(io.BytesIO(os.pread(fd, os.fstat(fd).st_size, 0)), name=name)
         # A file object of its own (its own position: Whoosh seeks, then reads), opened
         # through the descriptor held: Linux's /proc/self/fd opens the file a descriptor
         # holds, even once the file is deleted or its folder moved (not once its mode
@@ -103,17 +111,22 @@ class PinnedFiles(FileStorage):
 
 def _retried(index_dir: Path, read: Callable[[Path], T]) -> T:
     """``read(index_dir)``, listed and read again when a file it listed is gone (a commit
-    replaced the version meanwhile); an ``OSError`` as the domain error that says it."""
+    replaced the version meanwhile); an ``OSError``, or files that make no sense (a table
+    of contents cut short or overwritten), as the domain error that says it."""
     attempt = 1
     while True:
         try:
             return read(index_dir)
+        except AdvosearchError:
+            raise
         except FileNotFoundError as error:
             if attempt == _ATTEMPTS:
                 raise unreadable_index(index_dir, error) from error
             attempt += 1
         except OSError as error:
             raise unreadable_index(index_dir, error) from error
+        except Exception as error:  # Whoosh's parsing fails in many ways; all mean this
+            raise damaged_index(index_dir, error) from error
 
 
 def _listing(index_dir: Path) -> tuple[int, list[str]]:

@@ -206,6 +206,21 @@ def test_the_log_says_once_that_the_index_cannot_be_opened_and_once_that_it_can(
     assert f"the index in {index_dir} can be opened again" in lines[1]
 
 
+@pytest.mark.parametrize("damage", [b"", os.urandom(300)], ids=["empty", "garbage"])
+def test_a_damaged_newer_version_leaves_the_last_one_in_service(
+    client: TestClient, index_dir: Path, caplog: pytest.LogCaptureFixture, damage: bytes
+) -> None:
+    # A table of contents cut short or overwritten: Whoosh's reading of it raised anything
+    # from an IndexError to a TypeError, and every request was a 500.
+    version = health(client)["index_version"]
+    with caplog.at_level(logging.WARNING, logger="advosearch"):
+        (index_dir / "_MAIN_9.toc").write_bytes(damage)
+        assert health(client)["index_version"] == version
+        assert client.get("/search", params={"q": "torture"}).status_code == 200
+    [line] = [record.getMessage() for record in caplog.records]
+    assert "its files look damaged" in line and f"still serving version {version}" in line
+
+
 def test_a_server_with_no_index_answers_503_until_one_is_built(tmp_path: Path) -> None:
     """Started while the folder is away (a worker restarted during a restore): each request
     is told so, in the one error shape (a reader gets a page of the site), and the first

@@ -17,7 +17,7 @@ from uvicorn.config import STARTUP_FAILURE
 
 from search_api.server import APP, tcp_listener
 from tests.search_api.conftest import serving
-from tests.search_api.corpus import free_port
+from tests.search_api.corpus import free_port, index_corpus, write_corpus
 
 
 def test_workers_share_a_listener_whose_connections_turn_nagle_off() -> None:
@@ -63,11 +63,13 @@ def test_two_workers_answer_searches_on_one_kept_alive_connection(
 
 
 def test_workers_that_cannot_start_make_serve_fail(tmp_path: Path) -> None:
-    # The index was whole when serve checked it, and is damaged when the workers open it. (A
-    # worker that finds no index, or none it may read, starts, and answers 503 until it can.)
+    # The index was whole when serve checked it, and its postings are zeroes when the workers
+    # read them before taking requests. (A worker that finds no index, none it may read, or
+    # a table of contents that makes no sense, starts, and answers 503 until it can.)
     damaged = tmp_path / "damaged"
-    damaged.mkdir()
-    (damaged / "_MAIN_1.toc").write_bytes(b"not a table of contents")
+    index_corpus([write_corpus(tmp_path / "corpus")], damaged)
+    [postings] = damaged.glob("*.pst")
+    postings.write_bytes(bytes(postings.stat().st_size))
     env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(damaged)}
     serving = "from search_api.server import serve; serve('127.0.0.1', {port}, 2, False)"
     finished = subprocess.run(
