@@ -149,6 +149,11 @@ def unreadable_index(index_dir: Path, error: OSError) -> IndexUnavailable:
     return IndexUnavailable(message)
 
 
+def file_key_of(path: str, digest: str) -> str:
+    """The ``file_key`` term of a file's documents: which version of which file they are."""
+    return f"{path}{FILE_KEY_SEPARATOR}{digest}"
+
+
 def damaged_index(index_dir: Path, error: Exception) -> IndexUnavailable:
     """``error``, met making sense of the index's files in ``index_dir`` (not of reading
     them), said with what to do about it."""
@@ -157,6 +162,14 @@ def damaged_index(index_dir: Path, error: Exception) -> IndexUnavailable:
         f"({type(error).__name__}: {error}); build it again with `advosearch index`, or "
         "restore it"
     )
+
+
+def index_unavailable(index_dir: Path, error: Exception) -> IndexUnavailable:
+    """Why a version of the index in ``index_dir`` cannot be opened: its files cannot be
+    read (``OSError``), or make no sense (anything Whoosh raises parsing them)."""
+    if isinstance(error, OSError):
+        return unreadable_index(index_dir, error)
+    return damaged_index(index_dir, error)
 
 
 def committed_index(index_dir: Path) -> FileIndex | None:
@@ -517,7 +530,7 @@ def build_index(
         changed = False
         parsed = _parse_all(to_parse, context, options, workers)
         for resolved, (path, _root, digest) in discovered.items():
-            file_key = f"{resolved}{FILE_KEY_SEPARATOR}{digest}"
+            file_key = file_key_of(resolved, digest)
             if not rebuild and known.get(resolved) == digest:
                 changed |= holding.place(resolved, file_key, held[resolved], summary)
                 continue
@@ -590,7 +603,7 @@ def build_index(
         carried_count = 0
         for source_file, kept_ids in carried.items():
             digest = known.get(source_file)
-            key = None if digest is None else f"{source_file}{FILE_KEY_SEPARATOR}{digest}"
+            key = None if digest is None else file_key_of(source_file, digest)
             carried_count += holding.carry(source_file, key, kept_ids, summary)
         if carried_count:
             summary.warnings.append(
@@ -665,7 +678,7 @@ class _Held:
         summary.skipped.append(replace(skipped, reason=f"{skipped.reason}; {done}"))
         if skipped.no_article:
             return True
-        return self.place(resolved, f"{resolved}{FILE_KEY_SEPARATOR}{digest}", held, summary)
+        return self.place(resolved, file_key_of(resolved, digest), held, summary)
 
     def keep_unread(
         self, resolved: str, file_key: str, held: list[HeldId], read_ids: set[str]

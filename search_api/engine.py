@@ -33,7 +33,7 @@ from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
 from indexer.analysis import tag_term
-from indexer.build import damaged_index, unreadable_index
+from indexer.build import index_unavailable
 from indexer.errors import IndexUnavailable, ServerBusy
 from indexer.schema import ARTICLE, SECTION
 from search_api.index_files import PinnedFiles, latest_toc, pin_latest
@@ -495,12 +495,9 @@ class Engine:
         files = pin_latest(self.index_dir)
         try:
             searcher = FileIndex(files).searcher(weighting=RANKING)
-        except OSError as error:
+        except Exception as error:  # a segment's files unreadable, or making no sense
             files.close()
-            raise unreadable_index(self.index_dir, error) from error
-        except Exception as error:  # a segment's files that make no sense
-            files.close()
-            raise damaged_index(self.index_dir, error) from error
+            raise index_unavailable(self.index_dir, error) from error
         except BaseException:
             files.close()
             raise

@@ -25,7 +25,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import _DEF_INDEX_NAME, TOC
 
-from indexer.build import damaged_index, no_index, unreadable_index
+from indexer.build import index_unavailable, no_index
 from indexer.errors import AdvosearchError
 
 T = TypeVar("T")
@@ -121,12 +121,10 @@ def _retried(index_dir: Path, read: Callable[[Path], T]) -> T:
             raise
         except FileNotFoundError as error:
             if attempt == _ATTEMPTS:
-                raise unreadable_index(index_dir, error) from error
+                raise index_unavailable(index_dir, error) from error
             attempt += 1
-        except OSError as error:
-            raise unreadable_index(index_dir, error) from error
         except Exception as error:  # Whoosh's parsing fails in many ways; all mean this
-            raise damaged_index(index_dir, error) from error
+            raise index_unavailable(index_dir, error) from error
 
 
 def _listing(index_dir: Path) -> tuple[int, list[str]]:
