@@ -22,7 +22,7 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -100,7 +100,7 @@ class Postings:
         self.max_bytes = max_bytes
         self._terms: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0
-        self._normalisations: dict[tuple, np.ndarray] = {}
+        self._lengths: dict[tuple, np.ndarray] = {}
         # Collection statistics sum every segment's; asked for each term in each segment,
         # they would cost a query time quadratic in the number of segments.
         self._statistics: dict[tuple, tuple[int, float]] = {}
@@ -178,23 +178,15 @@ class Postings:
                     self._held -= sum(array.nbytes for array in dropped)
             return self._terms[key]
 
-    def normalisations(
-        self,
-        segment: int,
-        reader: Any,
-        fieldname: str,
-        normalise: Callable[[np.ndarray], np.ndarray],
-    ) -> np.ndarray:
-        """The field's length normalisation in every document of the segment: ``normalise``
-        of its lengths, worked out once per version rather than for each match of each
-        query."""
+    def lengths(self, segment: int, reader: Any, fieldname: str) -> np.ndarray:
+        """The field's length in every document of the segment, as Whoosh's scorers see it."""
         key = (segment, fieldname)
         with self._lock:
-            cached = self._normalisations.get(key)
+            cached = self._lengths.get(key)
         if cached is None:
-            cached = normalise(field_lengths(reader, fieldname))
+            cached = _read_lengths(reader, fieldname)
             with self._lock:
-                self._normalisations[key] = cached
+                self._lengths[key] = cached
         return cached
 
     def term_statistics(self, searcher: Any, fieldname: str, text: bytes) -> tuple[int, float]:
@@ -385,8 +377,7 @@ def _walk_postings(
     return np.array(docs, dtype=np.int64), np.array(weights, dtype=np.float64), positions
 
 
-def field_lengths(reader: Any, fieldname: str) -> np.ndarray:
-    """A field's length in every document of a segment, as Whoosh's scorers see it."""
+def _read_lengths(reader: Any, fieldname: str) -> np.ndarray:
     """Lengths as Whoosh stores them: one byte a document (an approximation for long
     fields), read in one piece from the segment's length column."""
     count = reader.doc_count_all()
@@ -476,8 +467,9 @@ class _Segment:
             articles = self.postings.article_count(self.parent)
             df, frequency = self.postings.term_statistics(self.parent, query.fieldname, raw)
             weight = self.model.term_weight(articles, df, frequency)
-            frequencies = weights * self._normalisations(query.fieldname)[docs]
-            scores = self.model.saturate(frequencies, weight)
+            lengths = self.postings.lengths(self.number, self.reader, query.fieldname)[docs]
+            average = self.postings.field_average(self.parent, query.fieldname)
+            scores = self.model.term_scores(weights, lengths, weight, average)
         else:
             scores = weights  # Whoosh scores a term of an unscored field by its weight
         return _boosted(Scored(docs, scores), query.boost)
@@ -510,23 +502,16 @@ class _Segment:
             if not spellings:
                 continue
             found = union(spellings, size)
-            frequencies = found.scores * self._normalisations(fieldname)[found.docs]
-            parts.append(_boosted(Scored(found.docs, frequencies), term.boost))
+            lengths = self.postings.lengths(self.number, self.reader, fieldname)[found.docs]
+            average = self.postings.field_average(self.parent, fieldname)
+            frequency = self.model.normalised_frequencies(found.scores, lengths, average)
+            parts.append(_boosted(Scored(found.docs, frequency), term.boost))
         if not parts:
             return Scored.empty()
         summed = union(parts, size)
         weight = self.model.term_weight(self.postings.article_count(self.parent), df, mentions)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, weight))
         return _boosted(saturated, query.boost)
-
-    def _normalisations(self, fieldname: str) -> np.ndarray:
-        average = self.postings.field_average(self.parent, fieldname)
-        return self.postings.normalisations(
-            self.number,
-            self.reader,
-            fieldname,
-            lambda lengths: self.model.length_normalisation(lengths, average),
-        )
 
     def _statistics(self, fieldname: str, text: str) -> tuple[int, float]:
         """How many documents of the whole index have the term, and how often they have it

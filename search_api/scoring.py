@@ -101,20 +101,28 @@ class ArticleDFR(WeightingModel):
         weight = self.term_weight(article_count(parent), df, frequency)
         return _Saturated(reduce(UnionMatcher, parts), weight)
 
-    def normalised_frequency(self, frequency: float, length: float, average_length: float) -> float:
-        """A field's frequency in a document of ``length``, normalised by it."""
-        return frequency * log2(1 + self.c * average_length / max(length, 1))
-
     # The same formulas over arrays, for search_api.matching, which scores whole posting
     # lists at once. Written in the scalar scorers' order of operations, so both give the
     # same floats.
 
-    def length_normalisation(self, lengths: np.ndarray, average_length: float) -> np.ndarray:
-        """What a field's frequency is multiplied by in documents of these lengths."""
-        return np.log2(1 + self.c * average_length / np.maximum(lengths, 1))
+    def term_scores(
+        self, frequencies: np.ndarray, lengths: np.ndarray, weight: float, average_length: float
+    ) -> np.ndarray:
+        """One field's scores: its normalised frequencies, saturated."""
+        return self.saturate(
+            self.normalised_frequencies(frequencies, lengths, average_length), weight
+        )
+
+    def normalised_frequencies(
+        self, frequencies: np.ndarray, lengths: np.ndarray, average_length: float
+    ) -> np.ndarray:
+        return frequencies * np.log2(1 + self.c * average_length / np.maximum(lengths, 1))
 
     def saturate(self, frequencies: np.ndarray, weight: float) -> np.ndarray:
         return weight * frequencies / (frequencies + 1)
+
+    def normalised_frequency(self, frequency: float, length: float, average_length: float) -> float:
+        return frequency * log2(1 + self.c * average_length / max(length, 1))
 
 
 class _TermScorer(WeightLengthScorer):

@@ -24,7 +24,6 @@ from search_api.matching import (
     _decode_positions,
     by_score,
     evaluate,
-    field_lengths,
     union,
 )
 from search_api.query import Excluding, QueryBuilder, parse
@@ -181,10 +180,11 @@ def test_deleted_documents_never_match(snapshot: Snapshot):
 
 
 def test_field_lengths_are_whoosh_s(snapshot: Snapshot):
-    for leaf, _ in snapshot.searcher.leaf_searchers():
+    postings = Postings()
+    for number, (leaf, _) in enumerate(snapshot.searcher.leaf_searchers()):
         reader = leaf.reader()
         for fieldname in ("title", "body", "author"):
-            lengths = field_lengths(reader, fieldname)
+            lengths = postings.lengths(number, reader, fieldname)
             for docnum in reader.all_doc_ids():
                 if reader.doc_field_length(docnum, fieldname):
                     assert lengths[docnum] == reader.doc_field_length(docnum, fieldname)
