@@ -10,7 +10,7 @@
   there (``search_api.engine.Snapshot.sections_of``).
 
 Only article documents have text fields, so a user query never matches a section document,
-and ranking statistics (document frequency, average length) are those of articles.
+and BM25 statistics (document frequency, average length) are those of articles.
 Both kinds carry ``article_id`` and ``source_file``, so re-indexing a file replaces all its
 documents in one commit.
 

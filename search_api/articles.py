@@ -146,20 +146,12 @@ def related(
     searcher = snapshot.searcher
     max_weight = terms[0][1]
     # Each term is matched on its own, on whole posting lists as a search is: which terms
-    # an article has are its shared terms, and the sum of their scores ranks it. A key
-    # term's weight already says how distinctive it is; the model's own weight for the term
-    # is divided out, so that it counts once, and the model's part is how much an article is
-    # about the term. (Counted twice, a rare word a story mentions in passing, "fears", made
-    # an article sharing only it and "will" outrank one sharing "surveillance", "location",
-    # "data" and "records".)
+    # an article has are its shared terms, and the sum of their scores ranks it.
     matches_of: dict[str, Scored] = {}
     for term, weight in terms:
-        share = weight / max_weight
+        boost = weight / max_weight
         in_body_or_title = AnyOf(
-            [
-                wq.Term(field, term, boost=share / _term_weight(snapshot, field, term))
-                for field in ("body", "title")
-            ]
+            [wq.Term("body", term, boost=boost), wq.Term("title", term, boost=boost)]
         )
         matches_of[term], _ = evaluate(searcher, in_body_or_title, snapshot.postings, RANKING)
     # Key terms are analysed in the article's language: in another language's articles
@@ -257,13 +249,3 @@ def _best_section(
         "anchor": best["anchor"],
         "snippet": snippet.render(),
     }
-
-
-def _term_weight(snapshot: Snapshot, fieldname: str, term: str) -> float:
-    """What the ranking model makes a term worth in a field (1 when no article has it)."""
-    searcher = snapshot.searcher
-    raw = searcher.schema[fieldname].to_bytes(term)
-    df, mentions = snapshot.postings.term_statistics(searcher, fieldname, raw)
-    if not df:
-        return 1.0
-    return RANKING.term_weight(snapshot.postings.article_count(searcher), df, mentions)

@@ -5,7 +5,7 @@ objects: several microseconds per matching article and per query clause, so a co
 (20,000 articles) took over 100 ms to rank and as long again to count. Here each term's
 postings are read once per index version into arrays (document numbers and frequencies)
 and kept in a bounded cache, and a query is evaluated bottom-up on arrays: AND intersects
-and adds scores, OR unites and adds, NOT removes, and a word's score is computed for
+and adds scores, OR unites and adds, NOT removes, and a word's BM25F score is computed for
 all of its articles at once with the model's own formulas (``search_api.scoring``), so
 rankings are the ones Whoosh's matchers give. A phrase's words' positions are read with
 their postings, kept in the same cache, and matched for all articles at once. Every query
@@ -32,15 +32,15 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher
-from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from search_api.query import AnyOf, Excluding, HyphenatedWord, SpacedPhrase
 from search_api.scoring import (
-    ArticleDFR,
+    ArticleBM25F,
     FieldsTerm,
     Unscored,
     article_count,
+    bm25_idf,
     field_average,
 )
 
@@ -55,8 +55,8 @@ POSTINGS_CACHE_BYTES = 128 * 2**20
 # What the server reads of the commonest words' posting lists before it takes requests
 # (``Postings.preload``): half the cache, the rest left to what searches ask for.
 PRELOADED_POSTINGS_BYTES = POSTINGS_CACHE_BYTES // 2
-# Terms whose statistics are kept (about 250 bytes each).
-MAX_CACHED_STATISTICS = 100_000
+# Terms whose document frequency is kept (about 200 bytes each).
+MAX_CACHED_FREQUENCIES = 100_000
 # A union whose parts hold more matches than a segment's documents over this is summed in
 # an array over the segment, not merged.
 DENSE_UNION_SHARE = 8
@@ -103,7 +103,7 @@ class Postings:
         self._lengths: dict[tuple, np.ndarray] = {}
         # Collection statistics sum every segment's; asked for each term in each segment,
         # they would cost a query time quadratic in the number of segments.
-        self._statistics: dict[tuple, tuple[int, float]] = {}
+        self._doc_frequencies: dict[tuple, int] = {}
         self._averages: dict[str, float] = {}
         self._articles: int | None = None
         self._lock = threading.Lock()
@@ -189,45 +189,38 @@ class Postings:
                 self._lengths[key] = cached
         return cached
 
-    def term_statistics(self, searcher: Any, fieldname: str, text: bytes) -> tuple[int, float]:
+    def doc_frequency(self, searcher: Any, fieldname: str, text: bytes) -> int:
         """How many documents of the whole version (``searcher``: its top searcher) have
-        the term, and how many times in all (0, 0 when none has)."""
+        the term."""
         key = (fieldname, text)
-        cached = self._statistics.get(key)
+        cached = self._doc_frequencies.get(key)
         if cached is None:
-            try:
-                info = searcher.reader().term_info(fieldname, text)
-            except TermNotFound:
-                cached = (0, 0)
-            else:
-                cached = (info.doc_frequency(), info.weight())
-            self._keep_statistics(key, cached)
+            cached = searcher.doc_frequency(fieldname, text)
+            with self._lock:
+                if len(self._doc_frequencies) >= MAX_CACHED_FREQUENCIES:
+                    self._doc_frequencies.clear()
+                self._doc_frequencies[key] = cached
         return cached
 
-    def phrase_statistics(
+    def phrase_frequency(
         self, searcher: Any, fieldname: str, raws: Sequence[bytes], offsets: Sequence[int]
-    ) -> tuple[int, float]:
+    ) -> int:
         """How many documents of the whole version (``searcher``: its top searcher) have
-        the words (stored terms) as a phrase, each at its position, and how many times."""
+        the words (stored terms) as a phrase, each at its position."""
         key = (fieldname, tuple(raws), tuple(offsets))
-        cached = self._statistics.get(key)
+        cached = self._doc_frequencies.get(key)
         if cached is None:
-            documents = mentions = 0
+            cached = 0
             for segment, (leaf, _offset) in enumerate(searcher.leaf_searchers()):
                 reader = leaf.reader()
                 if all((fieldname, raw) in reader for raw in raws):
                     ends = _phrase_ends(self, segment, reader, fieldname, raws, offsets)
-                    documents += len(np.unique(ends >> 32))
-                    mentions += len(ends)
-            cached = (documents, mentions)
-            self._keep_statistics(key, cached)
+                    cached += len(np.unique(ends >> 32))
+            with self._lock:
+                if len(self._doc_frequencies) >= MAX_CACHED_FREQUENCIES:
+                    self._doc_frequencies.clear()
+                self._doc_frequencies[key] = cached
         return cached
-
-    def _keep_statistics(self, key: tuple, statistics: tuple[int, float]) -> None:
-        with self._lock:
-            if len(self._statistics) >= MAX_CACHED_STATISTICS:
-                self._statistics.clear()
-            self._statistics[key] = statistics
 
     def article_count(self, searcher: Any) -> int:
         if self._articles is None:
@@ -400,7 +393,7 @@ class _Segment:
         searcher: Any,
         number: int,
         postings: Postings,
-        model: ArticleDFR,
+        model: ArticleBM25F,
         deadline: float | None,
     ) -> None:
         self.searcher = searcher
@@ -464,27 +457,28 @@ class _Segment:
         docs, weights = self.postings.term(self.number, self.reader, query.fieldname, raw)
         field = self.searcher.schema[query.fieldname]
         if field.scorable:
-            articles = self.postings.article_count(self.parent)
-            df, frequency = self.postings.term_statistics(self.parent, query.fieldname, raw)
-            weight = self.model.term_weight(articles, df, frequency)
+            idf = bm25_idf(
+                self.postings.article_count(self.parent),
+                self.postings.doc_frequency(self.parent, query.fieldname, raw),
+            )
             lengths = self.postings.lengths(self.number, self.reader, query.fieldname)[docs]
             average = self.postings.field_average(self.parent, query.fieldname)
-            scores = self.model.term_scores(weights, lengths, weight, average)
+            scores = self.model.bm25_scores(weights, lengths, idf, average)
         else:
             scores = weights  # Whoosh scores a term of an unscored field by its weight
         return _boosted(Scored(docs, scores), query.boost)
 
     def _fields_term(self, query: FieldsTerm) -> Scored:
-        """One word in several fields, as ``ArticleDFR.fields_matcher`` scores it; a
+        """One word in several fields, as ``ArticleBM25F.fields_matcher`` scores it; a
         hyphenated word's frequency in a field counts its spaced spelling too."""
         spaced = query.spaced if isinstance(query, HyphenatedWord) else ()
         size = self.reader.doc_count_all()
-        parts, df, mentions = [], 0, 0
+        parts, df = [], 0
         for term in query.subqueries:
             fieldname = term.fieldname
-            # The statistics are the whole index's, whatever this segment holds, so that
-            # every segment scores the word alike.
-            field_df, field_mentions = self._statistics(fieldname, term.text)
+            # The document frequency is the whole index's, whatever this segment holds, so
+            # that every segment scores the word alike.
+            field_df = self._doc_frequency(fieldname, term.text)
             spellings = []
             raw = self._stored_term(fieldname, term.text)
             if raw is not None:
@@ -494,11 +488,8 @@ class _Segment:
                 phrase = self._phrase_frequencies(fieldname, spaced)
                 if len(phrase):
                     spellings.append(phrase)
-                phrase_df, phrase_mentions = self._phrase_statistics(fieldname, spaced)
-                field_df = max(field_df, phrase_df)
-                field_mentions += phrase_mentions
+                field_df = max(field_df, self._phrase_doc_frequency(fieldname, spaced))
             df = max(df, field_df)
-            mentions += field_mentions
             if not spellings:
                 continue
             found = union(spellings, size)
@@ -509,30 +500,26 @@ class _Segment:
         if not parts:
             return Scored.empty()
         summed = union(parts, size)
-        weight = self.model.term_weight(self.postings.article_count(self.parent), df, mentions)
-        saturated = Scored(summed.docs, self.model.saturate(summed.scores, weight))
+        idf = bm25_idf(self.postings.article_count(self.parent), df)
+        saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
 
-    def _statistics(self, fieldname: str, text: str) -> tuple[int, float]:
-        """How many documents of the whole index have the term, and how often they have it
-        (0, 0 when none has)."""
+    def _doc_frequency(self, fieldname: str, text: str) -> int:
+        """How many documents of the whole index have the term (0 when none has)."""
         try:
             raw = self.searcher.schema[fieldname].to_bytes(text)
         except (KeyError, ValueError):
-            return 0, 0
-        return self.postings.term_statistics(self.parent, fieldname, raw)
+            return 0
+        return self.postings.doc_frequency(self.parent, fieldname, raw)
 
-    def _phrase_statistics(
-        self, fieldname: str, words: Sequence[tuple[str, int]]
-    ) -> tuple[int, float]:
-        """How many documents of the whole index have the words as a phrase, and how often
-        they have it."""
+    def _phrase_doc_frequency(self, fieldname: str, words: Sequence[tuple[str, int]]) -> int:
+        """How many documents of the whole index have the words as a phrase."""
         field = self.searcher.schema[fieldname]
         if not field.format or not field.format.supports("positions"):
-            return 0, 0
+            return 0
         raws = tuple(field.to_bytes(word) for word, _ in words)
         offsets = tuple(offset for _, offset in words)
-        return self.postings.phrase_statistics(self.parent, fieldname, raws, offsets)
+        return self.postings.phrase_frequency(self.parent, fieldname, raws, offsets)
 
     def _phrase_frequencies(self, fieldname: str, words: Sequence[tuple[str, int]]) -> Scored:
         """How often each article has the words as a phrase (each at its position)."""
@@ -552,7 +539,7 @@ class _Segment:
 
     def _phrase(self, query: SpacedPhrase) -> Scored:
         """Articles with the words in order, each at its distance from the one before,
-        scored as Whoosh scores a phrase (the sum of its words' scores). Each word's
+        scored as Whoosh scores a phrase (the sum of its words' BM25 scores). Each word's
         positions (cached, as ``docnum << 32 | position``) are matched with the next word's,
         shifted by the distance, for all articles at once."""
         fieldname = query.fieldname
@@ -657,7 +644,7 @@ def evaluate(
     searcher: Any,
     query: wq.Query,
     postings: Postings,
-    model: ArticleDFR,
+    model: ArticleBM25F,
     deadline: float | None = None,
 ) -> tuple[Scored, bool]:
     """Every document ``query`` matches with its score, and whether the deadline cut the
@@ -692,7 +679,7 @@ def by_score(scored: Scored, limit: int | None) -> list[tuple[float, int]]:
 
 def by_key_descending(
     docs: np.ndarray, keys: np.ndarray, limit: int | None
-) -> list[tuple[int, float]]:
+) -> list[tuple[int, int]]:
     """``(key, docnum)`` by key, largest first, ties by larger document number first (as
     Whoosh's reversed sort of ``(key, docnum)`` pairs)."""
     order = np.lexsort((-docs, -keys[docs]))

@@ -452,10 +452,9 @@ class SpacedPhrase(wq.Phrase):
 class HyphenatedWord(FieldsTerm):
     """A hyphenated word, found written either way: "self-censorship" (the word's own
     term) or "self censorship" (its parts as a phrase, ``spaced``: terms with their
-    positions). Scored as one term, as Lucene's ``SynonymQuery`` scores synonyms: in each
-    field, the frequencies of both spellings are summed, and the rarer spelling does not
-    lend its weight to the other (the larger document frequency counts, and the mentions
-    of both).
+    positions). Scored as one BM25F term, as Lucene's ``SynonymQuery`` scores synonyms: in
+    each field, the frequencies of both spellings are summed, and the rarer spelling does
+    not lend its idf to the other (the larger document frequency counts).
 
     Only the array evaluator (``search_api.matching``) scores it so; Whoosh's own matchers
     find the same articles, scoring the spaced spelling as a phrase."""
@@ -515,7 +514,7 @@ class QueryBuilder:
 
     The query is built once per language of ``languages`` (its words analysed as that
     language's articles were) and each version searches the articles of its language; the
-    versions are OR'ed, so every article is scored on the same scale whatever its
+    versions are OR'ed, so every article is scored on the same BM25 scale whatever its
     language. Languages whose analysis gives the same query share one version.
     """
 
@@ -603,7 +602,7 @@ class QueryBuilder:
         if len(per_field) == 1:
             return per_field[0]
         if all(isinstance(q, wq.Term) for q in per_field):
-            return FieldsTerm(per_field)  # one word in title, headings and body: one term
+            return FieldsTerm(per_field)  # one word in title, headings and body: BM25F
         return AnyOf(per_field)
 
     def _clause(

@@ -215,7 +215,7 @@ def run_query(
     all_words = None  # when a few articles have every word: ranked ahead of the rest
     too_few = found == 0 or (parts >= DESCRIPTIVE_QUERY_PARTS and found < FEW_MATCHES)
     if too_few and parts > 1 and not timed_out and not exact:
-        # Rank articles by the query words they have, by their scores summed over those words.
+        # Rank articles by the query words they have, by BM25 summed over those words.
         any_word_query = builder.build(parsed, any_of=True)
         any_word, timed_out = _matching(snapshot, any_word_query, filter_docs, deadline)
         timed_out = timed_out or builder.timed_out
@@ -327,7 +327,7 @@ def _order(
     """The matches in the request's order, the first ``depth`` of them (None: all).
 
     ``first``'s matches (a subset: the articles with every word of a query that fell back to
-    partial matches) come before the rest, whatever their score sums or dates: the reader
+    partial matches) come before the rest, whatever their BM25 sums or dates: the reader
     asked for every word. Within each, by score or by date (newest first). Ties go by
     document number, which is fixed within an index version, so pages of one version never
     repeat or skip an article."""
