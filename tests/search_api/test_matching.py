@@ -205,6 +205,24 @@ def test_the_postings_cache_stays_within_its_bound(snapshot: Snapshot):
     assert 0 < len(postings) < len(terms)
 
 
+def test_which_terms_a_segment_has_is_looked_up_once(snapshot: Snapshot):
+    postings = Postings()
+    asked = {}
+    for number, (leaf, _) in enumerate(snapshot.searcher.leaf_searchers()):
+        reader = leaf.reader()
+        for term in (b"journalist", b"surveil", b"zzzabsent"):
+            asked[number, term] = ("body", term) in reader
+            assert postings.has_term(number, reader, "body", term) == asked[number, term]
+    assert any(asked.values()) and not all(asked.values())
+
+    class Unreadable:
+        def __contains__(self, key: object) -> bool:
+            raise AssertionError("the term table was read again")
+
+    for (number, term), had in asked.items():
+        assert postings.has_term(number, Unreadable(), "body", term) == had
+
+
 def test_preloading_reads_the_commonest_word_first(snapshot: Snapshot):
     reader = snapshot.searcher.reader()
     _, commonest = max((info.doc_frequency(), term) for term, info in reader.iter_field("body"))
