@@ -37,7 +37,7 @@ from indexer.build import index_unavailable
 from indexer.errors import IndexUnavailable, ServerBusy
 from indexer.schema import ARTICLE, SECTION
 from search_api.index_files import PinnedFiles, latest_toc, pin_latest
-from search_api.matching import PRELOADED_POSTINGS_BYTES, Postings, evaluate
+from search_api.matching import PRELOADED_POSTINGS_BYTES, Postings, evaluate, normaliser
 from search_api.query import FIELD_BOOSTS
 from search_api.scoring import RANKING
 
@@ -153,7 +153,12 @@ class Snapshot:
         not wait for them."""
         for cached in ("_sections_by_article", "facet_codes", "tag_postings", "date_keys"):
             getattr(self, cached)
-        self.postings.preload(self.searcher, PRELOADED_FIELDS, PRELOADED_POSTINGS_BYTES)
+        self.postings.preload(
+            self.searcher,
+            PRELOADED_FIELDS,
+            PRELOADED_POSTINGS_BYTES,
+            normaliser(self.searcher, self.postings, RANKING),
+        )
 
     def counts_if_read(self) -> tuple[int, int] | None:
         """``(article_count, section_count)`` when a request has read them: then they are

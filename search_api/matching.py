@@ -3,14 +3,16 @@
 Whoosh's matchers walk a query's matches one document at a time, through a tree of Python
 objects: several microseconds per matching article and per query clause, so a common word
 (20,000 articles) took over 100 ms to rank and as long again to count. Here each term's
-postings are read once per index version into arrays (document numbers and frequencies)
-and kept in a bounded cache, and a query is evaluated bottom-up on arrays: AND intersects
-and adds scores, OR unites and adds, NOT removes, and a word's BM25F score is computed for
-all of its articles at once with the model's own formulas (``search_api.scoring``), so
-rankings are the ones Whoosh's matchers give. A phrase's words' positions are read with
-their postings, kept in the same cache, and matched for all articles at once. Every query
-the builder (``search_api.query``) makes has an array form here; Whoosh's matchers, with
-the same model, are what the tests compare these matches and scores with.
+postings are read once per index version into arrays (document numbers, and frequencies
+already divided by their documents' length normalisation) and kept in a bounded cache, and
+a query is evaluated bottom-up on arrays: AND intersects and adds scores, OR unites and
+adds, NOT removes, and a word's BM25F score is computed for all of its articles at once
+with the model's own formulas (``search_api.scoring``), so rankings are the ones Whoosh's
+matchers give (scores to six digits: the cached frequencies are 32-bit floats). A
+phrase's words' positions are read with their postings, kept in the same cache, and matched
+for all articles at once. Every query the builder (``search_api.query``) makes has an array
+form here; Whoosh's matchers, with the same model, are what the tests compare these matches
+and scores with.
 
 One evaluation gives every match with its score: the exact total, the facets and the
 ranking come from it, instead of one walk to count and another to rank.
@@ -22,7 +24,7 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -64,6 +66,10 @@ _LENGTH_OF_BYTE = np.array([byte_to_length(b) for b in range(256)], dtype=np.flo
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 _POSITIONS = "positions"  # marks a term's positions among the cached entries
+
+
+# (docs, weights) -> what a search adds up for them: see ``normaliser``.
+Normalise = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -109,40 +115,67 @@ class Postings:
         self._articles: int | None = None
         self._lock = threading.Lock()
 
-    def term(self, segment: int, reader: Any, fieldname: str, text: bytes) -> tuple:
-        """``(docs, frequencies)`` of a term in one segment, deleted documents left out.
+    def term(
+        self, segment: int, reader: Any, fieldname: str, text: bytes, normalise: Normalise
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(docs, frequencies)`` of a term in one segment, deleted documents left out; its
+        frequencies as ``normalise`` makes them (for a scored field, divided by each
+        document's length normalisation: ``normaliser``).
 
-        Kept as 32-bit numbers (frequencies are 32-bit floats in Whoosh's blocks, so nothing
-        is lost); frequencies are handed out as 64-bit floats, which scores are computed in."""
+        Kept normalised, so a search does not look up its documents' lengths and divide
+        again for every word in every field; as 32-bit numbers (4 bytes a frequency), handed
+        out as 64-bit floats, which scores are computed in. Kept under the term alone: one
+        index version's searches normalise a field alike."""
         key = (segment, fieldname, text)
         cached = self._get(key)
         if cached is None:
             docs, weights, _ = _read_postings(reader, fieldname, text, with_positions=False)
-            cached = self._put(key, (docs.astype(np.int32), weights.astype(np.float32)))
+            cached = self._keep_term(key, docs, weights, normalise)
         return cached[0], cached[1].astype(np.float64)
 
-    def positions(self, segment: int, reader: Any, fieldname: str, text: bytes) -> np.ndarray:
+    def _keep_term(
+        self, key: tuple, docs: np.ndarray, weights: np.ndarray, normalise: Normalise
+    ) -> tuple[np.ndarray, ...]:
+        frequencies = normalise(docs, weights.astype(np.float64))
+        return self._put(key, (docs.astype(np.int32), frequencies.astype(np.float32)))
+
+    def positions(
+        self,
+        segment: int,
+        reader: Any,
+        fieldname: str,
+        text: bytes,
+        normalise: Normalise | None = None,
+    ) -> np.ndarray:
         """Every position of a term in one segment's live documents, as ``docnum << 32 |
         position``, ascending (8 bytes a position, kept within the same bound).
 
-        Read in one pass over the term's blocks, which gives its postings too: a phrase's
-        words are read once, for the phrase and for their scores."""
+        Read in one pass over the term's blocks, which gives its postings too: given
+        ``normalise``, a phrase's words are read once, for the phrase and for their
+        scores."""
         key = (segment, fieldname, text, _POSITIONS)
         cached = self._get(key)
         if cached is None:
             docs, weights, keys = _read_postings(reader, fieldname, text, with_positions=True)
             term_key = (segment, fieldname, text)
-            if self._get(term_key) is None:
-                self._put(term_key, (docs.astype(np.int32), weights.astype(np.float32)))
+            if normalise is not None and self._get(term_key) is None:
+                self._keep_term(term_key, docs, weights, normalise)
             cached = self._put(key, (keys,))
         return cached[0]
 
-    def preload(self, searcher: Any, fieldnames: Sequence[str], budget: int) -> int:
+    def preload(
+        self,
+        searcher: Any,
+        fieldnames: Sequence[str],
+        budget: int,
+        normalisers: Callable[[int, Any, str], Normalise],
+    ) -> int:
         """Read the posting lists of the terms in the most documents of ``fieldnames[0]``
         first, each in every field of ``fieldnames``, until ``budget`` bytes are kept; how
         many terms were read.
 
-        A list takes ~0.6 µs a posting to read, so a common word's takes the longest (tens
+        ``normalisers`` gives each segment's field its ``normalise`` (``normaliser``). A
+        list takes ~0.6 µs a posting to read, so a common word's takes the longest (tens
         of ms at 10x) and is the likeliest to be searched: every worker's first searches
         for it paid that, and a page of them made the slowest answers."""
         reader = searcher.reader()
@@ -157,7 +190,8 @@ class Postings:
             for segment, leaf in enumerate(leaves):
                 for fieldname in fieldnames:
                     if (fieldname, term) in leaf:
-                        self.term(segment, leaf, fieldname, term)
+                        normalise = normalisers(segment, leaf, fieldname)
+                        self.term(segment, leaf, fieldname, term, normalise)
         return len(by_frequency)
 
     def _get(self, key: tuple) -> tuple[np.ndarray, ...] | None:
@@ -417,6 +451,7 @@ class _Segment:
         self.number = number
         self.postings = postings
         self.model = model
+        self._normalisers = normaliser(self.parent, postings, model)
         self.deadline = deadline
         self.timed_out = False
 
@@ -469,19 +504,20 @@ class _Segment:
         raw = self._stored_term(query.fieldname, query.text)
         if raw is None:
             return Scored.empty()
-        docs, weights = self.postings.term(self.number, self.reader, query.fieldname, raw)
-        field = self.searcher.schema[query.fieldname]
-        if field.scorable:
+        docs, frequencies = self._postings(query.fieldname, raw)
+        if self.searcher.schema[query.fieldname].scorable:
             idf = bm25_idf(
                 self.postings.article_count(self.parent),
                 self.postings.doc_frequency(self.parent, query.fieldname, raw),
             )
-            lengths = self.postings.lengths(self.number, self.reader, query.fieldname)[docs]
-            average = self.postings.field_average(self.parent, query.fieldname)
-            scores = self.model.bm25_scores(weights, lengths, idf, average)
+            scores = self.model.saturate(frequencies, idf)
         else:
-            scores = weights  # Whoosh scores a term of an unscored field by its weight
+            scores = frequencies  # Whoosh scores a term of an unscored field by its weight
         return _boosted(Scored(docs, scores), query.boost)
+
+    def _postings(self, fieldname: str, raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+        normalise = self._normalisers(self.number, self.reader, fieldname)
+        return self.postings.term(self.number, self.reader, fieldname, raw, normalise)
 
     def _fields_term(self, query: FieldsTerm) -> Scored:
         """One word in several fields, as ``ArticleBM25F.fields_matcher`` scores it; a
@@ -497,21 +533,17 @@ class _Segment:
             spellings = []
             raw = self._stored_term(fieldname, term.text)
             if raw is not None:
-                docs, weights = self.postings.term(self.number, self.reader, fieldname, raw)
-                spellings.append(Scored(docs, weights))
+                spellings.append(Scored(*self._postings(fieldname, raw)))
             if spaced:
                 phrase = self._phrase_frequencies(fieldname, spaced)
                 if len(phrase):
-                    spellings.append(phrase)
+                    normalise = self._normalisers(self.number, self.reader, fieldname)
+                    spellings.append(Scored(phrase.docs, normalise(phrase.docs, phrase.scores)))
                 field_df = max(field_df, self._phrase_doc_frequency(fieldname, spaced))
             df = max(df, field_df)
             if not spellings:
                 continue
-            found = union(spellings, size)
-            lengths = self.postings.lengths(self.number, self.reader, fieldname)[found.docs]
-            average = self.postings.field_average(self.parent, fieldname)
-            frequency = self.model.normalised_frequencies(found.scores, lengths, average)
-            parts.append(_boosted(Scored(found.docs, frequency), term.boost))
+            parts.append(_boosted(union(spellings, size), term.boost))
         if not parts:
             return Scored.empty()
         summed = union(parts, size)
@@ -545,7 +577,10 @@ class _Segment:
         if any(raw is None for raw in raws):
             return Scored.empty()
         offsets = tuple(offset for _, offset in words)
-        ends = _phrase_ends(self.postings, self.number, self.reader, fieldname, raws, offsets)
+        normalise = self._normalisers(self.number, self.reader, fieldname)
+        ends = _phrase_ends(
+            self.postings, self.number, self.reader, fieldname, raws, offsets, normalise
+        )
         if self._past_deadline():
             self.timed_out = True
             return Scored.empty()
@@ -566,7 +601,10 @@ class _Segment:
         raws = [self._stored_term(fieldname, word) for word in query.words]
         if any(raw is None for raw in raws):
             return Scored.empty()
-        ends = _phrase_ends(self.postings, self.number, self.reader, fieldname, raws, query.offsets)
+        normalise = self._normalisers(self.number, self.reader, fieldname)
+        ends = _phrase_ends(
+            self.postings, self.number, self.reader, fieldname, raws, query.offsets, normalise
+        )
         # A common word's positions not yet cached take a while to read.
         if self._past_deadline():
             self.timed_out = True
@@ -588,12 +626,13 @@ def _phrase_ends(
     fieldname: str,
     raws: Sequence[bytes],
     offsets: Sequence[int],
+    normalise: Normalise | None = None,
 ) -> np.ndarray:
     """Where a phrase ends in a segment, as ``docnum << 32 | position``, ascending: each
     word's positions (cached) matched with the next word's, shifted by the distance."""
     ends = _NO_DOCS
     for index, (raw, offset) in enumerate(zip(raws, offsets, strict=True)):
-        positions = postings.positions(segment, reader, fieldname, raw)
+        positions = postings.positions(segment, reader, fieldname, raw, normalise)
         ends = positions if index == 0 else _followed(ends, positions, offset - offsets[index - 1])
         if not ends.size:
             break
@@ -653,6 +692,32 @@ def union(parts: Sequence[Scored], size: int) -> Scored:
     for part in parts:
         scores[np.searchsorted(docs, part.docs)] += part.scores
     return Scored(docs, scores)
+
+
+def normaliser(
+    searcher: Any, postings: Postings, model: ArticleBM25F
+) -> Callable[[int, Any, str], Normalise]:
+    """``(segment number, its reader, field) -> normalise`` for the version ``searcher``
+    (its top searcher) reads: a scored field's weights divided by each document's length
+    normalisation (``model``'s, with the field's average length over the version's
+    articles); an unscored field's weights as they are, which Whoosh scores them by."""
+
+    def for_field(segment: int, reader: Any, fieldname: str) -> Normalise:
+        if not searcher.schema[fieldname].scorable:
+            return _as_they_are
+        average = postings.field_average(searcher, fieldname)
+
+        def normalise(docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            lengths = postings.lengths(segment, reader, fieldname)[docs]
+            return model.normalised_frequencies(weights, lengths, average)
+
+        return normalise
+
+    return for_field
+
+
+def _as_they_are(_docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    return weights
 
 
 def evaluate(

@@ -94,12 +94,6 @@ class ArticleBM25F(WeightingModel):
     # lists at once. Written in the scalar scorers' order of operations, so both give the
     # same floats.
 
-    def bm25_scores(
-        self, weights: np.ndarray, lengths: np.ndarray, idf: float, average_length: float
-    ) -> np.ndarray:
-        norm = self.k1 * (1 - self.b + self.b * lengths / average_length)
-        return idf * weights * (self.k1 + 1) / (weights + norm)
-
     def normalised_frequencies(
         self, weights: np.ndarray, lengths: np.ndarray, average_length: float
     ) -> np.ndarray:
@@ -124,8 +118,10 @@ class _BM25Scorer(WeightLengthScorer):
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
-        norm = self.k1 * (1 - self.b + self.b * length / self.average_length)
-        return self.idf * weight * (self.k1 + 1) / (weight + norm)
+        # BM25's usual idf * w * (k1 + 1) / (w + k1 * (1 - b + b * len / avg)), written as
+        # the saturation of the normalised frequency, as the arrays compute it.
+        x = weight / (1 - self.b + self.b * length / self.average_length)
+        return self.idf * (self.k1 + 1) * x / (self.k1 + x)
 
 
 class _NormalisedFrequency(WeightingModel):
