@@ -91,8 +91,8 @@ class ArticleBM25F(WeightingModel):
         return _Saturated(reduce(UnionMatcher, parts), idf, self.k1)
 
     # The same formulas over arrays, for search_api.matching, which scores whole posting
-    # lists at once. Written in the scalar scorers' order of operations, so both give the
-    # same floats.
+    # lists at once. Written in the scalar scorers' order of operations, so from the same
+    # frequencies both give the same floats (the cached frequencies are 32-bit floats).
 
     def normalised_frequencies(
         self, weights: np.ndarray, lengths: np.ndarray, average_length: float
