@@ -57,8 +57,9 @@ POSTINGS_CACHE_BYTES = 128 * 2**20
 # What the server reads of the commonest words' posting lists before it takes requests
 # (``Postings.preload``): half the cache, the rest left to what searches ask for.
 PRELOADED_POSTINGS_BYTES = POSTINGS_CACHE_BYTES // 2
-# Terms whose document frequency is kept (about 200 bytes each).
-MAX_CACHED_FREQUENCIES = 100_000
+# How many terms' document frequencies are kept, and as many answers to whether a segment
+# has a term (about 200 bytes an entry).
+MAX_CACHED_TERMS = 100_000
 # A union whose parts hold more matches than a segment's documents over this is summed in
 # an array over the segment, not merged.
 DENSE_UNION_SHARE = 8
@@ -216,13 +217,13 @@ class Postings:
     def has_term(self, segment: int, reader: Any, fieldname: str, text: bytes) -> bool:
         """Whether a segment has the term: a look-up in its term table on disk the first
         time (a seek and a read, for every word in every field and segment: 15-18% of the
-        benchmark's median search without snippets), then kept."""
+        benchmark's median search without snippets), then kept (up to ``MAX_CACHED_TERMS``)."""
         key = (segment, fieldname, text)
         known = self._has_term.get(key)
         if known is None:
             known = (fieldname, text) in reader
             with self._lock:
-                if len(self._has_term) >= MAX_CACHED_FREQUENCIES:
+                if len(self._has_term) >= MAX_CACHED_TERMS:
                     self._has_term.clear()
                 self._has_term[key] = known
         return known
@@ -246,7 +247,7 @@ class Postings:
         if cached is None:
             cached = searcher.doc_frequency(fieldname, text)
             with self._lock:
-                if len(self._doc_frequencies) >= MAX_CACHED_FREQUENCIES:
+                if len(self._doc_frequencies) >= MAX_CACHED_TERMS:
                     self._doc_frequencies.clear()
                 self._doc_frequencies[key] = cached
         return cached
@@ -266,7 +267,7 @@ class Postings:
                     ends = _phrase_ends(self, segment, reader, fieldname, raws, offsets)
                     cached += len(np.unique(ends >> 32))
             with self._lock:
-                if len(self._doc_frequencies) >= MAX_CACHED_FREQUENCIES:
+                if len(self._doc_frequencies) >= MAX_CACHED_TERMS:
                     self._doc_frequencies.clear()
                 self._doc_frequencies[key] = cached
         return cached

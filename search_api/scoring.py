@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from functools import reduce
 from math import inf, log
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from whoosh import query as wq
@@ -43,6 +43,9 @@ from whoosh.query.compound import CompoundQuery
 from whoosh.scoring import BaseScorer, WeightingModel, WeightLengthScorer, WeightScorer
 
 from indexer.schema import ARTICLE
+
+# One document's value or an array of them: the formulas serve both.
+Numbers = TypeVar("Numbers", float, np.ndarray)
 
 
 def bm25_idf(articles: int, df: int) -> float:
@@ -69,7 +72,7 @@ class ArticleBM25F(WeightingModel):
         parent = searcher.get_parent()
         idf = bm25_idf(article_count(parent), parent.doc_frequency(fieldname, text))
         average = field_average(parent, fieldname)
-        return _BM25Scorer(searcher, fieldname, text, idf, average, self.k1, self.b)
+        return _BM25Scorer(searcher, fieldname, text, idf, average, self)
 
     def fields_matcher(self, searcher: Any, terms: list[wq.Term]) -> Matcher:
         """One word in several fields (``Term``s whose boosts are the field weights), scored
@@ -88,18 +91,22 @@ class ArticleBM25F(WeightingModel):
         if not parts:
             return NullMatcher()
         idf = bm25_idf(article_count(parent), df)
-        return _Saturated(reduce(UnionMatcher, parts), idf, self.k1)
+        return _Saturated(reduce(UnionMatcher, parts), idf, self)
 
-    # The same formulas over arrays, for search_api.matching, which scores whole posting
-    # lists at once. Written in the scalar scorers' order of operations, so from the same
-    # frequencies both give the same floats (the cached frequencies are 32-bit floats).
+    # The formulas, for one document (Whoosh's scorers here) or for arrays of them
+    # (search_api.matching, which scores whole posting lists at once).
 
     def normalised_frequencies(
-        self, weights: np.ndarray, lengths: np.ndarray, average_length: float
-    ) -> np.ndarray:
+        self, weights: Numbers, lengths: Numbers, average_length: float
+    ) -> Numbers:
+        """A field's frequencies divided by its length normalisation, ``1 - b + b *
+        len/avg``: the per-field part of BM25F, summed over fields before saturation."""
         return weights / (1 - self.b + self.b * lengths / average_length)
 
-    def saturate(self, frequencies: np.ndarray, idf: float) -> np.ndarray:
+    def saturate(self, frequencies: Numbers, idf: float) -> Numbers:
+        """BM25's saturation of a (summed) normalised frequency ``x``:
+        ``idf * (k1 + 1) * x / (k1 + x)``, which is BM25's usual
+        ``idf * w * (k1 + 1) / (w + k1 * (1 - b + b * len / avg))`` for one field."""
         return idf * (self.k1 + 1) * frequencies / (self.k1 + frequencies)
 
 
@@ -111,22 +118,19 @@ class _BM25Scorer(WeightLengthScorer):
         text: str,
         idf: float,
         average_length: float,
-        k1: float,
-        b: float,
+        model: ArticleBM25F,
     ) -> None:
-        self.idf, self.average_length, self.k1, self.b = idf, average_length, k1, b
+        self.idf, self.average_length, self.model = idf, average_length, model
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
-        # BM25's usual idf * w * (k1 + 1) / (w + k1 * (1 - b + b * len / avg)), written as
-        # the saturation of the normalised frequency, as the arrays compute it.
-        x = weight / (1 - self.b + self.b * length / self.average_length)
-        return self.idf * (self.k1 + 1) * x / (self.k1 + x)
+        x = self.model.normalised_frequencies(weight, length, self.average_length)
+        return self.model.saturate(x, self.idf)
 
 
 class _NormalisedFrequency(WeightingModel):
-    """A field's term frequency divided by its length normalisation, ``1 - b + b * len/avg``:
-    the per-field part of BM25F, summed over fields before saturation."""
+    """A field's normalised frequency (``ArticleBM25F.normalised_frequencies``) as the
+    score: summed over fields before saturation."""
 
     def __init__(self, model: ArticleBM25F) -> None:
         self.model = model
@@ -134,41 +138,47 @@ class _NormalisedFrequency(WeightingModel):
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> BaseScorer:
         parent = searcher.get_parent()
         average_length = field_average(parent, fieldname)
-        return _FrequencyScorer(searcher, fieldname, text, average_length, self.model.b)
+        return _FrequencyScorer(searcher, fieldname, text, average_length, self.model)
 
 
 class _FrequencyScorer(WeightLengthScorer):
     def __init__(
-        self, searcher: Any, fieldname: str, text: str, average_length: float, b: float
+        self,
+        searcher: Any,
+        fieldname: str,
+        text: str,
+        average_length: float,
+        model: ArticleBM25F,
     ) -> None:
-        self.average_length, self.b = average_length, b
+        self.average_length, self.model = average_length, model
         self.setup(searcher, fieldname, text)
 
     def _score(self, weight: float, length: int) -> float:
-        return weight / (1 - self.b + self.b * length / self.average_length)
+        return self.model.normalised_frequencies(weight, length, self.average_length)
 
 
 class _Saturated(WrappingMatcher):
-    """BM25's saturation of a summed, normalised frequency ``x``:
-    ``idf * (k1 + 1) * x / (k1 + x)``. Increasing in ``x``, so a quality bound on the child
-    maps to one on the score, and a minimum score maps back to a minimum ``x``."""
+    """The saturation (``ArticleBM25F.saturate``) of a summed, normalised frequency ``x``.
+    Increasing in ``x``, so a quality bound on the child maps to one on the score, and a
+    minimum score maps back to a minimum ``x``."""
 
-    def __init__(self, child: Matcher, idf: float, k1: float) -> None:
+    def __init__(self, child: Matcher, idf: float, model: ArticleBM25F) -> None:
         super().__init__(child)
-        self.idf, self.k1 = idf, k1
+        self.idf, self.model = idf, model
 
     def _saturate(self, x: float) -> float:
-        return self.idf * (self.k1 + 1) * x / (self.k1 + x)
+        return self.model.saturate(x, self.idf)
 
     def _frequency_for(self, score: float) -> float:
-        ceiling = self.idf * (self.k1 + 1)
-        return inf if score >= ceiling else score * self.k1 / (ceiling - score)
+        k1 = self.model.k1
+        ceiling = self.idf * (k1 + 1)
+        return inf if score >= ceiling else score * k1 / (ceiling - score)
 
     def copy(self) -> _Saturated:
-        return _Saturated(self.child.copy(), self.idf, self.k1)
+        return _Saturated(self.child.copy(), self.idf, self.model)
 
     def _replacement(self, newchild: Matcher) -> _Saturated:
-        return _Saturated(newchild, self.idf, self.k1)
+        return _Saturated(newchild, self.idf, self.model)
 
     def replace(self, minquality: float = 0) -> Matcher:
         child = self.child.replace(self._frequency_for(minquality) if minquality else 0)
