@@ -15,30 +15,23 @@ copies postings of live documents only, so it would drop the whole segment's wor
 carry the words over by their counts instead (those of deleted articles included, until
 their segment has no live article left).
 
-Postings are sorted in a pool of bounded memory (``limitmb``) that spills sorted runs to
-temporary files and merges them at the end; ``BatchingPostingPool`` writes and reads those
-runs in batches.
+Postings are gathered by term and written a block at a time (``indexer.postings``).
 """
 
 from __future__ import annotations
 
-import pickle
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from itertools import islice
-from typing import Any, BinaryIO
+from typing import Any
 
 from whoosh.index import clean_files
 from whoosh.reading import SegmentReader
 from whoosh.system import pack_uint
 from whoosh.util import fib
-from whoosh.writing import PostingPool, SegmentWriter
+from whoosh.writing import SegmentWriter
 
+from indexer.postings import TermPool, write_postings
 from indexer.schema import SpelledText
 
-# Postings a spilled run is pickled in at once: ~250 KB. Merging holds a batch of every
-# run (a 10x build spills dozens per writer), outside the pool's ``limitmb``.
-RUN_BATCH = 1024
 # A segment with at least this share of its documents deleted is written again without
 # them at the next commit: reading a file again deletes all of its old documents.
 RECLAIMED_DELETED_SHARE = 0.5
@@ -76,35 +69,9 @@ def merge_by_live_documents(writer: SegmentWriter, segments: list[Any]) -> list[
     return kept
 
 
-class BatchingPostingPool(PostingPool):
-    """Whoosh's posting pool, with its spilled runs pickled a batch of postings at a time.
-
-    Whoosh pickles and unpickles a run one posting at a time. Each writer of a 1x benchmark
-    build spills several runs, and that was a good part of the build's time; pickled in
-    batches, most of it goes, with the same peak memory (today's 1,024 postings a batch do
-    about as well as batches eight times larger)."""
-
-    def _write_run(self, f: BinaryIO, items: Iterable[Any]) -> None:
-        postings = iter(items)
-        while batch := list(islice(postings, RUN_BATCH)):
-            pickle.dump(batch, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _read_run(self, path: str) -> Iterator[Any]:
-        f = self._open_run(path)
-        try:
-            while True:
-                yield from pickle.load(f)
-        except EOFError:
-            return
-        finally:
-            f.close()
-            self._remove_run(path)
-
-
 class ArchiveWriter(SegmentWriter):
     """A Whoosh ``SegmentWriter`` that counts the words of ``SpelledText`` fields, and
-    spills postings in batches."""
+    gathers and writes postings by term (``indexer.postings``)."""
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
@@ -119,9 +86,7 @@ class ArchiveWriter(SegmentWriter):
                 self.generation - 1,
                 [*self.segments, self.newsegment],
             )
-        self.pool = BatchingPostingPool(
-            self._tempstorage, self.newsegment, limitmb=kwargs.get("limitmb", 128)
-        )
+        self.pool = TermPool(self._tempstorage, limitmb=kwargs.get("limitmb", 128))
         # Spelling field name -> word -> documents that have it.
         self._word_counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
 
@@ -163,7 +128,13 @@ class ArchiveWriter(SegmentWriter):
             for word, count in counts.items():
                 self.pool.add((name, word.encode("utf-8"), 0, count, pack_uint(count)))
         self._word_counts.clear()
-        super()._flush_segment()
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            write_postings(self.fieldwriter, self.schema, lengths, self.docnum, self.pool.terms())
+        finally:
+            lengths.close()
+        self.fieldwriter.close()
 
 
 def _spelling_fields(schema: Any) -> list[str]:
