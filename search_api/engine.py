@@ -40,6 +40,7 @@ from search_api.index_files import PinnedFiles, latest_toc, pin_latest
 from search_api.matching import PRELOADED_POSTINGS_BYTES, Postings, evaluate, normaliser
 from search_api.query import FIELD_BOOSTS
 from search_api.scoring import RANKING
+from search_api.spelling import Vocabulary
 
 # The fields a plain word searches, the body first: its document frequencies choose the
 # words whose posting lists are read before the first request.
@@ -151,7 +152,13 @@ class Snapshot:
         """Read what every search of this version needs (a second or more for 370,000
         articles), and the commonest words' posting lists, so that the first requests do
         not wait for them."""
-        for cached in ("_sections_by_article", "facet_codes", "tag_postings", "date_keys"):
+        for cached in (
+            "_sections_by_article",
+            "facet_codes",
+            "tag_postings",
+            "date_keys",
+            "vocabulary",
+        ):
             getattr(self, cached)
         self.postings.preload(
             self.searcher,
@@ -261,6 +268,11 @@ class Snapshot:
         string per document and column took 180 MB for 370,000 articles."""
         names = ("source", "language", "year", "translation")
         return {name: _column_codes(self.searcher.reader(), name) for name in names}
+
+    @cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The words "did you mean" suggests, in memory (``search_api.spelling``)."""
+        return Vocabulary(self.searcher.reader())
 
     @cached_property
     def date_precisions(self) -> tuple[np.ndarray, list[str]]:

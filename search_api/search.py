@@ -18,7 +18,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
-from indexer.analysis import WordMarker, fold, tag_term
+from indexer.analysis import WordMarker, tag_term
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import without_surrogates
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
@@ -33,13 +33,10 @@ from search_api.query import (
 )
 from search_api.scoring import RANKING
 from search_api.snippets import sections_to_read, snippet_of, word_marker
+from search_api.spelling import correct_word
 
 MAX_SECTIONS_PER_RESULT = 3
 MAX_CORRECTED_WORDS = 6
-# Longer words are not corrected: a reader misspells words, not 40-letter strings, and the
-# look-up of a word's neighbours takes longer the longer the word is (a second for a
-# 300-letter one, against the 1x benchmark's vocabulary).
-MAX_CORRECTED_WORD_LENGTH = 30
 FACET_LIMIT = 20
 FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 # When fewer than a page of articles hold every part of a query of three parts or more, the
@@ -584,42 +581,6 @@ def _counted(counts: np.ndarray, values: list[str]) -> list[tuple[str, int]]:
     return [(values[code], int(counts[code])) for code in np.flatnonzero(counts) if values[code]]
 
 
-SPELLING_FIELDS = ("spell_body", "spell_title")
-
-
-def correct_word(reader: Any, word: str, deadline: float | None = None) -> str | None:
-    """The most frequent real word of the corpus within one, then two, edits of ``word``;
-    None when ``word`` is itself a word of the corpus, nothing is close, or the ``deadline``
-    (``time.monotonic``) passes before one is found."""
-    folded = fold(word)
-    if not 3 <= len(folded) <= MAX_CORRECTED_WORD_LENGTH or folded.isdigit():
-        return None
-    fields = [name for name in SPELLING_FIELDS if name in reader.indexed_field_names()]
-    if any(reader.doc_frequency(name, folded) for name in fields):
-        return None
-    for distance in (1, 2):
-        if deadline is not None and time.monotonic() > deadline:
-            return None
-        # Looked up segment by segment, each with its automaton of words within the edit
-        # distance: a reader of several segments would compare every word of the same
-        # first letter in Python instead (twice as slow on two segments), and count a
-        # transposition as one edit, not two, suggesting other words than one segment does.
-        candidates = {
-            candidate
-            for leaf, _ in reader.leaf_readers()
-            for name in fields
-            if name in leaf.indexed_field_names()
-            for candidate in leaf.terms_within(name, folded, distance, prefix=1)
-        }
-        if candidates:
-            return max(
-                sorted(candidates),
-                # How many articles have the word (see indexer.schema.SpelledText).
-                key=lambda c: sum(reader.frequency(name, c) for name in fields),
-            )
-    return None
-
-
 def _suggest(
     snapshot: Snapshot,
     request: SearchRequest,
@@ -643,7 +604,7 @@ def _suggest(
     ]
     deadline = time.monotonic() + time_budget_s
     for word in words[:MAX_CORRECTED_WORDS]:
-        replacement = correct_word(reader, word, deadline)
+        replacement = correct_word(snapshot.vocabulary, word, deadline)
         if replacement is None:
             continue
         # Replace the word where the reader typed it, not inside a field name.

@@ -1,4 +1,6 @@
-"""Did you mean: the same suggestion whether the index is one segment or several."""
+"""Did you mean: the same suggestion whether the index is one segment or several, from
+the vocabulary held in memory, whose neighbours of a word are those Whoosh's own look-up
+on the index's term table finds."""
 
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ import pytest
 from whoosh import index as whoosh_index
 
 from indexer.build import ParseOptions, build_index
-from search_api.search import MAX_CORRECTED_WORD_LENGTH, correct_word
+from search_api.spelling import (
+    MAX_CORRECTED_WORD_LENGTH,
+    SPELLING_FIELDS,
+    Vocabulary,
+    correct_word,
+)
 
 # "interent" is one substitution from "interest" and a transposition (two edits) from
 # "internet", the more frequent word.
@@ -47,7 +54,8 @@ def test_a_word_is_corrected_alike_in_one_segment_or_several(
     for index_dir in indexes:
         ix = whoosh_index.open_dir(str(index_dir))
         with ix.searcher() as searcher:
-            suggestions.append((len(ix._segments()), correct_word(searcher.reader(), word)))
+            vocabulary = Vocabulary(searcher.reader())
+            suggestions.append((len(ix._segments()), correct_word(vocabulary, word)))
     assert [count for count, _ in suggestions] == [1, 2]
     assert suggestions[0][1] == suggestions[1][1]
     assert suggestions[0][1] is not None
@@ -57,9 +65,9 @@ def test_no_correction_is_looked_for_past_the_deadline(indexes: tuple[Path, Path
     # The look-up of a word's neighbours walks the vocabulary: a search out of time skips it.
     ix = whoosh_index.open_dir(str(indexes[0]))
     with ix.searcher() as searcher:
-        reader = searcher.reader()
-        assert correct_word(reader, "shutdwon", deadline=time.monotonic() + 60) == "shutdown"
-        assert correct_word(reader, "shutdwon", deadline=time.monotonic() - 1) is None
+        vocabulary = Vocabulary(searcher.reader())
+        assert correct_word(vocabulary, "shutdwon", deadline=time.monotonic() + 60) == "shutdown"
+        assert correct_word(vocabulary, "shutdwon", deadline=time.monotonic() - 1) is None
 
 
 def test_a_word_longer_than_any_a_reader_misspells_is_not_corrected(tmp_path: Path) -> None:
@@ -71,6 +79,28 @@ def test_a_word_longer_than_any_a_reader_misspells_is_not_corrected(tmp_path: Pa
     (corpus / "long.json").write_text(json.dumps(records), encoding="utf-8")
     build_index([corpus], tmp_path / "index", ParseOptions(), workers=1)
     with whoosh_index.open_dir(str(tmp_path / "index")).searcher() as searcher:
+        vocabulary = Vocabulary(searcher.reader())
+        assert correct_word(vocabulary, long_word[:-1] + "x") == long_word
+        assert correct_word(vocabulary, long_word + "bx") is None
+
+
+@pytest.mark.parametrize("word", ["interent", "internte", "intrest", "publik", "shutdwon", "cut"])
+@pytest.mark.parametrize("distance", [1, 2])
+def test_a_words_neighbours_are_those_whoosh_finds_on_disk(
+    indexes: tuple[Path, Path], word: str, distance: int
+) -> None:
+    ix = whoosh_index.open_dir(str(indexes[1]))
+    with ix.searcher() as searcher:
         reader = searcher.reader()
-        assert correct_word(reader, long_word[:-1] + "x") == long_word
-        assert correct_word(reader, long_word + "bx") is None
+        on_disk = {
+            found
+            for leaf, _ in reader.leaf_readers()
+            for name in SPELLING_FIELDS
+            for found in leaf.terms_within(name, word, distance, prefix=1)
+        }
+        vocabulary = Vocabulary(reader)
+        assert sorted(vocabulary.within(word, distance)) == sorted(on_disk)
+        for found in on_disk:
+            assert vocabulary.articles_with(found) == sum(
+                reader.frequency(name, found) for name in SPELLING_FIELDS
+            )
