@@ -19,8 +19,8 @@ from search_api.spelling import (
     correct_word,
 )
 
-# "interent" is one substitution from "interest" and a transposition (two edits) from
-# "internet", the more frequent word.
+# "interent" is one substitution from "interest" and one transposition from "internet", the
+# more frequent word.
 RECORDS = {
     "first": [
         {"id": f"n{n}", "title": f"Internet shutdown {n}", "body": "The internet was cut."}
@@ -104,3 +104,29 @@ def test_a_words_neighbours_are_those_whoosh_finds_on_disk(
             assert vocabulary.articles_with(found) == sum(
                 reader.frequency(name, found) for name in SPELLING_FIELDS
             )
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("interent", "internet"),  # swapped letters, against "interest" one substitution away
+        ("shutdwon", "shutdown"),
+        ("intrenet", "internet"),
+        ("pubilc", "public"),
+        ("ctu", "cut"),
+    ],
+)
+def test_two_swapped_letters_are_one_edit(
+    indexes: tuple[Path, Path], typed: str, meant: str
+) -> None:
+    with whoosh_index.open_dir(str(indexes[0])).searcher() as searcher:
+        assert correct_word(Vocabulary(searcher.reader()), typed) == meant
+
+
+def test_the_first_letter_is_kept(indexes: tuple[Path, Path]) -> None:
+    # As a reader's typo rarely changes it; and each first letter is its own part of the
+    # vocabulary to walk.
+    with whoosh_index.open_dir(str(indexes[0])).searcher() as searcher:
+        vocabulary = Vocabulary(searcher.reader())
+        assert correct_word(vocabulary, "nIternet") is None
+        assert correct_word(vocabulary, "xnternet") is None
