@@ -15,6 +15,10 @@ encode it as it would have. The files written are the same, byte for byte (teste
 Memory is bounded (``limitmb``) as Whoosh's pool's is: beyond it, the terms gathered so far
 are written, sorted, to a run in the writer's temporary folder, and the runs are merged
 term by term when the segment is written.
+
+``write_postings`` sets the codec's block state (``W3PostingsWriter``'s ids, weights,
+values and their bounds) where Whoosh's ``add_posting`` would have: whoosh3 is pinned to
+one version, and the byte-for-byte test fails if another encodes blocks otherwise.
 """
 
 from __future__ import annotations
