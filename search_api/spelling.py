@@ -38,7 +38,8 @@ class Vocabulary:
                 if name in leaf.indexed_field_names():
                     for word, info in leaf.iter_field(name):
                         counts[word.decode("utf-8")] += int(info.weight())
-        # A list and an array, not the Counter: half the memory, for a bisection a look-up.
+        # A sorted list and an array of counts, not a dict: half the memory; a look-up is a
+        # bisection.
         self._words = sorted(counts)
         self._counts = array("q", (counts[word] for word in self._words))
 
