@@ -32,7 +32,9 @@ from operator import itemgetter
 from typing import Any, BinaryIO
 
 import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util import random_name
+from whoosh.util.numeric import byte_to_length
 
 # A term's postings, flat: document, weight, positions (encoded), document, ...
 Flat = list[Any]
@@ -147,9 +149,8 @@ def write_postings(
             fieldname = term_field
             field = schema[fieldname]
             fieldwriter.start_field(fieldname, field)
-            field_lengths = None
-            if field.scorable:
-                field_lengths = _field_lengths(lengths, fieldname, doc_count)
+            # Only a scored field has lengths (Whoosh's loop looks them up for every field).
+            field_lengths = length_bytes(lengths, fieldname, doc_count) if field.scorable else None
         fieldwriter.start_term(btext)
         _write_term(fieldwriter._postwriter, flat, field_lengths)
         fieldwriter.finish_term()
@@ -160,7 +161,9 @@ def write_postings(
 def _write_term(postwriter: Any, flat: Flat, field_lengths: np.ndarray | None) -> None:
     """A term's postings as the codec's posting writer would have gathered them one by one
     (``W3PostingsWriter.add_posting``): full blocks written as they fill, the last one left
-    for ``finish_postings`` to write."""
+    for ``finish_postings`` to write. ``field_lengths``: ``length_bytes``; a length grows
+    with its byte, so a block's shortest and longest are those of its least and greatest
+    byte."""
     ids, weights, values = flat[0::3], flat[1::3], flat[2::3]
     limit = postwriter._blocklimit
     for start in range(0, len(ids), limit):
@@ -174,14 +177,24 @@ def _write_term(postwriter: Any, flat: Flat, field_lengths: np.ndarray | None) -
         postwriter._values = [value for value in values[block] if value]
         postwriter._maxweight = max(0, *block_weights)
         if field_lengths is not None:
-            block_lengths = field_lengths[block_ids]
-            block_lengths = block_lengths[block_lengths > 0]
-            if len(block_lengths):
-                postwriter._minlength = int(block_lengths.min())
-                postwriter._maxlength = int(block_lengths.max())
+            block_bytes = field_lengths[block_ids]
+            block_bytes = block_bytes[block_bytes > 0]
+            if len(block_bytes):
+                postwriter._minlength = byte_to_length(int(block_bytes.min()))
+                postwriter._maxlength = byte_to_length(int(block_bytes.max()))
 
 
-def _field_lengths(lengths: Any, fieldname: str, doc_count: int) -> np.ndarray:
-    """Each document's length in ``fieldname``, as the codec stores it (0: none)."""
-    length_of = lengths.doc_field_length_reader(fieldname)
-    return np.array([length_of(docnum) or 0 for docnum in range(doc_count)], dtype=np.int64)
+def length_bytes(perdoc: Any, fieldname: str, doc_count: int) -> np.ndarray | None:
+    """Each document's length in ``fieldname`` as a segment stores it: one byte a document
+    (``byte_to_length`` gives the length; 0: none, as for documents after the last one the
+    column holds), read in one piece from its length column; None when it has none.
+
+    ``perdoc`` is the segment's per-document reader (whoosh3's, pinned: its column is read
+    directly), as the writer has it and as a ``SegmentReader`` keeps it."""
+    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    stored = min(column._count, doc_count)
+    codes = np.zeros(doc_count, dtype=np.uint8)
+    codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return codes

@@ -31,11 +31,12 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.postings import length_bytes
 from search_api.query import AnyOf, Excluding, HyphenatedWord, SpacedPhrase
 from search_api.scoring import (
     ArticleBM25F,
@@ -424,14 +425,9 @@ def _read_lengths(reader: Any, fieldname: str) -> np.ndarray:
     """Lengths as Whoosh stores them: one byte a document (an approximation for long
     fields), read in one piece from the segment's length column."""
     count = reader.doc_count_all()
-    perdoc = reader._perdoc  # the pinned whoosh3's per-document reader
-    column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if column is None:
+    codes = length_bytes(reader._perdoc, fieldname, count)
+    if codes is None:
         return np.ones(count, dtype=np.float64)  # Whoosh's scorers default to 1
-    stored = min(column._count, count)
-    raw = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-    codes = np.zeros(count, dtype=np.uint8)  # documents after the last stored one: 0
-    codes[:stored] = raw
     return _LENGTH_OF_BYTE[codes]
 
 
