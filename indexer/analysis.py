@@ -236,6 +236,9 @@ def term_function(
 # What one token gives: its terms, each with its position (counted from the token's first)
 # and its characters within the token, and how many positions the token takes.
 TokenTerms = tuple[tuple[tuple[str, int, int, int], ...], int]
+# A phrase's terms, each with its position from the first: "right to protest" is
+# (("right", 0), ("protest", 2)).
+Phrase = tuple[tuple[str, int], ...]
 
 
 @lru_cache(maxsize=128)
@@ -377,9 +380,10 @@ class ArchiveAnalyzer(Tokenizer):
             term for word in set(self._tokenizer.tokenize(value)) for term, *_ in terms_of(word)[0]
         }
 
-    def marker(self, wanted: Callable[[str], bool]) -> WordMarker:
-        """A ``WordMarker`` for the words whose terms ``wanted`` accepts."""
-        return WordMarker(self, wanted)
+    def marker(self, wanted: Callable[[str], bool], phrases: Sequence[Phrase] = ()) -> WordMarker:
+        """A ``WordMarker`` for the words whose terms ``wanted`` accepts, and for the words
+        of ``phrases`` where they make the phrase."""
+        return WordMarker(self, wanted, phrases)
 
 
 class WordMarker:
@@ -391,14 +395,27 @@ class WordMarker:
     The words are found by one ``findall``, each distinct word is judged once for all the
     texts a marker is given (a page of results' sections), and only the occurrences of
     marked words are located in a text, not every word: on the benchmark's pages, much less
-    time a token than reading every token from ``__call__``."""
+    time a token than reading every token from ``__call__``.
 
-    def __init__(self, analyzer: ArchiveAnalyzer, wanted: Callable[[str], bool]) -> None:
+    A phrase's words are marked only where they make the phrase, at the positions indexing
+    gives them (a stop word keeps its place, a hyphenated word's parts share its position):
+    where the phrase matched the article, not wherever one of its words is. A text is read
+    token by token for that only when it has a word of each of a phrase's terms."""
+
+    def __init__(
+        self,
+        analyzer: ArchiveAnalyzer,
+        wanted: Callable[[str], bool],
+        phrases: Sequence[Phrase] = (),
+    ) -> None:
         self._tokenizer = analyzer._tokenizer
         self._terms_of = token_terms(analyzer.language, analyzer.stem, analyzer.stop)
         self._wanted = wanted
+        self._phrases = tuple(phrases)
+        self._phrase_terms = frozenset(term for phrase in phrases for term, _ in phrase)
         self._judged: set[str] = set()
         self._ranges_of: dict[str, tuple[tuple[int, int], ...]] = {}  # the marked words'
+        self._phrase_terms_of: dict[str, frozenset[str]] = {}  # words giving phrase terms
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The character ranges of the wanted words in ``text``, in order."""
@@ -421,12 +438,47 @@ class WordMarker:
         for (start, word), token in zip(candidates, tokens, strict=True):
             if token == word:
                 spans.extend((start + low, start + high) for low, high in self._ranges_of[word])
+        in_phrases = self._phrase_spans(text, distinct)
+        return sorted(set(spans).union(in_phrases)) if in_phrases else spans
+
+    def _phrase_spans(self, text: str, distinct: set[str]) -> list[tuple[int, int]]:
+        """The character ranges of the words of ``text`` that make one of the phrases."""
+        terms_here = set().union(
+            *(self._phrase_terms_of[word] for word in distinct & self._phrase_terms_of.keys())
+        )
+        phrases = [p for p in self._phrases if all(term in terms_here for term, _ in p)]
+        if not phrases:
+            return []
+        # Position -> character range of each phrase term, positions counted as indexing
+        # counts them (``term_positions``).
+        at: defaultdict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+        position = 0
+        for start, end in self._tokenizer.span_tokenize(text):
+            found, taken = self._terms_of(text[start:end])
+            for term, offset, low, high in found:
+                if term in terms_here:
+                    at[term][position + offset] = (start + low, start + high)
+            position += taken
+        spans: list[tuple[int, int]] = []
+        for phrase in phrases:
+            first, first_offset = phrase[0]
+            for position in at[first]:
+                start = position - first_offset
+                try:
+                    ranges = [at[term][start + offset] for term, offset in phrase]
+                except KeyError:  # a word of the phrase is not in its place
+                    continue
+                spans.extend(ranges)
         return spans
 
     def _judge(self, words: set[str]) -> None:
-        terms_of, wanted = self._terms_of, self._wanted
+        terms_of, wanted, phrase_terms = self._terms_of, self._wanted, self._phrase_terms
         for word in words:
             found = terms_of(word)[0]
+            if phrase_terms:
+                of_phrases = phrase_terms.intersection(term for term, *_ in found)
+                if of_phrases:
+                    self._phrase_terms_of[word] = of_phrases
             if len(found) == 1:  # most words: one term, spanning the word
                 term, _offset, low, high = found[0]
                 if wanted(term):

@@ -21,7 +21,7 @@ from whoosh import query as wq
 from whoosh.matching import AndNotMatcher, NullMatcher, WrappingMatcher
 from whoosh.query import SpanNear2
 
-from indexer.analysis import analyzer_for, fold, names_analyzer, tag_term
+from indexer.analysis import Phrase, analyzer_for, fold, names_analyzer, tag_term
 from indexer.schema import ARTICLE
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -720,20 +720,35 @@ def _field_words(fieldname: str, text: str, language: str) -> list[tuple[str, in
     return [(term, position - tokens[0][1]) for term, position in tokens]
 
 
-def highlight_terms(parsed: ParsedQuery, language: str) -> set[str]:
-    """Index terms (stems) whose occurrences snippets mark in an article of ``language``:
-    every positive text clause."""
+@dataclass(frozen=True)
+class Highlights:
+    """What snippets mark in an article of one language: the words that analyse to one of
+    ``terms`` wherever they are, and the words of ``phrases`` where they make the phrase,
+    as the query matched them ("press freedom" marks no "press" alone)."""
+
+    terms: frozenset[str]
+    phrases: tuple[Phrase, ...]
+
+
+def highlights(parsed: ParsedQuery, language: str) -> Highlights:
+    """What snippets mark for every positive text clause, in an article of ``language``."""
     terms: set[str] = set()
+    phrases: list[Phrase] = []
     for clause in parsed.positive_clauses():
         if clause.fields == ("tag",) or clause.fields == ("author",):
             continue
         if clause.kind == "prefix":
             continue
         words = _field_words("body", clause.text, language)
-        terms.update(term for term, _ in words)
-        # A hyphenated word also matches its parts written apart: they are marked too.
-        terms.update(term for term, _ in _spaced_parts(clause, words, language))
-    return terms
+        if len(words) == 1:
+            terms.add(words[0][0])
+        elif words:
+            phrases.append(tuple(words))
+        # A hyphenated word also matches its parts written apart, as a phrase.
+        spaced = _spaced_parts(clause, words, language)
+        if spaced:
+            phrases.append(spaced)
+    return Highlights(frozenset(terms), tuple(dict.fromkeys(phrases)))
 
 
 def highlight_prefixes(parsed: ParsedQuery) -> list[str]:

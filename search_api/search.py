@@ -28,7 +28,7 @@ from search_api.query import (
     ParsedQuery,
     QueryBuilder,
     highlight_prefixes,
-    highlight_terms,
+    highlights,
     parse,
 )
 from search_api.scoring import RANKING
@@ -497,11 +497,14 @@ def attach_sections(
         # A prefix marks the words it was expanded to, whose stems need not start with it
         # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
         if language not in markers:
-            terms = highlight_terms(parsed, language).union(
+            marked = highlights(parsed, language)
+            terms = marked.terms.union(
                 *(builder.expansions("body", prefix, language) for prefix in prefixes)
             )
             markers[language] = (
-                word_marker(terms, prefixes, language) if terms or prefixes else None
+                word_marker(terms, prefixes, language, marked.phrases)
+                if terms or prefixes or marked.phrases
+                else None
             )
         return markers[language]
 

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.analysis import WordMarker, analyzer_for
+from indexer.analysis import Phrase, WordMarker, analyzer_for
 
 TARGET_LENGTH = 240
 MAX_LENGTH = 300
@@ -61,12 +61,18 @@ def _joined(ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return joined
 
 
-def word_marker(terms: Collection[str], prefixes: Sequence[str], language: str) -> WordMarker:
+def word_marker(
+    terms: Collection[str],
+    prefixes: Sequence[str],
+    language: str,
+    phrases: Sequence[Phrase] = (),
+) -> WordMarker:
     """What finds the words that analyse to one of ``terms``, or to a term starting with
-    one of ``prefixes``, in texts in ``language``."""
+    one of ``prefixes``, and the words of ``phrases`` where they make the phrase, in texts
+    in ``language``."""
     starts = tuple(prefixes)
     return analyzer_for(language).marker(
-        lambda term: term in terms or (bool(starts) and term.startswith(starts))
+        lambda term: term in terms or (bool(starts) and term.startswith(starts)), phrases
     )
 
 

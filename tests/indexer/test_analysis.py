@@ -147,6 +147,69 @@ def test_marker_marks_the_words_analysed_to_wanted_terms(
     assert spans == marked_by_analysing(text, wanted)
 
 
+def phrase_marked_by_analysing(
+    text: str, phrase: tuple[tuple[str, int], ...]
+) -> set[tuple[int, int]]:
+    """The words of ``phrase`` where they make it, the slow way: the positions and
+    characters of every token of indexing analysis."""
+    at: dict[tuple[str, int], tuple[int, int]] = {}
+    for token in analyzer_for("en")(text, positions=True, chars=True, mode="index"):
+        at[(token.text, token.pos)] = (token.startchar, token.endchar)
+    (first, first_offset), spans = phrase[0], set()
+    for term, position in list(at):
+        if term == first:
+            start = position - first_offset
+            ranges = [at.get((word, start + offset)) for word, offset in phrase]
+            if all(ranges):
+                spans.update(ranges)
+    return spans
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "marked"),
+    [
+        (
+            "Press freedom, the press and freedom.",
+            (("press", 0), ("freedom", 1)),
+            ["Press", "freedom"],
+        ),
+        (
+            "a right to protest; rights, protest",
+            (("right", 0), ("protest", 2)),
+            ["right", "protest"],
+        ),
+        ("human-rights defenders", (("human", 0), ("right", 1)), []),  # parts share a place
+        ("human rights, human-rights", (("human", 0), ("right", 1)), ["human", "rights"]),
+        ("记者谈新闻自由。自由", (("新闻", 0), ("闻自", 1), ("自由", 2)), ["新闻自由"]),
+        ("press press freedom", (("press", 0), ("freedom", 1)), ["press", "freedom"]),
+        # A CJK run takes a place per character pair.
+        (
+            "新闻自由 press",
+            (("新闻", 0), ("闻自", 1), ("自由", 2), ("press", 3)),
+            ["新闻自由", "press"],
+        ),
+    ],
+)
+def test_marker_marks_a_phrase_where_it_occurs(
+    text: str, phrase: tuple[tuple[str, int], ...], marked: list[str]
+) -> None:
+    spans = analyzer_for("en").marker(lambda term: False, [phrase]).spans(text)
+    joined = snippet_marks(text, spans)
+    assert joined == marked
+    assert set(spans) == phrase_marked_by_analysing(text, phrase)
+
+
+def snippet_marks(text: str, spans: list[tuple[int, int]]) -> list[str]:
+    """The marked words as a snippet shows them: overlapping ranges (CJK pairs) as one."""
+    shown: list[list[int]] = []
+    for start, end in spans:
+        if shown and start < shown[-1][1]:
+            shown[-1][1] = max(end, shown[-1][1])
+        else:
+            shown.append([start, end])
+    return [text[start:end] for start, end in shown]
+
+
 # Word characters, the joiners tokens span, CJK (with a CJK punctuation mark), a combining
 # accent: the characters where token boundaries are decided.
 WORDISH = st.text(alphabet="ab.-'’ 3,\n_éÉ日本語・U\u0301", max_size=40)
@@ -162,6 +225,27 @@ def test_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) 
     assert [marker.spans(text) for text in texts] == [
         marked_by_analysing(text, wanted) for text in texts
     ]
+
+
+@settings(max_examples=300)
+@given(texts=st.lists(st.one_of(st.text(max_size=60), WORDISH), max_size=3), data=st.data())
+def test_phrase_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) -> None:
+    analyzed = [(t.text, t.pos) for text in texts for t in analyzer_for("en")(text, positions=True)]
+    terms = sorted({term for term, _ in analyzed}) or ["press"]
+    if len(analyzed) >= 2 and data.draw(st.booleans()):
+        # Words that follow each other in one of the texts, at their distances.
+        first = data.draw(st.integers(0, len(analyzed) - 2))
+        run = analyzed[first : first + data.draw(st.integers(2, 3))]
+        phrase = tuple((term, position - run[0][1]) for term, position in run)
+    else:
+        words = data.draw(st.lists(st.sampled_from(terms), min_size=2, max_size=3))
+        gaps = data.draw(st.lists(st.integers(0, 2), min_size=len(words), max_size=len(words)))
+        phrase = tuple(zip(words, [sum(gaps[1 : i + 1]) for i in range(len(words))], strict=True))
+    wanted = set(data.draw(st.lists(st.sampled_from(terms), max_size=2)))
+    marker = analyzer_for("en").marker(wanted.__contains__, [phrase])
+    for text in texts:
+        expected = set(marked_by_analysing(text, wanted)) | phrase_marked_by_analysing(text, phrase)
+        assert marker.spans(text) == sorted(expected)
 
 
 @settings(max_examples=300)

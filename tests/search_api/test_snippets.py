@@ -176,3 +176,42 @@ def test_a_very_long_article_is_read_for_snippets_from_its_start(tmp_path: Path)
         assert late["id"] == early["id"]
         assert marked(late["sections"][0]["snippet"]) == []
         assert visible_text(late["sections"][0]["snippet"]).startswith("The blockade began")
+
+
+PHRASES = [
+    {
+        "id": "press",
+        "title": "Newsroom",
+        "body": "The press was silent. Press freedom fell, and the freedom of the press too.",
+    },
+    {
+        "id": "protest",
+        "title": "Streets",
+        "body": "Their right to protest was denied; rights, protest and courts came later.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def phrase_client(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("phrases")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "phrases.json").write_text(json.dumps(PHRASES), encoding="utf-8")
+    index_corpus([root / "corpus"], root / "index")
+    with TestClient(create_app(root / "index")) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        # A phrase's words are marked where they make the phrase, not wherever they are.
+        ('"press freedom"', ["Press", "freedom"]),
+        ('"right to protest"', ["right", "protest"]),  # the stop word keeps its place
+        ('"press freedom" press', ["press", "Press", "freedom", "press"]),
+        ("press freedom", ["press", "Press", "freedom", "freedom", "press"]),
+    ],
+)
+def test_a_phrase_is_marked_where_it_occurs(phrase_client: TestClient, q: str, expected: list[str]):
+    [hit] = search(phrase_client, q=q)["results"]
+    assert marked(hit["sections"][0]["snippet"]) == expected
