@@ -69,8 +69,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # them as unchanged and keep the old reading. 4: front matter's dates read as written, a
 # post without text read by its summary, and an article indexed as ``id~N`` keeping the id
 # its file gives it (``indexer.build.GIVEN_ID``). 5: a TOML front matter line that cannot be
-# read left out alone.
-PARSER_VERSION = 5
+# read left out alone. 6: what readers are not shown (drafts, private and password-protected
+# posts) left out of every format, and a JSON value nested as {"rendered": …} read.
+PARSER_VERSION = 6
 
 _KINDS = {
     ".txt": "text",
@@ -432,8 +433,9 @@ def _parse_single(
         )
     elif kind == "markdown":
         post = markdown.parse_markdown(content, context.chrome_for(source))
-        if post.metadata.get("draft") is True:
-            raise NoArticle("draft post (front matter says draft: true)")
+        unpublished = fields.not_published(post.metadata)
+        if unpublished:
+            raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
         warnings.extend(post.warnings)
         values = _front_matter_values(post.metadata, field_map)
         article = _article(
@@ -495,6 +497,7 @@ class _Collector:
         self.dropped: Counter[str] = Counter()
         self.first_dropped: dict[str, tuple[int, Any]] = {}
         self.detected: Counter[str] = Counter()  # languages of the articles that have one
+        self.not_published: Counter[str] = Counter()  # drafts, private records… by what
         self.undecided: list[Article] = []  # articles too short to detect, until finish()
 
     def add(
@@ -544,6 +547,15 @@ class _Collector:
             )
         if self.duplicates:
             warnings.append(f"{self.duplicates} duplicate id(s) were given a -2, -3… suffix")
+        unpublished = ", ".join(f"{n} × {what}" for what, n in self.not_published.most_common())
+        if unpublished and (self.ids or self.empty):
+            warnings.append(
+                f"{self.not_published.total()} {unit}(s) not indexed, as only published ones "
+                f"are: {unpublished}"
+            )
+        elif unpublished:
+            # Read whole, nothing in it is published: what it gave before goes.
+            raise NoArticle(f"no published {unit}s ({unpublished})")
         for name, count in self.dropped.items():
             line, value = self.first_dropped[name]
             # One warning per file, not per record: an export's dates are often all alike.
@@ -598,6 +610,9 @@ def _record_articles(
         if not collector.field_names:
             collector.field_names = item.keys
         nbytes += item.nbytes
+        if item.not_published:  # its bytes go with the next record, as an empty one's
+            collector.not_published[item.not_published] += 1
+            continue
         body = item.values.get("body")
         article = collector.add(item.values, records.text_blocks(body), body, item.line)
         if article is not None:  # a record without text: its bytes go with the next one

@@ -33,6 +33,7 @@ __all__ = [
     "markup_text",
     "normalize_date",
     "normalize_language",
+    "not_published",
     "partial_date",
     "relative_id",
     "source_for",
@@ -462,6 +463,46 @@ def derive_title(text: str) -> str:
 
 # A UTF-16 surrogate alone is no character: JSON's "\\ud800" escape gives one, Python keeps
 # it in a string, and no UTF-8 output (a response, a feed, a terminal) can hold it.
+# Publication states that readers are not shown: WordPress's (``future``: scheduled,
+# ``auto-draft``), Ghost's, and Drupal's ``unpublished``.
+_NOT_PUBLISHED_STATUSES = frozenset(
+    {"draft", "auto-draft", "pending", "private", "future", "scheduled", "trash", "unpublished"}
+)
+
+
+def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
+    """What an article's own metadata says when its readers are not shown it: a draft, a
+    post unpublished, scheduled, private or behind a password (what it is, and what says
+    so), else None. An archive search must not show what the site itself does not."""
+    values = {str(key).casefold(): value for key, value in metadata.items()}
+    if _said(values.get("draft")) is True:
+        return "draft", "draft: true"
+    if _said(values.get("published")) is False:  # Jekyll; a date there says nothing
+        return "unpublished", "published: false"
+    status = values.get("status")
+    if isinstance(status, str) and status.strip().casefold() in _NOT_PUBLISHED_STATUSES:
+        return status.strip().casefold(), f"status: {status.strip()}"
+    if status is False or (type(status) is int and status == 0):  # Drupal's node status
+        return "unpublished", f"status: {str(status).lower()}"
+    content = values.get("content")
+    protected = values.get("protected") is True or (
+        isinstance(content, Mapping) and content.get("protected") is True  # WordPress REST
+    )
+    password = values.get("password") or values.get("post_password")
+    if protected or (isinstance(password, str) and password.strip()):
+        return "password-protected", "it has a password"
+    return None
+
+
+def _said(value: Any) -> bool | None:
+    """A yes/no value as front matter and JSON write it (true, "true", "yes"), else None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return {"true": True, "yes": True, "false": False, "no": False}.get(value.strip().lower())
+    return None
+
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

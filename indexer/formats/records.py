@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from indexer.errors import UnreadableFile
 from indexer.formats.decode import READ_ERRORS, as_utf8, decode_bytes, read_failure
+from indexer.formats.fields import not_published
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
 from indexer.models import CutShort
@@ -50,7 +51,17 @@ MAPPABLE_FIELDS = (
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "_id", "guid", "uuid", "post_id"),
     "title": ("title", "headline", "heading", "subject"),
-    "body": ("body", "content", "text", "detail", "body_html", "html", "article", "content_html"),
+    "body": (
+        "body",
+        "content",
+        "text",
+        "detail",
+        "body_html",
+        "html",
+        "article",
+        "content_html",
+        "articlebody",  # schema.org's NewsArticle
+    ),
     "date": (
         "date",
         "published",
@@ -58,6 +69,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "published_date",
         "published_at",
         "pubdate",
+        "pub_date",
         "date_published",
         "datepublished",
         "created",
@@ -74,6 +86,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     # has none (only an embed), never added to a body's.
     "summary": ("summary", "excerpt", "description"),
 }
+# Keys under which some CMSs nest a field's value: {"rendered": "<p>…"} (WordPress REST's
+# title, content and excerpt), {"html": …}, {"value": …}.
+_WRAPPING_KEYS = ("rendered", "html", "text", "value")
 # Keys under which an object wraps its list of records.
 _LIST_KEYS = ("articles", "items", "posts", "data", "records", "results", "entries", "documents")
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
@@ -122,21 +137,36 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
     for target in MAPPABLE_FIELDS:
         names = ((field_map[target],) if target in field_map else ()) + DEFAULT_FIELDS[target]
         for name in names:
-            value = _get_path(record, name)
+            value = _unwrapped(_get_path(record, name))
             if _present(value):
                 found[target] = value
                 break
     return found
 
 
+def _record(
+    item: Mapping[str, Any], field_map: Mapping[str, str], line: int, nbytes: int = 0
+) -> Record:
+    unpublished = not_published(item)
+    return Record(
+        lookup_fields(item, field_map),
+        line,
+        _keys(item),
+        nbytes,
+        unpublished[0] if unpublished else "",
+    )
+
+
+def _unwrapped(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return next((value[key] for key in _WRAPPING_KEYS if key in value), value)
+    return value
+
+
 def text_blocks(body: Any) -> list[Block]:
     """A body as blocks: an HTML fragment when it contains tags, else blank-line paragraphs."""
     if isinstance(body, list | tuple):
         body = "\n\n".join(item for item in body if isinstance(item, str))
-    elif isinstance(body, Mapping):
-        # Some CMSs nest the body: {"rendered": "<p>…"} (WordPress REST) or {"html": …}.
-        inner = next((body[k] for k in ("rendered", "html", "text", "value") if k in body), None)
-        return text_blocks(inner)
     elif isinstance(body, int | float) and not isinstance(body, bool):
         body = str(body)
     if not isinstance(body, str) or not body.strip():
@@ -156,6 +186,8 @@ class Record:
     # JSON Lines: bytes of the file read since the previous record (its own line, and the
     # blank or bad lines before it), by which the build splits its work.
     nbytes: int = 0
+    # What the record is when readers are not shown it ("draft", "private"…), else "".
+    not_published: str = ""
 
 
 @dataclass
@@ -247,7 +279,7 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     skipped = 0
     for number, item in enumerate(items, start=1):
         if isinstance(item, Mapping):
-            records.append(Record(lookup_fields(item, field_map), number, _keys(item)))
+            records.append(_record(item, field_map, number))
         else:
             skipped += 1
     if skipped:
@@ -304,7 +336,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
                     first_bad, first_error = where, error
                 continue
             good += 1
-            yield Record(lookup_fields(item, field_map), number, _keys(item), nbytes)
+            yield _record(item, field_map, number, nbytes)
             nbytes = 0
     except READ_ERRORS as exc:
         if not good:

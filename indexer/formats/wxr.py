@@ -68,6 +68,7 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | str:
     page, an attachment, a menu item…"""
     values: dict[str, Any] = {}
     post_type = status = None
+    password = ""
     categories: list[str] = []
     tags: list[str] = []
     body = excerpt = description = ""
@@ -82,6 +83,8 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | str:
                 post_type = text.strip()
             elif local == "status":
                 status = text.strip()
+            elif local == "post_password":
+                password = text.strip()
             elif local == "post_id":
                 values["id"] = text.strip()
             elif local == "post_date" or (local == "post_date_gmt" and not post_date):
@@ -110,6 +113,8 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | str:
         return post_type
     if status != "publish":
         return f"{status} {post_type}"
+    if password:  # published, but shown only to readers who have its password
+        return f"password-protected {post_type}"
     # wp:post_date is the local publication date; pubDate is empty or a dummy for
     # some exports ("Thu, 01 Jan 1970").
     values["date"] = post_date if post_date and not post_date.startswith("0000") else pub_date

@@ -278,6 +278,21 @@ def test_an_indexed_file_that_now_holds_no_article_loses_its_articles(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+def test_a_record_unpublished_since_the_last_run_leaves_the_index(
+    tmp_path: Path, workers: int
+) -> None:
+    export = tmp_path / "posts.jsonl"
+    posts = [{"id": n, "status": "publish", "body": f"Testimony {n}."} for n in range(3)]
+    export.write_text("\n".join(json.dumps(post) for post in posts), encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    build_index([export], index_dir, ParseOptions(), workers=workers)
+    posts[1]["status"] = "private"
+    export.write_text("\n".join(json.dumps(post) for post in posts), encoding="utf-8")
+    build_index([export], index_dir, ParseOptions(), workers=workers)
+    assert article_ids(index_dir) == {"posts/0", "posts/2"}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
 def test_an_unreadable_file_keeps_its_articles_under_new_ids_when_another_takes_them(
     tmp_path: Path, workers: int
 ) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NoArticle, UnreadableFile
 from indexer.formats.markdown import parse_markdown, strip_shortcodes
 from tests.indexer.formats.conftest import write
 
@@ -132,10 +132,29 @@ def test_a_link_is_indexed_as_its_text_whatever_its_url(url: str) -> None:
     assert block.text == "The Privacy Law Casebook compiles key cases."
 
 
-def test_draft_posts_are_skipped(tmp_path: Path, parse) -> None:
-    write(tmp_path / "d.md", "---\ntitle: Draft\ndraft: true\n---\nUnpublished text.\n")
-    with pytest.raises(UnreadableFile, match="draft"):
+@pytest.mark.parametrize(
+    ("front_matter", "reason"),
+    [
+        ("draft: true", "draft post (front matter says draft: true)"),  # Hugo
+        ("published: false", "unpublished post (front matter says published: false)"),  # Jekyll
+        ("status: private", "private post (front matter says status: private)"),
+    ],
+)
+def test_posts_readers_are_not_shown_hold_no_article(
+    tmp_path: Path, parse, front_matter: str, reason: str
+) -> None:
+    write(tmp_path / "d.md", f"---\ntitle: Draft\n{front_matter}\n---\nUnpublished text.\n")
+    with pytest.raises(NoArticle) as raised:
         parse("d.md")
+    assert str(raised.value) == reason
+
+
+@pytest.mark.parametrize(
+    "front_matter", ["draft: false", "published: true", "published: 2024-05-01"]
+)
+def test_published_posts_are_articles(tmp_path: Path, parse, front_matter: str) -> None:
+    write(tmp_path / "p.md", f"---\ntitle: Out\n{front_matter}\n---\nPublished text.\n")
+    assert [article.text for article in parse("p.md").articles] == ["Published text."]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NoArticle, UnreadableFile
 from indexer.models import CutShort
 from tests.indexer.formats.conftest import write
 
@@ -315,3 +315,88 @@ def test_text_invalid_in_its_encoding_costs_a_json_lines_file_only_its_line(
     assert parsed.warnings == [
         f"1 invalid JSON line(s) skipped, first at line 2: invalid {name} text"
     ]
+
+
+# What CMS exports write for what their readers are not shown.
+NOT_PUBLISHED = [
+    ({"status": "draft"}, "draft"),  # WordPress REST, Ghost
+    ({"status": "Private"}, "private"),
+    ({"status": "future"}, "future"),  # WordPress: scheduled
+    ({"Status": False}, "unpublished"),  # Drupal
+    ({"status": 0}, "unpublished"),
+    ({"draft": True}, "draft"),
+    ({"published": False}, "unpublished"),  # Jekyll
+    ({"content": {"rendered": "<p>Hidden.</p>", "protected": True}}, "password-protected"),
+    ({"password": "s3cret"}, "password-protected"),
+]
+
+
+@pytest.mark.parametrize(("fields", "what"), NOT_PUBLISHED)
+@pytest.mark.parametrize("name", ["posts.json", "posts.jsonl"])
+def test_records_readers_are_not_shown_are_not_indexed(
+    tmp_path: Path, parse, fields: dict, what: str, name: str
+) -> None:
+    records = [
+        {"id": 1, "status": "publish", "published": "2024-05-01", "body": "Shown to all."},
+        {"id": 2, "body": "A testimony not yet published.", **fields},
+    ]
+    lines = [json.dumps(record) for record in records]
+    write(tmp_path / name, "\n".join(lines) if name.endswith("l") else f"[{','.join(lines)}]")
+    parsed = parse(name)
+    assert [article.text for article in parsed.articles] == ["Shown to all."]
+    assert parsed.warnings == [f"1 record(s) not indexed, as only published ones are: 1 × {what}"]
+
+
+def test_an_export_with_nothing_published_holds_no_article(tmp_path: Path, parse) -> None:
+    records = [{"id": n, "status": "draft", "body": "Not yet."} for n in range(2)]
+    write(tmp_path / "drafts.json", json.dumps(records))
+    # Read whole (unlike an export without text): what it gave before is removed.
+    with pytest.raises(NoArticle, match=r"no published records \(2 × draft\)"):
+        parse("drafts.json")
+
+
+def test_a_wordpress_rest_export_is_read_with_its_nested_fields(tmp_path: Path, parse) -> None:
+    post = {
+        "id": 41,
+        "date": "2024-03-02T10:00:00",
+        "link": "https://ngo.example/2024/03/ngo-law/",
+        "status": "publish",
+        "title": {"rendered": "NGO law passed &#8211; what it means"},
+        "content": {
+            "rendered": "<p>Parliament passed a law labelling NGOs.</p>",
+            "protected": False,
+        },
+        "excerpt": {"rendered": "<p>A summary.</p>", "protected": False},
+        "author": 3,
+    }
+    write(tmp_path / "wp.json", json.dumps([post]))
+    [article] = parse("wp.json").articles
+    assert (article.id, article.date, article.text) == (
+        "wp/41",
+        "2024-03-02",
+        "Parliament passed a law labelling NGOs.",
+    )
+    assert article.title == "NGO law passed – what it means"
+    assert not article.title_derived
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {
+            "headline": "Raid",
+            "articleBody": "Police raided the office.",
+            "datePublished": "2024-01-05",
+        },
+        {"title": "Raid", "body": "Police raided the office.", "pub_date": "2024-01-05"},
+    ],
+    ids=["schema.org", "pub_date"],
+)
+def test_common_field_names_are_mapped(tmp_path: Path, parse, record: dict) -> None:
+    write(tmp_path / "news.json", json.dumps([record]))
+    [article] = parse("news.json").articles
+    assert (article.title, article.text, article.date) == (
+        "Raid",
+        "Police raided the office.",
+        "2024-01-05",
+    )

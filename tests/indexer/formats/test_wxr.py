@@ -84,6 +84,20 @@ def test_published_posts_and_pages_are_articles_and_the_rest_is_counted(
     assert "reader comment" not in article.text
 
 
+def test_a_password_protected_post_is_not_indexed(tmp_path: Path, parse) -> None:
+    # WordPress writes the element for every post, empty when it has no password.
+    content = wxr(
+        item(1, "Open", extra="<wp:post_password><![CDATA[]]></wp:post_password>"),
+        item(2, "Testimony", extra="<wp:post_password><![CDATA[s3cret]]></wp:post_password>"),
+    )
+    write(tmp_path / "export.wxr.xml", content)
+    parsed = parse("export.wxr.xml")
+    assert [article.title for article in parsed.articles] == ["Open"]
+    assert parsed.warnings == [
+        "1 item(s) not indexed, as only published posts and pages are: 1 × password-protected post"
+    ]
+
+
 def test_external_entities_are_never_expanded(tmp_path: Path, parse) -> None:
     secret = write(tmp_path / "secret.txt", "TOP-SECRET-VALUE")
     doctype = f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file://{secret}">]>'
