@@ -260,12 +260,12 @@ def _sniff_binary(path: Path) -> None:
 def build_context(
     files: Sequence[tuple[Path, Path]], *, max_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
 ) -> RunContext:
-    """Learn each site's repeated lines from its scraped-text and Markdown pages."""
+    """Learn each site's repeated lines from its scraped-text, Markdown and HTML pages."""
     pages: dict[str, list[set[str]]] = {}
     lines_of: dict[str, tuple[str, set[str]]] = {}  # page -> its site, its lines
     for path, root in files:
         kind = _kind(path)
-        if kind not in ("text", "markdown"):
+        if kind not in ("text", "markdown", "html"):
             continue
         try:
             content, _ = decode_bytes(_read_limited(path, max_file_bytes))
@@ -273,8 +273,10 @@ def build_context(
             continue  # parse_file reports it
         if kind == "text":
             lines = {normalize_for_compare(unit.raw) for unit in text.split_units(content)}
-        else:
+        elif kind == "markdown":
             lines = markdown.line_keys(content)
+        else:
+            lines = html.page_line_keys(content)
         source = fields.source_for(path, root)
         pages.setdefault(source, []).append(lines)
         lines_of[str(path)] = (source, lines)
@@ -448,7 +450,7 @@ def _parse_single(
             dropped=dropped,
         )
     else:
-        page = html.parse_html_page(content, path)
+        page = html.parse_html_page(content, path, context.chrome_for(source))
         values = {
             "url": page.url,
             "date": page.date,

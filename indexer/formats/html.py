@@ -12,9 +12,9 @@ import trafilatura
 
 from indexer.errors import NoArticle
 from indexer.formats import fields
-from indexer.formats.sections import Block, collapse, heading, paragraph
+from indexer.formats.sections import Block, collapse, heading, normalize_for_compare, paragraph
 
-__all__ = ["HtmlPage", "blocks_from_html_fragment", "parse_html_page"]
+__all__ = ["HtmlPage", "blocks_from_html_fragment", "page_line_keys", "parse_html_page"]
 
 # Elements whose content is never article text.
 _DROP_TAGS = frozenset(
@@ -244,12 +244,27 @@ def _page_language(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
+def page_line_keys(text: str) -> set[str]:
+    """Each paragraph of a whole page, menus, banners and footers included, normalised:
+    what the run context learns a site's chrome from."""
+    return {
+        key
+        for block in blocks_from_html_fragment(text)
+        if (key := normalize_for_compare(block.text))
+    }
+
+
+def parse_html_page(
+    text: str, path: PurePath | None = None, site_chrome: frozenset[str] = frozenset()
+) -> HtmlPage:
     """Main content of an article page (no menus, banners, related links, footers).
 
     trafilatura finds the main content and the metadata (title from <h1>/og:title, date
     from <time>/meta, author, canonical/og:url); its XML output keeps headings as
-    ``<head rend="h2">``, which become the sections.
+    ``<head rend="h2">``, which become the sections. ``site_chrome``: paragraphs the site
+    repeats on many pages, learnt by the run context; they are dropped as a scraped page's
+    are. trafilatura tells chrome by markup and class names ("footer", "share", "cookie"),
+    which it misses where a site names them in another language ("pie", "compartir").
     """
     cleaned = fields.XML_INVALID_RE.sub(" ", text)
     try:
@@ -286,7 +301,11 @@ def parse_html_page(text: str, path: PurePath | None = None) -> HtmlPage:
             element.tag = rend if rend in _HEADING_LEVELS else "h2"
         else:
             element.tag = _TRAFILATURA_TAGS.get(element.tag, element.tag)
-    blocks = _blocks_from_tree(main)
+    blocks = [
+        block
+        for block in _blocks_from_tree(main)
+        if block.is_heading or normalize_for_compare(block.text) not in site_chrome
+    ]
     # trafilatura's title is text, its entities decoded ("&lt;script&gt;" is "<script>"):
     # read as markup, text the page shows would be stripped.
     title = collapse(doc.get("title") or "")

@@ -104,6 +104,42 @@ def test_html_page_yields_main_content_and_metadata(tmp_path: Path, parse) -> No
         assert chrome not in article.text
 
 
+def site_page(title: str, text: str) -> str:
+    """A page of a site whose chrome is named in Spanish, where trafilatura does not see it."""
+    return f"""<html lang="es"><head><title>{title}</title></head><body>
+<div class="aviso-cookies"><p>Este sitio web utiliza cookies propias y de terceros para mejorar
+su experiencia de navegación.</p></div>
+<div class="contenido"><h1>{title}</h1><p>{text}</p>
+<p class="compartir">Compartir: Facebook Twitter WhatsApp</p></div>
+<div class="pie"><p>Red de Defensoras © 2024 · Todos los derechos reservados</p></div>
+</body></html>"""
+
+
+STORIES = [
+    ("Detienen a defensora", "La defensora zapoteca fue detenida el lunes por la policía estatal "
+     "tras encabezar las protestas contra una mina en su comunidad."),
+    ("Espionaje con Pegasus", "Al menos cinco periodistas fueron espiados con el programa Pegasus "
+     "durante la cobertura de las protestas, según un informe independiente."),
+    ("Corte ordena proteger a líderes", "La Corte Constitucional declaró un estado de cosas "
+     "inconstitucional por los asesinatos de líderes sociales en el país."),
+]  # fmt: skip
+
+
+def test_paragraphs_a_site_repeats_on_its_pages_are_dropped(tmp_path: Path, parse) -> None:
+    for number, (title, text) in enumerate(STORIES):
+        write(tmp_path / "red" / f"{number}.html", site_page(title, text))
+    for number, (_, text) in enumerate(STORIES):
+        [article] = parse(f"red/{number}.html").articles
+        assert article.text == text
+
+
+def test_a_paragraph_on_two_pages_is_not_chrome(tmp_path: Path, parse) -> None:
+    for number, (title, text) in enumerate(STORIES[:2]):
+        write(tmp_path / "red" / f"{number}.html", site_page(title, text))
+    [article] = parse("red/0.html").articles
+    assert "Compartir" in article.text
+
+
 def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> None:
     write(
         tmp_path / "empty.html",
