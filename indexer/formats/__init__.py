@@ -70,8 +70,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # post without text read by its summary, and an article indexed as ``id~N`` keeping the id
 # its file gives it (``indexer.build.GIVEN_ID``). 5: a TOML front matter line that cannot be
 # read left out alone. 6: what readers are not shown (drafts, private and password-protected
-# posts) left out of every format, and a JSON value nested as {"rendered": …} read.
-PARSER_VERSION = 6
+# posts) left out of every format, and a JSON value nested as {"rendered": …} read. 7:
+# dates and chrome lines of scraped pages read in Spanish, French, Portuguese, Italian and
+# German too.
+PARSER_VERSION = 7
 
 _KINDS = {
     ".txt": "text",

@@ -42,35 +42,44 @@ __all__ = [
     "url_slug",
 ]
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+# Month names (and English abbreviations) of the languages an archive is most often
+# written in besides English: Spanish, French, Portuguese, Italian, German. A name two
+# languages share names the same month in both.
+_MONTH_NAMES = [
+    ("january", "jan", "enero", "janvier", "janeiro", "gennaio", "januar"),
+    ("february", "feb", "febrero", "février", "fevereiro", "febbraio", "februar"),
+    ("march", "mar", "marzo", "mars", "março", "märz"),
+    ("april", "apr", "abril", "avril", "aprile"),
+    ("may", "mayo", "mai", "maio", "maggio"),
+    ("june", "jun", "junio", "juin", "junho", "giugno", "juni"),
+    ("july", "jul", "julio", "juillet", "julho", "luglio", "juli"),
+    ("august", "aug", "agosto", "août"),
+    ("september", "sep", "sept", "septiembre", "setiembre", "septembre", "setembro", "settembre"),
+    ("october", "oct", "octubre", "octobre", "outubro", "ottobre", "oktober"),
+    ("november", "nov", "noviembre", "novembre", "novembro"),
+    ("december", "dec", "diciembre", "décembre", "dezembro", "dicembre", "dezember"),
+]
+_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-# RFC 3339 (and YAML's timestamps, which front matter keeps as text) allow a "t" for "T".
+_WEEKDAY_NAMES = (
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
+    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    r"|(?:segunda|terça|quarta|quinta|sexta)(?:-feira)?"
+    r"|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
+    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+)
 _ISO_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[Tt ].*)?\s*$")
 _SLASH_YMD_RE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\b")
-_DMY_RE = re.compile(rf"^\s*(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.I)
+# "27 March 2018", "14 de febrero de 2023", "1er mars 2023", "3. März 2023".
+_DMY_RE = re.compile(
+    rf"^\s*(\d{{1,2}})(?:st|nd|rd|th|er|º|°|\.)?\s+(?:de\s+)?({_MONTH_RE})\.?,?"
+    rf"\s+(?:de\s+|del\s+)?(\d{{4}})\b",
+    re.I,
+)
 _MDY_RE = re.compile(rf"^\s*({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
-_MY_RE = re.compile(rf"^\s*({_MONTH_RE})\.?,?\s+(\d{{4}})\s*$", re.I)
-_WEEKDAY_RE = re.compile(r"^\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.I)
+_MY_RE = re.compile(rf"^\s*({_MONTH_RE})\.?,?\s+(?:de\s+|del\s+)?(\d{{4}})\s*$", re.I)
+_WEEKDAY_RE = re.compile(rf"^\s*(?:{_WEEKDAY_NAMES})\.?,?\s+", re.I)
 
 
 def _iso(year: int, month: int | None = None, day: int | None = None) -> str | None:

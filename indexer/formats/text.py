@@ -6,7 +6,8 @@ recognised by what it *is*, never by any one site's wording:
 
 1. lines repeated across several pages of the same site (``RunContext``, whole run);
 2. short lines about navigation, newsletters, social media, cookies, donations, copyright,
-   logging in; menu-like lines (several short items separated by wide gaps or ``|``/``·``);
+   logging in (in English, Spanish, French, Portuguese, Italian and German); menu-like lines
+   (several short items separated by wide gaps or ``|``/``·``);
 3. CMS/template artifacts: ``name(snake_case_id)`` identifiers, ``{{…}}``/``{%…%}`` tags;
 4. the margins: after the last real paragraph, a chrome line starts the footer and
    everything after it is chrome; before the title, lines are the page's header.
@@ -121,6 +122,47 @@ _CHROME_PHRASE_RE = re.compile(
     """,
     re.I | re.X,
 )
+# The same kinds of line in the languages archives are most often written in besides
+# English (Spanish, French, Portuguese, Italian, German). A word that is also common in
+# article text ("contacto", "inicio", "compartir") counts only as the whole line, or in the
+# phrase a site writes it in.
+_CHROME_PHRASE_OTHER_RE = re.compile(
+    r"""
+    \bsuscr[ií]b(?:e|ete|irse)\b | \babonnez-vous\b | \bs'abonner\b | \binscreva-se\b
+    | \biscriviti\b | \babonnieren\b | \bbolet[ií]n\ (?:de\ noticias|informativo)\b
+    | \blettre\ d'information\b | \bboletim\ informativo\b
+    | \binici(?:ar|a)\ sesi[oó]n\b | \bse\ connecter\b | \bfazer\ login\b | ^anmelden$
+    | \bs[ií]guenos\b | \bsuivez-nous\b | \bsiga-nos\b | \bfolgen\ sie\ uns\b | \bseguici\b
+    | \bcompart(?:ir|ilhar|ilhe|a)\ (?:en|em|no|este|esta|isto)\b | ^compart(?:ir|ilhar):?$
+    | \bpartager\ (?:sur|cet|cette)\b | ^partager:?$ | ^partilhar:?$ | ^condividi:?$ | ^teilen:?$
+    | \bpol[ií]tica\ de\ (?:privacidad|privacidade|cookies)\b
+    | \bpolitique\ de\ confidentialit[ée]\b
+    | \bdatenschutz(?:erkl[äa]rung)?\b | \binformativa\ (?:sulla\ )?privacy\b
+    | \baviso\ legal\b | \bmentions\ l[ée]gales\b | ^impressum$ | \bnote\ legali\b
+    | \btodos\ los\ derechos\ reservados\b | \btodos\ os\ direitos\ reservados\b
+    | \btous\ droits\ r[ée]serv[ée]s\b | \balle\ rechte\ vorbehalten\b
+    | \btutti\ i\ diritti\ riservati\b
+    | ^don[aeé](?:\ (?:ahora|aqu[ií]|hoy|agora|j[aá]|maintenant))?!?$
+    | \bhaz\ una\ donaci[oó]n\b | \bfaire\ un\ don\b
+    | \bfa(?:i|ccia)\ una\ donazione\b
+    | \bjetzt\ spenden\b | ^spenden$ | \bap[oó]yanos\b | \bsoutenez-nous\b | \bsostienici\b
+    | \bir\ al\ contenido\b | \bsaltar\ al\ contenido\b | \b(?:aller|passer)\ au\ contenu\b
+    | \bir\ para\ o\ conte[úu]do\b | \bzum\ inhalt\b | \bvai\ al\ contenuto\b
+    | \bvolver\ arriba\b | \bretour\ en\ haut\b | \bvoltar\ ao\ topo\b
+    | ^men[uú]\b | ^inicio$ | ^accueil$ | ^in[ií]cio$ | ^startseite$ | ^buscar$ | ^rechercher$
+    | ^pesquisar$ | ^suche$ | ^cerca$
+    | \bleer\ m[aá]s\b | \bseguir\ leyendo\b | \blire\ la\ suite\b | \bleia\ mais\b
+    | \bcontinue\ lendo\b | \bweiterlesen\b | \bleggi\ (?:di\ pi[uù]|tutto)\b
+    | \b(?:art[ií]culos|noticias|entradas|publicaciones)\ relacionad[oa]s\b
+    | \barticles\ (?:similaires|connexes|li[ée]s)\b | \b(?:artigos|not[ií]cias)\ relacionad[oa]s\b
+    | \b(?:verwandte|[äa]hnliche)\ artikel\b | \barticoli\ correlati\b
+    | \btambi[ée]n\ te\ puede\ interesar\b | \bvous\ aimerez\ aussi\b
+    | \blo\ m[aá]s\ le[ií]do\b | \bles\ plus\ lus\b | \bmais\ lidas\b | \bmeistgelesen\b
+    | ^cont[aá]ct(?:o|anos|enos)$ | \bcont[aá]ctanos\b | \bcontactez-nous\b | ^contato$
+    | \bfale\ conosco\b | ^kontakt$ | ^contatti$
+    """,
+    re.I | re.X,
+)
 _SOCIAL_ONLY_RE = re.compile(
     r"^(?:(?:facebook|twitter|x|instagram|linkedin|youtube|whatsapp|telegram|mastodon|bluesky"
     r"|tiktok|rss|email|e-mail)[\s|·•,/]*)+$",
@@ -138,7 +180,13 @@ _MENU_GAP_RE = re.compile(rf"{_SPACE_CLASS}{{3,}}|\t")
 _MENU_SEPARATOR_RE = re.compile(r"\s+[|·•»]\s+|\s*\|\s*")
 _TRUNCATED_RE = re.compile(r"(?:…|\.\.\.)[\"”’']?$")
 _BYLINE_RE = re.compile(r"^(?:by|written\ by|words\ by|author:)\s+(.{2,80})$", re.I | re.X)
-_DATE_PREFIX_RE = re.compile(r"^(?:published|posted|updated|date)(?:\s+on)?\s*:?\s*", re.I)
+# "Published on", "Publicado el", "Publié le", "Veröffentlicht am", "Pubblicato il"…
+_DATE_PREFIX_RE = re.compile(
+    r"^(?:published|posted|updated|date|publicado|actualizado|atualizado|fecha|data"
+    r"|publié|mis\s+à\s+jour|veröffentlicht|aktualisiert|datum|pubblicato|aggiornato)"
+    r"(?:\s+(?:on|el|em|le|am|il))?\s*:?\s*",
+    re.I,
+)
 
 
 def _is_menu(raw: str) -> bool:
@@ -160,7 +208,9 @@ def is_chrome_line(raw: str) -> bool:
         return True
     if _is_menu(raw) or _SOCIAL_ONLY_RE.match(text):
         return True
-    return len(text.split()) <= CHROME_MAX_WORDS and bool(_CHROME_PHRASE_RE.search(text))
+    return len(text.split()) <= CHROME_MAX_WORDS and bool(
+        _CHROME_PHRASE_RE.search(text) or _CHROME_PHRASE_OTHER_RE.search(text)
+    )
 
 
 def repeated_lines(pages: Iterable[Iterable[str]], page_count: int) -> frozenset[str]:

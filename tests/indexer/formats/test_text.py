@@ -138,6 +138,23 @@ def test_hard_wrapped_paragraphs_are_joined() -> None:
         "Facebook  Twitter  Instagram",
         'At this point, would publish: "Landing(landing_page)"',
         "{{ page.title }}",
+        # The same, in the other languages archives are often written in.
+        "Menu Inicio Quiénes somos Contacto",
+        "Suscríbete a nuestro boletín",
+        "Compartir en Facebook",
+        "Síguenos en Twitter",
+        "Artículos relacionados",
+        "© 2024 Red de Defensoras. Todos los derechos reservados.",
+        "Política de privacidad",
+        "Dona ahora",
+        "Partager sur Facebook",
+        "Tous droits réservés",
+        "Lire la suite",
+        "Abonnez-vous à notre lettre d'information",
+        "Leia mais",
+        "Notícias relacionadas",
+        "Alle Rechte vorbehalten",
+        "Articoli correlati",
     ],
 )
 def test_chrome_lines(line: str) -> None:
@@ -152,7 +169,42 @@ def test_chrome_lines(line: str) -> None:
         "The government enacted a new law, while intensifying cybercrime-related arrests.",
         "Activists urged citizens to sign up for the petition against the decree, which would "
         "criminalise criticism of officials and allow the state to block websites.",
+        "Contacto con la familia",
+        "La policía decidió compartir las imágenes",
+        "Inicio del juicio contra los periodistas",
+        "Dona Maria de Lourdes, 72 anos",
+        "Donación de tierras a comunidades indígenas",
     ],
 )
 def test_article_lines_are_not_chrome(line: str) -> None:
     assert not is_chrome_line(line)
+
+
+SPANISH_PAGE = """Menu Inicio Quiénes somos Contacto
+
+Detienen a defensora de derechos humanos en Oaxaca
+
+Publicado el 14 de febrero de 2023
+
+La defensora zapoteca fue detenida el lunes por la policía estatal, después de encabezar
+durante meses las protestas contra un proyecto eólico que no fue consultado con las comunidades.
+
+Su organización exige su liberación inmediata y denuncia que la detención busca frenar la
+defensa del territorio en el Istmo de Tehuantepec.
+
+Compartir en Facebook
+
+Artículos relacionados
+
+© 2024 Red de Defensoras. Todos los derechos reservados.
+"""
+
+
+def test_a_spanish_page_is_read_like_an_english_one(tmp_path: Path, parse) -> None:
+    write(tmp_path / "red" / "oaxaca.txt", SPANISH_PAGE)
+    [article] = parse("red/oaxaca.txt").articles
+    assert article.title == "Detienen a defensora de derechos humanos en Oaxaca"
+    assert article.date == "2023-02-14"
+    assert [s.heading for s in article.sections] == [None]
+    assert article.text.startswith("La defensora zapoteca fue detenida")
+    assert article.text.endswith("en el Istmo de Tehuantepec.")
