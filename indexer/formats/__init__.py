@@ -72,8 +72,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # read left out alone. 6: what readers are not shown (drafts, private and password-protected
 # posts) left out of every format, and a JSON value nested as {"rendered": …} read. 7:
 # dates and chrome lines of scraped pages read in Spanish, French, Portuguese, Italian and
-# German too.
-PARSER_VERSION = 7
+# German too. 8: a byline in an author field read as its names, a title cut at 300
+# characters.
+PARSER_VERSION = 8
 
 _KINDS = {
     ".txt": "text",
@@ -368,6 +369,7 @@ def _article(
     if not title:
         title = fields.derive_title(sections[0].text)
         title_derived = True
+    title = fields.capped_title(title)
     text = "\n\n".join([title, *(section.text for section in sections)])
     given = fields.normalize_language(values.get("language"))
     if _given(values.get("language")) and given not in known_languages():
@@ -383,7 +385,7 @@ def _article(
         sections=sections,
         url=fields.clean_url(values.get("url")),
         date=date,
-        authors=fields.clean_list(values.get("authors")),
+        authors=fields.clean_authors(values.get("authors")),
         tags=fields.clean_list(values.get("tags")),
         language=language,
         source=source,
@@ -567,6 +569,9 @@ class _Collector:
                 f"{count} {unit}(s) with a {name} that is not {_DROPPED[name][0]}: "
                 f"{_DROPPED[name][1]} (first: {unit} {line}, {_shown(value)})"
             )
+        if not self.ids and not self.empty:
+            # An export written while it was read, more likely than one emptied on purpose.
+            raise UnreadableFile(f"no {unit}s in it")
         if not self.ids:
             hint = ""
             if self.field_names:

@@ -450,6 +450,30 @@ def clean_list(*values: Any, split: bool = True) -> list[str]:
     return result
 
 
+# A byline's opening words, where an author field holds a byline ("By Ana Pérez and Bo Li").
+_BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|written\s+by|words\s+by)\s+", re.I)
+
+
+def byline_names(byline: str) -> list[str]:
+    """The names a byline lists: "Ana Pérez and Bo Li", "Ana & Bo" (not an "&amp;")."""
+    return re.split(r"\s+and\s+|\s*&\s*(?!#?\w+;)", byline)
+
+
+def clean_authors(value: Any) -> list[str]:
+    """Author names as ``clean_list`` reads them; a byline among them, as its names
+    ("By Ana Pérez and Bo Li": two names, without the "By")."""
+    return clean_list(_bylines_read(value))
+
+
+def _bylines_read(value: Any) -> Any:
+    # A tuple's items are each read as a string is (a comma list), a list's as whole names.
+    if isinstance(value, str) and (prefix := _BYLINE_PREFIX_RE.match(value)):
+        return tuple(byline_names(value[prefix.end() :]))
+    if isinstance(value, list | tuple):
+        return type(value)(_bylines_read(item) for item in value)
+    return value
+
+
 # A title made from the body: its first words, between these many.
 MIN_TITLE_WORDS, MAX_TITLE_WORDS = 8, 12
 
@@ -470,8 +494,21 @@ def derive_title(text: str) -> str:
     return " ".join(head).rstrip(",;:.") + "…"
 
 
-# A UTF-16 surrogate alone is no character: JSON's "\\ud800" escape gives one, Python keeps
-# it in a string, and no UTF-8 output (a response, a feed, a terminal) can hold it.
+# A title longer than this (a page that is one unbroken line, a body pasted into a title
+# field) is cut at a word, with "…": every results page shows it.
+MAX_TITLE_CHARS = 300
+
+
+def capped_title(title: str) -> str:
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    cut = title[:MAX_TITLE_CHARS]
+    space = cut.rfind(" ")
+    if space > MAX_TITLE_CHARS // 2:
+        cut = cut[:space]
+    return cut.rstrip(",;:. ") + "…"
+
+
 # Publication states that readers are not shown: WordPress's (``future``: scheduled,
 # ``auto-draft``), Ghost's, and Drupal's ``unpublished``.
 _NOT_PUBLISHED_STATUSES = frozenset(
@@ -512,6 +549,8 @@ def _said(value: Any) -> bool | None:
     return None
 
 
+# A UTF-16 surrogate alone is no character: JSON's "\\ud800" escape gives one, Python keeps
+# it in a string, and no UTF-8 output (a response, a feed, a terminal) can hold it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -309,7 +309,7 @@ def parse_text(text: str, site_chrome: frozenset[str] = frozenset()) -> TextPage
             continue
         text_ = units[index].text
         if byline := _BYLINE_RE.match(text_):
-            authors = fields.clean_list(re.split(r"\s+and\s+|\s*&\s*", byline.group(1)))
+            authors = fields.clean_list(fields.byline_names(byline.group(1)))
             metadata_lines.add(index)
         elif (found := _date_line(text_)) is not None:
             date = date or found

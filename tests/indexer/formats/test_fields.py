@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 
 from indexer.formats.fields import (
+    MAX_TITLE_CHARS,
+    capped_title,
+    clean_authors,
     clean_id,
     clean_inline,
     clean_list,
@@ -177,6 +180,29 @@ def test_lists_split_comma_strings_dedupe_and_keep_order() -> None:
         "Cy",
         "Middle East & Africa",
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("By Eva Horvath and Peter Novak", ["Eva Horvath", "Peter Novak"]),
+        ("by Ana Pérez, Bo Li & Cy Ng", ["Ana Pérez", "Bo Li", "Cy Ng"]),
+        (["Written by Ana"], ["Ana"]),
+        ("Ana and Bo", ["Ana and Bo"]),  # not a byline: an organisation's name may hold "and"
+        ("By Procter &amp; Gamble", ["Procter & Gamble"]),
+        ("Bystander Collective", ["Bystander Collective"]),
+    ],
+)
+def test_a_byline_in_an_author_field_gives_its_names(value: object, expected: list[str]) -> None:
+    assert clean_authors(value) == expected
+
+
+def test_a_title_too_long_to_show_is_cut_at_a_word() -> None:
+    words = "word " * 100
+    assert capped_title("Short title") == "Short title"
+    cut = capped_title(words)
+    assert len(cut) <= MAX_TITLE_CHARS + 1 and cut.endswith("word…")
+    assert capped_title("x" * 3_000_000) == "x" * MAX_TITLE_CHARS + "…"
 
 
 def test_list_entities_are_decoded_after_markup_is_stripped() -> None:
