@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import shutil
+import struct
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -25,6 +28,7 @@ from typing import Any
 from whoosh import index
 from whoosh.index import FileIndex, LockError
 from whoosh.query import Term
+from whoosh.reading import CorruptIndexError
 from whoosh.writing import CLEAR, IndexWriter
 
 from indexer.analysis import TextIn
@@ -152,6 +156,17 @@ def unreadable_index(index_dir: Path, error: OSError) -> IndexUnavailable:
 def file_key_of(path: str, digest: str) -> str:
     """The ``file_key`` term of a file's documents: which version of which file they are."""
     return f"{path}{FILE_KEY_SEPARATOR}{digest}"
+
+
+# What decoding an index file's bytes raises when they were damaged (overwritten, cut short)
+# after they were written: a fault of the file, never of the code reading it.
+DAMAGED_FILE_ERRORS: tuple[type[Exception], ...] = (
+    CorruptIndexError,
+    EOFError,
+    pickle.UnpicklingError,
+    struct.error,
+    zlib.error,
+)
 
 
 def damaged_index(index_dir: Path, error: Exception) -> IndexUnavailable:

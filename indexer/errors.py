@@ -34,6 +34,12 @@ class IndexUnavailable(AdvosearchError):
     code = "index_unavailable"
 
 
+class IndexDamaged(IndexUnavailable):
+    """A file of the version being served cannot be decoded: damaged on disk after the
+    version was opened. What reads it is answered 503 until the index is built again or
+    restored."""
+
+
 class IndexNotFound(IndexUnavailable):
     """The folder holds no index a run has committed (none yet, or not any more)."""
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from indexer.errors import IndexUnavailable
+from indexer.errors import IndexDamaged, IndexUnavailable
 from indexer.settings import Settings, load_settings
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
@@ -29,10 +29,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     with Engine(app.state.index_dir, max_wait_s) as engine:
         app.state.engine = engine
         # Before the server takes requests: the first ones would otherwise queue behind it.
-        # Without an index to open (the engine has logged why), there is nothing to read:
-        # requests are answered 503 until one can be opened.
-        with suppress(IndexUnavailable), engine.snapshot() as snapshot:
-            await snapshot.run(snapshot.warm)
+        try:
+            with engine.snapshot() as snapshot:
+                await snapshot.run(snapshot.warm)
+        except IndexDamaged:
+            raise  # a worker that cannot read its index does not start: serve fails, saying so
+        except IndexUnavailable:
+            pass  # no index to open (the engine has logged why): 503s until one can be opened
         yield
 
 

@@ -33,8 +33,8 @@ from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
 from indexer.analysis import tag_term
-from indexer.build import index_unavailable
-from indexer.errors import IndexUnavailable, ServerBusy
+from indexer.build import DAMAGED_FILE_ERRORS, damaged_index, index_unavailable
+from indexer.errors import IndexDamaged, IndexUnavailable, ServerBusy
 from indexer.schema import ARTICLE, SECTION
 from search_api.index_files import PinnedFiles, latest_toc, pin_latest
 from search_api.matching import PRELOADED_POSTINGS_BYTES, Postings, evaluate, normaliser
@@ -68,6 +68,11 @@ logger = logging.getLogger("advosearch")
 NO_VERSION = (
     "the archive cannot be searched right now: its index is missing or cannot be read "
     "(the server's log says why); try again later"
+)
+# What a request is told when a file of the version it reads turns out damaged.
+DAMAGED = (
+    "the archive cannot be searched right now: a file of its index is damaged "
+    "(the server's log says more); try again later"
 )
 
 
@@ -104,6 +109,7 @@ class Snapshot:
         # whether a newer one has replaced it (then it is closed once nobody holds it).
         self.users = 0
         self.retired = False
+        self._damage_reported = False
 
     async def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(*args, **kwargs)`` on one of the engine's ``SEARCH_THREADS`` threads,
@@ -124,6 +130,12 @@ class Snapshot:
                 raise self._busy()
             try:
                 return function(*args, **kwargs)
+            except DAMAGED_FILE_ERRORS as error:
+                # Bytes of this version that cannot be decoded: damaged on disk since they
+                # were written (the version opened, and answered what it read before). What
+                # needs them cannot be answered until the index is built again or restored.
+                self._report_damage(error)
+                raise IndexDamaged(DAMAGED) from error
             finally:
                 self.searcher_lock.release()
 
@@ -141,6 +153,13 @@ class Snapshot:
                 return await asyncio.wrap_future(self._threads.submit(locked))
         finally:
             limiter.release()
+
+    def _report_damage(self, error: Exception) -> None:
+        """Log, once for this version, that its files look damaged, and what to do."""
+        if not self._damage_reported:
+            self._damage_reported = True
+            problem = damaged_index(Path(self.files.folder), error)
+            logger.error("index version %s: %s", self.version, problem)
 
     def _busy(self) -> ServerBusy:
         return ServerBusy(

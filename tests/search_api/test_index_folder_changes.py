@@ -21,7 +21,7 @@ from indexer.build import ingest_articles
 from indexer.models import Article, Section
 from indexer.settings import Settings
 from search_api.app import create_app
-from search_api.engine import Engine
+from search_api.engine import DAMAGED, Engine
 from tests.search_api.conftest import ADVOSEARCH, REPOSITORY, serving
 from tests.search_api.corpus import ALL_IDS, index_corpus, write_corpus
 from tests.search_api.test_serve_e2e import get_json
@@ -219,6 +219,24 @@ def test_a_damaged_newer_version_leaves_the_last_one_in_service(
         assert client.get("/search", params={"q": "torture"}).status_code == 200
     [line] = [record.getMessage() for record in caplog.records]
     assert "its files look damaged" in line and f"still serving version {version}" in line
+
+
+def test_a_file_damaged_while_it_is_served_is_a_503_said_once_in_the_log(
+    client: TestClient, index_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The version opened, and its stored texts were overwritten since: a search that reads
+    # them cannot be answered, and says so rather than failing with a 500.
+    assert client.get("/search", params={"q": "torture"}).status_code == 200
+    [stored] = index_dir.glob("*._stored.col")
+    with stored.open("r+b") as damaged:  # in place: the server holds this very file
+        damaged.write(bytes(stored.stat().st_size))
+    with caplog.at_level(logging.WARNING, logger="advosearch"):
+        for _ in range(2):
+            response = client.get("/search", params={"q": "elections"})
+            assert response.status_code == 503
+            assert response.json()["error"] == {"code": "index_unavailable", "message": DAMAGED}
+    [line] = [record.getMessage() for record in caplog.records]
+    assert "its files look damaged" in line
 
 
 def test_a_server_with_no_index_answers_503_until_one_is_built(tmp_path: Path) -> None:
