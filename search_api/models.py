@@ -51,6 +51,11 @@ class ArticleHit(BaseModel):
     shared_terms: list[str] | None = Field(
         default=None, description="Related stories only: the words that make it related."
     )
+    partial: bool = Field(
+        default=False,
+        description="True when the article has only some of the query's words: an answer "
+        "filled with partial matches lists them after those that have every word.",
+    )
 
 
 class FacetValue(BaseModel):

@@ -33,6 +33,10 @@ MAX_PREFIX_EXPANSIONS = 64
 # 37,000-article index) and up to MAX_PREFIX_EXPANSIONS terms per field to match: bounded
 # per query, so that no query string can hold the service for long.
 MAX_PREFIXES = 12
+# A * before a character, or a ? between two: what a wildcard elsewhere than a word's end
+# would be written as.
+_NOT_A_WILDCARD_RE = re.compile(r"\*(?=\S)|\w\?\w")
+LOWERCASE_OR = 'a lowercase "or" is no operator: write OR to find articles with either word'
 TOO_MANY_PREFIXES = (
     f"only the first {MAX_PREFIXES} prefixes (word*) were expanded; the rest were searched "
     "as whole words"
@@ -169,6 +173,18 @@ class _ParseState:
     notes: list[str] = field(default_factory=list)
     dropped_words: bool = False  # a word or phrase with no term in any language was left out
 
+    def note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def note_wildcards(self, text: str, *, phrase: bool = False) -> None:
+        """Say that a * or ? before or inside a word, or in quotes, is no wildcard ("*ism",
+        "priv?cy", "journalis* arrested"): only a word's end is (word*). A question's "?"
+        says nothing."""
+        if (phrase and "*" in text) or _NOT_A_WILDCARD_RE.search(text):
+            shown = f'"{text}"' if phrase else text
+            self.note(f"{shown}: only a * at the end of a word is a wildcard; searched as words")
+
     def keep(self, clause: Clause) -> Clause | None:
         """The clause, or None when it has no term in any of the languages."""
         if any(_analysed_terms(clause, language) for language in self.languages):
@@ -267,6 +283,9 @@ def _parse_sequence(
             if word_text == "NOT":
                 negate_next = True
                 continue
+            if word_text.lower() == "or" and items and index < len(tokens):
+                # Between two words, a reader may mean OR: say how to write it.
+                state.note(LOWERCASE_OR)
         add(_word_clause(field_name, word_text, negated, state))
     return Group(children=items), index
 
@@ -312,6 +331,7 @@ def _word_clause(
         if stem and TOO_MANY_PREFIXES not in state.notes:
             state.notes.append(TOO_MANY_PREFIXES)
         text = text.replace("*", " ").replace("?", " ")
+    state.note_wildcards(text)
     return state.keep(Clause(fields=fields, text=text.strip(), kind="word", negated=negated))
 
 
@@ -321,6 +341,7 @@ def _phrase_clause(groups: dict[str, str | None], state: _ParseState) -> Clause 
     if prefix_text is not None:
         _note_filter_name(groups["phrase_field"], state)
         text = f"{prefix_text} {text}"
+    state.note_wildcards(text, phrase=True)
     return state.keep(
         Clause(fields=fields, text=text, kind="phrase", negated=bool(groups["neg_phrase"]))
     )

@@ -166,6 +166,9 @@ class Matches:
     translation_codes: np.ndarray | None = None
     # Articles with every word: all of them, unless the answer was filled with partial ones.
     exact_count: int = 0
+    # An answer filled with partial matches: its articles that have every word (None: not
+    # filled, every article has them all).
+    with_every_word: frozenset[int] | None = None
 
     @cached_property
     def total(self) -> int:
@@ -210,6 +213,7 @@ def run_query(
     parts = parsed.positive_count()
     found = len(matched)
     all_words = None  # when a few articles have every word: ranked ahead of the rest
+    with_every_word = None
     too_few = found == 0 or (parts >= DESCRIPTIVE_QUERY_PARTS and found < FEW_MATCHES)
     if too_few and parts > 1 and not timed_out and not exact:
         # Rank articles by the query words they have, by BM25 summed over those words.
@@ -218,6 +222,7 @@ def run_query(
         timed_out = timed_out or builder.timed_out
         if len(any_word) > found:  # else every article with some of the words has them all
             all_words = matched if found else None
+            with_every_word = frozenset(matched.docs.tolist())
             matched = any_word
             partial = True
             notes.append(
@@ -246,7 +251,17 @@ def run_query(
         notes.extend(builder.expanded_too_much)
     codes = snapshot.facet_codes["translation"][0] if request.group_translations else None
     return Matches(
-        parsed, builder, filter_docs, ranked, matched.docs, partial, notes, timed_out, codes, found
+        parsed,
+        builder,
+        filter_docs,
+        ranked,
+        matched.docs,
+        partial,
+        notes,
+        timed_out,
+        codes,
+        found,
+        with_every_word,
     )
 
 
@@ -368,6 +383,9 @@ def search(
         article_result(stored(docnum), score if by_relevance else None) for score, docnum in page
     ]
     attach_sections(snapshot, articles, [docnum for _, docnum in page], parsed, builder)
+    complete = matches.with_every_word
+    for article, (_, docnum) in zip(articles, page, strict=True):
+        article["partial"] = complete is not None and docnum not in complete
     if request.group_translations:
         for article, (_, docnum) in zip(articles, page, strict=True):
             article["translations"] = translations_of(snapshot, docnum)
@@ -610,8 +628,9 @@ def _suggest(
         replacement = correct_word(snapshot.vocabulary, word, deadline)
         if replacement is None:
             continue
-        # Replace the word where the reader typed it, not inside a field name.
-        pattern = rf"(?<![\w:]){re.escape(word)}(?![\w:])"
+        # Replace the word where the reader typed it, not inside a field name, nor beside a
+        # * that no correction makes a wildcard ("*ism" is no misspelling of "i'm").
+        pattern = rf"(?<![\w:*]){re.escape(word)}(?![\w:*])"
         corrected = re.sub(pattern, replacement, corrected, count=1)
     if corrected == request.q or time.monotonic() > deadline:
         return None

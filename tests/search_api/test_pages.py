@@ -603,3 +603,13 @@ def test_a_date_in_another_iso_form_is_shown_and_carried_as_the_date_field_write
     assert "1 article for" in html  # India (2020-08-05)
     assert ("from", "2020-07-01") in carried(html)
     assert ("from", "20200701") not in carried(html)
+
+
+def test_results_with_only_some_of_the_words_say_so(client: TestClient) -> None:
+    q = "journalists arrested cambodia elections zzzz"
+    answer = client.get("/search", params={"q": q}).json()
+    assert answer["partial"] and all(hit["partial"] for hit in answer["results"])
+    html = client.get("/", params={"q": q}).text
+    assert html.count("some of the words") == len(answer["results"])
+    exact = client.get("/", params={"q": "journalists"}).text
+    assert "some of the words" not in exact

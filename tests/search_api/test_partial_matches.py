@@ -73,6 +73,14 @@ def test_a_long_question_few_articles_match_in_full_gets_the_best_partial_matche
     ]
     assert ids(response)[:2] == ["full", "most"]
     assert response["total"] == len(RECORDS)
+    # Each result says whether it has every word: the first, and only the first.
+    assert [hit["partial"] for hit in response["results"]] == [False] + [True] * (len(RECORDS) - 1)
+
+
+def test_an_exact_answer_has_no_partial_result(engine):
+    response = answer(engine, "journalists arrested")
+    assert not response["partial"]
+    assert response["results"] and not any(hit["partial"] for hit in response["results"])
 
 
 @pytest.mark.parametrize(

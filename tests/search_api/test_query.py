@@ -15,6 +15,7 @@ from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine
 from search_api.query import (
     EXCLUSION_IN_OR,
+    LOWERCASE_OR,
     MAX_PREFIX_EXPANSIONS,
     MAX_PREFIXES,
     NOTHING_SEARCHABLE,
@@ -69,6 +70,10 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("source:amnesty torture", "source: is a filter"),
         ("Lang:es", "lang: is a filter"),
         ('year:"2020"', "year: is a filter"),
+        ("china or russia", LOWERCASE_OR),
+        ("*ism", "*ism: only a * at the end of a word is a wildcard"),
+        ("priv?cy", "priv?cy: only a * at the end"),
+        ('"journalis* arrested"', '"journalis* arrested": only a * at the end'),
     ],
 )
 def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> None:
@@ -76,7 +81,16 @@ def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> N
 
 
 @pytest.mark.parametrize(
-    "query", ["internet OR china", '"internet shutdown"', "title:cambodia", "http://example.org"]
+    "query",
+    [
+        "internet OR china",
+        '"internet shutdown"',
+        "title:cambodia",
+        "http://example.org",
+        "journalis*",
+        "why are journalists arrested?",
+        "or china",
+    ],
 )
 def test_a_query_read_as_written_has_no_note(query: str) -> None:
     assert parse(query).notes == []

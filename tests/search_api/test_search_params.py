@@ -342,3 +342,11 @@ class TestDidYouMean:
     )
     def test_no_suggestion_for_a_good_query(self, client: TestClient, query: str):
         assert search(client, q=query)["suggestion"] is None
+
+    def test_a_word_after_a_star_is_not_corrected_into_a_wildcard(self, client: TestClient):
+        # "*jornalists" would have been offered as "*journalists", which reads no better.
+        answer = search(client, q="*jornalists")
+        assert answer["suggestion"] is None
+        assert answer["notes"] == [
+            "*jornalists: only a * at the end of a word is a wildcard; searched as words"
+        ]
