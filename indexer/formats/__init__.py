@@ -73,8 +73,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # posts) left out of every format, and a JSON value nested as {"rendered": …} read. 7:
 # dates and chrome lines of scraped pages read in Spanish, French, Portuguese, Italian and
 # German too. 8: a byline in an author field read as its names, a title cut at 300
-# characters.
-PARSER_VERSION = 8
+# characters. 9: those languages' chrome words that articles use too ("compartir en",
+# "Datenschutz") chrome only as a whole line or at its start.
+PARSER_VERSION = 9
 
 _KINDS = {
     ".txt": "text",

@@ -24,6 +24,9 @@ from indexer.formats.sections import collapse
 __all__ = [
     "HTML_TAG_RE",
     "XML_INVALID_RE",
+    "byline_names",
+    "capped_title",
+    "clean_authors",
     "clean_id",
     "clean_inline",
     "clean_list",
@@ -69,6 +72,7 @@ _WEEKDAY_NAMES = (
     r"|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
     r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
 )
+# RFC 3339 (and YAML's timestamps, which front matter keeps as text) allow a "t" for "T".
 _ISO_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[Tt ].*)?\s*$")
 _SLASH_YMD_RE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\b")
 # "27 March 2018", "14 de febrero de 2023", "1er mars 2023", "3. März 2023".

@@ -123,9 +123,9 @@ _CHROME_PHRASE_RE = re.compile(
     re.I | re.X,
 )
 # The same kinds of line in the languages archives are most often written in besides
-# English (Spanish, French, Portuguese, Italian, German). A word that is also common in
-# article text ("contacto", "inicio", "compartir") counts only as the whole line, or in the
-# phrase a site writes it in.
+# English (Spanish, French, Portuguese, Italian, German). Words an article may use too
+# ("contacto", "compartir en", "política de privacidad", "Datenschutz", a topic of digital
+# rights) count only as the whole line, or at its start, as a site writes them.
 _CHROME_PHRASE_OTHER_RE = re.compile(
     r"""
     \bsuscr[ií]b(?:e|ete|irse)\b | \babonnez-vous\b | \bs'abonner\b | \binscreva-se\b
@@ -133,12 +133,12 @@ _CHROME_PHRASE_OTHER_RE = re.compile(
     | \blettre\ d'information\b | \bboletim\ informativo\b
     | \binici(?:ar|a)\ sesi[oó]n\b | \bse\ connecter\b | \bfazer\ login\b | ^anmelden$
     | \bs[ií]guenos\b | \bsuivez-nous\b | \bsiga-nos\b | \bfolgen\ sie\ uns\b | \bseguici\b
-    | \bcompart(?:ir|ilhar|ilhe|a)\ (?:en|em|no|este|esta|isto)\b | ^compart(?:ir|ilhar):?$
-    | \bpartager\ (?:sur|cet|cette)\b | ^partager:?$ | ^partilhar:?$ | ^condividi:?$ | ^teilen:?$
-    | \bpol[ií]tica\ de\ (?:privacidad|privacidade|cookies)\b
-    | \bpolitique\ de\ confidentialit[ée]\b
-    | \bdatenschutz(?:erkl[äa]rung)?\b | \binformativa\ (?:sulla\ )?privacy\b
-    | \baviso\ legal\b | \bmentions\ l[ée]gales\b | ^impressum$ | \bnote\ legali\b
+    | ^compart(?:ir|ilhar|ilhe|a)\ (?:en|em|no|este|esta|isto)\b | ^compart(?:ir|ilhar):?$
+    | ^partager\ (?:sur|cet|cette)\b | ^partager:?$ | ^partilhar:?$ | ^condividi:?$ | ^teilen:?$
+    | ^pol[ií]tica\ de\ (?:privacidad|privacidade|cookies)$
+    | ^politique\ de\ confidentialit[ée]$ | ^datenschutz(?:erkl[äa]rung)?$
+    | ^informativa\ (?:sulla\ )?privacy$
+    | ^aviso\ legal$ | ^mentions\ l[ée]gales$ | ^impressum$ | ^note\ legali$
     | \btodos\ los\ derechos\ reservados\b | \btodos\ os\ direitos\ reservados\b
     | \btous\ droits\ r[ée]serv[ée]s\b | \balle\ rechte\ vorbehalten\b
     | \btutti\ i\ diritti\ riservati\b
@@ -151,8 +151,8 @@ _CHROME_PHRASE_OTHER_RE = re.compile(
     | \bvolver\ arriba\b | \bretour\ en\ haut\b | \bvoltar\ ao\ topo\b
     | ^men[uú]\b | ^inicio$ | ^accueil$ | ^in[ií]cio$ | ^startseite$ | ^buscar$ | ^rechercher$
     | ^pesquisar$ | ^suche$ | ^cerca$
-    | \bleer\ m[aá]s\b | \bseguir\ leyendo\b | \blire\ la\ suite\b | \bleia\ mais\b
-    | \bcontinue\ lendo\b | \bweiterlesen\b | \bleggi\ (?:di\ pi[uù]|tutto)\b
+    | ^(?:leer\ m[aá]s|seguir\ leyendo|lire\ la\ suite|leia\ mais|continue\ lendo|weiterlesen
+         |leggi\ (?:di\ pi[uù]|tutto))\b
     | \b(?:art[ií]culos|noticias|entradas|publicaciones)\ relacionad[oa]s\b
     | \barticles\ (?:similaires|connexes|li[ée]s)\b | \b(?:artigos|not[ií]cias)\ relacionad[oa]s\b
     | \b(?:verwandte|[äa]hnliche)\ artikel\b | \barticoli\ correlati\b

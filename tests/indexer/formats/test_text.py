@@ -174,6 +174,11 @@ def test_chrome_lines(line: str) -> None:
         "Inicio del juicio contra los periodistas",
         "Dona Maria de Lourdes, 72 anos",
         "Donación de tierras a comunidades indígenas",
+        # Digital-rights topics that a footer also names.
+        "Los activistas pidieron compartir en redes sociales el video del arresto.",
+        "La política de privacidad de WhatsApp cambió en enero",
+        "Datenschutz in Europa",
+        "Quiero leer más sobre el caso",
     ],
 )
 def test_article_lines_are_not_chrome(line: str) -> None:
