@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from indexer.build import ParseOptions, build_index
+from indexer.settings import Settings
+from search_api.app import create_app
 
 LONG_METHODS = (
     "Former detainees described the daily routine of the facility in great detail, from the "
@@ -203,6 +207,17 @@ def write_corpus(root: Path) -> Path:
 def index_corpus(paths: list[Path], index_dir: Path) -> None:
     summary = build_index(paths, index_dir, ParseOptions(), workers=1)
     assert not summary.skipped and not summary.warnings, (summary.skipped, summary.warnings)
+
+
+@contextmanager
+def records_client(root: Path, name: str, records: list[dict[str, Any]]) -> Iterator[TestClient]:
+    """The app over an index of ``records``, one JSON export under ``root`` (``name``: its
+    file name, whose stem starts the articles' ids), rate limit off."""
+    (root / "corpus").mkdir()
+    (root / "corpus" / name).write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([root / "corpus"], root / "index")
+    with TestClient(create_app(root / "index", Settings(rate_limit_per_minute=0))) as client:
+        yield client
 
 
 def search(client: TestClient, **params: Any) -> dict[str, Any]:

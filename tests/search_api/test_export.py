@@ -16,7 +16,7 @@ from search_api import research
 from search_api.app import create_app
 from search_api.engine import Engine
 from search_api.search import build_search_request
-from tests.search_api.corpus import ALL_IDS, ids, index_corpus, search
+from tests.search_api.corpus import ALL_IDS, ids, index_corpus, records_client, search
 
 
 def export(client: TestClient, **params) -> list[dict]:
@@ -162,11 +162,7 @@ TRICKY = [
 
 @pytest.fixture(scope="module")
 def tricky_client(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("tricky")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "t.json").write_text(json.dumps(TRICKY), encoding="utf-8")
-    index_corpus([root / "corpus"], root / "index")
-    with TestClient(create_app(root / "index", Settings(rate_limit_per_minute=0))) as client:
+    with records_client(tmp_path_factory.mktemp("tricky"), "t.json", TRICKY) as client:
         yield client
 
 

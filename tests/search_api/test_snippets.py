@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from search_api.app import create_app
 from search_api.snippets import MAX_LENGTH, READ_CHARS_PER_ARTICLE, build_snippet
-from tests.search_api.corpus import LONG_METHODS, index_corpus, search
+from tests.search_api.corpus import LONG_METHODS, index_corpus, records_client, search
 from tests.terms import stem_terms
 
 MARK = re.compile(r"<mark>(.*?)</mark>")
@@ -194,11 +194,7 @@ PHRASES = [
 
 @pytest.fixture(scope="module")
 def phrase_client(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("phrases")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "phrases.json").write_text(json.dumps(PHRASES), encoding="utf-8")
-    index_corpus([root / "corpus"], root / "index")
-    with TestClient(create_app(root / "index")) as client:
+    with records_client(tmp_path_factory.mktemp("phrases"), "phrases.json", PHRASES) as client:
         yield client
 
 
