@@ -103,3 +103,8 @@ class TestPaging:
         response = search(client, page=page, page_size=page_size)
         assert response["results"] == []
         assert response["total"] == len(ALL_IDS)
+        last = -(-len(ALL_IDS) // page_size)
+        assert response["notes"] == [f"page {page} is past the last page ({last})"]
+
+    def test_a_page_of_results_has_no_note_about_pages(self, client: TestClient):
+        assert search(client, page=3, page_size=5)["notes"] == []
