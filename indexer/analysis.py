@@ -397,10 +397,11 @@ class WordMarker:
     marked words are located in a text, not every word: on the benchmark's pages, much less
     time a token than reading every token from ``__call__``.
 
-    A phrase's words are marked only where they make the phrase, at the positions indexing
-    gives them (a stop word keeps its place, a hyphenated word's parts share its position):
-    where the phrase matched the article, not wherever one of its words is. A text is read
-    token by token for that only when it has a word of each of a phrase's terms."""
+    A phrase is marked only where its words make it, at the positions indexing gives them
+    (a stop word keeps its place, a hyphenated word's parts share its position): where the
+    phrase matched the article, not wherever one of its words is; it is marked whole, the
+    words between included ("freedom of expression"). A text is read token by token for
+    that only when it has a word of each of a phrase's terms."""
 
     def __init__(
         self,
@@ -442,7 +443,7 @@ class WordMarker:
         return sorted(set(spans).union(in_phrases)) if in_phrases else spans
 
     def _phrase_spans(self, text: str, distinct: set[str]) -> list[tuple[int, int]]:
-        """The character ranges of the words of ``text`` that make one of the phrases."""
+        """The character range of each occurrence of one of the phrases in ``text``."""
         terms_here = set().union(
             *(self._phrase_terms_of[word] for word in distinct & self._phrase_terms_of.keys())
         )
@@ -468,7 +469,9 @@ class WordMarker:
                     ranges = [at[term][start + offset] for term, offset in phrase]
                 except KeyError:  # a word of the phrase is not in its place
                     continue
-                spans.extend(ranges)
+                # One range from its first word to its last, the words between included:
+                # a snippet shows the phrase marked whole, and never cuts it in two.
+                spans.append((min(low for low, _ in ranges), max(high for _, high in ranges)))
         return spans
 
     def _judge(self, words: set[str]) -> None:
