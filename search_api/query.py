@@ -174,6 +174,7 @@ class _ParseState:
     dropped_words: bool = False  # a word or phrase with no term in any language was left out
 
     def note(self, note: str) -> None:
+        """Say ``note`` once, however many parts of the query it is about."""
         if note not in self.notes:
             self.notes.append(note)
 
@@ -249,8 +250,8 @@ def _parse_sequence(
                 node = previous
             else:
                 node = Group(children=[previous, node], any_of=True)
-        elif or_pending and EXCLUSION_IN_OR not in state.notes:
-            state.notes.append(EXCLUSION_IN_OR)
+        elif or_pending:
+            state.note(EXCLUSION_IN_OR)
         or_pending = False
         items.append(node)
 
@@ -308,8 +309,7 @@ def _note_filter_name(field_name: str | None, state: _ParseState) -> None:
             f"{field_name.lower()}: is a filter, not a field of the query: use the "
             f"{parameter} parameter; it was searched as words"
         )
-        if note not in state.notes:
-            state.notes.append(note)
+        state.note(note)
 
 
 def _word_clause(
@@ -328,8 +328,8 @@ def _word_clause(
         if stem and state.prefixes_left:  # even one letter: its expansions are bounded
             state.prefixes_left -= 1
             return Clause(fields=fields, text=stem, kind="prefix", negated=negated)
-        if stem and TOO_MANY_PREFIXES not in state.notes:
-            state.notes.append(TOO_MANY_PREFIXES)
+        if stem:
+            state.note(TOO_MANY_PREFIXES)
         text = text.replace("*", " ").replace("?", " ")
     state.note_wildcards(text)
     return state.keep(Clause(fields=fields, text=text.strip(), kind="word", negated=negated))
