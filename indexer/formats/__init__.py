@@ -265,7 +265,9 @@ def build_context(
     files: Sequence[tuple[Path, Path]], *, max_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
 ) -> RunContext:
     """Learn each site's repeated lines from its scraped-text, Markdown and HTML pages."""
-    pages: dict[str, list[set[str]]] = {}
+    # A page's copies (the same article exported twice, a mirror) count as one page: what
+    # they share is their text, not the site's chrome.
+    pages: dict[str, set[frozenset[str]]] = {}
     lines_of: dict[str, tuple[str, set[str]]] = {}  # page -> its site, its lines
     for path, root in files:
         kind = _kind(path)
@@ -282,7 +284,7 @@ def build_context(
         else:
             lines = html.page_line_keys(content)
         source = fields.source_for(path, root)
-        pages.setdefault(source, []).append(lines)
+        pages.setdefault(source, set()).add(frozenset(lines))
         lines_of[str(path)] = (source, lines)
     site_chrome = {
         source: text.repeated_lines(site_pages, len(site_pages))

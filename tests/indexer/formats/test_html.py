@@ -133,6 +133,16 @@ def test_paragraphs_a_site_repeats_on_its_pages_are_dropped(tmp_path: Path, pars
         assert article.text == text
 
 
+def test_copies_of_one_page_keep_their_text(tmp_path: Path, parse) -> None:
+    """The same article saved three times shares all its paragraphs, none of them chrome."""
+    title, text = STORIES[0]
+    for copy in range(3):
+        write(tmp_path / "red" / f"{copy}.html", site_page(title, text))
+    for copy in range(3):
+        [article] = parse(f"red/{copy}.html").articles
+        assert text in article.text
+
+
 def test_a_paragraph_on_two_pages_is_not_chrome(tmp_path: Path, parse) -> None:
     for number, (title, text) in enumerate(STORIES[:2]):
         write(tmp_path / "red" / f"{number}.html", site_page(title, text))
