@@ -74,8 +74,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # dates and chrome lines of scraped pages read in Spanish, French, Portuguese, Italian and
 # German too. 8: a byline in an author field read as its names, a title cut at 300
 # characters. 9: those languages' chrome words that articles use too ("compartir en",
-# "Datenschutz") chrome only as a whole line or at its start.
-PARSER_VERSION = 9
+# "Datenschutz") chrome only as a whole line or at its start. 10: an HTML page's title
+# without the site's name (og:site_name, or the part its site's titles share).
+PARSER_VERSION = 10
 
 _KINDS = {
     ".txt": "text",
@@ -125,9 +126,14 @@ class RunContext:
     site_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Per page (its path as discovered), the repeated lines of its site that it holds.
     page_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Per site, what its HTML pages' titles name it ("… | Ligue des droits"), normalised.
+    site_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def chrome_for(self, source: str) -> frozenset[str]:
         return self.site_chrome.get(source, frozenset())
+
+    def names_for(self, source: str) -> frozenset[str]:
+        return self.site_names.get(source, frozenset())
 
     def chrome_in(self, path: Path) -> frozenset[str]:
         """The lines of its site's chrome that the page at ``path`` holds: the part of the
@@ -264,11 +270,13 @@ def _sniff_binary(path: Path) -> None:
 def build_context(
     files: Sequence[tuple[Path, Path]], *, max_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
 ) -> RunContext:
-    """Learn each site's repeated lines from its scraped-text, Markdown and HTML pages."""
+    """Learn each site's repeated lines from its scraped-text, Markdown and HTML pages, and
+    its name from its HTML pages' titles."""
     # A page's copies (the same article exported twice, a mirror) count as one page: what
     # they share is their text, not the site's chrome.
     pages: dict[str, set[frozenset[str]]] = {}
     lines_of: dict[str, tuple[str, set[str]]] = {}  # page -> its site, its lines
+    title_parts: dict[str, dict[frozenset[str], set[str]]] = {}  # site -> page -> its parts
     for path, root in files:
         kind = _kind(path)
         if kind not in ("text", "markdown", "html"):
@@ -286,6 +294,8 @@ def build_context(
         source = fields.source_for(path, root)
         pages.setdefault(source, set()).add(frozenset(lines))
         lines_of[str(path)] = (source, lines)
+        if kind == "html":
+            title_parts.setdefault(source, {})[frozenset(lines)] = html.title_parts(content)
     site_chrome = {
         source: text.repeated_lines(site_pages, len(site_pages))
         for source, site_pages in pages.items()
@@ -297,7 +307,20 @@ def build_context(
         for path, (source, lines) in lines_of.items()
         if source in site_chrome
     }
-    return RunContext(site_chrome, page_chrome)
+    site_names = {
+        source: names
+        for source, site_pages in title_parts.items()
+        if (names := _shared_title_parts(list(site_pages.values())))
+    }
+    return RunContext(site_chrome, page_chrome, site_names)
+
+
+def _shared_title_parts(pages: list[set[str]]) -> frozenset[str]:
+    """The title parts of half a site's pages, and of three pages at least: its name and
+    its sections' names, not a subject that begins some of its titles."""
+    counts = Counter(part for parts in pages for part in parts)
+    least = max(text.REPEATED_MIN_PAGES, len(pages) / 2)
+    return frozenset(part for part, count in counts.items() if count >= least)
 
 
 # --- assembling articles --------------------------------------------------------------
@@ -457,7 +480,7 @@ def _parse_single(
             dropped=dropped,
         )
     else:
-        page = html.parse_html_page(content, path, context.chrome_for(source))
+        page = html.parse_html_page(content, context.chrome_for(source), context.names_for(source))
         values = {
             "url": page.url,
             "date": page.date,

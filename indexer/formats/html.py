@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 import lxml.etree as etree
 import lxml.html
@@ -14,7 +13,13 @@ from indexer.errors import NoArticle
 from indexer.formats import fields
 from indexer.formats.sections import Block, collapse, heading, normalize_for_compare, paragraph
 
-__all__ = ["HtmlPage", "blocks_from_html_fragment", "page_line_keys", "parse_html_page"]
+__all__ = [
+    "HtmlPage",
+    "blocks_from_html_fragment",
+    "page_line_keys",
+    "parse_html_page",
+    "title_parts",
+]
 
 # Elements whose content is never article text.
 _DROP_TAGS = frozenset(
@@ -254,8 +259,68 @@ def page_line_keys(text: str) -> set[str]:
     }
 
 
+# What sets a site's name apart from a page's title ("Arrest of a reporter | Ligue des
+# droits", "Site – Title"). Not a colon: titles use it for their own subject ("Algérie :
+# un journaliste condamné").
+_TITLE_SEPARATOR_RE = re.compile(r"(\s+(?:[|–—·•»«~/-]|::)\s+)")
+_HEAD_END_RE = re.compile(r"</head\s*>|<body\b", re.I)
+_HEAD_TITLES_XPATH = (
+    "//title/text() | //meta[@property='og:title' or @name='og:title' "
+    "or @name='twitter:title']/@content"
+)
+
+
+def _head_titles(text: str) -> list[str]:
+    """The titles the page's <head> gives itself: <title>, og:title, twitter:title."""
+    end = _HEAD_END_RE.search(text)
+    head = text[: end.start()] if end else text[:50_000]
+    try:
+        document = lxml.html.document_fromstring(
+            fields.XML_INVALID_RE.sub(" ", head) + "</head></html>"
+        )
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return []
+    return [title for value in document.xpath(_HEAD_TITLES_XPATH) if (title := collapse(value))]
+
+
+def _title_parts(title: str) -> list[str]:
+    """The title's parts and, between them, the separators as written."""
+    return _TITLE_SEPARATOR_RE.split(title)
+
+
+def title_parts(text: str) -> set[str]:
+    """The parts of the page's titles, normalised, where a separator splits them: what the
+    run context learns a site's names from ("… – News – Ligue des droits"), as the parts
+    its pages share."""
+    found = set()
+    for title in _head_titles(text):
+        parts = _title_parts(title)
+        if len(parts) > 1:
+            found.update(normalize_for_compare(part) for part in parts[::2])
+    return found
+
+
+def _without_site_names(title: str, site_names: frozenset[str]) -> str:
+    """``title`` without the site's names at its start or end; empty if it is only those."""
+    parts = _title_parts(title)
+    while parts and normalize_for_compare(parts[0]) in site_names:
+        del parts[:2]
+    while parts and normalize_for_compare(parts[-1]) in site_names:
+        del parts[-2:]
+    return "".join(parts).strip()
+
+
+def _page_title(found: str, head_titles: list[str], site_names: frozenset[str]) -> str:
+    """The title trafilatura found, without the site's name; when it found only the site's
+    name (it takes the first part of "Site » Title"), the first head title that is more."""
+    for title in (found, *head_titles):
+        if without := _without_site_names(title, site_names):
+            return without
+    return found
+
+
 def parse_html_page(
-    text: str, path: PurePath | None = None, site_chrome: frozenset[str] = frozenset()
+    text: str, site_chrome: frozenset[str] = frozenset(), site_names: frozenset[str] = frozenset()
 ) -> HtmlPage:
     """Main content of an article page (no menus, banners, related links, footers).
 
@@ -265,6 +330,8 @@ def parse_html_page(
     repeats on many pages, learnt by the run context; they are dropped as a scraped page's
     are. trafilatura tells chrome by markup and class names ("footer", "share", "cookie"),
     which it misses where a site names them in another language ("pie", "compartir").
+    ``site_names``: what the run context learnt the site calls itself beside its titles,
+    taken out of the title with the name the page declares (og:site_name).
     """
     cleaned = fields.XML_INVALID_RE.sub(" ", text)
     try:
@@ -308,7 +375,12 @@ def parse_html_page(
     ]
     # trafilatura's title is text, its entities decoded ("&lt;script&gt;" is "<script>"):
     # read as markup, text the page shows would be stripped.
-    title = collapse(doc.get("title") or "")
+    site_name = normalize_for_compare(doc.get("sitename") or "")
+    title = _page_title(
+        collapse(doc.get("title") or ""),
+        _head_titles(text),
+        site_names | {site_name} if site_name else site_names,
+    )
     return HtmlPage(
         title=title,
         blocks=blocks,

@@ -150,6 +150,48 @@ def test_a_paragraph_on_two_pages_is_not_chrome(tmp_path: Path, parse) -> None:
     assert "Compartir" in article.text
 
 
+def titled_page(head: str, text: str) -> str:
+    return f"<html><head>{head}</head><body><article><p>{text}</p></article></body></html>"
+
+
+def test_the_site_name_a_page_declares_is_not_in_its_title(tmp_path: Path, parse) -> None:
+    head = (
+        '<meta property="og:title" content="Arrestation d’un journaliste | Ligue des droits">'
+        '<meta property="og:site_name" content="Ligue des droits">'
+    )
+    write(tmp_path / "page.html", titled_page(head, STORIES[0][1]))
+    [article] = parse("page.html").articles
+    assert article.title == "Arrestation d’un journaliste"
+
+
+@pytest.mark.parametrize(
+    ("title_tag", "expected"),
+    [
+        ("{title} | Ligue des droits", "{title}"),
+        ("Ligue des droits » {title}", "{title}"),
+        ("{title} – Actualités – Ligue des droits", "{title}"),
+    ],
+)
+def test_the_name_a_sites_titles_share_is_not_in_them(
+    tmp_path: Path, parse, title_tag: str, expected: str
+) -> None:
+    for number, (title, text) in enumerate(STORIES):
+        head = f"<title>{title_tag.format(title=title)}</title>"
+        write(tmp_path / "ligue" / f"{number}.html", titled_page(head, text))
+    for number, (title, _) in enumerate(STORIES):
+        [article] = parse(f"ligue/{number}.html").articles
+        assert article.title == expected.format(title=title)
+
+
+def test_a_subject_some_titles_begin_with_stays(tmp_path: Path, parse) -> None:
+    subjects = ["México", "México", "Colombia", "Perú"]
+    for number, subject in enumerate(subjects):
+        head = f"<title>{subject} – Informe {number} | Red de Defensoras</title>"
+        write(tmp_path / "red" / f"{number}.html", titled_page(head, STORIES[0][1]))
+    titles = [parse(f"red/{number}.html").articles[0].title for number in range(len(subjects))]
+    assert titles == [f"{subject} – Informe {n}" for n, subject in enumerate(subjects)]
+
+
 def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> None:
     write(
         tmp_path / "empty.html",
