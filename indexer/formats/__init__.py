@@ -75,8 +75,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # German too. 8: a byline in an author field read as its names, a title cut at 300
 # characters. 9: those languages' chrome words that articles use too ("compartir en",
 # "Datenschutz") chrome only as a whole line or at its start. 10: an HTML page's title
-# without the site's name (og:site_name, or the part its site's titles share).
-PARSER_VERSION = 10
+# without the site's name (og:site_name, or the part its site's titles share). 11: a JSON
+# Lines line not in UTF-8 read in a legacy encoding, where it was skipped.
+PARSER_VERSION = 11
 
 _KINDS = {
     ".txt": "text",

@@ -18,6 +18,7 @@ __all__ = [
     "Utf8Stream",
     "as_utf8",
     "decode_bytes",
+    "guess_encoding",
     "looks_binary",
     "read_failure",
     "wide_encoding",
@@ -117,7 +118,7 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
         return _checked(data.decode("utf-8-sig"), [])
     except UnicodeDecodeError:
         pass
-    encoding = _guess_encoding(data[: 2**20])
+    encoding = guess_encoding(data[: 2**20])
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError):
@@ -209,7 +210,9 @@ class Utf8Stream(io.BufferedIOBase):
         return self._pending.tell() < self._pending_end
 
 
-def _guess_encoding(data: bytes) -> str:
+def guess_encoding(data: bytes) -> str:
+    """The legacy encoding of bytes that are not UTF-8, when the detector is confident;
+    ``UnreadableFile`` otherwise."""
     matches = list(from_bytes(data))
     if not matches or matches[0].chaos > 0.2:
         raise UnreadableFile("unknown text encoding (not UTF-8, and no confident guess)")

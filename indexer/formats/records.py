@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from indexer.errors import UnreadableFile
-from indexer.formats.decode import READ_ERRORS, as_utf8, decode_bytes, read_failure
+from indexer.formats.decode import (
+    READ_ERRORS,
+    as_utf8,
+    decode_bytes,
+    guess_encoding,
+    read_failure,
+)
 from indexer.formats.fields import not_published
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
@@ -301,8 +307,12 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes, str]]:
 def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | str]:
     """Records of a JSON Lines file, streamed; yields warning strings after the records.
 
-    One bad line (a truncated last line, a stray log message) costs only that line.
+    One bad line (a truncated last line, a stray log message) costs only that line. A line
+    not in UTF-8 is read in the legacy encoding guessed from the first such line, as a
+    whole file is (a cp1252 export, or lines of one appended to a UTF-8 file).
     """
+    legacy: str | None = None
+    legacy_lines = 0
     bad = 0
     first_bad: str | None = None  # where: its line, and column when JSON says
     first_error = ""
@@ -320,8 +330,16 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
                 continue
             item, error, where = None, "not a JSON object", str(number)
             try:
-                item = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    if encoding != "UTF-8":
+                        raise  # a UTF-16 or UTF-32 file's invalid text: no legacy encoding
+                    legacy = legacy or guess_encoding(raw)
+                    line = raw.decode(legacy)
+                    legacy_lines += 1
+                item = json.loads(line)
+            except (UnicodeDecodeError, UnreadableFile):
                 error = f"invalid {encoding} text"
             except json.JSONDecodeError as exc:
                 error, where = _json_problem(exc), f"{number}, column {exc.colno}"
@@ -348,6 +366,8 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
         yield CutShort(
             f"the last line ({last_line}) is unfinished ({unfinished}); kept {good} records"
         )
+    if legacy_lines:
+        yield f"{legacy_lines} line(s) not UTF-8, decoded as {legacy}"
     if bad:
         yield f"{bad} invalid JSON line(s) skipped, first at line {first_bad}: {first_error}"
     if not good:

@@ -298,8 +298,16 @@ def test_a_refused_url_names_no_record(tmp_path: Path, parse) -> None:
 
 @pytest.mark.parametrize(
     ("encoding", "invalid"),
-    [("utf-16-le", b"\x00\xdc"), ("utf-32-be", b"\x00\x11\x00\x00"), ("utf-8", b"\xff")],
-    ids=["lone surrogate in UTF-16", "past U+10FFFF in UTF-32", "invalid byte in UTF-8"],
+    [
+        ("utf-16-le", b"\x00\xdc"),
+        ("utf-32-be", b"\x00\x11\x00\x00"),
+        ("utf-8", bytes(range(128, 256))),
+    ],
+    ids=[
+        "lone surrogate in UTF-16",
+        "past U+10FFFF in UTF-32",
+        "bytes of no encoding in UTF-8",  # not valid UTF-8, and no legacy encoding fits
+    ],
 )
 def test_text_invalid_in_its_encoding_costs_a_json_lines_file_only_its_line(
     tmp_path: Path, parse, encoding: str, invalid: bytes
@@ -315,6 +323,17 @@ def test_text_invalid_in_its_encoding_costs_a_json_lines_file_only_its_line(
     assert parsed.warnings == [
         f"1 invalid JSON line(s) skipped, first at line 2: invalid {name} text"
     ]
+
+
+def test_json_lines_in_a_legacy_encoding_are_decoded_and_reported(tmp_path: Path, parse) -> None:
+    """A cp1252 export appended to a UTF-8 file: each line is read in its own encoding."""
+    body = "La campaña pidió la liberación de la periodista detenida en León."
+    utf8 = json.dumps({"id": 1, "body": body}, ensure_ascii=False).encode() + b"\n"
+    cp1252 = json.dumps({"id": 2, "body": body}, ensure_ascii=False).encode("cp1252") + b"\n"
+    write(tmp_path / "lines.jsonl", utf8 + cp1252)
+    parsed = parse("lines.jsonl")
+    assert [article.text for article in parsed.articles] == [body, body]
+    assert parsed.warnings == ["1 line(s) not UTF-8, decoded as cp1252"]
 
 
 # What CMS exports write for what their readers are not shown.
