@@ -40,6 +40,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from nltk import redos
@@ -462,16 +463,28 @@ class WordMarker:
             position += taken
         spans: list[tuple[int, int]] = []
         for phrase in phrases:
-            first, first_offset = phrase[0]
-            for position in at[first]:
-                start = position - first_offset
-                try:
-                    ranges = [at[term][start + offset] for term, offset in phrase]
-                except KeyError:  # a word of the phrase is not in its place
-                    continue
-                # One range from its first word to its last, the words between included:
-                # a snippet shows the phrase marked whole, and never cuts it in two.
-                spans.append((min(low for low, _ in ranges), max(high for _, high in ranges)))
+            for position, (low, high) in at[phrase[0][0]].items():
+                # Each way the phrase goes on from here: where its last word so far is, and
+                # one range from its first word to that one, the words between included (a
+                # snippet shows the phrase marked whole, and never cuts it in two). A word
+                # may be where the one before is, as parts of one hyphenated word are
+                # (``SpacedPhrase``, joined).
+                ways = {(position, low, high)}
+                for (previous, previous_offset), (term, offset) in pairwise(phrase):
+                    places = at[term]
+                    gap = offset - previous_offset
+                    steps = (gap, 0) if term != previous else (gap,)
+                    ways = {
+                        (
+                            here + step,
+                            min(begin, places[here + step][0]),
+                            max(end, places[here + step][1]),
+                        )
+                        for here, begin, end in ways
+                        for step in steps
+                        if here + step in places
+                    }
+                spans.extend((begin, end) for _, begin, end in ways)
         return spans
 
     def _judge(self, words: set[str]) -> None:

@@ -257,7 +257,8 @@ class Postings:
         self, searcher: Any, fieldname: str, raws: Sequence[bytes], offsets: Sequence[int]
     ) -> int:
         """How many documents of the whole version (``searcher``: its top searcher) have
-        the words (stored terms) as a phrase, each at its position."""
+        the words (stored terms) as a phrase, each at its position (a hyphenated word's
+        spaced spelling: not ``joined``)."""
         key = (fieldname, tuple(raws), tuple(offsets))
         cached = self._doc_frequencies.get(key)
         if cached is None:
@@ -265,7 +266,9 @@ class Postings:
             for segment, (leaf, _offset) in enumerate(searcher.leaf_searchers()):
                 reader = leaf.reader()
                 if all((fieldname, raw) in reader for raw in raws):
-                    ends = _phrase_ends(self, segment, reader, fieldname, raws, offsets)
+                    ends = _phrase_ends(
+                        self, segment, reader, fieldname, raws, offsets, joined=False
+                    )
                     cached += len(np.unique(ends >> 32))
             with self._lock:
                 if len(self._doc_frequencies) >= MAX_CACHED_TERMS:
@@ -576,7 +579,14 @@ class _Segment:
         offsets = tuple(offset for _, offset in words)
         normalise = self._normalisers(self.number, self.reader, fieldname)
         ends = _phrase_ends(
-            self.postings, self.number, self.reader, fieldname, raws, offsets, normalise
+            self.postings,
+            self.number,
+            self.reader,
+            fieldname,
+            raws,
+            offsets,
+            joined=False,
+            normalise=normalise,
         )
         if self._past_deadline():
             self.timed_out = True
@@ -600,7 +610,14 @@ class _Segment:
             return Scored.empty()
         normalise = self._normalisers(self.number, self.reader, fieldname)
         ends = _phrase_ends(
-            self.postings, self.number, self.reader, fieldname, raws, query.offsets, normalise
+            self.postings,
+            self.number,
+            self.reader,
+            fieldname,
+            raws,
+            query.offsets,
+            joined=query.joined,
+            normalise=normalise,
         )
         # A common word's positions not yet cached take a while to read.
         if self._past_deadline():
@@ -623,14 +640,23 @@ def _phrase_ends(
     fieldname: str,
     raws: Sequence[bytes],
     offsets: Sequence[int],
+    *,
+    joined: bool,
     normalise: Normalise | None = None,
 ) -> np.ndarray:
     """Where a phrase ends in a segment, as ``docnum << 32 | position``, ascending: each
-    word's positions (cached) matched with the next word's, shifted by the distance."""
+    word's positions (cached) matched with the next word's, shifted by the distance, and,
+    ``joined`` (``SpacedPhrase``), at the same position when the two words differ."""
     ends = _NO_DOCS
     for index, (raw, offset) in enumerate(zip(raws, offsets, strict=True)):
         positions = postings.positions(segment, reader, fieldname, raw, normalise)
-        ends = positions if index == 0 else _followed(ends, positions, offset - offsets[index - 1])
+        if index == 0:
+            ends = positions
+        else:
+            after = _followed(ends, positions, offset - offsets[index - 1])
+            if joined and raw != raws[index - 1]:
+                after = np.union1d(after, _followed(ends, positions, 0))
+            ends = after
         if not ends.size:
             break
     return ends

@@ -18,8 +18,8 @@ from itertools import islice
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import AndNotMatcher, NullMatcher, WrappingMatcher
-from whoosh.query import SpanNear2
+from whoosh.matching import AndNotMatcher, IntersectionMatcher, NullMatcher, WrappingMatcher
+from whoosh.query.spans import Span, SpanQuery, SpanWrappingMatcher
 
 from indexer.analysis import Phrase, analyzer_for, fold, names_analyzer, tag_term
 from indexer.schema import ARTICLE
@@ -441,33 +441,118 @@ class SpacedPhrase(wq.Phrase):
     """A phrase whose words are at given distances: a stop word is not indexed, but takes
     its place, so "right to protest" is "right", then "protest" two positions on, and does
     not match "rights, protest" (any word in the stop word's place does: "right of
-    protest"). ``offsets``: each word's position from the first."""
+    protest"). ``offsets``: each word's position from the first.
 
-    def __init__(self, fieldname: str, words: list[tuple[str, int]], boost: float = 1.0):
+    The parts of a hyphenated word share its position in the index. With ``joined`` (a
+    phrase the reader quoted), a word of the phrase may also be at the very position of
+    the word before it, when the two differ: "self censorship" finds "self-censorship" and
+    "covid 19 pandemic" finds "COVID-19 pandemic", as the bare words do. A hyphenated
+    word's spaced spelling (``HyphenatedWord``) is not ``joined``: the word as written is
+    counted on its own."""
+
+    def __init__(
+        self,
+        fieldname: str,
+        words: list[tuple[str, int]],
+        boost: float = 1.0,
+        joined: bool = True,
+    ):
         super().__init__(fieldname, [term for term, _ in words], boost=boost)
         self.offsets = tuple(position for _, position in words)
+        self.joined = joined
 
     def __eq__(self, other: object) -> bool:
-        return super().__eq__(other) and self.offsets == getattr(other, "offsets", None)
+        return (
+            super().__eq__(other)
+            and self.offsets == getattr(other, "offsets", None)
+            and self.joined == getattr(other, "joined", None)
+        )
 
     def __hash__(self) -> int:
-        return super().__hash__() ^ hash(self.offsets)
+        return super().__hash__() ^ hash((self.offsets, self.joined))
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        """Whoosh's spans, each word at its exact distance from the one before."""
+        """Whoosh's spans, each word at its distance from the one before."""
         reader = searcher.reader()
         field = searcher.schema[self.fieldname]
         spans: Any = None
-        for word, offset, previous in zip(
-            self.words, self.offsets, (0, *self.offsets[:-1]), strict=True
+        for word, offset, previous, previous_word in zip(
+            self.words,
+            self.offsets,
+            (0, *self.offsets[:-1]),
+            (None, *self.words[:-1]),
+            strict=True,
         ):
             if (self.fieldname, field.to_bytes(word)) not in reader:
                 return NullMatcher()
             term = wq.Term(self.fieldname, word)
-            gap = offset - previous
-            spans = term if spans is None else SpanNear2([spans, term], slop=gap, mindist=gap)
+            joined = self.joined and word != previous_word
+            spans = term if spans is None else _Followed(spans, term, offset - previous, joined)
         matcher = spans.matcher(searcher, context)
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
+
+
+class _Followed(SpanQuery):
+    """The spans of ``words`` (a phrase so far) that ``word`` follows ``gap`` positions
+    after their last word, or, ``joined``, at its very position (as a hyphenated word's
+    parts are). Whoosh's ``SpanNear2`` measures from the whole span, so a word anywhere
+    inside it would count as at distance 0."""
+
+    def __init__(self, words: wq.Query, word: wq.Query, gap: int, joined: bool) -> None:
+        self.words, self.word, self.gap, self.joined = words, word, gap, joined
+        self.q = wq.And([words, word])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Followed) and (
+            (self.words, self.word, self.gap, self.joined)
+            == (other.words, other.word, other.gap, other.joined)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.words, self.word, self.gap, self.joined))
+
+    def is_leaf(self) -> bool:
+        return False
+
+    def children(self) -> list[wq.Query]:
+        return [self.words, self.word]
+
+    def apply(self, fn: Any) -> _Followed:
+        return _Followed(fn(self.words), fn(self.word), self.gap, self.joined)
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return self.q.estimate_size(ixreader)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        context = self._span_context(context)
+        return _FollowedMatcher(
+            self.words.matcher(searcher, context),
+            self.word.matcher(searcher, context),
+            self.gap,
+            self.joined,
+        )
+
+
+class _FollowedMatcher(SpanWrappingMatcher):
+    def __init__(self, words: Any, word: Any, gap: int, joined: bool) -> None:
+        self.words, self.word, self.gap, self.joined = words, word, gap, joined
+        super().__init__(IntersectionMatcher(words, word))
+
+    def copy(self) -> _FollowedMatcher:
+        return _FollowedMatcher(self.words.copy(), self.word.copy(), self.gap, self.joined)
+
+    def replace(self, minquality: float = 0) -> Any:
+        return self if self.is_active() else NullMatcher()
+
+    def _get_spans(self) -> list[Span]:
+        starts = {span.start for span in self.word.spans()}
+        found = set()
+        for span in self.words.spans():
+            if span.end + self.gap in starts:
+                found.add(Span(span.start, span.end + self.gap))
+            if self.joined and span.end in starts:
+                found.add(Span(span.start, span.end))
+        return sorted(found)
 
 
 class HyphenatedWord(FieldsTerm):
@@ -495,7 +580,8 @@ class HyphenatedWord(FieldsTerm):
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         as_written = FieldsTerm(self.subqueries)
         phrases = [
-            SpacedPhrase(t.fieldname, list(self.spaced), boost=t.boost) for t in self.subqueries
+            SpacedPhrase(t.fieldname, list(self.spaced), boost=t.boost, joined=False)
+            for t in self.subqueries
         ]
         return wq.Or([as_written, *phrases], boost=self.boost).matcher(searcher, context)
 

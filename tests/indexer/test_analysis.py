@@ -1,5 +1,7 @@
 """The analyzer: domain tokens kept whole, folding, stop words, stemming, exceptions."""
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -151,18 +153,32 @@ def phrase_marked_by_analysing(
     text: str, phrase: tuple[tuple[str, int], ...]
 ) -> set[tuple[int, int]]:
     """Each occurrence of ``phrase``, from its first word to its last, the slow way: the
-    positions and characters of every token of indexing analysis."""
+    positions and characters of every token of indexing analysis. Each word is at its
+    distance from the word before, or, when the two differ, at its very position (parts
+    of one hyphenated word)."""
     at: dict[tuple[str, int], tuple[int, int]] = {}
     for token in analyzer_for("en")(text, positions=True, chars=True, mode="index"):
         at[(token.text, token.pos)] = (token.startchar, token.endchar)
-    (first, first_offset), spans = phrase[0], set()
-    for term, position in list(at):
-        if term == first:
-            start = position - first_offset
-            ranges = [at.get((word, start + offset)) for word, offset in phrase]
-            if all(ranges):
-                spans.add((min(r[0] for r in ranges), max(r[1] for r in ranges)))
-    return spans
+
+    def ends(index: int, position: int, begin: int, end: int) -> Iterator[tuple[int, int]]:
+        if index == len(phrase):
+            yield begin, end
+            return
+        (previous, previous_offset), (term, offset) = phrase[index - 1], phrase[index]
+        places = {position + offset - previous_offset}
+        if term != previous:
+            places.add(position)
+        for place in places:
+            if (term, place) in at:
+                low, high = at[(term, place)]
+                yield from ends(index + 1, place, min(begin, low), max(end, high))
+
+    return {
+        span
+        for (term, position), (low, high) in at.items()
+        if term == phrase[0][0]
+        for span in ends(1, position, low, high)
+    }
 
 
 @pytest.mark.parametrize(
@@ -178,8 +194,13 @@ def phrase_marked_by_analysing(
             (("right", 0), ("protest", 2)),
             ["right to protest"],
         ),
-        ("human-rights defenders", (("human", 0), ("right", 1)), []),  # parts share a place
-        ("human rights, human-rights", (("human", 0), ("right", 1)), ["human rights"]),
+        # A hyphenated word's parts share its place: the phrase of its parts is there.
+        ("human-rights defenders", (("human", 0), ("right", 1)), ["human-rights"]),
+        (
+            "human rights, human-rights defenders",
+            (("human", 0), ("right", 1), ("defend", 2)),
+            ["human-rights defenders"],
+        ),
         # A CJK run's pairs each have their own place.
         ("记者谈新闻自由。自由", (("新闻", 0), ("闻自", 1), ("自由", 2)), ["新闻自由"]),
         ("press press freedom", (("press", 0), ("freedom", 1)), ["press freedom"]),

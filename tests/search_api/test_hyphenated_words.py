@@ -1,5 +1,5 @@
 """A hyphenated word finds its spaced spelling too ("self-censorship", "self censorship"),
-scored as one word."""
+scored as one word; a quoted phrase finds its words joined by a hyphen."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ RECORDS = [
     },
     {"id": "apart", "title": "Essays", "body": "Censorship of the self; self-made essayists."},
     {"id": "other", "title": "Courts", "body": "Courts ruled on defamation."},
+    {"id": "covid", "title": "Lockdown", "body": "COVID-19 pandemic rules silenced the press."},
+    {"id": "art", "title": "Labs", "body": "State-of-the-art spyware watched them."},
 ]
 
 
@@ -66,6 +68,32 @@ def ids(response: dict) -> list[str]:
 )
 def test_a_hyphenated_word_finds_both_spellings(engine: Engine, q: str, expected: list[str]):
     assert sorted(ids(answer(engine, q))) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ('"self censorship"', ["both", "hyphen", "spaced"]),
+        ('"self censorship is rising"', ["hyphen"]),
+        ('"covid 19 pandemic"', ["covid"]),
+        ('"covid 19 pandemic rules"', ["covid"]),
+        ('"state of the art spyware"', ["art"]),
+        ('"self self made"', ["apart"]),  # "self; self-made"
+        ('"censorship is rising"', ["hyphen"]),
+        ('"self censorship laws"', []),  # "self censorship. Censorship laws"
+    ],
+)
+def test_a_quoted_phrase_finds_its_words_joined_by_a_hyphen(
+    engine: Engine, q: str, expected: list[str]
+):
+    assert sorted(ids(answer(engine, q))) == expected
+
+
+def test_a_phrase_found_in_a_hyphenated_word_is_marked_whole(engine: Engine):
+    [hit] = answer(engine, '"covid 19 pandemic"')["results"]
+    assert hit["sections"][0]["snippet"] == (
+        "<mark>COVID-19 pandemic</mark> rules silenced the press."
+    )
 
 
 def test_an_article_with_both_spellings_counts_both(engine: Engine):
@@ -117,10 +145,12 @@ def test_a_named_field_matches_a_hyphenated_value_as_written(engine: Engine, q: 
     assert any(isinstance(part, HyphenatedWord) for part in queries_in(unnamed))
 
 
-def test_whoosh_matchers_find_the_same_articles(engine: Engine):
+@pytest.mark.parametrize(
+    "q", ["self-censorship", '"self censorship"', '"covid 19 pandemic"', '"self self made"']
+)
+def test_whoosh_matchers_find_the_same_articles(engine: Engine, q: str):
     with engine.snapshot() as snapshot:
-        [query] = QueryBuilder(snapshot.searcher.reader()).build(parse("self-censorship"))
-        assert isinstance(query, HyphenatedWord)
+        query = QueryBuilder(snapshot.searcher.reader()).build(parse(q))
         by_whoosh = {hit.docnum for hit in snapshot.searcher.search(query, limit=None)}
         by_arrays, _ = evaluate(snapshot.searcher, query, snapshot.postings, RANKING)
         assert by_whoosh == set(by_arrays.docs.tolist())
