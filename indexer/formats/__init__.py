@@ -19,6 +19,7 @@ import datetime as dt
 import gzip
 import io
 import os
+import re
 import reprlib
 import stat
 from collections import Counter
@@ -76,8 +77,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # characters. 9: those languages' chrome words that articles use too ("compartir en",
 # "Datenschutz") chrome only as a whole line or at its start. 10: an HTML page's title
 # without the site's name (og:site_name, or the part its site's titles share). 11: a JSON
-# Lines line not in UTF-8 read in a legacy encoding, where it was skipped.
-PARSER_VERSION = 11
+# Lines line not in UTF-8 read in a legacy encoding, where it was skipped. 12: a Markdown
+# post without a date in its front matter dated by its file name, as Jekyll's are.
+PARSER_VERSION = 12
 
 _KINDS = {
     ".txt": "text",
@@ -439,6 +441,16 @@ def _front_matter_values(metadata: Mapping[str, Any], field_map: Mapping[str, st
     return values
 
 
+# Jekyll's posts are named by their date: "_posts/2023-05-04-journalist-detained.md".
+_DATED_NAME_RE = re.compile(r"(\d{4}-\d{2}-\d{2})-")
+
+
+def _file_name_date(path: Path) -> str | None:
+    """The date a post's file name begins with, when its front matter gives none."""
+    match = _DATED_NAME_RE.match(path.name)
+    return fields.normalize_date(match.group(1)) if match else None
+
+
 _FRONT_MATTER_LISTS = {
     "authors": ("authors", "author", "byline"),
     "tags": ("tags", "categories", "category", "keywords"),
@@ -471,6 +483,8 @@ def _parse_single(
             raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
         warnings.extend(post.warnings)
         values = _front_matter_values(post.metadata, field_map)
+        if not _given(values.get("date")):
+            values["date"] = _file_name_date(path)
         article = _article(
             article_id=_single_id(values, path, root),
             title=fields.clean_inline(values.get("title")),

@@ -291,6 +291,23 @@ def test_yaml_dates_are_read_as_written(tmp_path: Path, parse, date: str, expect
 
 
 @pytest.mark.parametrize(
+    ("name", "front_matter", "expected"),
+    [
+        ("2023-05-04-journalist-detained.md", "title: Detained", "2023-05-04"),
+        ("2023-05-04-journalist-detained.md", "date: 2023-05-06", "2023-05-06"),  # said
+        ("2023-13-45-not-a-date.md", "title: Odd", None),
+        ("journalist-detained.md", "title: Undated", None),
+    ],
+)
+def test_a_post_without_a_date_is_dated_by_its_file_name(
+    tmp_path: Path, parse, name: str, front_matter: str, expected: str | None
+) -> None:
+    write(tmp_path / "_posts" / name, f"---\n{front_matter}\n---\nText of the post.\n")
+    parsed = parse(f"_posts/{name}")
+    assert (parsed.articles[0].date, parsed.warnings) == (expected, [])
+
+
+@pytest.mark.parametrize(
     ("content", "warning", "text"),
     [
         (
