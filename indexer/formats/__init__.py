@@ -78,8 +78,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # "Datenschutz") chrome only as a whole line or at its start. 10: an HTML page's title
 # without the site's name (og:site_name, or the part its site's titles share). 11: a JSON
 # Lines line not in UTF-8 read in a legacy encoding, where it was skipped. 12: a Markdown
-# post without a date in its front matter dated by its file name, as Jekyll's are.
-PARSER_VERSION = 12
+# post without a date in its front matter dated by its file name, as Jekyll's are. 13:
+# Spanish, Portuguese and French bylines read; a title beginning "By the" not a byline.
+PARSER_VERSION = 13
 
 _KINDS = {
     ".txt": "text",

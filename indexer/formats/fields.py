@@ -22,6 +22,7 @@ import lxml.html.defs
 from indexer.formats.sections import collapse
 
 __all__ = [
+    "BYLINE_PREFIX",
     "HTML_TAG_RE",
     "XML_INVALID_RE",
     "byline_names",
@@ -33,6 +34,7 @@ __all__ = [
     "clean_url",
     "derive_title",
     "hashed_id",
+    "looks_like_names",
     "markup_text",
     "normalize_date",
     "normalize_language",
@@ -454,13 +456,34 @@ def clean_list(*values: Any, split: bool = True) -> list[str]:
     return result
 
 
-# A byline's opening words, where an author field holds a byline ("By Ana Pérez and Bo Li").
-_BYLINE_PREFIX_RE = re.compile(r"^\s*(?:by|written\s+by|words\s+by)\s+", re.I)
+# A byline's opening words, where an author field holds a byline ("By Ana Pérez and Bo Li",
+# "Por Ana Pérez y Luis Gómez", "Par Marie Dubois et Luc Martin"). Not German "von" nor
+# Italian "di": names begin with them ("Von Trier", "Di Maio").
+BYLINE_PREFIX = r"(?:(?:written\s+|words\s+)?by|(?:escrito\s+)?por|(?:écrit\s+)?par)"
+_BYLINE_PREFIX_RE = re.compile(rf"^\s*{BYLINE_PREFIX}\s+", re.I)
+_NAMES_JOINED_RE = re.compile(r"\s+(?:and|y|e|et)\s+|\s*&\s*(?!#?\w+;)", re.I)
+# The words of a name that are not capitalised ("Ana de la Cruz", "Ludwig van Beethoven"),
+# and those that join names.
+_NAME_PARTICLES = frozenset([
+    "al", "bin", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "el", "ibn",
+    "la", "le", "van", "von", "y", "e", "et", "and",
+])  # fmt: skip
 
 
 def byline_names(byline: str) -> list[str]:
-    """The names a byline lists: "Ana Pérez and Bo Li", "Ana & Bo" (not an "&amp;")."""
-    return re.split(r"\s+and\s+|\s*&\s*(?!#?\w+;)", byline)
+    """The names a byline lists: "Ana Pérez and Bo Li", "Ana & Bo" (not an "&amp;"), "Ana
+    Pérez y Luis Gómez", "Marie Dubois et Luc Martin"."""
+    return _NAMES_JOINED_RE.split(byline)
+
+
+def looks_like_names(text: str) -> bool:
+    """Whether what follows a byline's "By" or "Por" is names, not a title's words ("By the
+    numbers", "Por qué callan los medios"): every word capitalised (or in a script without
+    case), but for the particles of names and the words that join them."""
+    words = text.replace(",", " ").replace("&", " ").split()
+    return 0 < len(words) <= 15 and all(
+        not word[0].islower() or word.casefold() in _NAME_PARTICLES for word in words
+    )
 
 
 def clean_authors(value: Any) -> list[str]:

@@ -179,7 +179,7 @@ _CMS_ARTIFACT_RE = re.compile(
 _MENU_GAP_RE = re.compile(rf"{_SPACE_CLASS}{{3,}}|\t")
 _MENU_SEPARATOR_RE = re.compile(r"\s+[|·•»]\s+|\s*\|\s*")
 _TRUNCATED_RE = re.compile(r"(?:…|\.\.\.)[\"”’']?$")
-_BYLINE_RE = re.compile(r"^(?:by|written\ by|words\ by|author:)\s+(.{2,80})$", re.I | re.X)
+_BYLINE_RE = re.compile(rf"^(?:{fields.BYLINE_PREFIX}|(author):)\s+(.{{2,80}})$", re.I)
 # "Published on", "Publicado el", "Publié le", "Veröffentlicht am", "Pubblicato il"…
 _DATE_PREFIX_RE = re.compile(
     r"^(?:published|posted|updated|date|publicado|actualizado|atualizado|fecha|data"
@@ -245,6 +245,15 @@ class TextPage:
     date: str | None = None
 
 
+def _byline(text: str) -> str | None:
+    """The names of a byline line ("By Ana Pérez", "Por Ana Pérez", "Author: ana")."""
+    match = _BYLINE_RE.match(text)
+    if match is None:
+        return None
+    labelled, names = match.group(1, 2)
+    return names if labelled or fields.looks_like_names(names) else None
+
+
 def _date_line(text: str) -> str | None:
     if len(text.split()) > 8:
         return None
@@ -265,7 +274,7 @@ def _heading_like(unit: Unit) -> bool:
     first = text[0]
     if not (first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())):
         return False
-    return _date_line(text) is None and not _BYLINE_RE.match(text)
+    return _date_line(text) is None and _byline(text) is None
 
 
 def _choose_title(candidates: list[int], units: list[Unit]) -> int | None:
@@ -308,8 +317,8 @@ def parse_text(text: str, site_chrome: frozenset[str] = frozenset()) -> TextPage
         if chrome[index]:
             continue
         text_ = units[index].text
-        if byline := _BYLINE_RE.match(text_):
-            authors = fields.clean_list(fields.byline_names(byline.group(1)))
+        if (names := _byline(text_)) is not None:
+            authors = fields.clean_list(fields.byline_names(names))
             metadata_lines.add(index)
         elif (found := _date_line(text_)) is not None:
             date = date or found

@@ -191,6 +191,9 @@ def test_lists_split_comma_strings_dedupe_and_keep_order() -> None:
         ("Ana and Bo", ["Ana and Bo"]),  # not a byline: an organisation's name may hold "and"
         ("By Procter &amp; Gamble", ["Procter & Gamble"]),
         ("Bystander Collective", ["Bystander Collective"]),
+        ("Por Ana Pérez y Luis Gómez", ["Ana Pérez", "Luis Gómez"]),
+        ("Par Marie Dubois et Luc Martin", ["Marie Dubois", "Luc Martin"]),
+        ("Von Trier", ["Von Trier"]),  # a name that begins as a German byline does
     ],
 )
 def test_a_byline_in_an_author_field_gives_its_names(value: object, expected: list[str]) -> None:

@@ -83,6 +83,42 @@ def test_other_site_chrome_is_recognised_by_what_it_is(tmp_path: Path, parse) ->
         assert chrome not in article.text, chrome
 
 
+BODY_LINE = (
+    "Officials in the north harassed land defenders again this week, according to local "
+    "monitors who documented the incidents in detail."
+)
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By Maria Lopes", ["Maria Lopes"]),
+        ("Por Ana Pérez y Luis Gómez", ["Ana Pérez", "Luis Gómez"]),
+        ("Par Marie Dubois et Luc Martin", ["Marie Dubois", "Luc Martin"]),
+        ("Por Ana de la Cruz", ["Ana de la Cruz"]),
+        ("Author: maria lopes", ["maria lopes"]),  # labelled: names however written
+    ],
+)
+def test_a_byline_line_gives_the_authors(
+    tmp_path: Path, parse, byline: str, authors: list[str]
+) -> None:
+    write(tmp_path / "page.txt", f"Defenders under threat\n\n{byline}\n\n{BODY_LINE}\n")
+    [article] = parse("page.txt").articles
+    assert (article.title, article.authors) == ("Defenders under threat", authors)
+    assert byline not in article.text
+
+
+@pytest.mark.parametrize(
+    "title", ["By the numbers: a year of arrests", "Por qué callan los medios locales"]
+)
+def test_a_title_that_begins_like_a_byline_stays_the_title(
+    tmp_path: Path, parse, title: str
+) -> None:
+    write(tmp_path / "page.txt", f"{title}\n\n{BODY_LINE}\n")
+    [article] = parse("page.txt").articles
+    assert (article.title, article.authors) == (title, [])
+
+
 def test_lines_repeated_across_three_pages_of_a_site_are_removed(tmp_path: Path, parse) -> None:
     for number, topic in enumerate(["water", "land", "speech"]):
         write(
