@@ -304,15 +304,55 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes, str]]:
             yield number, line, encoding
 
 
+class _LegacyLines:
+    """The lines of a JSON Lines file written in a legacy encoding (a cp1252 export, or its
+    lines appended to a UTF-8 file), decoded in the encoding guessed from the first such
+    line, guessed again where it fails. A line with valid UTF-8 characters beside its
+    invalid bytes is damaged UTF-8, not another encoding: it is not guessed at, and stays
+    invalid. The detector is asked about a few lines at most: on a long file of lines it
+    cannot read, it would take a millisecond a line."""
+
+    MAX_GUESSES = 8
+
+    def __init__(self) -> None:
+        self.encoding: str | None = None
+        self.used: list[str] = []  # the encodings lines were read in, in order
+        self._guesses = 0
+
+    def decode(self, raw: bytes) -> str | None:
+        if _has_utf8_characters(raw):
+            return None
+        if self.encoding is not None:
+            try:
+                return raw.decode(self.encoding)
+            except UnicodeDecodeError:
+                pass
+        if self._guesses >= self.MAX_GUESSES:
+            return None
+        self._guesses += 1
+        try:
+            encoding = guess_encoding(raw)
+            text = raw.decode(encoding)
+        except (UnreadableFile, UnicodeDecodeError, LookupError):
+            return None
+        self.encoding = encoding
+        if encoding not in self.used:
+            self.used.append(encoding)
+        return text
+
+
+def _has_utf8_characters(raw: bytes) -> bool:
+    return any(ord(char) > 0x7F for char in raw.decode("utf-8", "replace").replace("\ufffd", ""))
+
+
 def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | str]:
     """Records of a JSON Lines file, streamed; yields warning strings after the records.
 
     One bad line (a truncated last line, a stray log message) costs only that line. A line
-    not in UTF-8 is read in the legacy encoding guessed from the first such line, as a
-    whole file is (a cp1252 export, or lines of one appended to a UTF-8 file).
+    in a legacy encoding is read in it (``_LegacyLines``).
     """
-    legacy: str | None = None
-    legacy_lines = 0
+    legacy = _LegacyLines()
+    legacy_records = 0
     bad = 0
     first_bad: str | None = None  # where: its line, and column when JSON says
     first_error = ""
@@ -329,17 +369,18 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
             if not raw.strip():
                 continue
             item, error, where = None, "not a JSON object", str(number)
+            in_legacy = False
             try:
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError:
-                    if encoding != "UTF-8":
-                        raise  # a UTF-16 or UTF-32 file's invalid text: no legacy encoding
-                    legacy = legacy or guess_encoding(raw)
-                    line = raw.decode(legacy)
-                    legacy_lines += 1
+                    # A UTF-16 or UTF-32 file's invalid text has no legacy encoding.
+                    line = legacy.decode(raw) if encoding == "UTF-8" else None
+                    if line is None:
+                        raise
+                    in_legacy = True
                 item = json.loads(line)
-            except (UnicodeDecodeError, UnreadableFile):
+            except UnicodeDecodeError:
                 error = f"invalid {encoding} text"
             except json.JSONDecodeError as exc:
                 error, where = _json_problem(exc), f"{number}, column {exc.colno}"
@@ -354,6 +395,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
                     first_bad, first_error = where, error
                 continue
             good += 1
+            legacy_records += in_legacy
             yield _record(item, field_map, number, nbytes)
             nbytes = 0
     except READ_ERRORS as exc:
@@ -366,8 +408,8 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
         yield CutShort(
             f"the last line ({last_line}) is unfinished ({unfinished}); kept {good} records"
         )
-    if legacy_lines:
-        yield f"{legacy_lines} line(s) not UTF-8, decoded as {legacy}"
+    if legacy_records:
+        yield f"{legacy_records} line(s) not UTF-8, decoded as {', '.join(legacy.used)}"
     if bad:
         yield f"{bad} invalid JSON line(s) skipped, first at line {first_bad}: {first_error}"
     if not good:

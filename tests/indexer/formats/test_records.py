@@ -336,6 +336,24 @@ def test_json_lines_in_a_legacy_encoding_are_decoded_and_reported(tmp_path: Path
     assert parsed.warnings == ["1 line(s) not UTF-8, decoded as cp1252"]
 
 
+def test_a_damaged_utf8_line_is_not_read_in_a_legacy_encoding(tmp_path: Path, parse) -> None:
+    """A stray byte among UTF-8 characters is damage, not another encoding."""
+    title = "Répression à Alger"
+    record = {"title": title, "body": "La police a arrêté trois journalistes."}
+    lines = [json.dumps({"id": n, **record}, ensure_ascii=False) for n in (1, 2, 3)]
+    damaged = lines[1].encode().replace(b"\xc3\xa0", b"\xe2\x80", 1)
+    write(
+        tmp_path / "lines.jsonl",
+        b"\n".join([lines[0].encode(), damaged, lines[2].encode("cp1252")]) + b"\n",
+    )
+    parsed = parse("lines.jsonl")
+    assert [(a.id, a.title) for a in parsed.articles] == [("lines/1", title), ("lines/3", title)]
+    assert parsed.warnings == [
+        "1 line(s) not UTF-8, decoded as cp1252",
+        "1 invalid JSON line(s) skipped, first at line 2: invalid UTF-8 text",
+    ]
+
+
 # What CMS exports write for what their readers are not shown.
 NOT_PUBLISHED = [
     ({"status": "draft"}, "draft"),  # WordPress REST, Ghost
