@@ -40,7 +40,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from itertools import pairwise
 from typing import Any
 
 from nltk import redos
@@ -467,13 +466,15 @@ class WordMarker:
                 # Each way the phrase goes on from here: where its last word so far is, and
                 # one range from its first word to that one, the words between included (a
                 # snippet shows the phrase marked whole, and never cuts it in two). A word
-                # may be where the one before is, as parts of one hyphenated word are
-                # (``SpacedPhrase``, joined).
+                # may be where the one before is, as parts of one hyphenated word are,
+                # unless an earlier word is the same (``SpacedPhrase``, joined).
                 ways = {(position, low, high)}
-                for (previous, previous_offset), (term, offset) in pairwise(phrase):
+                for index in range(1, len(phrase)):
+                    term, offset = phrase[index]
                     places = at[term]
-                    gap = offset - previous_offset
-                    steps = (gap, 0) if term != previous else (gap,)
+                    gap = offset - phrase[index - 1][1]
+                    earlier = any(term == before for before, _ in phrase[:index])
+                    steps = (gap,) if earlier else (gap, 0)
                     ways = {
                         (
                             here + step,

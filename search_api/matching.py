@@ -646,7 +646,8 @@ def _phrase_ends(
 ) -> np.ndarray:
     """Where a phrase ends in a segment, as ``docnum << 32 | position``, ascending: each
     word's positions (cached) matched with the next word's, shifted by the distance, and,
-    ``joined`` (``SpacedPhrase``), at the same position when the two words differ."""
+    ``joined`` (``SpacedPhrase``), at the same position, unless an earlier word is the
+    same."""
     ends = _NO_DOCS
     for index, (raw, offset) in enumerate(zip(raws, offsets, strict=True)):
         positions = postings.positions(segment, reader, fieldname, raw, normalise)
@@ -654,7 +655,7 @@ def _phrase_ends(
             ends = positions
         else:
             after = _followed(ends, positions, offset - offsets[index - 1])
-            if joined and raw != raws[index - 1]:
+            if joined and raw not in raws[:index]:
                 after = np.union1d(after, _followed(ends, positions, 0))
             ends = after
         if not ends.size:

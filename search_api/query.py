@@ -444,11 +444,14 @@ class SpacedPhrase(wq.Phrase):
     protest"). ``offsets``: each word's position from the first.
 
     The parts of a hyphenated word share its position in the index. With ``joined`` (a
-    phrase the reader quoted), a word of the phrase may also be at the very position of
-    the word before it, when the two differ: "self censorship" finds "self-censorship" and
-    "covid 19 pandemic" finds "COVID-19 pandemic", as the bare words do. A hyphenated
-    word's spaced spelling (``HyphenatedWord``) is not ``joined``: the word as written is
-    counted on its own."""
+    quoted phrase, or a word the analyzer splits in several), a word of the phrase may
+    also be at the very position of the word before it, unless an earlier word of the
+    phrase is the same (a word is one word of the phrase, not two): "self censorship" finds
+    "self-censorship" and "covid 19 pandemic" finds "COVID-19 pandemic", as the bare words
+    do. The index does not keep the order of a word's parts ("censorship self" finds it
+    too), nor a stop word between them ("right to protest" finds "right-protest"). A
+    hyphenated word's spaced spelling (``HyphenatedWord``) is not ``joined``: the word as
+    written is counted on its own."""
 
     def __init__(
         self,
@@ -476,49 +479,47 @@ class SpacedPhrase(wq.Phrase):
         reader = searcher.reader()
         field = searcher.schema[self.fieldname]
         spans: Any = None
-        for word, offset, previous, previous_word in zip(
-            self.words,
-            self.offsets,
-            (0, *self.offsets[:-1]),
-            (None, *self.words[:-1]),
-            strict=True,
-        ):
+        for index, (word, offset) in enumerate(zip(self.words, self.offsets, strict=True)):
             if (self.fieldname, field.to_bytes(word)) not in reader:
                 return NullMatcher()
             term = wq.Term(self.fieldname, word)
-            joined = self.joined and word != previous_word
-            spans = term if spans is None else _Followed(spans, term, offset - previous, joined)
+            if spans is None:
+                spans = term
+                continue
+            gap = offset - self.offsets[index - 1]
+            joined = self.joined and word not in self.words[:index]
+            spans = _Followed(spans, term, gap, joined)
         matcher = spans.matcher(searcher, context)
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
 
 
 class _Followed(SpanQuery):
-    """The spans of ``words`` (a phrase so far) that ``word`` follows ``gap`` positions
-    after their last word, or, ``joined``, at its very position (as a hyphenated word's
-    parts are). Whoosh's ``SpanNear2`` measures from the whole span, so a word anywhere
-    inside it would count as at distance 0."""
+    """The spans of ``start`` (the phrase's first words) that ``word`` follows ``gap``
+    positions after their last word, or, ``joined``, at its very position (as a hyphenated
+    word's parts are). Whoosh's ``SpanNear2`` measures from the whole span, so a word
+    anywhere inside it would count as at distance 0."""
 
-    def __init__(self, words: wq.Query, word: wq.Query, gap: int, joined: bool) -> None:
-        self.words, self.word, self.gap, self.joined = words, word, gap, joined
-        self.q = wq.And([words, word])
+    def __init__(self, start: wq.Query, word: wq.Query, gap: int, joined: bool) -> None:
+        self.start, self.word, self.gap, self.joined = start, word, gap, joined
+        self.q = wq.And([start, word])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Followed) and (
-            (self.words, self.word, self.gap, self.joined)
-            == (other.words, other.word, other.gap, other.joined)
+            (self.start, self.word, self.gap, self.joined)
+            == (other.start, other.word, other.gap, other.joined)
         )
 
     def __hash__(self) -> int:
-        return hash((self.words, self.word, self.gap, self.joined))
+        return hash((self.start, self.word, self.gap, self.joined))
 
     def is_leaf(self) -> bool:
         return False
 
     def children(self) -> list[wq.Query]:
-        return [self.words, self.word]
+        return [self.start, self.word]
 
     def apply(self, fn: Any) -> _Followed:
-        return _Followed(fn(self.words), fn(self.word), self.gap, self.joined)
+        return _Followed(fn(self.start), fn(self.word), self.gap, self.joined)
 
     def estimate_size(self, ixreader: Any) -> int:
         return self.q.estimate_size(ixreader)
@@ -526,7 +527,7 @@ class _Followed(SpanQuery):
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         context = self._span_context(context)
         return _FollowedMatcher(
-            self.words.matcher(searcher, context),
+            self.start.matcher(searcher, context),
             self.word.matcher(searcher, context),
             self.gap,
             self.joined,
@@ -534,12 +535,12 @@ class _Followed(SpanQuery):
 
 
 class _FollowedMatcher(SpanWrappingMatcher):
-    def __init__(self, words: Any, word: Any, gap: int, joined: bool) -> None:
-        self.words, self.word, self.gap, self.joined = words, word, gap, joined
-        super().__init__(IntersectionMatcher(words, word))
+    def __init__(self, start: Any, word: Any, gap: int, joined: bool) -> None:
+        self.start, self.word, self.gap, self.joined = start, word, gap, joined
+        super().__init__(IntersectionMatcher(start, word))
 
     def copy(self) -> _FollowedMatcher:
-        return _FollowedMatcher(self.words.copy(), self.word.copy(), self.gap, self.joined)
+        return _FollowedMatcher(self.start.copy(), self.word.copy(), self.gap, self.joined)
 
     def replace(self, minquality: float = 0) -> Any:
         return self if self.is_active() else NullMatcher()
@@ -547,7 +548,7 @@ class _FollowedMatcher(SpanWrappingMatcher):
     def _get_spans(self) -> list[Span]:
         starts = {span.start for span in self.word.spans()}
         found = set()
-        for span in self.words.spans():
+        for span in self.start.spans():
             if span.end + self.gap in starts:
                 found.add(Span(span.start, span.end + self.gap))
             if self.joined and span.end in starts:

@@ -154,8 +154,8 @@ def phrase_marked_by_analysing(
 ) -> set[tuple[int, int]]:
     """Each occurrence of ``phrase``, from its first word to its last, the slow way: the
     positions and characters of every token of indexing analysis. Each word is at its
-    distance from the word before, or, when the two differ, at its very position (parts
-    of one hyphenated word)."""
+    distance from the word before, or, unless an earlier word is the same, at its very
+    position (parts of one hyphenated word)."""
     at: dict[tuple[str, int], tuple[int, int]] = {}
     for token in analyzer_for("en")(text, positions=True, chars=True, mode="index"):
         at[(token.text, token.pos)] = (token.startchar, token.endchar)
@@ -164,9 +164,9 @@ def phrase_marked_by_analysing(
         if index == len(phrase):
             yield begin, end
             return
-        (previous, previous_offset), (term, offset) = phrase[index - 1], phrase[index]
+        (_, previous_offset), (term, offset) = phrase[index - 1], phrase[index]
         places = {position + offset - previous_offset}
-        if term != previous:
+        if term not in [word for word, _ in phrase[:index]]:
             places.add(position)
         for place in places:
             if (term, place) in at:

@@ -81,6 +81,9 @@ def test_a_hyphenated_word_finds_both_spellings(engine: Engine, q: str, expected
         ('"self self made"', ["apart"]),  # "self; self-made"
         ('"censorship is rising"', ["hyphen"]),
         ('"self censorship laws"', []),  # "self censorship. Censorship laws"
+        # A word of the text is one word of the phrase, not two.
+        ('"self censorship self"', []),
+        ('"covid 19 covid"', []),
     ],
 )
 def test_a_quoted_phrase_finds_its_words_joined_by_a_hyphen(
@@ -146,7 +149,14 @@ def test_a_named_field_matches_a_hyphenated_value_as_written(engine: Engine, q: 
 
 
 @pytest.mark.parametrize(
-    "q", ["self-censorship", '"self censorship"', '"covid 19 pandemic"', '"self self made"']
+    "q",
+    [
+        "self-censorship",
+        '"self censorship"',
+        '"covid 19 pandemic"',
+        '"self self made"',
+        '"covid 19 covid"',
+    ],
 )
 def test_whoosh_matchers_find_the_same_articles(engine: Engine, q: str):
     with engine.snapshot() as snapshot:
