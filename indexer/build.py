@@ -225,8 +225,8 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     root argument it was found under (its articles' source and path-derived ids come from
     there: indexed under ``drw/`` and then under its parent, ``drw/blog/post.md`` moves from
     source ``blog`` to ``drw``), and the part of the run context it is parsed in: the lines
-    its site repeats across pages that it holds, which decide what it keeps, and what its
-    site's titles name it, which is taken out of its title. The whole set
+    its site repeats across pages that it holds, which decide what it keeps, and the parts
+    of its titles that name its site, which are taken out of its title. The whole set
     of a site's repeated lines changes whenever a line crosses the share of pages that
     makes it chrome: in the digest, adding two pages had a folder read again whole."""
     source = source_for(path, root)
@@ -243,7 +243,7 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     chrome = context.chrome_in(path)
     if chrome:
         digest.update("\n".join(sorted(chrome)).encode())
-    names = context.names_for(source)
+    names = context.names_in(path)
     if names:
         digest.update(b"\0" + "\n".join(sorted(names)).encode())
     return digest.hexdigest()

@@ -130,19 +130,20 @@ class RunContext:
     site_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Per page (its path as discovered), the repeated lines of its site that it holds.
     page_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    # Per site, what its HTML pages' titles name it ("… | Ligue des droits"), normalised.
-    site_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Per HTML page, the parts of its titles that name its site ("… | Ligue des droits"),
+    # normalised: the parts most of the site's titles share.
+    page_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def chrome_for(self, source: str) -> frozenset[str]:
         return self.site_chrome.get(source, frozenset())
 
-    def names_for(self, source: str) -> frozenset[str]:
-        return self.site_names.get(source, frozenset())
-
     def chrome_in(self, path: Path) -> frozenset[str]:
         """The lines of its site's chrome that the page at ``path`` holds: the part of the
-        run context its reading depends on."""
+        run context its reading depends on, with ``names_in``."""
         return self.page_chrome.get(str(path), frozenset())
+
+    def names_in(self, path: Path) -> frozenset[str]:
+        return self.page_names.get(str(path), frozenset())
 
 
 def _kind(path: Path) -> str | None:
@@ -280,7 +281,9 @@ def build_context(
     # they share is their text, not the site's chrome.
     pages: dict[str, set[frozenset[str]]] = {}
     lines_of: dict[str, tuple[str, set[str]]] = {}  # page -> its site, its lines
-    title_parts: dict[str, dict[frozenset[str], set[str]]] = {}  # site -> page -> its parts
+    # Per site, each distinct page's lines and title parts; per HTML page, its title parts.
+    titled_pages: dict[str, set[tuple[frozenset[str], frozenset[str]]]] = {}
+    parts_of: dict[str, tuple[str, frozenset[str]]] = {}
     for path, root in files:
         kind = _kind(path)
         if kind not in ("text", "markdown", "html"):
@@ -299,7 +302,9 @@ def build_context(
         pages.setdefault(source, set()).add(frozenset(lines))
         lines_of[str(path)] = (source, lines)
         if kind == "html":
-            title_parts.setdefault(source, {})[frozenset(lines)] = html.title_parts(content)
+            parts = frozenset(html.title_parts(content))
+            titled_pages.setdefault(source, set()).add((frozenset(lines), parts))
+            parts_of[str(path)] = (source, parts)
     site_chrome = {
         source: text.repeated_lines(site_pages, len(site_pages))
         for source, site_pages in pages.items()
@@ -312,19 +317,26 @@ def build_context(
         if source in site_chrome
     }
     site_names = {
-        source: names
-        for source, site_pages in title_parts.items()
-        if (names := _shared_title_parts(list(site_pages.values())))
+        source: _shared_title_parts([parts for _, parts in site_pages])
+        for source, site_pages in titled_pages.items()
     }
-    return RunContext(site_chrome, page_chrome, site_names)
+    page_names = {
+        path: names
+        for path, (source, parts) in parts_of.items()
+        if (names := parts & site_names[source])
+    }
+    return RunContext(site_chrome, page_chrome, page_names)
 
 
-def _shared_title_parts(pages: list[set[str]]) -> frozenset[str]:
-    """The title parts of half a site's pages, and of three pages at least: its name and
-    its sections' names, not a subject that begins some of its titles."""
+def _shared_title_parts(pages: list[frozenset[str]]) -> frozenset[str]:
+    """The title parts of more than half a site's pages, and of three pages at least: its
+    name and its sections' names, not a subject that begins some of its titles."""
     counts = Counter(part for parts in pages for part in parts)
-    least = max(text.REPEATED_MIN_PAGES, len(pages) / 2)
-    return frozenset(part for part, count in counts.items() if count >= least)
+    return frozenset(
+        part
+        for part, count in counts.items()
+        if count >= text.REPEATED_MIN_PAGES and count > len(pages) / 2
+    )
 
 
 # --- assembling articles --------------------------------------------------------------
@@ -496,7 +508,7 @@ def _parse_single(
             dropped=dropped,
         )
     else:
-        page = html.parse_html_page(content, context.chrome_for(source), context.names_for(source))
+        page = html.parse_html_page(content, context.chrome_for(source), context.names_in(path))
         values = {
             "url": page.url,
             "date": page.date,

@@ -274,9 +274,11 @@ def _head_titles(text: str) -> list[str]:
     """The titles the page's <head> gives itself: <title>, og:title, twitter:title."""
     end = _HEAD_END_RE.search(text)
     head = text[: end.start()] if end else text[:50_000]
+    # As bytes: lxml refuses a str that declares its encoding (<?xml … encoding="utf-8"?>).
+    data = (fields.XML_INVALID_RE.sub(" ", head) + "</head></html>").encode("utf-8", "replace")
     try:
         document = lxml.html.document_fromstring(
-            fields.XML_INVALID_RE.sub(" ", head) + "</head></html>"
+            data, parser=lxml.html.HTMLParser(encoding="utf-8", no_network=True)
         )
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return []

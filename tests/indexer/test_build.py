@@ -731,3 +731,28 @@ def test_a_line_becoming_site_chrome_has_only_the_pages_that_hold_it_read_again(
     assert (summary.files_unchanged, summary.files_parsed) == (3, 3)
     _meta, sections = stored_article(index_dir, "p3")
     assert not any(follow in text for *_rest, text in sections)
+
+
+def test_a_site_name_learnt_has_only_the_pages_whose_titles_hold_it_read_again(
+    tmp_path: Path,
+) -> None:
+    site, index_dir = tmp_path / "site", tmp_path / "ix"
+    site.mkdir()
+
+    def page(number: int, title: str) -> None:
+        head = f'<meta property="og:title" content="{title}">'
+        text = f"Story {number} happened in town {number}, and reporters were there."
+        (site / f"p{number}.html").write_text(
+            f"<html><head>{head}</head><body><article><p>{text}</p></article></body></html>"
+        )
+
+    page(0, "Story 0 | Ligue")
+    page(1, "Story 1 | Ligue")
+    page(2, "Story 2")  # its title does not name the site
+    (site / "more.jsonl").write_text('{"id": "r1", "body": "A record of the same site."}\n')
+    build_index([site], index_dir, ParseOptions(), workers=1)
+    assert stored_article(index_dir, "p0")[0]["title"] == "Story 0 | Ligue"
+    page(3, "Story 3 | Ligue")  # on three titles of four now: the site's name
+    summary = build_index([site], index_dir, ParseOptions(), workers=1)
+    assert (summary.files_unchanged, summary.files_parsed) == (2, 3)
+    assert stored_article(index_dir, "p0")[0]["title"] == "Story 0"

@@ -183,13 +183,25 @@ def test_the_name_a_sites_titles_share_is_not_in_them(
         assert article.title == expected.format(title=title)
 
 
-def test_a_subject_some_titles_begin_with_stays(tmp_path: Path, parse) -> None:
-    subjects = ["México", "México", "Colombia", "Perú"]
+def test_a_subject_half_the_titles_begin_with_stays(tmp_path: Path, parse) -> None:
+    subjects = ["México", "México", "México", "Colombia", "Perú", "Chile"]
     for number, subject in enumerate(subjects):
         head = f"<title>{subject} – Informe {number} | Red de Defensoras</title>"
-        write(tmp_path / "red" / f"{number}.html", titled_page(head, STORIES[0][1]))
+        body = f"{STORIES[number % 3][1]} Informe número {number}."
+        write(tmp_path / "red" / f"{number}.html", titled_page(head, body))
     titles = [parse(f"red/{number}.html").articles[0].title for number in range(len(subjects))]
     assert titles == [f"{subject} – Informe {n}" for n, subject in enumerate(subjects)]
+
+
+def test_the_site_name_is_learnt_from_xhtml_pages_too(tmp_path: Path, parse) -> None:
+    for number, (title, text) in enumerate(STORIES):
+        head = f'<meta property="og:title" content="{title} | Ligue des droits"/>'
+        page = titled_page(head, text)
+        xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + page.replace(
+            "<html>", '<html xmlns="http://www.w3.org/1999/xhtml">'
+        )
+        write(tmp_path / "ligue" / f"{number}.xhtml.html", xhtml)
+    assert parse("ligue/0.xhtml.html").articles[0].title == STORIES[0][0]
 
 
 def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> None:
