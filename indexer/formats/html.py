@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 import lxml.etree as etree
 import lxml.html
 import trafilatura
+from trafilatura.settings import set_date_params
 
 from indexer.errors import NoArticle
 from indexer.formats import fields
 from indexer.formats.sections import Block, collapse, heading, normalize_for_compare, paragraph
+from indexer.formats.text import date_line
 
 __all__ = [
     "HtmlPage",
@@ -321,6 +323,21 @@ def _page_title(found: str, head_titles: list[str], site_names: frozenset[str]) 
     return found
 
 
+_MARKUP_DATES = set_date_params(extensive=False)
+# How many of a page's first blocks may hold its date line ("Publicado el 12 de octubre de
+# 2022", "Por Ana Gil · 12 de octubre de 2022"), when its markup has no date.
+_DATE_LINE_BLOCKS = 3
+_BYLINE_SEPARATOR_RE = re.compile(r"\s+[·•|]\s+")
+
+
+def _date_in_first_lines(blocks: list[Block]) -> str | None:
+    for block in blocks[:_DATE_LINE_BLOCKS]:
+        for part in _BYLINE_SEPARATOR_RE.split(block.text):
+            if date := date_line(part):
+                return date
+    return None
+
+
 def parse_html_page(
     text: str, site_chrome: frozenset[str] = frozenset(), site_names: frozenset[str] = frozenset()
 ) -> HtmlPage:
@@ -347,6 +364,9 @@ def parse_html_page(
             include_links=False,
             include_formatting=False,
             deduplicate=False,
+            # Dates from the page's markup only (meta tags, <time>, its URL): trafilatura's
+            # extensive search takes any year the text names ("since 2015") for the date.
+            date_extraction_params=_MARKUP_DATES,
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         xml = None
@@ -386,7 +406,7 @@ def parse_html_page(
     return HtmlPage(
         title=title,
         blocks=blocks,
-        date=fields.normalize_date(doc.get("date")),
+        date=fields.normalize_date(doc.get("date")) or _date_in_first_lines(blocks),
         authors=fields.clean_list(doc.get("author")),
         tags=fields.clean_list(doc.get("tags"), doc.get("categories")),
         language=_page_language(text) or doc.get("language"),

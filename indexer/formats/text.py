@@ -26,7 +26,15 @@ from dataclasses import dataclass, field
 from indexer.formats import fields
 from indexer.formats.sections import Block, collapse, heading, normalize_for_compare, paragraph
 
-__all__ = ["TextPage", "Unit", "is_chrome_line", "parse_text", "repeated_lines", "split_units"]
+__all__ = [
+    "TextPage",
+    "Unit",
+    "date_line",
+    "is_chrome_line",
+    "parse_text",
+    "repeated_lines",
+    "split_units",
+]
 
 # A paragraph with at least this many words is article body, not chrome or a heading.
 BODY_MIN_WORDS = 20
@@ -254,7 +262,8 @@ def _byline(text: str) -> str | None:
     return names if labelled or fields.looks_like_names(names) else None
 
 
-def _date_line(text: str) -> str | None:
+def date_line(text: str) -> str | None:
+    """The date a short line gives ("Published on 3 March 2023", "14 de febrero de 2023")."""
     if len(text.split()) > 8:
         return None
     return fields.normalize_date(_DATE_PREFIX_RE.sub("", text))
@@ -274,7 +283,7 @@ def _heading_like(unit: Unit) -> bool:
     first = text[0]
     if not (first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())):
         return False
-    return _date_line(text) is None and _byline(text) is None
+    return date_line(text) is None and _byline(text) is None
 
 
 def _choose_title(candidates: list[int], units: list[Unit]) -> int | None:
@@ -320,7 +329,7 @@ def parse_text(text: str, site_chrome: frozenset[str] = frozenset()) -> TextPage
         if (names := _byline(text_)) is not None:
             authors = fields.clean_list(fields.byline_names(names))
             metadata_lines.add(index)
-        elif (found := _date_line(text_)) is not None:
+        elif (found := date_line(text_)) is not None:
             date = date or found
             metadata_lines.add(index)
         elif units[index].words <= TITLE_MAX_WORDS and not (

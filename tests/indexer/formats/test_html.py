@@ -204,6 +204,29 @@ def test_the_site_name_is_learnt_from_xhtml_pages_too(tmp_path: Path, parse) -> 
     assert parse("ligue/0.xhtml.html").articles[0].title == STORIES[0][0]
 
 
+DETAINED = (
+    "Since 2015, more than 200 activists have been detained in the region, according to "
+    "monitors who track the cases closely."
+)
+
+
+@pytest.mark.parametrize(
+    ("head", "first", "expected"),
+    [
+        ("", "", None),  # "since 2015" in the text is no date of the page
+        ('<meta property="article:published_time" content="2021-03-04">', "", "2021-03-04"),
+        ("", "<p>Publicado el 12 de octubre de 2022</p>", "2022-10-12"),
+        ("", "<p>Por Ana Gil · 12 de octubre de 2022</p>", "2022-10-12"),
+    ],
+)
+def test_a_page_is_dated_by_its_markup_or_its_date_line(
+    tmp_path: Path, parse, head: str, first: str, expected: str | None
+) -> None:
+    page = f"<html><head>{head}</head><body><article><h1>Activists held</h1>{first}"
+    write(tmp_path / "page.html", page + f"<p>{DETAINED}</p></article></body></html>")
+    assert parse("page.html").articles[0].date == expected
+
+
 def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> None:
     write(
         tmp_path / "empty.html",
