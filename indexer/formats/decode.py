@@ -210,10 +210,29 @@ class Utf8Stream(io.BufferedIOBase):
         return self._pending.tell() < self._pending_end
 
 
+# The legacy encodings of the WHATWG Encoding Standard, which web pages, and so the CMSs that
+# export them, are written in (Python's names). The detector also weighs DOS and Mac code
+# pages, which fit a short text as well: cp1252's "€5,000 – the mayor’s" read as cp852 is
+# "Ç5,000 ľ the mayorĺs". One of them is taken only when no web encoding fits.
+_WEB_ENCODINGS = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "cp866", "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6",
+        "iso8859-7", "iso8859-8", "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15",
+        "iso8859-16", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "cp874", "cp1250",
+        "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+        "latin-1", "gbk", "gb18030", "big5", "euc-jp", "iso2022-jp", "shift-jis", "cp932",
+        "euc-kr", "cp949",
+    )
+)  # fmt: skip
+
+
 def guess_encoding(data: bytes) -> str:
     """The legacy encoding of bytes that are not UTF-8, when the detector is confident;
     ``UnreadableFile`` otherwise."""
     matches = list(from_bytes(data))
+    on_the_web = [m for m in matches if codecs.lookup(m.encoding).name in _WEB_ENCODINGS]
+    matches = on_the_web or matches
     if not matches or matches[0].chaos > 0.2:
         raise UnreadableFile("unknown text encoding (not UTF-8, and no confident guess)")
     best = matches[0]

@@ -53,6 +53,11 @@ def test_unreadable_bytes_are_refused_with_a_reason(data: bytes, reason: str) ->
         decode_bytes(data)
 
 
+def test_cp1252_punctuation_is_not_read_as_a_dos_code_page() -> None:
+    english = "Fine of €5,000 for the editor – the maximum – after the mayor’s “reforms”."
+    assert decode_bytes(english.encode("cp1252")) == (english, ["decoded as cp1252 (not UTF-8)"])
+
+
 def test_text_is_not_binary() -> None:
     assert not looks_binary(TEXT.encode("utf-8"))
 
