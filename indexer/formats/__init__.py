@@ -80,8 +80,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # Lines line not in UTF-8 read in a legacy encoding, where it was skipped. 12: a Markdown
 # post without a date in its front matter dated by its file name, as Jekyll's are. 13:
 # Spanish, Portuguese and French bylines read; a title beginning "By the" not a byline.
-# 14: an HTML page dated by its markup or a date line, not by a year its text names.
-PARSER_VERSION = 14
+# 14: an HTML page dated by its markup or a date line, not by a year its text names. 15:
+# a legacy encoding guessed among the web's first (cp1252 punctuation was read as cp852).
+PARSER_VERSION = 15
 
 _KINDS = {
     ".txt": "text",
