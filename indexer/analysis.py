@@ -7,11 +7,13 @@ For each word NLTK's regexp tokenizer finds, one cached function gives its index
 2. Folding: lowercase, curly apostrophes made straight, accents and vowel marks stripped
    ("Lèse Majesté" -> "lese majeste", "detención" -> "detencion"); Russian "й" stays, as
    it is a letter of its own that Russian Snowball needs.
-3. Stop words: a short list of function words per language is dropped; words that carry
+3. Elision: in French and Italian, an article or pronoun joined by an apostrophe is left
+   out ("l'autocensure" is "autocensure", "dell'informazione" is "informazione").
+4. Stop words: a short list of function words per language is dropped; words that carry
    meaning ("not", "against", "without", "no", "sin", "contra") are kept.
-4. Stemming: NLTK Snowball in the text's language, after a small exceptions table for
+5. Stemming: NLTK Snowball in the text's language, after a small exceptions table for
    words Snowball merges wrongly ("international" vs "internment").
-5. Scripts written without spaces (Chinese, Japanese; Korean too) have no stemmer: their
+6. Scripts written without spaces (Chinese, Japanese; Korean too) have no stemmer: their
    runs of characters are indexed as overlapping pairs of characters (bigrams), so any
    word of two or more characters is found as a phrase of its pairs.
 
@@ -157,6 +159,16 @@ STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
     },
 }
 
+# Elided articles and pronouns, joined to the next word by an apostrophe: "l'autocensure"
+# is found as "autocensure", "dell'informazione" as "informazione". Lucene's lists
+# (``ElisionFilter``, French and Italian), folded.
+_FRENCH_ELISIONS = "l m t qu n s j d c jusqu quoiqu lorsqu puisqu"
+_ITALIAN_ELISIONS = "c l all dall dell nell sull coll pell gl agl dagl degl negl sugl un m t s v d"
+ELISIONS: dict[str, frozenset[str]] = {
+    "fr": frozenset(_FRENCH_ELISIONS.split()),
+    "it": frozenset(_ITALIAN_ELISIONS.split()),
+}
+
 _APOSTROPHES = {ord("’"): "'", ord("‘"): "'", ord("ʼ"): "'", ord("`"): "'"}
 # "й" would decompose to "и" + breve; it is kept whole, through a private-use stand-in.
 _KEPT_LETTERS = {ord("й"): "\ue000", ord("Й"): "\ue000"}
@@ -214,6 +226,7 @@ def term_function(
 ) -> Callable[[str], str | None]:
     """A cached ``surface word -> index term`` function (None for a stop word)."""
     stops = STOP_WORDS.get(language, frozenset()) if stop else frozenset()
+    elisions = ELISIONS.get(language, frozenset())
 
     # Bounded for the servers' sake: every distinct word of every query passes through here,
     # and random words sent by the thousand filled a million entries per language and
@@ -226,6 +239,10 @@ def term_function(
             # is). Never a stop word ("U.S." is not "us") and never stemmed.
             return fold(surface).replace(".", "")
         folded = fold(surface)
+        if elisions and "'" in folded:
+            elided, _, rest = folded.partition("'")
+            if elided in elisions and rest:
+                folded = rest
         if not folded or folded in stops:
             return None  # a stop word, or only combining marks that folding removed
         return stem_word(folded, language) if stem else folded
@@ -283,7 +300,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 6
+ANALYSIS_VERSION = 7
 
 
 class ArchiveAnalyzer(Tokenizer):

@@ -96,6 +96,29 @@ def test_inflections_share_a_stem(a: str, b: str) -> None:
     assert stem_terms(a) == stem_terms(b)
 
 
+@pytest.mark.parametrize(
+    ("language", "elided", "word"),
+    [
+        ("fr", "L'autocensure", "autocensure"),
+        ("fr", "d’intimidations", "intimidations"),
+        ("fr", "qu'un", "un"),
+        ("fr", "jusqu'à", "à"),
+        ("it", "dell'informazione", "informazione"),
+        ("it", "un'altra", "altra"),
+        ("fr", "l'auto-censure", "auto-censure"),
+    ],
+)
+def test_an_elided_article_is_left_out(language: str, elided: str, word: str) -> None:
+    assert stem_terms(elided, language) == stem_terms(word, language)
+
+
+@pytest.mark.parametrize(("language", "word"), [("en", "O'Brien"), ("fr", "aujourd'hui")])
+def test_an_apostrophe_that_elides_no_article_keeps_the_word_whole(
+    language: str, word: str
+) -> None:
+    assert stem_terms(word, language) != stem_terms(word.split("'")[1], language)
+
+
 def test_fold_lowercases_and_strips_accents() -> None:
     assert fold("Périodistas DETENIDOS") == "periodistas detenidos"
 

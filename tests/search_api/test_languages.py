@@ -54,7 +54,7 @@ OTHERS = [
         "language": "fr",
         "translation_key": "thai-student",
         "body": "Un tribunal de Bangkok a condamné un étudiant à trois ans de prison pour "
-        "lèse-majesté après un discours sur la monarchie.",
+        "lèse-majesté après un discours sur la monarchie et sur l’armée.",
     },
     {
         "id": "thai-student-en",
@@ -129,6 +129,9 @@ class TestQueriesPerLanguage:
             ({"q": "журналисты", "lang": "ru"}, ["others/moscow-journalists"]),
             # Accents fold.
             ({"q": "lese majeste"}, ["others/thai-lese-majeste"]),
+            # A French article elided is not part of the word.
+            ({"q": "armée", "lang": "fr"}, ["others/thai-lese-majeste"]),
+            ({"q": "l'armée"}, ["others/thai-lese-majeste"]),
             ({"q": "policia arresto"}, ["news_es/phnom-penh"]),
             # Scripts without spaces: a word is found as its character pairs.
             ({"q": "记者"}, ["others/wuhan-reporter"]),
@@ -162,6 +165,10 @@ class TestQueriesPerLanguage:
         snippet = response["results"][0]["sections"][0]["snippet"]
         assert "<mark>periodista</mark> <mark>detenido</mark>" in snippet
         assert "<mark>Periodistas</mark>" in snippet or "<mark>periodistas</mark>" in snippet
+
+    def test_snippets_mark_an_elided_word_whole(self, client: TestClient):
+        response = search(client, q="armée", lang="fr")
+        assert "<mark>l’armée</mark>" in response["results"][0]["sections"][0]["snippet"]
 
     def test_chinese_snippet_marks_the_characters(self, client: TestClient):
         snippet = search(client, q="记者")["results"][0]["sections"][0]["snippet"]
