@@ -15,7 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from indexer.errors import InvalidSettings
 from indexer.formats import DEFAULT_MAX_ARTICLE_FILE_BYTES
-from indexer.formats.records import check_field_map
+from indexer.formats.records import checked_field_map
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
 
 ENV_PREFIX = "ADVOSEARCH_"
@@ -91,8 +91,7 @@ class Settings(BaseSettings):
     @field_validator("field_map")
     @classmethod
     def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
-        check_field_map(value)  # its ValueError names the unknown fields
-        return value
+        return checked_field_map(value)  # its ValueError names the unknown fields
 
     @field_validator("default_language")
     @classmethod

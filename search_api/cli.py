@@ -199,29 +199,32 @@ def _add_parse_options(command: argparse.ArgumentParser) -> None:
         "--field",
         action="append",
         default=[],
+        type=_field_mapping,
         metavar="TARGET=SOURCE",
         help="map a record field, e.g. --field body=detalle --field tags=pais",
     )
 
 
+def _field_mapping(text: str) -> tuple[str, str]:
+    """One ``--field``: a wrong one is a wrong command line, refused as argparse refuses."""
+    from indexer.formats.records import MAPPABLE_FIELDS, checked_field_map
+
+    target, sep, source = text.partition("=")
+    try:
+        if sep and source:
+            [(target, source)] = checked_field_map({target: source}).items()
+            return target, source
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(
+        f"expects TARGET=SOURCE with TARGET one of {', '.join(MAPPABLE_FIELDS)}; got {text!r}"
+    )
+
+
 def _parse_options(args: argparse.Namespace, settings: Settings) -> Any:
     from indexer.build import ParseOptions
-    from indexer.formats.records import MAPPABLE_FIELDS, check_field_map
 
-    field_map = dict(settings.field_map)
-    for mapping in args.field:
-        target, sep, source = mapping.partition("=")
-        try:
-            check_field_map({target: source})
-            well_formed = bool(sep and source)
-        except ValueError:
-            well_formed = False
-        if not well_formed:
-            raise SystemExit(
-                f"advosearch: --field expects TARGET=SOURCE with TARGET one of "
-                f"{', '.join(MAPPABLE_FIELDS)}; got {mapping!r}"
-            )
-        field_map[target] = source
+    field_map = {**settings.field_map, **dict(args.field)}
     return ParseOptions(
         field_map=field_map,
         default_language=settings.default_language,

@@ -740,7 +740,7 @@ def parse_file(
     max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES,
 ) -> ParsedFile:
     """One file's articles. Raises ``UnreadableFile`` with a reason a person understands."""
-    records.check_field_map(field_map)
+    field_map = records.checked_field_map(field_map)
     path, root = Path(path), Path(root)
     kind = _kind(path)
     if kind is None:
@@ -784,7 +784,7 @@ def stream_file(
 ) -> ParsedFile | StreamedFile:
     """A JSON Lines file's articles as they are parsed, so that a large export need not be
     held in memory whole; any other file's, whole, from ``parse_file``."""
-    records.check_field_map(field_map)
+    field_map = records.checked_field_map(field_map)
     path, root = Path(path), Path(root)
     if _kind(path) != "jsonl":
         return parse_file(
@@ -877,7 +877,7 @@ def parse_paths(
 ) -> Iterator[ParsedFile | SkippedFile]:
     """Discover, learn the run context, and parse every file; bad files come out skipped.
     Articles have the ids indexing these paths into a new index gives them."""
-    records.check_field_map(field_map)
+    field_map = records.checked_field_map(field_map)
     files, skipped = discover([Path(p) for p in paths])
     yield from skipped
     context = build_context(files, max_file_bytes=max_article_file_bytes)

@@ -33,7 +33,7 @@ __all__ = [
     "MAPPABLE_FIELDS",
     "ParsedRecords",
     "Record",
-    "check_field_map",
+    "checked_field_map",
     "lookup_fields",
     "parse_json",
     "parse_jsonl",
@@ -101,12 +101,20 @@ _HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _BLANK_LINE_RE = re.compile(r"\n\s*\n")
 
 
-def check_field_map(field_map: Mapping[str, str]) -> None:
-    unknown = sorted(set(field_map) - set(MAPPABLE_FIELDS))
+# The singular a user may write for a target: "--field author=byline".
+_TARGET_ALIASES = {"author": "authors", "tag": "tags", "lang": "language"}
+
+
+def checked_field_map(field_map: Mapping[str, str]) -> dict[str, str]:
+    """``field_map`` with its targets as named here ("author" is "authors"); a ValueError
+    naming the targets that are none."""
+    checked = {_TARGET_ALIASES.get(target, target): source for target, source in field_map.items()}
+    unknown = sorted(set(checked) - set(MAPPABLE_FIELDS))
     if unknown:
         raise ValueError(
             f"unknown field(s) {', '.join(unknown)}; mappable: {', '.join(MAPPABLE_FIELDS)}"
         )
+    return checked
 
 
 def _get_path(record: Mapping[str, Any], name: str) -> Any:

@@ -314,3 +314,25 @@ def test_the_progress_bar_is_drawn_only_on_a_terminal(
     drawn = stderr.getvalue()
     assert ("indexing: " in drawn and "\r" in drawn) is terminal
     assert drawn.endswith("committing the new index version…\n")
+
+
+@pytest.mark.parametrize("field", ["bodyy=detalle", "body", "body=", "=detalle"])
+def test_a_wrong_field_mapping_is_a_wrong_command_line(capsys, tmp_path: Path, field: str) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    with pytest.raises(SystemExit) as refused:
+        main(["index", str(corpus), "--index", str(tmp_path / "ix"), "--field", field])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --field: expects TARGET=SOURCE with TARGET one of id, title" in err
+    assert not (tmp_path / "ix").exists()
+
+
+def test_a_field_is_mapped_by_its_singular_name_too(capsys, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    story = {**STORY, "firma": "Ana Pérez"}
+    (corpus / "stories.json").write_text(json.dumps([story]), encoding="utf-8")
+    code, out, _ = run(capsys, "parse", str(corpus), "--json", "--field", "author=firma")
+    assert code == 0
+    [article] = [json.loads(line) for line in out.splitlines()]
+    assert article["authors"] == ["Ana Pérez"]
