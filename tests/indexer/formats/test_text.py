@@ -119,6 +119,18 @@ def test_a_title_that_begins_like_a_byline_stays_the_title(
     assert (article.title, article.authors) == (title, [])
 
 
+def test_a_paragraph_a_few_pages_of_a_big_site_share_is_text(tmp_path: Path, parse) -> None:
+    shared = "The coalition asked for a warrant before any access to metadata, in all cases."
+    for number in range(31):
+        lines = [f"Defenders under threat, report {number}", f"{BODY_LINE} Report {number}."]
+        lines += [shared] if number < 3 else []
+        lines += ["Support our work with a donation to keep this reporting free for all."]
+        write(tmp_path / "site" / f"page{number}.txt", "\n\n".join(lines) + "\n")
+    [article] = parse("site/page1.txt").articles
+    assert shared in article.text  # on 3 pages of 31
+    assert "donation" not in article.text  # on all of them
+
+
 def test_lines_repeated_across_three_pages_of_a_site_are_removed(tmp_path: Path, parse) -> None:
     for number, topic in enumerate(["water", "land", "speech"]):
         write(
