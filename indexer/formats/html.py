@@ -13,7 +13,7 @@ from trafilatura.settings import set_date_params
 from indexer.errors import NoArticle
 from indexer.formats import fields
 from indexer.formats.sections import Block, collapse, heading, normalize_for_compare, paragraph
-from indexer.formats.text import date_line
+from indexer.formats.text import byline, date_line, is_date_prefix
 
 __all__ = [
     "HtmlPage",
@@ -324,18 +324,58 @@ def _page_title(found: str, head_titles: list[str], site_names: frozenset[str]) 
 
 
 _MARKUP_DATES = set_date_params(extensive=False)
-# How many of a page's first blocks may hold its date line ("Publicado el 12 de octubre de
-# 2022", "Por Ana Gil · 12 de octubre de 2022"), when its markup has no date.
-_DATE_LINE_BLOCKS = 3
+# How many of a page's first blocks may hold its byline ("Por Ana Gil · 12 de octubre de
+# 2022", "Publié le 3 février 2022 par Jeanne Dupont", "Jane Doe | February 3, 2022").
+_BYLINE_BLOCKS = 3
 _BYLINE_SEPARATOR_RE = re.compile(r"\s+[·•|]\s+")
+_NAMES_AFTER_DATE_RE = re.compile(rf"(.+?)\s+{fields.BYLINE_PREFIX}\s+(.+)", re.I)
 
 
-def _date_in_first_lines(blocks: list[Block]) -> str | None:
-    for block in blocks[:_DATE_LINE_BLOCKS]:
-        for part in _BYLINE_SEPARATOR_RE.split(block.text):
-            if date := date_line(part):
-                return date
-    return None
+@dataclass
+class _Byline:
+    authors: list[str]
+    date: str | None
+
+
+def _byline(line: str) -> _Byline | None:
+    """The authors and date of a byline line, read part by part as a scraped page's are;
+    None when a part is neither (the line is text). A name without "By" is read beside a
+    date only: "Jane Doe | February 3, 2022"."""
+    names: list[str] = []
+    dates: list[str] = []
+    bare: list[str] = []
+    for part in _BYLINE_SEPARATOR_RE.split(line.strip()):
+        if (written := byline(part)) is not None:
+            names.extend(fields.byline_names(written))
+        elif (
+            (after := _NAMES_AFTER_DATE_RE.fullmatch(part))
+            and (date := date_line(after.group(1)))
+            and fields.looks_like_names(after.group(2))
+        ):
+            dates.append(date)
+            names.extend(fields.byline_names(after.group(2)))
+        elif date := date_line(part):
+            dates.append(date)
+        elif len(part.split()) <= 4 and fields.looks_like_names(part):
+            bare.append(part)
+        else:
+            return None
+    if bare and not dates:
+        return None
+    authors = fields.clean_list(names + bare)
+    return _Byline(authors, dates[0] if dates else None) if authors or dates else None
+
+
+def _names_only(found: list[str]) -> list[str]:
+    """The authors trafilatura found, but for what it takes from a byline that is no name:
+    a date's words ("February 3"), the words before one ("Published", "Publicado el")."""
+    return [
+        name
+        for value in found
+        if (name := value.strip(" ·•|-–—"))
+        and not any(char.isdigit() for char in name)
+        and not is_date_prefix(name)
+    ]
 
 
 def parse_html_page(
@@ -395,6 +435,18 @@ def parse_html_page(
         for block in _blocks_from_tree(main)
         if block.is_heading or normalize_for_compare(block.text) not in site_chrome
     ]
+    # The byline is the page's metadata, not its text.
+    found = next(
+        (
+            (index, read)
+            for index, block in enumerate(blocks[:_BYLINE_BLOCKS])
+            if not block.is_heading and (read := _byline(block.text))
+        ),
+        None,
+    )
+    if found:
+        del blocks[found[0]]
+    read_byline = found[1] if found else _Byline([], None)
     # trafilatura's title is text, its entities decoded ("&lt;script&gt;" is "<script>"):
     # read as markup, text the page shows would be stripped.
     site_name = normalize_for_compare(doc.get("sitename") or "")
@@ -406,8 +458,8 @@ def parse_html_page(
     return HtmlPage(
         title=title,
         blocks=blocks,
-        date=fields.normalize_date(doc.get("date")) or _date_in_first_lines(blocks),
-        authors=fields.clean_list(doc.get("author")),
+        date=fields.normalize_date(doc.get("date")) or read_byline.date,
+        authors=read_byline.authors or _names_only(fields.clean_authors(doc.get("author"))),
         tags=fields.clean_list(doc.get("tags"), doc.get("categories")),
         language=_page_language(text) or doc.get("language"),
         url=fields.clean_url(doc.get("url")),

@@ -29,8 +29,10 @@ from indexer.formats.sections import Block, collapse, heading, normalize_for_com
 __all__ = [
     "TextPage",
     "Unit",
+    "byline",
     "date_line",
     "is_chrome_line",
+    "is_date_prefix",
     "parse_text",
     "repeated_lines",
     "split_units",
@@ -250,13 +252,19 @@ class TextPage:
     date: str | None = None
 
 
-def _byline(text: str) -> str | None:
+def byline(text: str) -> str | None:
     """The names of a byline line ("By Ana Pérez", "Por Ana Pérez", "Author: ana")."""
     match = _BYLINE_RE.match(text)
     if match is None:
         return None
     labelled, names = match.group(1, 2)
     return names if labelled or fields.looks_like_names(names) else None
+
+
+def is_date_prefix(text: str) -> bool:
+    """Whether ``text`` is only the words that open a date line ("Published on", "Publié
+    le")."""
+    return _DATE_PREFIX_RE.fullmatch(text.strip()) is not None
 
 
 def date_line(text: str) -> str | None:
@@ -280,7 +288,7 @@ def _heading_like(unit: Unit) -> bool:
     first = text[0]
     if not (first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())):
         return False
-    return date_line(text) is None and _byline(text) is None
+    return date_line(text) is None and byline(text) is None
 
 
 def _choose_title(candidates: list[int], units: list[Unit]) -> int | None:
@@ -323,7 +331,7 @@ def parse_text(text: str, site_chrome: frozenset[str] = frozenset()) -> TextPage
         if chrome[index]:
             continue
         text_ = units[index].text
-        if (names := _byline(text_)) is not None:
+        if (names := byline(text_)) is not None:
             authors = fields.clean_list(fields.byline_names(names))
             metadata_lines.add(index)
         elif (found := date_line(text_)) is not None:

@@ -227,6 +227,47 @@ def test_a_page_is_dated_by_its_markup_or_its_date_line(
     assert parse("page.html").articles[0].date == expected
 
 
+BYLINES = [
+    ("Por Ana Gil · 12 de octubre de 2022", ["Ana Gil"], "2022-10-12"),
+    ("Publié le 3 février 2022 par Jeanne Dupont", ["Jeanne Dupont"], "2022-02-03"),
+    ("Jane Doe | February 3, 2022", ["Jane Doe"], "2022-02-03"),
+    ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"], None),
+    ("Published on 3 February 2022", [], "2022-02-03"),
+]
+
+
+# Long enough for trafilatura to find the article without the byline.
+REPORT = " ".join([DETAINED] * 3)
+
+
+def bylined_page(line: str, attributes: str = "") -> str:
+    return (
+        "<html><head><title>Activists held</title></head><body><article><h1>Activists held"
+        f"</h1><p{attributes}>{line}</p><p>{REPORT}</p></article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(("line", "authors", "date"), BYLINES)
+def test_a_byline_gives_names_and_a_date_not_text(
+    tmp_path: Path, parse, line: str, authors: list[str], date: str | None
+) -> None:
+    write(tmp_path / "page.html", bylined_page(line))
+    [article] = parse("page.html").articles
+    assert (article.authors, article.date, article.text) == (authors, date, REPORT)
+
+
+@pytest.mark.parametrize(("line", "authors", "date"), BYLINES)
+def test_a_byline_trafilatura_reads_gives_only_names(
+    tmp_path: Path, parse, line: str, authors: list[str], date: str | None
+) -> None:
+    """trafilatura reads a byline it knows by its class itself, and takes what comes before
+    a digit for names ("Published", "Jane Doe; February 3"): only the names are kept."""
+    write(tmp_path / "page.html", bylined_page(line, ' class="byline"'))
+    [article] = parse("page.html").articles
+    assert set(article.authors) <= set(authors)
+    assert article.text == REPORT
+
+
 def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> None:
     write(
         tmp_path / "empty.html",
