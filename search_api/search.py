@@ -20,7 +20,7 @@ from whoosh.util.times import long_to_datetime
 
 from indexer.analysis import WordMarker, tag_term
 from indexer.errors import InvalidRequest
-from indexer.formats.fields import without_surrogates
+from indexer.formats.fields import normalize_language, without_surrogates
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
@@ -104,8 +104,11 @@ def build_search_request(
         raise InvalidRequest(f"sort must be relevance or date (got {sort!r})")
     language = (language or "").strip().lower() or None
     if language is not None and language not in known_languages():
+        # Articles are indexed by language, not by region: "en-GB" is refused, and named.
+        code = normalize_language(language)
+        hint = f"; use {code}" if code in known_languages() else ""
         raise InvalidRequest(
-            f"lang must be a language code advosearch knows, like es (got {language!r})"
+            f"lang must be a language code advosearch knows, like es (got {language!r}{hint})"
         )
     start, end = _as_date("from", date_from), _as_date("to", date_to)
     if start and end and start > end:

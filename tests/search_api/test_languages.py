@@ -182,6 +182,16 @@ class TestQueriesPerLanguage:
             "lang must be a language code advosearch knows" in (response.json()["error"]["message"])
         )
 
+    @pytest.mark.parametrize(
+        ("lang", "code"), [("es-MX", "es"), ("en_GB", "en"), ("Spanish", "es")]
+    )
+    def test_a_region_or_a_name_is_refused_with_the_code_to_use(
+        self, client: TestClient, lang: str, code: str
+    ):
+        response = client.get("/search", params={"q": "press", "lang": lang})
+        assert response.status_code == 400
+        assert response.json()["error"]["message"].endswith(f"; use {code})")
+
     @pytest.mark.parametrize("lang", ["arz", "yue"])
     def test_a_detected_language_of_three_letters_is_a_filter(self, client: TestClient, lang):
         # The detector names some languages with three letters; their facet must filter.
