@@ -300,8 +300,8 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {item.path}: {item.reason}")
     if ignored and not args.quiet:
         print(
-            f"ignored {_counted(len(ignored), 'file')} that are not articles "
-            "(README, LICENSE… beside them, images and other formats)"
+            f"ignored {_counted(len(ignored), 'file')} (not articles: README, LICENSE… "
+            "beside them, images and other formats)"
         )
     if summary.nothing_read:
         return _nothing_read(args.paths, skipped)

@@ -278,8 +278,7 @@ def test_files_that_are_not_articles_are_counted_not_listed_as_skipped(
     assert code == 0
     assert "skipped" not in out and str(corpus / "ATTRIBUTION.md") not in out
     assert out.splitlines()[-1] == (
-        "ignored 3 files that are not articles (README, LICENSE… beside them, images and "
-        "other formats)"
+        "ignored 3 files (not articles: README, LICENSE… beside them, images and other formats)"
     )
     code, _, err = run(capsys, "parse", str(corpus))
     assert (code, err) == (0, "")
