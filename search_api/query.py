@@ -322,6 +322,10 @@ def _word_clause(
     if field_name is not None and prefix_text is None and not text:
         # "title:" with nothing after it: the word itself is what the reader typed.
         fields, text = tuple(FIELD_BOOSTS), field_name
+        state.note(
+            f"{field_name.lower()}: has nothing after it, so it was searched as a word: write "
+            f"{field_name.lower()}:word"
+        )
     if text.endswith("*"):
         stem = fold(text.rstrip("*?"))
         stem = re.sub(r"[^\w'\-]", "", stem)

@@ -74,6 +74,8 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("*ism", "*ism: only a * at the end of a word is a wildcard"),
         ("priv?cy", "priv?cy: only a * at the end"),
         ('"journalis* arrested"', '"journalis* arrested": only a * at the end'),
+        ("author:", "author: has nothing after it, so it was searched as a word"),
+        ("press Title: ", "title: has nothing after it"),
     ],
 )
 def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> None:
