@@ -82,8 +82,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # Spanish, Portuguese and French bylines read; a title beginning "By the" not a byline.
 # 14: an HTML page dated by its markup or a date line, not by a year its text names. 15:
 # a legacy encoding guessed among the web's first (cp1252 punctuation was read as cp852).
-# 16: an HTML page's byline read for its names and date, and left out of its text.
-PARSER_VERSION = 16
+# 16: an HTML page's byline read for its names and date, and left out of its text. 17: a
+# WordPress export's authors named by their display names, not their logins.
+PARSER_VERSION = 17
 
 _KINDS = {
     ".txt": "text",

@@ -63,9 +63,12 @@ def _is_wp(namespace: str) -> bool:
 _INDEXED_TYPES = frozenset({"post", "page"})
 
 
-def _post(item: etree._Element, language: str | None) -> WxrPost | str:
+def _post(
+    item: etree._Element, language: str | None, display_names: dict[str, str]
+) -> WxrPost | str:
     """The item as a post, or what it is when it is not indexed: a draft post, a private
-    page, an attachment, a menu item…"""
+    page, an attachment, a menu item… Its authors are named as the site shows them
+    (``display_names``: each login's display name, from the export's ``wp:author``)."""
     values: dict[str, Any] = {}
     post_type = status = None
     password = ""
@@ -92,7 +95,7 @@ def _post(item: etree._Element, language: str | None) -> WxrPost | str:
         elif namespace == _CONTENT_NS and local == "encoded":
             body = text
         elif namespace == _DC_NS and local == "creator":
-            values.setdefault("authors", []).append(text)
+            values.setdefault("authors", []).append(display_names.get(text.strip(), text))
         elif namespace == "":
             if local == "title":
                 values["title"] = text
@@ -151,6 +154,7 @@ def parse_wxr(
     text invalid in its encoding). ``utf8``: the bytes are UTF-8, whatever the XML
     declaration says."""
     language: str | None = None
+    display_names: dict[str, str] = {}  # author login -> display name
     root_seen = False
     posts = 0
     depth = 0
@@ -170,8 +174,16 @@ def parse_wxr(
             depth -= 1
             if local == "language" and not namespace and language is None:
                 language = (element.text or "").strip() or None
+            elif local == "author" and _is_wp(namespace):
+                login, name = (
+                    (element.findtext(f"{{{namespace}}}{field}") or "").strip()
+                    for field in ("author_login", "author_display_name")
+                )
+                if login and name:
+                    display_names[login] = name
+                element.clear(keep_tail=False)
             elif local == "item" and not namespace:
-                post = _post(element, language)
+                post = _post(element, language, display_names)
                 element.clear(keep_tail=False)
                 if isinstance(post, str):
                     not_indexed[post] += 1
@@ -179,7 +191,7 @@ def parse_wxr(
                     posts += 1
                     yield post
             elif depth <= 2 and local != "channel":
-                element.clear(keep_tail=False)  # authors, terms…: not needed, free memory
+                element.clear(keep_tail=False)  # terms…: not needed, free memory
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else "?")
         message = (exc.msg or str(exc)).split(", line")[0]

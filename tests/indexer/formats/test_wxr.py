@@ -222,3 +222,13 @@ def test_text_invalid_in_a_utf16_or_utf32_export_keeps_the_posts_before_it(
         rf"invalid UTF-{encoding[4:6]} text: .+ at line {line}; kept the 2 posts before it",
         warning,
     )
+
+
+def test_authors_are_named_as_the_site_shows_them(tmp_path: Path, parse) -> None:
+    authors = """<wp:author><wp:author_id>2</wp:author_id>
+<wp:author_login><![CDATA[jdoe]]></wp:author_login>
+<wp:author_display_name><![CDATA[Jane Doe]]></wp:author_display_name></wp:author>"""
+    by_login = item(3, "Schedule").replace("Rebecca MacKinnon", "jdoe")
+    by_other = item(4, "Agenda").replace("Rebecca MacKinnon", "rmack")  # no wp:author
+    write(tmp_path / "export.wxr.xml", wxr(authors, by_login, by_other))
+    assert [a.authors for a in parse("export.wxr.xml").articles] == [["Jane Doe"], ["rmack"]]
