@@ -83,8 +83,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # 14: an HTML page dated by its markup or a date line, not by a year its text names. 15:
 # a legacy encoding guessed among the web's first (cp1252 punctuation was read as cp852).
 # 16: an HTML page's byline read for its names and date, and left out of its text. 17: a
-# WordPress export's authors named by their display names, not their logins.
-PARSER_VERSION = 17
+# WordPress export's authors named by their display names, not their logins. 18: the
+# shortcodes of JSON records and plugins' too left out; WordPress attachments not indexed.
+PARSER_VERSION = 18
 
 _KINDS = {
     ".txt": "text",

@@ -44,6 +44,7 @@ __all__ = [
     "source_for",
     "strip_article_suffix",
     "strip_tags",
+    "strip_wp_shortcodes",
     "url_slug",
 ]
 
@@ -536,6 +537,24 @@ def capped_title(title: str) -> str:
     return cut.rstrip(",;:. ") + "…"
 
 
+# WordPress shortcodes, in a post's content as its editor wrote it: an embed's URL goes; of
+# one that wraps text ("[caption …]<img> A caption[/caption]"), the tags go and the text
+# stays; so do those of plugins ("[gravityform id="3" title="false"]"), told by their
+# attributes or their closing tag, where a bracketed word ("[sic]", "[1]") is text.
+_WP_SHORTCODE_RE = re.compile(
+    r"\[embed\b[^\]]*\][^\[]*\[/embed\]"
+    r"|\[/?(?:caption|embed|gallery|audio|video|playlist|wp_caption|youtube|vimeo)\b[^\]]*\]"
+    r"|\[/[a-z][\w-]*\]"
+    r"|\[[a-z][\w-]*(?:\s+[\w-]+\s*=\s*(?:\"[^\"\]]*\"|'[^'\]]*'|[^\s\]]+))+\s*/?\]",
+    re.I,
+)
+
+
+def strip_wp_shortcodes(text: str) -> str:
+    """``text`` without WordPress shortcodes (``_WP_SHORTCODE_RE``)."""
+    return _WP_SHORTCODE_RE.sub(" ", text)
+
+
 # Publication states that readers are not shown: WordPress's (``future``: scheduled,
 # ``auto-draft``), Ghost's, and Drupal's ``unpublished``.
 _NOT_PUBLISHED_STATUSES = frozenset(
@@ -543,11 +562,26 @@ _NOT_PUBLISHED_STATUSES = frozenset(
 )
 
 
+# What WordPress's REST API and database exports hold beside posts and pages (its media
+# items, menu entries, revisions, reusable blocks and templates): no article.
+_NOT_ARTICLE_TYPES = frozenset(
+    {
+        "attachment", "nav_menu_item", "revision", "wp_block", "wp_template",
+        "wp_template_part", "wp_navigation", "wp_global_styles", "customize_changeset",
+        "custom_css", "oembed_cache", "user_request",
+    }
+)  # fmt: skip
+
+
 def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     """What an article's own metadata says when its readers are not shown it: a draft, a
-    post unpublished, scheduled, private or behind a password (what it is, and what says
-    so), else None. An archive search must not show what the site itself does not."""
+    post unpublished, scheduled, private or behind a password, or no article at all (a
+    WordPress attachment, a menu item): what it is, and what says so; else None. An
+    archive search must not show what the site itself does not."""
     values = {str(key).casefold(): value for key, value in metadata.items()}
+    kind = values.get("type", values.get("post_type"))
+    if isinstance(kind, str) and kind.strip().casefold() in _NOT_ARTICLE_TYPES:
+        return kind.strip().casefold(), f"type: {kind.strip()}"
     if _said(values.get("draft")) is True:
         return "draft", "draft: true"
     if _said(values.get("published")) is False:  # Jekyll; a date there says nothing

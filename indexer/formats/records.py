@@ -23,7 +23,7 @@ from indexer.formats.decode import (
     guess_encoding,
     read_failure,
 )
-from indexer.formats.fields import not_published
+from indexer.formats.fields import not_published, strip_wp_shortcodes
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
 from indexer.models import CutShort
@@ -185,6 +185,7 @@ def text_blocks(body: Any) -> list[Block]:
         body = str(body)
     if not isinstance(body, str) or not body.strip():
         return []
+    body = strip_wp_shortcodes(body)
     if _HTML_TAG_RE.search(body):
         return blocks_from_html_fragment(body)
     return [paragraph(part) for part in _BLANK_LINE_RE.split(body) if part.strip()]

@@ -6,7 +6,6 @@ is untrusted input and must never make the parser fetch or expand external entit
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,24 +15,15 @@ from typing import IO, Any
 import lxml.etree as etree
 
 from indexer.errors import NoArticle, UnreadableFile
+from indexer.formats.fields import strip_wp_shortcodes
 from indexer.models import CutShort
 
-__all__ = ["WxrPost", "parse_wxr", "strip_wp_shortcodes"]
+__all__ = ["WxrPost", "parse_wxr"]
 
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 # WordPress has used export/1.0, 1.1 and 1.2 namespaces; any of them is "wp:".
 _WP_NS_PREFIX = "http://wordpress.org/export/"
-# Classic WordPress shortcodes wrap content ("[caption …]<img> A caption[/caption]"): the
-# tags go, the caption text stays.
-_WP_SHORTCODE_RE = re.compile(
-    r"\[/?(?:caption|embed|gallery|audio|video|playlist|wp_caption|youtube|vimeo)\b[^\]]*\]",
-    re.I,
-)
-
-
-def strip_wp_shortcodes(html: str) -> str:
-    return _WP_SHORTCODE_RE.sub(" ", html)
 
 
 @dataclass

@@ -354,6 +354,21 @@ def test_a_damaged_utf8_line_is_not_read_in_a_legacy_encoding(tmp_path: Path, pa
     ]
 
 
+def test_wordpress_shortcodes_are_not_text(tmp_path: Path, parse) -> None:
+    content = (
+        '<p>[caption id="attachment_5" width="300"]<img src="a.jpg"> Protesters in Lagos'
+        '[/caption]</p><p>Sign the petition: [gravityform id="3" title="false"]</p>'
+        "<p>[embed]https://youtu.be/xyz[/embed]</p><p>He said [sic] it was over.</p>"
+    )
+    write(tmp_path / "posts.json", json.dumps([{"id": 1, "content": content}]))
+    [article] = parse("posts.json").articles
+    assert article.text.split("\n\n") == [
+        "Protesters in Lagos",
+        "Sign the petition:",
+        "He said [sic] it was over.",
+    ]
+
+
 # What CMS exports write for what their readers are not shown.
 NOT_PUBLISHED = [
     ({"status": "draft"}, "draft"),  # WordPress REST, Ghost
@@ -365,6 +380,8 @@ NOT_PUBLISHED = [
     ({"published": False}, "unpublished"),  # Jekyll
     ({"content": {"rendered": "<p>Hidden.</p>", "protected": True}}, "password-protected"),
     ({"password": "s3cret"}, "password-protected"),
+    ({"type": "attachment"}, "attachment"),  # WordPress REST: a media item
+    ({"post_type": "nav_menu_item"}, "nav_menu_item"),
 ]
 
 
