@@ -404,6 +404,9 @@ def parse_html_page(
             include_links=False,
             include_formatting=False,
             deduplicate=False,
+            # A page without <article> or <main> otherwise lost its headings and its lists
+            # ("We call on the authorities to:" followed by nothing).
+            favor_recall=True,
             # Dates from the page's markup only (meta tags, <time>, its URL): trafilatura's
             # extensive search takes any year the text names ("since 2015") for the date.
             date_extraction_params=_MARKUP_DATES,
@@ -455,6 +458,13 @@ def parse_html_page(
         _head_titles(text),
         site_names | {site_name} if site_name else site_names,
     )
+    first = blocks[0] if blocks else None
+    if (
+        first
+        and first.is_heading
+        and normalize_for_compare(first.text) == normalize_for_compare(title)
+    ):
+        del blocks[0]  # the page's title, as its first heading: a section of nothing
     return HtmlPage(
         title=title,
         blocks=blocks,

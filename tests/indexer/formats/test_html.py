@@ -268,6 +268,31 @@ def test_a_byline_trafilatura_reads_gives_only_names(
     assert article.text == REPORT
 
 
+def test_a_page_without_article_markup_keeps_its_headings_and_lists(tmp_path: Path, parse) -> None:
+    content = (
+        "<h1>Call to release defenders</h1>"
+        f"<p>{DETAINED}</p><h2>What happened</h2><p>Police detained twelve people, including "
+        "two lawyers, and held them without access to counsel for two days.</p>"
+        "<p>We call on the authorities to:</p><ul><li>release all defenders detained for "
+        "peaceful protest;</li><li>repeal the law on associations.</li></ul>"
+        "<h2>Background</h2><p>The law, passed in March, requires every association to "
+        "register and to report its funding every quarter.</p>"
+    )
+    write(
+        tmp_path / "page.html",
+        "<html><head><title>Call to release defenders</title></head><body>"
+        f'<div id="menu"><a href="/">Home</a></div><div id="post">{content}</div></body></html>',
+    )
+    [article] = parse("page.html").articles
+    assert article.title == "Call to release defenders"
+    assert [section.heading for section in article.sections] == [
+        None,
+        "What happened",
+        "Background",
+    ]
+    assert "repeal the law on associations." in article.sections[1].text
+
+
 def test_html_page_without_article_text_is_unreadable(tmp_path: Path, parse) -> None:
     write(
         tmp_path / "empty.html",
