@@ -90,6 +90,9 @@ def test_stem_exceptions_keep_unrelated_words_apart(word: str, other: str) -> No
         ("internments", "internment"),
         ("nationalisms", "nationalism"),
         ("Journalism's", "journalism"),
+        ("NGOs", "NGO"),
+        ("ngos", "N.G.O."),
+        ("MPs", "MP"),
     ],
 )
 def test_inflections_share_a_stem(a: str, b: str) -> None:
