@@ -605,6 +605,16 @@ def _counted(counts: np.ndarray, values: list[str]) -> list[tuple[str, int]]:
     return [(values[code], int(counts[code])) for code in np.flatnonzero(counts) if values[code]]
 
 
+def _cased_like(word: str, replacement: str) -> str:
+    """The correction written as the reader wrote the word: "Fayad" -> "Fayadh", "UNESKO"
+    -> "UNESCO" (the vocabulary's words are folded, lowercase)."""
+    if word.isupper() and len(word) > 1:
+        return replacement.upper()
+    if word[:1].isupper():
+        return replacement[:1].upper() + replacement[1:]
+    return replacement
+
+
 def _suggest(
     snapshot: Snapshot,
     request: SearchRequest,
@@ -634,7 +644,7 @@ def _suggest(
         # Replace the word where the reader typed it, not inside a field name, nor beside a
         # * that no correction makes a wildcard ("*ism" is no misspelling of "i'm").
         pattern = rf"(?<![\w:*]){re.escape(word)}(?![\w:*])"
-        corrected = re.sub(pattern, replacement, corrected, count=1)
+        corrected = re.sub(pattern, _cased_like(word, replacement), corrected, count=1)
     if corrected == request.q or time.monotonic() > deadline:
         return None
     builder = QueryBuilder(reader, parsed.languages, deadline=deadline)

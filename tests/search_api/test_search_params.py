@@ -327,6 +327,9 @@ class TestDidYouMean:
             ("cambodai", "cambodia"),
             ("jornalists cambodia", "journalists cambodia"),
             ("torure detention", "torture detention"),
+            # Written as the reader wrote it.
+            ("Cambodai", "Cambodia"),
+            ("CAMBODAI", "CAMBODIA"),
         ],
     )
     def test_misspelt_query_gets_a_suggestion_of_real_words(
