@@ -25,6 +25,7 @@ from indexer.languages import DEFAULT_LANGUAGE, known_languages
 from search_api.engine import Snapshot
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
+    Clause,
     ParsedQuery,
     QueryBuilder,
     highlight_prefixes,
@@ -624,11 +625,16 @@ def _suggest(
     time_budget_s: float,
 ) -> str | None:
     """The query with misspelt words corrected, offered only if more articles have all its
-    words than ``total`` have all the query's.
+    words than ``total`` have all the query's; before that, a name typed as words, as a
+    search of the authors ("Moreau": "author:Moreau"), offered alike: plain words search
+    the articles' text, not their bylines.
 
     Only the first few words are looked at: a correction of a reader's short query is what
     helps, and each look-up walks the vocabulary."""
-    reader = snapshot.searcher.reader()
+    deadline = time.monotonic() + time_budget_s
+    by_author = _as_author_search(parsed)
+    if by_author and _more_match(snapshot, parsed, by_author, total, filter_docs, deadline):
+        return by_author
     corrected = request.q
     words = [
         word
@@ -636,7 +642,6 @@ def _suggest(
         if clause.kind == "word" and "body" in clause.fields
         for word in re.findall(r"\w+", clause.text)
     ]
-    deadline = time.monotonic() + time_budget_s
     for word in words[:MAX_CORRECTED_WORDS]:
         replacement = correct_word(snapshot.vocabulary, word, deadline)
         if replacement is None:
@@ -645,10 +650,48 @@ def _suggest(
         # * that no correction makes a wildcard ("*ism" is no misspelling of "i'm").
         pattern = rf"(?<![\w:*]){re.escape(word)}(?![\w:*])"
         corrected = re.sub(pattern, _cased_like(word, replacement), corrected, count=1)
-    if corrected == request.q or time.monotonic() > deadline:
+    if corrected == request.q:
         return None
-    builder = QueryBuilder(reader, parsed.languages, deadline=deadline)
-    matched, _ = _matching(
-        snapshot, builder.build(parse(corrected, parsed.languages)), filter_docs, deadline
+    return (
+        corrected
+        if _more_match(snapshot, parsed, corrected, total, filter_docs, deadline)
+        else None
     )
-    return corrected if len(matched) > total else None
+
+
+# A name is a few words: "Moreau", "Ana Reyes", "Jean-Paul Sartre".
+MAX_NAME_WORDS = 3
+
+
+def _as_author_search(parsed: ParsedQuery) -> str | None:
+    """The query as a search of the authors, when it is only a few plain words."""
+    clauses = parsed.tree.children
+    if parsed.tree.any_of or not 0 < len(clauses) <= MAX_NAME_WORDS:
+        return None
+    if not all(
+        isinstance(clause, Clause)
+        and clause.kind == "word"
+        and not clause.negated
+        and "body" in clause.fields
+        for clause in clauses
+    ):
+        return None
+    return " ".join(f"author:{clause.text}" for clause in clauses if isinstance(clause, Clause))
+
+
+def _more_match(
+    snapshot: Snapshot,
+    parsed: ParsedQuery,
+    query: str,
+    total: int,
+    filter_docs: np.ndarray | None,
+    deadline: float,
+) -> bool:
+    """Whether more articles than ``total`` have every word of ``query``."""
+    if time.monotonic() > deadline:
+        return False
+    builder = QueryBuilder(snapshot.searcher.reader(), parsed.languages, deadline=deadline)
+    matched, _ = _matching(
+        snapshot, builder.build(parse(query, parsed.languages)), filter_docs, deadline
+    )
+    return len(matched) > total

@@ -341,6 +341,17 @@ class TestDidYouMean:
         assert corrected["total"] > 0 and corrected["partial"] is False
 
     @pytest.mark.parametrize(
+        ("query", "suggestion"),
+        [("Bekele", "author:Bekele"), ("selam bekele", "author:selam author:bekele")],
+    )
+    def test_a_name_typed_as_words_gets_a_search_of_the_authors(
+        self, client: TestClient, query: str, suggestion: str
+    ):
+        assert search(client, q=query)["total"] == 0  # the name is in no article's text
+        assert search(client, q=query)["suggestion"] == suggestion
+        assert search(client, q=suggestion)["total"] > 0
+
+    @pytest.mark.parametrize(
         "query", ["journalists", "sugar", "lese majeste", "zzzz", "surveilance", "cambodia zzzz"]
     )
     def test_no_suggestion_for_a_good_query(self, client: TestClient, query: str):
