@@ -231,7 +231,9 @@ def guess_encoding(data: bytes) -> str:
     """The legacy encoding of bytes that are not UTF-8, when the detector is confident;
     ``UnreadableFile`` otherwise."""
     matches = list(from_bytes(data))
-    on_the_web = [m for m in matches if codecs.lookup(m.encoding).name in _WEB_ENCODINGS]
+    on_the_web = [
+        m for m in matches if codecs.lookup(m.encoding).name in _WEB_ENCODINGS and m.chaos <= 0.2
+    ]
     matches = on_the_web or matches
     if not matches or matches[0].chaos > 0.2:
         raise UnreadableFile("unknown text encoding (not UTF-8, and no confident guess)")

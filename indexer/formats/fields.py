@@ -477,13 +477,24 @@ def byline_names(byline: str) -> list[str]:
     return _NAMES_JOINED_RE.split(byline)
 
 
+# Words that begin a title, never a name: "By The Numbers", "Por Qué Importa".
+_TITLE_WORDS = frozenset([
+    "the", "this", "these", "our", "your", "how", "why", "what", "when", "where", "who",
+    "which", "que", "qué", "como", "cómo", "cuando", "cuándo", "donde", "dónde", "quien",
+    "quién", "pourquoi", "comment", "quand", "qui", "quoi",
+])  # fmt: skip
+
+
 def looks_like_names(text: str) -> bool:
     """Whether what follows a byline's "By" or "Por" is names, not a title's words ("By the
     numbers", "Por qué callan los medios"): every word capitalised (or in a script without
-    case), but for the particles of names and the words that join them."""
+    case), but for the particles of names and the words that join them, and none a word
+    that begins titles."""
     words = text.replace(",", " ").replace("&", " ").split()
     return 0 < len(words) <= 15 and all(
-        not word[0].islower() or word.casefold() in _NAME_PARTICLES for word in words
+        (not word[0].islower() and word.casefold() not in _TITLE_WORDS)
+        or word.casefold() in _NAME_PARTICLES
+        for word in words
     )
 
 
@@ -539,20 +550,27 @@ def capped_title(title: str) -> str:
 
 # WordPress shortcodes, in a post's content as its editor wrote it: an embed's URL goes; of
 # one that wraps text ("[caption …]<img> A caption[/caption]"), the tags go and the text
-# stays; so do those of plugins ("[gravityform id="3" title="false"]"), told by their
-# attributes or their closing tag, where a bracketed word ("[sic]", "[1]") is text.
+# stays. Shortcodes are lowercase, and a plugin's is told by its attributes
+# ("[gravityform id="3"]") or its closing tag ("[vc_row]…[/vc_row]"): a bracketed word of
+# the text ("[sic]", "[Video: the arrest]", "[1]") stays.
+_WP_EMBED_RE = re.compile(r"\[embed\b[^\]]*\][^\[]*\[/embed\]")
 _WP_SHORTCODE_RE = re.compile(
-    r"\[embed\b[^\]]*\][^\[]*\[/embed\]"
-    r"|\[/?(?:caption|embed|gallery|audio|video|playlist|wp_caption|youtube|vimeo)\b[^\]]*\]"
-    r"|\[/[a-z][\w-]*\]"
-    r"|\[[a-z][\w-]*(?:\s+[\w-]+\s*=\s*(?:\"[^\"\]]*\"|'[^'\]]*'|[^\s\]]+))+\s*/?\]",
-    re.I,
+    r"\[/[a-z][\w-]*\]"
+    r"|\[(?:caption|embed|gallery|audio|video|playlist|wp_caption|youtube|vimeo)(?:\s[^\]]*)?\]"
+    r"|\[[a-z][\w-]*(?:\s+[\w-]+\s*=\s*(?:\"[^\"\]]*\"|'[^'\]]*'|[^\s\]]+))+\s*/?\]"
 )
+_WP_CLOSING_TAG_RE = re.compile(r"\[/([a-z][\w-]*)\]")
 
 
 def strip_wp_shortcodes(text: str) -> str:
-    """``text`` without WordPress shortcodes (``_WP_SHORTCODE_RE``)."""
-    return _WP_SHORTCODE_RE.sub(" ", text)
+    """``text`` without WordPress shortcodes (``_WP_SHORTCODE_RE``), and without the
+    opening tags, bare, of those it closes."""
+    closed = {match.group(1) for match in _WP_CLOSING_TAG_RE.finditer(text)}
+    text = _WP_SHORTCODE_RE.sub(" ", _WP_EMBED_RE.sub(" ", text))
+    if closed:
+        names = "|".join(re.escape(name) for name in sorted(closed))
+        text = re.sub(rf"\[(?:{names})\]", " ", text)
+    return text
 
 
 # Publication states that readers are not shown: WordPress's (``future``: scheduled,
@@ -560,7 +578,6 @@ def strip_wp_shortcodes(text: str) -> str:
 _NOT_PUBLISHED_STATUSES = frozenset(
     {"draft", "auto-draft", "pending", "private", "future", "scheduled", "trash", "unpublished"}
 )
-
 
 # What WordPress's REST API and database exports hold beside posts and pages (its media
 # items, menu entries, revisions, reusable blocks and templates): no article.
@@ -579,9 +596,12 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     WordPress attachment, a menu item): what it is, and what says so; else None. An
     archive search must not show what the site itself does not."""
     values = {str(key).casefold(): value for key, value in metadata.items()}
-    kind = values.get("type", values.get("post_type"))
-    if isinstance(kind, str) and kind.strip().casefold() in _NOT_ARTICLE_TYPES:
-        return kind.strip().casefold(), f"type: {kind.strip()}"
+    # "type" says what a WordPress record is (its REST API's records have a guid); in
+    # another export it may say anything ("type": "revision" of a penal code).
+    for key in ("post_type", "type") if "guid" in values else ("post_type",):
+        kind = values.get(key)
+        if isinstance(kind, str) and kind.strip().casefold() in _NOT_ARTICLE_TYPES:
+            return kind.strip().casefold(), f"{key}: {kind.strip()}"
     if _said(values.get("draft")) is True:
         return "draft", "draft: true"
     if _said(values.get("published")) is False:  # Jekyll; a date there says nothing

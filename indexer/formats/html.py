@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 import lxml.etree as etree
 import lxml.html
@@ -13,7 +14,7 @@ from trafilatura.settings import set_date_params
 from indexer.errors import NoArticle
 from indexer.formats import fields
 from indexer.formats.sections import Block, collapse, heading, normalize_for_compare, paragraph
-from indexer.formats.text import byline, date_line, is_date_prefix
+from indexer.formats.text import BODY_MIN_WORDS, byline, date_line, is_date_prefix
 
 __all__ = [
     "HtmlPage",
@@ -323,7 +324,6 @@ def _page_title(found: str, head_titles: list[str], site_names: frozenset[str]) 
     return found
 
 
-_MARKUP_DATES = set_date_params(extensive=False)
 # How many of a page's first blocks may hold its byline ("Por Ana Gil · 12 de octubre de
 # 2022", "Publié le 3 février 2022 par Jeanne Dupont", "Jane Doe | February 3, 2022").
 _BYLINE_BLOCKS = 3
@@ -338,12 +338,13 @@ class _Byline:
 
 
 def _byline(line: str) -> _Byline | None:
-    """The authors and date of a byline line, read part by part as a scraped page's are;
-    None when a part is neither (the line is text). A name without "By" is read beside a
-    date only: "Jane Doe | February 3, 2022"."""
+    """The authors and date of a byline line, read part by part as a scraped page's are
+    ("By Jane Doe | Reuters", "Publié le 3 février 2022 par Jeanne Dupont"); None when it
+    is text. A name is read after "By" or "Por" only: beside a date, "Press Release" and
+    "GENEVA" are written as names are. A year alone is no date of the page ("1948")."""
     names: list[str] = []
     dates: list[str] = []
-    bare: list[str] = []
+    other: list[str] = []
     for part in _BYLINE_SEPARATOR_RE.split(line.strip()):
         if (written := byline(part)) is not None:
             names.extend(fields.byline_names(written))
@@ -354,16 +355,26 @@ def _byline(line: str) -> _Byline | None:
         ):
             dates.append(date)
             names.extend(fields.byline_names(after.group(2)))
-        elif date := date_line(part):
+        elif (date := date_line(part)) and len(date) > len("1948"):
             dates.append(date)
-        elif len(part.split()) <= 4 and fields.looks_like_names(part):
-            bare.append(part)
         else:
-            return None
-    if bare and not dates:
+            other.append(part)
+    # Beside the names, a few words more are the author's agency or place ("Reuters").
+    if other and not (names and all(len(part.split()) <= 3 for part in other)):
         return None
-    authors = fields.clean_list(names + bare)
-    return _Byline(authors, dates[0] if dates else None) if authors or dates else None
+    if not names and not dates:
+        return None
+    return _Byline(fields.clean_list(names), dates[0] if dates else None)
+
+
+def _date_in(header: list[Block]) -> str | None:
+    """The first whole date of a part of a line of the page's header ("Jane Doe | 3
+    February 2022", whose line is no byline for want of a "By")."""
+    for block in header:
+        for part in _BYLINE_SEPARATOR_RE.split(block.text):
+            if (date := date_line(part)) and len(date) > len("1948"):
+                return date
+    return None
 
 
 def _names_only(found: list[str]) -> list[str]:
@@ -409,7 +420,7 @@ def parse_html_page(
             favor_recall=True,
             # Dates from the page's markup only (meta tags, <time>, its URL): trafilatura's
             # extensive search takes any year the text names ("since 2015") for the date.
-            date_extraction_params=_MARKUP_DATES,
+            date_extraction_params=set_date_params(extensive=False),
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         xml = None
@@ -438,18 +449,21 @@ def parse_html_page(
         for block in _blocks_from_tree(main)
         if block.is_heading or normalize_for_compare(block.text) not in site_chrome
     ]
-    # The byline is the page's metadata, not its text.
+    # The byline is the page's metadata, not its text: it is read before the text begins.
+    header = list(
+        takewhile(lambda block: len(block.text.split()) < BODY_MIN_WORDS, blocks[:_BYLINE_BLOCKS])
+    )
     found = next(
         (
             (index, read)
-            for index, block in enumerate(blocks[:_BYLINE_BLOCKS])
+            for index, block in enumerate(header)
             if not block.is_heading and (read := _byline(block.text))
         ),
         None,
     )
     if found:
         del blocks[found[0]]
-    read_byline = found[1] if found else _Byline([], None)
+    read_byline = found[1] if found else _Byline([], _date_in(header))
     # trafilatura's title is text, its entities decoded ("&lt;script&gt;" is "<script>"):
     # read as markup, text the page shows would be stripped.
     site_name = normalize_for_compare(doc.get("sitename") or "")
@@ -469,7 +483,7 @@ def parse_html_page(
         title=title,
         blocks=blocks,
         date=fields.normalize_date(doc.get("date")) or read_byline.date,
-        authors=read_byline.authors or _names_only(fields.clean_authors(doc.get("author"))),
+        authors=_names_only(fields.clean_authors(doc.get("author"))) or read_byline.authors,
         tags=fields.clean_list(doc.get("tags"), doc.get("categories")),
         language=_page_language(text) or doc.get("language"),
         url=fields.clean_url(doc.get("url")),

@@ -109,6 +109,8 @@ def checked_field_map(field_map: Mapping[str, str]) -> dict[str, str]:
     """``field_map`` with its targets as named here ("author" is "authors"); a ValueError
     naming the targets that are none."""
     checked = {_TARGET_ALIASES.get(target, target): source for target, source in field_map.items()}
+    if len(checked) < len(field_map):
+        raise ValueError(f"a field is mapped twice, by two of its names: {dict(field_map)}")
     unknown = sorted(set(checked) - set(MAPPABLE_FIELDS))
     if unknown:
         raise ValueError(

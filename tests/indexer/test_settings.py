@@ -46,6 +46,7 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("ADVOSEARCH_LOG_REQUESTS", "maybe", "valid boolean"),
         ("ADVOSEARCH_DEFAULT_LANGUAGE", "zz", "not a language code"),
         ("ADVOSEARCH_FIELD_MAP", '{"bodyy": "detalle"}', "unknown field"),
+        ("ADVOSEARCH_FIELD_MAP", '{"author": "firma", "authors": "by"}', "mapped twice"),
         ("ADVOSEARCH_CORS_ORIGINS", "https://example.org", "not valid JSON"),
         ("ADVOSEARCH_FIELD_MAP", "body=detalle", "not valid JSON"),
         ("ADVOSEARCH_RATE_LIMIT", "10", "no such setting"),

@@ -359,6 +359,8 @@ def test_wordpress_shortcodes_are_not_text(tmp_path: Path, parse) -> None:
         '<p>[caption id="attachment_5" width="300"]<img src="a.jpg"> Protesters in Lagos'
         '[/caption]</p><p>Sign the petition: [gravityform id="3" title="false"]</p>'
         "<p>[embed]https://youtu.be/xyz[/embed]</p><p>He said [sic] it was over.</p>"
+        "<p>[vc_row][vc_column_text]Built with a page builder.[/vc_column_text][/vc_row]</p>"
+        "<p>[Video: police beat protesters in Tahrir Square]</p>"
     )
     write(tmp_path / "posts.json", json.dumps([{"id": 1, "content": content}]))
     [article] = parse("posts.json").articles
@@ -366,6 +368,8 @@ def test_wordpress_shortcodes_are_not_text(tmp_path: Path, parse) -> None:
         "Protesters in Lagos",
         "Sign the petition:",
         "He said [sic] it was over.",
+        "Built with a page builder.",
+        "[Video: police beat protesters in Tahrir Square]",
     ]
 
 
@@ -380,7 +384,7 @@ NOT_PUBLISHED = [
     ({"published": False}, "unpublished"),  # Jekyll
     ({"content": {"rendered": "<p>Hidden.</p>", "protected": True}}, "password-protected"),
     ({"password": "s3cret"}, "password-protected"),
-    ({"type": "attachment"}, "attachment"),  # WordPress REST: a media item
+    ({"type": "attachment", "guid": {"rendered": "x"}}, "attachment"),  # WordPress REST
     ({"post_type": "nav_menu_item"}, "nav_menu_item"),
 ]
 
@@ -399,6 +403,12 @@ def test_records_readers_are_not_shown_are_not_indexed(
     parsed = parse(name)
     assert [article.text for article in parsed.articles] == ["Shown to all."]
     assert parsed.warnings == [f"1 record(s) not indexed, as only published ones are: 1 × {what}"]
+
+
+def test_a_type_says_what_a_record_is_only_in_a_wordpress_export(tmp_path: Path, parse) -> None:
+    record = {"id": 1, "type": "revision", "title": "Revision of the penal code", "body": "Text."}
+    write(tmp_path / "laws.json", json.dumps([record]))
+    assert [article.title for article in parse("laws.json").articles] == [record["title"]]
 
 
 def test_an_export_with_nothing_published_holds_no_article(tmp_path: Path, parse) -> None:
