@@ -676,7 +676,9 @@ def _as_author_search(parsed: ParsedQuery) -> str | None:
         for clause in clauses
     ):
         return None
-    return " ".join(f"author:{clause.text}" for clause in clauses if isinstance(clause, Clause))
+    # One name, as a phrase: two words of a query are not two authors' ("Ana Petrov").
+    name = " ".join(clause.text for clause in clauses if isinstance(clause, Clause))
+    return f'author:"{name}"' if " " in name else f"author:{name}"
 
 
 def _more_match(

@@ -342,7 +342,7 @@ class TestDidYouMean:
 
     @pytest.mark.parametrize(
         ("query", "suggestion"),
-        [("Bekele", "author:Bekele"), ("selam bekele", "author:selam author:bekele")],
+        [("Bekele", "author:Bekele"), ("selam bekele", 'author:"selam bekele"')],
     )
     def test_a_name_typed_as_words_gets_a_search_of_the_authors(
         self, client: TestClient, query: str, suggestion: str
@@ -350,6 +350,10 @@ class TestDidYouMean:
         assert search(client, q=query)["total"] == 0  # the name is in no article's text
         assert search(client, q=query)["suggestion"] == suggestion
         assert search(client, q=suggestion)["total"] > 0
+
+    def test_two_authors_words_are_no_one_name(self, client: TestClient):
+        # Ana Lima and I.K. Petrov wrote one article together: no "Ana Petrov" did.
+        assert search(client, q="Ana Petrov")["suggestion"] is None
 
     @pytest.mark.parametrize(
         "query", ["journalists", "sugar", "lese majeste", "zzzz", "surveilance", "cambodia zzzz"]
