@@ -85,8 +85,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # 16: an HTML page's byline read for its names and date, and left out of its text. 17: a
 # WordPress export's authors named by their display names, not their logins. 18: the
 # shortcodes of JSON records and plugins' too left out; WordPress attachments not indexed.
-# 19: an HTML page without <article> or <main> keeps its headings and lists.
-PARSER_VERSION = 19
+# 19: an HTML page without <article> or <main> keeps its headings and lists. 20: bylines
+# and shortcodes read as the review of 19 asked.
+PARSER_VERSION = 20
 
 _KINDS = {
     ".txt": "text",
