@@ -325,7 +325,7 @@ def _page_title(found: str, head_titles: list[str], site_names: frozenset[str]) 
 
 
 # How many of a page's first blocks may hold its byline ("Por Ana Gil · 12 de octubre de
-# 2022", "Publié le 3 février 2022 par Jeanne Dupont", "Jane Doe | February 3, 2022").
+# 2022", "Publié le 3 février 2022 par Jeanne Dupont", "By Jane Doe | Reuters").
 _BYLINE_BLOCKS = 3
 _BYLINE_SEPARATOR_RE = re.compile(r"\s+[·•|]\s+")
 _NAMES_AFTER_DATE_RE = re.compile(rf"(.+?)\s+{fields.BYLINE_PREFIX}\s+(.+)", re.I)
@@ -341,7 +341,7 @@ def _byline(line: str) -> _Byline | None:
     """The authors and date of a byline line, read part by part as a scraped page's are
     ("By Jane Doe | Reuters", "Publié le 3 février 2022 par Jeanne Dupont"); None when it
     is text. A name is read after "By" or "Por" only: beside a date, "Press Release" and
-    "GENEVA" are written as names are. A year alone is no date of the page ("1948")."""
+    "GENEVA" are written as names are."""
     names: list[str] = []
     dates: list[str] = []
     other: list[str] = []
@@ -355,7 +355,7 @@ def _byline(line: str) -> _Byline | None:
         ):
             dates.append(date)
             names.extend(fields.byline_names(after.group(2)))
-        elif (date := date_line(part)) and len(date) > len("1948"):
+        elif date := _whole_date(part):
             dates.append(date)
         else:
             other.append(part)
@@ -367,12 +367,19 @@ def _byline(line: str) -> _Byline | None:
     return _Byline(fields.clean_list(names), dates[0] if dates else None)
 
 
+def _whole_date(part: str) -> str | None:
+    """The date a part of a line gives, if it gives its month at least: a year alone is no
+    date of the page ("1948")."""
+    date = date_line(part)
+    return date if date and len(date) > len("1948") else None
+
+
 def _date_in(header: list[Block]) -> str | None:
-    """The first whole date of a part of a line of the page's header ("Jane Doe | 3
-    February 2022", whose line is no byline for want of a "By")."""
+    """The first date of a part of a line of the page's header ("Jane Doe | 3 February
+    2022", whose line is no byline for want of a "By")."""
     for block in header:
         for part in _BYLINE_SEPARATOR_RE.split(block.text):
-            if (date := date_line(part)) and len(date) > len("1948"):
+            if date := _whole_date(part):
                 return date
     return None
 
