@@ -639,7 +639,7 @@ def _suggest(
     words = [
         word
         for clause in parsed.positive_clauses()
-        if clause.kind == "word" and "body" in clause.fields
+        if clause.kind in ("word", "phrase") and "body" in clause.fields
         for word in re.findall(r"\w+", clause.text)
     ]
     for word in words[:MAX_CORRECTED_WORDS]:

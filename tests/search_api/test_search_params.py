@@ -327,6 +327,7 @@ class TestDidYouMean:
             ("cambodai", "cambodia"),
             ("jornalists cambodia", "journalists cambodia"),
             ("torure detention", "torture detention"),
+            ('"jornalists"', '"journalists"'),  # in quotes too
             # Written as the reader wrote it.
             ("Cambodai", "Cambodia"),
             ("CAMBODAI", "CAMBODIA"),
