@@ -226,7 +226,8 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     there: indexed under ``drw/`` and then under its parent, ``drw/blog/post.md`` moves from
     source ``blog`` to ``drw``), and the part of the run context it is parsed in: the lines
     its site repeats across pages that it holds, which decide what it keeps, and the parts
-    of its titles that name its site, which are taken out of its title. The whole set
+    of its titles that name its site, which are taken out of its title, and the page it is
+    a copy of, if any. The whole set
     of a site's repeated lines changes whenever a line crosses the share of pages that
     makes it chrome: in the digest, adding two pages had a folder read again whole."""
     source = source_for(path, root)
@@ -246,6 +247,8 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     names = context.names_in(path)
     if names:
         digest.update(b"\0" + "\n".join(sorted(names)).encode())
+    if original := context.copy_of(path):
+        digest.update(b"\0copy of " + original.encode())
     return digest.hexdigest()
 
 

@@ -140,6 +140,8 @@ class RunContext:
     # Per HTML page, the parts of its titles that name its site ("… | Ligue des droits"),
     # normalised: the parts most of the site's titles share.
     page_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Per HTML page that is a copy of another (the same address and text), the other's path.
+    copies: Mapping[str, str] = field(default_factory=dict)
 
     def chrome_for(self, source: str) -> frozenset[str]:
         return self.site_chrome.get(source, frozenset())
@@ -151,6 +153,9 @@ class RunContext:
 
     def names_in(self, path: Path) -> frozenset[str]:
         return self.page_names.get(str(path), frozenset())
+
+    def copy_of(self, path: Path) -> str | None:
+        return self.copies.get(str(path))
 
 
 def _kind(path: Path) -> str | None:
@@ -291,6 +296,8 @@ def build_context(
     # Per site, each distinct page's lines and title parts; per HTML page, its title parts.
     titled_pages: dict[str, set[tuple[frozenset[str], frozenset[str]]]] = {}
     parts_of: dict[str, tuple[str, frozenset[str]]] = {}
+    # HTML pages by their address and text: more than one are copies of one page.
+    same_page: dict[tuple[str, frozenset[str]], list[Path]] = {}
     for path, root in files:
         kind = _kind(path)
         if kind not in ("text", "markdown", "html"):
@@ -312,6 +319,8 @@ def build_context(
             parts = frozenset(html.title_parts(content))
             titled_pages.setdefault(source, set()).add((frozenset(lines), parts))
             parts_of[str(path)] = (source, parts)
+            if url := html.page_url(content):
+                same_page.setdefault((url, frozenset(lines)), []).append(path)
     site_chrome = {
         source: text.repeated_lines(site_pages, len(site_pages))
         for source, site_pages in pages.items()
@@ -332,7 +341,24 @@ def build_context(
         for path, (source, parts) in parts_of.items()
         if (names := parts & site_names[source])
     }
-    return RunContext(site_chrome, page_chrome, page_names)
+    copies = {
+        str(path): str(original)
+        for (url, _), paths in same_page.items()
+        if len(paths) > 1
+        for original in [_original(url, paths)]
+        for path in paths
+        if path != original
+    }
+    return RunContext(site_chrome, page_chrome, page_names, copies)
+
+
+def _original(url: str, paths: list[Path]) -> Path:
+    """Of the files of one page, the one its address names ("…/arrestation-journaliste"
+    is ``arrestation-journaliste.html``, not ``copie/arrestation-journaliste-1.html``),
+    else the one nearest the root, else the first."""
+    slug = fields.url_slug(url)
+    named = [path for path in paths if slug and path.stem == slug]
+    return min(named or paths, key=lambda path: (len(path.parts), str(path)))
 
 
 def _shared_title_parts(pages: list[frozenset[str]]) -> frozenset[str]:
@@ -515,6 +541,8 @@ def _parse_single(
             dropped=dropped,
         )
     else:
+        if original := context.copy_of(path):
+            raise NoArticle(f"a copy of {original} (the same address and text)")
         page = html.parse_html_page(content, context.chrome_for(source), context.names_in(path))
         values = {
             "url": page.url,

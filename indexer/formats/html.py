@@ -20,6 +20,7 @@ __all__ = [
     "HtmlPage",
     "blocks_from_html_fragment",
     "page_line_keys",
+    "page_url",
     "parse_html_page",
     "title_parts",
 ]
@@ -271,21 +272,36 @@ _HEAD_TITLES_XPATH = (
     "//title/text() | //meta[@property='og:title' or @name='og:title' "
     "or @name='twitter:title']/@content"
 )
+_HEAD_URL_XPATH = "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"
 
 
 def _head_titles(text: str) -> list[str]:
     """The titles the page's <head> gives itself: <title>, og:title, twitter:title."""
+    document = _head(text)
+    if document is None:
+        return []
+    return [title for value in document.xpath(_HEAD_TITLES_XPATH) if (title := collapse(value))]
+
+
+def page_url(text: str) -> str | None:
+    """The address the page's <head> gives itself (its canonical link, or og:url)."""
+    document = _head(text)
+    found = document.xpath(_HEAD_URL_XPATH) if document is not None else []
+    return next((url for value in found if (url := fields.clean_url(value))), None)
+
+
+def _head(text: str) -> etree._Element | None:
+    """The page's <head>, parsed alone."""
     end = _HEAD_END_RE.search(text)
     head = text[: end.start()] if end else text[:50_000]
     # As bytes: lxml refuses a str that declares its encoding (<?xml … encoding="utf-8"?>).
     data = (fields.XML_INVALID_RE.sub(" ", head) + "</head></html>").encode("utf-8", "replace")
     try:
-        document = lxml.html.document_fromstring(
+        return lxml.html.document_fromstring(
             data, parser=lxml.html.HTMLParser(encoding="utf-8", no_network=True)
         )
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return []
-    return [title for value in document.xpath(_HEAD_TITLES_XPATH) if (title := collapse(value))]
+        return None
 
 
 def _title_parts(title: str) -> list[str]:

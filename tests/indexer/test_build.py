@@ -756,3 +756,21 @@ def test_a_site_name_learnt_has_only_the_pages_whose_titles_hold_it_read_again(
     summary = build_index([site], index_dir, ParseOptions(), workers=1)
     assert (summary.files_unchanged, summary.files_parsed) == (2, 3)
     assert stored_article(index_dir, "p0")[0]["title"] == "Story 0"
+
+
+def test_a_copy_of_a_page_is_indexed_once_its_original_is_gone(tmp_path: Path) -> None:
+    site, index_dir = tmp_path / "site", tmp_path / "ix"
+    head = '<link rel="canonical" href="https://ex.org/news/arrest">'
+    text = "Police arrested three reporters on Monday, their union said in a statement."
+    page = f"<html><head>{head}</head><body><article><p>{text}</p></article></body></html>"
+    for path in (site / "arrest.html", site / "backup" / "arrest.html"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(page)
+    summary = build_index([site], index_dir, ParseOptions(), workers=1)
+    assert article_ids(index_dir) == {"arrest"}
+    [skipped] = summary.skipped
+    assert "a copy of" in skipped.reason
+    (site / "arrest.html").unlink()
+    build_index([site], index_dir, ParseOptions(), workers=1)
+    assert article_ids(index_dir) == {"arrest"}
+    assert stored_article(index_dir, "arrest")[1][0][2] == text

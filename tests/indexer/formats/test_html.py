@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NoArticle, UnreadableFile
 from indexer.formats.html import blocks_from_html_fragment
 from tests.indexer.formats.conftest import write
 
@@ -141,6 +142,21 @@ def test_copies_of_one_page_keep_their_text(tmp_path: Path, parse) -> None:
     for copy in range(3):
         [article] = parse(f"red/{copy}.html").articles
         assert text in article.text
+
+
+def test_a_copy_of_a_page_at_its_address_is_no_second_article(tmp_path: Path, parse) -> None:
+    """A page saved again elsewhere: the same canonical address and text. The file the
+    address names is the page, whichever sorts first."""
+    title, text = STORIES[0]
+    head = '<link rel="canonical" href="https://ligue.example/actu/detenida-defensora">'
+    page = titled_page(f"<title>{title}</title>{head}", text)
+    write(tmp_path / "ligue" / "actu" / "detenida-defensora.html", page)
+    write(tmp_path / "ligue" / "actu" / "copie" / "detenida-defensora-1.html", page)
+    [article] = parse("ligue/actu/detenida-defensora.html").articles
+    assert article.id == "detenida-defensora"
+    original = tmp_path / "ligue" / "actu" / "detenida-defensora.html"
+    with pytest.raises(NoArticle, match=rf"a copy of {re.escape(str(original))} \(the same"):
+        parse("ligue/actu/copie/detenida-defensora-1.html")
 
 
 def test_a_paragraph_on_two_pages_is_not_chrome(tmp_path: Path, parse) -> None:
