@@ -86,8 +86,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # WordPress export's authors named by their display names, not their logins. 18: the
 # shortcodes of JSON records and plugins' too left out; WordPress attachments not indexed.
 # 19: an HTML page without <article> or <main> keeps its headings and lists. 20: bylines
-# and shortcodes read as the review of 19 asked.
-PARSER_VERSION = 20
+# and shortcodes read as the review of 19 asked. 21: Spanish, Portuguese and French
+# date fields of records read ("fecha", "anio").
+PARSER_VERSION = 21
 
 _KINDS = {
     ".txt": "text",

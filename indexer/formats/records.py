@@ -81,6 +81,16 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "created",
         "created_at",
         "year",
+        # Spanish, Portuguese and French exports: the English and Spanish files of one
+        # archive ("year", "anio") are dated alike.
+        "fecha",
+        "fecha_publicacion",
+        "anio",
+        "año",
+        "ano",
+        "annee",
+        "année",
+        "date_publication",
     ),
     "url": ("url", "link", "permalink", "canonical_url", "href"),
     "authors": ("authors", "author", "byline", "creator", "creators"),
