@@ -183,6 +183,7 @@ def related(
     in_language_docs = np.zeros(len(translation_codes), dtype=bool)
     in_language_docs[in_language.docs] = True
     out: list[dict[str, Any]] = []
+    listed: set[tuple[float, str]] = set()
     for score, docnum in _best_first(candidates, limit):
         # A story under the article's title is a copy too: the result's, or one of its
         # translations in the language.
@@ -190,7 +191,14 @@ def related(
         story = np.flatnonzero(in_language_docs & (translation_codes == code)) if code else [docnum]
         if own_title and any(_title_of(snapshot, int(d)) == own_title for d in story):
             continue
-        article = article_result(snapshot.stored_fields(docnum), score)
+        stored = snapshot.stored_fields(docnum)
+        # Results scoring alike under one title are copies of one text (a report's passage
+        # repeated year after year): the first stands for them all.
+        alike = (round(score, 6), stored.get("title", ""))
+        if alike in listed:
+            continue
+        listed.add(alike)
+        article = article_result(stored, score)
         shared = {t for t, found in matches_of.items() if _score_of(found, docnum) is not None}
         article["shared_terms"] = [words[t] for t, _ in terms if t in shared][:10]
         best = _best_section(snapshot, docnum, shared, article["language"] or DEFAULT_LANGUAGE)

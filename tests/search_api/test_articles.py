@@ -122,6 +122,22 @@ def test_many_copies_leave_room_for_related_stories(tmp_path: Path, copy_fields)
     assert [hit["id"] for hit in results] == ["port/cranes", "port/wages"]
 
 
+def test_copies_among_related_stories_are_listed_once(tmp_path: Path):
+    # One passage of a yearly report, repeated word for word in three years' editions.
+    passage = "Journalists in Mombasa were detained for covering the dockworkers' strike."
+    records = [
+        {"id": "release", "title": "Mombasa dockworkers strike", "body": RELEASE},
+        *(
+            {"id": f"report-{year}", "title": "Media freedom", "body": passage}
+            for year in (1, 2, 3)
+        ),
+        {"id": "wages", "title": "Wages unpaid", "body": "Dockworkers in Mombasa are owed wages."},
+        *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes."} for n in range(20)),
+    ]
+    results = related_in_archive(tmp_path, "port", records, "release")
+    assert sorted(hit["id"] for hit in results) == ["port/report-1", "port/wages"]
+
+
 def related_in_archive(tmp_path: Path, name: str, records: list[dict], article: str) -> list:
     """The related stories of ``article`` in an archive of one JSON file of ``records``."""
     (tmp_path / "corpus").mkdir()
