@@ -13,11 +13,13 @@ loop or on the engine's search threads (see ``search_api.engine.SEARCH_THREADS``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, get_origin
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
+from indexer.errors import InvalidRequest
 from search_api.models import OPTIONAL_DATE
 from search_api.search import SearchRequest, build_search_request
 
@@ -74,7 +76,39 @@ Sort = Annotated[
 ]
 
 
+def _query_fields(dependant: Any) -> Iterator[Any]:
+    yield from dependant.query_params
+    for dependency in dependant.dependencies:
+        yield from _query_fields(dependency)
+
+
+def _declared(request: Request) -> dict[str, Any]:
+    """The query parameters of the request's endpoint, by name."""
+    return {field.alias: field for field in _query_fields(request.scope["route"].dependant)}
+
+
+def check_given_once(request: Request) -> None:
+    """Refuse a parameter of one value given several times: FastAPI would take the last
+    one, and ``source=drw&source=iff`` would search iff alone, unseen."""
+    for name, field in _declared(request).items():
+        values = request.query_params.getlist(name)
+        if len(values) > 1 and get_origin(field.field_info.annotation) is not list:
+            raise InvalidRequest(f"{name} takes one value (got {len(values)}: {', '.join(values)})")
+
+
+def unknown_parameter_notes(request: Request) -> list[str]:
+    """Notes on the parameters the endpoint does not take: "frm=" ignored without a word
+    would leave a researcher's filter out, unseen."""
+    declared = _declared(request)
+    return [
+        f"{name} is not a parameter of {request.url.path}: it was ignored"
+        for name in dict.fromkeys(request.query_params.keys())
+        if name not in declared
+    ]
+
+
 async def filter_request(
+    request: Request,
     q: QueryText = "",
     date_from: DateFrom = None,
     date_to: DateTo = None,
@@ -83,6 +117,7 @@ async def filter_request(
     language: Language = None,
 ) -> SearchRequest:
     """A query and its filters, for endpoints that answer with the whole result set."""
+    check_given_once(request)
     return build_search_request(
         q=q, date_from=date_from, date_to=date_to, tags=tag, source=source, language=language
     )

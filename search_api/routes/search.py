@@ -10,7 +10,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from search_api.models import SearchResponse
 from search_api.research import cursor_page, with_next_cursor
 from search_api.routes.head import get_and_head
-from search_api.routes.params import DateFrom, DateTo, Language, QueryText, Sort, Source, Tags
+from search_api.routes.params import (
+    DateFrom,
+    DateTo,
+    Language,
+    QueryText,
+    Sort,
+    Source,
+    Tags,
+    check_given_once,
+    unknown_parameter_notes,
+)
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request, search
 
@@ -19,6 +29,7 @@ router = APIRouter()
 
 # async, so it runs in the event loop, not in a thread of the pool: see routes/params.py
 async def search_request(
+    request: Request,
     q: QueryText = "",
     # Ranges are checked by build_search_request (see routes/params.py); the schema still
     # documents them.
@@ -49,6 +60,7 @@ async def search_request(
         ),
     ] = True,
 ) -> SearchRequest:
+    check_given_once(request)
     return build_search_request(
         q=q,
         page=page,
@@ -88,9 +100,14 @@ async def search_endpoint(
     `next_cursor` of the page after it."""
     started = time.perf_counter()
     if cursor:
-        return await snapshot.run(cursor_page, snapshot, search_request, cursor, started=started)
+        response = await snapshot.run(
+            cursor_page, snapshot, search_request, cursor, started=started
+        )
+        response["notes"].extend(unknown_parameter_notes(request))
+        return response
     budget = request.app.state.settings.search_time_budget_ms / 1000
     response = await snapshot.run(search, snapshot, search_request, budget)
+    response["notes"].extend(unknown_parameter_notes(request))
     last = -(-response["total"] // search_request.page_size)
     if response["total"] and search_request.page > last:
         # An empty page of results that exist: the reader's page says so in its own words.

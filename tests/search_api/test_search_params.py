@@ -297,6 +297,25 @@ class TestFilters:
         assert (response["total"], response["results"]) == (0, [])
 
 
+class TestParameters:
+    @pytest.mark.parametrize("path", ["/search", "/search/counts", "/export", "/feed.atom"])
+    def test_a_filter_of_one_value_given_twice_is_refused(self, client: TestClient, path: str):
+        response = client.get(
+            path, params=[("q", "press"), ("source", "gv"), ("source", "amnesty")]
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == "source takes one value (got 2: gv, amnesty)"
+
+    def test_tags_may_be_given_several_times(self, client: TestClient):
+        response = client.get("/search", params=[("tag", "press"), ("tag", "cambodia")])
+        assert response.status_code == 200
+
+    def test_a_parameter_the_endpoint_does_not_take_is_noted(self, client: TestClient):
+        response = search(client, q="elections", frm="2020-01-01")
+        assert response["total"] == search(client, q="elections")["total"]
+        assert "frm is not a parameter of /search: it was ignored" in response["notes"]
+
+
 class TestSort:
     def test_relevance_is_the_default(self, client: TestClient):
         response = search(client, q="cambodia")
