@@ -436,7 +436,7 @@ def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | Non
         admitted.append(snapshot.dated_between(start, end))
     terms = [wq.Term("tag", tag_term(tag)) for tag in request.tags]
     if request.source:
-        terms.append(wq.Term("source", request.source))
+        terms.append(wq.Term("source", _source_named(snapshot, request.source)))
     if request.language:
         terms.append(wq.Term("language", request.language))
     for term in terms:
@@ -445,6 +445,16 @@ def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | Non
     if not admitted:
         return None
     return reduce(partial(np.intersect1d, assume_unique=True), admitted)
+
+
+def _source_named(snapshot: Snapshot, name: str) -> str:
+    """The archive's source a filter names, case aside (a folder "drw" is source=DRW too, as
+    tags are matched); the name itself when none is."""
+    sources = snapshot.facet_codes["source"][1]
+    if name in sources:
+        return name
+    folded = name.casefold()
+    return next((source for source in sources if source.casefold() == folded), name)
 
 
 def article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any]:

@@ -315,6 +315,10 @@ class TestParameters:
         assert response["total"] == search(client, q="elections")["total"]
         assert "frm is not a parameter of /search: it was ignored" in response["notes"]
 
+    def test_a_source_is_named_whatever_its_case(self, client: TestClient):
+        assert ids(search(client, source="Amnesty")) == ids(search(client, source="amnesty"))
+        assert search(client, source="amnesty")["total"] > 0
+
 
 class TestSort:
     def test_relevance_is_the_default(self, client: TestClient):
