@@ -264,6 +264,15 @@ TokenTerms = tuple[tuple[tuple[str, int, int, int], ...], int]
 Phrase = tuple[tuple[str, int], ...]
 
 
+def joinable(words: Sequence[Any]) -> list[bool]:
+    """For each word of a phrase, whether it may also sit at the very position of the word
+    before it, as the parts of a hyphenated word do ("self censorship" in
+    "self-censorship"): not the first word, nor one an earlier word of the phrase is (a
+    word of the text is one word of the phrase, not two: "covid 19 covid" is not a lone
+    "COVID-19"). The one rule of the matchers and the snippet marker."""
+    return [index > 0 and word not in words[:index] for index, word in enumerate(words)]
+
+
 @lru_cache(maxsize=128)
 def token_terms(
     language: str, stem: bool = True, stop: bool = True, compounds: bool = True
@@ -485,19 +494,19 @@ class WordMarker:
             position += taken
         spans: list[tuple[int, int]] = []
         for phrase in phrases:
+            joins = joinable([term for term, _ in phrase])
             for position, (low, high) in at[phrase[0][0]].items():
                 # Each way the phrase goes on from here: where its last word so far is, and
                 # one range from its first word to that one, the words between included (a
                 # snippet shows the phrase marked whole, and never cuts it in two). A word
-                # may be where the one before is, as parts of one hyphenated word are,
-                # unless an earlier word is the same (``SpacedPhrase``, joined).
+                # may be where the one before is, as parts of one hyphenated word are
+                # (``joinable``).
                 ways = {(position, low, high)}
                 for index in range(1, len(phrase)):
                     term, offset = phrase[index]
                     places = at[term]
                     gap = offset - phrase[index - 1][1]
-                    earlier = any(term == before for before, _ in phrase[:index])
-                    steps = (gap,) if earlier else (gap, 0)
+                    steps = (gap, 0) if joins[index] else (gap,)
                     ways = {
                         (
                             here + step,

@@ -36,6 +36,7 @@ from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.analysis import joinable
 from indexer.postings import length_bytes
 from search_api.query import AnyOf, Excluding, HyphenatedWord, SpacedPhrase
 from search_api.scoring import (
@@ -649,13 +650,14 @@ def _phrase_ends(
     ``joined`` (``SpacedPhrase``), at the same position, unless an earlier word is the
     same."""
     ends = _NO_DOCS
+    joins = joinable(raws)
     for index, (raw, offset) in enumerate(zip(raws, offsets, strict=True)):
         positions = postings.positions(segment, reader, fieldname, raw, normalise)
         if index == 0:
             ends = positions
         else:
             after = _followed(ends, positions, offset - offsets[index - 1])
-            if joined and raw not in raws[:index]:
+            if joined and joins[index]:
                 after = np.union1d(after, _followed(ends, positions, 0))
             ends = after
         if not ends.size:

@@ -21,7 +21,7 @@ from whoosh import query as wq
 from whoosh.matching import AndNotMatcher, IntersectionMatcher, NullMatcher, WrappingMatcher
 from whoosh.query.spans import Span, SpanQuery, SpanWrappingMatcher
 
-from indexer.analysis import Phrase, analyzer_for, fold, names_analyzer, tag_term
+from indexer.analysis import Phrase, analyzer_for, fold, joinable, names_analyzer, tag_term
 from indexer.schema import ARTICLE
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -483,6 +483,7 @@ class SpacedPhrase(wq.Phrase):
         reader = searcher.reader()
         field = searcher.schema[self.fieldname]
         spans: Any = None
+        joins = joinable(self.words)
         for index, (word, offset) in enumerate(zip(self.words, self.offsets, strict=True)):
             if (self.fieldname, field.to_bytes(word)) not in reader:
                 return NullMatcher()
@@ -491,8 +492,7 @@ class SpacedPhrase(wq.Phrase):
                 spans = term
                 continue
             gap = offset - self.offsets[index - 1]
-            joined = self.joined and word not in self.words[:index]
-            spans = _Followed(spans, term, gap, joined)
+            spans = _Followed(spans, term, gap, self.joined and joins[index])
         matcher = spans.matcher(searcher, context)
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
 

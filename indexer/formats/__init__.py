@@ -314,14 +314,16 @@ def build_context(
         else:
             lines = html.page_line_keys(content)
         source = fields.source_for(path, root)
-        pages.setdefault(source, set()).add(frozenset(lines))
+        page = frozenset(lines)
+        pages.setdefault(source, set()).add(page)
         lines_of[str(path)] = (source, lines)
         if kind == "html":
-            parts = frozenset(html.title_parts(content))
-            titled_pages.setdefault(source, set()).add((frozenset(lines), parts))
+            head = html.page_head(content)
+            parts = head.title_parts()
+            titled_pages.setdefault(source, set()).add((page, parts))
             parts_of[str(path)] = (source, parts)
-            if url := html.page_url(content):
-                same_page.setdefault((url, frozenset(lines)), []).append(path)
+            if head.url:
+                same_page.setdefault((head.url, page), []).append(path)
     site_chrome = {
         source: text.repeated_lines(site_pages, len(site_pages))
         for source, site_pages in pages.items()

@@ -555,8 +555,7 @@ def capped_title(title: str) -> str:
 # the text ("[sic]", "[Video: the arrest]", "[1]") stays.
 _WP_EMBED_RE = re.compile(r"\[embed\b[^\]]*\][^\[]*\[/embed\]")
 _WP_SHORTCODE_RE = re.compile(
-    r"\[/[a-z][\w-]*\]"
-    r"|\[(?:caption|embed|gallery|audio|video|playlist|wp_caption|youtube|vimeo)(?:\s[^\]]*)?\]"
+    r"\[(?:caption|embed|gallery|audio|video|playlist|wp_caption|youtube|vimeo)(?:\s[^\]]*)?\]"
     r"|\[[a-z][\w-]*(?:\s+[\w-]+\s*=\s*(?:\"[^\"\]]*\"|'[^'\]]*'|[^\s\]]+))+\s*/?\]"
 )
 _WP_CLOSING_TAG_RE = re.compile(r"\[/([a-z][\w-]*)\]")
@@ -564,12 +563,12 @@ _WP_CLOSING_TAG_RE = re.compile(r"\[/([a-z][\w-]*)\]")
 
 def strip_wp_shortcodes(text: str) -> str:
     """``text`` without WordPress shortcodes (``_WP_SHORTCODE_RE``), and without the
-    opening tags, bare, of those it closes."""
+    closing tags it holds and their bare opening tags."""
     closed = {match.group(1) for match in _WP_CLOSING_TAG_RE.finditer(text)}
     text = _WP_SHORTCODE_RE.sub(" ", _WP_EMBED_RE.sub(" ", text))
     if closed:
         names = "|".join(re.escape(name) for name in sorted(closed))
-        text = re.sub(rf"\[(?:{names})\]", " ", text)
+        text = re.sub(rf"\[/?(?:{names})\]", " ", text)
     return text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import takewhile
 
@@ -18,11 +19,11 @@ from indexer.formats.text import BODY_MIN_WORDS, byline, date_line, is_date_pref
 
 __all__ = [
     "HtmlPage",
+    "PageHead",
     "blocks_from_html_fragment",
+    "page_head",
     "page_line_keys",
-    "page_url",
     "parse_html_page",
-    "title_parts",
 ]
 
 # Elements whose content is never article text.
@@ -275,50 +276,46 @@ _HEAD_TITLES_XPATH = (
 _HEAD_URL_XPATH = "//link[@rel='canonical']/@href | //meta[@property='og:url']/@content"
 
 
-def _head_titles(text: str) -> list[str]:
-    """The titles the page's <head> gives itself: <title>, og:title, twitter:title."""
-    document = _head(text)
-    if document is None:
-        return []
-    return [title for value in document.xpath(_HEAD_TITLES_XPATH) if (title := collapse(value))]
+@dataclass(frozen=True)
+class PageHead:
+    """What a page's <head> says of it: its titles (<title>, og:title, twitter:title) and
+    its address (its canonical link, or og:url)."""
+
+    titles: tuple[str, ...] = ()
+    url: str | None = None
+
+    def title_parts(self) -> frozenset[str]:
+        """The parts of the titles, normalised, where a separator splits them: what the run
+        context learns a site's names from ("… – News – Ligue des droits"), as the parts
+        its pages share."""
+        found = set()
+        for title in self.titles:
+            parts = _title_parts(title)
+            if len(parts) > 1:
+                found.update(normalize_for_compare(part) for part in parts[::2])
+        return frozenset(found)
 
 
-def page_url(text: str) -> str | None:
-    """The address the page's <head> gives itself (its canonical link, or og:url)."""
-    document = _head(text)
-    found = document.xpath(_HEAD_URL_XPATH) if document is not None else []
-    return next((url for value in found if (url := fields.clean_url(value))), None)
-
-
-def _head(text: str) -> etree._Element | None:
+def page_head(text: str) -> PageHead:
     """The page's <head>, parsed alone."""
     end = _HEAD_END_RE.search(text)
     head = text[: end.start()] if end else text[:50_000]
     # As bytes: lxml refuses a str that declares its encoding (<?xml … encoding="utf-8"?>).
     data = (fields.XML_INVALID_RE.sub(" ", head) + "</head></html>").encode("utf-8", "replace")
     try:
-        return lxml.html.document_fromstring(
+        document = lxml.html.document_fromstring(
             data, parser=lxml.html.HTMLParser(encoding="utf-8", no_network=True)
         )
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None
+        return PageHead()
+    titles = (collapse(value) for value in document.xpath(_HEAD_TITLES_XPATH))
+    urls = (fields.clean_url(value) for value in document.xpath(_HEAD_URL_XPATH))
+    return PageHead(tuple(title for title in titles if title), next(filter(None, urls), None))
 
 
 def _title_parts(title: str) -> list[str]:
     """The title's parts and, between them, the separators as written."""
     return _TITLE_SEPARATOR_RE.split(title)
-
-
-def title_parts(text: str) -> set[str]:
-    """The parts of the page's titles, normalised, where a separator splits them: what the
-    run context learns a site's names from ("… – News – Ligue des droits"), as the parts
-    its pages share."""
-    found = set()
-    for title in _head_titles(text):
-        parts = _title_parts(title)
-        if len(parts) > 1:
-            found.update(normalize_for_compare(part) for part in parts[::2])
-    return found
 
 
 def _without_site_names(title: str, site_names: frozenset[str]) -> str:
@@ -331,7 +328,7 @@ def _without_site_names(title: str, site_names: frozenset[str]) -> str:
     return "".join(parts).strip()
 
 
-def _page_title(found: str, head_titles: list[str], site_names: frozenset[str]) -> str:
+def _page_title(found: str, head_titles: Sequence[str], site_names: frozenset[str]) -> str:
     """The title trafilatura found, without the site's name; when it found only the site's
     name (it takes the first part of "Site » Title"), the first head title that is more."""
     for title in (found, *head_titles):
@@ -492,7 +489,7 @@ def parse_html_page(
     site_name = normalize_for_compare(doc.get("sitename") or "")
     title = _page_title(
         collapse(doc.get("title") or ""),
-        _head_titles(text),
+        page_head(text).titles,
         site_names | {site_name} if site_name else site_names,
     )
     first = blocks[0] if blocks else None

@@ -103,13 +103,13 @@ async def search_endpoint(
         response = await snapshot.run(
             cursor_page, snapshot, search_request, cursor, started=started
         )
-        response["notes"].extend(unknown_parameter_notes(request))
-        return response
-    budget = request.app.state.settings.search_time_budget_ms / 1000
-    response = await snapshot.run(search, snapshot, search_request, budget)
+    else:
+        budget = request.app.state.settings.search_time_budget_ms / 1000
+        response = await snapshot.run(search, snapshot, search_request, budget)
+        last = -(-response["total"] // search_request.page_size)
+        if response["total"] and search_request.page > last:
+            # An empty page of results that exist: the reader's page says so in its words.
+            response["notes"].append(f"page {search_request.page} is past the last page ({last})")
+        response = with_next_cursor(snapshot, search_request, response)
     response["notes"].extend(unknown_parameter_notes(request))
-    last = -(-response["total"] // search_request.page_size)
-    if response["total"] and search_request.page > last:
-        # An empty page of results that exist: the reader's page says so in its own words.
-        response["notes"].append(f"page {search_request.page} is past the last page ({last})")
-    return with_next_cursor(snapshot, search_request, response)
+    return response
