@@ -104,10 +104,13 @@ class TextIn(str):
     """Text that says which language it is in, for the analyzer to stem it in."""
 
     language: str
+    # Its tokens, once the analyzer has read them (``ArchiveAnalyzer.words``).
+    words: list[str] | None
 
     def __new__(cls, text: str, language: str) -> TextIn:
         value = super().__new__(cls, text)
         value.language = language
+        value.words = None
         return value
 
     def __reduce__(self) -> tuple[type[TextIn], tuple[str, str]]:
@@ -397,7 +400,7 @@ class ArchiveAnalyzer(Tokenizer):
         terms_of = token_terms(getattr(value, "language", self.language), self.stem, self.stop)
         positions: defaultdict[str, list[int]] = defaultdict(list)
         pos = 0
-        for word in self._tokenizer.tokenize(value):
+        for word in self.words(value):
             found, taken = terms_of(word)
             for term, offset, _low, _high in found:
                 positions[term].append(pos + offset)
@@ -408,9 +411,18 @@ class ArchiveAnalyzer(Tokenizer):
         """The distinct words of ``value`` as written (folded, not stemmed), as
         ``__call__(value, no_morph=True)`` gives them: the words of "did you mean"."""
         terms_of = token_terms(getattr(value, "language", self.language), False, self.stop)
-        return {
-            term for word in set(self._tokenizer.tokenize(value)) for term, *_ in terms_of(word)[0]
-        }
+        return {term for word in set(self.words(value)) for term, *_ in terms_of(word)[0]}
+
+    def words(self, value: str) -> list[str]:
+        """The tokens of ``value``. A ``TextIn`` keeps them (every analyzer tokenizes
+        alike): a text field's value is read twice as it is indexed (``term_positions``,
+        then ``written_words``), and tokenizing is a good part of analysing it."""
+        words = getattr(value, "words", None)
+        if words is None:
+            words = self._tokenizer.tokenize(value)
+            if isinstance(value, TextIn):
+                value.words = words
+        return words
 
     def marker(self, wanted: Callable[[str], bool], phrases: Sequence[Phrase] = ()) -> WordMarker:
         """A ``WordMarker`` for the words whose terms ``wanted`` accepts, and for the words
