@@ -125,16 +125,19 @@ def partial_date(iso: str | None) -> tuple[dt.date, int] | None:
 
 
 # A number that is not a year is taken as Unix time (seconds) from 1e8 (March 1973) up to
-# 2100, as a UTC date. Below, a number is more likely a count or a compact 20180327 (at
-# most 29,991,231) than a time; above, milliseconds (1.7e12 in 2023) or a mistake.
+# 2100, as a UTC date, or in milliseconds (JavaScript's, Ghost's: 1.7e12 in 2023) over the
+# same years. Below, a number is more likely a count or a compact 20180327 (at most
+# 29,991,231) than a time; between the two, or above, a mistake.
 _EPOCH_SECONDS = (100_000_000, 4_102_444_800)
+_EPOCH_MILLISECONDS = (_EPOCH_SECONDS[0] * 1000, _EPOCH_SECONDS[1] * 1000)
 
 
 def normalize_date(value: Any) -> str | None:
     """ISO 8601 ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY`` when only that is known), else None.
 
     Accepts ISO strings and datetimes (front matter), RFC 822 (RSS/WXR ``pubDate``),
-    "27 March 2018", "March 27, 2018", a bare year as a number, and Unix time in seconds.
+    "27 March 2018", "March 27, 2018", a bare year as a number, and Unix time in seconds or
+    milliseconds (a number, or digits in a string).
     Ambiguous numeric forms such as 03/04/2018 are deliberately rejected: a wrong date is
     worse than none. So are years outside 1000-2999 (placeholders such as 0001-01-01).
     """
@@ -147,12 +150,18 @@ def normalize_date(value: Any) -> str | None:
             return _iso(int(value)) if float(value).is_integer() else None
         if _EPOCH_SECONDS[0] <= value < _EPOCH_SECONDS[1]:
             return dt.datetime.fromtimestamp(value, dt.UTC).date().isoformat()
+        if _EPOCH_MILLISECONDS[0] <= value < _EPOCH_MILLISECONDS[1]:
+            return dt.datetime.fromtimestamp(value / 1000, dt.UTC).date().isoformat()
         return None
     if not isinstance(value, str):
         return None
     text = value.strip()
     if not text or len(text) > 100:
         return None
+    if text.isascii() and text.isdigit() and len(text) > 8:
+        # Unix time written as a string (Drupal's "created": "1678886400"); eight digits
+        # or fewer are a year or a compact date.
+        return normalize_date(int(text))
     if match := _ISO_RE.match(text):
         year, month, day = match.groups()
         return _iso(int(year), int(month) if month else None, int(day) if day else None)
@@ -578,6 +587,10 @@ _NOT_PUBLISHED_STATUSES = frozenset(
     {"draft", "auto-draft", "pending", "private", "future", "scheduled", "trash", "unpublished"}
 )
 
+# Ghost's post visibilities other than "public": posts for its members, its paying members
+# or some of its tiers, which a public search must not show.
+_MEMBERS_VISIBILITIES = frozenset({"members", "paid", "tiers"})
+
 # What WordPress's REST API and database exports hold beside posts and pages (its media
 # items, menu entries, revisions, reusable blocks and templates): no article.
 _NOT_ARTICLE_TYPES = frozenset(
@@ -601,15 +614,21 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
         kind = values.get(key)
         if isinstance(kind, str) and kind.strip().casefold() in _NOT_ARTICLE_TYPES:
             return kind.strip().casefold(), f"{key}: {kind.strip()}"
-    if _said(values.get("draft")) is True:
+    if _said(_single_value(values.get("draft"))) is True:
         return "draft", "draft: true"
-    if _said(values.get("published")) is False:  # Jekyll; a date there says nothing
+    # Jekyll's; a date there says nothing.
+    if _said(_single_value(values.get("published"))) is False:
         return "unpublished", "published: false"
-    status = values.get("status")
+    status = _single_value(values.get("status"))
     if isinstance(status, str) and status.strip().casefold() in _NOT_PUBLISHED_STATUSES:
         return status.strip().casefold(), f"status: {status.strip()}"
-    if status is False or (type(status) is int and status == 0):  # Drupal's node status
-        return "unpublished", f"status: {str(status).lower()}"
+    # Drupal's node status: false or 0, written as a number, a boolean or a string (its
+    # views and CSV-to-JSON tools write "0" or "false").
+    if _said(status) is False or str(status).strip() == "0":
+        return "unpublished", f"status: {str(status).strip().lower()}"
+    visibility = _single_value(values.get("visibility"))
+    if isinstance(visibility, str) and visibility.strip().casefold() in _MEMBERS_VISIBILITIES:
+        return "members-only", f"visibility: {visibility.strip()}"
     content = values.get("content")
     protected = values.get("protected") is True or (
         isinstance(content, Mapping) and content.get("protected") is True  # WordPress REST
@@ -618,6 +637,15 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     if protected or (isinstance(password, str) and password.strip()):
         return "password-protected", "it has a password"
     return None
+
+
+def _single_value(value: Any) -> Any:
+    """A field's value where Drupal's REST export wraps it: ``[{"value": false}]``."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, Mapping) and "value" in value:
+        return value["value"]
+    return value
 
 
 def _said(value: Any) -> bool | None:

@@ -55,7 +55,7 @@ MAPPABLE_FIELDS = (
 
 # Source field names tried for each target, in order (matched case-insensitively).
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "_id", "guid", "uuid", "post_id"),
+    "id": ("id", "_id", "guid", "uuid", "post_id", "nid"),  # nid: Drupal's node id
     "title": ("title", "headline", "heading", "subject"),
     "body": (
         "body",
@@ -95,7 +95,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "permalink", "canonical_url", "href"),
     "authors": ("authors", "author", "byline", "creator", "creators"),
     "tags": ("tags", "categories", "category", "keywords", "topics", "tag"),
-    "language": ("language", "lang", "locale", "inlanguage"),
+    "language": ("language", "lang", "locale", "inlanguage", "langcode"),  # langcode: Drupal
     # Hugo's translationKey; WPML's trid; Polylang-style groups.
     "translation_key": ("translation_key", "translationkey", "translation_group", "trid"),
     # Hugo's summary, Jekyll's and WordPress's excerpt: the text of an article whose body
@@ -173,6 +173,7 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
 def _record(
     item: Mapping[str, Any], field_map: Mapping[str, str], line: int, nbytes: int = 0
 ) -> Record:
+    item = _resource_fields(item)
     unpublished = not_published(item)
     return Record(
         lookup_fields(item, field_map),
@@ -183,10 +184,28 @@ def _record(
     )
 
 
+def _resource_fields(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A JSON:API resource object's fields (Drupal's JSON:API export: ``{"type": "node--
+    article", "id": …, "attributes": {"title": …, "status": false, …}}``): its attributes,
+    with its id; any other record as it is."""
+    attributes = item.get("attributes")
+    if isinstance(attributes, Mapping) and "type" in item and "id" in item:
+        return {**attributes, "id": item["id"]}
+    return item
+
+
 def _unwrapped(value: Any) -> Any:
+    # Drupal's REST export gives every field as a list of {"value": …}, one per value.
+    if isinstance(value, list) and value and all(_has_value(item) for item in value):
+        values = [item["value"] for item in value]
+        return values[0] if len(values) == 1 else values
     if isinstance(value, Mapping):
         return next((value[key] for key in _WRAPPING_KEYS if key in value), value)
     return value
+
+
+def _has_value(item: Any) -> bool:
+    return isinstance(item, Mapping) and "value" in item
 
 
 def text_blocks(body: Any) -> list[Block]:

@@ -62,7 +62,11 @@ from indexer.formats.fields import (
         (dt.datetime(9999, 12, 31, 23, 59), None),
         (1700000000, "2023-11-14"),  # Unix time, seconds
         (1700000000.25, "2023-11-14"),
-        (1700000000000, None),  # milliseconds: too far out to be seconds
+        (1700000000000, "2023-11-14"),  # milliseconds (JavaScript's, Ghost's)
+        ("1700000000", "2023-11-14"),  # written as a string (Drupal's "created")
+        ("1700000000000", "2023-11-14"),
+        (17000000000, None),  # neither: 2508 in seconds, 1970 in milliseconds
+        ("20180327", None),  # eight digits are no time: a compact date, not read
         (20180327, None),  # too small to be seconds: more likely a compact date
         (float("nan"), None),
     ],

@@ -210,14 +210,21 @@ def test_unreadable_record_files(tmp_path: Path, parse, name: str, content, reas
         parse(name)
 
 
-def test_dates_that_cannot_be_used_are_reported_and_epoch_seconds_are_dates(
+def test_dates_that_cannot_be_used_are_reported_and_unix_times_are_dates(
     tmp_path: Path, parse
 ) -> None:
-    dates = ["0001-01-01", "2018-03-27", "9999-12-31", 1700000000, 1700000000000]
+    dates = ["0001-01-01", "2018-03-27", "9999-12-31", 1700000000, 1700000000000, 17000000000]
     records = [{"id": n, "title": f"T{n}", "body": "Text.", "date": d} for n, d in enumerate(dates)]
     write(tmp_path / "dated.json", json.dumps(records))
     parsed = parse("dated.json")
-    assert [a.date for a in parsed.articles] == [None, "2018-03-27", None, "2023-11-14", None]
+    assert [a.date for a in parsed.articles] == [
+        None,
+        "2018-03-27",
+        None,
+        "2023-11-14",
+        "2023-11-14",
+        None,
+    ]
     assert parsed.warnings == [
         "3 record(s) with a date that is not a plausible date: indexed undated "
         "(first: record 1, '0001-01-01')"
@@ -380,6 +387,11 @@ NOT_PUBLISHED = [
     ({"status": "future"}, "future"),  # WordPress: scheduled
     ({"Status": False}, "unpublished"),  # Drupal
     ({"status": 0}, "unpublished"),
+    ({"status": "0"}, "unpublished"),  # Drupal views, CSV converted to JSON
+    ({"status": "false"}, "unpublished"),
+    ({"status": [{"value": False}]}, "unpublished"),  # Drupal's REST export
+    ({"visibility": "paid"}, "members-only"),  # Ghost
+    ({"visibility": "members"}, "members-only"),
     ({"draft": True}, "draft"),
     ({"published": False}, "unpublished"),  # Jekyll
     ({"content": {"rendered": "<p>Hidden.</p>", "protected": True}}, "password-protected"),
@@ -403,6 +415,43 @@ def test_records_readers_are_not_shown_are_not_indexed(
     parsed = parse(name)
     assert [article.text for article in parsed.articles] == ["Shown to all."]
     assert parsed.warnings == [f"1 record(s) not indexed, as only published ones are: 1 × {what}"]
+
+
+def test_a_drupal_rest_export_is_read_from_its_value_lists(tmp_path: Path, parse) -> None:
+    node = {
+        "nid": [{"value": 101}],
+        "langcode": [{"value": "fr"}],
+        "status": [{"value": True}],
+        "title": [{"value": "Arrestation d'un blogueur à Tunis"}],
+        "created": [{"value": "1678886400"}],
+        "body": [{"value": "<p>Un blogueur a été arrêté à Tunis.</p>", "format": "full_html"}],
+    }
+    write(tmp_path / "nodes.json", json.dumps([node]))
+    [article] = parse("nodes.json").articles
+    assert (article.id, article.title, article.date, article.language, article.text) == (
+        "nodes/101",
+        "Arrestation d'un blogueur à Tunis",
+        "2023-03-15",
+        "fr",
+        "Un blogueur a été arrêté à Tunis.",
+    )
+
+
+def test_a_json_api_export_is_read_from_its_resources_attributes(tmp_path: Path, parse) -> None:
+    def node(uuid: str, published: bool, title: str) -> dict:
+        body = {"value": f"<p>{title}: the court ruled.</p>", "format": "full_html"}
+        attributes = {"status": published, "title": title, "body": body, "langcode": "en"}
+        return {"type": "node--article", "id": uuid, "attributes": attributes}
+
+    export = {"data": [node("9c9c", True, "Ban upheld"), node("5b3b", False, "Draft")]}
+    write(tmp_path / "nodes.json", json.dumps(export))
+    parsed = parse("nodes.json")
+    assert [(a.id, a.title, a.text) for a in parsed.articles] == [
+        ("nodes/9c9c", "Ban upheld", "Ban upheld: the court ruled.")
+    ]
+    assert parsed.warnings == [
+        "1 record(s) not indexed, as only published ones are: 1 × unpublished"
+    ]
 
 
 def test_a_type_says_what_a_record_is_only_in_a_wordpress_export(tmp_path: Path, parse) -> None:
