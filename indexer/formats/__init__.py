@@ -87,8 +87,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # shortcodes of JSON records and plugins' too left out; WordPress attachments not indexed.
 # 19: an HTML page without <article> or <main> keeps its headings and lists. 20: bylines
 # and shortcodes read as the review of 19 asked. 21: Spanish, Portuguese and French
-# date fields of records read ("fecha", "anio").
-PARSER_VERSION = 21
+# date fields of records read ("fecha", "anio"). 22: records Drupal says unpublished as
+# "0" or "false", and Ghost's members-only posts, not indexed; Drupal's value lists,
+# JSON:API attributes and Unix times in milliseconds read.
+PARSER_VERSION = 22
 
 _KINDS = {
     ".txt": "text",
