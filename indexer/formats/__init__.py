@@ -89,7 +89,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # and shortcodes read as the review of 19 asked. 21: Spanish, Portuguese and French
 # date fields of records read ("fecha", "anio"). 22: records Drupal says unpublished as
 # "0" or "false", and Ghost's members-only posts, not indexed; Drupal's value lists,
-# JSON:API attributes and Unix times in milliseconds read.
+# JSON:API attributes and Unix times in milliseconds read; a record's text escaped for
+# HTML read unescaped.
 PARSER_VERSION = 22
 
 _KINDS = {

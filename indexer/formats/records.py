@@ -8,6 +8,7 @@ field name in another language cannot be guessed.
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -109,6 +110,7 @@ _WRAPPING_KEYS = ("rendered", "html", "text", "value")
 _LIST_KEYS = ("articles", "items", "posts", "data", "records", "results", "entries", "documents")
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _BLANK_LINE_RE = re.compile(r"\n\s*\n")
+_HTML_ENTITY_RE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 
 
 # The singular a user may write for a target: "--field author=byline".
@@ -217,6 +219,10 @@ def text_blocks(body: Any) -> list[Block]:
     if not isinstance(body, str) or not body.strip():
         return []
     body = strip_wp_shortcodes(body)
+    if not _HTML_TAG_RE.search(body) and _HTML_ENTITY_RE.search(body):
+        # Text escaped for HTML ("Smith &amp; Jones", or a whole "&lt;p&gt;…" body): its
+        # entities are no words of it.
+        body = html.unescape(body)
     if _HTML_TAG_RE.search(body):
         return blocks_from_html_fragment(body)
     return [paragraph(part) for part in _BLANK_LINE_RE.split(body) if part.strip()]

@@ -380,6 +380,28 @@ def test_wordpress_shortcodes_are_not_text(tmp_path: Path, parse) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("body", "text"),
+    [
+        (
+            "Smith &amp; Jones said the union &quot;will not back down&quot; &mdash; ever.",
+            'Smith & Jones said the union "will not back down" — ever.',
+        ),
+        (
+            "&lt;p&gt;An appeal.&lt;/p&gt;&lt;p&gt;Sign it &amp;amp; share.&lt;/p&gt;",
+            "An appeal.\n\nSign it & share.",
+        ),
+        ("AT&T and R&D; safe & sound.", "AT&T and R&D; safe & sound."),  # no entity
+    ],
+)
+def test_a_text_escaped_for_html_is_read_unescaped(
+    tmp_path: Path, parse, body: str, text: str
+) -> None:
+    write(tmp_path / "posts.json", json.dumps([{"id": 1, "body": body}]))
+    [article] = parse("posts.json").articles
+    assert article.text == text
+
+
 # What CMS exports write for what their readers are not shown.
 NOT_PUBLISHED = [
     ({"status": "draft"}, "draft"),  # WordPress REST, Ghost
