@@ -90,21 +90,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # date fields of records read ("fecha", "anio"). 22: records Drupal says unpublished as
 # "0" or "false", and Ghost's members-only posts, not indexed; Drupal's value lists,
 # JSON:API attributes and Unix times in milliseconds read; a record's text escaped for
-# HTML read unescaped.
+# HTML read unescaped; RSS and Atom feeds read, an item's id from its address.
 PARSER_VERSION = 22
 
-_KINDS = {
-    ".txt": "text",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".html": "html",
-    ".htm": "html",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".xml": "wxr",
-    ".wxr": "wxr",
-}
+_KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
 # README.md or ATTRIBUTION.md beside a corpus describe it; they are not articles. Named
 # on the command line they are indexed like any file.
@@ -197,8 +186,10 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
                 SkippedFile(file, "a folder's documentation file, not an article", ignored=True)
             )
         elif _kind(file) is None:
+            # Beside articles in a folder, a file of another format is passed over; named on
+            # the command line, it was meant to be read, and cannot be.
             reason = f"not an article format ({_describe_suffix(file)})"
-            skipped.append(SkippedFile(file, reason, ignored=True))
+            skipped.append(SkippedFile(file, reason, ignored=file != root))
         else:
             found.append((file, root))
 

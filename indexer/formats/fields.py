@@ -22,6 +22,7 @@ import lxml.html.defs
 from indexer.formats.sections import collapse
 
 __all__ = [
+    "ARTICLE_FILE_KINDS",
     "BYLINE_PREFIX",
     "HTML_TAG_RE",
     "XML_INVALID_RE",
@@ -258,18 +259,22 @@ def hashed_id(*parts: Any) -> str:
     return digest.hexdigest()[:12]
 
 
-_ARTICLE_SUFFIXES = (
-    ".jsonl",
-    ".ndjson",
-    ".json",
-    ".markdown",
-    ".md",
-    ".html",
-    ".htm",
-    ".txt",
-    ".wxr",
-    ".xml",
-)
+# The files articles are read from, by suffix: which format reads them
+# (``indexer.formats``), and what an id derived from a file name leaves out.
+ARTICLE_FILE_KINDS = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".xml": "wxr",
+    ".wxr": "wxr",
+    ".rss": "wxr",
+    ".atom": "wxr",
+}
 
 
 def strip_article_suffix(name: str) -> str:
@@ -278,7 +283,7 @@ def strip_article_suffix(name: str) -> str:
     if stem.lower().endswith(".gz"):
         stem = stem[:-3]
     for _ in range(2):
-        for suffix in _ARTICLE_SUFFIXES:
+        for suffix in ARTICLE_FILE_KINDS:
             if stem.lower().endswith(suffix) and len(stem) > len(suffix):
                 stem = stem[: -len(suffix)]
                 break

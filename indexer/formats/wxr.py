@@ -1,4 +1,5 @@
-"""WordPress exports (WXR, an RSS 2.0 dialect): published posts and pages with their metadata.
+"""WordPress exports (WXR, an RSS 2.0 dialect), and the RSS and Atom feeds a site publishes:
+published posts and pages with their metadata.
 
 Parsed with lxml in streaming mode with entity expansion and network access off: an export
 is untrusted input and must never make the parser fetch or expand external entities.
@@ -9,17 +10,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import IO, Any
 
 import lxml.etree as etree
 
 from indexer.errors import NoArticle, UnreadableFile
-from indexer.formats.fields import strip_wp_shortcodes
+from indexer.formats.fields import strip_wp_shortcodes, url_slug
 from indexer.models import CutShort
 
 __all__ = ["WxrPost", "parse_wxr"]
 
+_ATOM_NS = "http://www.w3.org/2005/Atom"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 # WordPress has used export/1.0, 1.1 and 1.2 namespaces; any of them is "wp:".
@@ -111,14 +115,83 @@ def _post(
     # wp:post_date is the local publication date; pubDate is empty or a dummy for
     # some exports ("Thu, 01 Jan 1970").
     values["date"] = post_date if post_date and not post_date.startswith("0000") else pub_date
-    if "id" not in values and guid:
-        values["id"] = guid
+    if "id" not in values:
+        values["id"] = _feed_id(guid, values.get("url"))
     values["tags"] = categories + tags
     # WordPress's excerpt; a plain RSS item's description, often its only text.
     values["summary"] = excerpt if excerpt.strip() else description
     if language:
         values["language"] = language
     return WxrPost(values=values, body_html=strip_wp_shortcodes(body), line=item.sourceline or 0)
+
+
+def _of_the_feed(element: etree._Element) -> bool:
+    """Whether an element is the channel's own (or an Atom feed's): its terms, its title…,
+    not an item's or an entry's."""
+    parent = element.getparent()
+    return parent is not None and _localname(parent)[1] in ("channel", "feed")
+
+
+def _atom_entry(entry: etree._Element, language: str | None) -> WxrPost:
+    """An Atom feed's entry (RFC 4287) as a post: a feed holds only what its site shows."""
+    values: dict[str, Any] = {}
+    body = summary = ""
+    published = updated = uri = None
+    for child in entry:
+        namespace, local = _localname(child)
+        if namespace != _ATOM_NS:
+            continue
+        if local == "title":
+            values["title"] = _atom_text(child, as_html=False)
+        elif local == "id":
+            uri = (child.text or "").strip()
+        elif local == "link" and child.get("rel", "alternate") == "alternate":
+            values.setdefault("url", (child.get("href") or "").strip())
+        elif local == "published":
+            published = (child.text or "").strip()
+        elif local == "updated":
+            updated = (child.text or "").strip()
+        elif local == "author":
+            name = child.findtext(f"{{{_ATOM_NS}}}name") or ""
+            if name.strip():
+                values.setdefault("authors", []).append(name.strip())
+        elif local == "category":
+            term = child.get("label") or child.get("term") or ""
+            if term.strip():
+                values.setdefault("tags", []).append(term.strip())
+        elif local == "content":
+            body = _atom_text(child, as_html=True)
+        elif local == "summary":
+            summary = _atom_text(child, as_html=True)
+    values["id"] = _feed_id(uri, values.get("url"))
+    values["date"] = published or updated
+    values["summary"] = summary
+    language = entry.get(_XML_LANG) or language
+    if language:
+        values["language"] = language
+    return WxrPost(values=values, body_html=body, line=entry.sourceline or 0)
+
+
+def _feed_id(uri: str | None, link: str | None) -> str | None:
+    """A feed item's id: the last part of its address, as a CMS's slug, else of its guid
+    or Atom id (a URL, or a ``tag:`` or ``urn:`` URI: its last part, after a colon)."""
+    slug = url_slug(link) or url_slug(uri)
+    if slug or not uri:
+        return slug
+    return uri.rpartition(":")[2] or uri
+
+
+def _atom_text(element: etree._Element, *, as_html: bool) -> str:
+    """An Atom text construct's text, as HTML (``as_html``) or as text: ``type="html"``
+    holds escaped HTML, ``xhtml`` a ``<div>`` of markup, ``text`` (the default) text."""
+    kind = element.get("type", "text")
+    if kind == "xhtml":
+        markup = "".join(etree.tostring(child, encoding="unicode") for child in element)
+        return markup if as_html else "".join(element.itertext())
+    text = element.text or ""
+    if kind == "html" or not as_html:
+        return text
+    return "".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n") if part.strip())
 
 
 def _events(handle: IO[bytes], utf8: bool) -> Iterator[tuple[str, etree._Element]]:
@@ -139,31 +212,36 @@ def _events(handle: IO[bytes], utf8: bool) -> Iterator[tuple[str, etree._Element
 def parse_wxr(
     handle: IO[bytes], path: Path | None = None, *, utf8: bool = False
 ) -> Iterator[WxrPost | str]:
-    """Published posts and pages, streamed; then, as warning strings, what was not indexed
+    """Published posts and pages (a feed's items or entries), streamed; then, as warning
+    strings, what was not indexed
     (drafts, attachments… counted), and whether the file breaks off midway (invalid XML, or
     text invalid in its encoding). ``utf8``: the bytes are UTF-8, whatever the XML
     declaration says."""
     language: str | None = None
     display_names: dict[str, str] = {}  # author login -> display name
     root_seen = False
+    wordpress = False  # a WordPress export (its wp: elements), not a site's feed
     posts = 0
-    depth = 0
     not_indexed: Counter[str] = Counter()
     try:
         for event, element in _events(handle, utf8):
             namespace, local = _localname(element)
             if event == "start":
-                depth += 1
                 if not root_seen:
                     root_seen = True
                     if local not in ("rss", "feed", "channel"):
                         raise UnreadableFile(
-                            f"not a WordPress export (an XML file with a <{local}> root)"
+                            f"not a WordPress export or a feed (an XML file with a <{local}> root)"
                         )
+                    language = element.get(_XML_LANG)  # an Atom feed's
+                wordpress = wordpress or _is_wp(namespace)
                 continue
-            depth -= 1
             if local == "language" and not namespace and language is None:
                 language = (element.text or "").strip() or None
+            elif local == "entry" and namespace == _ATOM_NS:
+                posts += 1
+                yield _atom_entry(element, language)
+                element.clear(keep_tail=False)
             elif local == "author" and _is_wp(namespace):
                 login, name = (
                     (element.findtext(f"{{{namespace}}}{field}") or "").strip()
@@ -180,7 +258,7 @@ def parse_wxr(
                 else:
                     posts += 1
                     yield post
-            elif depth <= 2 and local != "channel":
+            elif _of_the_feed(element):
                 element.clear(keep_tail=False)  # terms…: not needed, free memory
     except etree.XMLSyntaxError as exc:
         line = exc.lineno or (exc.position[0] if exc.position else "?")
@@ -199,6 +277,8 @@ def parse_wxr(
         raise NoArticle(
             "no published posts or pages in this WordPress export"
             + (f" ({_counted(not_indexed)})" if not_indexed else "")
+            if wordpress
+            else "no items or entries in this feed"
         )
     if not_indexed:
         yield (

@@ -46,6 +46,20 @@ def test_unsupported_and_missing_paths_are_reported(tmp_path: Path) -> None:
     ]
 
 
+def test_a_file_of_another_format_named_on_the_command_line_is_not_passed_over(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "export.csv", "title,body\r\nA,B\r\n")
+    write(tmp_path / "folder" / "data.csv", "title,body\r\nA,B\r\n")
+    _, skipped = discover([tmp_path / "export.csv", tmp_path / "folder"])
+    # Named, it was meant to be read (a run that cannot is not done: exit code 3); in a
+    # folder, it is one of the files beside the articles.
+    assert {s.path.name: (s.reason, s.ignored) for s in skipped} == {
+        "export.csv": ("not an article format (.csv)", False),
+        "data.csv": ("not an article format (.csv)", True),
+    }
+
+
 def test_links_and_pipes_in_a_folder_are_reported_not_dropped(tmp_path: Path) -> None:
     write(tmp_path / "real.json", json.dumps([{"title": "T", "body": "Text."}]))
     (tmp_path / "dangling.json").symlink_to(tmp_path / "gone.json")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NoArticle, UnreadableFile
 from tests.indexer.formats.conftest import write
 
 
@@ -232,3 +232,79 @@ def test_authors_are_named_as_the_site_shows_them(tmp_path: Path, parse) -> None
     by_other = item(4, "Agenda").replace("Rebecca MacKinnon", "rmack")  # no wp:author
     write(tmp_path / "export.wxr.xml", wxr(authors, by_login, by_other))
     assert [a.authors for a in parse("export.wxr.xml").articles] == [["Jane Doe"], ["rmack"]]
+
+
+ATOM_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">
+  <title>Observatoire</title><id>urn:uuid:feed</id><updated>2023-06-02T09:00:00Z</updated>
+  <author><name>The feed's own author</name></author>
+  <entry>
+    <title type="html">Une journaliste &lt;em&gt;expulsée&lt;/em&gt;</title>
+    <id>tag:obs.example,2023:alerte-12</id>
+    <link rel="alternate" href="https://obs.example/alertes/journaliste-expulsee"/>
+    <link rel="edit" href="https://obs.example/edit/12"/>
+    <published>2023-06-01T09:00:00+02:00</published><updated>2023-06-02T09:00:00Z</updated>
+    <author><name>Jeanne Dupont</name></author><author><name>Ali Ben</name></author>
+    <category term="expulsions" label="Expulsions"/><category term="presse"/>
+    <content type="html">&lt;p&gt;Elle a été expulsée.&lt;/p&gt;&lt;p&gt;Son accréditation
+    avait été retirée.&lt;/p&gt;</content>
+  </entry>
+  <entry xml:lang="en">
+    <title>Surveillance of defenders</title>
+    <id>https://obs.example/alerts/surveillance</id>
+    <updated>2023-05-01T09:00:00Z</updated>
+    <content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Defenders are
+    <strong>watched</strong>.</p></div></content>
+  </entry>
+  <entry>
+    <title>Une décision</title><id>urn:obs:3</id><updated>2023-04-01T09:00:00Z</updated>
+    <summary>Le tribunal a confirmé la décision.</summary>
+  </entry>
+</feed>"""
+
+
+def test_an_atom_feeds_entries_are_articles(tmp_path: Path, parse) -> None:
+    write(tmp_path / "alertes.atom", ATOM_FEED)
+    articles = parse("alertes.atom").articles
+    assert [
+        (a.id, a.title, a.date, a.authors, a.tags, a.language, a.url, a.text) for a in articles
+    ] == [
+        (
+            "alertes/journaliste-expulsee",  # the address's slug, as a CMS's
+            "Une journaliste expulsée",
+            "2023-06-01",
+            ["Jeanne Dupont", "Ali Ben"],
+            ["Expulsions", "presse"],
+            "fr",
+            "https://obs.example/alertes/journaliste-expulsee",
+            "Elle a été expulsée.\n\nSon accréditation avait été retirée.",
+        ),
+        (
+            "alertes/surveillance",
+            "Surveillance of defenders",
+            "2023-05-01",
+            [],
+            [],
+            "en",
+            None,
+            "Defenders are watched.",
+        ),
+        ("alertes/3", "Une décision", "2023-04-01", [], [], "fr", None,
+         "Le tribunal a confirmé la décision."),
+    ]  # fmt: skip
+
+
+def test_a_feed_without_items_holds_no_article(tmp_path: Path, parse) -> None:
+    write(tmp_path / "empty.rss", '<rss version="2.0"><channel><title>S</title></channel></rss>')
+    with pytest.raises(NoArticle, match="no items or entries in this feed"):
+        parse("empty.rss")
+
+
+def test_a_plain_rss_items_id_is_its_addresss_last_part(tmp_path: Path, parse) -> None:
+    feed = """<rss version="2.0"><channel><title>Site</title><item><title>Radio host jailed</title>
+    <link>https://fvw.example.org/news/radio-host-jailed/</link>
+    <guid isPermaLink="true">https://fvw.example.org/p-4512</guid>
+    <description>A radio host was jailed for a broadcast.</description></item></channel></rss>"""
+    write(tmp_path / "feed.rss", feed)
+    [article] = parse("feed.rss").articles
+    assert article.id == "feed/radio-host-jailed"
