@@ -68,6 +68,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "article",
         "content_html",
         "articlebody",  # schema.org's NewsArticle
+        "plaintext",  # Ghost's, beside its html
     ),
     "date": (
         "date",
@@ -265,6 +266,9 @@ def _records_in(data: Any) -> list[Any] | None:
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
+        ghost = _ghost_posts(data)
+        if ghost is not None:
+            return ghost
         for key in _LIST_KEYS:
             value = _get_path(data, key)
             if isinstance(value, list):
@@ -276,6 +280,48 @@ def _records_in(data: Any) -> list[Any] | None:
             return lists[0]
         return [data]
     return None
+
+
+def _ghost_posts(export: Mapping[str, Any]) -> list[Any] | None:
+    """The posts and pages of a Ghost export (``{"db": [{"meta": …, "data": {"posts": …}}]}``),
+    each with its authors' names and its public tags' (Ghost keeps them in tables of their
+    own, joined by ``posts_authors`` and ``posts_tags``); None for any other document.
+    Tags named with a "#" are Ghost's internal tags, never shown to readers."""
+    db = export.get("db")
+    data = db[0].get("data") if isinstance(db, list) and db and isinstance(db[0], Mapping) else None
+    if not isinstance(data, Mapping) or not isinstance(data.get("posts"), list):
+        return None
+
+    def table(name: str) -> list[Mapping[str, Any]]:
+        rows = data.get(name)
+        return [row for row in rows if isinstance(row, Mapping)] if isinstance(rows, list) else []
+
+    def names_by_post(links: str, key: str, named: dict[Any, str]) -> dict[Any, list[str]]:
+        by_post: dict[Any, list[str]] = {}
+        for link in sorted(table(links), key=lambda row: _sort_order(row.get("sort_order"))):
+            name = named.get(link.get(key))
+            if name:
+                by_post.setdefault(link.get("post_id"), []).append(name)
+        return by_post
+
+    users = {user.get("id"): user.get("name") for user in table("users")}
+    public_tags = {
+        tag.get("id"): tag.get("name")
+        for tag in table("tags")
+        if isinstance(tag.get("name"), str) and not tag["name"].startswith("#")
+    }
+    authors = names_by_post("posts_authors", "author_id", users)
+    tags = names_by_post("posts_tags", "tag_id", public_tags)
+    return [
+        {**post, "authors": authors.get(post.get("id"), []), "tags": tags.get(post.get("id"), [])}
+        if isinstance(post, Mapping)
+        else post
+        for post in data["posts"]
+    ]
+
+
+def _sort_order(value: Any) -> float:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
 
 def _recover_list(text: str) -> list[Any]:

@@ -476,6 +476,37 @@ def test_a_json_api_export_is_read_from_its_resources_attributes(tmp_path: Path,
     ]
 
 
+def test_a_ghost_export_gives_its_posts_with_their_authors_and_public_tags(
+    tmp_path: Path, parse
+) -> None:
+    def post(post_id: str, title: str, **fields: str) -> dict:
+        html = f"<p>{title}: three reporters were detained.</p>"
+        return {"id": post_id, "title": title, "html": html, "status": "published", **fields}
+
+    data = {
+        "posts": [
+            post("p1", "Detained in Minsk", published_at="2023-03-02T09:30:00.000Z"),
+            post("p2", "For members", visibility="members"),
+        ],
+        "users": [{"id": "u1", "name": "Olga K."}, {"id": "u2", "name": "Ivan P."}],
+        "posts_authors": [
+            {"post_id": "p1", "author_id": "u2", "sort_order": 1},
+            {"post_id": "p1", "author_id": "u1", "sort_order": 0},
+        ],
+        "tags": [{"id": "t1", "name": "Belarus"}, {"id": "t2", "name": "#newsletter"}],
+        "posts_tags": [{"post_id": "p1", "tag_id": "t2"}, {"post_id": "p1", "tag_id": "t1"}],
+    }
+    export = {"db": [{"meta": {"version": "5.70.0"}, "data": data}]}
+    write(tmp_path / "ghost.json", json.dumps(export))
+    parsed = parse("ghost.json")
+    assert [(a.id, a.date, a.authors, a.tags) for a in parsed.articles] == [
+        ("ghost/p1", "2023-03-02", ["Olga K.", "Ivan P."], ["Belarus"])
+    ]
+    assert parsed.warnings == [
+        "1 record(s) not indexed, as only published ones are: 1 × members-only"
+    ]
+
+
 def test_a_type_says_what_a_record_is_only_in_a_wordpress_export(tmp_path: Path, parse) -> None:
     record = {"id": 1, "type": "revision", "title": "Revision of the penal code", "body": "Text."}
     write(tmp_path / "laws.json", json.dumps([record]))
