@@ -101,7 +101,11 @@ _QUOTED_HTML_LINE_RE = re.compile(r"^[ \t]*(?:>[ \t]*)+<[^\n]*$", re.M)
 # the URL), which would otherwise show up verbatim as "[2]: http://…".
 _REF_IMAGE_RE = re.compile(r"!\[[^\]\n]*\]\[[^\]\n]*\]")
 _REF_LINK_RE = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\[[^\]\n]*\]")
-_REF_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\S[^\n]*$", re.M)
+_REF_DEFINITION_RE = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S[^\n]*$", re.M)
+# Footnotes (``text.[^1]`` … ``[^1]: According to …``, in Jekyll's kramdown and Hugo's
+# goldmark): a footnote's text is article text, its markers are not.
+_FOOTNOTE_DEFINITION_RE = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:[ \t]*", re.M)
+_FOOTNOTE_MARKER_RE = re.compile(r"\[\^[^\]\s]+\]")
 
 
 class _TextMarkdown(MarkdownIt):
@@ -199,6 +203,7 @@ def parse_markdown(text: str, site_chrome: frozenset[str] = frozenset()) -> Mark
     body = _REF_IMAGE_RE.sub("", body)
     body = _REF_LINK_RE.sub(r"\1", body)
     body = _REF_DEFINITION_RE.sub("", body)
+    body = _FOOTNOTE_MARKER_RE.sub("", _FOOTNOTE_DEFINITION_RE.sub("", body))
     try:
         rendered = _MARKDOWN.render(body)
     except RecursionError:  # pathological nesting: index the raw text rather than nothing
