@@ -11,6 +11,7 @@ import lxml.etree as etree
 import lxml.html
 import trafilatura
 from trafilatura.settings import set_date_params
+from trafilatura.utils import load_html
 
 from indexer.errors import NoArticle
 from indexer.formats import fields
@@ -409,6 +410,20 @@ def _names_only(found: list[str]) -> list[str]:
     ]
 
 
+def _without_page_footers(text: str) -> str | lxml.html.HtmlElement:
+    """The page as a tree, without the ``<footer>``s of the page (not an article's): the
+    site's chrome, whose "last updated on June 1, 2023" or copyright date trafilatura would
+    take for the article's date (it looks for dates in every footer). An article's own
+    footer ("Posted on …") is kept. The page as it is when it cannot be parsed."""
+    tree = load_html(text)
+    if tree is None:
+        return text
+    for footer in list(tree.iter("footer")):
+        if not any(ancestor.tag == "article" for ancestor in footer.iterancestors()):
+            footer.drop_tree()
+    return tree
+
+
 def parse_html_page(
     text: str, site_chrome: frozenset[str] = frozenset(), site_names: frozenset[str] = frozenset()
 ) -> HtmlPage:
@@ -426,7 +441,7 @@ def parse_html_page(
     cleaned = fields.XML_INVALID_RE.sub(" ", text)
     try:
         xml = trafilatura.extract(
-            cleaned,
+            _without_page_footers(cleaned),
             output_format="xml",
             with_metadata=True,
             include_comments=False,

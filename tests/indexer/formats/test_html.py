@@ -243,6 +243,24 @@ def test_a_page_is_dated_by_its_markup_or_its_date_line(
     assert parse("page.html").articles[0].date == expected
 
 
+@pytest.mark.parametrize(
+    ("article_footer", "expected"),
+    [
+        ("", None),  # the site's "last updated" is no date of the article
+        ("<footer>Posted on <time datetime='2021-02-03'>3 February</time></footer>", "2021-02-03"),
+    ],
+)
+def test_a_page_is_not_dated_by_the_sites_footer(
+    tmp_path: Path, parse, article_footer: str, expected: str | None
+) -> None:
+    page = (
+        f"<html><body><article><h1>Activists held</h1><p>{DETAINED}</p>{article_footer}"
+        "</article><footer><p>Page last updated on June 1, 2023.</p></footer></body></html>"
+    )
+    write(tmp_path / "page.html", page)
+    assert parse("page.html").articles[0].date == expected
+
+
 BYLINES = [
     ("Por Ana Gil · 12 de octubre de 2022", ["Ana Gil"], "2022-10-12"),
     ("Publié le 3 février 2022 par Jeanne Dupont", ["Jeanne Dupont"], "2022-02-03"),
