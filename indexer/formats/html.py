@@ -236,6 +236,10 @@ _TRAFILATURA_TAGS = {
 }
 
 
+# What a page has that the body of a post alone (a fragment) does not.
+_PAGE_TAG_RE = re.compile(r"<(?:html|head|body)\b", re.I)
+
+
 @dataclass
 class HtmlPage:
     """What a full HTML page yields before it becomes an Article."""
@@ -459,6 +463,15 @@ def parse_html_page(
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         xml = None
+    if not xml and not _PAGE_TAG_RE.search(cleaned):
+        # A fragment, the body of a post alone (an export's posts/123.html), in which
+        # trafilatura finds no article when it is short: all of it is the article.
+        # Its first heading is its title, as a Markdown post's is.
+        blocks = blocks_from_html_fragment(cleaned)
+        if blocks and blocks[0].is_heading and len(blocks) > 1:
+            return HtmlPage(title=blocks[0].text, blocks=blocks[1:])
+        if blocks:
+            return HtmlPage(title="", blocks=blocks)
     if not xml:
         raise NoArticle("no article text found in the HTML page")
     try:

@@ -244,6 +244,26 @@ def test_a_page_is_dated_by_its_markup_or_its_date_line(
 
 
 @pytest.mark.parametrize(
+    ("fragment", "title", "text"),
+    [
+        ("<p>Three sources describe the blackout.</p>", "", "Three sources describe the blackout."),
+        (
+            "<h1>Blackout</h1><p>Three sources describe it.</p>",
+            "Blackout",
+            "Three sources describe it.",
+        ),
+    ],
+)
+def test_a_file_holding_a_posts_body_alone_is_its_article(
+    tmp_path: Path, parse, fragment: str, title: str, text: str
+) -> None:
+    write(tmp_path / "posts" / "123.html", fragment)  # as exports write their posts' bodies
+    [article] = parse("posts/123.html").articles
+    assert (article.title_derived, article.text) == (not title, text)
+    assert article.title == (title or text)
+
+
+@pytest.mark.parametrize(
     ("article_footer", "expected"),
     [
         ("", None),  # the site's "last updated" is no date of the article
