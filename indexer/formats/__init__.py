@@ -92,7 +92,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # JSON:API attributes and Unix times in milliseconds read; a record's text escaped for
 # HTML read unescaped; RSS and Atom feeds read, an item's id from its address; a Ghost
 # export's posts read; a Markdown footnote's text kept; an HTML page not dated by the
-# site's footer, a post's body alone (a fragment) read whole.
+# site's footer, a post's body alone (a fragment) read whole; a record's tags and
+# categories both its tags.
 PARSER_VERSION = 22
 
 _KINDS = fields.ARTICLE_FILE_KINDS

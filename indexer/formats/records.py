@@ -161,7 +161,9 @@ def _present(value: Any) -> bool:
 
 
 def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> dict[str, Any]:
-    """Raw values for each target field: the user's mapping first, then the common names."""
+    """Raw values for each target field: the user's mapping first, then the common names.
+    Unmapped, tags are those of every common name ("tags" and "categories", as front
+    matter's): a tuple of each one's raw value."""
     found: dict[str, Any] = {}
     for target in MAPPABLE_FIELDS:
         names = ((field_map[target],) if target in field_map else ()) + DEFAULT_FIELDS[target]
@@ -170,6 +172,9 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
             if _present(value):
                 found[target] = value
                 break
+    if "tags" in found and "tags" not in field_map:
+        values = (_unwrapped(_get_path(record, name)) for name in DEFAULT_FIELDS["tags"])
+        found["tags"] = tuple(value for value in values if _present(value))
     return found
 
 

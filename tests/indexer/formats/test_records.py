@@ -566,3 +566,12 @@ def test_common_field_names_are_mapped(tmp_path: Path, parse, record: dict) -> N
         "Police raided the office.",
         "2024-01-05",
     )
+
+
+def test_a_records_tags_are_those_of_its_tags_and_its_categories(tmp_path: Path, parse) -> None:
+    record = {"id": 1, "body": "Text.", "tags": ["Press"], "categories": ["Asia", "press"]}
+    write(tmp_path / "posts.json", json.dumps([record, {**record, "id": 2, "tags": [7, 9]}]))
+    assert [article.tags for article in parse("posts.json").articles] == [
+        ["Press", "Asia"],
+        ["Asia", "press"],  # a WordPress REST record's tags are ids: no names
+    ]
