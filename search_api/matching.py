@@ -46,6 +46,7 @@ from search_api.scoring import (
     article_count,
     bm25_idf,
     field_average,
+    word_frequency,
 )
 
 # Cached posting lists use at most this many bytes per index version (8 bytes a posting:
@@ -548,6 +549,7 @@ class _Segment:
         if not parts:
             return Scored.empty()
         summed = union(parts, size)
+        df = word_frequency(self.parent, df, query)
         idf = bm25_idf(self.postings.article_count(self.parent), df)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)

@@ -591,6 +591,25 @@ class HyphenatedWord(FieldsTerm):
         return wq.Or([as_written, *phrases], boost=self.boost).matcher(searcher, context)
 
 
+def _share_word_frequencies(words: Iterable[list[tuple[str, wq.Query | None]]]) -> None:
+    """Gives each word of a query read in several languages its readings in the others
+    (``FieldsTerm.other_readings``, ``stop_in``), so that every reading of it is scored
+    with one document frequency, the archive's (``scoring.word_frequency``)."""
+    for readings in words:
+        scored = [query for _, query in readings if isinstance(query, FieldsTerm)]
+        stop_in = tuple(language for language, query in readings if query is None)
+        for word in scored:
+            own = _terms_of(word)
+            word.other_readings = tuple(
+                dict.fromkeys(terms for other in scored if (terms := _terms_of(other)) != own)
+            )
+            word.stop_in = stop_in
+
+
+def _terms_of(word: FieldsTerm) -> tuple[tuple[str, str], ...]:
+    return tuple((term.fieldname, term.text) for term in word.subqueries)
+
+
 class AnyOf(wq.Or):
     """``Or`` that always builds Whoosh's binary tree of union matchers. For indexes under
     5,000 documents Whoosh would otherwise preload a 3+ clause ``Or`` into an array
@@ -638,6 +657,8 @@ class QueryBuilder:
     timed_out: bool = False
     # Prefix expansions and their parts, by what they were worked out for.
     _worked_out: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    # While a query is built: each word's readings, by language (None: a stop word there).
+    _readings: dict[int, list[tuple[str, wq.Query | None]]] = field(default_factory=dict)
 
     def build(self, parsed: ParsedQuery, *, any_of: bool = False) -> wq.Query:
         if parsed.unsearchable:
@@ -645,6 +666,7 @@ class QueryBuilder:
         if parsed.is_empty:
             return ALL_ARTICLES
         versions: list[tuple[wq.Query, list[str]]] = []
+        self._readings = {}
         for language in self.languages:
             query = self._group(parsed.tree, language, force_any=any_of)
             same = next((v for v in versions if v[0] == query), None)
@@ -654,6 +676,7 @@ class QueryBuilder:
                 versions.append((query, [language]))
         if len(self.languages) == 1:
             return versions[0][0]  # one language: its articles are the only ones searched
+        _share_word_frequencies(self._readings.values())
         in_language = [
             wq.And([query, _in_languages(languages)])
             for query, languages in versions
@@ -701,7 +724,9 @@ class QueryBuilder:
         # A clause's fields share one analysis (title, headings and body; a named field is
         # alone), so its words are analysed once for all of them.
         words = None if node.kind == "prefix" else _analysed_words(node, language)
+        readings = self._readings.setdefault(id(node), [])
         if words == []:
+            readings.append((language, None))
             return None
         per_field = [
             q for q in (self._clause(node, name, language, words) for name in node.fields) if q
@@ -710,11 +735,15 @@ class QueryBuilder:
             return wq.NullQuery
         spaced = _spaced_parts(node, words, language)
         if spaced and all(isinstance(q, wq.Term) for q in per_field):
-            return HyphenatedWord(per_field, spaced)
+            hyphenated = HyphenatedWord(per_field, spaced)
+            readings.append((language, hyphenated))
+            return hyphenated
         if len(per_field) == 1:
             return per_field[0]
         if all(isinstance(q, wq.Term) for q in per_field):
-            return FieldsTerm(per_field)  # one word in title, headings and body: BM25F
+            word = FieldsTerm(per_field)  # one word in title, headings and body: BM25F
+            readings.append((language, word))
+            return word
         return AnyOf(per_field)
 
     def _clause(

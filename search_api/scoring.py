@@ -74,12 +74,12 @@ class ArticleBM25F(WeightingModel):
         average = field_average(parent, fieldname)
         return _BM25Scorer(searcher, fieldname, text, idf, average, self)
 
-    def fields_matcher(self, searcher: Any, terms: list[wq.Term]) -> Matcher:
+    def fields_matcher(self, searcher: Any, word: FieldsTerm) -> Matcher:
         """One word in several fields (``Term``s whose boosts are the field weights), scored
         as one BM25F term."""
         parent = searcher.get_parent()
         parts, df = [], 0
-        for term in terms:
+        for term in word.subqueries:
             text = searcher.schema[term.fieldname].to_bytes(term.text)
             # The article's document frequency: at least the largest of its fields', in the
             # whole index, whatever this segment holds.
@@ -90,7 +90,7 @@ class ArticleBM25F(WeightingModel):
             parts.append(WrappingMatcher(matcher, boost=term.boost))
         if not parts:
             return NullMatcher()
-        idf = bm25_idf(article_count(parent), df)
+        idf = bm25_idf(article_count(parent), word_frequency(parent, df, word))
         return _Saturated(reduce(UnionMatcher, parts), idf, self)
 
     # The formulas, for one document (Whoosh's scorers here) or for arrays of them
@@ -205,15 +205,22 @@ class _Saturated(WrappingMatcher):
 class FieldsTerm(CompoundQuery):
     """One word searched in several fields: ``Term``s of the same word, each boosted by its
     field's weight. Scored as one BM25F term by ``ArticleBM25F``; as an OR of its fields by
-    any other weighting model."""
+    any other weighting model.
+
+    A query read in several languages (``search_api.query.QueryBuilder``) gives the word
+    its readings in the others: their terms (``other_readings``, each a tuple of (field,
+    term) pairs) and the languages it is a stop word of (``stop_in``), which count in its
+    document frequency (``word_frequency``)."""
 
     JOINT = " | "
+    other_readings: tuple[tuple[tuple[str, str], ...], ...] = ()
+    stop_in: tuple[str, ...] = ()
 
     def matcher(self, searcher: Any, context: Any = None) -> Matcher:
         model = context.weighting if context is not None else searcher.weighting
         if not isinstance(model, ArticleBM25F):
             return wq.Or(self.subqueries, boost=self.boost).matcher(searcher, context)
-        matcher = model.fields_matcher(searcher, list(self.subqueries))
+        matcher = model.fields_matcher(searcher, self)
         if self.boost != 1.0 and matcher.is_active():
             matcher = WrappingMatcher(matcher, boost=self.boost)
         return matcher
@@ -245,6 +252,24 @@ class _ZeroScore(WrappingMatcher):
 
     def score(self) -> float:
         return 0.0
+
+
+def word_frequency(searcher: Any, own: int, word: FieldsTerm) -> int:
+    """The document frequency a word is scored with: ``own``, its terms' (the largest of
+    its fields'), and, read in several languages, the articles each other reading finds; a
+    stop word of a language counts as a word of every article in it. A word is as common
+    as the archive finds it, whatever language reads it: an English word in a Spanish
+    passage (a name, a link: "tense-elections") is rare among the Spanish terms, and
+    would otherwise outweigh the thousands of English articles that have it; "the" in the
+    Spanish reading of an English query would weigh as a rare word. At most the number of
+    articles. ``searcher``: the whole index's (its statistics)."""
+    df = own
+    for terms in word.other_readings:
+        df += max(searcher.doc_frequency(field, searcher.schema[field].to_bytes(text))
+                  for field, text in terms)  # fmt: skip
+    for language in word.stop_in:
+        df += searcher.doc_frequency("language", language)
+    return min(df, article_count(searcher))
 
 
 def article_count(searcher: Any) -> int:

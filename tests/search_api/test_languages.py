@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from indexer.settings import Settings
 from search_api.app import create_app
-from tests.search_api.corpus import ids, index_corpus, search
+from tests.search_api.corpus import ids, index_corpus, records_client, search
 
 # Two language files of one site holding the same story under the same id, as Freedom
 # House's English and Spanish exports do; records with no language field (detected).
@@ -397,3 +397,63 @@ class TestReaderPage:
     def test_language_facet_links_filter_by_lang(self, client: TestClient):
         page = client.get("/", params={"q": "Phnom Penh"}).text
         assert "lang=es" in page
+
+
+# An English and a Spanish archive side by side, as Freedom House's two exports are: a
+# Spanish passage names an English word once, in a link's address and in a name.
+ELECTIONS = [
+    {
+        "id": "cambodia-vote",
+        "language": "en",
+        "title": "Cambodia's elections were neither free nor fair",
+        "body": "Observers said the elections were marred by the arrests of opposition "
+        "leaders, and that voters were threatened before the elections.",
+    },
+    {
+        "id": "laos-vote",
+        "language": "en",
+        "title": "Laos holds one-party elections",
+        "body": "Only candidates approved by the ruling party stood in the elections, which "
+        "the party won with nearly every seat.",
+    },
+    {
+        "id": "press-law",
+        "language": "en",
+        "title": "A new press law",
+        "body": "The law allows the ministry to close newspapers that publish false news.",
+    },
+    *(
+        {
+            "id": f"vote-{country.lower()}",
+            "language": "en",
+            "title": f"Vote in {country}",
+            "body": f"{country} held elections on Sunday, and the count went on overnight.",
+        }
+        for country in ("Ghana", "Kenya", "Malawi", "Zambia", "Benin", "Togo")
+    ),
+    {
+        "id": "chad-votacion",
+        "language": "es",
+        "title": "Chad vota en medio de tensiones",
+        "body": "La votación se celebró en medio de tensiones, según The Guardian y el "
+        "informe publicado en https://issafrica.org/iss-today/tense-elections-in-chad.",
+    },
+    {
+        "id": "ley-prensa",
+        "language": "es",
+        "title": "Una nueva ley de prensa",
+        "body": "La ley permite al ministerio cerrar periódicos que publiquen noticias falsas.",
+    },
+]
+
+
+@pytest.mark.parametrize("query", ["elections", "the elections", "Elections"])
+def test_a_word_weighs_as_the_archive_finds_it_whatever_language_reads_it(
+    tmp_path, query: str
+) -> None:
+    # Read in Spanish, "elections" is one rare term, and "the" no stop word: the Spanish
+    # passage that names them once would outrank the English articles about elections.
+    with records_client(tmp_path, "vote.json", ELECTIONS) as client:
+        found = ids(search(client, q=query))
+    assert found[:2] == ["vote/cambodia-vote", "vote/laos-vote"]
+    assert found[-1] == "vote/chad-votacion"  # named once, in a longer text
