@@ -25,6 +25,11 @@ SPELLING_FIELDS = ("spell_body", "spell_title")
 # Longer words are not corrected: a reader misspells words, not 40-letter strings, and the
 # look-up of a word's neighbours takes longer the longer the word is.
 MAX_CORRECTED_WORD_LENGTH = 30
+# A word of the corpus is taken for a misspelling of a word one edit away that this many
+# times as many articles have: archives hold their authors' typos too ("Recogniton" in one
+# post, "recognition" in hundreds), and a reader's typo found there must not go uncorrected.
+# A rare name beside a word a few times commoner is no typo.
+MISSPELT_WORD_RATIO = 100
 
 
 class Vocabulary:
@@ -84,22 +89,24 @@ class _Cursor:
 
 def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = None) -> str | None:
     """The word of the corpus one edit from ``word``, else two, that the most articles have;
-    None when ``word`` is itself a word of the corpus, nothing is close, or the ``deadline``
-    (``time.monotonic``) passes before one is found.
+    None when nothing is close, or the ``deadline`` (``time.monotonic``) passes before one is
+    found. A word of the corpus itself is corrected only to a word one edit away that
+    ``MISSPELT_WORD_RATIO`` times as many articles have.
 
     Two neighbouring letters swapped are one edit, as in Damerau's distance and Lucene's
     spell checker: a slip of the fingers, and the commonest one ("protset", "humna")."""
     folded = fold(word)
     if not 3 <= len(folded) <= MAX_CORRECTED_WORD_LENGTH or folded.isdigit():
         return None
-    if folded in vocabulary:
-        return None
-    for distance in (1, 2):
+    known = vocabulary.articles_with(folded)
+    for distance in (1,) if known else (1, 2):
         if deadline is not None and time.monotonic() > deadline:
             return None
-        candidates = vocabulary.within(folded, distance)
+        candidates = set(vocabulary.within(folded, distance)) - {folded}
         if distance == 1:
-            candidates += vocabulary.transposed(folded)
+            candidates.update(vocabulary.transposed(folded))
         if candidates:
-            return max(sorted(set(candidates)), key=vocabulary.articles_with)
+            best = max(sorted(candidates), key=vocabulary.articles_with)
+            if vocabulary.articles_with(best) >= known * MISSPELT_WORD_RATIO:
+                return best
     return None

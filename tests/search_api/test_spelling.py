@@ -14,6 +14,7 @@ from whoosh import index as whoosh_index
 from indexer.build import ParseOptions, build_index
 from search_api.spelling import (
     MAX_CORRECTED_WORD_LENGTH,
+    MISSPELT_WORD_RATIO,
     SPELLING_FIELDS,
     Vocabulary,
     correct_word,
@@ -130,3 +131,22 @@ def test_the_first_letter_is_kept(indexes: tuple[Path, Path]) -> None:
         vocabulary = Vocabulary(searcher.reader())
         assert correct_word(vocabulary, "nIternet") is None
         assert correct_word(vocabulary, "xnternet") is None
+
+
+def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: Path) -> None:
+    # An archive holds its authors' typos: "recogniton" in one post, "recognition" in
+    # MISSPELT_WORD_RATIO. "interest" is in 1 article, "internet" (one edit) in 3: no typo.
+    records = [
+        {"id": f"r{n}", "title": f"Facial recognition {n}", "body": "Cameras."}
+        for n in range(MISSPELT_WORD_RATIO)
+    ]
+    records += [{"id": "typo", "title": "Facial recogniton", "body": "Cameras."}]
+    records += RECORDS["first"] + RECORDS["second"]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "posts.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([tmp_path / "corpus"], tmp_path / "index", ParseOptions(), workers=1)
+    with whoosh_index.open_dir(str(tmp_path / "index")).searcher() as searcher:
+        vocabulary = Vocabulary(searcher.reader())
+        assert correct_word(vocabulary, "recogniton") == "recognition"
+        assert correct_word(vocabulary, "interest") is None
+        assert correct_word(vocabulary, "recognition") is None
