@@ -35,7 +35,13 @@ from search_api.articles import article_page, get_article, related_to_article
 from search_api.language_names import language_name
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
-from search_api.search import FACET_LIMIT, MAX_RESULT_DEPTH, build_search_request, search
+from search_api.search import (
+    FACET_LIMIT,
+    MAX_QUERY_LENGTH,
+    MAX_RESULT_DEPTH,
+    build_search_request,
+    search,
+)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -137,6 +143,8 @@ templates.env.globals["text_direction"] = text_direction
 templates.env.globals["language_name"] = language_name
 templates.env.globals["STYLESHEET_PATH"] = STYLESHEET_PATH
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
+# A paragraph pasted into the search box is cut where a query ends, not refused on submit.
+templates.env.globals["MAX_QUERY_LENGTH"] = MAX_QUERY_LENGTH
 # A search counts the most common tags only, this many: a full list may hide more.
 templates.env.globals["TAG_FACET_LIMIT"] = FACET_LIMIT
 

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
 from search_api.routes.pages import STYLESHEET_PATH, templates
+from search_api.search import MAX_QUERY_LENGTH
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
 FETCHING = {
@@ -152,6 +153,8 @@ def test_search_box_is_labelled_and_keeps_the_query(client: TestClient) -> None:
     found = dict(((tag, attrs.get("id")), attrs) for tag, attrs in elements(html))
     box = found[("input", "q")]
     assert box["value"] == 'journalists "press freedom"'
+    # A paragraph pasted into it is cut where a query ends, not refused once submitted.
+    assert box["maxlength"] == str(MAX_QUERY_LENGTH)
     assert any(tag == "label" and attrs.get("for") == "q" for tag, attrs in elements(html))
     assert any(tag == "main" for tag, _ in elements(html))
     assert any(tag == "form" and attrs.get("role") == "search" for tag, attrs in elements(html))
