@@ -138,6 +138,26 @@ def test_copies_among_related_stories_are_listed_once(tmp_path: Path):
     assert sorted(hit["id"] for hit in results) == ["port/report-1", "port/wages"]
 
 
+def test_versions_of_one_passage_among_related_stories_are_listed_once(tmp_path: Path):
+    # A yearly report's untitled passage, written again each year with a few words changed:
+    # each one's title is made up of its first words, the same for all.
+    opening = "Media freedom in Kenya remained under pressure during the year under review"
+    versions = [
+        f"{opening}. Journalists in Mombasa were detained for covering the dockworkers' "
+        f"strike, and {charged} were charged under the cybercrimes law."
+        for charged in ("two reporters", "three of them", "five of their colleagues")
+    ]
+    records = [
+        {"id": "release", "title": "Mombasa dockworkers strike", "body": RELEASE},
+        *({"id": f"report-{year}", "body": text} for year, text in enumerate(versions)),
+        {"id": "wages", "title": "Wages unpaid", "body": "Dockworkers in Mombasa are owed wages."},
+        *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes."} for n in range(20)),
+    ]
+    results = related_in_archive(tmp_path, "port", records, "release")
+    assert len([hit for hit in results if hit["id"].startswith("port/report-")]) == 1
+    assert "port/wages" in [hit["id"] for hit in results]
+
+
 def related_in_archive(tmp_path: Path, name: str, records: list[dict], article: str) -> list:
     """The related stories of ``article`` in an archive of one JSON file of ``records``."""
     (tmp_path / "corpus").mkdir()
