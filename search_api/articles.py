@@ -39,6 +39,9 @@ VERSION_RESEMBLANCE = 0.1
 SHINGLE_WORDS = 3
 SHINGLED_CHARS = 20_000
 _WORD_RE = re.compile(r"\w+")
+# A key term is shown as its commonest word in the text, without a possessive ending:
+# "cambodia's" is the word "cambodia".
+_POSSESSIVE_RE = re.compile(r"'s$")
 
 
 def article_link(hit: dict[str, Any], base_url: str = "") -> str:
@@ -98,9 +101,11 @@ def key_terms(
     text = text[:READ_CHARS_PER_ARTICLE]  # what a long story is about shows in its start
     for source_text, weight in ((title, 2), (text, 1)):
         for token in analyzer(source_text, chars=True, mode="query"):
-            if len(token.text) < 3 or token.text.isdigit():
+            # A number ("2.0", a date "10.01.2020") says what a story is about only beside
+            # words, which are its key terms.
+            if len(token.text) < 3 or not any(char.isalpha() for char in token.text):
                 continue
-            surface = fold(source_text[token.startchar : token.endchar])
+            surface = _POSSESSIVE_RE.sub("", fold(source_text[token.startchar : token.endchar]))
             if surface in foreign_stop_words:
                 continue
             counts[token.text] += weight

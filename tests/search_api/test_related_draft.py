@@ -46,6 +46,11 @@ def test_related_stories_with_shared_terms_and_best_section(client: TestClient):
     assert response["index_version"] == client.get("/health").json()["index_version"]
 
 
+def test_a_drafts_terms_are_its_words_without_possessive_endings(client: TestClient):
+    response = related(client, title="Cambodia's press law", text="Cambodia's journalists.")
+    assert "cambodia" in response["terms"] and "cambodia's" not in response["terms"]
+
+
 def test_the_draft_is_not_indexed(client: TestClient):
     before = client.get("/health").json()
     related(client, **DRAFT)
