@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 OPTIONAL_DATE: dict = {
     "anyOf": [
         {"type": "string", "format": "date"},
+        {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{2})?$"},  # a year or a month
         {"type": "string", "maxLength": 0},
         {"type": "null"},
     ]

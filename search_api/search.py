@@ -51,7 +51,7 @@ FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 DESCRIPTIVE_QUERY_PARTS = 3
 FEW_MATCHES = 10
 OUT_OF_TIME = "the search ran out of time; results may be incomplete"
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
 @dataclass
@@ -111,7 +111,7 @@ def build_search_request(
         raise InvalidRequest(
             f"lang must be a language code advosearch knows, like es (got {language!r}{hint})"
         )
-    start, end = _as_date("from", date_from), _as_date("to", date_to)
+    start, end = _as_date("from", date_from), _as_date("to", date_to, last=True)
     if start and end and start > end:
         raise InvalidRequest(f"from ({start}) is after to ({end})")
     return SearchRequest(
@@ -128,7 +128,7 @@ def build_search_request(
     )
 
 
-def _as_date(name: str, value: date | str | None) -> date | None:
+def _as_date(name: str, value: date | str | None, *, last: bool = False) -> date | None:
     if value is None:
         return None
     if isinstance(value, date):
@@ -136,13 +136,29 @@ def _as_date(name: str, value: date | str | None) -> date | None:
     if not value.strip():
         return None  # a form's empty date field means "no limit"
     try:
-        # Only the form the API documents: fromisoformat also reads "20200101" and weeks.
-        if not _ISO_DATE.fullmatch(value.strip()):
-            raise ValueError
-        parsed = date.fromisoformat(value.strip())
+        parsed = day_of(value, last=last)
     except ValueError:
-        raise InvalidRequest(f"{name} must be a date like 2018-07-29 (got {value!r})") from None
+        raise InvalidRequest(
+            f"{name} must be a date like 2018-07-29, 2018-07 or 2018 (got {value!r})"
+        ) from None
     return _within_range(name, parsed)
+
+
+def day_of(value: str, *, last: bool = False) -> date:
+    """The day ``value`` names: ``YYYY-MM-DD``, or a month or a year (``YYYY-MM``,
+    ``YYYY``): its first day, or with ``last`` its last (``to=2020`` takes in December).
+    ValueError for any other form (``date.fromisoformat`` would read "20200101" and weeks
+    too), or a day that does not exist."""
+    match = _ISO_DATE.fullmatch(value.strip())
+    if match is None:
+        raise ValueError(value)
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if day is not None:
+        return date(year, month, day)
+    first = date(year, month or 1, 1)
+    if not last or year >= 9999:  # refused as out of range, with its year
+        return first
+    return following(first, "month" if month else "year") - timedelta(days=1)
 
 
 def _within_range(name: str, value: date) -> date:

@@ -40,6 +40,7 @@ from search_api.search import (
     MAX_QUERY_LENGTH,
     MAX_RESULT_DEPTH,
     build_search_request,
+    day_of,
     search,
 )
 
@@ -115,11 +116,20 @@ def without_controls(value: Any) -> Any:
     return value
 
 
-def date_problem(value: str) -> str | None:
-    """Why the search cannot use ``value`` as a date, in a reader's words; None if it can
-    (any ISO form: the page reads 20180729 as 2018-07-29, where the API wants the latter)."""
+def usable_date(value: str, *, last: bool = False) -> date:
+    """The day a date field's ``value`` names: any ISO form (the page reads 20180729 as
+    2018-07-29, where the API wants the latter), or a month or a year as the API reads them
+    (``last``: to their last day). ValueError if none."""
     try:
-        usable = date.fromisoformat(value).isoformat()
+        return date.fromisoformat(value)
+    except ValueError:
+        return day_of(value, last=last)
+
+
+def date_problem(value: str) -> str | None:
+    """Why the search cannot use ``value`` as a date, in a reader's words; None if it can."""
+    try:
+        usable = usable_date(value).isoformat()
     except ValueError:
         return "is not a date like 2018-07-29"
     try:
@@ -183,8 +193,8 @@ class PageState:
                 continue
             if problem := date_problem(value):
                 self._ignore(name, f"The {label} date was ignored: “{value}” {problem}.")
-            else:  # as the date field shows it: 20180729 is 2018-07-29
-                usable = date.fromisoformat(value).isoformat()
+            else:  # as the date field shows it: 20180729 is 2018-07-29, to=2018 2018-12-31
+                usable = usable_date(value, last=name == "to").isoformat()
                 self.params = [(k, usable if k == name else v) for k, v in self.params]
         start, end = self.get("from"), self.get("to")
         if start and end and date.fromisoformat(start) > date.fromisoformat(end):

@@ -36,7 +36,8 @@ DateFrom = Annotated[
     str | None,
     Query(
         alias="from",
-        description="Earliest publication date (inclusive), YYYY-MM-DD.",
+        description="Earliest publication date (inclusive), YYYY-MM-DD; a month (YYYY-MM) or a "
+        "year (YYYY) from its first day.",
         examples=["2018-01-01"],
         json_schema_extra=OPTIONAL_DATE,
     ),
@@ -45,7 +46,8 @@ DateTo = Annotated[
     str | None,
     Query(
         alias="to",
-        description="Latest publication date (inclusive), YYYY-MM-DD.",
+        description="Latest publication date (inclusive), YYYY-MM-DD; a month (YYYY-MM) or a "
+        "year (YYYY) to its last day.",
         examples=["2018-12-31"],
         json_schema_extra=OPTIONAL_DATE,
     ),

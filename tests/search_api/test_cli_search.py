@@ -83,7 +83,7 @@ def test_text_is_unescaped_for_the_terminal(capsys, index_dir: Path):
 def test_invalid_parameter_is_a_message_not_a_traceback(capsys, index_dir: Path):
     code, out, err = run(capsys, "search", "x", "--index", str(index_dir), "--from", "soon")
     assert code == 1
-    assert err == "advosearch: from must be a date like 2018-07-29 (got 'soon')\n"
+    assert err == "advosearch: from must be a date like 2018-07-29, 2018-07 or 2018 (got 'soon')\n"
     assert out == ""
 
 

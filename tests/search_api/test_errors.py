@@ -30,11 +30,23 @@ def assert_error(response, status: int, code: str) -> str:
         ({"page_size": "101"}, "page_size must be between 1 and 100 (got 101)"),
         ({"page_size": "-5"}, "page_size must be between 1 and 100 (got -5)"),
         ({"page": "0"}, "page must be 1 or more (got 0)"),
-        ({"from": "2020-13-01"}, "from must be a date like 2018-07-29 (got '2020-13-01')"),
-        ({"from": "garbage"}, "from must be a date like 2018-07-29 (got 'garbage')"),
-        ({"to": "2020-02-30"}, "to must be a date like 2018-07-29 (got '2020-02-30')"),
-        ({"from": "20200101"}, "from must be a date like 2018-07-29 (got '20200101')"),
-        ({"to": "2020-W01"}, "to must be a date like 2018-07-29 (got '2020-W01')"),
+        (
+            {"from": "2020-13-01"},
+            "from must be a date like 2018-07-29, 2018-07 or 2018 (got '2020-13-01')",
+        ),
+        (
+            {"from": "garbage"},
+            "from must be a date like 2018-07-29, 2018-07 or 2018 (got 'garbage')",
+        ),
+        (
+            {"to": "2020-02-30"},
+            "to must be a date like 2018-07-29, 2018-07 or 2018 (got '2020-02-30')",
+        ),
+        (
+            {"from": "20200101"},
+            "from must be a date like 2018-07-29, 2018-07 or 2018 (got '20200101')",
+        ),
+        ({"to": "2020-W01"}, "to must be a date like 2018-07-29, 2018-07 or 2018 (got '2020-W01')"),
         ({"from": "2020-01-02", "to": "2020-01-01"}, "from (2020-01-02) is after to (2020-01-01)"),
         ({"q": "x" * 1001}, "q must be at most 1000 characters (got 1001)"),
         (

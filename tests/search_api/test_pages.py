@@ -608,6 +608,12 @@ def test_a_date_in_another_iso_form_is_shown_and_carried_as_the_date_field_write
     assert ("from", "20200701") not in carried(html)
 
 
+def test_a_year_as_a_date_is_carried_as_its_first_or_last_day(client: TestClient) -> None:
+    html = client.get("/", params={"q": "internet", "from": "2020", "to": "2020"}).text
+    assert not notes(html)
+    assert {("from", "2020-01-01"), ("to", "2020-12-31")} <= set(carried(html))
+
+
 def test_results_with_only_some_of_the_words_say_so(client: TestClient) -> None:
     q = "journalists arrested cambodia elections zzzz"
     answer = client.get("/search", params={"q": q}).json()

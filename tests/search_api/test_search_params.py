@@ -244,6 +244,16 @@ class TestFilters:
         before = search(client, date_to="2016-12-31", page_size=100)
         assert ids(before) == ["gv/laos-elections"]
 
+    @pytest.mark.parametrize(
+        ("date_from", "date_to"),
+        [("2018", "2018"), ("2018-07", "2018-12"), ("2018-07-29", "2018-12-31")],
+    )
+    def test_a_year_or_a_month_is_from_its_first_day_to_its_last(
+        self, client: TestClient, date_from: str, date_to: str
+    ):
+        response = search(client, date_from=date_from, date_to=date_to, page_size=100)
+        assert sorted(ids(response)) == ["amnesty/reports/2018/annual", "gv/cambodia-press"]
+
     def test_empty_date_fields_mean_no_limit(self, client: TestClient):
         assert search(client, date_from="", date_to="")["total"] == len(ALL_IDS)
 
