@@ -130,8 +130,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "--limit", type=_articles_to_show, default=10, help="articles to show (1-100)"
     )
     search_cmd.add_argument("--page", type=int, default=1)
-    search_cmd.add_argument("--from", dest="date_from", help="earliest date, YYYY-MM-DD")
-    search_cmd.add_argument("--to", dest="date_to", help="latest date, YYYY-MM-DD")
+    search_cmd.add_argument(
+        "--from",
+        dest="date_from",
+        help="earliest date: YYYY-MM-DD, or a month or a year from its first day",
+    )
+    search_cmd.add_argument(
+        "--to", dest="date_to", help="latest date: YYYY-MM-DD, or a month or a year to its last day"
+    )
     search_cmd.add_argument("--tag", action="append", default=[], help="repeatable")
     search_cmd.add_argument("--source")
     search_cmd.add_argument(
