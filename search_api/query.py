@@ -50,6 +50,9 @@ EXCLUSION_IN_OR = (
 )
 # Names readers try as fields that are filters: "source:amnesty" would otherwise quietly
 # search the words "source amnesty".
+# What a reader may take for a field name ("country:india"); an address's scheme is none.
+_FIELD_LIKE_RE = re.compile(r"[a-z][a-z_]{1,19}")
+_URL_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "www"})
 FILTER_NAMES = {
     "source": "source",
     "lang": "lang",
@@ -303,13 +306,19 @@ def _fields_for(field_name: str | None) -> tuple[tuple[str, ...], str | None]:
 
 
 def _note_filter_name(field_name: str | None, state: _ParseState) -> None:
-    parameter = FILTER_NAMES.get((field_name or "").lower())
+    name = (field_name or "").lower()
+    parameter = FILTER_NAMES.get(name)
     if parameter is not None:
         note = (
-            f"{field_name.lower()}: is a filter, not a field of the query: use the "
+            f"{name}: is a filter, not a field of the query: use the "
             f"{parameter} parameter; it was searched as words"
         )
         state.note(note)
+    elif _FIELD_LIKE_RE.fullmatch(name) and name not in _URL_SCHEMES:
+        state.note(
+            f"{name}: is not a field of the query (title:, author: and tag: are); it was "
+            "searched as words"
+        )
 
 
 def _word_clause(
