@@ -21,7 +21,7 @@ from search_api.research import (
     result_set,
 )
 from search_api.routes.head import get_and_head
-from search_api.routes.params import filter_request, ordered_request
+from search_api.routes.params import filter_request, ordered_request, unknown_parameter_notes
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request
 
@@ -35,13 +35,19 @@ def _budget(request: Request) -> float:
     return request.app.state.settings.search_time_budget_ms / 1000
 
 
-def provenance_headers(index_version: str, parsed_query: str) -> dict[str, str]:
-    """Which index version answered and how the query was read, for bodies with no room
-    for them (CSV, JSONL). The parsed query is percent-encoded UTF-8."""
-    return {
+def provenance_headers(
+    index_version: str, parsed_query: str, notes: Iterable[str] = ()
+) -> dict[str, str]:
+    """Which index version answered, how the query was read and the notes on it (each
+    ending "; "), for bodies with no room for them (CSV, JSONL): percent-encoded UTF-8."""
+    headers = {
         "X-Index-Version": index_version,
         "X-Parsed-Query": quote(parsed_query, safe=" "),
     }
+    said = "".join(f"{note}; " for note in notes)
+    if said:
+        headers["X-Notes"] = quote(said, safe=" ")
+    return headers
 
 
 @get_and_head(
@@ -62,6 +68,7 @@ def provenance_headers(index_version: str, parsed_query: str) -> dict[str, str]:
     },
 )
 async def counts_endpoint(
+    request: Request,
     snapshot: CurrentSnapshot,
     search_request: Annotated[SearchRequest, Depends(filter_request)],
     interval: Annotated[
@@ -81,11 +88,14 @@ async def counts_endpoint(
     reads (every word), with `group_translations=false`. Unlike /search, counts never add
     articles that have only some of the words."""
     response = await snapshot.run(counts, snapshot, search_request, interval)
+    response["notes"] = [*response["notes"], *unknown_parameter_notes(request)]
     if format == "csv":
         return Response(
             counts_csv(response),
             media_type=CSV_TYPE,
-            headers=provenance_headers(snapshot.version, response["parsed_query"]),
+            headers=provenance_headers(
+                snapshot.version, response["parsed_query"], response["notes"]
+            ),
         )
     return response
 
@@ -128,6 +138,12 @@ async def counts_endpoint(
                     '(%22internet shutdown%22 for "internet shutdown").',
                     "schema": {"type": "string"},
                 },
+                "X-Notes": {
+                    "description": "The notes on how the request was read, when there "
+                    "are any (a parameter the endpoint does not take, ignored), each "
+                    'ending "; ", encoded as X-Parsed-Query is.',
+                    "schema": {"type": "string"},
+                },
             },
         }
     },
@@ -158,7 +174,8 @@ async def export_endpoint(
     file name); `X-Parsed-Query` says how the query was read and `X-Total-Count` how many
     articles follow."""
     found = await snapshot.run(partial(result_set, exact=True), snapshot, search_request)
-    headers = provenance_headers(snapshot.version, found.parsed.display)
+    notes = [*found.notes, *unknown_parameter_notes(request)]
+    headers = provenance_headers(snapshot.version, found.parsed.display, notes)
     headers["X-Total-Count"] = str(found.total)
     name = f"advosearch-{snapshot.version}.{format}"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'

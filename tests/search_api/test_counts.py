@@ -67,6 +67,11 @@ def test_counts_never_add_articles_with_only_some_words(
     assert response["partial"] is False
 
 
+def test_a_parameter_counts_do_not_take_is_noted(client: TestClient):
+    response = client.get("/search/counts", params={"q": "journalists", "sort": "date"})
+    assert response.json()["notes"] == ["sort is not a parameter of /search/counts: it was ignored"]
+
+
 def test_empty_intervals_are_present_with_zero(client: TestClient):
     response = counts(client, q="internet", interval="year")
     assert series(response) == {

@@ -7,6 +7,7 @@ import inspect
 import io
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -103,6 +104,15 @@ def test_headers_name_version_query_and_count(client: TestClient):
     assert response.headers["content-disposition"] == (
         f'attachment; filename="advosearch-{version}.csv"'
     )
+
+
+def test_a_parameter_export_does_not_take_is_noted_in_a_header(client: TestClient):
+    noted = client.get("/export", params={"q": "journalists", "page": "2", "frm": "2020"})
+    assert unquote(noted.headers["x-notes"]) == (
+        "page is not a parameter of /export: it was ignored; "
+        "frm is not a parameter of /export: it was ignored; "
+    )
+    assert "x-notes" not in client.get("/export", params={"q": "journalists"}).headers
 
 
 def test_bom_option(client: TestClient):
