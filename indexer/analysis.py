@@ -179,6 +179,14 @@ ELISIONS: dict[str, frozenset[str]] = {
 }
 
 _APOSTROPHES = {ord("’"): "'", ord("‘"): "'", ord("ʼ"): "'", ord("`"): "'"}
+# One or two letters and an apostrophe before a word of two letters or more: a name's
+# particle ("d'Ivoire", "O'Brien", "l'Aquila", "D'Souza"), whose word is found alone too,
+# in every language, as a hyphenated word's parts are; not an English contraction's end
+# ("we're", "I'll", "I've"). French and Italian elisions are left out of the word itself
+# (``ELISIONS``).
+_NAME_PARTICLE_RE = re.compile(
+    r"[^\W\d_]{1,2}['’‘ʼ`](?=[^\W\d_]{2})(?!(?:re|ll|ve)\b)", re.IGNORECASE
+)
 # "й" would decompose to "и" + breve; it is kept whole, through a private-use stand-in.
 _KEPT_LETTERS = {ord("й"): "\ue000", ord("Й"): "\ue000"}
 _RESTORED_LETTERS = str.maketrans({"\ue000": "й"})
@@ -311,6 +319,10 @@ def token_terms(
                 part_term = term_for(part)
                 if part_term is not None and part_term != term:
                     found.append((part_term, 0, 0, whole))
+        if compounds and (particle := _NAME_PARTICLE_RE.match(surface)):
+            rest_term = term_for(surface[particle.end() :])
+            if rest_term is not None and rest_term != term:
+                found.append((rest_term, 0, 0, whole))
         return tuple(found), 1
 
     return terms_of
@@ -318,7 +330,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 8
+ANALYSIS_VERSION = 9
 
 
 class ArchiveAnalyzer(Tokenizer):

@@ -122,6 +122,19 @@ def test_an_apostrophe_that_elides_no_article_keeps_the_word_whole(
     assert stem_terms(word, language) != stem_terms(word.split("'")[1], language)
 
 
+@pytest.mark.parametrize(
+    ("name", "word"), [("Côte d'Ivoire", "Ivoire"), ("O’Brien", "Brien"), ("L'Aquila", "Aquila")]
+)
+def test_a_names_particle_is_indexed_with_its_word_alone_too(name: str, word: str) -> None:
+    indexed = {token.text for token in analyzer_for("en")(name)}
+    assert set(stem_terms(word)) < indexed  # the whole word's term beside it
+
+
+@pytest.mark.parametrize("contraction", ["we're", "I'll", "you've", "I'd"])
+def test_an_english_contraction_is_one_word(contraction: str) -> None:
+    assert [token.text for token in analyzer_for("en")(contraction)] == stem_terms(contraction)
+
+
 def test_fold_lowercases_and_strips_accents() -> None:
     assert fold("Périodistas DETENIDOS") == "periodistas detenidos"
 

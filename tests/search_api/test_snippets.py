@@ -211,3 +211,12 @@ def phrase_client(tmp_path_factory: pytest.TempPathFactory):
 def test_a_phrase_is_marked_where_it_occurs(phrase_client: TestClient, q: str, expected: list[str]):
     [hit] = search(phrase_client, q=q)["results"]
     assert marked(hit["sections"][0]["snippet"]) == expected
+
+
+@pytest.mark.parametrize("query", ["Ivoire", "d'Ivoire", "Côte d’Ivoire"])
+def test_a_name_after_its_particle_is_found_and_marked(tmp_path: Path, query: str) -> None:
+    record = {"id": "abidjan", "body": "Two bloggers were arrested in Côte d'Ivoire on Monday."}
+    with records_client(tmp_path, "news.json", [record]) as client:
+        response = search(client, q=query)
+    assert [hit["id"] for hit in response["results"]] == ["news/abidjan"]
+    assert "<mark>d'Ivoire</mark>" in response["results"][0]["sections"][0]["snippet"]
