@@ -21,7 +21,15 @@ from whoosh import query as wq
 from whoosh.matching import AndNotMatcher, IntersectionMatcher, NullMatcher, WrappingMatcher
 from whoosh.query.spans import Span, SpanQuery, SpanWrappingMatcher
 
-from indexer.analysis import Phrase, analyzer_for, fold, joinable, names_analyzer, tag_term
+from indexer.analysis import (
+    CJK_CHARS,
+    Phrase,
+    analyzer_for,
+    fold,
+    joinable,
+    names_analyzer,
+    tag_term,
+)
 from indexer.schema import ARTICLE
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -50,6 +58,7 @@ EXCLUSION_IN_OR = (
 )
 # Names readers try as fields that are filters: "source:amnesty" would otherwise quietly
 # search the words "source amnesty".
+_ONE_CJK_CHARACTER_RE = re.compile(rf"[{CJK_CHARS}]")
 # What a reader may take for a field name ("country:india"); an address's scheme is none.
 _FIELD_LIKE_RE = re.compile(r"[a-z][a-z_]{1,19}")
 _URL_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "www"})
@@ -345,6 +354,11 @@ def _word_clause(
             state.note(TOO_MANY_PREFIXES)
         text = text.replace("*", " ").replace("?", " ")
     state.note_wildcards(text)
+    if _ONE_CJK_CHARACTER_RE.fullmatch(text.strip()):
+        state.note(
+            f"{text.strip()}: one Chinese, Japanese or Korean character is found only where it "
+            "stands alone; words are indexed by pairs of characters: type two or more"
+        )
     return state.keep(Clause(fields=fields, text=text.strip(), kind="word", negated=negated))
 
 
