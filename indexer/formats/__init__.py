@@ -93,7 +93,7 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # HTML read unescaped; RSS and Atom feeds read, an item's id from its address; a Ghost
 # export's posts read; a Markdown footnote's text kept; an HTML page not dated by the
 # site's footer, a post's body alone (a fragment) read whole; a record's tags and
-# categories both its tags.
+# categories both its tags; a Medium export's drafts not indexed.
 PARSER_VERSION = 22
 
 _KINDS = fields.ARTICLE_FILE_KINDS
@@ -543,6 +543,8 @@ def _parse_single(
     else:
         if original := context.copy_of(path):
             raise NoArticle(f"a copy of {original} (the same address and text)")
+        if html.is_medium_draft(path.name, content):
+            raise NoArticle("a draft (a Medium export names its drafts draft_…)")
         page = html.parse_html_page(content, context.chrome_for(source), context.names_in(path))
         values = {
             "url": page.url,

@@ -22,6 +22,7 @@ __all__ = [
     "HtmlPage",
     "PageHead",
     "blocks_from_html_fragment",
+    "is_medium_draft",
     "page_head",
     "page_line_keys",
     "parse_html_page",
@@ -412,6 +413,16 @@ def _names_only(found: list[str]) -> list[str]:
         and not any(char.isdigit() for char in name)
         and not is_date_prefix(name)
     ]
+
+
+# A Medium export's pages end "Exported from Medium on …"; its drafts are the files named
+# draft_<title>-<id>.html, beside its published posts, named by their date.
+_MEDIUM_EXPORT_RE = re.compile(r"Exported from <a href=\"https://medium\.com\">Medium</a>")
+
+
+def is_medium_draft(file_name: str, text: str) -> bool:
+    """Whether a page is a draft of a Medium export, which only its file name says."""
+    return file_name.startswith("draft_") and bool(_MEDIUM_EXPORT_RE.search(text))
 
 
 def _without_page_footers(text: str) -> str | lxml.html.HtmlElement:

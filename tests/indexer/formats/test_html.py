@@ -263,6 +263,29 @@ def test_a_file_holding_a_posts_body_alone_is_its_article(
     assert article.title == (title or text)
 
 
+def medium_page(title: str, text: str) -> str:
+    """A post as a Medium export writes it (posts/<date>_<title>-<id>.html)."""
+    return (
+        f'<html><head><title>{title}</title></head><body><article class="h-entry"><header>'
+        f'<h1 class="p-name">{title}</h1></header><section data-field="body" '
+        f'class="e-content"><p class="graf graf--p">{text}</p></section><footer><p>Exported '
+        'from <a href="https://medium.com">Medium</a> on June 1, 2023.</p></footer>'
+        "</article></body></html>"
+    )
+
+
+def test_a_medium_exports_drafts_are_not_indexed(tmp_path: Path, parse) -> None:
+    write(tmp_path / "posts" / "2023-01-05_Detained-3f2a.html", medium_page("Detained", DETAINED))
+    plans = "Confidential: we plan to target the ministry in March, with the families."
+    write(tmp_path / "posts" / "draft_Next-campaign-9a8b.html", medium_page("Plans", plans))
+    # Named draft_ but no Medium export: a page about a draft law, say.
+    write(tmp_path / "posts" / "draft_law.html", bylined_page("Draft law"))
+    assert parse("posts/2023-01-05_Detained-3f2a.html").articles[0].title == "Detained"
+    assert parse("posts/draft_law.html").articles[0].title == "Activists held"
+    with pytest.raises(NoArticle, match="a draft"):
+        parse("posts/draft_Next-campaign-9a8b.html")
+
+
 @pytest.mark.parametrize(
     ("article_footer", "expected"),
     [
