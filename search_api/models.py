@@ -87,7 +87,12 @@ class SearchResponse(BaseModel):
     facets: Facets
     suggestion: str | None = Field(description="A corrected query when few articles match.")
     partial: bool = Field(
-        description="True when results are not an exact all-words answer (see notes)."
+        description="True when results are not an exact all-words answer (see notes): partial "
+        "matches fill the page, or the search ran out of time."
+    )
+    timed_out: bool = Field(
+        description="True when the search's time budget cut it short: more articles may "
+        "match; send the request again."
     )
     notes: list[str]
     index_version: str

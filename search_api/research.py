@@ -45,7 +45,6 @@ from search_api.engine import Snapshot
 from search_api.query import ALL_ARTICLES, ParsedQuery, QueryBuilder
 from search_api.search import (
     MAX_PAGE_SIZE,
-    OUT_OF_TIME,
     SearchRequest,
     allowed_docs,
     article_result,
@@ -194,7 +193,7 @@ def with_next_cursor(
     the search ran out of time, as the pages after the complete result set's first would
     not follow on from this incomplete one."""
     end = request.page * request.page_size
-    if OUT_OF_TIME in response["notes"]:
+    if response["timed_out"]:
         response["next_cursor"] = None
     else:
         response["next_cursor"] = next_cursor(snapshot, request, end, response["total"])
@@ -273,6 +272,7 @@ def cursor_page(
         "facets": found.facets,
         "suggestion": None,  # offered with numbered pages only
         "partial": found.partial,
+        "timed_out": False,  # a whole result set is read without a deadline
         "notes": list(found.notes),
         "index_version": snapshot.version,
         "next_cursor": next_cursor(snapshot, request, end, found.total),

@@ -427,6 +427,7 @@ def search(
         "facets": result_facets(snapshot, matches.docs),
         "suggestion": suggestion,
         "partial": partial,
+        "timed_out": matches.timed_out,
         "notes": notes,
         "index_version": snapshot.version,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),

@@ -182,6 +182,7 @@ def test_a_page_cut_short_by_the_time_budget_has_no_next_cursor(index_dir: Path)
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         complete = research.with_next_cursor(snapshot, request, search_page(snapshot, request, 5))
         assert complete["total"] > 1 and complete["next_cursor"] is not None
-        cut_short = search_page(snapshot, request, 5)
-        cut_short["partial"], cut_short["notes"] = True, [OUT_OF_TIME]
+        cut_short = search_page(snapshot, request, 0)  # no time at all
+        assert cut_short["timed_out"] and cut_short["partial"]
+        assert OUT_OF_TIME in cut_short["notes"]
         assert research.with_next_cursor(snapshot, request, cut_short)["next_cursor"] is None
