@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
+from urllib.parse import unquote
 
 from whoosh import query as wq
 from whoosh.matching import AndNotMatcher, IntersectionMatcher, NullMatcher, WrappingMatcher
@@ -30,6 +31,7 @@ from indexer.analysis import (
     names_analyzer,
     tag_term,
 )
+from indexer.formats.fields import url_slug
 from indexer.schema import ARTICLE
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -59,6 +61,8 @@ EXCLUSION_IN_OR = (
 # Names readers try as fields that are filters: "source:amnesty" would otherwise quietly
 # search the words "source amnesty".
 _ONE_CJK_CHARACTER_RE = re.compile(rf"[{CJK_CHARS}]")
+_ADDRESS_RE = re.compile(r"https?://\S+", re.IGNORECASE)
+_SLUG_WORD_RE = re.compile(r"[^\W_]+")
 # What a reader may take for a field name ("country:india"); an address's scheme is none.
 _FIELD_LIKE_RE = re.compile(r"[a-z][a-z_]{1,19}")
 _URL_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "www"})
@@ -160,6 +164,9 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
     raises. A word that is a stop word in every one of them is dropped."""
     state = _ParseState(tuple(languages) or ("en",))
     text = text.replace("\x00", " ").translate(_QUOTES)
+    if words := _address_words(text):
+        state.notes.append(f"an address was searched as the words of its last part: {words}")
+        text = words
     if text.count('"') % 2:
         state.notes.append(UNCLOSED_QUOTE)
     tokens = list(_lex(text))
@@ -176,6 +183,17 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
         notes=state.notes,
         unsearchable=unsearchable,
     )
+
+
+def _address_words(text: str) -> str | None:
+    """The words of a pasted address's last part (its slug, which most sites make of the
+    title: ".../internet-watchdog-finds-flaw/"), when the query is one http(s) address
+    ending in words: articles do not hold their own addresses."""
+    address = text.strip()
+    if not _ADDRESS_RE.fullmatch(address):
+        return None
+    words = " ".join(_SLUG_WORD_RE.findall(unquote(url_slug(address) or "")))
+    return words if any(char.isalpha() for char in words) else None
 
 
 @dataclass

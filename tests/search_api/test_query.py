@@ -53,6 +53,8 @@ from search_api.query import (
         ("Lèse Majesté", "lese AND majest"),
         ("COVID-19", "covid-19"),
         ("http://example.org", '"http exampl org"'),
+        ("https://gv.example/2018/07/29/cambodia-press/", "cambodia AND press"),  # its slug
+        ("https://ngo.example/news/caf%C3%A9-ferm%C3%A9.html", "cafe AND ferm"),
         ("the of and", ""),
     ],
 )

@@ -224,6 +224,13 @@ class TestPartial:
         assert TOO_MANY_PREFIXES in response["notes"]
         assert response["parsed_query"].endswith("AND elect")
 
+    def test_an_articles_address_finds_it_by_its_last_parts_words(self, client: TestClient):
+        response = search(client, q="https://globalvoices.example/2018/07/29/cambodia-press/")
+        assert ids(response)[0] == "gv/cambodia-press"
+        assert response["notes"] == [
+            "an address was searched as the words of its last part: cambodia press"
+        ]
+
     def test_single_unknown_word_finds_nothing(self, client: TestClient):
         response = search(client, q="zzzz")
         assert (response["total"], response["partial"]) == (0, False)
