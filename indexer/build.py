@@ -226,8 +226,8 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     there: indexed under ``drw/`` and then under its parent, ``drw/blog/post.md`` moves from
     source ``blog`` to ``drw``), and the part of the run context it is parsed in: the lines
     its site repeats across pages that it holds, which decide what it keeps, and the parts
-    of its titles that name its site, which are taken out of its title, and the page it is
-    a copy of, if any. The whole set
+    of its titles that name its site, which are taken out of its title, the page it is
+    a copy of, if any, and the key of the files that translate it. The whole set
     of a site's repeated lines changes whenever a line crosses the share of pages that
     makes it chrome: in the digest, adding two pages had a folder read again whole."""
     source = source_for(path, root)
@@ -249,6 +249,8 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
         digest.update(b"\0" + "\n".join(sorted(names)).encode())
     if original := context.copy_of(path):
         digest.update(b"\0copy of " + original.encode())
+    if key := context.translation_key_of(path):
+        digest.update(b"\0translated as " + key.encode())
     return digest.hexdigest()
 
 

@@ -93,7 +93,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # HTML read unescaped; RSS and Atom feeds read, an item's id from its address; a Ghost
 # export's posts read; a Markdown footnote's text kept; an HTML page not dated by the
 # site's footer, a post's body alone (a fragment) read whole; a record's tags and
-# categories both its tags; a Medium export's drafts not indexed.
+# categories both its tags; a Medium export's drafts not indexed; a page translated by
+# files named after it given their translation key.
 PARSER_VERSION = 22
 
 _KINDS = fields.ARTICLE_FILE_KINDS
@@ -138,6 +139,9 @@ class RunContext:
     page_names: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Per HTML page that is a copy of another (the same address and text), the other's path.
     copies: Mapping[str, str] = field(default_factory=dict)
+    # Per page whose translations are files named after it ("poet.md" beside "poet.fr.md",
+    # as Hugo names them), the translation key their names give them ("posts/poet").
+    translated: Mapping[str, str] = field(default_factory=dict)
 
     def chrome_for(self, source: str) -> frozenset[str]:
         return self.site_chrome.get(source, frozenset())
@@ -152,6 +156,9 @@ class RunContext:
 
     def copy_of(self, path: Path) -> str | None:
         return self.copies.get(str(path))
+
+    def translation_key_of(self, path: Path) -> str | None:
+        return self.translated.get(str(path))
 
 
 def _kind(path: Path) -> str | None:
@@ -349,7 +356,31 @@ def build_context(
         for path in paths
         if path != original
     }
-    return RunContext(site_chrome, page_chrome, page_names, copies)
+    return RunContext(site_chrome, page_chrome, page_names, copies, _translated(files))
+
+
+# A page's translation named after it: "poet.fr.md" beside "poet.md".
+_TRANSLATION_NAME_RE = re.compile(r"(.+)\.([a-z]{2})$")
+
+
+def _translated(files: Sequence[tuple[Path, Path]]) -> dict[str, str]:
+    """Per page that files named after it translate ("poet.fr.md" for "poet.md", Hugo's
+    translations by file name), the key the translations' ids give them: its own id names
+    no language, and without the key it would not be grouped with them."""
+    pages = {(path.parent, path.suffix.lower(), path.stem): path for path, _ in files}
+    translated: dict[str, str] = {}
+    for path, root in files:
+        match = _TRANSLATION_NAME_RE.fullmatch(path.stem)
+        if _kind(path) not in _SINGLE_ARTICLE_KINDS or match is None:
+            continue
+        stem, language = match.groups()
+        if language not in known_languages():
+            continue
+        page = pages.get((path.parent, path.suffix.lower(), stem))
+        key = translation_key(fields.relative_id(path, root), language)
+        if page is not None and key:
+            translated[str(page)] = key
+    return translated
 
 
 def _original(url: str, paths: list[Path]) -> Path:
@@ -563,6 +594,7 @@ def _parse_single(
             dropped=dropped,
         )
     warnings.extend(_dropped_warning(name, value) for name, value in dropped.items())
+    article.translation_key = article.translation_key or context.translation_key_of(path)
     return ParsedFile(path, [article], warnings)
 
 

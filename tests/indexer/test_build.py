@@ -774,3 +774,19 @@ def test_a_copy_of_a_page_is_indexed_once_its_original_is_gone(tmp_path: Path) -
     build_index([site], index_dir, ParseOptions(), workers=1)
     assert article_ids(index_dir) == {"arrest"}
     assert stored_article(index_dir, "arrest")[1][0][2] == text
+
+
+def test_a_page_translated_by_a_file_named_after_it_shares_its_key(tmp_path: Path) -> None:
+    # Hugo's translations by file name: "poet.fr.md" beside "poet.md". The page written
+    # before its translation is read again when the translation comes.
+    posts, index_dir = tmp_path / "posts", tmp_path / "ix"
+    posts.mkdir()
+    (posts / "poet.md").write_text("A poet was detained in Tunis after a reading.\n")
+    build_index([posts], index_dir, ParseOptions(), workers=1)
+    assert stored_article(index_dir, "poet")[0].get("translation_key") is None
+    (posts / "poet.fr.md").write_text("Un poète a été arrêté à Tunis après une lecture.\n")
+    build_index([posts], index_dir, ParseOptions(), workers=1)
+    keys = {
+        stored_article(index_dir, name)[0].get("translation_key") for name in ("poet", "poet.fr")
+    }
+    assert keys == {"poet"}
