@@ -26,6 +26,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -549,8 +550,10 @@ class _Segment:
         if not parts:
             return Scored.empty()
         summed = union(parts, size)
-        df = word_frequency(self.parent, df, query)
-        idf = bm25_idf(self.postings.article_count(self.parent), df)
+        articles = self.postings.article_count(self.parent)
+        frequency = partial(self.postings.doc_frequency, self.parent)
+        df = word_frequency(query, df, articles, self.searcher.schema, frequency)
+        idf = bm25_idf(articles, df)
         saturated = Scored(summed.docs, self.model.saturate(summed.scores, idf))
         return _boosted(saturated, query.boost)
 

@@ -32,6 +32,7 @@ skips blocks of postings that cannot reach the top k, ranks as a full evaluation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import reduce
 from math import inf, log
 from typing import Any, TypeVar
@@ -90,7 +91,9 @@ class ArticleBM25F(WeightingModel):
             parts.append(WrappingMatcher(matcher, boost=term.boost))
         if not parts:
             return NullMatcher()
-        idf = bm25_idf(article_count(parent), word_frequency(parent, df, word))
+        articles = article_count(parent)
+        df = word_frequency(word, df, articles, parent.schema, parent.doc_frequency)
+        idf = bm25_idf(articles, df)
         return _Saturated(reduce(UnionMatcher, parts), idf, self)
 
     # The formulas, for one document (Whoosh's scorers here) or for arrays of them
@@ -254,22 +257,29 @@ class _ZeroScore(WrappingMatcher):
         return 0.0
 
 
-def word_frequency(searcher: Any, own: int, word: FieldsTerm) -> int:
+def word_frequency(
+    word: FieldsTerm,
+    own: int,
+    articles: int,
+    schema: Any,
+    doc_frequency: Callable[[str, bytes], int],
+) -> int:
     """The document frequency a word is scored with: ``own``, its terms' (the largest of
     its fields'), and, read in several languages, the articles each other reading finds; a
     stop word of a language counts as a word of every article in it. A word is as common
     as the archive finds it, whatever language reads it: an English word in a Spanish
     passage (a name, a link: "tense-elections") is rare among the Spanish terms, and
     would otherwise outweigh the thousands of English articles that have it; "the" in the
-    Spanish reading of an English query would weigh as a rare word. At most the number of
-    articles. ``searcher``: the whole index's (its statistics)."""
+    Spanish reading of an English query would weigh as a rare word. At most ``articles``.
+    ``doc_frequency(field, term bytes)``: the whole index's."""
+    if not word.other_readings and not word.stop_in:
+        return own
     df = own
     for terms in word.other_readings:
-        df += max(searcher.doc_frequency(field, searcher.schema[field].to_bytes(text))
-                  for field, text in terms)  # fmt: skip
+        df += max(doc_frequency(field, schema[field].to_bytes(text)) for field, text in terms)
     for language in word.stop_in:
-        df += searcher.doc_frequency("language", language)
-    return min(df, article_count(searcher))
+        df += doc_frequency("language", schema["language"].to_bytes(language))
+    return min(df, articles)
 
 
 def article_count(searcher: Any) -> int:
