@@ -51,7 +51,7 @@ FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 DESCRIPTIVE_QUERY_PARTS = 3
 FEW_MATCHES = 10
 OUT_OF_TIME = "the search ran out of time; results may be incomplete"
-_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+_ISO_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 @dataclass

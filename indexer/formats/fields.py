@@ -133,6 +133,21 @@ _EPOCH_SECONDS = (100_000_000, 4_102_444_800)
 _EPOCH_MILLISECONDS = (_EPOCH_SECONDS[0] * 1000, _EPOCH_SECONDS[1] * 1000)
 
 
+def _compact_date_time(value: float) -> bool:
+    """Whether a number begins as a compact date does (202303151200: 2023-03-15 12:00),
+    which Unix time in the same range would read as another date (1976-05-30): a wrong
+    date is worse than none. No Unix time of 1973 to 2100 begins with a valid one."""
+    digits = str(int(value)) if float(value).is_integer() else ""
+    if len(digits) <= 8:
+        return False
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:8])
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return 1000 <= year <= 2999
+
+
 def normalize_date(value: Any) -> str | None:
     """ISO 8601 ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY`` when only that is known), else None.
 
@@ -149,6 +164,8 @@ def normalize_date(value: Any) -> str | None:
     if isinstance(value, int | float):
         if 1000 <= value <= 2999:
             return _iso(int(value)) if float(value).is_integer() else None
+        if _compact_date_time(value):
+            return None
         if _EPOCH_SECONDS[0] <= value < _EPOCH_SECONDS[1]:
             return dt.datetime.fromtimestamp(value, dt.UTC).date().isoformat()
         if _EPOCH_MILLISECONDS[0] <= value < _EPOCH_MILLISECONDS[1]:
@@ -159,9 +176,9 @@ def normalize_date(value: Any) -> str | None:
     text = value.strip()
     if not text or len(text) > 100:
         return None
-    if text.isascii() and text.isdigit() and len(text) > 8:
-        # Unix time written as a string (Drupal's "created": "1678886400"); eight digits
-        # or fewer are a year or a compact date.
+    if text.isascii() and text.isdigit() and len(text) in (9, 10, 12, 13) and text[0] != "0":
+        # Unix time written as a string (Drupal's "created": "1678886400"), in seconds or
+        # milliseconds; eight digits or fewer are a year or a compact date.
         return normalize_date(int(text))
     if match := _ISO_RE.match(text):
         year, month, day = match.groups()
@@ -589,12 +606,16 @@ def strip_wp_shortcodes(text: str) -> str:
 # Publication states that readers are not shown: WordPress's (``future``: scheduled,
 # ``auto-draft``), Ghost's, and Drupal's ``unpublished``.
 _NOT_PUBLISHED_STATUSES = frozenset(
-    {"draft", "auto-draft", "pending", "private", "future", "scheduled", "trash", "unpublished"}
-)
+    {
+        "draft", "auto-draft", "pending", "private", "future", "scheduled", "trash",
+        "unpublished", "hidden",
+        "sent",  # Ghost: sent as an email only, not on the site
+    }
+)  # fmt: skip
 
 # Ghost's post visibilities other than "public": posts for its members, its paying members
 # or some of its tiers, which a public search must not show.
-_MEMBERS_VISIBILITIES = frozenset({"members", "paid", "tiers"})
+_MEMBERS_VISIBILITIES = frozenset({"members", "paid", "tiers", "filter"})  # filter: Ghost 4
 
 # What WordPress's REST API and database exports hold beside posts and pages (its media
 # items, menu entries, revisions, reusable blocks and templates): no article.
@@ -629,7 +650,8 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
         return status.strip().casefold(), f"status: {status.strip()}"
     # Drupal's node status: false or 0, written as a number, a boolean or a string (its
     # views and CSV-to-JSON tools write "0" or "false").
-    if _said(status) is False or str(status).strip() == "0":
+    number = isinstance(status, int | float) and not isinstance(status, bool)
+    if _said(status) is False or (number and status == 0) or str(status).strip() == "0":
         return "unpublished", f"status: {str(status).strip().lower()}"
     visibility = _single_value(values.get("visibility"))
     if isinstance(visibility, str) and visibility.strip().casefold() in _MEMBERS_VISIBILITIES:

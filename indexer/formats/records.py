@@ -162,8 +162,8 @@ def _present(value: Any) -> bool:
 
 def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> dict[str, Any]:
     """Raw values for each target field: the user's mapping first, then the common names.
-    Unmapped, tags are those of every common name ("tags" and "categories", as front
-    matter's): a tuple of each one's raw value."""
+    Unmapped, tags are those of its tags and its categories (``_TAG_LISTS``), as front
+    matter's are: a tuple of each one's raw value."""
     found: dict[str, Any] = {}
     for target in MAPPABLE_FIELDS:
         names = ((field_map[target],) if target in field_map else ()) + DEFAULT_FIELDS[target]
@@ -173,9 +173,15 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
                 found[target] = value
                 break
     if "tags" in found and "tags" not in field_map:
-        values = (_unwrapped(_get_path(record, name)) for name in DEFAULT_FIELDS["tags"])
-        found["tags"] = tuple(value for value in values if _present(value))
+        values = (_unwrapped(_get_path(record, name)) for name in _TAG_LISTS)
+        if merged := tuple(value for value in values if _present(value)):
+            found["tags"] = merged
     return found
+
+
+# The fields whose values are all of a record's tags; keywords and topics, often a page's
+# search-engine words, are its tags only when it has none of these.
+_TAG_LISTS = ("tags", "tag", "categories", "category")
 
 
 def _record(
@@ -197,7 +203,12 @@ def _resource_fields(item: Mapping[str, Any]) -> Mapping[str, Any]:
     article", "id": …, "attributes": {"title": …, "status": false, …}}``): its attributes,
     with its id; any other record as it is."""
     attributes = item.get("attributes")
-    if isinstance(attributes, Mapping) and "type" in item and "id" in item:
+    if (
+        isinstance(attributes, Mapping)
+        and "type" in item
+        and "id" in item
+        and not any(_present(_get_path(item, name)) for name in DEFAULT_FIELDS["body"])
+    ):
         return {**attributes, "id": item["id"]}
     return item
 
@@ -304,25 +315,35 @@ def _ghost_posts(export: Mapping[str, Any]) -> list[Any] | None:
     def names_by_post(links: str, key: str, named: dict[Any, str]) -> dict[Any, list[str]]:
         by_post: dict[Any, list[str]] = {}
         for link in sorted(table(links), key=lambda row: _sort_order(row.get("sort_order"))):
-            name = named.get(link.get(key))
-            if name:
-                by_post.setdefault(link.get("post_id"), []).append(name)
+            name = named.get(_ghost_id(link.get(key)))
+            post = _ghost_id(link.get("post_id"))
+            if name and post is not None:
+                by_post.setdefault(post, []).append(name)
         return by_post
 
-    users = {user.get("id"): user.get("name") for user in table("users")}
+    users = {_ghost_id(user.get("id")): user.get("name") for user in table("users")}
     public_tags = {
-        tag.get("id"): tag.get("name")
+        _ghost_id(tag.get("id")): tag.get("name")
         for tag in table("tags")
         if isinstance(tag.get("name"), str) and not tag["name"].startswith("#")
     }
     authors = names_by_post("posts_authors", "author_id", users)
     tags = names_by_post("posts_tags", "tag_id", public_tags)
     return [
-        {**post, "authors": authors.get(post.get("id"), []), "tags": tags.get(post.get("id"), [])}
+        {
+            **post,
+            "authors": authors.get(_ghost_id(post.get("id")), []),
+            "tags": tags.get(_ghost_id(post.get("id")), []),
+        }
         if isinstance(post, Mapping)
         else post
         for post in data["posts"]
     ]
+
+
+def _ghost_id(value: Any) -> str | int | None:
+    """An id a Ghost table links rows by; None for any other value (a list, an object)."""
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
 def _sort_order(value: Any) -> float:

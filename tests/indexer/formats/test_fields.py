@@ -67,6 +67,10 @@ from indexer.formats.fields import (
         ("1700000000000", "2023-11-14"),
         (17000000000, None),  # neither: 2508 in seconds, 1970 in milliseconds
         ("20180327", None),  # eight digits are no time: a compact date, not read
+        ("202303151200", None),  # a compact date and time (1976-05-30 in milliseconds)
+        (202303151200, None),
+        ("2023031512", None),
+        ("0123456789", None),
         (20180327, None),  # too small to be seconds: more likely a compact date
         (float("nan"), None),
     ],

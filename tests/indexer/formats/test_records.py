@@ -414,6 +414,8 @@ NOT_PUBLISHED = [
     ({"status": [{"value": False}]}, "unpublished"),  # Drupal's REST export
     ({"visibility": "paid"}, "members-only"),  # Ghost
     ({"visibility": "members"}, "members-only"),
+    ({"visibility": "filter"}, "members-only"),  # Ghost 4: some members'
+    ({"status": "sent"}, "sent"),  # Ghost: sent by email only
     ({"draft": True}, "draft"),
     ({"published": False}, "unpublished"),  # Jekyll
     ({"content": {"rendered": "<p>Hidden.</p>", "protected": True}}, "password-protected"),
@@ -460,6 +462,11 @@ def test_a_drupal_rest_export_is_read_from_its_value_lists(tmp_path: Path, parse
 
 
 def test_a_json_api_export_is_read_from_its_resources_attributes(tmp_path: Path, parse) -> None:
+    # A record of another export with a type, an id and its own attributes is read as it is.
+    other = {"type": "post", "id": 7, "attributes": {"color": "red"}, "body": "Its own text."}
+    write(tmp_path / "other.json", json.dumps([other]))
+    assert parse("other.json").articles[0].text == "Its own text."
+
     def node(uuid: str, published: bool, title: str) -> dict:
         body = {"value": f"<p>{title}: the court ruled.</p>", "format": "full_html"}
         attributes = {"status": published, "title": title, "body": body, "langcode": "en"}
@@ -493,7 +500,11 @@ def test_a_ghost_export_gives_its_posts_with_their_authors_and_public_tags(
             {"post_id": "p1", "author_id": "u2", "sort_order": 1},
             {"post_id": "p1", "author_id": "u1", "sort_order": 0},
         ],
-        "tags": [{"id": "t1", "name": "Belarus"}, {"id": "t2", "name": "#newsletter"}],
+        "tags": [
+            {"id": "t1", "name": "Belarus"},
+            {"id": "t2", "name": "#newsletter"},
+            {"id": ["odd"], "name": "An id no row links by"},
+        ],
         "posts_tags": [{"post_id": "p1", "tag_id": "t2"}, {"post_id": "p1", "tag_id": "t1"}],
     }
     export = {"db": [{"meta": {"version": "5.70.0"}, "data": data}]}
@@ -570,8 +581,14 @@ def test_common_field_names_are_mapped(tmp_path: Path, parse, record: dict) -> N
 
 def test_a_records_tags_are_those_of_its_tags_and_its_categories(tmp_path: Path, parse) -> None:
     record = {"id": 1, "body": "Text.", "tags": ["Press"], "categories": ["Asia", "press"]}
-    write(tmp_path / "posts.json", json.dumps([record, {**record, "id": 2, "tags": [7, 9]}]))
+    records = [
+        {**record, "keywords": "buy now, seo"},  # search-engine words: no tags beside tags
+        {**record, "id": 2, "tags": [7, 9]},  # a WordPress REST record's tags are ids
+        {"id": 3, "body": "Text.", "keywords": "Asia, press"},  # its only tags
+    ]
+    write(tmp_path / "posts.json", json.dumps(records))
     assert [article.tags for article in parse("posts.json").articles] == [
         ["Press", "Asia"],
-        ["Asia", "press"],  # a WordPress REST record's tags are ids: no names
+        ["Asia", "press"],
+        ["Asia", "press"],
     ]
