@@ -239,6 +239,10 @@ _TRAFILATURA_TAGS = {
 
 # What a page has that the body of a post alone (a fragment) does not.
 _PAGE_TAG_RE = re.compile(r"<(?:html|head|body)\b", re.I)
+# Liquid's and Go templates' tags: a file holding them is a template, not a post.
+_TEMPLATE_RE = re.compile(r"\{%|\{\{")
+# The words of a sentence: a fragment with fewer ("Redirecting…") is no article.
+FRAGMENT_MIN_WORDS = 5
 
 
 @dataclass
@@ -426,15 +430,23 @@ def is_medium_draft(file_name: str, text: str) -> bool:
 
 
 def _without_page_footers(text: str) -> str | lxml.html.HtmlElement:
-    """The page as a tree, without the ``<footer>``s of the page (not an article's): the
-    site's chrome, whose "last updated on June 1, 2023" or copyright date trafilatura would
-    take for the article's date (it looks for dates in every footer). An article's own
-    footer ("Posted on …") is kept. The page as it is when it cannot be parsed."""
+    """The page as a tree, without the site's ``<footer>``s, whose "last updated on June 1,
+    2023" or copyright date trafilatura would take for the article's date (it looks for
+    dates in every footer). A footer is the article's, and kept, inside ``<article>`` or
+    ``<main>``, or when it dates the post in markup (``Posted on <time …>``); a fragment
+    (a post's body alone) has no site's footer. The page as it is when it cannot be
+    parsed."""
+    if not _PAGE_TAG_RE.search(text):
+        return text
     tree = load_html(text)
     if tree is None:
         return text
     for footer in list(tree.iter("footer")):
-        if not any(ancestor.tag == "article" for ancestor in footer.iterancestors()):
+        in_article = any(
+            ancestor.tag in ("article", "main") or ancestor.get("role") == "main"
+            for ancestor in footer.iterancestors()
+        )
+        if not in_article and next(footer.iter("time"), None) is None:
             footer.drop_tree()
     return tree
 
@@ -474,14 +486,16 @@ def parse_html_page(
         )
     except (ValueError, TypeError, etree.LxmlError, RecursionError):
         xml = None
-    if not xml and not _PAGE_TAG_RE.search(cleaned):
+    if not xml and not _PAGE_TAG_RE.search(cleaned) and not _TEMPLATE_RE.search(cleaned):
         # A fragment, the body of a post alone (an export's posts/123.html), in which
-        # trafilatura finds no article when it is short: all of it is the article.
-        # Its first heading is its title, as a Markdown post's is.
+        # trafilatura finds no article when it is short: all of it is the article, if it
+        # says something ("Redirecting…" does not). Its first heading is its title, as a
+        # Markdown post's is. A template's part (Jekyll's _includes/nav.html) is none.
         blocks = blocks_from_html_fragment(cleaned)
-        if blocks and blocks[0].is_heading and len(blocks) > 1:
-            return HtmlPage(title=blocks[0].text, blocks=blocks[1:])
-        if blocks:
+        words = sum(len(block.text.split()) for block in blocks if not block.is_heading)
+        if words >= FRAGMENT_MIN_WORDS:
+            if blocks[0].is_heading:
+                return HtmlPage(title=blocks[0].text, blocks=blocks[1:])
             return HtmlPage(title="", blocks=blocks)
     if not xml:
         raise NoArticle("no article text found in the HTML page")

@@ -244,6 +244,18 @@ def test_a_page_is_dated_by_its_markup_or_its_date_line(
 
 
 @pytest.mark.parametrize(
+    "fragment",
+    ["<p>Redirecting…</p>", "<nav>{% for p in site.pages %}<a>{{ p.title }}</a>{% endfor %}</nav>"],
+)
+def test_a_fragment_that_says_nothing_or_is_a_template_is_no_article(
+    tmp_path: Path, parse, fragment: str
+) -> None:
+    write(tmp_path / "_includes" / "nav.html", fragment)
+    with pytest.raises(NoArticle):
+        parse("_includes/nav.html")
+
+
+@pytest.mark.parametrize(
     ("fragment", "title", "text"),
     [
         ("<p>Three sources describe the blackout.</p>", "", "Three sources describe the blackout."),
@@ -286,19 +298,25 @@ def test_a_medium_exports_drafts_are_not_indexed(tmp_path: Path, parse) -> None:
         parse("posts/draft_Next-campaign-9a8b.html")
 
 
+POSTED = "<footer>Posted on <time datetime='2021-02-03'>3 February</time></footer>"
+
+
 @pytest.mark.parametrize(
-    ("article_footer", "expected"),
+    ("post", "expected"),
     [
-        ("", None),  # the site's "last updated" is no date of the article
-        ("<footer>Posted on <time datetime='2021-02-03'>3 February</time></footer>", "2021-02-03"),
+        # The site's "last updated" is no date of the article.
+        (f"<article><h1>Activists held</h1><p>{DETAINED}</p></article>", None),
+        (f"<article><h1>Activists held</h1><p>{DETAINED}</p>{POSTED}</article>", "2021-02-03"),
+        (f"<main><div class='post'><p>{DETAINED}</p>{POSTED}</div></main>", "2021-02-03"),
+        (f"<div class='post'><h1>Activists held</h1><p>{DETAINED}</p>{POSTED}</div>", "2021-02-03"),
     ],
 )
 def test_a_page_is_not_dated_by_the_sites_footer(
-    tmp_path: Path, parse, article_footer: str, expected: str | None
+    tmp_path: Path, parse, post: str, expected: str | None
 ) -> None:
     page = (
-        f"<html><body><article><h1>Activists held</h1><p>{DETAINED}</p>{article_footer}"
-        "</article><footer><p>Page last updated on June 1, 2023.</p></footer></body></html>"
+        f"<html><body>{post}<footer><p>Page last updated on June 1, 2023.</p></footer>"
+        "</body></html>"
     )
     write(tmp_path / "page.html", page)
     assert parse("page.html").articles[0].date == expected
