@@ -36,6 +36,10 @@ NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself 
 # pairs of two countries' passages that begin alike ("The government respects freedom of
 # movement…") were all under it, with 111 pairs of one passage rewritten.
 VERSION_RESEMBLANCE = 0.1
+# Under a title of their own, texts are copies of one text only when nearly all of it is
+# common: a series' recurring title ("Statement", "Weekly update") is shared by different
+# texts, which may share a closing paragraph too (a review found 0.43 for two statements).
+COPY_RESEMBLANCE = 0.9
 SHINGLE_WORDS = 3
 SHINGLED_CHARS = 20_000
 _WORD_RE = re.compile(r"\w+")
@@ -199,8 +203,9 @@ def related(
     own_title = fold(title).strip()
     in_language_docs = np.zeros(len(translation_codes), dtype=bool)
     in_language_docs[in_language.docs] = True
-    # Versions of one text: under one title (a title made up of its first words too), with
-    # a share of their word sequences in common (``VERSION_RESEMBLANCE``).
+    # Versions of one text: under one title, with a share of their word sequences in
+    # common (``VERSION_RESEMBLANCE`` under a title made up of their first words,
+    # ``COPY_RESEMBLANCE`` under a title of their own).
     versions = _Versions(snapshot)
     if own_docnum is not None:
         versions.add(own_docnum)
@@ -236,7 +241,6 @@ class _Versions:
     def __init__(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
         self._by_title: dict[str, list[frozenset[tuple[str, ...]]]] = defaultdict(list)
-        self._shingles_of: dict[int, frozenset[tuple[str, ...]]] = {}
         self._pending: dict[str, list[int]] = defaultdict(list)  # not yet read
 
     def add(self, docnum: int) -> None:
@@ -248,9 +252,9 @@ class _Versions:
             return False  # the common case: no text listed under this title
         self._by_title[title].extend(map(self._shingles, self._pending.pop(title)))
         shingles = self._shingles(docnum)
-        return any(
-            _resemblance(shingles, other) >= VERSION_RESEMBLANCE for other in self._by_title[title]
-        )
+        made_up = (self._snapshot.stored_fields(docnum).get("meta") or {}).get("title_derived")
+        least = VERSION_RESEMBLANCE if made_up else COPY_RESEMBLANCE
+        return any(_resemblance(shingles, other) >= least for other in self._by_title[title])
 
     def _title(self, docnum: int) -> str:
         return fold(self._snapshot.stored_fields(docnum).get("title", "")).strip()

@@ -158,6 +158,30 @@ def test_versions_of_one_passage_among_related_stories_are_listed_once(tmp_path:
     assert "port/wages" in [hit["id"] for hit in results]
 
 
+def test_texts_under_a_recurring_title_of_their_own_are_all_listed(tmp_path: Path):
+    # Two statements of a series, one title, the union's closing paragraph in common.
+    about = (
+        "About the union: the union represents dockworkers in the port of Mombasa. "
+        "Media enquiries go to the union's press office."
+    )
+    records = [
+        {"id": "release", "title": "Mombasa dockworkers strike", "body": RELEASE},
+        {
+            "id": "stmt-1",
+            "title": "Union statement",
+            "body": f"Dockworkers in Mombasa will strike on Monday over unpaid wages. {about}",
+        },
+        {
+            "id": "stmt-2",
+            "title": "Union statement",
+            "body": f"Police detained strike leaders at the Mombasa port gates. {about}",
+        },
+        *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes."} for n in range(20)),
+    ]
+    results = related_in_archive(tmp_path, "port", records, "release")
+    assert {"port/stmt-1", "port/stmt-2"} <= {hit["id"] for hit in results}
+
+
 def related_in_archive(tmp_path: Path, name: str, records: list[dict], article: str) -> list:
     """The related stories of ``article`` in an archive of one JSON file of ``records``."""
     (tmp_path / "corpus").mkdir()
