@@ -22,6 +22,7 @@ from whoosh.codec.base import Automata
 from indexer.analysis import fold
 
 SPELLING_FIELDS = ("spell_body", "spell_title")
+TITLE_SPELLING_FIELD = "spell_title"
 # Longer words are not corrected: a reader misspells words, not 40-letter strings, and the
 # look-up of a word's neighbours takes longer the longer the word is.
 MAX_CORRECTED_WORD_LENGTH = 30
@@ -38,15 +39,19 @@ class Vocabulary:
 
     def __init__(self, reader: Any) -> None:
         counts: Counter[str] = Counter()
+        titled: set[str] = set()
         for leaf, _ in reader.leaf_readers():
             for name in SPELLING_FIELDS:
                 if name in leaf.indexed_field_names():
                     for word, info in leaf.iter_field(name):
                         counts[word.decode("utf-8")] += int(info.weight())
+                        if name == TITLE_SPELLING_FIELD:
+                            titled.add(word.decode("utf-8"))
         # A sorted list and an array of counts, not a dict: half the memory; a look-up is a
         # bisection.
         self._words = sorted(counts)
         self._counts = array("q", (counts[word] for word in self._words))
+        self._in_titles = bytes(word in titled for word in self._words)
 
     def __contains__(self, word: str) -> bool:
         return self._position(word) is not None
@@ -54,6 +59,10 @@ class Vocabulary:
     def articles_with(self, word: str) -> int:
         position = self._position(word)
         return 0 if position is None else self._counts[position]
+
+    def in_a_title(self, word: str) -> bool:
+        position = self._position(word)
+        return position is not None and bool(self._in_titles[position])
 
     def within(self, word: str, distance: int) -> list[str]:
         """The words within ``distance`` insertions, deletions or substitutions of ``word``
@@ -91,7 +100,9 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
     """The word of the corpus one edit from ``word``, else two, that the most articles have;
     None when nothing is close, or the ``deadline`` (``time.monotonic``) passes before one is
     found. A word of the corpus itself is corrected only to a word one edit away that
-    ``MISSPELT_WORD_RATIO`` times as many articles have.
+    ``MISSPELT_WORD_RATIO`` times as many articles have, and never when it is a name, as
+    the reader wrote it ("Mali", not "mail") or as a title of the archive has it: titles
+    are written with care, texts with typos.
 
     Two neighbouring letters swapped are one edit, as in Damerau's distance and Lucene's
     spell checker: a slip of the fingers, and the commonest one ("protset", "humna")."""
@@ -99,6 +110,8 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
     if not 3 <= len(folded) <= MAX_CORRECTED_WORD_LENGTH or folded.isdigit():
         return None
     known = vocabulary.articles_with(folded)
+    if known and (word[:1].isupper() or vocabulary.in_a_title(folded)):
+        return None
     for distance in (1,) if known else (1, 2):
         if deadline is not None and time.monotonic() > deadline:
             return None

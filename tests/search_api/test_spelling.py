@@ -137,10 +137,11 @@ def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: 
     # An archive holds its authors' typos: "recogniton" in one post, "recognition" in
     # MISSPELT_WORD_RATIO. "interest" is in 1 article, "internet" (one edit) in 3: no typo.
     records = [
-        {"id": f"r{n}", "title": f"Facial recognition {n}", "body": "Cameras."}
+        {"id": f"r{n}", "title": f"Facial recognition {n}", "body": "Cameras. Mail."}
         for n in range(MISSPELT_WORD_RATIO)
     ]
-    records += [{"id": "typo", "title": "Facial recogniton", "body": "Cameras."}]
+    records += [{"id": "typo", "title": "Cameras", "body": "Facial recogniton."}]
+    records += [{"id": "mali", "title": "Mali", "body": "Unrest."}]
     records += RECORDS["first"] + RECORDS["second"]
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "posts.json").write_text(json.dumps(records), encoding="utf-8")
@@ -150,3 +151,7 @@ def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: 
         assert correct_word(vocabulary, "recogniton") == "recognition"
         assert correct_word(vocabulary, "interest") is None
         assert correct_word(vocabulary, "recognition") is None
+        # A name, as a title has it or as the reader wrote it, is no typo of a commoner word.
+        assert vocabulary.articles_with("mail") == MISSPELT_WORD_RATIO
+        assert correct_word(vocabulary, "mali") is None
+        assert correct_word(vocabulary, "Recogniton") is None
