@@ -332,19 +332,24 @@ def _fields_for(field_name: str | None) -> tuple[tuple[str, ...], str | None]:
     return known, None
 
 
-def _note_filter_name(field_name: str | None, state: _ParseState) -> None:
+def _note_filter_name(field_name: str | None, value: str, state: _ParseState) -> None:
+    """Say that ``field_name:value`` names no field of the query, and was searched as a
+    phrase; not when a space follows the colon ("Syria: journalists detained", a
+    headline)."""
     name = (field_name or "").lower()
+    if not value:
+        return
     parameter = FILTER_NAMES.get(name)
     if parameter is not None:
         note = (
             f"{name}: is a filter, not a field of the query: use the "
-            f"{parameter} parameter; it was searched as words"
+            f"{parameter} parameter; it was searched as a phrase"
         )
         state.note(note)
     elif _FIELD_LIKE_RE.fullmatch(name) and name not in _URL_SCHEMES:
         state.note(
             f"{name}: is not a field of the query (title:, author: and tag: are); it was "
-            "searched as words"
+            "searched as a phrase"
         )
 
 
@@ -353,7 +358,7 @@ def _word_clause(
 ) -> Clause | None:
     fields, prefix_text = _fields_for(field_name)
     if prefix_text is not None:
-        _note_filter_name(field_name, state)
+        _note_filter_name(field_name, text, state)
         text = f"{prefix_text} {text}"
     if field_name is not None and prefix_text is None and not text:
         # "title:" with nothing after it: the word itself is what the reader typed.
@@ -384,7 +389,7 @@ def _phrase_clause(groups: dict[str, str | None], state: _ParseState) -> Clause 
     fields, prefix_text = _fields_for(groups["phrase_field"])
     text = (groups["phrase_text"] or "").strip()
     if prefix_text is not None:
-        _note_filter_name(groups["phrase_field"], state)
+        _note_filter_name(groups["phrase_field"], text, state)
         text = f"{prefix_text} {text}"
     state.note_wildcards(text, phrase=True)
     return state.keep(

@@ -96,6 +96,7 @@ def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> N
         "mailto:press@example.org",
         "人权",
         "at 10:30 police arrived",
+        "Syria: journalists detained",  # a headline
         "journalis*",
         "why are journalists arrested?",
         "or china",
