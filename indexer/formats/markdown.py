@@ -104,8 +104,7 @@ _REF_LINK_RE = re.compile(r"\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]\[[^\]\n]*\]")
 _REF_DEFINITION_RE = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S[^\n]*$", re.M)
 # Footnotes (``text.[^1]`` … ``[^1]: According to …``, in Jekyll's kramdown and Hugo's
 # goldmark): a footnote's text is article text, its markers are not.
-_FOOTNOTE_DEFINITION_RE = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:[ \t]*", re.M)
-_FOOTNOTE_MARKER_RE = re.compile(r"\[\^[^\]\s]+\]")
+_FOOTNOTE_DEFINITION_RE = re.compile(r"^ {0,3}\[\^([^\]\n]+)\]:[ \t]*", re.M)
 
 
 class _TextMarkdown(MarkdownIt):
@@ -190,6 +189,17 @@ def line_keys(text: str) -> set[str]:
     }
 
 
+def _without_footnote_marks(body: str) -> str:
+    """``body`` without its footnotes' labels, their texts kept: only the markers of
+    footnotes it defines, so ``[^0-9]`` in a text about a regular expression stays."""
+    labels = set(_FOOTNOTE_DEFINITION_RE.findall(body))
+    if not labels:
+        return body
+    body = _FOOTNOTE_DEFINITION_RE.sub("", body)
+    markers = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+    return re.sub(rf"\[\^(?:{markers})\]", "", body)
+
+
 def parse_markdown(text: str, site_chrome: frozenset[str] = frozenset()) -> MarkdownPost:
     """Front-matter metadata and body blocks of a Markdown post.
 
@@ -203,7 +213,7 @@ def parse_markdown(text: str, site_chrome: frozenset[str] = frozenset()) -> Mark
     body = _REF_IMAGE_RE.sub("", body)
     body = _REF_LINK_RE.sub(r"\1", body)
     body = _REF_DEFINITION_RE.sub("", body)
-    body = _FOOTNOTE_MARKER_RE.sub("", _FOOTNOTE_DEFINITION_RE.sub("", body))
+    body = _without_footnote_marks(body)
     try:
         rendered = _MARKDOWN.render(body)
     except RecursionError:  # pathological nesting: index the raw text rather than nothing

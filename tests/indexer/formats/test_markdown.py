@@ -135,12 +135,12 @@ def test_a_link_is_indexed_as_its_text_whatever_its_url(url: str) -> None:
 def test_a_footnotes_text_is_kept_and_its_markers_are_not() -> None:
     post = parse_markdown(
         "They entered their 30th day.[^1] Their lawyer spoke.[^note]\n\n"
-        "See [the report][r].\n\n"
+        "See [the report][r]. The filter matched [^0-9].\n\n"
         "[^1]: According to family members.\n[^note]: By phone.\n\n[r]: https://example.org/r\n"
     )
     assert [block.text for block in post.blocks] == [
         "They entered their 30th day. Their lawyer spoke.",
-        "See the report.",
+        "See the report. The filter matched [^0-9].",
         "According to family members.\nBy phone.",
     ]
 
