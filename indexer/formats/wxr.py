@@ -181,10 +181,19 @@ def _feed_id(uri: str | None, link: str | None) -> str | None:
     return uri.rpartition(":")[2] or uri
 
 
+_ATOM_TEXT_KINDS = {
+    "html": "html",
+    "text/html": "html",
+    "xhtml": "xhtml",
+    "application/xhtml+xml": "xhtml",
+}
+
+
 def _atom_text(element: etree._Element, *, as_html: bool) -> str:
     """An Atom text construct's text, as HTML (``as_html``) or as text: ``type="html"``
     holds escaped HTML, ``xhtml`` a ``<div>`` of markup, ``text`` (the default) text."""
-    kind = element.get("type", "text")
+    # RFC 4287 names the kinds "text", "html" and "xhtml"; feeds also write media types.
+    kind = _ATOM_TEXT_KINDS.get(element.get("type", "text").strip().lower(), "text")
     if kind == "xhtml":
         markup = "".join(etree.tostring(child, encoding="unicode") for child in element)
         return markup if as_html else "".join(element.itertext())

@@ -260,6 +260,10 @@ ATOM_FEED = """<?xml version="1.0" encoding="utf-8"?>
     <title>Une décision</title><id>urn:obs:3</id><updated>2023-04-01T09:00:00Z</updated>
     <summary>Le tribunal a confirmé la décision.</summary>
   </entry>
+  <entry>
+    <title>Un appel</title><id>urn:obs:4</id><updated>2023-03-01T09:00:00Z</updated>
+    <content type="text/html">&lt;p&gt;Signez &lt;em&gt;l'appel&lt;/em&gt;.&lt;/p&gt;</content>
+  </entry>
 </feed>"""
 
 
@@ -291,6 +295,8 @@ def test_an_atom_feeds_entries_are_articles(tmp_path: Path, parse) -> None:
         ),
         ("alertes/3", "Une décision", "2023-04-01", [], [], "fr", None,
          "Le tribunal a confirmé la décision."),
+        # A media type for the kind: HTML, not text showing tags.
+        ("alertes/4", "Un appel", "2023-03-01", [], [], "fr", None, "Signez l'appel."),
     ]  # fmt: skip
 
 
