@@ -179,14 +179,13 @@ ELISIONS: dict[str, frozenset[str]] = {
 }
 
 _APOSTROPHES = {ord("’"): "'", ord("‘"): "'", ord("ʼ"): "'", ord("`"): "'"}
-# One or two letters and an apostrophe before a word of two letters or more: a name's
-# particle ("d'Ivoire", "O'Brien", "l'Aquila", "D'Souza"), whose word is found alone too,
-# in every language, as a hyphenated word's parts are; not an English contraction's end
-# ("we're", "I'll", "I've"). French and Italian elisions are left out of the word itself
-# (``ELISIONS``).
-_NAME_PARTICLE_RE = re.compile(
-    r"[^\W\d_]{1,2}['’‘ʼ`](?=[^\W\d_]{2})(?!(?:re|ll|ve)\b)", re.IGNORECASE
-)
+# One or two Latin letters and an apostrophe (as the tokenizer joins words: ' or ’) before
+# a word of two letters or more: a name's particle ("d'Ivoire", "O'Brien", "l'Aquila",
+# "D'Souza"), whose word is found alone too, whatever the article's language, as a
+# hyphenated word's parts are; not an English contraction's end ("we're", "I'll", "I've"),
+# nor a word of a script whose apostrophe is a letter's mark (Ukrainian "в'язниця"). French
+# and Italian elisions are left out of the word itself (``ELISIONS``).
+_NAME_PARTICLE_RE = re.compile(r"[a-z]{1,2}['’](?=[^\W\d_]{2})(?!(?:re|ll|ve)\b)", re.IGNORECASE)
 # "й" would decompose to "и" + breve; it is kept whole, through a private-use stand-in.
 _KEPT_LETTERS = {ord("й"): "\ue000", ord("Й"): "\ue000"}
 _RESTORED_LETTERS = str.maketrans({"\ue000": "й"})

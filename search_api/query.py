@@ -58,14 +58,15 @@ UNCLOSED_QUOTE = "a quote was not closed: its words were searched one by one, no
 EXCLUSION_IN_OR = (
     "an excluded word cannot be one side of OR: it was read as excluded, and the OR as AND"
 )
-# Names readers try as fields that are filters: "source:amnesty" would otherwise quietly
-# search the words "source amnesty".
 _ONE_CJK_CHARACTER_RE = re.compile(rf"[{CJK_CHARS}]")
+# A pasted address, and the words of its last part.
 _ADDRESS_RE = re.compile(r"https?://\S+", re.IGNORECASE)
 _SLUG_WORD_RE = re.compile(r"[^\W_]+")
 # What a reader may take for a field name ("country:india"); an address's scheme is none.
 _FIELD_LIKE_RE = re.compile(r"[a-z][a-z_]{1,19}")
 _URL_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "www"})
+# Names readers try as fields that are filters: "source:amnesty" would otherwise quietly
+# search the words "source amnesty".
 FILTER_NAMES = {
     "source": "source",
     "lang": "lang",

@@ -98,15 +98,24 @@ def check_given_once(request: Request) -> None:
             raise InvalidRequest(f"{name} takes one value (got {len(values)}: {', '.join(values)})")
 
 
+# Unknown parameters named one by one in notes; a request with more is told how many.
+MAX_NAMED_UNKNOWN_PARAMETERS = 5
+
+
 def unknown_parameter_notes(request: Request) -> list[str]:
     """Notes on the parameters the endpoint does not take: "frm=" ignored without a word
-    would leave a researcher's filter out, unseen."""
+    would leave a researcher's filter out, unseen. At most ``MAX_NAMED_UNKNOWN_PARAMETERS``
+    are named (notes go in a header, for CSV)."""
     declared = _declared(request)
-    return [
+    unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in declared]
+    notes = [
         f"{name} is not a parameter of {request.url.path}: it was ignored"
-        for name in dict.fromkeys(request.query_params.keys())
-        if name not in declared
+        for name in unknown[:MAX_NAMED_UNKNOWN_PARAMETERS]
     ]
+    if len(unknown) > MAX_NAMED_UNKNOWN_PARAMETERS:
+        more = len(unknown) - MAX_NAMED_UNKNOWN_PARAMETERS
+        notes.append(f"{more} more parameters {request.url.path} does not take were ignored")
+    return notes
 
 
 async def filter_request(

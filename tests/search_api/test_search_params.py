@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search_api.query import MAX_PREFIXES, NOTHING_SEARCHABLE, TOO_MANY_PREFIXES
+from search_api.routes.params import MAX_NAMED_UNKNOWN_PARAMETERS
 from tests.search_api.corpus import ALL_IDS, ids, search
 
 COVID_PAIR = ["amnesty/covid-surveillance-copy", "gv/covid-surveillance"]
@@ -331,6 +332,12 @@ class TestParameters:
         response = search(client, q="elections", frm="2020-01-01")
         assert response["total"] == search(client, q="elections")["total"]
         assert "frm is not a parameter of /search: it was ignored" in response["notes"]
+
+    def test_many_parameters_the_endpoint_does_not_take_are_counted(self, client: TestClient):
+        params = {f"x{n}": "1" for n in range(MAX_NAMED_UNKNOWN_PARAMETERS + 3)}
+        notes = search(client, q="elections", **params)["notes"]
+        assert len(notes) == MAX_NAMED_UNKNOWN_PARAMETERS + 1
+        assert notes[-1] == "3 more parameters /search does not take were ignored"
 
     def test_a_source_is_named_whatever_its_case(self, client: TestClient):
         assert ids(search(client, source="Amnesty")) == ids(search(client, source="amnesty"))
