@@ -95,7 +95,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # site's footer, a post's body alone (a fragment) read whole; a record's tags and
 # categories both its tags; a Medium export's drafts not indexed; a page translated by
 # files named after it given their translation key.
-PARSER_VERSION = 22
+# 23: Ghost's email-only and member-filtered posts not indexed, compact date-times no Unix
+# time, an Atom text's media type read, only defined footnotes' markers left out, a post's
+# footer with a <time> kept, a fragment that says nothing not indexed.
+PARSER_VERSION = 23
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
