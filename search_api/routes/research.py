@@ -38,13 +38,15 @@ def _budget(request: Request) -> float:
 def provenance_headers(
     index_version: str, parsed_query: str, notes: Iterable[str] = ()
 ) -> dict[str, str]:
-    """Which index version answered, how the query was read and the notes on it (each
-    ending "; "), for bodies with no room for them (CSV, JSONL): percent-encoded UTF-8."""
+    """Which index version answered, how the query was read and the notes on it (one
+    after the other, "; " between them), for bodies with no room for them (CSV, JSONL):
+    percent-encoded UTF-8, spaces kept but at either end (no header value begins or ends
+    with one: the HTTP server would drop the connection)."""
     headers = {
         "X-Index-Version": index_version,
-        "X-Parsed-Query": quote(parsed_query, safe=" "),
+        "X-Parsed-Query": quote(parsed_query.strip(), safe=" "),
     }
-    said = "".join(f"{note}; " for note in notes)
+    said = "; ".join(note.strip() for note in notes)
     if said:
         headers["X-Notes"] = quote(said, safe=" ")
     return headers
@@ -140,8 +142,8 @@ async def counts_endpoint(
                 },
                 "X-Notes": {
                     "description": "The notes on how the request was read, when there "
-                    "are any (a parameter the endpoint does not take, ignored), each "
-                    'ending "; ", encoded as X-Parsed-Query is.',
+                    'are any (a parameter the endpoint does not take, ignored), "; " '
+                    "between them, encoded as X-Parsed-Query is.",
                     "schema": {"type": "string"},
                 },
             },

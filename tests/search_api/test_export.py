@@ -110,7 +110,7 @@ def test_a_parameter_export_does_not_take_is_noted_in_a_header(client: TestClien
     noted = client.get("/export", params={"q": "journalists", "page": "2", "frm": "2020"})
     assert unquote(noted.headers["x-notes"]) == (
         "page is not a parameter of /export: it was ignored; "
-        "frm is not a parameter of /export: it was ignored; "
+        "frm is not a parameter of /export: it was ignored"
     )
     assert "x-notes" not in client.get("/export", params={"q": "journalists"}).headers
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 
@@ -35,6 +36,15 @@ def test_served_search_over_http(server: str):
             "message": "page_size must be between 1 and 100 (got 0)",
         }
     }
+
+
+def test_notes_reach_a_client_in_a_header_over_http(server: str):
+    # The HTTP server drops the connection on a header value with a space at either end.
+    for path in ("/export?q=%22internet&frm=1", "/search/counts?q=%22internet&format=csv"):
+        with urllib.request.urlopen(f"{server}{path}", timeout=5) as response:
+            assert response.status == 200
+            notes = urllib.parse.unquote(response.headers["X-Notes"])
+        assert notes.startswith("a quote was not closed")
 
 
 def test_concurrent_clients_all_get_answers(server: str):
