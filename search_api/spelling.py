@@ -31,6 +31,9 @@ MAX_CORRECTED_WORD_LENGTH = 30
 # post, "recognition" in hundreds), and a reader's typo found there must not go uncorrected.
 # A rare name beside a word a few times commoner is no typo.
 MISSPELT_WORD_RATIO = 100
+# ... and only when it is this long at least: in a shorter word one letter is too much of it
+# to be a slip ("lai", of Jimmy Lai, is not "law").
+MIN_MISSPELT_KNOWN_WORD = 6
 
 
 class Vocabulary:
@@ -100,9 +103,10 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
     """The word of the corpus one edit from ``word``, else two, that the most articles have;
     None when nothing is close, or the ``deadline`` (``time.monotonic``) passes before one is
     found. A word of the corpus itself is corrected only to a word one edit away that
-    ``MISSPELT_WORD_RATIO`` times as many articles have, and never when it is a name, as
-    the reader wrote it ("Mali", not "mail") or as a title of the archive has it: titles
-    are written with care, texts with typos.
+    ``MISSPELT_WORD_RATIO`` times as many articles have, when it is long enough to be
+    misspelt by a slip (``MIN_MISSPELT_KNOWN_WORD``), and never when it is a name, as the
+    reader wrote it ("Mali", not "mail") or as a title of the archive has it: titles are
+    written with care, texts with typos.
 
     Two neighbouring letters swapped are one edit, as in Damerau's distance and Lucene's
     spell checker: a slip of the fingers, and the commonest one ("protset", "humna")."""
@@ -110,7 +114,9 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
     if not 3 <= len(folded) <= MAX_CORRECTED_WORD_LENGTH or folded.isdigit():
         return None
     known = vocabulary.articles_with(folded)
-    if known and (word[:1].isupper() or vocabulary.in_a_title(folded)):
+    if known and (
+        len(folded) < MIN_MISSPELT_KNOWN_WORD or word[:1].isupper() or vocabulary.in_a_title(folded)
+    ):
         return None
     for distance in (1,) if known else (1, 2):
         if deadline is not None and time.monotonic() > deadline:

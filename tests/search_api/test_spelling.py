@@ -142,6 +142,7 @@ def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: 
     ]
     records += [{"id": "typo", "title": "Cameras", "body": "Facial recogniton."}]
     records += [{"id": "mali", "title": "Mali", "body": "Unrest."}]
+    records += [{"id": "mial", "title": "Unrest", "body": "Mial."}]
     records += RECORDS["first"] + RECORDS["second"]
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "posts.json").write_text(json.dumps(records), encoding="utf-8")
@@ -155,3 +156,4 @@ def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: 
         assert vocabulary.articles_with("mail") == MISSPELT_WORD_RATIO
         assert correct_word(vocabulary, "mali") is None
         assert correct_word(vocabulary, "Recogniton") is None
+        assert correct_word(vocabulary, "mial") is None  # too short to be a slip
