@@ -14,6 +14,7 @@ from whoosh import query as wq
 
 from indexer.analysis import analyzer_for, fold
 from indexer.errors import ArticleNotFound
+from indexer.formats.fields import clean_id
 from indexer.languages import DEFAULT_LANGUAGE, STOP_WORDS
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
@@ -66,6 +67,10 @@ def article_page(article_id: str) -> str:
 def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
     searcher = snapshot.searcher
     docnum = searcher.document_number(key=article_id, kind=ARTICLE)
+    if docnum is None and (cleaned := clean_id(article_id)) and cleaned != article_id:
+        # As its export wrote it ("Key Developments"), an id is found as it was made one
+        # ("Key-Developments").
+        docnum = searcher.document_number(key=cleaned, kind=ARTICLE)
     if docnum is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
     article = article_result(snapshot.stored_fields(docnum), None)

@@ -10,7 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
-from tests.search_api.corpus import ALL_IDS, ids, index_corpus, search, write_corpus
+from tests.search_api.corpus import (
+    ALL_IDS,
+    ids,
+    index_corpus,
+    records_client,
+    search,
+    write_corpus,
+)
 
 
 class TestArticle:
@@ -306,3 +313,12 @@ def test_stop_words_of_another_language_do_not_relate_stories(tmp_path: Path):
     results = related_in_archive(tmp_path, "news", records, "bogota-strike")
     assert [hit["id"] for hit in results] == ["news/bogota-wages"]
     assert not {"que", "con", "los"} & set(results[0]["shared_terms"])
+
+
+def test_an_article_is_found_by_its_id_as_its_export_wrote_it(tmp_path: Path):
+    record = {"id": "VUT 2023 Key Developments", "body": "Parliament was dissolved."}
+    with records_client(tmp_path, "fiw.json", [record]) as client:
+        written = client.get("/articles/fiw/VUT 2023 Key Developments")
+        made = client.get("/articles/fiw/VUT-2023-Key-Developments")
+    assert written.status_code == made.status_code == 200
+    assert written.json()["id"] == "fiw/VUT-2023-Key-Developments"
