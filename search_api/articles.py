@@ -28,7 +28,10 @@ KEY_TERMS = 25
 # A language with fewer articles than this does not make its stop words stop words of the
 # whole archive (see ``key_terms``).
 MIN_LANGUAGE_ARTICLES = 50
-NEAR_DUPLICATE_RATIO = 0.8  # a result scoring this close to the article itself is a copy of it
+# A result scoring this close to the article itself is a copy of it when their texts are
+# (``COPY_RESEMBLANCE``); the best scoring this many are compared.
+NEAR_DUPLICATE_RATIO = 0.8
+MAX_COPIES_COMPARED = 50
 # Two texts under one title are versions of one text when this share of their sequences
 # of three words is common to both (the Jaccard resemblance of their shingles, the opening
 # a made-up title repeats left out). Measured on the related stories of 150 Freedom House
@@ -197,8 +200,17 @@ def related(
         copies.append(own_docnum)
         self_score = _score_of(matched, own_docnum)
         if self_score:
-            close = matched.scores >= NEAR_DUPLICATE_RATIO * self_score
-            copies.extend(matched.docs[close].tolist())
+            # Scoring nearly as high as the article, a copy has nearly all its text too:
+            # the months of a series of reports score alike, and are each a story.
+            close = matched.within(
+                matched.docs[matched.scores >= NEAR_DUPLICATE_RATIO * self_score]
+            )
+            own = _text_shingles(snapshot, own_docnum)
+            copies.extend(
+                docnum
+                for _, docnum in by_score(close, MAX_COPIES_COMPARED)
+                if _resemblance(own, _text_shingles(snapshot, docnum)) >= COPY_RESEMBLANCE
+            )
     copy_keys = {int(code) for code in translation_codes[copies]} - {0}
     unwanted = copies + list(docs_with(searcher, "article_id", exclude or ()))
     candidates = matched.within(filter_docs)
@@ -265,9 +277,13 @@ class _Versions:
         return fold(self._snapshot.stored_fields(docnum).get("title", "")).strip()
 
     def _shingles(self, docnum: int) -> frozenset[tuple[str, ...]]:
-        sections = self._snapshot.sections_of(docnum)
-        text = "\n\n".join(section["text"] for section in sections)
-        return shingles(text, self._snapshot.stored_fields(docnum).get("title", ""))
+        return _text_shingles(self._snapshot, docnum)
+
+
+def _text_shingles(snapshot: Snapshot, docnum: int) -> frozenset[tuple[str, ...]]:
+    """An indexed article's shingles (``shingles``)."""
+    text = "\n\n".join(section["text"] for section in snapshot.sections_of(docnum))
+    return shingles(text, snapshot.stored_fields(docnum).get("title", ""))
 
 
 def shingles(text: str, title: str = "") -> frozenset[tuple[str, ...]]:

@@ -322,3 +322,25 @@ def test_an_article_is_found_by_its_id_as_its_export_wrote_it(tmp_path: Path):
         made = client.get("/articles/fiw/VUT-2023-Key-Developments")
     assert written.status_code == made.status_code == 200
     assert written.json()["id"] == "fiw/VUT-2023-Key-Developments"
+
+
+def test_the_months_of_a_series_scoring_nearly_as_high_are_each_related(tmp_path: Path):
+    # A month's report shares all its distinctive words with the others (its numbers are
+    # none), so they score nearly as high as it does; their texts differ: no copies.
+    bodies = {
+        10: "The ministries answered 12 of the 40 information requests filed under the "
+        "transparency law, and the police answered 3.",
+        9: "Under the transparency law, the police answered 5 information requests, and the "
+        "ministries answered 14 of 30 filed.",
+        8: "Of 25 information requests filed under the transparency law, the ministries "
+        "answered 9; the police answered 2.",
+    }
+    records = [
+        *(
+            {"id": f"report-{month}", "title": f"Compliance report {month}", "body": body}
+            for month, body in bodies.items()
+        ),
+        *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes."} for n in range(20)),
+    ]
+    results = related_in_archive(tmp_path, "iff", records, "report-10")
+    assert {hit["id"] for hit in results} == {"iff/report-9", "iff/report-8"}
