@@ -32,8 +32,11 @@ MAX_CORRECTED_WORD_LENGTH = 30
 # A rare name beside a word a few times commoner is no typo.
 MISSPELT_WORD_RATIO = 100
 # ... and only when it is this long at least: in a shorter word one letter is too much of it
-# to be a slip ("lai", of Jimmy Lai, is not "law").
+# to be a slip ("lai", of Jimmy Lai, is not "law"); and only when this few articles have it:
+# a typo is rarely made twice, and looking for a word's neighbours costs a millisecond a
+# word, which every query with few results paid for each of its words.
 MIN_MISSPELT_KNOWN_WORD = 6
+MAX_ARTICLES_WITH_A_TYPO = 2
 
 
 class Vocabulary:
@@ -104,7 +107,8 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
     None when nothing is close, or the ``deadline`` (``time.monotonic``) passes before one is
     found. A word of the corpus itself is corrected only to a word one edit away that
     ``MISSPELT_WORD_RATIO`` times as many articles have, when it is long enough to be
-    misspelt by a slip (``MIN_MISSPELT_KNOWN_WORD``), and never when it is a name, as the
+    misspelt by a slip (``MIN_MISSPELT_KNOWN_WORD``) and rare enough to be a typo
+    (``MAX_ARTICLES_WITH_A_TYPO``), and never when it is a name, as the
     reader wrote it ("Mali", not "mail") or as a title of the archive has it: titles are
     written with care, texts with typos.
 
@@ -115,7 +119,10 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
         return None
     known = vocabulary.articles_with(folded)
     if known and (
-        len(folded) < MIN_MISSPELT_KNOWN_WORD or word[:1].isupper() or vocabulary.in_a_title(folded)
+        known > MAX_ARTICLES_WITH_A_TYPO
+        or len(folded) < MIN_MISSPELT_KNOWN_WORD
+        or word[:1].isupper()
+        or vocabulary.in_a_title(folded)
     ):
         return None
     for distance in (1,) if known else (1, 2):

@@ -13,6 +13,7 @@ from whoosh import index as whoosh_index
 
 from indexer.build import ParseOptions, build_index
 from search_api.spelling import (
+    MAX_ARTICLES_WITH_A_TYPO,
     MAX_CORRECTED_WORD_LENGTH,
     MISSPELT_WORD_RATIO,
     SPELLING_FIELDS,
@@ -135,12 +136,18 @@ def test_the_first_letter_is_kept(indexes: tuple[Path, Path]) -> None:
 
 def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: Path) -> None:
     # An archive holds its authors' typos: "recogniton" in one post, "recognition" in
-    # MISSPELT_WORD_RATIO. "interest" is in 1 article, "internet" (one edit) in 3: no typo.
+    # hundreds. "interest" is in 1 article, "internet" (one edit) in 3: no typo.
+    common = MISSPELT_WORD_RATIO * (MAX_ARTICLES_WITH_A_TYPO + 1)
     records = [
         {"id": f"r{n}", "title": f"Facial recognition {n}", "body": "Cameras. Mail."}
-        for n in range(MISSPELT_WORD_RATIO)
+        for n in range(common)
     ]
     records += [{"id": "typo", "title": "Cameras", "body": "Facial recogniton."}]
+    # A word more articles have is no typo, even beside one a hundred times commoner.
+    records += [
+        {"id": f"w{n}", "title": "Cameras", "body": "Facial recognitoin."}
+        for n in range(MAX_ARTICLES_WITH_A_TYPO + 1)
+    ]
     records += [{"id": "mali", "title": "Mali", "body": "Unrest."}]
     records += [{"id": "mial", "title": "Unrest", "body": "Mial."}]
     records += RECORDS["first"] + RECORDS["second"]
@@ -150,10 +157,11 @@ def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: 
     with whoosh_index.open_dir(str(tmp_path / "index")).searcher() as searcher:
         vocabulary = Vocabulary(searcher.reader())
         assert correct_word(vocabulary, "recogniton") == "recognition"
+        assert correct_word(vocabulary, "recognitoin") is None
         assert correct_word(vocabulary, "interest") is None
         assert correct_word(vocabulary, "recognition") is None
         # A name, as a title has it or as the reader wrote it, is no typo of a commoner word.
-        assert vocabulary.articles_with("mail") == MISSPELT_WORD_RATIO
+        assert vocabulary.articles_with("mail") == common
         assert correct_word(vocabulary, "mali") is None
         assert correct_word(vocabulary, "Recogniton") is None
         assert correct_word(vocabulary, "mial") is None  # too short to be a slip
