@@ -104,6 +104,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     # has none (only an embed), never added to a body's.
     "summary": ("summary", "excerpt", "description"),
 }
+# The fields whose values are all of a record's tags; keywords and topics, often a page's
+# search-engine words, are its tags only when it has none of these.
+_TAG_LISTS = ("tags", "tag", "categories", "category")
 # Keys under which some CMSs nest a field's value: {"rendered": "<p>…"} (WordPress REST's
 # title, content and excerpt), {"html": …}, {"value": …}.
 _WRAPPING_KEYS = ("rendered", "html", "text", "value")
@@ -177,11 +180,6 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
         if merged := tuple(value for value in values if _present(value)):
             found["tags"] = merged
     return found
-
-
-# The fields whose values are all of a record's tags; keywords and topics, often a page's
-# search-engine words, are its tags only when it has none of these.
-_TAG_LISTS = ("tags", "tag", "categories", "category")
 
 
 def _record(
