@@ -194,6 +194,10 @@ def related(
     # they and every translation of one of them are left out before the ranking, as are
     # the excluded articles: however many there are, they take no place in the top.
     translation_codes = snapshot.facet_codes["translation"][0]
+    # Versions of one text: under one title, with a share of their word sequences in
+    # common (``VERSION_RESEMBLANCE`` under a title made up of their first words,
+    # ``COPY_RESEMBLANCE`` under a title of their own).
+    versions = _Versions(snapshot)
     copies: list[int] = []
     own_docnum = None if self_id is None else searcher.document_number(key=self_id, kind=ARTICLE)
     if own_docnum is not None:
@@ -205,11 +209,11 @@ def related(
             close = matched.within(
                 matched.docs[matched.scores >= NEAR_DUPLICATE_RATIO * self_score]
             )
-            own = _text_shingles(snapshot, own_docnum)
+            own = versions.shingles_of(own_docnum)
             copies.extend(
                 docnum
                 for _, docnum in by_score(close, MAX_COPIES_COMPARED)
-                if _resemblance(own, _text_shingles(snapshot, docnum)) >= COPY_RESEMBLANCE
+                if _resemblance(own, versions.shingles_of(docnum)) >= COPY_RESEMBLANCE
             )
     copy_keys = {int(code) for code in translation_codes[copies]} - {0}
     unwanted = copies + list(docs_with(searcher, "article_id", exclude or ()))
@@ -220,10 +224,6 @@ def related(
     own_title = fold(title).strip()
     in_language_docs = np.zeros(len(translation_codes), dtype=bool)
     in_language_docs[in_language.docs] = True
-    # Versions of one text: under one title, with a share of their word sequences in
-    # common (``VERSION_RESEMBLANCE`` under a title made up of their first words,
-    # ``COPY_RESEMBLANCE`` under a title of their own).
-    versions = _Versions(snapshot)
     if own_docnum is not None:
         versions.add(own_docnum)
     out: list[dict[str, Any]] = []
@@ -253,31 +253,33 @@ def related(
 
 
 class _Versions:
-    """The texts listed so far, by title: which a new one is a version of."""
+    """The texts listed so far, by title: which a new one is a version of. Each text's
+    shingles are read once."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
-        self._by_title: dict[str, list[frozenset[tuple[str, ...]]]] = defaultdict(list)
-        self._pending: dict[str, list[int]] = defaultdict(list)  # not yet read
+        self._listed: dict[str, list[int]] = defaultdict(list)
+        self._shingles: dict[int, frozenset[tuple[str, ...]]] = {}
 
     def add(self, docnum: int) -> None:
-        self._pending[self._title(docnum)].append(docnum)
+        self._listed[self._title(docnum)].append(docnum)
 
     def is_a_version(self, docnum: int) -> bool:
-        title = self._title(docnum)
-        if not self._pending[title] and not self._by_title[title]:
+        listed = self._listed.get(self._title(docnum))
+        if not listed:
             return False  # the common case: no text listed under this title
-        self._by_title[title].extend(map(self._shingles, self._pending.pop(title)))
-        shingles = self._shingles(docnum)
         made_up = (self._snapshot.stored_fields(docnum).get("meta") or {}).get("title_derived")
         least = VERSION_RESEMBLANCE if made_up else COPY_RESEMBLANCE
-        return any(_resemblance(shingles, other) >= least for other in self._by_title[title])
+        shingles = self.shingles_of(docnum)
+        return any(_resemblance(shingles, self.shingles_of(other)) >= least for other in listed)
+
+    def shingles_of(self, docnum: int) -> frozenset[tuple[str, ...]]:
+        if docnum not in self._shingles:
+            self._shingles[docnum] = _text_shingles(self._snapshot, docnum)
+        return self._shingles[docnum]
 
     def _title(self, docnum: int) -> str:
         return fold(self._snapshot.stored_fields(docnum).get("title", "")).strip()
-
-    def _shingles(self, docnum: int) -> frozenset[tuple[str, ...]]:
-        return _text_shingles(self._snapshot, docnum)
 
 
 def _text_shingles(snapshot: Snapshot, docnum: int) -> frozenset[tuple[str, ...]]:
