@@ -231,6 +231,7 @@ class Advosearch:
             date_from=query.get("from"),
             date_to=query.get("to"),
             tags=[query["tag"]] if query.get("tag") else None,
+            group_translations=True,  # GET /search's default: one result per story
         )
 
     def search(self, query: dict, snippets: bool) -> list[Any]:

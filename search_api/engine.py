@@ -47,6 +47,7 @@ from search_api.spelling import Vocabulary
 PRELOADED_FIELDS = ("body", *(name for name in FIELD_BOOSTS if name != "body"))
 
 _NO_DATE = 2**64 - 1
+_NO_DOCS = np.empty(0, dtype=np.intp)
 # Searches on one snapshot run one at a time (``searcher_lock``), so a thread beyond the
 # one searching only waits. Two: one searching, one for an older version's request
 # finishing beside it (each snapshot has its own lock).
@@ -174,6 +175,7 @@ class Snapshot:
         for cached in (
             "_sections_by_article",
             "facet_codes",
+            "_translation_groups",
             "tag_postings",
             "date_keys",
             "vocabulary",
@@ -344,6 +346,28 @@ class Snapshot:
         """The most articles sharing one translation key (1 when there are none)."""
         per_key = np.bincount(self.facet_codes["translation"][0])
         return int(per_key[1:].max(initial=1))
+
+    @cached_property
+    def _translation_groups(self) -> dict[int, np.ndarray]:
+        """The live articles of each translation key two or more of them share, by its code
+        in ``facet_codes``: looking a result's key up in the postings of every segment took
+        longer than the rest of its search, for keys that almost always name one article."""
+        codes = self.facet_codes["translation"][0].copy()
+        codes[_deleted_docs(self.searcher.reader())] = 0
+        per_key = np.bincount(codes, minlength=1)
+        per_key[0] = 0
+        shared = np.flatnonzero(per_key[codes] > 1)
+        if not len(shared):
+            return {}
+        shared = shared[np.argsort(codes[shared], kind="stable")]  # by key, then docnum
+        keys, starts = np.unique(codes[shared], return_index=True)
+        return dict(zip(keys.tolist(), np.split(shared, starts[1:]), strict=True))
+
+    def translation_group(self, docnum: int) -> np.ndarray:
+        """The live articles sharing ``docnum``'s translation key, itself included, in
+        docnum order; empty when no other article shares it."""
+        code = int(self.facet_codes["translation"][0][docnum])
+        return self._translation_groups.get(code, _NO_DOCS)
 
     def dated_between(self, start: datetime | None, end: datetime | None) -> np.ndarray:
         """Documents dated from ``start`` to ``end`` (both included; None: no limit)."""

@@ -494,12 +494,8 @@ def article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any
 
 def translations_of(snapshot: Snapshot, docnum: int) -> list[dict[str, Any]]:
     """The other articles sharing an article's translation key, by language."""
-    searcher = snapshot.searcher
-    key = snapshot.facet_value("translation", docnum)
-    if not key:
-        return []
     others = []
-    for other in docs_with(searcher, "translation", [key]):
+    for other in snapshot.translation_group(docnum).tolist():
         if other == docnum:
             continue
         stored = snapshot.stored_fields(other)

@@ -120,6 +120,10 @@ def test_language_is_detected_when_not_sent_and_translations_share_a_key(
         "en/bloggers",
         "es/bloggers",
     }
+    assert client.delete("/admin/articles/es/bloggers", headers=AUTH).status_code == 200
+    assert client.get("/articles/en/bloggers").json()["translations"] == []
+    [story] = client.get("/search", params={"q": "bloggers"}).json()["results"]
+    assert story["translations"] == []
 
 
 def test_deleting_removes_the_article_and_its_sections(client: TestClient) -> None:

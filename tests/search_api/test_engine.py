@@ -346,6 +346,33 @@ def test_a_request_that_cannot_start_within_the_budget_is_told_the_server_is_bus
         assert client.get("/search", params={"q": "reporters"}).json()["total"] == STORIES
 
 
+def test_translations_leave_out_articles_deleted_since(tmp_path: Path) -> None:
+    """An article's translations are read from the translation column of every document;
+    the versions a re-indexed file replaced are still there, deleted, in a segment kept."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    (corpus / "news").mkdir(parents=True)
+    story = [
+        {"id": f"story-{lang}", "title": title, "body": body, "lang": lang, "translation_key": "k"}
+        for lang, title, body in [
+            ("en", "Reporters freed", "The reporters were freed on Monday after a week."),
+            ("es", "Periodistas liberados", "Los periodistas fueron liberados el lunes."),
+            ("fr", "Journalistes libérés", "Les journalistes ont été libérés lundi."),
+        ]
+    ]
+    export = corpus / "news" / "export.jsonl"
+    export.write_text("\n".join(map(json.dumps, story)))
+    others = [{"id": f"other-{n}", "title": "Other", "body": "Reporters."} for n in range(8)]
+    (corpus / "news" / "others.jsonl").write_text("\n".join(map(json.dumps, others)))
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    export.write_text("\n".join(map(json.dumps, story[:2])))
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        assert snapshot.searcher.reader().has_deletions()  # the first three, kept deleted
+    with TestClient(create_app(index_dir)) as client:
+        article = client.get("/articles/export/story-en").json()
+        assert [translation["id"] for translation in article["translations"]] == ["export/story-es"]
+
+
 def test_columns_read_whole_give_each_document_its_own_value(tmp_path: Path) -> None:
     """Sources, languages, years, translation keys and dates are read a column at a time;
     each document has the value Whoosh gives it, over segments with and without the column,
