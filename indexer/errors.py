@@ -88,6 +88,12 @@ class InvalidParameter(AdvosearchError):
     code = "invalid_parameter"
 
 
+class UnsupportedMediaType(AdvosearchError):
+    """A request body not sent as JSON (a form, plain text, or no Content-Type)."""
+
+    code = "unsupported_media_type"
+
+
 class IndexChanged(AdvosearchError):
     """A cursor was issued by another index version: its positions no longer hold."""
 

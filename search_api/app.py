@@ -1,4 +1,5 @@
-"""The FastAPI application: routes, error shape, rate limit, compression, privacy headers."""
+"""The FastAPI application: routes, error shape, rate limit, body limit, compression, privacy
+headers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from indexer.errors import IndexDamaged, IndexUnavailable
 from indexer.settings import Settings, load_settings
+from search_api.bodylimit import RequestBodyLimit
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
 from search_api.models import ErrorResponse
@@ -69,6 +71,7 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
     # Readers are often on slow connections: a results page travels in a third of its
     # bytes. zlib's default level: 9 takes half as long again for under 1% less.
     app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
+    app.add_middleware(RequestBodyLimit)
     # Added before CORS and the privacy headers, so it runs inside them: a 429 carries both.
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     if settings.cors_origins:

@@ -32,6 +32,7 @@ from indexer.errors import (
     InvalidRequest,
     NotAuthorized,
     ServerBusy,
+    UnsupportedMediaType,
 )
 from search_api.privacy import add_privacy_headers
 from search_api.routes.pages import error_page
@@ -42,6 +43,7 @@ T = TypeVar("T")
 STATUS_BY_ERROR: dict[type[AdvosearchError], int] = {
     InvalidRequest: 400,
     InvalidParameter: 422,
+    UnsupportedMediaType: 415,
     ArticleNotFound: 404,
     AdminDisabled: 404,
     IndexChanged: 409,
@@ -189,7 +191,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 reason = "a number in it has too many digits"
             message = f"the request body is not valid JSON: {reason}"
             return error_answer(request, 422, "invalid_parameter", message)
-        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            error.status_code, "http_error"
+        )
         message = error.detail if isinstance(error.detail, str) else "request failed"
         headers = dict(getattr(error, "headers", None) or {})
         if error.status_code == 404 and message == "Not Found":

@@ -8,10 +8,12 @@ readers see all of its changes or none, and the running server serves them at on
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from indexer.build import ingest_articles, remove_article
@@ -28,14 +30,12 @@ from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article, Section
 from search_api.engine import Engine
 from search_api.errors import problem_message
-
-router = APIRouter(prefix="/admin", tags=["admin"])
+from search_api.routes.params import json_body
 
 MAX_ARTICLES_PER_CALL = 1000
 
 
-# async, so it runs in the event loop, not in a thread of the pool: see routes/params.py
-async def require_admin(request: Request) -> None:
+def require_admin(request: Request) -> None:
     token = request.app.state.settings.admin_token
     expected = token.get_secret_value().strip().encode() if token is not None else b""
     if not expected:  # unset or empty (an empty line in an env file): the API stays off
@@ -43,6 +43,26 @@ async def require_admin(request: Request) -> None:
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
         raise NotAuthorized("a valid admin token is required (Authorization: Bearer …)")
+
+
+class AdminRoute(APIRoute):
+    """Checks the token before anything else: FastAPI reads a request's body before it
+    runs the route's dependencies, so a caller without the token, or any caller while the
+    admin API is off, could otherwise have a body of up to
+    ``bodylimit.MAX_INGEST_BODY_BYTES`` read
+    and parsed."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def admin_handler(request: Request) -> Response:
+            require_admin(request)
+            return await handler(request)
+
+        return admin_handler
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], route_class=AdminRoute)
 
 
 # A field that is not one of these is refused, not ignored: "tag" for "tags" would
@@ -84,8 +104,9 @@ class ArticleIn(BaseModel):
     )
 
 
-def to_article(item: ArticleIn, default_language: str) -> Article:
-    """Checks what the parsers guarantee for files: safe id and URL, ISO date, anchors."""
+def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Article:
+    """Checks what the parsers guarantee for files: safe id and URL, ISO date, anchors, no
+    more text than a file of one article may hold (``ADVOSEARCH_MAX_ARTICLE_FILE_MB``)."""
     if clean_id(item.id) != item.id:
         raise InvalidRequest(f"id {item.id!r} may hold only letters, digits and -_.~/:")
     url = clean_url(item.url) if item.url else None
@@ -96,6 +117,12 @@ def to_article(item: ArticleIn, default_language: str) -> Article:
         raise InvalidRequest(f"date must be an ISO date like 2018-07-29 (got {item.date!r})")
     if not any(section.text.strip() for section in item.sections):
         raise InvalidRequest("no section has any text")
+    text_mb = sum(len(section.text.encode()) for section in item.sections) / 2**20
+    if text_mb > max_text_mb:
+        raise InvalidRequest(
+            f"its text is {text_mb:.1f} MB, more than an article may hold "
+            f"(ADVOSEARCH_MAX_ARTICLE_FILE_MB: {max_text_mb:g})"
+        )
     used: set[str] = set()
     sections = []
     for section in item.sections:
@@ -164,16 +191,22 @@ def serve_new_version(engine: Engine) -> str:
         return snapshot.version
 
 
-@router.post("/articles", dependencies=[Depends(require_admin)], summary="Add or replace")
+@router.post(
+    "/articles",
+    dependencies=[Depends(json_body)],
+    summary="Add or replace",
+)
 async def add_articles(request: Request, body: ArticlesBody) -> dict[str, Any]:
     """Add articles, or replace those with the same ids, in one commit."""
     if not 1 <= len(body) <= MAX_ARTICLES_PER_CALL:
         raise InvalidRequest(f"send between 1 and {MAX_ARTICLES_PER_CALL} articles per call")
-    default_language = request.app.state.settings.default_language
+    settings = request.app.state.settings
     articles: list[Article] = []
     for number, item in enumerate(read_articles(body), 1):
         try:
-            articles.append(to_article(item, default_language))
+            articles.append(
+                to_article(item, settings.default_language, settings.max_article_file_mb)
+            )
         except InvalidRequest as error:
             raise InvalidRequest(f"article {number}: {error}") from None
     first_with_id: dict[str, int] = {}
@@ -191,9 +224,7 @@ async def add_articles(request: Request, body: ArticlesBody) -> dict[str, Any]:
     return {"ids": [a.id for a in articles], "index_version": serve_new_version(state.engine)}
 
 
-@router.delete(
-    "/articles/{article_id:path}", dependencies=[Depends(require_admin)], summary="Remove"
-)
+@router.delete("/articles/{article_id:path}", summary="Remove")
 async def delete_article(
     request: Request,
     article_id: Annotated[str, Path(examples=["ifex/cambodia-2018"])],

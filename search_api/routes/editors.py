@@ -15,7 +15,7 @@ from search_api.articles import key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
 from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.head import get_and_head
-from search_api.routes.params import filter_request
+from search_api.routes.params import filter_request, json_body
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import (
     OUT_OF_TIME,
@@ -32,7 +32,12 @@ MAX_DRAFT_TEXT = 200_000
 MAX_EXCLUDE = 1_000
 
 
-@router.post("/related", response_model=DraftRelatedResponse, summary="Related stories for a draft")
+@router.post(
+    "/related",
+    response_model=DraftRelatedResponse,
+    summary="Related stories for a draft",
+    dependencies=[Depends(json_body)],
+)
 async def related_draft_endpoint(
     request: Request, snapshot: CurrentSnapshot, body: DraftRequest
 ) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, get_origin
 
 from fastapi import Depends, Query, Request
 
-from indexer.errors import InvalidRequest
+from indexer.errors import InvalidRequest, UnsupportedMediaType
 from search_api.models import OPTIONAL_DATE
 from search_api.search import SearchRequest, build_search_request
 
@@ -139,3 +139,19 @@ async def ordered_request(
 ) -> SearchRequest:
     """A query and its filters, and the order its whole result set is given in."""
     return replace(request, sort=sort)
+
+
+async def json_body(request: Request) -> None:
+    """Refuses a body not sent as JSON: FastAPI does not read one sent as a form (what
+    ``curl -d`` sends) or as plain text, and its "Input should be a valid dictionary" names
+    the wrong problem."""
+    headers = request.headers
+    content_type = headers.get("content-type", "")
+    if not content_type and headers.get("content-length", "0") == "0":
+        return  # no body: FastAPI says it is required
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            "send the body as JSON, with the header Content-Type: application/json (got "
+            + (f"Content-Type: {content_type})" if content_type else "no Content-Type)")
+        )

@@ -21,7 +21,12 @@ from search_api.research import (
     result_set,
 )
 from search_api.routes.head import get_and_head
-from search_api.routes.params import filter_request, ordered_request, unknown_parameter_notes
+from search_api.routes.params import (
+    filter_request,
+    json_body,
+    ordered_request,
+    unknown_parameter_notes,
+)
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import SearchRequest, build_search_request
 
@@ -192,7 +197,12 @@ async def export_endpoint(
     return StreamingResponse(body, media_type=media_type, headers=headers)
 
 
-@router.post("/search/batch", response_model=BatchResponse, summary="Many queries at once")
+@router.post(
+    "/search/batch",
+    response_model=BatchResponse,
+    summary="Many queries at once",
+    dependencies=[Depends(json_body)],
+)
 async def batch_endpoint(
     request: Request, snapshot: CurrentSnapshot, body: BatchRequest
 ) -> dict[str, Any]:

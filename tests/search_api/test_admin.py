@@ -162,6 +162,51 @@ def test_without_a_configured_token_the_admin_api_is_off(index_dir: Path) -> Non
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
         assert "admin API is off" in response.json()["error"]["message"]
+        # Whatever the body: it is not read.
+        junk = client.post("/admin/articles", content=b"not json " * 100_000, headers=AUTH)
+        assert junk.status_code == 404
+
+
+@pytest.mark.parametrize("token", [None, "wrong token, long enough"])
+def test_the_token_is_checked_before_the_body_is_read(client: TestClient, token: str | None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers["Content-Type"] = "text/plain"
+    response = client.post("/admin/articles", content=b"not json " * 100_000, headers=headers)
+    assert response.status_code == 401  # not 415 or 422: the body was not looked at
+
+
+def test_a_call_of_more_than_64_mb_is_a_413(client: TestClient) -> None:
+    article = {**NEW_ARTICLE, "sections": [{"text": "Bloggers detained. " * 3_600_000}]}
+    response = client.post("/admin/articles", json=article, headers=AUTH)
+    assert response.status_code == 413
+    assert response.json()["error"] == {
+        "code": "too_large",
+        "message": "the request body is larger than this endpoint takes (64 MB)",
+    }
+
+
+def test_an_article_larger_than_a_file_may_be_is_refused(index_dir: Path) -> None:
+    settings = Settings(admin_token=TOKEN, max_article_file_mb=1)
+    article = {**NEW_ARTICLE, "sections": [{"text": "Bloggers detained. " * 60_000}]}
+    with TestClient(create_app(index_dir, settings)) as client:
+        response = client.post("/admin/articles", json=[NEW_ARTICLE, article], headers=AUTH)
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == (
+            "article 2: its text is 1.1 MB, more than an article may hold "
+            "(ADVOSEARCH_MAX_ARTICLE_FILE_MB: 1)"
+        )
+        assert total(client, "bloggers") == 0
+
+
+def test_articles_sent_as_a_form_are_a_415_naming_the_content_type(client: TestClient) -> None:
+    response = client.post(
+        "/admin/articles",
+        content=json.dumps(NEW_ARTICLE),
+        headers={**AUTH, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.json()["error"]["message"]
+    assert total(client, "bloggers") == 0
 
 
 @pytest.mark.parametrize(

@@ -111,6 +111,43 @@ def test_a_body_that_is_not_json_is_a_422_saying_so(client: TestClient, body: by
     assert answer.endswith(message)
 
 
+@pytest.mark.parametrize("path", ["/related", "/search/batch"])
+@pytest.mark.parametrize(
+    ("content_type", "said"),
+    [
+        (
+            "application/x-www-form-urlencoded",
+            "got Content-Type: application/x-www-form-urlencoded",
+        ),
+        ("text/plain; charset=utf-8", "got Content-Type: text/plain; charset=utf-8"),
+        (None, "got no Content-Type"),
+    ],
+    ids=["a form, as curl -d sends", "plain text", "no content type"],
+)
+def test_a_json_body_sent_as_something_else_is_a_415_naming_the_header(
+    client: TestClient, path: str, content_type: str | None, said: str
+):
+    body = b'{"text": "journalists detained", "queries": [{"q": "journalists"}]}'
+    headers = {"content-type": content_type} if content_type else {}
+    request = client.build_request("POST", path, content=body, headers=headers)
+    if content_type is None:
+        request.headers.pop("content-type", None)
+    message = assert_error(client.send(request), 415, "unsupported_media_type")
+    assert "Content-Type: application/json" in message and said in message
+
+
+@pytest.mark.parametrize("path", ["/related", "/search/batch"])
+def test_a_body_too_large_is_a_413_whether_its_length_is_said_or_not(client: TestClient, path: str):
+    body = b'{"text": "' + b"a" * (2 * 2**20) + b'"}'
+    json_type = {"content-type": "application/json"}
+    declared = client.post(path, content=body, headers=json_type)
+    message = assert_error(declared, 413, "too_large")
+    assert message == "the request body is larger than this endpoint takes (2 MB)"
+    chunks = (body[start : start + 2**16] for start in range(0, len(body), 2**16))
+    streamed = client.post(path, content=chunks, headers=json_type)  # no Content-Length
+    assert assert_error(streamed, 413, "too_large") == message
+
+
 def test_unknown_article_is_a_404(client: TestClient):
     message = assert_error(client.get("/articles/gv/no-such-article"), 404, "not_found")
     assert message == "no article with id 'gv/no-such-article'"
