@@ -187,8 +187,9 @@ class PageState:
         self._drop_unusable_filters()
 
     def _drop_unusable_filters(self) -> None:
+        typed = {name: self.get(name) for name in DATE_LABELS}
         for name, label in DATE_LABELS.items():
-            value = self.get(name)
+            value = typed[name]
             if not value:
                 continue
             if problem := date_problem(value):
@@ -198,12 +199,16 @@ class PageState:
                 self.params = [(k, usable if k == name else v) for k, v in self.params]
         start, end = self.get("from"), self.get("to")
         if start and end and date.fromisoformat(start) > date.fromisoformat(end):
+            # The dates as typed, swapped, each then read as its new field reads it: from
+            # 2022 to 2019 is from 2019-01-01 to 2022-12-31.
+            swapped_start = usable_date(typed["to"]).isoformat()
+            swapped_end = usable_date(typed["from"], last=True).isoformat()
             self.ignored.append(
                 IgnoredFilter(
                     f"The dates were ignored: From ({plain_date(start)}) is later than To "
                     f"({plain_date(end)}).",
-                    self.link(drop=("from", "to"), add={"from": end, "to": start}),
-                    f"Search from {plain_date(end)} to {plain_date(start)} instead",
+                    self.link(drop=("from", "to"), add={"from": swapped_start, "to": swapped_end}),
+                    f"Search from {plain_date(swapped_start)} to {plain_date(swapped_end)} instead",
                 )
             )
             self.params = [(k, v) for k, v in self.params if k not in ("from", "to")]

@@ -492,6 +492,23 @@ def test_dates_in_the_wrong_order_are_ignored_with_a_link_to_them_swapped(
     assert ("from", "2021-01-01") not in outside and ("to", "2020-01-01") not in outside
 
 
+@pytest.mark.parametrize(
+    ("typed", "swapped"),
+    [
+        ({"from": "2022", "to": "2019"}, ("2019-01-01", "2022-12-31")),
+        ({"from": "2022-05", "to": "2022-03"}, ("2022-03-01", "2022-05-31")),
+        ({"from": "2022-05-10", "to": "2021"}, ("2021-01-01", "2022-05-10")),
+    ],
+)
+def test_a_year_or_month_swapped_covers_all_of_it(
+    client: TestClient, typed: dict[str, str], swapped: tuple[str, str]
+) -> None:
+    html = client.get("/", params={"q": "internet", **typed}).text
+    [note] = notes(html)
+    start, end = swapped
+    assert f'href="/?q=internet&amp;from={start}&amp;to={end}"' in note
+
+
 def test_a_bad_filter_alone_lists_every_article_and_says_why(client: TestClient) -> None:
     html = client.get("/", params={"from": "garbage"}).text
     assert "12 articles" in html
