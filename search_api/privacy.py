@@ -35,6 +35,10 @@ def add_privacy_headers(headers: MutableHeaders, path: str) -> None:
     headers["Content-Security-Policy"] = DOCS_CSP if path in DOCS_PATHS else READER_CSP
     for name, value in COMMON_HEADERS.items():
         headers[name] = value
+    # What a reader searched and read is not kept on their device, nor by a cache between
+    # them and the site; only an answer that says how it may be kept (the stylesheet, a
+    # feed) is.
+    headers.setdefault("Cache-Control", "no-store")
 
 
 class PrivacyHeaders:

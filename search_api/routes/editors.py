@@ -130,7 +130,12 @@ async def feed_endpoint(
     # The same request on the same index version gives the same bytes: a feed reader that
     # polls every hour gets them once per change, not once per poll.
     tag = _feed_etag(snapshot.version, str(request.url))
-    headers = {"X-Index-Version": snapshot.version, "ETag": tag}
+    # A feed reader keeps a feed and asks again with its ETag; no shared cache may keep it.
+    headers = {
+        "X-Index-Version": snapshot.version,
+        "ETag": tag,
+        "Cache-Control": "private, no-cache",
+    }
     if _etags(request.headers.get("if-none-match", "")) & {tag, "*"}:
         return Response(status_code=304, headers=headers)
 

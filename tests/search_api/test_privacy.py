@@ -36,6 +36,20 @@ def test_every_answer_carries_the_privacy_headers(
     assert "interest-cohort=()" in response.headers["permissions-policy"]
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/?q=journalists", "/search?q=journalists", "/search?page_size=0", "/articles/gv/a", "/"],
+)
+def test_searches_and_articles_are_not_kept_by_any_cache(client: TestClient, path: str) -> None:
+    assert client.get(path).headers["cache-control"] == "no-store"
+
+
+def test_the_stylesheet_and_feeds_say_how_they_may_be_kept(client: TestClient) -> None:
+    assert "immutable" in client.get(STYLESHEET_PATH).headers["cache-control"]
+    feed = client.get("/feed.atom", params={"q": "journalists"})
+    assert feed.headers["cache-control"] == "private, no-cache"
+
+
 def test_an_unexpected_error_answers_500_with_the_privacy_headers(index_dir: Path) -> None:
     app = create_app(index_dir, Settings(rate_limit_per_minute=0))
 
