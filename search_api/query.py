@@ -87,7 +87,7 @@ _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"
 _LEXER = re.compile(
     r"""
       (?P<phrase>(?P<neg_phrase>-)?(?:(?P<phrase_field>[A-Za-z]+):)?"(?P<phrase_text>[^"]*)")
-    | (?P<lparen>(?P<neg_group>-)?\()
+    | (?P<lparen>(?P<neg_group>-)?(?:(?P<group_field>[A-Za-z]+):)?\()
     | (?P<rparen>\))
     | (?P<word>(?P<neg_word>-)?(?:(?P<word_field>[A-Za-z]+):)?(?P<word_text>[^\s()"]*))
     """,
@@ -294,10 +294,16 @@ def _parse_sequence(
                 break
             continue  # an unmatched ")" is ignored
         if kind == "lparen":
+            field_name = groups["group_field"]
+            fields, not_a_field = _fields_for(field_name)
+            if not_a_field is not None:  # "country:(…)": a word, as "country:" alone is
+                add(_word_clause(field_name, "", False, state))
             if depth >= MAX_DEPTH:
                 continue  # absurd nesting: read the words, ignore the brackets
             inner, index = _parse_sequence(tokens, index, depth + 1, state)
             inner.negated = bool(groups["neg_group"])
+            if field_name is not None and not_a_field is None:
+                _search_in(inner, fields)
             add(_simplify(inner) if inner.children else None)
             continue
         if kind == "phrase":
@@ -320,6 +326,16 @@ def _parse_sequence(
                 state.note(LOWERCASE_OR)
         add(_word_clause(field_name, word_text, negated, state))
     return Group(children=items), index
+
+
+def _search_in(node: Clause | Group, fields: tuple[str, ...]) -> None:
+    """``title:(a b)``: each word and phrase of the group is searched in ``fields``, unless
+    it names a field of its own."""
+    if isinstance(node, Group):
+        for child in node.children:
+            _search_in(child, fields)
+    elif node.fields == tuple(FIELD_BOOSTS):
+        node.fields = fields
 
 
 def _fields_for(field_name: str | None) -> tuple[tuple[str, ...], str | None]:

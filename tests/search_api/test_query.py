@@ -49,6 +49,10 @@ from search_api.query import (
         ("tag:FreeSpeech", "tag:freespeech"),
         ('tag:"Hate Speech"', 'tag:"hate speech"'),
         ('author:"Ana Lima"', 'author:"ana lima"'),
+        # A field before brackets is each word's, unless a word names its own.
+        ("title:(privacy surveillance)", "title:privaci AND title:surveil"),
+        ('title:(laos OR "hun sen" author:lima)', '(title:lao OR title:"hun sen") AND author:lima'),
+        ("-tag:(india pakistan) press", "press AND NOT (tag:india AND tag:pakistan)"),
         ("surveil*", "surveil*"),
         ("Lèse Majesté", "lese AND majest"),
         ("COVID-19", "covid-19"),
@@ -92,6 +96,7 @@ def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> N
         "internet OR china",
         '"internet shutdown"',
         "title:cambodia",
+        "title:(cambodia laos)",
         "http://example.org",
         "mailto:press@example.org",
         "人权",
