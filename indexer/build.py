@@ -54,7 +54,7 @@ from indexer.formats import (
     parse_file,
     stream_file,
 )
-from indexer.formats.fields import partial_date, relative_id, source_for
+from indexer.formats.fields import clean_id, partial_date, relative_id, source_for
 from indexer.languages import DEFAULT_LANGUAGE
 from indexer.models import Article, CutShort, Section
 from indexer.parallel import ParallelWriter, exit_with_parent
@@ -959,17 +959,26 @@ def ingest_articles(index_dir: Path, articles: Sequence[Article], lock_timeout_s
                 writer.add_document(**document)
 
 
-def remove_article(index_dir: Path, article_id: str, lock_timeout_s: float) -> bool:
-    """Delete an article and its sections in one commit; False when there was none."""
+def remove_article(index_dir: Path, article_id: str, lock_timeout_s: float) -> str | None:
+    """Delete an article and its sections in one commit; the id it had, found as
+    ``article_id`` or, as its export wrote it ("Key Developments"), as it was made an id
+    ("Key-Developments"); None when there was none."""
     ix = open_index(index_dir)
     with locked_writer(ix, index_dir, lock_timeout_s, []) as writer:
         with ix.searcher() as searcher:
-            exists = searcher.document_number(key=article_id, kind=ARTICLE) is not None
-        if not exists:
+            found = next(
+                (
+                    key
+                    for key in dict.fromkeys([article_id, clean_id(article_id)])
+                    if key and searcher.document_number(key=key, kind=ARTICLE) is not None
+                ),
+                None,
+            )
+        if found is None:
             writer.cancel()
-            return False
-        writer.delete_by_term("article_id", article_id)
-    return True
+            return None
+        writer.delete_by_term("article_id", found)
+    return found
 
 
 def count_kind(searcher: Any, kind: str) -> int:

@@ -234,6 +234,6 @@ async def delete_article(
     removed = await run_in_threadpool(
         remove_article, state.engine.index_dir, article_id, state.settings.lock_timeout_s
     )
-    if not removed:
+    if removed is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
-    return {"deleted": article_id, "index_version": serve_new_version(state.engine)}
+    return {"deleted": removed, "index_version": serve_new_version(state.engine)}

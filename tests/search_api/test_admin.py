@@ -141,6 +141,16 @@ def test_deleting_removes_the_article_and_its_sections(client: TestClient) -> No
     assert again.status_code == 404
 
 
+def test_an_article_is_deleted_by_its_id_as_its_export_wrote_it(client: TestClient) -> None:
+    spelled = {**NEW_ARTICLE, "id": "ifex/Key-Developments-407"}
+    client.post("/admin/articles", json=spelled, headers=AUTH)
+    assert client.get("/articles/ifex/Key Developments 407").status_code == 200
+    response = client.delete("/admin/articles/ifex/Key Developments 407", headers=AUTH)
+    assert response.status_code == 200
+    assert response.json()["deleted"] == "ifex/Key-Developments-407"
+    assert client.get("/articles/ifex/Key-Developments-407").status_code == 404
+
+
 @pytest.mark.parametrize(
     "headers",
     [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": "Basic x"}],
