@@ -98,7 +98,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # 23: Ghost's email-only and member-filtered posts not indexed, compact date-times no Unix
 # time, an Atom text's media type read, only defined footnotes' markers left out, a post's
 # footer with a <time> kept, a fragment that says nothing not indexed.
-PARSER_VERSION = 23
+# 24: a Jekyll post's tags and categories written as one string split at spaces, a
+# WordPress feed's "appeared first on" line left out.
+PARSER_VERSION = 24
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -508,13 +510,26 @@ def _has_text(sections: Sequence[Section]) -> bool:
     return any(section.text.strip() for section in sections)
 
 
-def _front_matter_values(metadata: Mapping[str, Any], field_map: Mapping[str, str]) -> dict:
+# Jekyll reads a post's tags or categories written as one string as words separated by
+# spaces ("categories: asia elections" is two); its posts are the files under "_posts".
+_SPACE_SEPARATED_IN_JEKYLL = frozenset({"tags", "categories"})
+
+
+def _front_matter_values(
+    metadata: Mapping[str, Any], field_map: Mapping[str, str], *, jekyll_post: bool = False
+) -> dict:
     values = records.lookup_fields(metadata, field_map)
     # Authors and tags may each be spread over several keys; merge them all. They stay raw
     # (a tuple: each key's value read on its own), cleaned once, by ``_article``: cleaned
     # twice, a decoded "&lt;b&gt;" would be stripped as a tag.
     for name, keys in _FRONT_MATTER_LISTS.items():
-        merged = tuple(metadata.get(key) for key in keys)
+        merged = tuple(
+            value.split()
+            if jekyll_post and key in _SPACE_SEPARATED_IN_JEKYLL and isinstance(value, str)
+            else value
+            for key in keys
+            for value in [metadata.get(key)]
+        )
         if fields.clean_list(*merged):
             values[name] = merged
     values["slug"] = metadata.get("slug")
@@ -562,7 +577,9 @@ def _parse_single(
         if unpublished:
             raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
         warnings.extend(post.warnings)
-        values = _front_matter_values(post.metadata, field_map)
+        values = _front_matter_values(
+            post.metadata, field_map, jekyll_post="_posts" in path.relative_to(root).parts
+        )
         if not _given(values.get("date")):
             values["date"] = _file_name_date(path)
         article = _article(

@@ -7,6 +7,7 @@ is untrusted input and must never make the parser fetch or expand external entit
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,6 +57,17 @@ def _is_wp(namespace: str) -> bool:
 # them too): an organisation's reports and campaigns are often pages.
 _INDEXED_TYPES = frozenset({"post", "page"})
 
+# The line Yoast SEO ends every item of a WordPress feed with, by default: "The post
+# <a>Title</a> appeared first on <a>Site</a>." It names the site, not the post's subject.
+_APPEARED_FIRST_ON_RE = re.compile(
+    r"<p>\s*The post\s*<a\b[^>]*>.*?</a>\s*appeared first on\s*<a\b[^>]*>.*?</a>\.?\s*</p>\s*\Z",
+    re.DOTALL,
+)
+
+
+def _without_feed_footer(html: str) -> str:
+    return _APPEARED_FIRST_ON_RE.sub("", html)
+
 
 def _post(
     item: etree._Element, language: str | None, display_names: dict[str, str]
@@ -87,7 +99,7 @@ def _post(
             elif local == "post_date" or (local == "post_date_gmt" and not post_date):
                 post_date = text.strip()
         elif namespace == _CONTENT_NS and local == "encoded":
-            body = text
+            body = _without_feed_footer(text)
         elif namespace == _DC_NS and local == "creator":
             values.setdefault("authors", []).append(display_names.get(text.strip(), text))
         elif namespace == "":
@@ -100,7 +112,7 @@ def _post(
             elif local == "guid":
                 guid = text.strip()
             elif local == "description":
-                description = text
+                description = _without_feed_footer(text)
             elif local == "category":
                 # WXR: domain="category" / "post_tag"; plain RSS has no domain: a category.
                 (tags if child.get("domain") == "post_tag" else categories).append(text)

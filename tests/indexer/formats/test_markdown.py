@@ -376,3 +376,17 @@ def test_a_refused_url_names_no_article(tmp_path: Path, parse) -> None:
     write(tmp_path / "notes" / "x.md", '---\nurl: "javascript:alert(1)"\n---\nSome text.\n')
     [article] = parse("notes/x.md").articles
     assert (article.url, article.id) == (None, "notes/x")
+
+
+def test_a_jekyll_posts_tags_and_categories_written_as_one_string_are_words(
+    tmp_path: Path, parse
+) -> None:
+    post = (
+        "---\ntitle: Vote\ncategories: asia elections\ntags: cambodia\ncategory: Hun Sen\n"
+        "---\nText.\n"
+    )
+    write(tmp_path / "site" / "_posts" / "2018-07-29-vote.md", post)
+    write(tmp_path / "site" / "news" / "vote.md", post)  # not Jekyll's: a tag may have spaces
+    jekyll, other = parse("site/_posts/2018-07-29-vote.md"), parse("site/news/vote.md")
+    assert jekyll.articles[0].tags == ["cambodia", "asia", "elections", "Hun Sen"]
+    assert other.articles[0].tags == ["cambodia", "asia elections", "Hun Sen"]

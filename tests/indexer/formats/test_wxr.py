@@ -314,3 +314,24 @@ def test_a_plain_rss_items_id_is_its_addresss_last_part(tmp_path: Path, parse) -
     write(tmp_path / "feed.rss", feed)
     [article] = parse("feed.rss").articles
     assert article.id == "feed/radio-host-jailed"
+
+
+def test_a_wordpress_feeds_appeared_first_on_line_is_left_out(tmp_path: Path, parse) -> None:
+    footer = (
+        '&lt;p&gt;The post &lt;a rel="nofollow" href="https://fvw.example.org/news/jailed/"&gt;'
+        'Radio host jailed&lt;/a&gt; appeared first on &lt;a rel="nofollow" '
+        'href="https://fvw.example.org"&gt;Free Voices Watch&lt;/a&gt;.&lt;/p&gt;'
+    )
+    feed = f"""<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+    <channel><title>Free Voices Watch</title>
+    <item><title>Radio host jailed</title><link>https://fvw.example.org/news/jailed/</link>
+    <description>&lt;p&gt;A radio host was jailed.&lt;/p&gt;{footer}</description>
+    <content:encoded>&lt;p&gt;A radio host was jailed for a broadcast.&lt;/p&gt;
+    &lt;p&gt;The post office was closed.&lt;/p&gt;{footer}</content:encoded></item>
+    <item><title>Summary only</title><link>https://fvw.example.org/news/summary/</link>
+    <description>&lt;p&gt;A court ruled.&lt;/p&gt;{footer}</description></item>
+    </channel></rss>"""
+    write(tmp_path / "feed.rss", feed)
+    first, second = parse("feed.rss").articles
+    assert first.text == "A radio host was jailed for a broadcast.\n\nThe post office was closed."
+    assert second.text == "A court ruled."
