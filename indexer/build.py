@@ -91,6 +91,9 @@ class BuildSummary:
     no_index_created: bool = False
     total_articles: int = 0
     total_sections: int = 0
+    # Live articles when the run began (None: there was no index): what "indexed N
+    # articles", which counts those written again, does not tell, such as articles lost.
+    articles_before: int | None = None
     seconds: float = 0.0
 
     @property
@@ -463,10 +466,14 @@ def build_index(
         summary.seconds = time.perf_counter() - started
         return summary
     context = build_context(files, max_file_bytes=options.max_article_file_bytes)
+    existed = committed_index(index_dir) is not None
     with (
         _index_kept_once_committed(index_dir, summary) as ix,
         locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer,
     ):
+        if existed:
+            with ix.searcher() as searcher:
+                summary.articles_before = count_kind(searcher, ARTICLE)
         outdated = not is_current(ix.schema)
         if outdated:
             # The new version replaces the whole old one at commit; until then the old one

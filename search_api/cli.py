@@ -326,9 +326,16 @@ def _print_summary(summary: BuildSummary, index_dir: Path) -> None:
     if summary.no_index_created:
         state = f"no index was created in {index_dir}"
     else:
+        before = summary.articles_before
+        change = 0 if before is None else summary.total_articles - before
         state = (
-            f"the index now holds {_counted(summary.total_articles, 'article')}, "
-            f"{_counted(summary.total_sections, 'section')} (in {index_dir})"
+            f"the index now holds {_counted(summary.total_articles, 'article')}"
+            + (
+                f" ({abs(change)} {'more' if change > 0 else 'fewer'} than before)"
+                if change
+                else ""
+            )
+            + f", {_counted(summary.total_sections, 'section')} (in {index_dir})"
         ) + ("" if summary.committed else "; nothing changed, no new version")
     print(
         f"unchanged files: {summary.files_unchanged}; removed files: {summary.files_removed}; "

@@ -141,6 +141,23 @@ def test_indexing_only_unreadable_files_leaves_no_index_to_search(capsys, tmp_pa
     )
 
 
+def test_the_summary_says_how_many_articles_a_run_added_or_lost(capsys, tmp_path: Path) -> None:
+    corpus, ix = tmp_path / "corpus", tmp_path / "ix"
+    export = corpus / "export.jsonl"
+    corpus.mkdir()
+    records = [{"id": f"r{n}", "title": f"Story {n}", "body": "Reporters freed."} for n in range(3)]
+    export.write_text("\n".join(map(json.dumps, records)))
+    _, out, _ = index(capsys, str(corpus), "--index", str(ix))
+    assert "the index now holds 3 articles, 3 sections" in out  # a new index: no "before"
+    export.write_text("\n".join(map(json.dumps, records[:2])))
+    _, out, _ = index(capsys, str(corpus), "--index", str(ix))
+    assert "indexed 2 articles" in out  # those of the file, read again
+    assert "the index now holds 2 articles (1 fewer than before), 2 sections" in out
+    export.write_text("\n".join(map(json.dumps, records)))
+    _, out, _ = index(capsys, str(corpus), "--index", str(ix))
+    assert "the index now holds 3 articles (1 more than before), 3 sections" in out
+
+
 def test_an_emptied_folder_keeps_its_articles_unless_allowed(capsys, tmp_path: Path) -> None:
     # A mount or an export that failed looks like an emptied folder: the archive stays, and
     # the run fails, so that cron says so.
@@ -155,8 +172,8 @@ def test_an_emptied_folder_keeps_its_articles_unless_allowed(capsys, tmp_path: P
     code, out, err = index(capsys, str(corpus), "--index", str(ix), "--allow-empty")
     assert (code, err) == (0, "")
     assert out.splitlines()[1] == (
-        f"unchanged files: 0; removed files: 1; the index now holds 0 articles, 0 sections "
-        f"(in {ix})"
+        f"unchanged files: 0; removed files: 1; the index now holds 0 articles (1 fewer than "
+        f"before), 0 sections (in {ix})"
     )
     # Once nothing is left to remove, an empty folder is a path with nothing to read.
     code, _, err = index(capsys, str(corpus), "--index", str(ix))
