@@ -13,7 +13,7 @@ import numpy as np
 from whoosh import query as wq
 
 from indexer.analysis import analyzer_for, fold
-from indexer.errors import ArticleNotFound
+from indexer.errors import ArticleNotFound, InvalidRequest
 from indexer.formats.fields import clean_id
 from indexer.languages import DEFAULT_LANGUAGE, STOP_WORDS
 from indexer.schema import ARTICLE
@@ -32,6 +32,17 @@ MIN_LANGUAGE_ARTICLES = 50
 # (``COPY_RESEMBLANCE``); the best scoring this many are compared.
 NEAR_DUPLICATE_RATIO = 0.8
 MAX_COPIES_COMPARED = 50
+MAX_RELATED = 50  # stories a request for related stories may ask for
+
+
+def checked_related_limit(limit: int) -> int:
+    """``limit`` when a request may ask for that many related stories, else a 400 (as
+    every limit of the API is, whether sent in a query string or a body)."""
+    if not 1 <= limit <= MAX_RELATED:
+        raise InvalidRequest(f"limit must be between 1 and {MAX_RELATED} (got {limit})")
+    return limit
+
+
 # Two texts under one title are versions of one text when this share of their sequences
 # of three words is common to both (the Jaccard resemblance of their shingles, the opening
 # a made-up title repeats left out). Measured on the related stories of 150 Freedom House

@@ -7,7 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from indexer.errors import ArticleNotFound
-from search_api.articles import get_article, related_to_article
+from search_api.articles import (
+    MAX_RELATED,
+    checked_related_limit,
+    get_article,
+    related_to_article,
+)
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
@@ -41,11 +46,19 @@ async def no_article_id() -> None:
 async def related_endpoint(
     snapshot: CurrentSnapshot,
     article_id: ArticleId,
-    limit: Annotated[int, Query(ge=1, le=50, description="How many stories.", examples=[5])] = 5,
+    limit: Annotated[
+        int,
+        Query(
+            description="How many stories (1-50).",
+            examples=[5],
+            json_schema_extra={"minimum": 1, "maximum": MAX_RELATED},
+        ),
+    ] = 5,
 ) -> dict[str, Any]:
     """Articles in this one's language sharing its most distinctive terms (not itself, not
     its copies, nor a translation of either)."""
     require_id(article_id, "/articles/{id}/related")
+    checked_related_limit(limit)
 
     def answer() -> dict[str, Any]:
         results = related_to_article(snapshot, get_article(snapshot, article_id), limit)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from indexer.errors import InvalidRequest
 from indexer.languages import article_language
-from search_api.articles import key_terms, related
+from search_api.articles import checked_related_limit, key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
 from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.head import get_and_head
@@ -49,8 +49,7 @@ async def related_draft_endpoint(
         raise InvalidRequest(f"title must be at most {MAX_DRAFT_TITLE} characters")
     if len(body.text) > MAX_DRAFT_TEXT:
         raise InvalidRequest(f"text must be at most {MAX_DRAFT_TEXT} characters")
-    if not 1 <= body.limit <= 50:
-        raise InvalidRequest(f"limit must be between 1 and 50 (got {body.limit})")
+    checked_related_limit(body.limit)
     if len(body.exclude) > MAX_EXCLUDE:
         raise InvalidRequest(f"exclude at most {MAX_EXCLUDE} ids (got {len(body.exclude)})")
     filters = build_search_request(

@@ -97,6 +97,18 @@ class TestRelated:
     def test_limit(self, client: TestClient):
         assert len(self.related(client, "gv/covid-surveillance", limit=2)) == 2
 
+    @pytest.mark.parametrize("limit", [0, 51])
+    def test_a_limit_out_of_range_is_a_400_as_for_a_draft(self, client: TestClient, limit):
+        url = "/articles/gv/covid-surveillance/related"
+        response = client.get(url, params={"limit": limit})
+        draft = client.post("/related", json={"text": "Surveillance apps.", "limit": limit})
+        for answer in (response, draft):
+            assert answer.status_code == 400
+            assert answer.json()["error"] == {
+                "code": "invalid_request",
+                "message": f"limit must be between 1 and 50 (got {limit})",
+            }
+
     def test_id_with_slashes(self, client: TestClient):
         found = self.related(client, "amnesty/reports/2018/annual")
         assert "amnesty/reports/2018/annual" not in [hit["id"] for hit in found]
