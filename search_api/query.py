@@ -33,6 +33,7 @@ from indexer.analysis import (
 )
 from indexer.formats.fields import url_slug
 from indexer.schema import ARTICLE
+from search_api.language_names import language_name
 from search_api.scoring import FieldsTerm, Unscored
 
 # Query-time field weights: a word in the title says more than the same word in the body.
@@ -177,6 +178,17 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
     unsearchable = not tree.children and state.dropped_words
     if unsearchable:
         state.notes.append(NOTHING_SEARCHABLE)
+    elif tree.children and len(state.languages) > 1:
+        # "the of and" in an English and Spanish archive: each word a stop word in English,
+        # none in Spanish. Only the Spanish articles are searched, and most often none has
+        # the words: the reader is told why.
+        unread = [lang for lang in state.languages if not _display(tree, lang, top=True)]
+        if unread:
+            names = ", ".join(language_name(lang) for lang in unread)
+            state.notes.append(
+                f"no word of the query is searchable in {names} (very common words are not "
+                f"indexed), so articles in {names} were not searched"
+            )
     return ParsedQuery(
         tree=tree,
         display=_readings(tree, state.languages),

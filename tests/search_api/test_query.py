@@ -111,6 +111,28 @@ def test_a_query_read_as_written_has_no_note(query: str) -> None:
     assert parse(query).notes == []
 
 
+@pytest.mark.parametrize(
+    ("query", "unread"),
+    [
+        ("the of and", "English"),
+        ("de la", "español"),
+        ("press freedom", None),
+        ("-the press", None),
+    ],
+)
+def test_a_query_of_one_languages_stop_words_says_that_language_was_not_searched(
+    query: str, unread: str | None
+) -> None:
+    notes = parse(query, ("en", "es")).notes
+    if unread is None:
+        assert notes == []
+    else:
+        assert notes == [
+            f"no word of the query is searchable in {unread} (very common words are not "
+            f"indexed), so articles in {unread} were not searched"
+        ]
+
+
 def test_or_binds_tighter_than_the_implicit_and() -> None:
     tree = parse("cambodia OR laos elections").tree
     assert not tree.any_of
