@@ -511,8 +511,15 @@ def _has_text(sections: Sequence[Section]) -> bool:
 
 
 # Jekyll reads a post's tags or categories written as one string as words separated by
-# spaces ("categories: asia elections" is two); its posts are the files under "_posts".
+# spaces ("categories: asia elections" is two).
 _SPACE_SEPARATED_IN_JEKYLL = frozenset({"tags", "categories"})
+
+
+def _is_jekyll_post(path: Path) -> bool:
+    """Whether a Markdown file is a Jekyll post: in a "_posts" folder, which Hexo has too,
+    as "source/_posts", where a string is one tag."""
+    folders = path.parent.parts
+    return "_posts" in folders and "source" not in folders[: folders.index("_posts")][-1:]
 
 
 def _front_matter_values(
@@ -577,9 +584,7 @@ def _parse_single(
         if unpublished:
             raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
         warnings.extend(post.warnings)
-        values = _front_matter_values(
-            post.metadata, field_map, jekyll_post="_posts" in path.relative_to(root).parts
-        )
+        values = _front_matter_values(post.metadata, field_map, jekyll_post=_is_jekyll_post(path))
         if not _given(values.get("date")):
             values["date"] = _file_name_date(path)
         article = _article(

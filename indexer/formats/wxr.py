@@ -57,11 +57,13 @@ def _is_wp(namespace: str) -> bool:
 # them too): an organisation's reports and campaigns are often pages.
 _INDEXED_TYPES = frozenset({"post", "page"})
 
-# The line Yoast SEO ends every item of a WordPress feed with, by default: "The post
-# <a>Title</a> appeared first on <a>Site</a>." It names the site, not the post's subject.
+# The paragraph Yoast SEO ends every item of a WordPress feed with, by default (in
+# English; a site may reword it): "The post <a>Title</a> appeared first on <a>Site</a>."
+# It names the site, not the post's subject. Each part is held within its own element, so
+# that a match is one paragraph, found in time linear in the text.
 _APPEARED_FIRST_ON_RE = re.compile(
-    r"<p>\s*The post\s*<a\b[^>]*>.*?</a>\s*appeared first on\s*<a\b[^>]*>.*?</a>\.?\s*</p>\s*\Z",
-    re.DOTALL,
+    r"<p>\s*The post\s*<a\b[^>]*>[^<]*</a>\s*appeared first on\s*<a\b[^>]*>[^<]*</a>\.?"
+    r"\s*</p>\s*\Z"
 )
 
 
@@ -172,9 +174,9 @@ def _atom_entry(entry: etree._Element, language: str | None) -> WxrPost:
             if term.strip():
                 values.setdefault("tags", []).append(term.strip())
         elif local == "content":
-            body = _atom_text(child, as_html=True)
+            body = _without_feed_footer(_atom_text(child, as_html=True))
         elif local == "summary":
-            summary = _atom_text(child, as_html=True)
+            summary = _without_feed_footer(_atom_text(child, as_html=True))
     values["id"] = _feed_id(uri, values.get("url"))
     values["date"] = published or updated
     values["summary"] = summary

@@ -387,6 +387,8 @@ def test_a_jekyll_posts_tags_and_categories_written_as_one_string_are_words(
     )
     write(tmp_path / "site" / "_posts" / "2018-07-29-vote.md", post)
     write(tmp_path / "site" / "news" / "vote.md", post)  # not Jekyll's: a tag may have spaces
+    write(tmp_path / "hexo" / "source" / "_posts" / "vote.md", post)  # Hexo's: one tag
     jekyll, other = parse("site/_posts/2018-07-29-vote.md"), parse("site/news/vote.md")
     assert jekyll.articles[0].tags == ["cambodia", "asia", "elections", "Hun Sen"]
     assert other.articles[0].tags == ["cambodia", "asia elections", "Hun Sen"]
+    assert parse("hexo/source/_posts/vote.md").articles[0].tags == other.articles[0].tags

@@ -327,11 +327,21 @@ def test_a_wordpress_feeds_appeared_first_on_line_is_left_out(tmp_path: Path, pa
     <item><title>Radio host jailed</title><link>https://fvw.example.org/news/jailed/</link>
     <description>&lt;p&gt;A radio host was jailed.&lt;/p&gt;{footer}</description>
     <content:encoded>&lt;p&gt;A radio host was jailed for a broadcast.&lt;/p&gt;
-    &lt;p&gt;The post office was closed.&lt;/p&gt;{footer}</content:encoded></item>
+    &lt;p&gt;The post &lt;a href="https://fb.example/p/1"&gt;he shared&lt;/a&gt; led to his
+    arrest.&lt;/p&gt;{footer}</content:encoded></item>
     <item><title>Summary only</title><link>https://fvw.example.org/news/summary/</link>
     <description>&lt;p&gt;A court ruled.&lt;/p&gt;{footer}</description></item>
     </channel></rss>"""
     write(tmp_path / "feed.rss", feed)
     first, second = parse("feed.rss").articles
-    assert first.text == "A radio host was jailed for a broadcast.\n\nThe post office was closed."
+    assert first.text == (
+        "A radio host was jailed for a broadcast.\n\nThe post he shared led to his arrest."
+    )
     assert second.text == "A court ruled."
+    atom = f"""<feed xmlns="http://www.w3.org/2005/Atom"><title>FVW</title><id>urn:fvw</id>
+    <entry><title>Radio host jailed</title><id>urn:fvw:1</id><updated>2023-01-01T00:00:00Z</updated>
+    <content type="html">&lt;p&gt;A radio host was jailed.&lt;/p&gt;{footer}</content>
+    </entry></feed>"""
+    write(tmp_path / "feed.atom", atom)
+    [entry] = parse("feed.atom").articles
+    assert entry.text == "A radio host was jailed."
