@@ -54,6 +54,8 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
             404: {"model": ErrorResponse, "description": "Not found"},
             401: {"model": ErrorResponse, "description": "Admin token missing or wrong"},
             409: {"model": ErrorResponse, "description": "The index changed (cursor)"},
+            413: {"model": ErrorResponse, "description": "Request body too large"},
+            415: {"model": ErrorResponse, "description": "Request body not sent as JSON"},
             422: {"model": ErrorResponse, "description": "Invalid parameter"},
             429: {"model": ErrorResponse, "description": "Rate limit"},
             503: {"model": ErrorResponse, "description": "Index missing or busy"},

@@ -17,13 +17,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from search_api.errors import error_answer
 
-# The public endpoints' largest body: /related's draft (200,000 characters, up to 800 KB in
-# UTF-8, and 1,000 ids to leave out), /search/batch's 100 queries.
+# The public endpoints' largest body: /related's draft (200,000 characters: 1.2 MB at most
+# as JSON escapes them, \u00e9, six bytes each; and 1,000 ids to leave out), /search/batch's
+# 100 queries.
 MAX_REQUEST_BODY_BYTES = 2 * 2**20
 # An ingest call: 1,000 articles of 64 KB each (a long report's text is 50 to 100 KB). The
 # admin API checks the caller's token before it reads the body (``routes/admin.py``).
 MAX_INGEST_BODY_BYTES = 64 * 2**20
 LARGER_BODIES = {("POST", "/admin/articles"): MAX_INGEST_BODY_BYTES}
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})  # the methods whose bodies are read
 
 
 def body_limit(method: str, path: str) -> int:
@@ -40,7 +42,10 @@ class RequestBodyLimit:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            # No endpoint reads the body of a GET, HEAD or DELETE; a streamed answer (an
+            # export) reads what comes of it only to hear the client leave, and must not
+            # be cut short for it.
             await self.app(scope, receive, send)
             return
         limit = body_limit(scope["method"], scope["path"])

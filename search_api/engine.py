@@ -302,10 +302,6 @@ class Snapshot:
         time first need it."""
         return _column_codes(self.searcher.reader(), "date_precision")
 
-    def facet_value(self, name: str, docnum: int) -> str:
-        codes, values = self.facet_codes[name]
-        return values[codes[docnum]]
-
     @cached_property
     def date_keys(self) -> np.ndarray:
         """Docnum -> its date as Whoosh sorts it; -1 when it has none (sorted after every
@@ -343,9 +339,8 @@ class Snapshot:
 
     @cached_property
     def largest_translation_group(self) -> int:
-        """The most articles sharing one translation key (1 when there are none)."""
-        per_key = np.bincount(self.facet_codes["translation"][0])
-        return int(per_key[1:].max(initial=1))
+        """The most live articles sharing one translation key (1 when none shares one)."""
+        return max((len(group) for group in self._translation_groups.values()), default=1)
 
     @cached_property
     def _translation_groups(self) -> dict[int, np.ndarray]:

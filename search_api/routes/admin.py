@@ -49,8 +49,7 @@ class AdminRoute(APIRoute):
     """Checks the token before anything else: FastAPI reads a request's body before it
     runs the route's dependencies, so a caller without the token, or any caller while the
     admin API is off, could otherwise have a body of up to
-    ``bodylimit.MAX_INGEST_BODY_BYTES`` read
-    and parsed."""
+    ``bodylimit.MAX_INGEST_BODY_BYTES`` read and parsed."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()

@@ -147,7 +147,7 @@ async def json_body(request: Request) -> None:
     the wrong problem."""
     headers = request.headers
     content_type = headers.get("content-type", "")
-    if not content_type and headers.get("content-length", "0") == "0":
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
         return  # no body: FastAPI says it is required
     media_type = content_type.partition(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):

@@ -148,6 +148,23 @@ def test_a_body_too_large_is_a_413_whether_its_length_is_said_or_not(client: Tes
     assert assert_error(streamed, 413, "too_large") == message
 
 
+def test_a_body_sent_with_an_export_is_ignored_however_large(client: TestClient):
+    # A streamed answer listens for the client leaving, and so reads what body comes.
+    chunks = (b"x" * 2**16 for _ in range(48))
+    params = {"q": "journalists", "format": "jsonl"}
+    response = client.request("GET", "/export", params=params, content=chunks)
+    assert response.status_code == 200
+    assert response.text.count("\n") == client.get("/export", params=params).text.count("\n")
+
+
+def test_a_body_streamed_without_a_content_type_is_a_415(client: TestClient):
+    chunks = iter([b'{"queries": [{"q": "journalists"}]}'])
+    message = assert_error(
+        client.post("/search/batch", content=chunks), 415, "unsupported_media_type"
+    )
+    assert message.endswith("(got no Content-Type)")
+
+
 def test_unknown_article_is_a_404(client: TestClient):
     message = assert_error(client.get("/articles/gv/no-such-article"), 404, "not_found")
     assert message == "no article with id 'gv/no-such-article'"
