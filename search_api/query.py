@@ -269,8 +269,11 @@ def _parse_sequence(
     start: int,
     depth: int,
     state: _ParseState,
+    fields: tuple[str, ...] | None = None,
 ) -> tuple[Group, int]:
     """Parse until a closing bracket or the end; returns the group and the next index.
+    ``fields``: those its words and phrases are searched in when they name none
+    (``title:(a b)``); None: every field a plain word searches.
 
     As in web search engines, ``OR`` binds tighter than the implicit AND:
     ``cambodia OR laos elections`` means ``(cambodia OR laos) AND elections``.
@@ -307,19 +310,21 @@ def _parse_sequence(
             continue  # an unmatched ")" is ignored
         if kind == "lparen":
             field_name = groups["group_field"]
-            fields, not_a_field = _fields_for(field_name)
+            named, not_a_field = _fields_for(field_name)
             if not_a_field is not None:  # "country:(…)": a word, as "country:" alone is
-                add(_word_clause(field_name, "", False, state))
+                add(_word_clause(field_name, "", False, state, fields))
             if depth >= MAX_DEPTH:
                 continue  # absurd nesting: read the words, ignore the brackets
-            inner, index = _parse_sequence(tokens, index, depth + 1, state)
+            inner_fields = named if field_name is not None and not_a_field is None else fields
+            inner, index = _parse_sequence(tokens, index, depth + 1, state, inner_fields)
             inner.negated = bool(groups["neg_group"])
-            if field_name is not None and not_a_field is None:
-                _search_in(inner, fields)
-            add(_simplify(inner) if inner.children else None)
+            if inner.children:
+                add(_simplify(inner))
+            elif inner_fields is not fields:  # "title:()": read as "title:" alone is
+                add(_word_clause(field_name, "", False, state, fields))
             continue
         if kind == "phrase":
-            add(_phrase_clause(groups, state))
+            add(_phrase_clause(groups, state, fields))
             continue
         word_text = groups["word_text"] or ""
         field_name = groups["word_field"]
@@ -336,28 +341,21 @@ def _parse_sequence(
             if word_text.lower() == "or" and items and index < len(tokens):
                 # Between two words, a reader may mean OR: say how to write it.
                 state.note(LOWERCASE_OR)
-        add(_word_clause(field_name, word_text, negated, state))
+        add(_word_clause(field_name, word_text, negated, state, fields))
     return Group(children=items), index
 
 
-def _search_in(node: Clause | Group, fields: tuple[str, ...]) -> None:
-    """``title:(a b)``: each word and phrase of the group is searched in ``fields``, unless
-    it names a field of its own."""
-    if isinstance(node, Group):
-        for child in node.children:
-            _search_in(child, fields)
-    elif node.fields == tuple(FIELD_BOOSTS):
-        node.fields = fields
-
-
-def _fields_for(field_name: str | None) -> tuple[tuple[str, ...], str | None]:
-    """The fields a clause searches, and the text to prepend when the name is not a field
-    ("http:", "10:" are text, not fields)."""
+def _fields_for(
+    field_name: str | None, group_fields: tuple[str, ...] | None = None
+) -> tuple[tuple[str, ...], str | None]:
+    """The fields a clause searches (``group_fields`` when it names none and is in brackets
+    after a field name), and the text to prepend when the name is not a field ("http:",
+    "10:" are text, not fields)."""
     if field_name is None:
-        return tuple(FIELD_BOOSTS), None
+        return group_fields or tuple(FIELD_BOOSTS), None
     known = NAMED_FIELDS.get(field_name.lower())
     if known is None:
-        return tuple(FIELD_BOOSTS), field_name
+        return group_fields or tuple(FIELD_BOOSTS), field_name
     return known, None
 
 
@@ -383,15 +381,19 @@ def _note_filter_name(field_name: str | None, value: str, state: _ParseState) ->
 
 
 def _word_clause(
-    field_name: str | None, text: str, negated: bool, state: _ParseState
+    field_name: str | None,
+    text: str,
+    negated: bool,
+    state: _ParseState,
+    group_fields: tuple[str, ...] | None = None,
 ) -> Clause | None:
-    fields, prefix_text = _fields_for(field_name)
+    fields, prefix_text = _fields_for(field_name, group_fields)
     if prefix_text is not None:
         _note_filter_name(field_name, text, state)
         text = f"{prefix_text} {text}"
     if field_name is not None and prefix_text is None and not text:
         # "title:" with nothing after it: the word itself is what the reader typed.
-        fields, text = tuple(FIELD_BOOSTS), field_name
+        fields, text = group_fields or tuple(FIELD_BOOSTS), field_name
         state.note(
             f"{field_name.lower()}: has nothing after it, so it was searched as a word: write "
             f"{field_name.lower()}:word"
@@ -414,8 +416,12 @@ def _word_clause(
     return state.keep(Clause(fields=fields, text=text.strip(), kind="word", negated=negated))
 
 
-def _phrase_clause(groups: dict[str, str | None], state: _ParseState) -> Clause | None:
-    fields, prefix_text = _fields_for(groups["phrase_field"])
+def _phrase_clause(
+    groups: dict[str, str | None],
+    state: _ParseState,
+    group_fields: tuple[str, ...] | None = None,
+) -> Clause | None:
+    fields, prefix_text = _fields_for(groups["phrase_field"], group_fields)
     text = (groups["phrase_text"] or "").strip()
     if prefix_text is not None:
         _note_filter_name(groups["phrase_field"], text, state)

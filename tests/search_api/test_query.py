@@ -53,6 +53,8 @@ from search_api.query import (
         ("title:(privacy surveillance)", "title:privaci AND title:surveil"),
         ('title:(laos OR "hun sen" author:lima)', '(title:lao OR title:"hun sen") AND author:lima'),
         ("-tag:(india pakistan) press", "press AND NOT (tag:india AND tag:pakistan)"),
+        ("tag:(IT privacy)", "tag:it AND tag:privacy"),  # as tag:IT tag:privacy: no stop word
+        ("title:(elections (laos OR cambodia))", "title:elect AND (title:lao OR title:cambodia)"),
         ("surveil*", "surveil*"),
         ("Lèse Majesté", "lese AND majest"),
         ("COVID-19", "covid-19"),
@@ -84,6 +86,7 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ('"journalis* arrested"', '"journalis* arrested": only a * at the end'),
         ("author:", "author: has nothing after it, so it was searched as a word"),
         ("press Title: ", "title: has nothing after it"),
+        ("press title:()", "title: has nothing after it"),
     ],
 )
 def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> None:
