@@ -271,6 +271,10 @@ class BatchResult(BaseModel):
         "(as with group_translations=false)."
     )
     partial: bool
+    notes: list[str] = Field(
+        description="As /search's: where the query was read otherwise than written (a quote "
+        "left open, a filter written as a field), and why the answer is partial."
+    )
 
 
 class BatchResponse(BaseModel):

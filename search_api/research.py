@@ -598,6 +598,7 @@ def batch(
                     for _, docnum in matches.ranked[:limit]
                 ],
                 "partial": matches.partial,
+                "notes": list(matches.notes),
             }
         )
     return out

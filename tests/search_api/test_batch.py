@@ -63,6 +63,16 @@ def test_a_query_search_answers_with_partial_matches_is_answered_exactly(client:
     assert result["total"] == counted["total"]
 
 
+def test_each_answer_says_how_its_query_was_read(client: TestClient):
+    queries = [{"q": '"internet shutdown'}, {"q": "source:amnesty torture"}, {"q": "press"}]
+    unclosed, filter_as_field, plain = (a["notes"] for a in batch(client, queries)["results"])
+    assert unclosed == [search(client, **queries[0])["notes"][0]]
+    assert unclosed[0].startswith("a quote was not closed")
+    # Exact: no note of partial matches filling the page, as /search's has.
+    assert len(filter_as_field) == 1 and filter_as_field[0].startswith("source: is a filter")
+    assert plain == []
+
+
 def test_default_limit_is_ten(client: TestClient):
     [result] = batch(client, [{"q": ""}])["results"]
     assert result["total"] == 12 and len(result["ids"]) == 10
