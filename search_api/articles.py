@@ -156,14 +156,28 @@ def _stop_words_of_other_languages(snapshot: Snapshot, language: str) -> frozens
     return frozenset().union(*(STOP_WORDS.get(other, ()) for other in others))
 
 
-def related_to_article(snapshot: Snapshot, article: dict[str, Any], limit: int) -> list[dict]:
-    """The related stories of an indexed article (as ``get_article`` gives it)."""
+def related_to_article(
+    snapshot: Snapshot,
+    article: dict[str, Any],
+    limit: int,
+    filter_docs: np.ndarray | None = None,
+) -> list[dict]:
+    """The related stories of an indexed article (as ``get_article`` gives it), among
+    ``filter_docs`` when given (``search.allowed_docs``)."""
     text = "\n\n".join(section["text"] for section in article["sections"])
     language = article["language"] or DEFAULT_LANGUAGE
     # A title made up from the text's first words would count them twice, as a title.
     title = "" if article["title_derived"] else article["title"]
     key = key_terms(snapshot, title, text, language)
-    return related(snapshot, title, key, limit=limit, self_id=article["id"], language=language)
+    return related(
+        snapshot,
+        title,
+        key,
+        limit=limit,
+        filter_docs=filter_docs,
+        self_id=article["id"],
+        language=language,
+    )
 
 
 def related(

@@ -15,7 +15,9 @@ from search_api.articles import (
 )
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
 from search_api.routes.head import get_and_head
+from search_api.routes.params import DateFrom, DateTo, Tags
 from search_api.routes.snapshots import CurrentSnapshot
+from search_api.search import allowed_docs, build_search_request
 
 router = APIRouter()
 
@@ -54,14 +56,20 @@ async def related_endpoint(
             json_schema_extra={"minimum": 1, "maximum": MAX_RELATED},
         ),
     ] = 5,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    tag: Tags = [],  # noqa: B006 - FastAPI copies defaults per request
 ) -> dict[str, Any]:
     """Articles in this one's language sharing its most distinctive terms (not itself, not
-    its copies, nor a translation of either)."""
+    its copies, nor a translation of either); filter by date and tag, as /search does."""
     require_id(article_id, "/articles/{id}/related")
     checked_related_limit(limit)
+    filters = build_search_request(date_from=date_from, date_to=date_to, tags=tag)
 
     def answer() -> dict[str, Any]:
-        results = related_to_article(snapshot, get_article(snapshot, article_id), limit)
+        article = get_article(snapshot, article_id)
+        allowed = allowed_docs(snapshot, filters)
+        results = related_to_article(snapshot, article, limit, filter_docs=allowed)
         return {"results": results, "index_version": snapshot.version}
 
     return await snapshot.run(answer)

@@ -97,6 +97,27 @@ class TestRelated:
     def test_limit(self, client: TestClient):
         assert len(self.related(client, "gv/covid-surveillance", limit=2)) == 2
 
+    @pytest.mark.parametrize(
+        ("params", "expected"),
+        [
+            ({"from": "2021"}, ["amnesty/facial-recognition", "gv/cambodia-land"]),
+            ({"to": "2018-12"}, ["gv/cambodia-press", "amnesty/reports/2018/annual"]),
+            ({"tag": "Cambodia"}, ["gv/cambodia-land", "gv/cambodia-press"]),
+            ({"from": "2020", "to": "2020", "tag": "internet"}, ["amnesty/ethiopia-shutdown"]),
+        ],
+    )
+    def test_filters_keep_the_related_stories_of_those_dates_and_tags(
+        self, client: TestClient, params: dict, expected: list[str]
+    ):
+        found = self.related(client, "gv/covid-surveillance", **params)
+        assert [hit["id"] for hit in found] == expected
+
+    def test_a_bad_filter_is_a_400_naming_it(self, client: TestClient):
+        url = "/articles/gv/covid-surveillance/related"
+        response = client.get(url, params={"from": "2022", "to": "2020"})
+        assert response.status_code == 400
+        assert "from" in response.json()["error"]["message"]
+
     @pytest.mark.parametrize("limit", [0, 51])
     def test_a_limit_out_of_range_is_a_400_as_for_a_draft(self, client: TestClient, limit):
         url = "/articles/gv/covid-surveillance/related"
