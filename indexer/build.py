@@ -221,6 +221,10 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
         ) from error
 
 
+# No file's digest: that of a file that could not be read to take its digest.
+UNREAD_FILE_DIGEST = ""
+
+
 def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptions) -> str:
     """What must change for a file to be re-parsed: its bytes, the options it is parsed with
     (a new ``--field`` mapping must reach the files already indexed), the version of the
@@ -491,7 +495,13 @@ def build_index(
         discovered: dict[str, tuple[Path, Path, str]] = {}
         for path, root in files:
             resolved = str(path.resolve())
-            discovered[resolved] = (path, root, file_digest(path, root, context, options))
+            try:
+                digest = file_digest(path, root, context, options)
+            except OSError:
+                # Parsed, it is skipped as unreadable, with its reason, and the index keeps
+                # what it gave before, as for any file that cannot be read.
+                digest = UNREAD_FILE_DIGEST
+            discovered[resolved] = (path, root, digest)
 
         to_parse = [
             (path, root, resolved, digest)
@@ -510,6 +520,17 @@ def build_index(
                 )
             )
         kept_roots = [root for root, _ in emptied]
+        for index, unlisted in enumerate(summary.skipped):
+            if unlisted.folder:
+                folder = str(unlisted.path.resolve())
+                kept_roots.append(folder)
+                held_files = sum(1 for path in known if _is_under(path, [folder]))
+                if held_files:
+                    summary.skipped[index] = replace(
+                        unlisted,
+                        reason=f"{unlisted.reason}; kept what was indexed from its "
+                        f"{held_files} file(s)",
+                    )
         gone = [
             known_path
             for known_path in known

@@ -123,6 +123,8 @@ class SkippedFile:
     # (``DOCUMENTATION_STEMS``), or a file of another format (an image, a PDF). Not a
     # problem to report on every run (a cron job would mail it every night), only to count.
     ignored: bool = False
+    # A folder that could not be listed: the index keeps what its files gave before.
+    folder: bool = False
 
 
 @dataclass
@@ -214,7 +216,14 @@ def discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, Path]], list[Skipp
             consider(root, root)
         elif root.is_dir():
             walked: list[Path] = []
-            for directory, subdirs, files in os.walk(root):
+
+            def unlisted(error: OSError, root: Path = root) -> None:
+                # Not "gone": a folder whose permissions changed, a mount that failed.
+                folder = Path(error.filename) if error.filename else root
+                reason = f"cannot read this folder: {error.strerror or error}"
+                skipped.append(SkippedFile(folder, reason, folder=True))
+
+            for directory, subdirs, files in os.walk(root, onerror=unlisted):
                 subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
                 # os.walk lists a link to a folder among the folders, and does not enter it.
                 links = [d for d in subdirs if os.path.islink(os.path.join(directory, d))]

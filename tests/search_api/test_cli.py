@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from whoosh import index as whoosh_index
 from indexer.schema import build_schema
 from search_api import cli
 from search_api.cli import EXIT_SOME_FILES_UNREAD, main
+from tests.search_api.conftest import ADVOSEARCH
+from tests.search_api.corpus import UNPRIVILEGED, needs_unreadable_files
 
 STORY = {
     "id": "s1",
@@ -352,3 +355,44 @@ def test_a_field_is_mapped_by_its_singular_name_too(capsys, tmp_path: Path) -> N
     assert code == 0
     [article] = [json.loads(line) for line in out.splitlines()]
     assert article["authors"] == ["Ana Pérez"]
+
+
+def index_unprivileged(*argv: str) -> subprocess.CompletedProcess[str]:
+    """``advosearch index`` as a process for which file modes count (not root's)."""
+    command = [*UNPRIVILEGED, str(ADVOSEARCH), "index", *argv, "--workers", "1"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+@needs_unreadable_files
+def test_a_file_that_cannot_be_opened_is_skipped_and_keeps_its_articles(tmp_path: Path) -> None:
+    corpus, ix = tmp_path / "corpus", tmp_path / "ix"
+    write_story(corpus)
+    (corpus / "notes.md").write_text("---\ntitle: Notes\n---\nJournalists were freed.\n")
+    assert index_unprivileged(str(corpus), "--index", str(ix)).returncode == 0
+    (corpus / "notes.md").chmod(0)
+    (corpus / "new.md").write_text("---\ntitle: New\n---\nA new story about reporters.\n")
+    run = index_unprivileged(str(corpus), "--index", str(ix))
+    assert run.returncode == EXIT_SOME_FILES_UNREAD, run.stdout + run.stderr
+    assert f"{corpus / 'notes.md'}: cannot read file: Permission denied" in run.stdout
+    assert "the index now holds 3 articles (1 more than before)" in run.stdout
+
+
+@needs_unreadable_files
+def test_a_folder_that_cannot_be_listed_keeps_its_articles(tmp_path: Path) -> None:
+    corpus, ix = tmp_path / "corpus", tmp_path / "ix"
+    write_story(corpus)
+    locked = corpus / "locked"
+    locked.mkdir()
+    (locked / "notes.md").write_text("---\ntitle: Notes\n---\nJournalists were freed.\n")
+    assert index_unprivileged(str(corpus), "--index", str(ix)).returncode == 0
+    locked.chmod(0o300)  # neither listed nor read
+    try:
+        run = index_unprivileged(str(corpus), "--index", str(ix))
+    finally:
+        locked.chmod(0o755)  # so that pytest can remove it
+    assert run.returncode == EXIT_SOME_FILES_UNREAD, run.stdout + run.stderr
+    assert (
+        f"{locked}: cannot read this folder: Permission denied; kept what was indexed from "
+        "its 1 file(s)"
+    ) in run.stdout
+    assert "removed files: 0; the index now holds 2 articles, " in run.stdout

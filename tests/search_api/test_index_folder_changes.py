@@ -23,7 +23,13 @@ from indexer.settings import Settings
 from search_api.app import create_app
 from search_api.engine import DAMAGED, Engine
 from tests.search_api.conftest import ADVOSEARCH, REPOSITORY, serving
-from tests.search_api.corpus import ALL_IDS, index_corpus, write_corpus
+from tests.search_api.corpus import (
+    ALL_IDS,
+    UNPRIVILEGED,
+    index_corpus,
+    needs_unreadable_files,
+    write_corpus,
+)
 from tests.search_api.test_serve_e2e import get_json
 
 # Every endpoint that reads the index: each must answer from the version the server holds.
@@ -262,19 +268,6 @@ def test_a_server_with_no_index_answers_503_until_one_is_built(tmp_path: Path) -
         assert "try again later" in page.text
         build_an_index_of_one_article(index_dir, tmp_path / "files")
         assert health(client)["articles"] == 1
-
-
-# Files the server cannot read: a process of its own, for which file modes count. Root reads
-# every file whatever its mode, so as root (CI) the server runs without that capability.
-UNPRIVILEGED = (
-    ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
-    if os.geteuid() == 0
-    else []
-)
-needs_unreadable_files = pytest.mark.skipif(
-    bool(UNPRIVILEGED) and shutil.which("setpriv") is None,
-    reason="root reads every file; setpriv (util-linux) is needed to serve without that",
-)
 
 
 def make_unreadable(paths: list[Path]) -> None:
