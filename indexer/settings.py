@@ -88,6 +88,15 @@ class Settings(BaseSettings):
         "per worker process.",
     )
 
+    @field_validator("index_dir", mode="before")
+    @classmethod
+    def _named(cls, value: object) -> object:
+        # Empty (an empty line in an env file) would be the current folder: under cron, the
+        # home folder, whose files named as Whoosh names its own would be taken for them.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: name the index folder (by default: index)")
+        return value
+
     @field_validator("field_map")
     @classmethod
     def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:

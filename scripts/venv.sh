@@ -7,5 +7,14 @@ install_project() {
         # to lxml's html-clean extra: it warns that lxml does not provide it.
         .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
     fi
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$1"
+    # Installed again only when pyproject.toml (its dependencies, its commands) changed since:
+    # the install is editable, so code changes need none, and a restart then starts at once,
+    # with no package index to reach.
+    local stamp wanted
+    stamp=".venv/.installed$(printf '%s' "$1" | tr -c 'a-z' '-')"
+    wanted="$(sha256sum pyproject.toml | cut -d ' ' -f 1)"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+        .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$1"
+        printf '%s\n' "$wanted" > "$stamp"
+    fi
 }

@@ -50,6 +50,7 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("ADVOSEARCH_CORS_ORIGINS", "https://example.org", "not valid JSON"),
         ("ADVOSEARCH_FIELD_MAP", "body=detalle", "not valid JSON"),
         ("ADVOSEARCH_RATE_LIMIT", "10", "no such setting"),
+        ("ADVOSEARCH_INDEX_DIR", " ", "is empty: name the index folder"),
         # Sizes and durations that would overflow later, in the middle of a run or request.
         ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "inf", "finite number"),
         ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "nan", "finite number"),
