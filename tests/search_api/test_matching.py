@@ -234,7 +234,7 @@ def test_preloading_reads_the_commonest_word_first(snapshot: Snapshot):
     _, commonest = max((info.doc_frequency(), term) for term, info in reader.iter_field("body"))
     postings = Postings()
     normalisers = normaliser(snapshot.searcher, postings, RANKING)
-    assert postings.preload(snapshot.searcher, ("body", "title"), 1, normalisers) == 1
+    assert postings.preload(snapshot.searcher, ("body", "title"), 1, normalisers, 1) == 1
     read = len(postings)
     # Its list in every segment and field that has it: a search for it reads nothing more.
     for number, (leaf, _) in enumerate(snapshot.searcher.leaf_searchers()):
@@ -245,10 +245,22 @@ def test_preloading_reads_the_commonest_word_first(snapshot: Snapshot):
     assert len(postings) == read >= 2
 
 
+def test_preloading_leaves_short_lists_to_be_read_when_searched(snapshot: Snapshot):
+    frequencies = [
+        info.doc_frequency() for _, info in snapshot.searcher.reader().iter_field("body")
+    ]
+    least = 2  # most words of the fixture are in one document
+    postings = Postings()
+    normalisers = normaliser(snapshot.searcher, postings, RANKING)
+    words = postings.preload(snapshot.searcher, ("body",), 2**30, normalisers, min_docs=least)
+    assert words == sum(1 for frequency in frequencies if frequency >= least) < len(frequencies)
+
+
 def test_searches_find_the_same_in_a_preloaded_cache(snapshot: Snapshot):
     postings = Postings()
     normalisers = normaliser(snapshot.searcher, postings, RANKING)
-    words = postings.preload(snapshot.searcher, ("body", "title", "heading"), 2**30, normalisers)
+    fields = ("body", "title", "heading")
+    words = postings.preload(snapshot.searcher, fields, 2**30, normalisers, min_docs=1)
     assert words == len(list(snapshot.searcher.reader().iter_field("body")))
     builder = QueryBuilder(snapshot.searcher.reader(), snapshot.languages)
     for text in QUERIES:
