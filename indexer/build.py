@@ -136,6 +136,8 @@ def open_index(index_dir: Path) -> FileIndex:
 
 
 def no_index(index_dir: Path) -> IndexNotFound:
+    if index_dir.is_file():
+        return IndexNotFound(f"{index_dir} is a file, not a folder: an index is a folder")
     return IndexNotFound(
         f"no index in {index_dir}: build one with `advosearch index PATH --index {index_dir}`"
     )

@@ -130,6 +130,16 @@ def test_parse_json_gives_the_ids_the_index_stores(capsys, tmp_path: Path) -> No
     assert sorted(indexed) == parsed
 
 
+def test_an_index_given_as_a_file_is_said_to_be_one(capsys, tmp_path: Path) -> None:
+    backup = tmp_path / "index.tar"
+    backup.write_bytes(b"not an index")
+    code, _, err = run(capsys, "search", "detained", "--index", str(backup))
+    assert (code, err) == (
+        1,
+        f"advosearch: {backup} is a file, not a folder: an index is a folder\n",
+    )
+
+
 def test_indexing_only_unreadable_files_leaves_no_index_to_search(capsys, tmp_path: Path) -> None:
     (tmp_path / "corpus").mkdir()
     (tmp_path / "corpus" / "broken.json").write_text('[{"title": "cut off', encoding="utf-8")
