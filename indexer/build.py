@@ -82,6 +82,7 @@ class BuildSummary:
     files_parsed: int = 0
     files_unchanged: int = 0
     files_removed: int = 0
+    files_cut_short: int = 0  # read only in part: an export caught half-written (warned)
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     committed: bool = False
@@ -639,6 +640,7 @@ def build_index(
             writer.delete_by_term("source_file", resolved)
             changed |= resolved in known
             cut_short = any(isinstance(warning, CutShort) for warning in result.warnings)
+            summary.files_cut_short += cut_short
             kept = cut_short and holding.keep_unread(
                 resolved, file_key, held.get(resolved, []), read_ids
             )

@@ -311,7 +311,9 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         )
     if summary.nothing_read:
         return _nothing_read(args.paths, skipped)
-    return EXIT_SOME_FILES_UNREAD if unread else EXIT_OK
+    # A file read only in part is one not wholly read: a cron job checking the exit code
+    # must hear of an export caught half-written.
+    return EXIT_SOME_FILES_UNREAD if unread or summary.files_cut_short else EXIT_OK
 
 
 def _print_summary(summary: BuildSummary, index_dir: Path) -> None:

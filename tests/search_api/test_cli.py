@@ -130,6 +130,17 @@ def test_parse_json_gives_the_ids_the_index_stores(capsys, tmp_path: Path) -> No
     assert sorted(indexed) == parsed
 
 
+def test_an_export_cut_short_is_indexed_as_far_as_it_goes_and_exits_3(capsys, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{"id": f"r{n}", "title": f"Story {n}", "body": "Reporters freed."} for n in range(3)]
+    whole = json.dumps(records)
+    (corpus / "export.json").write_text(whole[: whole.index('{"id": "r2"') + 12])
+    code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == EXIT_SOME_FILES_UNREAD
+    assert "the index now holds 2 articles" in out and "kept the 2 complete records" in out
+
+
 def test_an_index_given_as_a_file_is_said_to_be_one(capsys, tmp_path: Path) -> None:
     backup = tmp_path / "index.tar"
     backup.write_bytes(b"not an index")
