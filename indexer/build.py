@@ -731,7 +731,10 @@ class _Held:
             done = f"removed the {articles} indexed from it before"
         else:
             done = f"kept the {articles} indexed from it before, until it reads again"
-        summary.skipped.append(replace(skipped, reason=f"{skipped.reason}; {done}"))
+        removed = len(held) if skipped.no_article else 0
+        summary.skipped.append(
+            replace(skipped, reason=f"{skipped.reason}; {done}", removed=removed)
+        )
         if skipped.no_article:
             return True
         return self.place(resolved, file_key_of(resolved, digest), held, summary)

@@ -299,11 +299,26 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
         _print_summary(summary, index_dir)
     for warning in summary.warnings:
         print(f"warning: {warning}")
-    listed = skipped if whole_summary else unread
-    if listed:
-        print(f"skipped {_counted(len(listed), 'file')}:")
-        for item in listed:
+    if unread:
+        print(f"skipped {_counted(len(unread), 'file')}:")
+        for item in unread:
             print(f"  {item.path}: {item.reason}")
+    # Drafts and pages without text are no problem: quiet, for cron, which would mail the
+    # same list every night the index changes, only those whose articles this run removed
+    # (a page now a draft) are listed.
+    held_back = [item for item in skipped if item.no_article]
+    shown = [item for item in held_back if item.removed or not args.quiet]
+    if shown:
+        print(f"not indexed, {_counted(len(shown), 'file')} with no article for readers:")
+        for item in shown:
+            print(f"  {item.path}: {item.reason}")
+    if len(held_back) > len(shown) and whole_summary:
+        more = " more" if shown else ""
+        print(
+            f"not indexed, {_counted(len(held_back) - len(shown), 'file')}{more} with no "
+            "article for readers (drafts, private posts, pages without text: listed without "
+            "--quiet)"
+        )
     if ignored and not args.quiet:
         print(
             f"ignored {_counted(len(ignored), 'file')} (not articles: README, LICENSE… "

@@ -125,6 +125,8 @@ class SkippedFile:
     ignored: bool = False
     # A folder that could not be listed: the index keeps what its files gave before.
     folder: bool = False
+    # Articles indexed from it before that the run removed (a page now a draft).
+    removed: int = 0
 
 
 @dataclass

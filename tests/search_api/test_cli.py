@@ -285,6 +285,24 @@ def test_a_quiet_run_that_changes_nothing_lists_only_what_it_could_not_read(
     ]
 
 
+def test_files_with_no_article_for_readers_are_counted_apart_from_those_unread(
+    capsys, tmp_path: Path
+) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    draft = corpus / "draft.md"
+    draft.write_text("---\ndraft: true\n---\nNot yet.\n", encoding="utf-8")
+    broken = write_broken(corpus)
+    _, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "ix"))  # --quiet
+    assert "skipped 1 file:" in out and f"  {broken}: " in out
+    assert str(draft) not in out
+    assert (
+        "not indexed, 1 file with no article for readers (drafts, private posts, pages "
+        "without text: listed without --quiet)"
+    ) in out
+    _, out, _ = run(capsys, "index", str(corpus), "--index", str(tmp_path / "ix2"))
+    assert f"not indexed, 1 file with no article for readers:\n  {draft}: draft post" in out
+
+
 def test_a_run_that_could_not_read_a_file_exits_3_even_when_it_commits(
     capsys, tmp_path: Path
 ) -> None:
