@@ -25,6 +25,11 @@ MAX_ARTICLE_FILE_MB_CEILING = 1024
 # Ten minutes: a request waits up to the budget for a search thread, and a wait of years
 # (``1e13``) overflows the clock's timeout instead of waiting.
 SEARCH_TIME_BUDGET_MS_CEILING = 600_000
+# A day: a longer wait for another writer's lock is a writer that will not let go (and 1e300
+# seconds overflows the clock's timeout).
+LOCK_TIMEOUT_S_CEILING = 86_400
+# A million a minute: past it the limit limits nothing (0 turns it off).
+RATE_LIMIT_PER_MINUTE_CEILING = 1_000_000
 # An admin token guards writes to the archive: one short enough to guess is no guard.
 MIN_ADMIN_TOKEN_CHARS = 16
 # An origin as a browser sends it in its Origin header: scheme://host[:port], lowercase,
@@ -33,8 +38,11 @@ _ORIGIN_RE = re.compile(r"[a-z][a-z0-9+.-]*://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?:
 
 
 class Settings(BaseSettings):
-    # inf and nan are no durations or sizes: refused, not left to overflow later.
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", allow_inf_nan=False)
+    # inf and nan are no durations or sizes: refused, not left to overflow later. A variable
+    # set empty (an empty line in an env file, "VAR=" in a service unit) is one not set.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", allow_inf_nan=False, env_ignore_empty=True
+    )
 
     index_dir: Path = Field(Path("index"), description="Folder holding the Whoosh index.")
     field_map: dict[str, str] = Field(
@@ -56,6 +64,7 @@ class Settings(BaseSettings):
     lock_timeout_s: float = Field(
         30.0,
         ge=0,
+        le=LOCK_TIMEOUT_S_CEILING,
         description="How long an indexer, or a write through the admin API, waits for another "
         "writer's lock.",
     )
@@ -83,6 +92,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         600,
         ge=0,
+        le=RATE_LIMIT_PER_MINUTE_CEILING,
         description="Requests a minute each client address may make to the API (bursts up to "
         "this many at once); over it, 429 with Retry-After. 0 turns the limit off. Counted "
         "per worker process.",
@@ -91,11 +101,17 @@ class Settings(BaseSettings):
     @field_validator("index_dir", mode="before")
     @classmethod
     def _named(cls, value: object) -> object:
-        # Empty (an empty line in an env file) would be the current folder: under cron, the
-        # home folder, whose files named as Whoosh names its own would be taken for them.
+        # Blank would be the current folder: under cron, the home folder, whose files named
+        # as Whoosh names its own would be taken for them.
         if isinstance(value, str) and not value.strip():
-            raise ValueError("is empty: name the index folder (by default: index)")
+            raise ValueError("is blank: name the index folder (by default: index)")
         return value
+
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _as_a_code(cls, value: object) -> object:
+        # "EN", or "en " with an env file's trailing space, is the code en.
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("field_map")
     @classmethod

@@ -50,7 +50,9 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("ADVOSEARCH_CORS_ORIGINS", "https://example.org", "not valid JSON"),
         ("ADVOSEARCH_FIELD_MAP", "body=detalle", "not valid JSON"),
         ("ADVOSEARCH_RATE_LIMIT", "10", "no such setting"),
-        ("ADVOSEARCH_INDEX_DIR", " ", "is empty: name the index folder"),
+        ("ADVOSEARCH_INDEX_DIR", " ", "is blank: name the index folder"),
+        ("ADVOSEARCH_LOCK_TIMEOUT_S", "1e300", "less than or equal to 86400"),
+        ("ADVOSEARCH_RATE_LIMIT_PER_MINUTE", "99999999999", "less than or equal to 1000000"),
         # Sizes and durations that would overflow later, in the middle of a run or request.
         ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "inf", "finite number"),
         ("ADVOSEARCH_MAX_ARTICLE_FILE_MB", "nan", "finite number"),
@@ -99,6 +101,8 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         ("ADVOSEARCH_CORS_ORIGINS", '["*"]'),
         ("ADVOSEARCH_ADMIN_TOKEN", "0123456789abcdef"),
         ("ADVOSEARCH_ADMIN_TOKEN", ""),  # an empty line in an env file: the admin API is off
+        ("ADVOSEARCH_LOCK_TIMEOUT_S", "86400"),
+        ("ADVOSEARCH_RATE_LIMIT_PER_MINUTE", "1000000"),
     ],
 )
 def test_values_at_the_limits_are_taken(
@@ -106,6 +110,26 @@ def test_values_at_the_limits_are_taken(
 ) -> None:
     monkeypatch.setenv(variable, value)
     load_settings()
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["ADVOSEARCH_INDEX_DIR", "ADVOSEARCH_CORS_ORIGINS", "ADVOSEARCH_FIELD_MAP",
+     "ADVOSEARCH_LOG_REQUESTS", "ADVOSEARCH_ADMIN_TOKEN", "ADVOSEARCH_DEFAULT_LANGUAGE"],
+)  # fmt: skip
+def test_a_variable_set_empty_is_one_not_set(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "")  # "VAR=" in an env file or a service unit
+    assert load_settings() == Settings()
+
+
+@pytest.mark.parametrize("value", ["EN", "en ", " Es"])
+def test_a_language_code_is_read_whatever_its_case_and_spaces(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("ADVOSEARCH_DEFAULT_LANGUAGE", value)
+    assert load_settings().default_language == value.strip().lower()
 
 
 def test_a_short_admin_token_is_refused_without_showing_it(monkeypatch: pytest.MonkeyPatch) -> None:
