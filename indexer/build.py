@@ -523,13 +523,13 @@ def build_index(
                 )
             )
         kept_roots = [root for root, _ in emptied]
-        for index, unlisted in enumerate(summary.skipped):
+        for place, unlisted in enumerate(summary.skipped):
             if unlisted.folder:
                 folder = str(unlisted.path.resolve())
                 kept_roots.append(folder)
                 held_files = sum(1 for path in known if _is_under(path, [folder]))
                 if held_files:
-                    summary.skipped[index] = replace(
+                    summary.skipped[place] = replace(
                         unlisted,
                         reason=f"{unlisted.reason}; kept what was indexed from its "
                         f"{held_files} file(s)",
