@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -176,13 +176,14 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
     tree = _simplify(tree)
     # Only operators or punctuation ("-", "*", "OR") are read as an empty query.
     unsearchable = not tree.children and state.dropped_words
+    reading_in = {language: _display(tree, language, top=True) for language in state.languages}
     if unsearchable:
         state.notes.append(NOTHING_SEARCHABLE)
     elif tree.children and len(state.languages) > 1:
         # "the of and" in an English and Spanish archive: each word a stop word in English,
         # none in Spanish. Only the Spanish articles are searched, and most often none has
         # the words: the reader is told why.
-        unread = [lang for lang in state.languages if not _display(tree, lang, top=True)]
+        unread = [language for language, reading in reading_in.items() if not reading]
         if unread:
             names = ", ".join(language_name(lang) for lang in unread)
             state.notes.append(
@@ -191,7 +192,7 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
             )
     return ParsedQuery(
         tree=tree,
-        display=_readings(tree, state.languages),
+        display=_readings(reading_in),
         languages=state.languages,
         notes=state.notes,
         unsearchable=unsearchable,
@@ -444,12 +445,13 @@ def _simplify(group: Group) -> Group:
     return group
 
 
-def _readings(tree: Group, languages: Sequence[str]) -> str:
-    """How the query reads: the same in every language, or each language's reading, as
-    each searches its own articles ("en: periodista | es: periodist")."""
+def _readings(reading_in: Mapping[str, str]) -> str:
+    """How the query reads: the same in every language, or each language's reading
+    (``reading_in``: by language, in the query's order), as each searches its own articles
+    ("en: periodista | es: periodist")."""
     readings: dict[str, list[str]] = {}
-    for language in languages:
-        readings.setdefault(_display(tree, language, top=True), []).append(language)
+    for language, reading in reading_in.items():
+        readings.setdefault(reading, []).append(language)
     if len(readings) == 1:
         return next(iter(readings))
     return " | ".join(
