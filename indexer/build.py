@@ -8,6 +8,7 @@ replaces the old one), so a searcher sees the old or the new state, never half o
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -54,6 +55,7 @@ from indexer.formats import (
     parse_file,
     stream_file,
 )
+from indexer.formats import fields as metadata
 from indexer.formats.fields import clean_id, partial_date, relative_id, source_for
 from indexer.languages import DEFAULT_LANGUAGE
 from indexer.models import Article, CutShort, Section
@@ -62,6 +64,7 @@ from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 from indexer.writing import ArchiveWriter
 
 FILE_KEY_SEPARATOR = "\x1f"
+SHOWN_UNTIL_SEPARATOR = "@"  # no digest holds it
 # A date given as a year or a year and month (how many of its parts it has): indexed on
 # its first day, with this precision.
 DATE_PRECISIONS = {1: "year", 2: "month"}
@@ -159,9 +162,25 @@ def unreadable_index(index_dir: Path, error: OSError) -> IndexUnavailable:
     return IndexUnavailable(message)
 
 
-def file_key_of(path: str, digest: str) -> str:
-    """The ``file_key`` term of a file's documents: which version of which file they are."""
-    return f"{path}{FILE_KEY_SEPARATOR}{digest}"
+def file_key_of(path: str, digest: str, shown_until: dt.datetime | None = None) -> str:
+    """The ``file_key`` term of a file's documents: which version of which file they are,
+    and until when that reading holds, if its site takes its article down then (a static
+    site's expiry: ``ParsedFile.shown_until``)."""
+    version = (
+        digest
+        if shown_until is None
+        else f"{digest}{SHOWN_UNTIL_SEPARATOR}{shown_until.isoformat()}"
+    )
+    return f"{path}{FILE_KEY_SEPARATOR}{version}"
+
+
+def _read_already(version: str | None, digest: str, now: dt.datetime) -> bool:
+    """Whether the index holds the reading of a file whose bytes give ``digest`` now (its
+    ``version``, as ``file_key_of`` wrote it): the same bytes, and not past its time."""
+    if version is None:
+        return False
+    read_digest, _, until = version.partition(SHOWN_UNTIL_SEPARATOR)
+    return read_digest == digest and (not until or now < dt.datetime.fromisoformat(until))
 
 
 # What decoding an index file's bytes raises when they were damaged (overwritten, cut short)
@@ -494,6 +513,7 @@ def build_index(
                 "re-indexed"
             )
         known = indexed_files(ix)
+        now = metadata.utc_now()  # the clock posts are shown by
         roots = [str(p.resolve()) for p in paths]
         discovered: dict[str, tuple[Path, Path, str]] = {}
         for path, root in files:
@@ -509,7 +529,7 @@ def build_index(
         to_parse = [
             (path, root, resolved, digest)
             for resolved, (path, root, digest) in discovered.items()
-            if rebuild or known.get(resolved) != digest
+            if rebuild or not _read_already(known.get(resolved), digest, now)
         ]
         summary.files_unchanged = len(discovered) - len(to_parse)
         emptied = [] if allow_empty else _emptied(roots, discovered, known)
@@ -585,8 +605,8 @@ def build_index(
         changed = False
         parsed = _parse_all(to_parse, context, options, workers)
         for resolved, (path, _root, digest) in discovered.items():
-            file_key = file_key_of(resolved, digest)
-            if not rebuild and known.get(resolved) == digest:
+            if not rebuild and _read_already(known.get(resolved), digest, now):
+                file_key = file_key_of(resolved, known[resolved])
                 changed |= holding.place(resolved, file_key, held[resolved], summary)
                 continue
             _job, result = next(parsed)
@@ -597,6 +617,7 @@ def build_index(
                 )
                 write([], size, 0)
                 continue
+            file_key = file_key_of(resolved, digest, result.shown_until)
             # The file's own warnings come before those of its ids, as they did when the
             # whole file was parsed first.
             first_warning = len(summary.warnings)

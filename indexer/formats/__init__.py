@@ -100,7 +100,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # footer with a <time> kept, a fragment that says nothing not indexed.
 # 24: a Jekyll post's tags and categories written as one string split at spaces, a
 # WordPress feed's "appeared first on" line left out.
-PARSER_VERSION = 24
+# 25: a Markdown post scheduled for later or expired by its front matter's dates (Hugo's
+# publishDate and expiryDate, Jekyll's future date) not indexed until, or after, then.
+PARSER_VERSION = 25
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -134,6 +136,9 @@ class ParsedFile:
     path: Path
     articles: list[Article]
     warnings: list[str] = field(default_factory=list)
+    # When its site takes its article down (a static site's expiry): the first run after
+    # reads the file again, changed or not.
+    shown_until: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -576,6 +581,7 @@ def _parse_single(
     content, warnings = decode_bytes(_read_limited(path, limit))
     source = fields.source_for(path, root)
     dropped: dict[str, Any] = {}
+    shown_until = None
     if kind == "text":
         page = text.parse_text(content, context.chrome_for(source))
         values = {"authors": page.authors, "date": page.date}
@@ -591,9 +597,10 @@ def _parse_single(
         )
     elif kind == "markdown":
         post = markdown.parse_markdown(content, context.chrome_for(source))
-        unpublished = fields.not_published(post.metadata)
+        unpublished = fields.not_published(post.metadata) or fields.off_the_site(post.metadata)
         if unpublished:
             raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
+        shown_until = fields.shown_until(post.metadata)
         warnings.extend(post.warnings)
         values = _front_matter_values(post.metadata, field_map, jekyll_post=_is_jekyll_post(path))
         if not _given(values.get("date")):
@@ -631,7 +638,7 @@ def _parse_single(
         )
     warnings.extend(_dropped_warning(name, value) for name, value in dropped.items())
     article.translation_key = article.translation_key or context.translation_key_of(path)
-    return ParsedFile(path, [article], warnings)
+    return ParsedFile(path, [article], warnings, shown_until)
 
 
 def _record_id(stem: str, values: Mapping[str, Any], title: str, body: Any) -> str:
@@ -874,6 +881,7 @@ class StreamedFile:
     path: Path
     articles: Iterator[tuple[Article, int]]
     warnings: list[str]
+    shown_until: None = None  # records expire by their status, read when the file changes
 
 
 def stream_file(

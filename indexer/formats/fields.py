@@ -40,8 +40,10 @@ __all__ = [
     "normalize_date",
     "normalize_language",
     "not_published",
+    "off_the_site",
     "partial_date",
     "relative_id",
+    "shown_until",
     "source_for",
     "strip_article_suffix",
     "strip_tags",
@@ -664,6 +666,85 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     if protected or (isinstance(password, str) and password.strip()):
         return "password-protected", "it has a password"
     return None
+
+
+# Front matter's keys for when a static site shows a post: Hugo's publishDate (and its
+# aliases; else its date) and expiryDate (or unpublishdate); Jekyll's date, as it builds no
+# post dated in the future.
+_PUBLISH_KEYS = ("publishdate", "pubdate", "published")
+_EXPIRY_KEYS = ("expirydate", "unpublishdate")
+
+
+def off_the_site(
+    front_matter: Mapping[Any, Any], now: dt.datetime | None = None
+) -> tuple[str, str] | None:
+    """Whether a static site's post is off the site by its dates ``now``: scheduled for
+    later (an embargoed report) or taken down (a campaign page expired), what says so;
+    else None. Its file is read again on every run (it holds no article), so the post is
+    indexed on the first run after its day and removed on the first after its expiry."""
+    now = now or utc_now()
+    written = {str(key).casefold(): key for key in front_matter}
+    # The first key that gives a time (Jekyll's "published: true" gives none).
+    published = next(
+        (
+            (written[key], time)
+            for key in (*_PUBLISH_KEYS, "date")
+            if key in written and (time := _instant(front_matter[written[key]]))
+        ),
+        None,
+    )
+    if published and published[1] > now:
+        return "scheduled", f"{published[0]}: {_shown_value(front_matter[published[0]])}"
+    if (expiry := _expiry(front_matter)) and expiry[1] <= now:
+        return "expired", f"{expiry[0]}: {_shown_value(front_matter[expiry[0]])}"
+    return None
+
+
+def shown_until(front_matter: Mapping[Any, Any]) -> dt.datetime | None:
+    """When a static site takes a post down (its expiry), if its front matter says."""
+    expiry = _expiry(front_matter)
+    return expiry[1] if expiry else None
+
+
+def _expiry(front_matter: Mapping[Any, Any]) -> tuple[Any, dt.datetime] | None:
+    """The key that says when a post expires, as written, and that time."""
+    for key in front_matter:
+        if str(key).casefold() in _EXPIRY_KEYS and (expiry := _instant(front_matter[key])):
+            return key, expiry
+    return None
+
+
+def utc_now() -> dt.datetime:
+    """The time posts are shown or not by (``off_the_site``)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _instant(value: Any) -> dt.datetime | None:
+    """A date or time as front matter writes it (text, or TOML's date and datetime), as
+    an aware datetime: one without its zone is in UTC, as YAML reads timestamps and Hugo
+    its dates by default; a day alone is its start. None for less than a full date, or a
+    placeholder outside the years 1000-2999 (Go's zero time, 0001-01-01, for "none")."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(value.strip()) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None:
+            day = partial_date(normalize_date(value))
+            if day is None or day[1] < 3:
+                return None
+            moment = dt.datetime.combine(day[0], dt.time())
+    if not 1000 <= moment.year <= 2999:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _shown_value(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value).strip()
 
 
 def _single_value(value: Any) -> Any:

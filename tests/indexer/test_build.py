@@ -1,5 +1,6 @@
 """Building the index: incremental, idempotent, bad files skipped, ids never lost."""
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -20,7 +21,7 @@ from indexer.build import (
     open_index,
 )
 from indexer.errors import IndexLocked, IndexNotFound, IndexOutdated
-from indexer.formats import PARSER_VERSION
+from indexer.formats import PARSER_VERSION, fields
 from indexer.models import Article, Section
 from indexer.schema import build_schema, is_current
 
@@ -275,6 +276,37 @@ def test_an_indexed_file_that_now_holds_no_article_loses_its_articles(
     assert summary.total_articles == 2
     again = build_index([corpus], index_dir, ParseOptions(), workers=1)
     assert not again.committed and not again.skipped[0].reason.endswith("before")
+
+
+def test_a_scheduled_post_is_indexed_by_the_first_run_after_its_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "report.md").write_text(
+        "---\ntitle: Embargoed report\npublishDate: 2030-06-01T09:00:00+02:00\n"
+        "expiryDate: 2031-01-01\n---\nThe findings.\n",
+        encoding="utf-8",
+    )
+    (site / "alert.md").write_text("---\ntitle: Alert\n---\nAn alert.\n", encoding="utf-8")
+    index_dir = tmp_path / "ix"
+    runs = []
+    for now in ("2030-06-01T06:59:00", "2030-06-01T07:00:00", "2031-01-01T00:00:00"):
+        clock = dt.datetime.fromisoformat(now).replace(tzinfo=dt.UTC)
+        monkeypatch.setattr(fields, "utc_now", lambda clock=clock: clock)
+        summary = build_index([site], index_dir, ParseOptions(), workers=1)
+        runs.append((article_ids(index_dir), [s.reason for s in summary.skipped]))
+    assert runs == [
+        ({"alert"}, ["scheduled post (front matter says publishDate: 2030-06-01T09:00:00+02:00)"]),
+        ({"alert", "report"}, []),  # the file did not change: it was read again all the same
+        (
+            {"alert"},
+            [
+                "expired post (front matter says expiryDate: 2031-01-01); removed the 1 "
+                "article indexed from it before"
+            ],
+        ),
+    ]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

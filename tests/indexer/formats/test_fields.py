@@ -16,11 +16,50 @@ from indexer.formats.fields import (
     derive_title,
     normalize_date,
     normalize_language,
+    off_the_site,
     partial_date,
     relative_id,
     source_for,
     url_slug,
 )
+
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "expected"),
+    [
+        ({"publishDate": "2026-12-01"}, ("scheduled", "publishDate: 2026-12-01")),
+        ({"publishDate": "2026-11-30"}, None),  # a day alone is its start
+        # A time without its zone is in UTC; with it, where it says.
+        ({"date": "2026-11-30T13:00:00"}, ("scheduled", "date: 2026-11-30T13:00:00")),
+        ({"date": "2026-11-30T13:00:00+02:00"}, None),
+        ({"date": "2026-11-30T13:00:00Z"}, ("scheduled", "date: 2026-11-30T13:00:00Z")),
+        (
+            {"pubDate": "Tue, 01 Dec 2026 10:00:00 GMT"},
+            ("scheduled", "pubDate: Tue, 01 Dec 2026 10:00:00 GMT"),
+        ),
+        ({"date": dt.date(2027, 1, 1)}, ("scheduled", "date: 2027-01-01")),  # TOML's
+        # Hugo shows a post from its publishDate, whatever its date says.
+        ({"publishdate": "2017-03-24", "date": "2999-01-01"}, None),
+        # Jekyll's "published: true" gives no time: its date does.
+        ({"published": True, "date": "2999-01-01"}, ("scheduled", "date: 2999-01-01")),
+        ({"published": "2999-01-01"}, ("scheduled", "published: 2999-01-01")),
+        ({"date": "2027"}, None),  # less than a day: no post is held back by a year
+        (
+            {"expiryDate": "2022-09-01T00:00:00+00:00"},
+            ("expired", "expiryDate: 2022-09-01T00:00:00+00:00"),
+        ),
+        ({"unpublishdate": "2026-11-30"}, ("expired", "unpublishdate: 2026-11-30")),
+        ({"expiryDate": "2026-12-01"}, None),
+        ({"expiryDate": "0001-01-01T00:00:00Z"}, None),  # Go's zero time: no expiry
+        ({"date": "not a date", "expiryDate": ""}, None),
+    ],
+)
+def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_expiry(
+    front_matter: dict[str, object], expected: tuple[str, str] | None
+) -> None:
+    assert off_the_site(front_matter, NOW) == expected
 
 
 @pytest.mark.parametrize(

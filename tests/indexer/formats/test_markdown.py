@@ -151,6 +151,13 @@ def test_a_footnotes_text_is_kept_and_its_markers_are_not() -> None:
         ("draft: true", "draft post (front matter says draft: true)"),  # Hugo
         ("published: false", "unpublished post (front matter says published: false)"),  # Jekyll
         ("status: private", "private post (front matter says status: private)"),
+        # Hugo builds neither, nor Jekyll a post dated in the future.
+        ("publishDate: 2999-01-01", "scheduled post (front matter says publishDate: 2999-01-01)"),
+        ("expiryDate: 2022-09-01", "expired post (front matter says expiryDate: 2022-09-01)"),
+        (
+            "date: 2999-01-01T09:00:00+01:00",
+            "scheduled post (front matter says date: 2999-01-01T09:00:00+01:00)",
+        ),
     ],
 )
 def test_posts_readers_are_not_shown_hold_no_article(
@@ -163,7 +170,8 @@ def test_posts_readers_are_not_shown_hold_no_article(
 
 
 @pytest.mark.parametrize(
-    "front_matter", ["draft: false", "published: true", "published: 2024-05-01"]
+    "front_matter",
+    ["draft: false", "published: true", "published: 2024-05-01", "expiryDate: 2999-01-01"],
 )
 def test_published_posts_are_articles(tmp_path: Path, parse, front_matter: str) -> None:
     write(tmp_path / "p.md", f"---\ntitle: Out\n{front_matter}\n---\nPublished text.\n")
