@@ -101,7 +101,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # 24: a Jekyll post's tags and categories written as one string split at spaces, a
 # WordPress feed's "appeared first on" line left out.
 # 25: a Markdown post scheduled for later or expired by its front matter's dates (Hugo's
-# publishDate and expiryDate, Jekyll's future date) not indexed until, or after, then.
+# publishDate and expiryDate, Jekyll's future date) not indexed until, or after, then; a
+# page a script makes from its query ("index.php?p=123") named by it, not by the script.
 PARSER_VERSION = 25
 
 _KINDS = fields.ARTICLE_FILE_KINDS

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.html.defs
 
@@ -228,23 +228,42 @@ def clean_url(value: Any) -> str | None:
 _RELATIVE_BASE = "http://relative.invalid/"
 
 
+# Pages a script makes from its query string: "index.php?p=123", Joomla's
+# "index.php?option=com_content&view=article&id=12", WordPress's "/?p=123" without pretty
+# links. Every article of such a site has the script's name: the query tells them apart.
+_SCRIPT_RE = re.compile(r"\.(?:php\d?|aspx?|jsp|cfm|cgi|pl)$", re.I)
+# Parameters that say where a link was shared, not what it names.
+_TRACKING_PARAMETER_RE = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.I)
+
+
 def url_slug(value: Any) -> str | None:
     """The URL path's last non-empty segment (what most CMSs use as the article's slug), of
-    an absolute http(s) URL or a relative one. A URL ``clean_url`` refuses for its scheme or
-    its characters (``javascript:alert(1)``) gives none: what is refused as a link must not
-    name an article either."""
+    an absolute http(s) URL or a relative one; of a script's page, with its query's
+    parameters (``index.php?p=123`` is ``index-p-123``). A URL ``clean_url`` refuses for
+    its scheme or its characters (``javascript:alert(1)``) gives none: what is refused as a
+    link must not name an article either."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         # A URL of another scheme stays as it is, and is refused with it.
         url = clean_url(urljoin(_RELATIVE_BASE, value.strip()))
-        path = urlsplit(url).path if url else ""
+        parts = urlsplit(url) if url else None
     except ValueError:
         return None
-    segments = [segment for segment in path.split("/") if segment]
-    if not segments:
+    if parts is None:
         return None
-    last = re.sub(r"\.(html?|php|aspx?)$", "", segments[-1], flags=re.I)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    last = segments[-1] if segments else ""
+    if not last or _SCRIPT_RE.search(last):
+        # A page a script makes from its query: the query names the article.
+        named = [
+            f"{key}-{value}"
+            for key, value in parse_qsl(parts.query)
+            if value and not _TRACKING_PARAMETER_RE.match(key)
+        ]
+        if named:
+            return "-".join([_SCRIPT_RE.sub("", last), *named]).strip("-")
+    last = re.sub(r"\.(html?|php\d?|aspx?)$", "", last, flags=re.I)
     return last or None
 
 

@@ -160,6 +160,16 @@ def test_only_absolute_http_urls_are_kept(value: object, expected: str | None) -
     [
         ("https://globalvoices.org/2018/03/27/lgbtqi-rights/", "lgbtqi-rights"),
         ("http://example.org/news/story.html?x=1", "story"),
+        # A script's pages are told apart by their query; where it was shared is not said.
+        ("https://example.org/index.php?p=123", "index-p-123"),
+        ("https://example.org/?p=123&utm_source=feed", "p-123"),
+        (
+            "https://example.org/index.php?option=com_content&view=article&id=12",
+            "index-option-com_content-view-article-id-12",
+        ),
+        ("https://example.org/news/view.aspx?id=7&fbclid=x", "view-id-7"),
+        ("https://example.org/index.php", "index"),
+        ("https://example.org/?utm_source=feed", None),
         ("/2015/10/29/australian-court/", "australian-court"),  # relative: a path
         ("https://example.org/", None),
         # A URL refused as a link names no article.

@@ -111,6 +111,22 @@ def test_record_without_id_or_url_gets_a_stable_content_hash(tmp_path: Path, par
     assert b[0].id != b[1].id
 
 
+def test_records_of_a_site_whose_script_makes_every_page_are_named_by_their_query(
+    tmp_path: Path, parse
+) -> None:
+    # Each keeps its own id whatever the others are: no "index", "index~2" to shift when
+    # a record goes.
+    records = [
+        {"url": f"https://ngo.example/index.php?option=com_content&id={n}", "body": f"Alert {n}."}
+        for n in (12, 7)
+    ]
+    write(tmp_path / "joomla.json", json.dumps(records))
+    assert [article.id for article in parse("joomla.json").articles] == [
+        "joomla/index-option-com_content-id-12",
+        "joomla/index-option-com_content-id-7",
+    ]
+
+
 def test_field_map_overrides_common_names(tmp_path: Path, parse) -> None:
     record = {"title": "Generic", "titre": "Le vrai titre", "texte": "Corps.", "nom": "x"}
     write(tmp_path / "fr.json", json.dumps([record]))
