@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="Folder holding the Whoosh index.")
     field_map: dict[str, str] = Field(
         default_factory=dict,
-        description='Extra JSON field names, e.g. {"body": "detalle", "tags": "pais"}.',
+        description='Extra JSON field names, e.g. {"body": "nota_completa", "tags": "pais"}.',
     )
     default_language: str = Field(
         DEFAULT_LANGUAGE,
@@ -178,6 +178,6 @@ def load_settings() -> Settings:
         name = ENV_PREFIX + field.group(1).upper() if field else "a setting"
         problems = [
             f"{name}: not valid JSON (lists and mappings are written in JSON, e.g. "
-            '["https://example.org"] or {"body": "detalle"})'
+            '["https://example.org"] or {"body": "nota_completa"})'
         ]
     raise InvalidSettings("; ".join(problems))

@@ -207,7 +207,7 @@ def _add_parse_options(command: argparse.ArgumentParser) -> None:
         default=[],
         type=_field_mapping,
         metavar="TARGET=SOURCE",
-        help="map a record field, e.g. --field body=detalle --field tags=pais",
+        help="map a record field, e.g. --field body=nota_completa --field tags=pais",
     )
 
 

@@ -102,7 +102,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # WordPress feed's "appeared first on" line left out.
 # 25: a Markdown post scheduled for later or expired by its front matter's dates (Hugo's
 # publishDate and expiryDate, Jekyll's future date) not indexed until, or after, then; a
-# page a script makes from its query ("index.php?p=123") named by it, not by the script.
+# page a script makes from its query ("index.php?p=123") named by it, not by the script;
+# records' Spanish, Portuguese and French field names read ("detalle", "titulo").
 PARSER_VERSION = 25
 
 _KINDS = fields.ARTICLE_FILE_KINDS

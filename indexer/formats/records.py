@@ -1,7 +1,7 @@
 """JSON and JSONL exports of a CMS (plain or gzipped): one article per record.
 
 Field names differ from CMS to CMS. The common ones are mapped here; any other is mapped by
-the user with ``field_map`` ({target: source field}, e.g. {"body": "detalle"}), since a
+the user with ``field_map`` ({target: source field}, e.g. {"body": "nota_completa"}), since a
 field name in another language cannot be guessed.
 """
 
@@ -54,10 +54,12 @@ MAPPABLE_FIELDS = (
     "summary",
 )
 
-# Source field names tried for each target, in order (matched case-insensitively).
+# Source field names tried for each target, in order (matched case-insensitively). Each
+# target's English names come first, then the Spanish, Portuguese and French ones: the
+# English and Spanish files of one archive ("detail", "detalle") are read alike.
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "_id", "guid", "uuid", "post_id", "nid"),  # nid: Drupal's node id
-    "title": ("title", "headline", "heading", "subject"),
+    "title": ("title", "headline", "heading", "subject", "titulo", "título", "titre"),
     "body": (
         "body",
         "content",
@@ -69,6 +71,14 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "content_html",
         "articlebody",  # schema.org's NewsArticle
         "plaintext",  # Ghost's, beside its html
+        "cuerpo",
+        "contenido",
+        "texto",
+        "detalle",
+        "conteudo",
+        "corpo",
+        "contenu",
+        "texte",
     ),
     "date": (
         "date",
@@ -95,18 +105,32 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "date_publication",
     ),
     "url": ("url", "link", "permalink", "canonical_url", "href"),
-    "authors": ("authors", "author", "byline", "creator", "creators"),
-    "tags": ("tags", "categories", "category", "keywords", "topics", "tag"),
+    "authors": (
+        *("authors", "author", "byline", "creator", "creators"),
+        *("autores", "autor", "auteurs", "auteur"),
+    ),
+    "tags": (
+        *("tags", "categories", "category", "keywords", "topics", "tag"),
+        *("etiquetas", "categorias", "categorías", "categoria", "categoría"),
+        *("étiquettes", "catégories", "catégorie", "palabras_clave", "mots_cles", "mots_clés"),
+    ),
     "language": ("language", "lang", "locale", "inlanguage", "langcode"),  # langcode: Drupal
     # Hugo's translationKey; WPML's trid; Polylang-style groups.
     "translation_key": ("translation_key", "translationkey", "translation_group", "trid"),
     # Hugo's summary, Jekyll's and WordPress's excerpt: the text of an article whose body
     # has none (only an embed), never added to a body's.
-    "summary": ("summary", "excerpt", "description"),
+    "summary": (
+        *("summary", "excerpt", "description"),
+        *("resumen", "extracto", "resumo", "résumé", "extrait"),
+    ),
 }
 # The fields whose values are all of a record's tags; keywords and topics, often a page's
 # search-engine words, are its tags only when it has none of these.
-_TAG_LISTS = ("tags", "tag", "categories", "category")
+_TAG_LISTS = (
+    *("tags", "tag", "categories", "category"),
+    *("etiquetas", "categorias", "categorías", "categoria", "categoría"),
+    *("étiquettes", "catégories", "catégorie"),
+)
 # Keys under which some CMSs nest a field's value: {"rendered": "<p>…"} (WordPress REST's
 # title, content and excerpt), {"html": …}, {"value": …}.
 _WRAPPING_KEYS = ("rendered", "html", "text", "value")
