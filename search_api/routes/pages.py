@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from indexer.errors import AdvosearchError, ArticleNotFound, InvalidRequest
+from indexer.errors import ArticleNotFound, InvalidRequest
 from indexer.formats.fields import partial_date
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import article_page, get_article, related_to_article
@@ -187,6 +187,20 @@ class PageState:
         self._drop_unusable_filters()
 
     def _drop_unusable_filters(self) -> None:
+        query = self.get("q")
+        if len(query) > MAX_QUERY_LENGTH:
+            # A link (a shared one, one typed by hand) can hold more than the box takes:
+            # searched whole it would be refused on every search from this page.
+            cut = query[:MAX_QUERY_LENGTH]
+            if not query[MAX_QUERY_LENGTH].isspace() and " " in cut.strip():
+                cut = cut.rstrip().rsplit(None, 1)[0]  # at a word's end, not inside one
+            self.params = [(k, cut.strip() if k == "q" else v) for k, v in self.params]
+            self.ignored.append(
+                IgnoredFilter(
+                    f"The search was cut to its first {len(cut.strip()):,} characters: a "
+                    f"search is at most {MAX_QUERY_LENGTH:,}."
+                )
+            )
         typed = {name: self.get(name) for name in DATE_LABELS}
         for name, label in DATE_LABELS.items():
             value = typed[name]
@@ -291,23 +305,21 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
     if not (q or state.applied_filters or state.ignored):
         return templates.TemplateResponse(request, "search.html", context)
     wanted_page = reader_page(state.get("page"))
-    try:
-        search_request = build_search_request(
-            q=q,
-            # Past the deepest page, page 1 is searched: the total and facets are the same.
-            page=wanted_page if wanted_page <= DEEPEST_PAGE else 1,
-            page_size=PAGE_SIZE,
-            date_from=state.get("from") or None,
-            date_to=state.get("to") or None,
-            tags=state.all("tag"),
-            source=state.get("source"),
-            language=state.get("lang"),
-            sort=sort,
-            group_translations=True,
-        )
-    except AdvosearchError as error:
-        context["error"] = str(error)
-        return templates.TemplateResponse(request, "search.html", context, status_code=400)
+    # Every parameter is one PageState made usable: a request it refuses is a fault here,
+    # and the one error handler answers it.
+    search_request = build_search_request(
+        q=q,
+        # Past the deepest page, page 1 is searched: the total and facets are the same.
+        page=wanted_page if wanted_page <= DEEPEST_PAGE else 1,
+        page_size=PAGE_SIZE,
+        date_from=state.get("from") or None,
+        date_to=state.get("to") or None,
+        tags=state.all("tag"),
+        source=state.get("source"),
+        language=state.get("lang"),
+        sort=sort,
+        group_translations=True,
+    )
     budget = request.app.state.settings.search_time_budget_ms / 1000
     response = await snapshot.run(search, snapshot, search_request, budget)
     page_count = -(-response["total"] // PAGE_SIZE)
