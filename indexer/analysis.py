@@ -259,6 +259,10 @@ def term_function(
             elided, _, rest = folded.partition("'")
             if elided in elisions and rest:
                 folded = rest
+        # A hyphenated word is its parts joined: "non-profit" is one word with "nonprofit",
+        # "re-election" with "reelection", "COVID-19" with "covid19", as Lucene's word
+        # delimiter filter catenates them (its parts are terms of their own too).
+        folded = folded.replace("-", "")
         if not folded or folded in stops:
             return None  # a stop word, or only combining marks that folding removed
         return stem_word(folded, language) if stem else folded
@@ -329,7 +333,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 9
+ANALYSIS_VERSION = 10
 
 
 class ArchiveAnalyzer(Tokenizer):

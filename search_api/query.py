@@ -505,7 +505,7 @@ def _spaced_parts(
     the phrase its spaced spelling is ("self censorship"); () for any other clause."""
     if clause.kind != "word" or clause.fields != tuple(FIELD_BOOSTS):
         return ()  # tags and names are matched whole
-    if not words or len(words) != 1 or "-" not in words[0][0]:
+    if not words or len(words) != 1 or "-" not in clause.text:
         return ()
     parts = _field_words(clause.fields[0], clause.text.replace("-", " "), language)
     return tuple(parts) if len(parts) > 1 else ()

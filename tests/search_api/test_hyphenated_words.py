@@ -1,5 +1,6 @@
-"""A hyphenated word finds its spaced spelling too ("self-censorship", "self censorship"),
-scored as one word; a quoted phrase finds its words joined by a hyphen."""
+"""A hyphenated word finds its spaced and joined spellings too ("self-censorship", "self
+censorship", "selfcensorship"), scored as one word; a quoted phrase finds its words joined
+by a hyphen."""
 
 from __future__ import annotations
 
@@ -64,6 +65,9 @@ def ids(response: dict) -> list[str]:
         # Written apart, the words need not be next to each other.
         ("self censorship", ["apart", "both", "hyphen", "spaced"]),
         ("self-made", ["apart"]),
+        # Written together, it is the hyphenated word: archives write both.
+        ("selfcensorship", ["both", "hyphen"]),
+        ("covid19", ["covid"]),
     ],
 )
 def test_a_hyphenated_word_finds_both_spellings(engine: Engine, q: str, expected: list[str]):

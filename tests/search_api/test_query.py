@@ -57,7 +57,7 @@ from search_api.query import (
         ("title:(elections (laos OR cambodia))", "title:elect AND (title:lao OR title:cambodia)"),
         ("surveil*", "surveil*"),
         ("Lèse Majesté", "lese AND majest"),
-        ("COVID-19", "covid-19"),
+        ("COVID-19", "covid19"),
         ("http://example.org", '"http exampl org"'),
         ("https://gv.example/2018/07/29/cambodia-press/", "cambodia AND press"),  # its slug
         ("https://ngo.example/news/caf%C3%A9-ferm%C3%A9.html", "cafe AND ferm"),
