@@ -801,7 +801,13 @@ def _parse_records(kind: str, path: Path, root: Path, field_map, default_languag
     collector = _Collector(path, root, default_language)
     warnings: list[str] = []
     articles = [a for a, _ in _record_articles(kind, path, collector, warnings, field_map)]
+    undecided = {id(article) for article in collector.undecided}
     collector.finish(warnings, "record")
+    if kind == "jsonl":
+        # Those whose language the file's end settles come last, as a streamed file gives
+        # them (``stream_file``): the index is the same, its order too ("last indexed first"
+        # among articles of one date), whichever way its files were read.
+        articles = [a for a in articles if id(a) not in undecided] + collector.undecided
     return ParsedFile(path, articles, warnings)
 
 
@@ -876,9 +882,9 @@ class StreamedFile:
     some articles when the error comes part-way. ``warnings`` is complete once
     ``articles`` is exhausted.
 
-    The articles are ``parse_file``'s, in the same order except one: records too short to
-    detect a language in take the language most of the file's articles have, known at the
-    file's end, so their articles are held back until then and come last."""
+    The articles are ``parse_file``'s, in the same order: records too short to detect a
+    language in take the language most of the file's articles have, known at the file's
+    end, so their articles are held back until then and come last."""
 
     path: Path
     articles: Iterator[tuple[Article, int]]

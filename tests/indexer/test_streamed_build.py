@@ -49,9 +49,7 @@ def mixed_lines() -> list[str]:
 
 
 @pytest.mark.parametrize("compress", [False, True])
-def test_streamed_articles_are_parse_files_with_the_undecided_ones_last(
-    tmp_path: Path, compress: bool
-) -> None:
+def test_streamed_articles_are_parse_files_in_its_order(tmp_path: Path, compress: bool) -> None:
     name = "export.jsonl.gz" if compress else "export.jsonl"
     path = write_jsonl(tmp_path / name, mixed_lines(), compress=compress)
     whole = parse_file(path, tmp_path, RunContext())
@@ -60,9 +58,9 @@ def test_streamed_articles_are_parse_files_with_the_undecided_ones_last(
     pieces = list(streamed.articles)
     # The short record's language is the file's, known at its end: it comes last.
     assert [a.id for a, _ in pieces] == ["export/r1", "export/r2", "export/r2-2", "export/short"]
-    short = next(article for article in whole.articles if article.id == "export/short")
-    others = [article for article in whole.articles if article is not short]
-    assert [article for article, _ in pieces] == [*others, short]
+    # Parsed whole, it comes last too: an index's order does not depend on how its files
+    # were read (one process streams them, several parse them whole).
+    assert [article for article, _ in pieces] == whole.articles
     assert pieces[-1][0].language == "es"
     assert streamed.warnings == whole.warnings
     # Each article's bytes are its line and the skipped lines before it; the lines after
@@ -120,6 +118,19 @@ def test_a_streamed_file_is_indexed_whole_with_its_bytes_counted(
         "1 record(s) without text skipped (first: record 5)",
         "1 duplicate id(s) were given a -2, -3… suffix",
     ]
+
+
+def test_the_index_is_in_the_same_order_whichever_way_its_files_were_read(
+    tmp_path: Path,
+) -> None:
+    # One process streams a JSON Lines file; several parse files whole. Articles of one
+    # date are listed last indexed first: their order is the index's.
+    corpus = tmp_path / "corpus"
+    for name in ("a.jsonl", "b.jsonl"):
+        write_jsonl(corpus / name, mixed_lines())
+    build_index([corpus], tmp_path / "one", ParseOptions(), workers=1)
+    build_index([corpus], tmp_path / "two", ParseOptions(), workers=2)
+    assert stored_articles(tmp_path / "one") == stored_articles(tmp_path / "two")
 
 
 def test_a_file_broken_from_the_start_is_skipped_and_its_old_version_kept(
