@@ -103,7 +103,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # 25: a Markdown post scheduled for later or expired by its front matter's dates (Hugo's
 # publishDate and expiryDate, Jekyll's future date) not indexed until, or after, then; a
 # page a script makes from its query ("index.php?p=123") named by it, not by the script;
-# records' Spanish, Portuguese and French field names read ("detalle", "titulo").
+# records' Spanish, Portuguese and French field names read ("detalle", "titulo"); a list's
+# tag or author written "a; b" read as two.
 PARSER_VERSION = 25
 
 _KINDS = fields.ARTICLE_FILE_KINDS

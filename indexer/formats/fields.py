@@ -463,24 +463,24 @@ def clean_inline(value: Any) -> str:
 _LIST_BREAK_RE = re.compile(r"&#?\w+;|[,;]")
 
 
-def _split_names(text: str) -> list[str]:
-    """``"Ana, Bo; Middle East &amp; Africa"`` → ``["Ana", " Bo", " Middle East &amp; Africa"]``.
-    Entities are left for ``clean_inline`` to decode after it strips markup: decoded here,
-    "&lt;b&gt;" would be read as a tag."""
+def _split_names(text: str, breaks: str) -> list[str]:
+    """``text`` split at each of ``breaks`` (",", ";"):  with both, ``"Ana, Bo; Middle East
+    &amp; Africa"`` → ``["Ana", " Bo", " Middle East &amp; Africa"]``. Entities are left for
+    ``clean_inline`` to decode after it strips markup: decoded here, "&lt;b&gt;" would be
+    read as a tag."""
     names, start = [], 0
     for match in _LIST_BREAK_RE.finditer(text):
         token = match.group()
-        if len(token) > 1 and html.unescape(token) != token:
-            continue  # an entity ("&amp;")
+        if (len(token) > 1 and html.unescape(token) != token) or token[-1] not in breaks:
+            continue  # an entity ("&amp;"), or a break not looked for
         names.append(text[start : match.end() - 1])
         start = match.end()
     return [*names, text[start:]]
 
 
-def _flatten(value: Any, split: bool) -> Iterable[str]:
+def _flatten(value: Any, breaks: str) -> Iterable[str]:
     if isinstance(value, str):
-        # Only a single string is a comma list; list items are whole names ("A, B" stays).
-        yield from (_split_names(value) if split else [value])
+        yield from _split_names(value, breaks)
     elif isinstance(value, Mapping):
         for key in ("name", "display_name", "title", "label"):
             if isinstance(value.get(key), str):
@@ -489,18 +489,20 @@ def _flatten(value: Any, split: bool) -> Iterable[str]:
     elif isinstance(value, tuple):
         # Several values merged (front matter's author and authors): each read on its own.
         for item in value:
-            yield from _flatten(item, split)
+            yield from _flatten(item, breaks)
     elif isinstance(value, list):
+        # A list item is one name even with a comma ("Smith, Ana"), but no name or tag has
+        # a semicolon: "online safety; encryption" is two tags typed into one.
         for item in value:
-            yield from _flatten(item, False)
+            yield from _flatten(item, ";")
 
 
-def clean_list(*values: Any, split: bool = True) -> list[str]:
+def clean_list(*values: Any) -> list[str]:
     """Authors/tags from strings ("a, b"), lists or {"name": …} dicts; deduped, order kept."""
     seen: set[str] = set()
     result: list[str] = []
     for value in values:
-        for item in _flatten(value, split):
+        for item in _flatten(value, ",;"):
             text = clean_inline(item)
             key = text.casefold()
             if text and key not in seen and len(text) <= 200:

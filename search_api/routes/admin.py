@@ -24,7 +24,13 @@ from indexer.errors import (
     InvalidRequest,
     NotAuthorized,
 )
-from indexer.formats.fields import clean_id, clean_url, normalize_date, normalize_language
+from indexer.formats.fields import (
+    clean_id,
+    clean_list,
+    clean_url,
+    normalize_date,
+    normalize_language,
+)
 from indexer.formats.sections import slugify, unique_anchor
 from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article, Section
@@ -140,8 +146,9 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
         sections=sections,
         url=url,
         date=date,
-        authors=[a.strip() for a in item.authors if a.strip()],
-        tags=[t.strip() for t in item.tags if t.strip()],
+        # As a file's are read: "a; b" is two, and a CSV export's "; " stays a separator.
+        authors=clean_list(item.authors),
+        tags=clean_list(item.tags),
         language=language,
         source=item.source.strip() or "api",
         translation_key=clean_id(item.translation_key) or translation_key(item.id, language),

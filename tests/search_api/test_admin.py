@@ -69,6 +69,16 @@ def test_added_articles_are_searchable_at_once(client: TestClient) -> None:
     assert article["url"] == "https://ifex.example/new-report"
 
 
+def test_tags_typed_into_one_are_split_as_a_files_are(client: TestClient) -> None:
+    # Else a CSV export's "; " between tags could not be told from one inside a tag.
+    sent = {**NEW_ARTICLE, "tags": ["Laos", "online safety; encryption", " Laos "]}
+    assert client.post("/admin/articles", json=sent, headers=AUTH).status_code == 200
+    tags = client.get("/articles/ifex/new-report").json()["tags"]
+    assert tags == ["Laos", "online safety", "encryption"]
+    csv = client.get("/export", params={"q": "bloggers", "format": "csv"}).text
+    assert "Laos; online safety; encryption" in csv
+
+
 def test_posting_the_same_id_replaces_the_article(client: TestClient) -> None:
     client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
     changed = {**NEW_ARTICLE, "title": "Bloggers released in Vientiane"}

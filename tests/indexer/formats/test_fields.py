@@ -239,6 +239,16 @@ def test_lists_split_comma_strings_dedupe_and_keep_order() -> None:
     ]
 
 
+def test_a_list_item_is_split_at_semicolons_only() -> None:
+    # A real export's tag: several typed into one. A comma stays ("Smith, Ana").
+    assert clean_list(["CSAM", "online safety; encryption", "Smith, Ana"]) == [
+        "CSAM",
+        "online safety",
+        "encryption",
+        "Smith, Ana",
+    ]
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
