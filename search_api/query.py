@@ -59,6 +59,13 @@ UNCLOSED_QUOTE = "a quote was not closed: its words were searched one by one, no
 EXCLUSION_IN_OR = (
     "an excluded word cannot be one side of OR: it was read as excluded, and the OR as AND"
 )
+# Other engines' fuzzy and proximity (privacy~2, "a b"~5) and boost (privacy^2)
+# suffixes: split off as a word, the number would be searched with the word as a phrase.
+_SUFFIX_OPERATOR_RE = re.compile(r'(?<=[\w"*)])[~^](?:\d+(?:\.\d+)?)?(?=[\s()]|$)')
+SUFFIX_OPERATORS = (
+    "~ and ^ after a word or phrase are no operators here (there is no fuzzy, proximity or "
+    "boosted search): they were left out"
+)
 _ONE_CJK_CHARACTER_RE = re.compile(rf"[{CJK_CHARS}]")
 # A pasted address, and the words of its last part.
 _ADDRESS_RE = re.compile(r"https?://\S+", re.IGNORECASE)
@@ -169,6 +176,9 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
     if words := _address_words(text):
         state.notes.append(f"an address was searched as the words of its last part: {words}")
         text = words
+    text, operators = _SUFFIX_OPERATOR_RE.subn("", text)
+    if operators:
+        state.notes.append(SUFFIX_OPERATORS)
     if text.count('"') % 2:
         state.notes.append(UNCLOSED_QUOTE)
     tokens = list(_lex(text))

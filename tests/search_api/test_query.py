@@ -19,6 +19,7 @@ from search_api.query import (
     MAX_PREFIX_EXPANSIONS,
     MAX_PREFIXES,
     NOTHING_SEARCHABLE,
+    SUFFIX_OPERATORS,
     TOO_MANY_PREFIXES,
     UNCLOSED_QUOTE,
     Clause,
@@ -62,6 +63,9 @@ from search_api.query import (
         ("https://gv.example/2018/07/29/cambodia-press/", "cambodia AND press"),  # its slug
         ("https://ngo.example/news/caf%C3%A9-ferm%C3%A9.html", "cafe AND ferm"),
         ("the of and", ""),
+        # Another engine's suffix is left out, not searched as a number beside the word.
+        ("privacy~2", "privaci"),
+        ('"privacy surveillance"~5', '"privaci surveil"'),
     ],
 )
 def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
@@ -87,6 +91,9 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("author:", "author: has nothing after it, so it was searched as a word"),
         ("press Title: ", "title: has nothing after it"),
         ("press title:()", "title: has nothing after it"),
+        ("privacy~2", SUFFIX_OPERATORS),
+        ("privacy^2 surveillance", SUFFIX_OPERATORS),
+        ('"privacy surveillance"~5', SUFFIX_OPERATORS),
     ],
 )
 def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> None:
@@ -108,6 +115,7 @@ def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> N
         "journalis*",
         "why are journalists arrested?",
         "or china",
+        "~50 journalists",
     ],
 )
 def test_a_query_read_as_written_has_no_note(query: str) -> None:
