@@ -587,10 +587,16 @@ def _bigrams(run: str) -> Iterator[tuple[int, str]]:
         yield offset, fold(run[offset : offset + 2])
 
 
+# Between a tag's words: a space, or what a CMS writes instead (a slug's "-", "_"); a comma
+# too, as a tag list is comma-separated.
+_TAG_WORD_BREAK_RE = re.compile(r"[\s,_-]+")
+
+
 def tag_term(tag: str) -> str:
-    """The term a tag is indexed and searched as: folded like words are, so "Expresión" and
-    "expresion" are one tag. A comma in a tag is a space (a tag list is comma-separated)."""
-    return fold(tag.replace(",", " ")).strip()
+    """The term a tag is indexed and searched as: folded like words are, its words apart
+    whatever is between them, so "Media releases", "media-releases" and "Expresión" and
+    "expresion" are one tag each."""
+    return _TAG_WORD_BREAK_RE.sub(" ", fold(tag)).strip()
 
 
 class _TagTermFilter(Filter):
