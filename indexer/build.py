@@ -197,10 +197,13 @@ DAMAGED_FILE_ERRORS: tuple[type[Exception], ...] = (
 def damaged_index(index_dir: Path, error: Exception) -> IndexUnavailable:
     """``error``, met making sense of the index's files in ``index_dir`` (not of reading
     them), said with what to do about it."""
+    # Whoosh's message goes on to advice that is not ours ("Rebuilding the index ...").
+    detail = str(error).split(". ")[0]
     return IndexUnavailable(
         f"cannot read the index in {index_dir}: its files look damaged "
-        f"({type(error).__name__}: {error}); build it again with `advosearch index`, or "
-        "restore it"
+        f"({type(error).__name__}: {detail}); move the folder aside and build it again "
+        "with `advosearch index` (articles sent only through the ingest API must be sent "
+        "again), or restore it from a backup"
     )
 
 
@@ -480,7 +483,34 @@ def build_index(
 
     ``workers`` processes (default: 2, or 1 on one CPU) parse the files, and as many
     analyse and write their documents, each a consecutive share of the input as a segment
-    of its own (``indexer.parallel``; a share is 2 MB of input at least)."""
+    of its own (``indexer.parallel``; a share is 2 MB of input at least).
+
+    An index whose files are damaged is left as it is (``IndexUnavailable``, saying what
+    to do): what it holds may be all there is of some articles."""
+    try:
+        return _build_index(
+            paths,
+            index_dir,
+            options,
+            lock_timeout_s=lock_timeout_s,
+            workers=workers,
+            progress=progress,
+            allow_empty=allow_empty,
+        )
+    except DAMAGED_FILE_ERRORS as error:
+        raise damaged_index(index_dir, error) from error
+
+
+def _build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    options: ParseOptions,
+    *,
+    lock_timeout_s: float,
+    workers: int | None,
+    progress: Progress | None,
+    allow_empty: bool,
+) -> BuildSummary:
     started = time.perf_counter()
     indexed_now = first_indexed_now()
     summary = BuildSummary()

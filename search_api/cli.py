@@ -413,6 +413,7 @@ def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
 
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.build import DAMAGED_FILE_ERRORS, damaged_index
     from search_api.articles import article_link
     from search_api.engine import Engine
     from search_api.models import SearchResponse
@@ -435,7 +436,10 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     index_dir = args.index or settings.index_dir
     _require_index(index_dir)
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
-        response = search(snapshot, request, settings.search_time_budget_ms / 1000)
+        try:
+            response = search(snapshot, request, settings.search_time_budget_ms / 1000)
+        except DAMAGED_FILE_ERRORS as error:
+            raise damaged_index(index_dir, error) from error
         response = with_next_cursor(snapshot, request, response)
     if args.json:
         # Through the API's response model, so the document is exactly GET /search's.

@@ -60,6 +60,24 @@ def test_an_index_path_that_is_a_file_is_a_message(capsys, tmp_path: Path) -> No
     assert readme.read_text(encoding="utf-8") == "# Notes\n"
 
 
+@pytest.mark.parametrize("command", ["index", "search"])
+def test_a_damaged_index_is_a_message_saying_what_to_do_and_is_left_as_it_is(
+    capsys, tmp_path: Path, command: str
+) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    ix = tmp_path / "ix"
+    assert index(capsys, str(corpus), "--index", str(ix))[0] == 0
+    [postings] = ix.glob("*.pst")
+    postings.write_bytes(postings.read_bytes()[:100])  # cut short on disk
+    files = {path.name: path.read_bytes() for path in ix.iterdir()}
+    argv = [str(corpus), "--workers", "1"] if command == "index" else ["journalists"]
+    code, _, err = run(capsys, command, *argv, "--index", str(ix))
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"advosearch: cannot read the index in {ix}: its files look damaged")
+    assert "move the folder aside and build it again with `advosearch index`" in err
+    assert {name: (ix / name).read_bytes() for name in files} == files
+
+
 def test_the_summary_reads_right_when_the_folder_is_called_index(capsys, tmp_path: Path) -> None:
     corpus = write_story(tmp_path / "corpus")
     code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "index"))
