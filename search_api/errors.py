@@ -164,6 +164,10 @@ def allowed_methods(request: Request, said: str = "") -> list[str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AdvosearchError)
     async def domain_error(request: Request, error: AdvosearchError) -> Response:
+        if isinstance(error, IndexWriteFailed):
+            # The operator's to fix (a full disk, a folder it may not write), and only the
+            # editors' tool that sent the articles is told otherwise.
+            logger.error("the ingest API could not write the index: %s", error)
         status = _by_class(STATUS_BY_ERROR, error)
         return error_answer(
             request,

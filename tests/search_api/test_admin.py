@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -77,6 +78,24 @@ def test_tags_typed_into_one_are_split_as_a_files_are(client: TestClient) -> Non
     assert tags == ["Laos", "online safety", "encryption"]
     csv = client.get("/export", params={"q": "bloggers", "format": "csv"}).text
     assert "Laos; online safety; encryption" in csv
+
+
+def test_a_write_that_fails_is_a_503_and_a_line_in_the_operators_log(
+    tmp_path: Path, tiny_disk: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "site").mkdir()
+    records = [{"id": "old", "title": "An old story", "content": "<p>Old censorship news.</p>"}]
+    (tmp_path / "site" / "export.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([tmp_path / "site"], tiny_disk / "ix", ParseOptions(), workers=1)
+    subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)
+    with TestClient(create_app(tiny_disk / "ix", Settings(admin_token=TOKEN))) as client:
+        answer = client.post("/admin/articles", json=NEW_ARTICLE, headers=AUTH)
+        assert answer.status_code == 503
+        assert answer.json()["error"]["code"] == "index_write_failed"
+        assert total(client, "censorship") == 1  # the version before serves on
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert logged.getMessage().startswith("the ingest API could not write the index: ")
+    assert "Read-only file system" in logged.getMessage()
 
 
 def test_posting_the_same_id_replaces_the_article(client: TestClient) -> None:
