@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1  # nothing could be read, or the run could not be done (the index untouched)
 EXIT_INVALID_SETTINGS = 2  # as argparse's for a wrong command line
 EXIT_SOME_FILES_UNREAD = 3  # the run is done (and committed, if it changed anything)
+EXIT_CANNOT_SERVE = 3  # serve: its port cannot be listened on, or its workers cannot start
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
@@ -483,10 +485,28 @@ def _require_index(index_dir: Path) -> None:
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from search_api.server import serve
+    from search_api.server import listening_socket, serve
 
     index_dir = args.index or settings.index_dir
     _require_index(index_dir)
+    try:
+        listener = listening_socket(args.host, args.port)
+    except OSError as error:
+        reason = _LISTEN_ERRORS.get(error.errno or 0, error.strerror or str(error))
+        print(f"advosearch: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        return EXIT_CANNOT_SERVE
+    host, port = listener.getsockname()[:2]
+    address = f"[{host}]" if ":" in host else host
+    # uvicorn names the address only when it binds it itself.
+    print(f"advosearch: serving http://{address}:{port} (Ctrl-C to stop)", file=sys.stderr)
     os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)
-    serve(args.host, args.port, args.workers, access_log=settings.log_requests)
+    serve(listener, args.workers, access_log=settings.log_requests)
     return EXIT_OK
+
+
+_LISTEN_ERRORS = {
+    errno.EADDRINUSE: "another program listens there (choose another port with --port)",
+    errno.EACCES: "the port is not this user's to take (ports below 1024 need privileges; "
+    "choose another with --port, or put a proxy in front)",
+    errno.EADDRNOTAVAIL: "no network interface of this machine has that address (--host)",
+}

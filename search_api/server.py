@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import sys
 
@@ -12,34 +13,52 @@ from uvicorn.supervisors import Multiprocess
 APP = "search_api.app:create_app"
 
 
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
-    """Serve until interrupted. Workers are separate processes: they read their settings
-    (the index folder among them) from the environment."""
-    options = {"factory": True, "access_log": access_log, "log_level": "info"}
-    options |= {"host": host, "port": port, "server_header": False}
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The socket the server listens on, bound before the index is loaded: a port that is
+    taken is said at once, in words (``OSError``), not by a worker seconds later.
+
+    Made as TCP (``IPPROTO_TCP``, where uvicorn's own has protocol 0): asyncio turns
+    Nagle's algorithm off (``TCP_NODELAY``) only on accepted sockets that say they are TCP.
+    With Nagle on, every request after the first on a kept-alive connection waited for the
+    client's delayed acknowledgement, several times the answer's own time (uvicorn issue
+    #3149, open)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)  # the workers' too
+    return listener
+
+
+def serve(listener: socket.socket, workers: int, access_log: bool) -> None:
+    """Serve on ``listener`` until stopped (Ctrl-C, SIGTERM), then return. Workers are
+    separate processes: they read their settings (the index folder among them) from the
+    environment."""
+    config = uvicorn.Config(
+        APP,
+        factory=True,
+        access_log=access_log,
+        log_level="info",
+        server_header=False,
+        workers=workers,
+    )
     if workers == 1:
-        uvicorn.run(APP, **options)
+        server = uvicorn.Server(config)
+        # uvicorn raises the signal that stopped it again once it has shut down: SIGTERM
+        # would end this process by the signal, where several workers' supervisor returns.
+        for stop in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop, lambda _signum, _frame: None)
+        server.run(sockets=[listener])
+        if not server.started:  # the app could not start (an index it cannot read)
+            sys.exit(STARTUP_FAILURE)
         return
-    config = uvicorn.Config(APP, workers=workers, **options)
-    supervisor = Multiprocess(config, sockets=[tcp_listener(config)])
+    supervisor = Multiprocess(config, sockets=[listener])
     supervisor.run()
     # The supervisor stops when a worker cannot start (an index Whoosh cannot read as one)
     # and returns; exit as one worker does then, so a service manager sees the failure.
     if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
         sys.exit(STARTUP_FAILURE)
-
-
-def tcp_listener(config: uvicorn.Config) -> socket.socket:
-    """The listening socket uvicorn binds for its workers, marked as TCP.
-
-    uvicorn creates it with protocol 0; connections accepted on it inherit that, and asyncio
-    turns Nagle's algorithm off (``TCP_NODELAY``) only on sockets that say they are TCP. With
-    Nagle on, every request after the first on a kept-alive connection waited for the
-    client's delayed acknowledgement, several times the answer's own time (uvicorn issue
-    #3149, open)."""
-    bound = config.bind_socket()
-    if bound.family not in (socket.AF_INET, socket.AF_INET6) or bound.proto:
-        return bound
-    listener = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
-    listener.set_inheritable(True)
-    return listener

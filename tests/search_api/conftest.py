@@ -52,10 +52,15 @@ def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @contextlib.contextmanager
 def serving(
-    index_dir: Path, log_path: Path, *options: str, prefix: Sequence[str] = ()
+    index_dir: Path,
+    log_path: Path,
+    *options: str,
+    prefix: Sequence[str] = (),
+    exit_codes: list[int] | None = None,
 ) -> Iterator[str]:
     """``advosearch serve`` with ``options`` (run by the command ``prefix`` if any), once it
-    answers /health; its base URL."""
+    answers /health; its base URL. Stopped by SIGTERM at the end, its exit code added to
+    ``exit_codes``."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOSEARCH_")}
     # The server runs the code under test, not the checkout the command was installed from
@@ -87,3 +92,5 @@ def serving(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            if exit_codes is not None:
+                exit_codes.append(process.returncode)

@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import uvicorn
+import pytest
 from uvicorn.config import STARTUP_FAILURE
 
-from search_api.server import APP, tcp_listener
+from search_api.cli import EXIT_CANNOT_SERVE, main
+from search_api.server import listening_socket
 from tests.search_api.conftest import serving
 from tests.search_api.corpus import free_port, index_corpus, write_corpus
 
@@ -23,7 +24,7 @@ from tests.search_api.corpus import free_port, index_corpus, write_corpus
 def test_workers_share_a_listener_whose_connections_turn_nagle_off() -> None:
     # With Nagle's algorithm on, each request after the first on a kept-alive connection
     # waits for the client's delayed acknowledgement.
-    listener = tcp_listener(uvicorn.Config(APP, host="127.0.0.1", port=0))
+    listener = listening_socket("127.0.0.1", 0)
 
     async def accepted_nodelay() -> int:
         loop = asyncio.get_running_loop()
@@ -71,7 +72,10 @@ def test_workers_that_cannot_start_make_serve_fail(tmp_path: Path) -> None:
     [postings] = damaged.glob("*.pst")
     postings.write_bytes(bytes(postings.stat().st_size))
     env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(damaged)}
-    serving = "from search_api.server import serve; serve('127.0.0.1', {port}, 2, False)"
+    serving = (
+        "from search_api.server import listening_socket, serve; "
+        "serve(listening_socket('127.0.0.1', {port}), 2, False)"
+    )
     finished = subprocess.run(
         [sys.executable, "-c", serving.format(port=free_port())],
         env=env,
@@ -81,3 +85,32 @@ def test_workers_that_cannot_start_make_serve_fail(tmp_path: Path) -> None:
     )
     assert finished.returncode == STARTUP_FAILURE, finished.stderr
     assert "failed to start" in finished.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_server_stopped_by_sigterm_exits_0_however_many_workers(
+    index_dir: Path, tmp_path: Path, workers: str
+) -> None:
+    # A supervisor that restarts what exits non-zero would restart a service stopped on
+    # purpose: one worker ended by the signal itself (143) where two exited 0.
+    ended: list[int] = []
+    with serving(index_dir, tmp_path / "serve.log", "--workers", workers, exit_codes=ended):
+        pass
+    assert ended == [0]
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_in_use_is_said_at_once_in_words(
+    capsys: pytest.CaptureFixture[str], index_dir: Path, workers: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        argv = ["serve", "--index", str(index_dir), "--port", str(port), "--workers", workers]
+        assert main(argv) == EXIT_CANNOT_SERVE
+    assert capsys.readouterr().err == (
+        f"advosearch: cannot listen on 127.0.0.1:{port}: another program listens there "
+        "(choose another port with --port)\n"
+    )
