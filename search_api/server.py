@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import copy
 import signal
 import socket
 import sys
+from typing import Any
 
 import uvicorn
-from uvicorn.config import STARTUP_FAILURE
+from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 APP = "search_api.app:create_app"
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, each line with its time (a log kept in a file, not by journald,
+    says when), and advosearch's own lines (an index that cannot be opened, a write that
+    failed) in the same form, at INFO and above."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["datefmt"] = "%Y-%m-%d %H:%M:%S%z"
+    config["loggers"]["advosearch"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -45,6 +59,7 @@ def serve(listener: socket.socket, workers: int, access_log: bool) -> None:
         log_level="info",
         server_header=False,
         workers=workers,
+        log_config=_log_config(),
     )
     if workers == 1:
         server = uvicorn.Server(config)
