@@ -236,15 +236,17 @@ class _ParseState:
         """Say that a * or ? before or inside a word, or in quotes, is no wildcard ("*ism",
         "priv?cy", "journalis* arrested"): only a word's end is (word*). A question's "?"
         says nothing."""
-        if (phrase and "*" in text) or _NOT_A_WILDCARD_RE.search(text):
-            shown = f'"{text}"' if phrase else text
-            self.note(f"{shown}: only a * at the end of a word is a wildcard; searched as words")
+        if phrase and "*" in text:
+            self.note(f'"{text}": a phrase takes no wildcard; its words were searched as written')
+        elif _NOT_A_WILDCARD_RE.search(text):
+            self.note(f"{text}: only a * at the end of a word is a wildcard; searched as words")
 
     def keep(self, clause: Clause) -> Clause | None:
         """The clause, or None when it has no term in any of the languages."""
         if any(_analysed_terms(clause, language) for language in self.languages):
             return clause
-        self.dropped_words = self.dropped_words or bool(clause.text)
+        # "--" is operators alone, as "-" is: no word was typed.
+        self.dropped_words = self.dropped_words or bool(clause.text.strip("-"))
         return None
 
 

@@ -87,7 +87,7 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("china or russia", LOWERCASE_OR),
         ("*ism", "*ism: only a * at the end of a word is a wildcard"),
         ("priv?cy", "priv?cy: only a * at the end"),
-        ('"journalis* arrested"', '"journalis* arrested": only a * at the end'),
+        ('"journalis* arrested"', '"journalis* arrested": a phrase takes no wildcard'),
         ("author:", "author: has nothing after it, so it was searched as a word"),
         ("press Title: ", "title: has nothing after it"),
         ("press title:()", "title: has nothing after it"),
@@ -186,6 +186,7 @@ def test_malformed_queries_are_read_as_text(query: str, display: str) -> None:
         ("", False),
         ("*", False),  # punctuation and operators alone: an empty query, every article
         ("-", False),
+        ("--", False),
         ("OR", False),
         ("the cambodia", False),
     ],

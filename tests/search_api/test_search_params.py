@@ -131,6 +131,7 @@ def test_malformed_query_is_answered_never_an_error(client: TestClient, query: s
             ["amnesty/ethiopia-shutdown", "gv/cambodia-press", "gv/laos-elections"],
         ),
         ("-", ALL_IDS),
+        ("--", ALL_IDS),
     ],
 )
 def test_malformed_query_is_read_as_the_text_it_holds(
