@@ -68,6 +68,9 @@ class SearchRequest:
     # One result per story: its translations are listed in it (readers); researchers
     # counting and exporting get every article.
     group_translations: bool = False
+    # The reader's language (the page's Accept-Language): a story whose version in it
+    # matches too is shown in it, at the story's place.
+    reader_language: str | None = None
 
 
 MAX_QUERY_LENGTH = 1000
@@ -87,6 +90,7 @@ def build_search_request(
     language: str | None = None,
     sort: str = "relevance",
     group_translations: bool = False,
+    reader_language: str | None = None,
 ) -> SearchRequest:
     """A validated request: the one place API and CLI parameters are checked."""
     q = without_surrogates(q)  # a JSON body's "\ud800": echoed back, it could not be encoded
@@ -125,6 +129,7 @@ def build_search_request(
         language=language,
         sort=sort,
         group_translations=group_translations,
+        reader_language=reader_language,
     )
 
 
@@ -263,6 +268,10 @@ def run_query(
     ranked = _order(snapshot, matched, all_words, request.sort, depth)
     if request.group_translations:
         ranked = _one_per_story(ranked, snapshot.facet_codes["translation"][0])
+        if request.reader_language:
+            ranked = _in_reader_language(
+                snapshot, ranked, matched, request.reader_language, with_every_word
+            )
     if timed_out:
         partial = True
         notes.append(OUT_OF_TIME)
@@ -347,6 +356,40 @@ def _one_per_story(
             seen.add(key)
         kept.append((score, docnum))
     return kept
+
+
+def _in_reader_language(
+    snapshot: Snapshot,
+    ranked: list[tuple[float, int]],
+    matched: Scored,
+    language: str,
+    with_every_word: frozenset[int] | None,
+) -> list[tuple[float, int]]:
+    """``ranked`` (one article per story) with each story shown by its version in the
+    reader's ``language`` where that version matches too (and, in an answer filled with
+    partial matches, has every word as the story's best version does): a name two languages
+    share ranks one of them first by the accidents of its statistics, and a reader of the
+    other would see a page of titles in a language not theirs."""
+    codes, values = snapshot.facet_codes["language"]
+    if language not in values:
+        return ranked
+    translation_codes = snapshot.facet_codes["translation"][0]
+    docs = matched.docs
+    wanted = (codes[docs] == values.index(language)) & (translation_codes[docs] != 0)
+    # Best last, so that of a story's versions in the language the best one is kept.
+    in_language = docs[wanted][np.argsort(matched.scores[wanted], kind="stable")]
+    stories = translation_codes[in_language].tolist()
+    version = dict(zip(stories, in_language.tolist(), strict=True))
+
+    def shown(docnum: int) -> int:
+        other = version.get(int(translation_codes[docnum]), docnum)
+        if with_every_word is not None and (other in with_every_word) != (
+            docnum in with_every_word
+        ):
+            return docnum
+        return other
+
+    return [(key, shown(docnum)) for key, docnum in ranked]
 
 
 def _order(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from http import HTTPStatus
@@ -319,6 +320,9 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
         language=state.get("lang"),
         sort=sort,
         group_translations=True,
+        reader_language=reader_language(
+            request.headers.get("accept-language", ""), snapshot.languages
+        ),
     )
     budget = request.app.state.settings.search_time_budget_ms / 1000
     response = await snapshot.run(search, snapshot, search_request, budget)
@@ -332,7 +336,30 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
         past_last_page=response["total"] > 0 and wanted_page > last_page,
         results_beyond_last_page=page_count > last_page,
     )
-    return templates.TemplateResponse(request, "search.html", context)
+    return templates.TemplateResponse(
+        request, "search.html", context, headers={"Vary": "Accept-Language"}
+    )
+
+
+def reader_language(accept_language: str, languages: Sequence[str]) -> str | None:
+    """Of the languages a browser says its reader reads (``Accept-Language``, best first),
+    the first that the archive has articles in: the one a story is shown in, when it can
+    be. Only the page reads it: an API answer is the same whoever asks."""
+    wanted: list[tuple[float, str]] = []
+    for item in accept_language.split(","):
+        tag, *parameters = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        code = tag.split("-")[0].lower()
+        if weight > 0 and code in languages:
+            wanted.append((weight, code))
+    return max(wanted, key=lambda choice: choice[0])[1] if wanted else None
 
 
 @get_and_head(router, STYLESHEET_PATH)

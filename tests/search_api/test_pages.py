@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
-from search_api.routes.pages import STYLESHEET_PATH, templates
+from search_api.routes.pages import STYLESHEET_PATH, reader_language, templates
 from search_api.search import MAX_QUERY_LENGTH
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
@@ -667,3 +667,74 @@ def test_results_with_only_some_of_the_words_say_so(client: TestClient) -> None:
     assert html.count("some of the words") == len(answer["results"])
     exact = client.get("/", params={"q": "journalists"}).text
     assert "some of the words" not in exact
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "language"),
+    [
+        ("es-MX,es;q=0.9,en;q=0.8", "es"),
+        ("fr, en;q=0.5", "en"),  # the first the archive has
+        ("es;q=0.4, EN-us;q=0.6", "en"),  # by weight, not by place
+        ("es;q=nonsense, en;q=0.1", "en"),
+        ("en;q=0", None),  # "not English"
+        ("*", None),
+        ("", None),
+    ],
+)
+def test_the_readers_language_is_the_first_the_archive_has_that_the_browser_asks_for(
+    accept_language: str, language: str | None
+) -> None:
+    assert reader_language(accept_language, ("en", "es")) == language
+
+
+@pytest.fixture(scope="module")
+def bilingual_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """Two stories, each in English and Spanish; the Spanish versions, short, rank first."""
+    root = tmp_path_factory.mktemp("bilingual")
+    records = []
+    for key, english, spanish in [
+        (
+            "yerevan",
+            "Armenia detains two journalists after they covered protests in Yerevan, and "
+            "their editors say the police gave no reason for the arrests.",
+            "Armenia detiene a dos periodistas en Armenia.",
+        ),
+        (
+            "gyumri",
+            "A court in Armenia fined a newspaper in Gyumri for an article about local "
+            "officials, the third such fine against the paper this year.",
+            "Un tribunal de Armenia multa a un diario de Armenia.",
+        ),
+    ]:
+        records += [
+            {"id": f"{key}-en", "title": key.title(), "language": "en",
+             "translation_key": key, "body": english},
+            {"id": f"{key}-es", "title": f"{key.title()} (es)", "language": "es",
+             "translation_key": key, "body": spanish},
+        ]  # fmt: skip
+    (root / "site").mkdir()
+    (root / "site" / "news.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([root / "site"], root / "ix", ParseOptions(), workers=1)
+    with TestClient(create_app(root / "ix")) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "titles"),
+    [
+        (None, ["Yerevan (es)", "Gyumri (es)"]),  # the best-ranked versions
+        ("en-GB,en;q=0.9", ["Yerevan", "Gyumri"]),  # in the same order
+        ("es,en;q=0.5", ["Yerevan (es)", "Gyumri (es)"]),
+    ],
+)
+def test_a_story_is_shown_in_the_readers_language_where_that_version_matches(
+    bilingual_client: TestClient, accept_language: str | None, titles: list[str]
+) -> None:
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    response = bilingual_client.get("/", params={"q": "Armenia"}, headers=headers)
+    shown = re.findall(r'<h2><a href="/a/news/[^"]+">([^<]+)</a></h2>', response.text)
+    assert shown == titles
+    assert "Accept-Language" in response.headers["vary"]
+    # The API answers the same whoever asks.
+    api = bilingual_client.get("/search", params={"q": "Armenia"}, headers=headers).json()
+    assert [hit["title"] for hit in api["results"]] == ["Yerevan (es)", "Gyumri (es)"]
