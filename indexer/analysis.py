@@ -236,6 +236,16 @@ def stem_word(folded: str, language: str = "en") -> str:
     return exceptions.get(folded) or _snowball(language)(folded)
 
 
+def joined(word: str) -> str:
+    """A hyphenated word as the one word its parts make: "non-profit" is "nonprofit", as
+    "re-election" is "reelection" and "COVID-19" "covid19" (Lucene's word delimiter filter
+    catenates them so; its parts are terms of their own too). Not a range of numbers, nor
+    a date: "1-2" is no 12, "9-11" no 911."""
+    if "-" not in word or all(part.isdigit() for part in word.split("-") if part):
+        return word
+    return word.replace("-", "")
+
+
 @lru_cache(maxsize=64)
 def term_function(
     language: str, stem: bool = True, stop: bool = True
@@ -259,10 +269,7 @@ def term_function(
             elided, _, rest = folded.partition("'")
             if elided in elisions and rest:
                 folded = rest
-        # A hyphenated word is its parts joined: "non-profit" is one word with "nonprofit",
-        # "re-election" with "reelection", "COVID-19" with "covid19", as Lucene's word
-        # delimiter filter catenates them (its parts are terms of their own too).
-        folded = folded.replace("-", "")
+        folded = joined(folded)
         if not folded or folded in stops:
             return None  # a stop word, or only combining marks that folding removed
         return stem_word(folded, language) if stem else folded

@@ -28,6 +28,7 @@ from indexer.analysis import (
     analyzer_for,
     fold,
     joinable,
+    joined,
     names_analyzer,
     tag_term,
 )
@@ -412,8 +413,8 @@ def _word_clause(
             f"{field_name.lower()}:word"
         )
     if text.endswith("*"):
-        stem = fold(text.rstrip("*?"))
-        stem = re.sub(r"[^\w'\-]", "", stem)
+        # As the index holds words: a hyphenated one's parts joined ("non-prof*").
+        stem = joined(re.sub(r"[^\w'\-]", "", fold(text.rstrip("*?"))))
         if stem and state.prefixes_left:  # even one letter: its expansions are bounded
             state.prefixes_left -= 1
             return Clause(fields=fields, text=stem, kind="prefix", negated=negated)

@@ -46,6 +46,12 @@ def test_query_mode_does_not_split_compounds() -> None:
     assert stem_terms("COVID-19") == ["covid19"]
 
 
+@pytest.mark.parametrize("numbers", ["9-11", "1-2", "2019-2020"])
+def test_a_range_of_numbers_is_not_one_number(numbers: str) -> None:
+    # "9-11" is no 911, nor "1-2 months" 12.
+    assert stem_terms(numbers) == [numbers]
+
+
 @pytest.mark.parametrize(
     ("hyphenated", "joined", "language"),
     [

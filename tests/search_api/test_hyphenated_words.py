@@ -68,6 +68,9 @@ def ids(response: dict) -> list[str]:
         # Written together, it is the hyphenated word: archives write both.
         ("selfcensorship", ["both", "hyphen"]),
         ("covid19", ["covid"]),
+        # A prefix too: the index holds the word's parts joined.
+        ("self-censor*", ["both", "hyphen"]),
+        ("covid-1*", ["covid"]),
     ],
 )
 def test_a_hyphenated_word_finds_both_spellings(engine: Engine, q: str, expected: list[str]):
