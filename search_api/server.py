@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import signal
 import socket
 import sys
@@ -67,13 +68,32 @@ def serve(listener: socket.socket, workers: int, access_log: bool) -> None:
         # would end this process by the signal, where several workers' supervisor returns.
         for stop in (signal.SIGINT, signal.SIGTERM):
             signal.signal(stop, lambda _signum, _frame: None)
+        # Unhandled, SIGHUP (a log rotation's kill -HUP) ended the server, which a service
+        # manager counts as a clean stop and does not restart.
+        signal.signal(signal.SIGHUP, lambda _signum, _frame: _say_no_reload())
         server.run(sockets=[listener])
         if not server.started:  # the app could not start (an index it cannot read)
             sys.exit(STARTUP_FAILURE)
         return
-    supervisor = Multiprocess(config, sockets=[listener])
+    supervisor = _Supervisor(config, sockets=[listener])
     supervisor.run()
     # The supervisor stops when a worker cannot start (an index Whoosh cannot read as one)
     # and returns; exit as one worker does then, so a service manager sees the failure.
     if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
         sys.exit(STARTUP_FAILURE)
+
+
+class _Supervisor(Multiprocess):
+    """uvicorn's supervisor of several workers, but for SIGHUP."""
+
+    def handle_hup(self) -> None:
+        # uvicorn restarts the workers one by one, and gives up when one takes longer than
+        # 5 s to load the index: old and new workers were left serving side by side.
+        _say_no_reload()
+
+
+def _say_no_reload() -> None:
+    logging.getLogger("advosearch").warning(
+        "SIGHUP ignored: there is nothing to reload (new index versions are served as they "
+        "are committed); restart the server to run new code or settings"
+    )

@@ -56,11 +56,11 @@ def serving(
     log_path: Path,
     *options: str,
     prefix: Sequence[str] = (),
-    exit_codes: list[int] | None = None,
+    started: list[subprocess.Popen] | None = None,
 ) -> Iterator[str]:
     """``advosearch serve`` with ``options`` (run by the command ``prefix`` if any), once it
-    answers /health; its base URL. Stopped by SIGTERM at the end, its exit code added to
-    ``exit_codes``."""
+    answers /health; its base URL. Its process is added to ``started``; it is stopped by
+    SIGTERM at the end."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVOSEARCH_")}
     # The server runs the code under test, not the checkout the command was installed from
@@ -71,6 +71,8 @@ def serving(
         process = subprocess.Popen(
             [*prefix, *command, *options], stdout=log, stderr=subprocess.STDOUT, env=env
         )
+        if started is not None:
+            started.append(process)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30
@@ -92,5 +94,3 @@ def serving(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            if exit_codes is not None:
-                exit_codes.append(process.returncode)

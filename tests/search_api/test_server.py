@@ -6,9 +6,12 @@ import asyncio
 import http.client
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -93,11 +96,34 @@ def test_a_server_stopped_by_sigterm_exits_0_however_many_workers(
 ) -> None:
     # A supervisor that restarts what exits non-zero would restart a service stopped on
     # purpose: one worker ended by the signal itself (143) where two exited 0.
-    ended: list[int] = []
-    with serving(index_dir, tmp_path / "serve.log", "--workers", workers, exit_codes=ended):
+    started: list[subprocess.Popen] = []
+    with serving(index_dir, tmp_path / "serve.log", "--workers", workers, started=started):
         pass
-    assert ended == [0]
+    assert started[0].returncode == 0
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sighup_leaves_the_server_serving_as_it_was(
+    index_dir: Path, tmp_path: Path, workers: str
+) -> None:
+    # A log rotation's kill -HUP ended one worker (a clean stop to a service manager,
+    # which then does not restart it), and restarted several one by one.
+    log = tmp_path / "serve.log"
+    started: list[subprocess.Popen] = []
+    with serving(index_dir, log, "--workers", workers, started=started) as base:
+        workers_before = Path(f"/proc/{started[0].pid}/task/{started[0].pid}/children")
+        children = workers_before.read_text()
+        started[0].send_signal(signal.SIGHUP)
+        for _ in range(20):  # the signal is handled between requests
+            with urllib.request.urlopen(f"{base}/search?q=torture", timeout=10) as answer:
+                assert answer.status == 200
+            if "SIGHUP ignored" in log.read_text():
+                break
+            time.sleep(0.1)
+        assert workers_before.read_text() == children  # the same workers
+        assert started[0].poll() is None
+    assert "SIGHUP ignored: there is nothing to reload" in log.read_text()
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
