@@ -603,6 +603,12 @@ def _parse_single(
         unpublished = fields.not_published(post.metadata) or fields.off_the_site(post.metadata)
         if unpublished:
             raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
+        dated = any(str(key).casefold() == "date" for key in post.metadata)
+        if _is_jekyll_post(path) and not dated:
+            # Jekyll dates a post by its file name, and builds none dated in the future.
+            named = _file_name_date(path)
+            if fields.off_the_site({"date": named}):
+                raise NoArticle(f"scheduled post (its file name dates it {named})")
         shown_until = fields.shown_until(post.metadata)
         warnings.extend(post.warnings)
         values = _front_matter_values(post.metadata, field_map, jekyll_post=_is_jekyll_post(path))

@@ -750,10 +750,7 @@ def _instant(value: Any) -> dt.datetime | None:
     elif isinstance(value, dt.date):
         moment = dt.datetime.combine(value, dt.time())
     else:
-        try:
-            moment = dt.datetime.fromisoformat(value.strip()) if isinstance(value, str) else None
-        except ValueError:
-            moment = None
+        moment = _written_time(value) if isinstance(value, str) else None
         if moment is None:
             day = partial_date(normalize_date(value))
             if day is None or day[1] < 3:
@@ -762,6 +759,18 @@ def _instant(value: Any) -> dt.datetime | None:
     if not 1000 <= moment.year <= 2999:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _written_time(text: str) -> dt.datetime | None:
+    """A date and time written as ISO 8601 or RFC 822 (an RSS pubDate), its time kept."""
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _shown_value(value: Any) -> str:

@@ -193,8 +193,9 @@ class PageState:
             # A link (a shared one, one typed by hand) can hold more than the box takes:
             # searched whole it would be refused on every search from this page.
             cut = query[:MAX_QUERY_LENGTH]
-            if not query[MAX_QUERY_LENGTH].isspace() and " " in cut.strip():
-                cut = cut.rstrip().rsplit(None, 1)[0]  # at a word's end, not inside one
+            inside_a_word = not (query[MAX_QUERY_LENGTH].isspace() or cut[-1].isspace())
+            if inside_a_word and " " in cut.strip():
+                cut = cut.rsplit(None, 1)[0]  # at a word's end, not inside one
             self.params = [(k, cut.strip() if k == "q" else v) for k, v in self.params]
             self.ignored.append(
                 IgnoredFilter(

@@ -430,6 +430,15 @@ def test_no_control_character_reaches_the_page(client: TestClient, params: dict)
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("space_at", [999, 1000])
+def test_a_query_cut_at_a_space_keeps_its_last_whole_word(
+    client: TestClient, space_at: int
+) -> None:
+    query = "x" * (space_at - 8) + " torture " + "y" * 20
+    kept = search_box(client.get("/", params={"q": query}).text)
+    assert kept.endswith(" torture")
+
+
 def test_a_link_with_a_query_longer_than_the_box_takes_searches_its_beginning(
     client: TestClient,
 ) -> None:

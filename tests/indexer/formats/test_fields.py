@@ -39,6 +39,12 @@ NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
             {"pubDate": "Tue, 01 Dec 2026 10:00:00 GMT"},
             ("scheduled", "pubDate: Tue, 01 Dec 2026 10:00:00 GMT"),
         ),
+        # An RFC 822 time keeps its time, not only its day (now is 12:00 on 30 November).
+        (
+            {"pubDate": "Mon, 30 Nov 2026 13:00:00 +0000"},
+            ("scheduled", "pubDate: Mon, 30 Nov 2026 13:00:00 +0000"),
+        ),
+        ({"pubDate": "Mon, 30 Nov 2026 11:00:00 +0000"}, None),
         ({"date": dt.date(2027, 1, 1)}, ("scheduled", "date: 2027-01-01")),  # TOML's
         # Hugo shows a post from its publishDate, whatever its date says.
         ({"publishdate": "2017-03-24", "date": "2999-01-01"}, None),

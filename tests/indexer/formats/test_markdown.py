@@ -169,6 +169,14 @@ def test_posts_readers_are_not_shown_hold_no_article(
     assert str(raised.value) == reason
 
 
+def test_a_jekyll_post_dated_in_the_future_by_its_file_name_holds_no_article(
+    tmp_path: Path, parse
+) -> None:
+    write(tmp_path / "_posts" / "2999-01-01-report.md", "---\ntitle: Report\n---\nEmbargoed.\n")
+    with pytest.raises(NoArticle, match=r"^scheduled post \(its file name dates it 2999-01-01\)"):
+        parse("_posts/2999-01-01-report.md")
+
+
 @pytest.mark.parametrize(
     "front_matter",
     ["draft: false", "published: true", "published: 2024-05-01", "expiryDate: 2999-01-01"],
