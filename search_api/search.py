@@ -270,7 +270,7 @@ def run_query(
         ranked = _one_per_story(ranked, snapshot.facet_codes["translation"][0])
         if request.reader_language:
             ranked = _in_reader_language(
-                snapshot, ranked, matched, request.reader_language, with_every_word
+                snapshot, ranked, matched, request.reader_language, with_every_word, request.sort
             )
     if timed_out:
         partial = True
@@ -364,12 +364,14 @@ def _in_reader_language(
     matched: Scored,
     language: str,
     with_every_word: frozenset[int] | None,
+    sort: str,
 ) -> list[tuple[float, int]]:
     """``ranked`` (one article per story) with each story shown by its version in the
     reader's ``language`` where that version matches too (and, in an answer filled with
-    partial matches, has every word as the story's best version does): a name two languages
-    share ranks one of them first by the accidents of its statistics, and a reader of the
-    other would see a page of titles in a language not theirs."""
+    partial matches, has every word as the story's best version does; in date order, has
+    its date): a name two languages share ranks one of them first by the accidents of its
+    statistics, and a reader of the other would see a page of titles in a language not
+    theirs."""
     codes, values = snapshot.facet_codes["language"]
     if language not in values:
         return ranked
@@ -381,12 +383,16 @@ def _in_reader_language(
     stories = translation_codes[in_language].tolist()
     version = dict(zip(stories, in_language.tolist(), strict=True))
 
+    date_keys = snapshot.date_keys if sort == "date" else None
+
     def shown(docnum: int) -> int:
         other = version.get(int(translation_codes[docnum]), docnum)
         if with_every_word is not None and (other in with_every_word) != (
             docnum in with_every_word
         ):
             return docnum
+        if date_keys is not None and date_keys[other] != date_keys[docnum]:
+            return docnum  # it would be out of the newest-first order
         return other
 
     return [(key, shown(docnum)) for key, docnum in ranked]

@@ -701,25 +701,27 @@ def bilingual_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestC
     """Two stories, each in English and Spanish; the Spanish versions, short, rank first."""
     root = tmp_path_factory.mktemp("bilingual")
     records = []
-    for key, english, spanish in [
+    for key, dates, english, spanish in [
         (
             "yerevan",
+            ("2024-05-01", "2024-05-02"),
             "Armenia detains two journalists after they covered protests in Yerevan, and "
             "their editors say the police gave no reason for the arrests.",
             "Armenia detiene a dos periodistas en Armenia.",
         ),
         (
             "gyumri",
+            ("2024-04-01", "2024-04-01"),
             "A court in Armenia fined a newspaper in Gyumri for an article about local "
             "officials, the third such fine against the paper this year.",
             "Un tribunal de Armenia multa a un diario de Armenia.",
         ),
     ]:
         records += [
-            {"id": f"{key}-en", "title": key.title(), "language": "en",
+            {"id": f"{key}-en", "title": key.title(), "language": "en", "date": dates[0],
              "translation_key": key, "body": english},
             {"id": f"{key}-es", "title": f"{key.title()} (es)", "language": "es",
-             "translation_key": key, "body": spanish},
+             "date": dates[1], "translation_key": key, "body": spanish},
         ]  # fmt: skip
     (root / "site").mkdir()
     (root / "site" / "news.json").write_text(json.dumps(records), encoding="utf-8")
@@ -747,3 +749,15 @@ def test_a_story_is_shown_in_the_readers_language_where_that_version_matches(
     # The API answers the same whoever asks.
     api = bilingual_client.get("/search", params={"q": "Armenia"}, headers=headers).json()
     assert [hit["title"] for hit in api["results"]] == ["Yerevan (es)", "Gyumri (es)"]
+
+
+def test_in_date_order_a_story_is_shown_in_the_readers_language_only_with_its_date(
+    bilingual_client: TestClient,
+) -> None:
+    # Yerevan's English version is a day older than its Spanish one: shown, it would be out
+    # of the newest-first order. Gyumri's versions share a date.
+    response = bilingual_client.get(
+        "/", params={"q": "Armenia", "sort": "date"}, headers={"Accept-Language": "en"}
+    )
+    shown = re.findall(r'<h2><a href="/a/news/[^"]+">([^<]+)</a></h2>', response.text)
+    assert shown == ["Yerevan (es)", "Gyumri"]
