@@ -498,7 +498,18 @@ def build_index(
             allow_empty=allow_empty,
         )
     except DAMAGED_FILE_ERRORS as error:
+        if not _raised_reading_the_index(error):
+            raise  # a fault of ours, not the index's: its advice would be wrong
         raise damaged_index(index_dir, error) from error
+
+
+def _raised_reading_the_index(error: BaseException) -> bool:
+    """Whether ``error`` was raised by Whoosh, decoding the index's files (the input files'
+    own faults are reported with them, as they are parsed)."""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return trace is not None and "whoosh" in Path(trace.tb_frame.f_code.co_filename).parts
 
 
 def _build_index(

@@ -232,8 +232,14 @@ _RELATIVE_BASE = "http://relative.invalid/"
 # "index.php?option=com_content&view=article&id=12", WordPress's "/?p=123" without pretty
 # links. Every article of such a site has the script's name: the query tells them apart.
 _SCRIPT_RE = re.compile(r"\.(?:php\d?|aspx?|jsp|cfm|cgi|pl)$", re.I)
-# Parameters that say where a link was shared, not what it names.
-_TRACKING_PARAMETER_RE = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid)$", re.I)
+# Parameters that say where a link was shared or whose visit it was, not what it names.
+_TRACKING_PARAMETER_RE = re.compile(
+    # Not "sid": PHP-Nuke's articles are "modules.php?name=News&file=article&sid=123".
+    r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|phpsessid|jsessionid|sessionid)$",
+    re.I,
+)
+# WordPress's own query for a post or page, in a site at a folder's address ("/blog/?p=12").
+_WORDPRESS_ID_PARAMETERS = frozenset({"p", "page_id"})
 
 
 def url_slug(value: Any) -> str | None:
@@ -254,15 +260,17 @@ def url_slug(value: Any) -> str | None:
         return None
     segments = [segment for segment in parts.path.split("/") if segment]
     last = segments[-1] if segments else ""
-    if not last or _SCRIPT_RE.search(last):
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query)
+        if value and not _TRACKING_PARAMETER_RE.match(key)
+    ]
+    if parts.path.endswith("/") and _WORDPRESS_ID_PARAMETERS.intersection(k for k, _ in query):
+        last = ""  # the site's own address: its script is index.php
+    if query and (not last or _SCRIPT_RE.search(last)):
         # A page a script makes from its query: the query names the article.
-        named = [
-            f"{key}-{value}"
-            for key, value in parse_qsl(parts.query)
-            if value and not _TRACKING_PARAMETER_RE.match(key)
-        ]
-        if named:
-            return "-".join([_SCRIPT_RE.sub("", last), *named]).strip("-")
+        named = [f"{key}-{value}" for key, value in query]
+        return "-".join([_SCRIPT_RE.sub("", last), *named]).strip("-")
     last = re.sub(r"\.(html?|php\d?|aspx?)$", "", last, flags=re.I)
     return last or None
 
@@ -484,7 +492,7 @@ def _flatten(value: Any, breaks: str) -> Iterable[str]:
     elif isinstance(value, Mapping):
         for key in ("name", "display_name", "title", "label"):
             if isinstance(value.get(key), str):
-                yield value[key]
+                yield from _split_names(value[key], ";")  # as a list item's
                 break
     elif isinstance(value, tuple):
         # Several values merged (front matter's author and authors): each read on its own.

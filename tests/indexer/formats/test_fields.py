@@ -174,6 +174,13 @@ def test_only_absolute_http_urls_are_kept(value: object, expected: str | None) -
             "index-option-com_content-view-article-id-12",
         ),
         ("https://example.org/news/view.aspx?id=7&fbclid=x", "view-id-7"),
+        ("https://example.org/index.php?PHPSESSID=ab12&id=5", "index-id-5"),  # a visit's
+        ("https://example.org/blog/?p=123", "p-123"),  # WordPress in a folder
+        (
+            "https://example.org/modules.php?name=News&file=article&sid=9",  # PHP-Nuke
+            "modules-name-News-file-article-sid-9",
+        ),
+        ("https://example.org/news/story/?lang=es", "story"),  # a page's own address
         ("https://example.org/index.php", "index"),
         ("https://example.org/?utm_source=feed", None),
         ("/2015/10/29/australian-court/", "australian-court"),  # relative: a path
@@ -247,12 +254,13 @@ def test_lists_split_comma_strings_dedupe_and_keep_order() -> None:
 
 def test_a_list_item_is_split_at_semicolons_only() -> None:
     # A real export's tag: several typed into one. A comma stays ("Smith, Ana").
-    assert clean_list(["CSAM", "online safety; encryption", "Smith, Ana"]) == [
+    assert clean_list([{"name": "CSAM"}, "online safety; encryption", "Smith, Ana"]) == [
         "CSAM",
         "online safety",
         "encryption",
         "Smith, Ana",
     ]
+    assert clean_list([{"name": "Media; Releases"}]) == ["Media", "Releases"]  # Ghost's
 
 
 @pytest.mark.parametrize(
