@@ -25,6 +25,7 @@ __all__ = [
     "ARTICLE_FILE_KINDS",
     "BYLINE_PREFIX",
     "HTML_TAG_RE",
+    "MAX_NAME_CHARS",
     "XML_INVALID_RE",
     "byline_names",
     "capped_title",
@@ -505,6 +506,10 @@ def _flatten(value: Any, breaks: str) -> Iterable[str]:
             yield from _flatten(item, ";")
 
 
+# An author or tag longer is no name: a paragraph pasted into the field.
+MAX_NAME_CHARS = 200
+
+
 def clean_list(*values: Any) -> list[str]:
     """Authors/tags from strings ("a, b"), lists or {"name": …} dicts; deduped, order kept."""
     seen: set[str] = set()
@@ -513,7 +518,7 @@ def clean_list(*values: Any) -> list[str]:
         for item in _flatten(value, ",;"):
             text = clean_inline(item)
             key = text.casefold()
-            if text and key not in seen and len(text) <= 200:
+            if text and key not in seen and len(text) <= MAX_NAME_CHARS:
                 seen.add(key)
                 result.append(text)
     return result

@@ -25,6 +25,7 @@ from indexer.errors import (
     NotAuthorized,
 )
 from indexer.formats.fields import (
+    MAX_NAME_CHARS,
     clean_id,
     clean_list,
     clean_url,
@@ -122,6 +123,13 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
         raise InvalidRequest(f"date must be an ISO date like 2018-07-29 (got {item.date!r})")
     if not any(section.text.strip() for section in item.sections):
         raise InvalidRequest("no section has any text")
+    for name, values in (("tag", item.tags), ("author", item.authors)):
+        # Files' longer ones are left out; a caller is told instead.
+        if too_long := next((v for v in values if len(v.strip()) > MAX_NAME_CHARS), None):
+            raise InvalidRequest(
+                f"a {name} may be at most {MAX_NAME_CHARS} characters (got "
+                f"{len(too_long.strip())}: {too_long[:40]!r}…)"
+            )
     text_mb = sum(len(section.text.encode()) for section in item.sections) / 2**20
     if text_mb > max_text_mb:
         raise InvalidRequest(

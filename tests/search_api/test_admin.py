@@ -258,6 +258,8 @@ def test_articles_sent_as_a_form_are_a_415_naming_the_content_type(client: TestC
         ({"sections": [{"text": "  "}]}, "no section has any text"),
         ({"language": "Klingonese!"}, "language must be a language code"),
         ({"language": "zz"}, "language must be a language code"),  # the shape of one, but none
+        # A file's is left out; a caller is told.
+        ({"tags": ["Laos", "x" * 201]}, "a tag may be at most 200 characters (got 201"),
     ],
 )
 def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, message: str) -> None:
