@@ -262,15 +262,15 @@ def url_slug(value: Any) -> str | None:
     segments = [segment for segment in parts.path.split("/") if segment]
     last = segments[-1] if segments else ""
     query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query)
-        if value and not _TRACKING_PARAMETER_RE.match(key)
+        (name, given)
+        for name, given in parse_qsl(parts.query)
+        if given and not _TRACKING_PARAMETER_RE.match(name)
     ]
-    if parts.path.endswith("/") and _WORDPRESS_ID_PARAMETERS.intersection(k for k, _ in query):
+    if parts.path.endswith("/") and _WORDPRESS_ID_PARAMETERS.intersection(n for n, _ in query):
         last = ""  # the site's own address: its script is index.php
     if query and (not last or _SCRIPT_RE.search(last)):
         # A page a script makes from its query: the query names the article.
-        named = [f"{key}-{value}" for key, value in query]
+        named = [f"{name}-{given}" for name, given in query]
         return "-".join([_SCRIPT_RE.sub("", last), *named]).strip("-")
     last = re.sub(r"\.(html?|php\d?|aspx?)$", "", last, flags=re.I)
     return last or None
