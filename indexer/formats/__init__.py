@@ -104,7 +104,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # publishDate and expiryDate, Jekyll's future date) not indexed until, or after, then; a
 # page a script makes from its query ("index.php?p=123") named by it, not by the script;
 # records' Spanish, Portuguese and French field names read ("detalle", "titulo"); a list's
-# tag or author written "a; b" read as two.
+# tag or author written "a; b" read as two; a Markdown post whose front matter cannot be
+# read kept from readers by its lines that say so (draft: true), as Jekyll's _drafts are.
 PARSER_VERSION = 25
 
 _KINDS = fields.ARTICLE_FILE_KINDS
@@ -599,6 +600,8 @@ def _parse_single(
             dropped=dropped,
         )
     elif kind == "markdown":
+        if "_drafts" in path.parent.parts:
+            raise NoArticle("a draft (Jekyll builds nothing in _drafts)")
         post = markdown.parse_markdown(content, context.chrome_for(source))
         unpublished = fields.not_published(post.metadata) or fields.off_the_site(post.metadata)
         if unpublished:

@@ -11,6 +11,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, YAMLHandler
 from markdown_it import MarkdownIt
 
+from indexer.formats import fields
 from indexer.formats.fields import HTML_TAG_RE, clean_inline
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, normalize_for_compare
@@ -158,14 +159,20 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
         except ValueError:
             # No closing line: where the metadata would end is a guess, and a wrong one
             # loses text, so the whole file is read as text.
-            return {}, text, [f"front matter has no closing {delimiter} line; {_AS_TEXT}"]
+            warning = f"front matter has no closing {delimiter} line; {_AS_TEXT}"
+            # But for what says the post is not shown, which holds it back all the same.
+            state = _publication_state(text.split("\n\n", 1)[0])
+            hidden = fields.not_published(state) or fields.off_the_site(state)
+            return (state if hidden else {}), text, [warning]
         try:
             metadata, warnings = handler.load_leniently(front)
         except Exception as exc:  # YAML/TOML errors come in many types; all mean the same
             # Drop the unreadable block so it is not indexed as text, and say so: it is
             # metadata still, if unreadable.
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            return {}, body, [f"front matter could not be read ({reason}); metadata ignored"]
+            state = _publication_state(front)
+            kept = f"only its {', '.join(state)} read" if state else "metadata ignored"
+            return state, body, [f"front matter could not be read ({reason}); {kept}"]
         if metadata is None:  # an empty block
             return {}, body, []
         if not isinstance(metadata, dict):
@@ -175,6 +182,26 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
             return {}, text, [f"front matter is {shape}, not names with values; {_AS_TEXT}"]
         return metadata, body, warnings
     return {}, text, []
+
+
+# A line of YAML or TOML front matter that says whether readers are shown the post
+# (``fields.not_published``, ``fields.off_the_site``).
+_PUBLICATION_LINE_RE = re.compile(
+    r"^(draft|published|status|visibility|publishdate|pubdate|expirydate|unpublishdate|date)"
+    r"[ \t]*[:=][ \t]*(.*?)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _publication_state(front: str) -> dict[str, str]:
+    """What the lines of front matter that cannot be read whole say of whether the post is
+    shown (``draft: true``, a date to come): a draft whose title has a stray colon must
+    not be published for it."""
+    return {
+        key: value.strip("'\"")
+        for key, value in _PUBLICATION_LINE_RE.findall(front)
+        if value.strip("'\"")
+    }
 
 
 _LINE_MARKERS_RE = re.compile(r"^\s*(?:[#>*+-]+\s*|\d+[.)]\s+)*")

@@ -201,9 +201,29 @@ def test_broken_front_matter_is_reported_and_not_indexed(
 ) -> None:
     write(tmp_path / "b.md", front_matter + "Body text stays.\n")
     parsed = parse("b.md")
-    assert parsed.warnings[-1].startswith(reported)
+    assert any(warning.startswith(reported) for warning in parsed.warnings)
     [article] = parsed.articles
     assert (article.title, article.text) == ("Body text stays.", "Body text stays.")
+
+
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [
+        ("d.md", "---\ntitle: Embargoed: report\ndraft: true\n---\nForty cases.\n"),
+        ("d.md", "+++\ntitle = 'Report'\ndraft = true\ntags = ['a', 'b'\n+++\nForty cases.\n"),
+        ("d.md", "---\ntitle: Never closed\ndraft: true\n\nForty cases.\n"),
+        ("d.md", "---\ntitle: Soon: a report\npublishDate: 2999-01-01\n---\nForty cases.\n"),
+        ("_drafts/d.md", "---\ntitle: Report\n---\nForty cases.\n"),  # Jekyll's
+    ],
+    ids=["yaml-draft", "toml-draft", "unclosed-draft", "yaml-scheduled", "jekyll-drafts"],
+)
+def test_a_draft_stays_unpublished_when_its_front_matter_cannot_be_read(
+    tmp_path: Path, parse, path: str, content: str
+) -> None:
+    # A stray colon in its title once published it, its draft: true unread with the rest.
+    write(tmp_path / path, content)
+    with pytest.raises(NoArticle):
+        parse(path)
 
 
 EMBED = "<div id='can-petition-area'>\n  <!-- the petition's form goes here -->\n</div>\n"
