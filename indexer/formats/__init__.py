@@ -105,7 +105,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # page a script makes from its query ("index.php?p=123") named by it, not by the script;
 # records' Spanish, Portuguese and French field names read ("detalle", "titulo"); a list's
 # tag or author written "a; b" read as two; a Markdown post whose front matter cannot be
-# read kept from readers by its lines that say so (draft: true), as Jekyll's _drafts are.
+# read kept from readers by its lines that say so (draft: true), as Jekyll's _drafts are;
+# a Hugo translation by file name ("post.es.md") in its name's language, its slug's id
+# under it ("es/post").
 PARSER_VERSION = 25
 
 _KINDS = fields.ARTICLE_FILE_KINDS
@@ -431,13 +433,25 @@ def _shared_title_parts(pages: list[frozenset[str]]) -> frozenset[str]:
 # --- assembling articles --------------------------------------------------------------
 
 
-def _single_id(values: Mapping[str, Any], path: Path, root: Path) -> str:
-    """Front matter/meta id, else slug, else the URL's last segment, else the path."""
-    for candidate in (values.get("id"), values.get("slug"), fields.url_slug(values.get("url"))):
-        cleaned = fields.clean_id(candidate)
-        if cleaned:
-            return cleaned
+def _single_id(
+    values: Mapping[str, Any], path: Path, root: Path, name_language: str | None = None
+) -> str:
+    """Front matter/meta id, else slug, else the URL's last segment, else the path. A
+    translation by file name ("poet.fr.md", ``name_language``) shares its page's slug, as
+    Hugo's do: its id from it is under its language's ("fr/poet"), as its address is."""
+    if own := fields.clean_id(values.get("id")):
+        return own
+    for candidate in (values.get("slug"), fields.url_slug(values.get("url"))):
+        if cleaned := fields.clean_id(candidate):
+            return f"{name_language}/{cleaned}" if name_language else cleaned
     return fields.relative_id(path, root)
+
+
+def _name_language(path: Path) -> str | None:
+    """The language a file's name gives it, as Hugo's translations by file name are named
+    ("poet.fr.md"; a page's own language, whatever its text is detected as)."""
+    match = _TRANSLATION_NAME_RE.fullmatch(path.stem)
+    return match.group(2) if match and match.group(2) in known_languages() else None
 
 
 # What an article is indexed without, when its value cannot be used (for text, the
@@ -617,8 +631,16 @@ def _parse_single(
         values = _front_matter_values(post.metadata, field_map, jekyll_post=_is_jekyll_post(path))
         if not _given(values.get("date")):
             values["date"] = _file_name_date(path)
+        name_language = _name_language(path)
+        if name_language and not _given(values.get("language")):
+            values["language"] = name_language
+        if name_language and not _given(values.get("translation_key")):
+            # The key its page is given (``_translated``), whatever its id is.
+            values["translation_key"] = translation_key(
+                fields.relative_id(path, root), name_language
+            )
         article = _article(
-            article_id=_single_id(values, path, root),
+            article_id=_single_id(values, path, root, name_language),
             title=fields.clean_inline(values.get("title")),
             blocks=post.blocks,
             values=values,

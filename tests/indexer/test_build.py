@@ -822,3 +822,22 @@ def test_a_page_translated_by_a_file_named_after_it_shares_its_key(tmp_path: Pat
         stored_article(index_dir, name)[0].get("translation_key") for name in ("poet", "poet.fr")
     }
     assert keys == {"poet"}
+
+
+def test_a_translation_by_file_name_with_its_pages_slug_keeps_to_its_own_id(
+    tmp_path: Path,
+) -> None:
+    # Hugo's translations keep their page's slug; "poet.es.md" took the English page's id,
+    # which became poet~2, and the two were no translations of each other. Its text, too
+    # short to detect, is in the language its name says.
+    posts, index_dir = tmp_path / "posts", tmp_path / "ix"
+    posts.mkdir()
+    (posts / "poet.md").write_text(
+        "---\nslug: poet\n---\nA poet was detained in Tunis after a reading.\n"
+    )
+    build_index([posts], index_dir, ParseOptions(), workers=1)
+    (posts / "poet.es.md").write_text("---\nslug: poet\n---\nPoeta detenido.\n")
+    build_index([posts], index_dir, ParseOptions(), workers=1)
+    english, spanish = (stored_article(index_dir, name)[0] for name in ("poet", "es/poet"))
+    assert (english["language"], spanish["language"]) == ("en", "es")
+    assert english["translation_key"] == spanish["translation_key"] == "poet"
