@@ -107,6 +107,8 @@ class SearchResponse(BaseModel):
 class RelatedResponse(BaseModel):
     results: list[ArticleHit]
     index_version: str
+    # A parameter the endpoint does not take (lang=, page=), ignored: said, as /search says.
+    notes: list[str] = []
 
 
 class Section(BaseModel):

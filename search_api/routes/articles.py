@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from indexer.errors import ArticleNotFound
 from search_api.articles import (
@@ -15,7 +15,13 @@ from search_api.articles import (
 )
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
 from search_api.routes.head import get_and_head
-from search_api.routes.params import DateFrom, DateTo, Tags
+from search_api.routes.params import (
+    DateFrom,
+    DateTo,
+    Tags,
+    check_given_once,
+    unknown_parameter_notes,
+)
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import allowed_docs, build_search_request
 
@@ -46,6 +52,7 @@ async def no_article_id() -> None:
     summary="Related stories",
 )
 async def related_endpoint(
+    request: Request,
     snapshot: CurrentSnapshot,
     article_id: ArticleId,
     limit: Annotated[
@@ -63,14 +70,16 @@ async def related_endpoint(
     """Articles in this one's language sharing its most distinctive terms (not itself, not
     its copies, nor a translation of either); filter by date and tag, as /search does."""
     require_id(article_id, "/articles/{id}/related")
+    check_given_once(request)
     checked_related_limit(limit)
     filters = build_search_request(date_from=date_from, date_to=date_to, tags=tag)
+    notes = unknown_parameter_notes(request)
 
     def answer() -> dict[str, Any]:
         article = get_article(snapshot, article_id)
         allowed = allowed_docs(snapshot, filters)
         results = related_to_article(snapshot, article, limit, filter_docs=allowed)
-        return {"results": results, "index_version": snapshot.version}
+        return {"results": results, "index_version": snapshot.version, "notes": notes}
 
     return await snapshot.run(answer)
 

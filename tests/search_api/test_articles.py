@@ -97,6 +97,16 @@ class TestRelated:
     def test_limit(self, client: TestClient):
         assert len(self.related(client, "gv/covid-surveillance", limit=2)) == 2
 
+    def test_a_parameter_given_twice_is_refused_and_an_unknown_one_is_said(
+        self, client: TestClient
+    ):
+        # As /search does: limit=5&limit=6 took 6 unseen, lang=es was ignored unsaid.
+        twice = client.get("/articles/gv/covid-surveillance/related?limit=5&limit=6")
+        assert twice.status_code == 400
+        assert twice.json()["error"]["message"] == "limit takes one value (got 2: 5, 6)"
+        unknown = client.get("/articles/gv/covid-surveillance/related?lang=es").json()
+        assert unknown["notes"] and "lang" in unknown["notes"][0]
+
     @pytest.mark.parametrize(
         ("params", "expected"),
         [
