@@ -345,4 +345,9 @@ class DraftRelatedResponse(BaseModel):
     terms: list[str] = Field(
         description="The draft's distinctive words the search used (how the draft was read)."
     )
+    language: str = Field(
+        description="The language the draft was read in, and its stories are in: `lang`, "
+        "else detected (a draft too short to detect is in the archive's default language).",
+        examples=["es"],
+    )
     index_version: str

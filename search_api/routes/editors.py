@@ -49,6 +49,8 @@ async def related_draft_endpoint(
         raise InvalidRequest(f"title must be at most {MAX_DRAFT_TITLE} characters")
     if len(body.text) > MAX_DRAFT_TEXT:
         raise InvalidRequest(f"text must be at most {MAX_DRAFT_TEXT} characters")
+    if not (body.title.strip() or body.text.strip()):
+        raise InvalidRequest("the draft has no title nor text to find related stories by")
     checked_related_limit(body.limit)
     if len(body.exclude) > MAX_EXCLUDE:
         raise InvalidRequest(f"exclude at most {MAX_EXCLUDE} ids (got {len(body.exclude)})")
@@ -76,6 +78,7 @@ async def related_draft_endpoint(
         return {
             "results": results,
             "terms": [key.words[term] for term, _ in key.terms],
+            "language": language,
             "index_version": snapshot.version,
         }
 

@@ -95,9 +95,10 @@ def test_same_request_same_bytes(client: TestClient):
     assert client.post("/related", json=DRAFT).content == first
 
 
-def test_an_empty_draft_relates_to_nothing(client: TestClient):
-    response = related(client, title="", text="")
-    assert response["results"] == [] and response["terms"] == []
+def test_the_answer_says_which_language_the_draft_was_read_in(client: TestClient):
+    # A draft too short to detect is read in the default language: the editor sees it.
+    assert related(client, title="Periodistas detenidos", text="")["language"] == "en"
+    assert related(client, title="Periodistas detenidos", lang="es")["language"] == "es"
 
 
 @pytest.mark.parametrize(
@@ -110,6 +111,8 @@ def test_an_empty_draft_relates_to_nothing(client: TestClient):
         ({"text": "x", "from": "yesterday"}, 400, "from must be a date"),
         ({"text": "x", "lang": "zz"}, 400, "lang must be a language code advosearch knows"),
         ({"text": "x", "draft": "typo"}, 422, "draft"),
+        # It was a 200 with no stories, and nothing said why.
+        ({"title": "", "text": "  "}, 400, "the draft has no title nor text"),
     ],
 )
 def test_bad_drafts(client: TestClient, body: dict, status: int, message: str):
