@@ -182,6 +182,8 @@ async def export_endpoint(
     articles follow."""
     found = await snapshot.run(partial(result_set, exact=True), snapshot, search_request)
     notes = [*found.notes, *unknown_parameter_notes(request)]
+    if bom and format != "csv":
+        notes.append("bom is for CSV only: a JSON Lines file has no byte order mark")
     headers = provenance_headers(snapshot.version, found.parsed.display, notes)
     headers["X-Total-Count"] = str(found.total)
     name = f"advosearch-{snapshot.version}.{format}"

@@ -121,6 +121,12 @@ def test_bom_option(client: TestClient):
     assert not plain.startswith("\ufeff")
     assert with_bom.startswith("\ufeffrank,id,title,")
     assert len(rows) == 1
+    # Asked of JSON Lines, it is not given, and the answer says so.
+    jsonl = client.get("/export", params={"q": "torture", "bom": "true"})
+    assert not jsonl.text.startswith("\ufeff")
+    assert unquote(jsonl.headers["x-notes"]) == (
+        "bom is for CSV only: a JSON Lines file has no byte order mark"
+    )
 
 
 def test_same_request_same_bytes(client: TestClient):
