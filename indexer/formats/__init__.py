@@ -397,12 +397,10 @@ def _translated(files: Sequence[tuple[Path, Path]]) -> dict[str, str]:
     pages = {(path.parent, path.suffix.lower(), path.stem): path for path, _ in files}
     translated: dict[str, str] = {}
     for path, root in files:
-        match = _TRANSLATION_NAME_RE.fullmatch(path.stem)
-        if _kind(path) not in _SINGLE_ARTICLE_KINDS or match is None:
+        language = _name_language(path)
+        if _kind(path) not in _SINGLE_ARTICLE_KINDS or language is None:
             continue
-        stem, language = match.groups()
-        if language not in known_languages():
-            continue
+        stem = path.stem.removesuffix(f".{language}")
         page = pages.get((path.parent, path.suffix.lower(), stem))
         key = translation_key(fields.relative_id(path, root), language)
         if page is not None and key:
@@ -620,15 +618,16 @@ def _parse_single(
         unpublished = fields.not_published(post.metadata) or fields.off_the_site(post.metadata)
         if unpublished:
             raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
+        jekyll_post = _is_jekyll_post(path)
         dated = any(str(key).casefold() == "date" for key in post.metadata)
-        if _is_jekyll_post(path) and not dated:
+        if jekyll_post and not dated:
             # Jekyll dates a post by its file name, and builds none dated in the future.
             named = _file_name_date(path)
             if fields.off_the_site({"date": named}):
                 raise NoArticle(f"scheduled post (its file name dates it {named})")
         shown_until = fields.shown_until(post.metadata)
         warnings.extend(post.warnings)
-        values = _front_matter_values(post.metadata, field_map, jekyll_post=_is_jekyll_post(path))
+        values = _front_matter_values(post.metadata, field_map, jekyll_post=jekyll_post)
         if not _given(values.get("date")):
             values["date"] = _file_name_date(path)
         name_language = _name_language(path)

@@ -26,6 +26,7 @@ __all__ = [
     "BYLINE_PREFIX",
     "HTML_TAG_RE",
     "MAX_NAME_CHARS",
+    "PUBLICATION_KEYS",
     "XML_INVALID_RE",
     "byline_names",
     "capped_title",
@@ -707,6 +708,9 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
 # post dated in the future.
 _PUBLISH_KEYS = ("publishdate", "pubdate", "published")
 _EXPIRY_KEYS = ("expirydate", "unpublishdate")
+# Every front matter key, casefolded, that says whether readers are shown a post: what
+# ``not_published`` and ``off_the_site`` read.
+PUBLICATION_KEYS = ("draft", "status", "visibility", *_PUBLISH_KEYS, "date", *_EXPIRY_KEYS)
 
 
 def off_the_site(

@@ -187,8 +187,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
 # A line of YAML or TOML front matter that says whether readers are shown the post
 # (``fields.not_published``, ``fields.off_the_site``).
 _PUBLICATION_LINE_RE = re.compile(
-    r"^(draft|published|status|visibility|publishdate|pubdate|expirydate|unpublishdate|date)"
-    r"[ \t]*[:=][ \t]*(.*?)[ \t]*$",
+    rf"^({'|'.join(fields.PUBLICATION_KEYS)})[ \t]*[:=][ \t]*(.*?)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 

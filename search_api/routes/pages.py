@@ -346,6 +346,8 @@ def reader_language(accept_language: str, languages: Sequence[str]) -> str | Non
     """Of the languages a browser says its reader reads (``Accept-Language``, best first),
     the first that the archive has articles in: the one a story is shown in, when it can
     be. Only the page reads it: an API answer is the same whoever asks."""
+    if len(languages) < 2:
+        return None  # no story has versions in several languages to choose from
     wanted: list[tuple[float, str]] = []
     for item in accept_language.split(","):
         tag, *parameters = (part.strip() for part in item.split(";"))
