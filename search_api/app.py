@@ -10,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.errors import IndexDamaged, IndexUnavailable
 from indexer.settings import Settings, load_settings
@@ -35,7 +36,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             with engine.snapshot() as snapshot:
                 await snapshot.run(snapshot.warm)
         except IndexDamaged:
-            raise  # a worker that cannot read its index does not start: serve fails, saying so
+            # A worker that cannot read its index does not start: serve fails. The engine
+            # has logged why, and what to do, in one line.
+            app.state.startup_failure_logged = True
+            raise
         except IndexUnavailable:
             pass  # no index to open (the engine has logged why): 503s until one can be opened
         yield
@@ -82,4 +86,28 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"]
         )
     app.add_middleware(PrivacyHeaders)  # outermost: every answer carries them
+    app.add_middleware(StartupFailureSaidOnce)
     return app
+
+
+class StartupFailureSaidOnce:
+    """Starlette hands uvicorn a failed startup's traceback as the failure's message, and
+    uvicorn logs it: an operator whose index is damaged read a page of Python after the
+    line that says what to do. When that line is logged already, the message is left out;
+    any other failure (a bug) keeps its traceback."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_failure_said_once(message: Message) -> None:
+            failure_logged = getattr(scope["app"].state, "startup_failure_logged", False)
+            if message["type"] == "lifespan.startup.failed" and failure_logged:
+                message = {**message, "message": ""}
+            await send(message)
+
+        await self.app(scope, receive, send_failure_said_once)

@@ -66,7 +66,10 @@ def test_two_workers_answer_searches_on_one_kept_alive_connection(
     assert answers == [(200, 1)] * 3
 
 
-def test_workers_that_cannot_start_make_serve_fail(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_that_cannot_start_make_serve_fail_saying_why_in_one_line(
+    tmp_path: Path, workers: int
+) -> None:
     # The index was whole when serve checked it, and its postings are zeroes when the workers
     # read them before taking requests. (A worker that finds no index, none it may read, or
     # a table of contents that makes no sense, starts, and answers 503 until it can.)
@@ -77,17 +80,18 @@ def test_workers_that_cannot_start_make_serve_fail(tmp_path: Path) -> None:
     env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(damaged)}
     serving = (
         "from search_api.server import listening_socket, serve; "
-        "serve(listening_socket('127.0.0.1', {port}), 2, False)"
+        "serve(listening_socket('127.0.0.1', {port}), {workers}, False)"
     )
     finished = subprocess.run(
-        [sys.executable, "-c", serving.format(port=free_port())],
+        [sys.executable, "-c", serving.format(port=free_port(), workers=workers)],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert finished.returncode == STARTUP_FAILURE, finished.stderr
-    assert "failed to start" in finished.stderr
+    assert f"cannot read the index in {damaged}: its files look damaged" in finished.stderr
+    assert "Traceback" not in finished.stderr
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
