@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,7 +19,7 @@ from search_api.bodylimit import RequestBodyLimit
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
 from search_api.models import ErrorResponse
-from search_api.privacy import PrivacyHeaders
+from search_api.privacy import DOCS_ASSETS_PATH, PrivacyHeaders
 from search_api.ratelimit import RateLimitMiddleware
 from search_api.routes import admin, articles, editors, pages, research, search
 
@@ -48,7 +49,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(index_dir: Path | None = None, settings: Settings | None = None) -> FastAPI:
     # Read afresh: `advosearch serve` passes --index to its workers through the environment.
     settings = settings or load_settings()
-    app = FastAPI(
+    # The API docs page (Swagger UI) with its script and stylesheet served from here: FastAPI's
+    # own loads them from a CDN, which would learn who reads the docs. No ReDoc page.
+    app = FastAPIOffline(
+        redoc_url=None,
+        static_url=DOCS_ASSETS_PATH,
+        favicon_url="data:,",
         title="advosearch",
         summary="Search for advocacy and human-rights archives.",
         version="0.1.0",

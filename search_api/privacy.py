@@ -1,8 +1,9 @@
 """The headers every response carries: what the page may load, and what browsers may tell
 other sites about it.
 
-The reader's page runs no script and loads nothing from elsewhere. The API docs page
-(/docs) is the exception: FastAPI's Swagger UI comes from a CDN with an inline script.
+Nothing loads anything from another host. The reader's page runs no script; the API docs
+page (/docs, Swagger UI, for developers) runs its script, served from here, and an inline
+one that starts it.
 
 A plain ASGI middleware that edits the response's first message: Starlette's
 ``BaseHTTPMiddleware`` (``@app.middleware("http")``) streams every response through a task
@@ -19,11 +20,11 @@ READER_CSP = (
     "base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
+    "img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+DOCS_ASSETS_PATH = "/static/api-docs"  # Swagger UI's script and stylesheet
 COMMON_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",

@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from search_api.errors import error_answer
 
-EXEMPT_PATHS = ("/static/", "/docs", "/redoc", "/openapi.json", "/health")
+EXEMPT_PATHS = ("/static/", "/docs", "/openapi.json", "/health")
 PRUNE_EVERY = 1000  # requests between sweeps of full buckets
 MAX_CLIENTS = 100_000  # past this many buckets, sweep at once
 

@@ -439,3 +439,16 @@ def test_years_past_the_tenth_are_one_click_away_with_javascript_off(
         expect(page.locator("ol.hits h2")).to_have_text(["Garden note of 2009"])
     finally:
         context.close()
+
+
+def test_api_docs_work_with_nothing_loaded_from_another_host(page: Page, server: str) -> None:
+    # A researcher reading the API docs tells no CDN so: Swagger UI's script and stylesheet
+    # come from this server, and the page's policy lets nothing else in.
+    blocked: list[str] = []
+    page.on(
+        "console", lambda message: blocked.append(message.text) if message.type == "error" else None
+    )
+    page.goto("/docs")
+    expect(page.get_by_text("/search/counts", exact=True).first).to_be_visible()
+    assert page.requested_hosts == {urlparse(server).netloc}  # type: ignore[attr-defined]
+    assert blocked == []
