@@ -1,10 +1,13 @@
-"""Response shapes, for validation and for the OpenAPI document at /openapi.json."""
+"""Request and response shapes, for validation and for the OpenAPI document at
+/openapi.json."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from indexer.formats.fields import without_surrogates
 
 # A date, or empty (as a form's empty date field: "no limit"), or absent.
 OPTIONAL_DATE: dict = {
@@ -187,7 +190,18 @@ class CountsResponse(BaseModel):
     index_version: str
 
 
-class DateRange(BaseModel):
+class RequestBody(BaseModel):
+    """A JSON request body. JSON can escape half of a UTF-16 pair (``"\\ud800"``), which is
+    no character: Python holds it in a string that cannot be encoded, so the index, and
+    every answer showing it, failed on it. As in a file, it is read as U+FFFD."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _without_surrogates(cls, data: Any) -> Any:
+        return without_surrogates(data)
+
+
+class DateRange(RequestBody):
     """The from/to filter, as in /search, for request bodies."""
 
     date_from: str | None = Field(
@@ -233,7 +247,7 @@ class BatchQuery(DateRange):
     )
 
 
-class BatchRequest(BaseModel):
+class BatchRequest(RequestBody):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

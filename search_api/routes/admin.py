@@ -37,6 +37,7 @@ from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article, Section
 from search_api.engine import Engine
 from search_api.errors import problem_message
+from search_api.models import RequestBody
 from search_api.routes.params import json_body
 
 MAX_ARTICLES_PER_CALL = 1000
@@ -81,7 +82,7 @@ class SectionIn(BaseModel):
     text: str = Field(examples=["CPP lost a significant number of seats in 2013."])
 
 
-class ArticleIn(BaseModel):
+class ArticleIn(RequestBody):
     """An article in the shape ``advosearch parse --json`` prints."""
 
     model_config = ConfigDict(extra="forbid")

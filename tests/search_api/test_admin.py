@@ -296,6 +296,36 @@ def test_an_unreadable_article_is_a_422_naming_it(
     assert client.get("/health").json()["articles"] == 1
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Bloggers detained \ud800"},
+        {"sections": [{"heading": "Reactions \ud800", "text": "Bloggers detained."}]},
+        {"sections": [{"text": "Bloggers \ud800 detained."}]},
+        {"authors": ["IFEX \ud800"]},
+        {"tags": ["Laos \ud800"]},
+        {"source": "ifex\ud800"},
+    ],
+    ids=["title", "heading", "text", "author", "tag", "source"],
+)
+def test_a_lone_surrogate_escape_is_stored_as_a_replacement_character(
+    client: TestClient, change: dict
+) -> None:
+    # JSON can escape half of a UTF-16 pair ("\ud800"), which is no character: an article
+    # holding one was refused with a 500, or stored, and then every read showing it failed.
+    body = json.dumps({**NEW_ARTICLE, **change})
+    headers = {**AUTH, "Content-Type": "application/json"}
+    assert client.post("/admin/articles", content=body, headers=headers).status_code == 200
+    article = client.get("/articles/ifex/new-report")
+    assert article.status_code == 200
+    assert "\ufffd" in article.text
+    for path in ("/search", "/", "/export"):
+        response = client.get(path, params={"q": "bloggers"})
+        assert response.status_code == 200
+        assert "Bloggers detained" in response.text
+    assert client.get("/a/ifex/new-report").status_code == 200
+
+
 def test_the_body_is_documented_as_one_article_or_a_list(client: TestClient) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/admin/articles"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]

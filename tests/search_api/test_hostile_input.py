@@ -3,6 +3,7 @@ says what is wrong; never a 5xx, a traceback or a hang."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
 
 import pytest
@@ -88,3 +89,27 @@ def test_a_one_megabyte_query_string_is_refused_by_the_real_server(server: str) 
     assert 400 <= status < 500, status_line
     with urllib.request.urlopen(f"{server}/health", timeout=10) as response:
         assert response.status == 200  # and the server is still up
+
+
+LONE_SURROGATE = "\ud800"  # half of a UTF-16 pair, which JSON can escape: no character
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/related", {"title": f"Torture{LONE_SURROGATE}", "text": LONE_SURROGATE}, 200),
+        ("/related", {"title": "Torture", "exclude": [LONE_SURROGATE], "tag": LONE_SURROGATE}, 200),
+        ("/search/batch", {"queries": [{"q": f"torture {LONE_SURROGATE}"}]}, 200),
+        ("/search/batch", {"queries": [{"q": "torture", "source": LONE_SURROGATE}]}, 200),
+        ("/related", {LONE_SURROGATE: "a field that is no field"}, 422),
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_read_as_a_file_would_be(
+    client: TestClient, path: str, body: dict, status: int
+) -> None:
+    # Sent escaped, as JSON allows ("\ud800"): a string Python holds but cannot encode.
+    response = client.post(
+        path, content=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == status, response.text[:300]
+    assert response.json()
