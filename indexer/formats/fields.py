@@ -168,7 +168,9 @@ def normalize_date(value: Any) -> str | None:
     if isinstance(value, int | float):
         if 1000 <= value <= 2999:
             return _iso(int(value)) if float(value).is_integer() else None
-        if _compact_date_time(value):
+        # Outside Unix time's range first: a number of 400 digits is none, and as a float
+        # it is too large to look at.
+        if not _EPOCH_SECONDS[0] <= value < _EPOCH_MILLISECONDS[1] or _compact_date_time(value):
             return None
         if _EPOCH_SECONDS[0] <= value < _EPOCH_SECONDS[1]:
             return dt.datetime.fromtimestamp(value, dt.UTC).date().isoformat()

@@ -118,6 +118,8 @@ def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_exp
         ("0123456789", None),
         (20180327, None),  # too small to be seconds: more likely a compact date
         (float("nan"), None),
+        (float("inf"), None),
+        (10**400, None),  # too large for a float
     ],
 )
 def test_dates_are_iso_or_none(value: object, expected: str | None) -> None:

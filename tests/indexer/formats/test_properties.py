@@ -10,6 +10,7 @@ import contextlib
 import gzip
 import io
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -138,3 +139,11 @@ def test_sections_are_never_empty_and_anchors_unique(items: list[tuple[int, str]
 @pytest.mark.parametrize("value", ["", "\x00", "+99999-01-01", "Mon, 99 Foo 2020 99:99:99 +9999"])
 def test_date_normalisation_never_crashes(value: str) -> None:
     assert fields.normalize_date(value) is None
+
+
+@SETTINGS
+@given(st.one_of(st.integers(), st.floats()))
+def test_a_number_is_a_date_or_none_whatever_its_size(value: float) -> None:
+    # A JSON date field may hold any number: one of 400 digits skipped its whole file.
+    date = fields.normalize_date(value)
+    assert date is None or re.fullmatch(r"[12]\d{3}(-\d\d(-\d\d)?)?", date)

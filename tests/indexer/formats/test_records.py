@@ -311,6 +311,20 @@ def test_utf16_and_utf32_exports_with_a_byte_order_mark_are_read(
     ]
 
 
+def test_a_record_dated_by_a_number_too_large_for_any_date_loses_only_its_date(
+    tmp_path: Path, parse
+) -> None:
+    # One such record made its whole file unreadable (OverflowError), the others lost too.
+    records = [
+        {"id": "good", "title": "Good", "body": "Some text.", "date": "2020-01-02"},
+        {"id": "huge", "title": "Huge", "body": "More text.", "date": 10**400},
+    ]
+    write(tmp_path / "list.jsonl", "\n".join(json.dumps(record) for record in records))
+    good, huge = parse("list.jsonl").articles
+    assert (good.id, good.date) == ("list/good", "2020-01-02")
+    assert (huge.id, huge.date) == ("list/huge", None)
+
+
 def test_a_refused_url_names_no_record(tmp_path: Path, parse) -> None:
     records = [{"title": "Script", "url": "javascript:alert(1)", "body": "Some text."}]
     write(tmp_path / "list.json", json.dumps(records))
