@@ -87,9 +87,22 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
     # Added before CORS and the privacy headers, so it runs inside them: a 429 carries both.
     app.add_middleware(RateLimitMiddleware, per_minute=settings.rate_limit_per_minute)
     if settings.cors_origins:
-        # Read endpoints only: the admin API is never offered to other origins.
+        # The read API, POST /related and /search/batch among it; the admin API is never
+        # offered to other origins: its token's header is not allowed.
         app.add_middleware(
-            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET"]
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=["Content-Type"],
+            # What an export, a feed or a refusal says beside its body.
+            expose_headers=[
+                "X-Total-Count",
+                "X-Index-Version",
+                "X-Parsed-Query",
+                "X-Notes",
+                "ETag",
+                "Retry-After",
+            ],
         )
     app.add_middleware(PrivacyHeaders)  # outermost: every answer carries them
     app.add_middleware(StartupFailureSaidOnce)

@@ -351,16 +351,35 @@ def test_reads_stay_public_and_cors_is_off_by_default(client: TestClient) -> Non
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_cors_can_be_turned_on_for_reads(index_dir: Path) -> None:
+def test_cors_lets_other_sites_read_and_never_write(index_dir: Path) -> None:
     settings = Settings(cors_origins=["https://partner.example"], admin_token=TOKEN)
+    origin = {"Origin": "https://partner.example"}
     with TestClient(create_app(index_dir, settings)) as client:
-        response = client.get("/search", headers={"Origin": "https://partner.example"})
+        response = client.get("/export", params={"q": "old", "format": "csv"}, headers=origin)
         assert response.headers["access-control-allow-origin"] == "https://partner.example"
+        exposed = response.headers["access-control-expose-headers"]
+        assert {"X-Total-Count", "X-Index-Version", "X-Notes"} <= set(exposed.split(", "))
+        # An editor's tool on a partner site asks for related stories of its draft.
         preflight = client.options(
-            "/admin/articles",
-            headers={"Origin": "https://partner.example", "Access-Control-Request-Method": "POST"},
+            "/related",
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
         )
-        assert "POST" not in preflight.headers.get("access-control-allow-methods", "")
+        assert preflight.status_code == 200
+        # The admin API needs its token's header, which no other site may send.
+        for method in ("POST", "DELETE"):
+            preflight = client.options(
+                "/admin/articles",
+                headers={
+                    **origin,
+                    "Access-Control-Request-Method": method,
+                    "Access-Control-Request-Headers": "authorization, content-type",
+                },
+            )
+            assert preflight.status_code == 400
 
 
 def test_an_empty_token_setting_keeps_the_admin_api_off(index_dir: Path) -> None:
