@@ -14,7 +14,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from indexer.build import ingest_articles, remove_article
 from indexer.errors import (
@@ -88,7 +95,10 @@ class ArticleIn(RequestBody):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=500, examples=["ifex/cambodia-2018"])
-    title: str = Field(min_length=1, max_length=2000, examples=["Lessons in Resistance"])
+    # Blank is none: stored, it was a result whose link had no words.
+    title: Annotated[str, StringConstraints(strip_whitespace=True)] = Field(
+        min_length=1, max_length=2000, examples=["Lessons in Resistance"]
+    )
     title_derived: bool = Field(
         False,
         description="True when the title is the text's first words, made up for an article "
@@ -150,7 +160,7 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
     language = article_language(given_language, text, default_language)
     return Article(
         id=item.id,
-        title=item.title.strip(),
+        title=item.title,
         title_derived=item.title_derived,
         sections=sections,
         url=url,

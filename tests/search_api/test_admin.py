@@ -279,6 +279,10 @@ def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, me
             "article 2: title: String should have at least 1 character; "
             "article 2: sections.0.text is required",
         ),
+        (
+            {**NEW_ARTICLE, "title": " \n "},
+            "article 1: title: String should have at least 1 character",
+        ),
         ([NEW_ARTICLE, "text"], "article 2 is not a JSON object"),
         ({**NEW_ARTICLE, "tag": ["Laos"]}, "article 1: tag: Extra inputs are not permitted"),
         (
