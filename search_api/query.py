@@ -872,9 +872,14 @@ class QueryBuilder:
         if len(chosen) > MAX_PREFIX_EXPANSIONS:
             by_frequency = sorted(expansions.items(), key=lambda item: (-item[1], item[0]))
             chosen = sorted(term for term, _ in by_frequency[:MAX_PREFIX_EXPANSIONS])
+            among = (
+                f"of the first {PREFIX_SCAN:,} it begins, in alphabetical order"
+                if len(self._scan(fieldname, prefix)) == PREFIX_SCAN
+                else "it begins"
+            )
             note = (
                 f"{prefix}* matches too many words: "
-                f"searched its {MAX_PREFIX_EXPANSIONS} most common"
+                f"searched the {MAX_PREFIX_EXPANSIONS} most common {among}"
             )
             if note not in self.expanded_too_much:
                 self.expanded_too_much.append(note)

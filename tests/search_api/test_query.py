@@ -19,6 +19,7 @@ from search_api.query import (
     MAX_PREFIX_EXPANSIONS,
     MAX_PREFIXES,
     NOTHING_SEARCHABLE,
+    PREFIX_SCAN,
     SUFFIX_OPERATORS,
     TOO_MANY_PREFIXES,
     UNCLOSED_QUOTE,
@@ -248,7 +249,23 @@ def test_a_broad_prefix_searches_its_most_frequent_terms_over_all_segments(
         query = builder.build(parse("w0*"))
     assert {text for field, text in query.iter_all_terms() if field == "body"} == set(words[6:])
     assert builder.expanded_too_much == [
-        f"w0* matches too many words: searched its {MAX_PREFIX_EXPANSIONS} most common"
+        f"w0* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most common it begins"
+    ]
+
+
+def test_a_prefix_of_more_words_than_are_looked_at_says_which_were(tmp_path: Path) -> None:
+    words = [f"w{n:04d}" for n in range(PREFIX_SCAN + 10)]
+    write_notes(tmp_path / "corpus", {"a": words})
+    build_index([tmp_path / "corpus"], tmp_path / "index", ParseOptions(), workers=1)
+
+    with Engine(tmp_path / "index") as engine, engine.snapshot() as snapshot:
+        builder = QueryBuilder(snapshot.searcher.reader())
+        query = builder.build(parse("w*"))
+    searched = {text for field, text in query.iter_all_terms() if field == "body"}
+    assert len(searched) == MAX_PREFIX_EXPANSIONS and max(searched) < words[PREFIX_SCAN]
+    assert builder.expanded_too_much == [
+        f"w* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most common of the "
+        f"first {PREFIX_SCAN:,} it begins, in alphabetical order"
     ]
 
 
