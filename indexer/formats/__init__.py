@@ -863,7 +863,7 @@ def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
         with opener(path, "rb") as handle:
             utf8 = as_utf8(handle)
             stream = utf8 or _ReadAsItComes(handle)
-            for item in wxr.parse_wxr(stream, path, utf8=utf8 is not None):
+            for item in wxr.parse_wxr(stream, utf8=utf8 is not None):
                 if isinstance(item, str):
                     warnings.append(item)
                     continue

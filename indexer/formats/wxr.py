@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import IO, Any
 
 import lxml.etree as etree
@@ -232,9 +231,7 @@ def _events(handle: IO[bytes], utf8: bool) -> Iterator[tuple[str, etree._Element
     )
 
 
-def parse_wxr(
-    handle: IO[bytes], path: Path | None = None, *, utf8: bool = False
-) -> Iterator[WxrPost | str]:
+def parse_wxr(handle: IO[bytes], *, utf8: bool = False) -> Iterator[WxrPost | str]:
     """Published posts and pages (a feed's items or entries), streamed; then, as warning
     strings, what was not indexed
     (drafts, attachments… counted), and whether the file breaks off midway (invalid XML, or

@@ -10,10 +10,6 @@ from indexer.analysis import analyzer_for, fold, tag_analyzer, tag_term
 from tests.terms import stem_terms
 
 
-def index_terms(text: str) -> list[str]:
-    return [token.text for token in analyzer_for("en")(text, mode="index")]
-
-
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -379,7 +379,7 @@ class Terminal(io.StringIO):
 
 @pytest.mark.parametrize("terminal", [True, False])
 def test_the_progress_bar_is_drawn_only_on_a_terminal(
-    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, terminal: bool
 ) -> None:
     # Elsewhere (a cron job's log or mail) it would be lines of carriage returns.
     corpus = write_story(tmp_path / "corpus")
