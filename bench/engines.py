@@ -219,7 +219,7 @@ class Advosearch:
 
         self.module = search_module
         self.engine = Engine(index_dir)
-        self.budget_s = load_settings().search_time_budget_ms / 1000
+        self.budget_s = load_settings().search_time_budget_s
         # Matched sections and snippets of the page's articles: replaced by a no-op to
         # search without snippets.
         self.attach_sections = search_module.attach_sections

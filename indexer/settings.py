@@ -75,9 +75,15 @@ class Settings(BaseSettings):
         description="Wall-clock budget of one search; past it results are partial. Also the "
         "longest a request waits for a search thread (then: 503 busy).",
     )
+
+    @property
+    def search_time_budget_s(self) -> float:
+        return self.search_time_budget_ms / 1000
+
     log_requests: bool = Field(
         False, description="Write access logs (client address and query string). Off for privacy."
     )
+
     admin_token: SecretStr | None = Field(
         None,
         description="Bearer token of the ingest API (/admin/...), 16 characters or more; unset "

@@ -29,7 +29,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The index is open while the app serves: its searcher is closed at shutdown, once the
     last request lets go of it."""
     # A request waits for a search thread at most as long as a search may take.
-    max_wait_s = app.state.settings.search_time_budget_ms / 1000
+    max_wait_s = app.state.settings.search_time_budget_s
     with Engine(app.state.index_dir, max_wait_s) as engine:
         app.state.engine = engine
         # Before the server takes requests: the first ones would otherwise queue behind it.

@@ -439,7 +439,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     _require_index(index_dir)
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         try:
-            response = search(snapshot, request, settings.search_time_budget_ms / 1000)
+            response = search(snapshot, request, settings.search_time_budget_s)
         except DAMAGED_FILE_ERRORS as error:
             raise damaged_index(index_dir, error) from error
         response = with_next_cursor(snapshot, request, response)

@@ -128,7 +128,7 @@ async def feed_endpoint(
     indexed); the summary is the matched snippet. An `ETag` names the feed: sent back in
     `If-None-Match`, it gets a 304 until the index changes."""
     state = request.app.state
-    budget = state.settings.search_time_budget_ms / 1000
+    budget = state.settings.search_time_budget_s
     # The same request on the same index version gives the same bytes: a feed reader that
     # polls every hour gets them once per change, not once per poll.
     tag = _feed_etag(snapshot.version, str(request.url))

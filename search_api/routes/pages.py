@@ -325,7 +325,7 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
             request.headers.get("accept-language", ""), snapshot.languages
         ),
     )
-    budget = request.app.state.settings.search_time_budget_ms / 1000
+    budget = request.app.state.settings.search_time_budget_s
     response = await snapshot.run(search, snapshot, search_request, budget)
     page_count = -(-response["total"] // PAGE_SIZE)
     # The last page a reader can open: past DEEPEST_PAGE, the results go on unseen.

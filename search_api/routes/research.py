@@ -36,10 +36,6 @@ CSV_TYPE = "text/csv; charset=utf-8"
 JSONL_TYPE = "application/x-ndjson; charset=utf-8"
 
 
-def _budget(request: Request) -> float:
-    return request.app.state.settings.search_time_budget_ms / 1000
-
-
 def provenance_headers(
     index_version: str, parsed_query: str, notes: Iterable[str] = ()
 ) -> dict[str, str]:
@@ -227,5 +223,7 @@ async def batch_endpoint(
             )
         except InvalidRequest as error:
             raise InvalidRequest(f"queries[{number}]: {error}") from None
-    results = await snapshot.run(batch, snapshot, searches, body.limit, _budget(request))
+    results = await snapshot.run(
+        batch, snapshot, searches, body.limit, request.app.state.settings.search_time_budget_s
+    )
     return {"results": results, "index_version": snapshot.version}

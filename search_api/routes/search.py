@@ -104,7 +104,7 @@ async def search_endpoint(
             cursor_page, snapshot, search_request, cursor, started=started
         )
     else:
-        budget = request.app.state.settings.search_time_budget_ms / 1000
+        budget = request.app.state.settings.search_time_budget_s
         response = await snapshot.run(search, snapshot, search_request, budget)
         last = -(-response["total"] // search_request.page_size)
         if response["total"] and search_request.page > last:
