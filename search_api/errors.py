@@ -169,9 +169,13 @@ def install_error_handlers(app: FastAPI) -> None:
             # editors' tool that sent the articles is told otherwise.
             logger.error("the ingest API could not write the index: %s", error)
         status = _by_class(STATUS_BY_ERROR, error)
+        if status is None:
+            # One that no request should meet (an indexing error): a fault here, not the
+            # client's.
+            logger.error("a request met %s: %s", type(error).__name__, error)
         return error_answer(
             request,
-            400 if status is None else status,
+            500 if status is None else status,
             error.code,
             str(error),
             _by_class(HEADERS_BY_ERROR, error),

@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from indexer.errors import IndexLocked
+from indexer.errors import IndexLocked, UnreadableFile
 from search_api.errors import install_error_handlers
 from search_api.routes.pages import STYLESHEET_PATH
 
@@ -299,3 +299,17 @@ def test_a_subclass_of_a_domain_error_gets_its_status_and_headers():
     response = TestClient(app).get("/locked")
     assert assert_error(response, 503, "slow_lock") == "another indexer holds the lock"
     assert response.headers["retry-after"] == "5"
+
+
+def test_a_domain_error_no_request_should_meet_is_the_servers_fault_not_the_clients():
+    # An indexing error (a file that cannot be read) reaching a request is a bug here: a
+    # 400 would send the client looking for a mistake it did not make.
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/unreadable")
+    async def unreadable() -> None:
+        raise UnreadableFile("export.json: could not be parsed")
+
+    response = TestClient(app).get("/unreadable")
+    assert assert_error(response, 500, UnreadableFile.code) == "export.json: could not be parsed"
