@@ -34,6 +34,7 @@ from indexer.errors import (
     ServerBusy,
     UnsupportedMediaType,
 )
+from search_api.negotiation import wants_html
 from search_api.privacy import add_privacy_headers
 from search_api.routes.pages import error_page
 
@@ -76,27 +77,6 @@ def error_response(
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=headers
     )
-
-
-def wants_html(accept: str) -> bool:
-    """Whether ``accept`` asks for HTML before JSON, as a browser's does
-    (``text/html,application/xhtml+xml,…,*/*;q=0.8``); ``*/*`` alone is an API client's."""
-    html = json = 0.0
-    for media_range in accept.lower().split(","):
-        media_type, *parameters = (part.strip() for part in media_range.split(";"))
-        quality = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media_type in ("text/html", "application/xhtml+xml"):
-            html = max(html, quality)
-        elif media_type == "application/json":
-            json = max(json, quality)
-    return html > 0 and html >= json
 
 
 def error_answer(

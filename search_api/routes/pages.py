@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from http import HTTPStatus
@@ -34,6 +33,7 @@ from indexer.formats.fields import partial_date
 from indexer.languages import RIGHT_TO_LEFT
 from search_api.articles import article_page, get_article, related_to_article
 from search_api.language_names import language_name
+from search_api.negotiation import reader_language
 from search_api.routes.head import get_and_head
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import (
@@ -340,29 +340,6 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
     return templates.TemplateResponse(
         request, "search.html", context, headers={"Vary": "Accept-Language"}
     )
-
-
-def reader_language(accept_language: str, languages: Sequence[str]) -> str | None:
-    """Of the languages a browser says its reader reads (``Accept-Language``, best first),
-    the first that the archive has articles in: the one a story is shown in, when it can
-    be. Only the page reads it: an API answer is the same whoever asks."""
-    if len(languages) < 2:
-        return None  # no story has versions in several languages to choose from
-    wanted: list[tuple[float, str]] = []
-    for item in accept_language.split(","):
-        tag, *parameters = (part.strip() for part in item.split(";"))
-        weight = 1.0
-        for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        code = tag.split("-")[0].lower()
-        if weight > 0 and code in languages:
-            wanted.append((weight, code))
-    return max(wanted, key=lambda choice: choice[0])[1] if wanted else None
 
 
 @get_and_head(router, STYLESHEET_PATH)

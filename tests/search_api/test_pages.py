@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
-from search_api.routes.pages import STYLESHEET_PATH, reader_language, templates
+from search_api.negotiation import reader_language
+from search_api.routes.pages import STYLESHEET_PATH, templates
 from search_api.search import MAX_QUERY_LENGTH
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
