@@ -361,7 +361,7 @@ async def no_article_page(request: Request) -> HTMLResponse:
 
 
 @get_and_head(router, "/a/{article_id:path}", response_class=HTMLResponse)
-async def article_page(
+async def show_article(
     request: Request, snapshot: CurrentSnapshot, article_id: str
 ) -> HTMLResponse:
     if not article_id:
