@@ -73,6 +73,12 @@ class SpelledText(TEXT):
         yield self.spelling_prefix, SpellField(self.analyzer)
 
 
+# The words as written of titles and bodies (``SpelledText``'s subfields, named with Whoosh's
+# spelling prefix): the vocabulary of "did you mean" and of whole-word prefixes.
+TITLE_SPELLING_FIELD = "spell_title"
+SPELLING_FIELDS = (TITLE_SPELLING_FIELD, "spell_body")
+
+
 def build_schema(analyzer: Composable | None = None) -> Schema:
     analyzer = analyzer or analyzer_for("en")
     return Schema(

@@ -33,7 +33,7 @@ from indexer.analysis import (
     tag_term,
 )
 from indexer.formats.fields import url_slug
-from indexer.schema import ARTICLE
+from indexer.schema import ARTICLE, SPELLING_FIELDS
 from search_api.language_names import language_name
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -87,8 +87,6 @@ FILTER_NAMES = {
 }
 # How many of a prefix's terms (and words as written) are looked at, in order.
 PREFIX_SCAN = 20 * MAX_PREFIX_EXPANSIONS
-# The corpus's words as written (the "did you mean" fields), for prefixes of whole words.
-WORD_FIELDS = ("spell_title", "spell_body")
 # What an empty query (or one with only exclusions) starts from: every article document.
 ALL_ARTICLES = wq.Term("kind", ARTICLE)
 
@@ -933,7 +931,8 @@ class QueryBuilder:
         key = ("written", prefix, "" if names_field else language)
         if key not in self._worked_out:
             words: set[str] = set()
-            for word_field in (n for n in WORD_FIELDS if n in self.reader.indexed_field_names()):
+            indexed = self.reader.indexed_field_names()
+            for word_field in (name for name in SPELLING_FIELDS if name in indexed):
                 written = self.reader.expand_prefix(word_field, prefix)
                 words.update(islice(_decoded(written), PREFIX_SCAN))
             self._worked_out[key] = {

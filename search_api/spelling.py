@@ -20,9 +20,8 @@ from typing import Any
 from whoosh.codec.base import Automata
 
 from indexer.analysis import fold
+from indexer.schema import SPELLING_FIELDS, TITLE_SPELLING_FIELD
 
-TITLE_SPELLING_FIELD = "spell_title"
-SPELLING_FIELDS = ("spell_body", TITLE_SPELLING_FIELD)
 # Longer words are not corrected: a reader misspells words, not 40-letter strings, and the
 # look-up of a word's neighbours takes longer the longer the word is.
 MAX_CORRECTED_WORD_LENGTH = 30

@@ -39,7 +39,7 @@ from indexer.formats.fields import (
     normalize_date,
     normalize_language,
 )
-from indexer.formats.sections import slugify, unique_anchor
+from indexer.formats.sections import INTRO_ANCHOR, slugify, unique_anchor
 from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article, Section
 from search_api.engine import Engine
@@ -150,7 +150,7 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
     used: set[str] = set()
     sections = []
     for section in item.sections:
-        wanted = section.anchor or (slugify(section.heading) if section.heading else "intro")
+        wanted = section.anchor or (slugify(section.heading) if section.heading else INTRO_ANCHOR)
         anchor = unique_anchor(slugify(wanted), used)
         sections.append(Section(heading=section.heading or None, anchor=anchor, text=section.text))
     given_language = normalize_language(item.language) if item.language else None
