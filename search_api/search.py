@@ -484,7 +484,7 @@ def search(
 
 
 def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | None:
-    """Article documents passing the filters (sorted), or None when there are none.
+    """Article documents passing the filters (sorted), or None when no filter is given.
 
     Cheap enough to compute for every request: dates come from the date column, which is
     read once per index version, and tags, source and language from cached postings."""
