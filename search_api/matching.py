@@ -581,26 +581,10 @@ class _Segment:
 
     def _phrase_frequencies(self, fieldname: str, words: Sequence[tuple[str, int]]) -> Scored:
         """How often each article has the words as a phrase (each at its position)."""
-        field_format = self.searcher.schema[fieldname].format
-        if not field_format or not field_format.supports("positions"):
-            return Scored.empty()
-        raws = [self._stored_term(fieldname, word) for word, _ in words]
-        if any(raw is None for raw in raws):
-            return Scored.empty()
-        offsets = tuple(offset for _, offset in words)
-        normalise = self._normalisers(self.number, self.reader, fieldname)
-        ends = _phrase_ends(
-            self.postings,
-            self.number,
-            self.reader,
-            fieldname,
-            raws,
-            offsets,
-            joined=False,
-            normalise=normalise,
+        ends = self._phrase_positions(
+            fieldname, [word for word, _ in words], tuple(offset for _, offset in words), False
         )
-        if self._past_deadline():
-            self.timed_out = True
+        if ends is None:
             return Scored.empty()
         docs, counts = np.unique(ends >> 32, return_counts=True)
         return Scored(docs, counts.astype(np.float64))
@@ -610,35 +594,43 @@ class _Segment:
         scored as Whoosh scores a phrase (the sum of its words' BM25 scores). Each word's
         positions (cached, as ``docnum << 32 | position``) are matched with the next word's,
         shifted by the distance, for all articles at once."""
-        fieldname = query.fieldname
-        if fieldname not in self.searcher.schema:
+        ends = self._phrase_positions(query.fieldname, query.words, query.offsets, query.joined)
+        if ends is None or not ends.size:
             return Scored.empty()
+        fieldname = query.fieldname
+        words = _intersection([self._term(wq.Term(fieldname, word)) for word in query.words])
+        keep = np.isin(words.docs, ends >> 32)
+        return _boosted(Scored(words.docs[keep], words.scores[keep]), query.boost)
+
+    def _phrase_positions(
+        self, fieldname: str, words: Sequence[str], offsets: Sequence[int], joined: bool
+    ) -> np.ndarray | None:
+        """Where the phrase ends in this segment (``docnum << 32 | position``); None when the
+        field has no positions (the builder makes no phrase there), a word is not in this
+        segment, or the time budget ran out reading positions."""
+        if fieldname not in self.searcher.schema:
+            return None
         field_format = self.searcher.schema[fieldname].format
         if not field_format or not field_format.supports("positions"):
-            return Scored.empty()  # no positions, no phrase (the builder makes none there)
-        raws = [self._stored_term(fieldname, word) for word in query.words]
+            return None
+        raws = [self._stored_term(fieldname, word) for word in words]
         if any(raw is None for raw in raws):
-            return Scored.empty()
-        normalise = self._normalisers(self.number, self.reader, fieldname)
+            return None
         ends = _phrase_ends(
             self.postings,
             self.number,
             self.reader,
             fieldname,
             raws,
-            query.offsets,
-            joined=query.joined,
-            normalise=normalise,
+            tuple(offsets),
+            joined=joined,
+            normalise=self._normalisers(self.number, self.reader, fieldname),
         )
         # A common word's positions not yet cached take a while to read.
         if self._past_deadline():
             self.timed_out = True
-            return Scored.empty()
-        if not ends.size:
-            return Scored.empty()
-        words = _intersection([self._term(wq.Term(fieldname, word)) for word in query.words])
-        keep = np.isin(words.docs, ends >> 32)
-        return _boosted(Scored(words.docs[keep], words.scores[keep]), query.boost)
+            return None
+        return ends
 
     def _past_deadline(self) -> bool:
         return self.deadline is not None and time.monotonic() > self.deadline
