@@ -40,6 +40,7 @@ from search_api.search import (
     FACET_LIMIT,
     MAX_QUERY_LENGTH,
     MAX_RESULT_DEPTH,
+    MAX_TAG_FILTERS,
     build_search_request,
     day_of,
     search,
@@ -72,6 +73,7 @@ MONTHS = (
 FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
 # Parameters that take one value: given twice, the last counts, as in the API.
 SINGLE_VALUED = ("q", "page", "sort", "source", "lang", "from", "to")
+PAGE_PARAMS = ("q", "page", "sort", *FILTER_PARAMS)
 DATE_LABELS = {"from": "From", "to": "To"}
 PAGE_SIZE = 10
 FACET_SHOWN = 10  # values of a facet listed at first; the others behind "N more"
@@ -179,7 +181,9 @@ class PageState:
     """
 
     def __init__(self, params: list[tuple[str, str]]) -> None:
-        cleaned = [(k, reader_value(v)) for k, v in params]
+        # Only the page's own parameters: any other would be carried into every link, a
+        # marker that follows the reader from a shared link through each click.
+        cleaned = [(k, reader_value(v)) for k, v in params if k in PAGE_PARAMS]
         last = {k: i for i, (k, _) in enumerate(cleaned) if k in SINGLE_VALUED}
         self.params = [
             (k, v) for i, (k, v) in enumerate(cleaned) if v != "" and last.get(k, i) == i
@@ -201,6 +205,21 @@ class PageState:
                 IgnoredFilter(
                     f"The search was cut to its first {len(cut.strip()):,} characters: a "
                     f"search is at most {MAX_QUERY_LENGTH:,}."
+                )
+            )
+        extra_tags = self.all("tag")[MAX_TAG_FILTERS:]
+        if extra_tags:
+            tags_seen = 0
+            kept = []
+            for name, value in self.params:
+                tags_seen += name == "tag"
+                if name != "tag" or tags_seen <= MAX_TAG_FILTERS:
+                    kept.append((name, value))
+            self.params = kept
+            self.ignored.append(
+                IgnoredFilter(
+                    f"Only the first {MAX_TAG_FILTERS} tag filters were kept: "
+                    f"{len(extra_tags):,} more were ignored."
                 )
             )
         typed = {name: self.get(name) for name in DATE_LABELS}

@@ -19,7 +19,7 @@ from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
 from search_api.negotiation import reader_language
 from search_api.routes.pages import STYLESHEET_PATH, templates
-from search_api.search import MAX_QUERY_LENGTH
+from search_api.search import MAX_QUERY_LENGTH, MAX_TAG_FILTERS
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
 FETCHING = {
@@ -512,6 +512,32 @@ def test_a_filter_the_page_cannot_use_is_ignored_and_said_so(
     assert ("q", "internet") in carried(html)
     # The API stays strict.
     assert client.get("/search", params={"q": "internet", **params}).status_code == 400
+
+
+def test_more_tag_filters_than_a_search_takes_are_cut_and_said_so(client: TestClient) -> None:
+    # Each link that drops one tag carries all the others: 5,000 made a 345 MB page.
+    tags = [f"t{n}" for n in range(5000)]
+    response = client.get("/", params={"q": "internet", "tag": tags})
+    assert response.status_code == 200
+    assert notes(response.text) == [
+        f"Only the first {MAX_TAG_FILTERS} tag filters were kept: 4,980 more were ignored."
+    ]
+    carried_tags = {value for name, value in carried(response.text) if name == "tag"}
+    assert carried_tags == set(tags[:MAX_TAG_FILTERS])
+    # The API says what is wrong.
+    refused = client.get("/search", params={"q": "internet", "tag": tags[:21]})
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == "tag may be given at most 20 times (got 21)"
+
+
+def test_a_parameter_the_page_does_not_take_is_not_carried_into_its_links(
+    client: TestClient,
+) -> None:
+    # A marker planted in a shared link would follow the reader through every click.
+    html = client.get("/", params={"q": "internet", "uid": "target42", "page": "1"}).text
+    assert "4 articles for" in html
+    assert "target42" not in html
+    assert ("q", "internet") in carried(html)
 
 
 def test_dates_in_the_wrong_order_are_ignored_with_a_link_to_them_swapped(
