@@ -2,7 +2,13 @@
 
 Each client may burst up to ``per_minute`` requests, refilled at ``per_minute`` a minute;
 over it, the request is answered 429 with ``Retry-After`` (seconds) in the one error shape
-(a page, for a browser: see ``errors.py``).
+(a page, for a browser: see ``errors.py``). A long request is charged for its time too:
+one more token for each ``SECONDS_PER_TOKEN`` it held the server past ``FREE_SECONDS``,
+once it has been answered.
+Counted by requests alone, a client well under the limit could keep every search thread
+busy with batches and exports (about 120 requests a minute of them, a fifth of the default
+limit, made 16 of 20 reader pages answer 503), where a reader's search takes a few
+milliseconds and costs one.
 Addresses are never logged nor kept as they are: buckets are keyed by a salted hash that
 changes at every start. Buckets of clients that have been quiet long enough to be full again
 are dropped, so memory stays bounded. The limit is per worker process (``--workers N``
@@ -35,6 +41,10 @@ from search_api.errors import error_answer
 EXEMPT_PATHS = ("/static/", "/docs", "/openapi.json", "/health")
 PRUNE_EVERY = 1000  # requests between sweeps of full buckets
 MAX_CLIENTS = 100_000  # past this many buckets, sweep at once
+# At the default 600 a minute, 30 s of the server's time a minute per client and worker
+# (a quarter of a worker's two search threads) in requests that take longer than a reader's.
+SECONDS_PER_TOKEN = 0.05
+FREE_SECONDS = 0.25
 
 
 class TokenBucketLimiter:
@@ -68,13 +78,26 @@ class TokenBucketLimiter:
             self._prune(now)
         return wait
 
+    def charge(self, client: str, seconds: float) -> None:
+        """Spend a token of ``client``'s bucket for each ``SECONDS_PER_TOKEN`` past
+        ``FREE_SECONDS`` of a request it was allowed. The bucket may go into debt, down to
+        minus its capacity: a request that took minutes holds its client back a minute or
+        two, not for hours."""
+        extra = int(max(0.0, seconds - FREE_SECONDS) / SECONDS_PER_TOKEN)
+        if not extra:
+            return
+        now = self.clock()
+        key = self._key(client)
+        tokens, at = self._buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - at) * self.rate)
+        self._buckets[key] = (max(-self.capacity, tokens - extra), now)
+
     def _prune(self, now: float) -> None:
         self._since_prune = 0
-        full_after = self.capacity / self.rate
         buckets = {
             key: (tokens, at)
             for key, (tokens, at) in self._buckets.items()
-            if now - at < full_after
+            if tokens + (now - at) * self.rate < self.capacity
         }
         if len(buckets) > MAX_CLIENTS:
             recent = sorted(buckets.items(), key=lambda item: item[1][1])[-(MAX_CLIENTS // 2) :]
@@ -117,9 +140,14 @@ class RateLimitMiddleware:
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
-        wait = self.limiter.take(client[0] if client else "")
+        address = client[0] if client else ""
+        wait = self.limiter.take(address)
         if not wait:
-            await self.app(scope, receive, send)
+            started = self.limiter.clock()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.limiter.charge(address, self.limiter.clock() - started)
             return
         retry_after = max(1, math.ceil(wait))
         response = error_answer(

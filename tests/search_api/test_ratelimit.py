@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from indexer.settings import Settings
 from search_api.app import create_app
-from search_api.ratelimit import TokenBucketLimiter
+from search_api.ratelimit import RateLimitMiddleware, TokenBucketLimiter
 from search_api.routes.pages import STYLESHEET_PATH
 
 
@@ -104,6 +109,19 @@ class TestTokenBucket:
         assert limiter.take("198.51.100.7") == 0.0
         assert limiter.take("198.51.100.7") > 0  # a v4-mapped address is the v4 client
 
+    def test_a_request_is_charged_for_the_time_it_held_the_server(self):
+        now = [0.0]
+        limiter = TokenBucketLimiter(60, clock=lambda: now[0])  # one token a second
+        assert limiter.take("a") == 0.0
+        limiter.charge("a", 0.2)  # a reader's search, even a slow one: its one token
+        assert limiter.take("a") == 0.0
+        limiter.charge("a", 1.25)  # a batch of 1.25 s: 20 tokens more
+        assert [limiter.take("a") for _ in range(38)] == [0.0] * 38
+        assert limiter.take("a") == pytest.approx(1.0)
+        # A request that took minutes leaves a minute's debt, no more.
+        limiter.charge("b", 300.0)
+        assert limiter.take("b") == pytest.approx(61.0)
+
     def test_a_flood_from_many_addresses_stays_bounded(self, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setattr("search_api.ratelimit.MAX_CLIENTS", 100)
         now = [0.0]
@@ -134,3 +152,27 @@ def test_a_browser_over_the_limit_gets_a_page_that_keeps_its_search(index_dir: P
     assert 'name="q" type="search" value="internet"' in html
     assert '<input type="hidden" name="tag" value="India">' in html
     assert api.json()["error"]["code"] == "rate_limited"  # an API client keeps the JSON
+
+
+def test_a_client_whose_requests_take_long_is_held_back_sooner() -> None:
+    # Counted by requests alone, batches and exports well under the limit kept every search
+    # thread busy, and readers' searches were answered 503.
+    async def slow(request: Request) -> PlainTextResponse:
+        await asyncio.sleep(0.5)
+        return PlainTextResponse("done")
+
+    async def fast(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("done")
+
+    app = RateLimitMiddleware(
+        Starlette(routes=[Route("/slow", slow), Route("/fast", fast)]), per_minute=20
+    )
+
+    def allowed(client: TestClient) -> int:
+        answers = [client.get("/fast").status_code for _ in range(25)]
+        return answers.count(200)
+
+    assert allowed(TestClient(app, client=("192.0.2.1", 1))) == 20
+    slow_client = TestClient(app, client=("192.0.2.2", 1))
+    assert slow_client.get("/slow").status_code == 200  # charged 5 tokens more
+    assert allowed(slow_client) <= 14
