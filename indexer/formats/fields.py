@@ -11,6 +11,7 @@ import datetime as dt
 import email.utils
 import hashlib
 import html
+import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -353,16 +354,22 @@ def relative_id(path: Path, root: Path) -> str:
 
 
 def source_for(path: Path, root: Path) -> str:
-    """The site: first folder under the root when nested deeper, else the root's own name."""
+    """The site: first folder under the root when nested deeper, else the root's own name
+    (of the folder it names: "." is the current folder's, which has a name)."""
     try:
         relative = path.relative_to(root)
     except ValueError:
-        return path.parent.name
+        return _named(path.parent).name
     if len(relative.parts) >= 2:
         return relative.parts[0]
     if not relative.parts or relative == Path("."):  # the root argument was the file itself
-        return path.parent.name
-    return root.name
+        return _named(path.parent).name
+    return _named(root).name
+
+
+def _named(folder: Path) -> Path:
+    # Made absolute and normal, "." and ".." are the folders they stand for.
+    return Path(os.path.abspath(folder))
 
 
 _LANGUAGE_NAMES = {

@@ -324,3 +324,16 @@ def test_source_and_path_id_follow_the_root_argument(
 ) -> None:
     assert source_for(Path(path), Path(root)) == source
     assert relative_id(Path(path), Path(root)) == id_
+
+
+@pytest.mark.parametrize(
+    ("path", "root"), [("recs.json", "."), ("recs.json", "recs.json"), ("./recs.json", "./")]
+)
+def test_files_named_from_their_own_folder_have_its_name_as_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, path: str, root: str
+) -> None:
+    # `cd amnesty && advosearch index .` gave every article the source "", which no
+    # filter nor facet reaches.
+    (tmp_path / "amnesty").mkdir()
+    monkeypatch.chdir(tmp_path / "amnesty")
+    assert source_for(Path(path), Path(root)) == "amnesty"
