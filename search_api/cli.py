@@ -369,10 +369,11 @@ def _counted(count: int, noun: str) -> str:
 
 def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.formats import SkippedFile, parse_paths
+    from indexer.models import CutShort
 
     options = _parse_options(args, settings)
     skipped: list[SkippedFile] = []
-    read_any = False
+    read_any = cut_short = False
     for result in parse_paths(
         args.paths,
         field_map=options.field_map,
@@ -392,12 +393,14 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{article.id}\t{article.title}\t{article.date or '-'}\t{headings}")
         for warning in result.warnings:
             print(f"warning: {result.path}: {warning}", file=sys.stderr)
+            cut_short |= isinstance(warning, CutShort)
     for item in skipped:
         print(f"skipped: {item.path}: {item.reason}", file=sys.stderr)
     if not read_any:
         return _nothing_read(args.paths, skipped)
     unread = any(not item.no_article for item in skipped)
-    return EXIT_SOME_FILES_UNREAD if unread else EXIT_OK
+    # As for index: a file read only in part is one not wholly read.
+    return EXIT_SOME_FILES_UNREAD if unread or cut_short else EXIT_OK
 
 
 def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:

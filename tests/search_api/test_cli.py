@@ -148,7 +148,7 @@ def test_parse_json_gives_the_ids_the_index_stores(capsys, tmp_path: Path) -> No
     assert sorted(indexed) == parsed
 
 
-def test_an_export_cut_short_is_indexed_as_far_as_it_goes_and_exits_3(capsys, tmp_path: Path):
+def test_an_export_cut_short_is_read_as_far_as_it_goes_and_exits_3(capsys, tmp_path: Path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     records = [{"id": f"r{n}", "title": f"Story {n}", "body": "Reporters freed."} for n in range(3)]
@@ -157,6 +157,10 @@ def test_an_export_cut_short_is_indexed_as_far_as_it_goes_and_exits_3(capsys, tm
     code, out, _ = index(capsys, str(corpus), "--index", str(tmp_path / "ix"))
     assert code == EXIT_SOME_FILES_UNREAD
     assert "the index now holds 2 articles" in out and "kept the 2 complete records" in out
+    # parse says so the same way, before anything is indexed.
+    code, out, err = run(capsys, "parse", str(corpus), "--json")
+    assert code == EXIT_SOME_FILES_UNREAD
+    assert len(out.splitlines()) == 2 and "kept the 2 complete records" in err
 
 
 def test_an_index_given_as_a_file_is_said_to_be_one(capsys, tmp_path: Path) -> None:
