@@ -138,7 +138,7 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
         # Files' longer ones are left out; a caller is told instead.
         if too_long := next((v for v in values if len(v.strip()) > MAX_NAME_CHARS), None):
             raise InvalidRequest(
-                f"a {name} may be at most {MAX_NAME_CHARS} characters (got "
+                f"each {name} may be at most {MAX_NAME_CHARS} characters (got "
                 f"{len(too_long.strip())}: {too_long[:40]!r}…)"
             )
     text_mb = sum(len(section.text.encode()) for section in item.sections) / 2**20

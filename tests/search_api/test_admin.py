@@ -259,7 +259,8 @@ def test_articles_sent_as_a_form_are_a_415_naming_the_content_type(client: TestC
         ({"language": "Klingonese!"}, "language must be a language code"),
         ({"language": "zz"}, "language must be a language code"),  # the shape of one, but none
         # A file's is left out; a caller is told.
-        ({"tags": ["Laos", "x" * 201]}, "a tag may be at most 200 characters (got 201"),
+        ({"tags": ["Laos", "x" * 201]}, "each tag may be at most 200 characters (got 201"),
+        ({"authors": ["y" * 300]}, "each author may be at most 200 characters (got 300"),
     ],
 )
 def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, message: str) -> None:
