@@ -205,11 +205,17 @@ class Matches:
     @cached_property
     def total(self) -> int:
         """Matching articles; with translations grouped, stories."""
-        if self.translation_codes is None:
-            return len(self.docs)
-        per_key = np.bincount(self.translation_codes[self.docs])
-        alone = int(per_key[0]) if len(per_key) else 0
-        return alone + int(np.count_nonzero(per_key[1:]))
+        return counted(self.docs, self.translation_codes)
+
+
+def counted(docs: np.ndarray, translation_codes: np.ndarray | None) -> int:
+    """How many articles ``docs`` are, or with ``translation_codes`` (translations grouped)
+    how many stories: an article with no translation is one, translations together one."""
+    if translation_codes is None:
+        return len(docs)
+    per_key = np.bincount(translation_codes[docs])
+    alone = int(per_key[0]) if len(per_key) else 0
+    return alone + int(np.count_nonzero(per_key[1:]))
 
 
 def run_query(
@@ -263,12 +269,15 @@ def run_query(
                 else f"few articles match all the words ({found}); showing them first, "
                 "then articles that match most of them"
             )
-    loose = 0 if request.date_to is None else _dated_past(snapshot, matched.docs, request.date_to)
-    if loose:
-        notes.append(
-            f"{loose} of these articles are dated only by a year or month that goes on past "
-            f"{request.date_to}: each is included by its first day"
-        )
+    codes = snapshot.facet_codes["translation"][0] if request.group_translations else None
+    if request.date_to is not None:
+        # Counted as the total is: stories, when translations are grouped.
+        loose = counted(_dated_past(snapshot, matched.docs, request.date_to), codes)
+        if loose:
+            notes.append(
+                f"{loose} of these results are dated only by a year or month that goes on "
+                f"past {request.date_to}: each is included by its first day"
+            )
     depth = None if all_matches else request.page * request.page_size
     if depth is not None and request.group_translations:
         depth *= snapshot.largest_translation_group  # enough articles to fill the stories
@@ -285,7 +294,6 @@ def run_query(
     if builder.expanded_too_much:
         partial = True
         notes.extend(builder.expanded_too_much)
-    codes = snapshot.facet_codes["translation"][0] if request.group_translations else None
     return Matches(
         parsed,
         builder,
@@ -301,26 +309,27 @@ def run_query(
     )
 
 
-def _dated_past(snapshot: Snapshot, docs: np.ndarray, last_day: date) -> int:
-    """How many of ``docs`` are dated only by a year or a month that ends after
-    ``last_day``: a date filter takes such an article by its first day, though it may be
-    from a later one ("2020" is in a filter of January 2020)."""
+def _dated_past(snapshot: Snapshot, docs: np.ndarray, last_day: date) -> np.ndarray:
+    """Those of ``docs`` dated only by a year or a month that ends after ``last_day``: a
+    date filter takes such an article by its first day, though it may be from a later one
+    ("2020" is in a filter of January 2020)."""
     codes, values = snapshot.date_precisions
     loose = [code for code, value in enumerate(values) if value]
     if not loose or not len(docs):
-        return 0
+        return docs[:0]
     # Loosely dated articles share few dates (a year's or a month's first day): each
     # distinct date of each precision is looked at once, not each article.
-    count = 0
+    past = np.zeros(len(docs), dtype=bool)
     for code in loose:
-        keys, articles = np.unique(
-            snapshot.date_keys[docs[codes[docs] == code]], return_counts=True
-        )
-        for key, shared in zip(keys.tolist(), articles.tolist(), strict=True):
-            first = long_to_datetime(key).date()
-            if following(first, values[code]) - timedelta(days=1) > last_day:
-                count += shared
-    return count
+        of_precision = codes[docs] == code
+        keys = snapshot.date_keys[docs[of_precision]]
+        past_keys = [
+            key
+            for key in np.unique(keys).tolist()
+            if following(long_to_datetime(key).date(), values[code]) - timedelta(days=1) > last_day
+        ]
+        past[np.flatnonzero(of_precision)[np.isin(keys, past_keys)]] = True
+    return docs[past]
 
 
 def following(start: date, period: str) -> date:

@@ -264,7 +264,7 @@ def test_a_date_filter_says_when_it_takes_a_loosely_dated_article(
     notes = [n for n in search(undated_client, **params)["notes"] if "dated only by" in n]
     assert notes == (
         [
-            f"1 of these articles are dated only by a year or month that goes on past "
+            f"1 of these results are dated only by a year or month that goes on past "
             f"{params['date_to']}: each is included by its first day"
         ]
         if note
@@ -308,6 +308,39 @@ def test_the_date_filter_note_counts_every_article_that_shares_a_loose_date(tmp_
     assert response["total"] == 4
     # Both "2015" articles may be from after March; "2015-03" ends with the filter.
     assert [n for n in response["notes"] if "dated only by" in n] == [
-        "2 of these articles are dated only by a year or month that goes on past "
+        "2 of these results are dated only by a year or month that goes on past "
+        "2015-03-31: each is included by its first day"
+    ]
+
+
+@pytest.mark.parametrize(("grouped", "count"), [("true", 1), ("false", 2)])
+def test_the_date_filter_note_counts_what_the_total_counts(tmp_path, grouped: str, count: int):
+    # A story and its translation, both dated by their year: one result, as the total says,
+    # when translations are grouped (the note said 2 of a total of 1).
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [
+        {
+            "id": "en/report",
+            "language": "en",
+            "title": "Journalists detained",
+            "date": "2015",
+            "body": "Journalists were detained in the capital.",
+        },
+        {
+            "id": "es/report",
+            "language": "es",
+            "title": "Periodistas detenidos",
+            "date": "2015",
+            "body": "Periodistas fueron detenidos en la capital. Journalists.",
+        },
+    ]
+    (corpus / "news.json").write_text(json.dumps(records), encoding="utf-8")
+    index_corpus([corpus], tmp_path / "index")
+    with TestClient(create_app(tmp_path / "index")) as client:
+        response = search(client, q="journalists", date_to="2015-03-31", group_translations=grouped)
+    assert response["total"] == count
+    assert [n for n in response["notes"] if "dated only by" in n] == [
+        f"{count} of these results are dated only by a year or month that goes on past "
         "2015-03-31: each is included by its first day"
     ]
