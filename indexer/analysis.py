@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -487,10 +487,7 @@ class WordMarker:
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The character ranges of the wanted words in ``text``, in order."""
         distinct = set(self._tokenizer.tokenize(text))
-        unjudged = distinct - self._judged
-        if unjudged:
-            self._judged |= unjudged
-            self._judge(unjudged)
+        self._judge_new(distinct)
         # Only the marked words are looked for, by ``str.find``; an occurrence counts where
         # the token starting there is the word (not where it is part of a longer one, as
         # "press" in "pressure" or "rights" in "human-rights"). Locating every token of
@@ -507,6 +504,31 @@ class WordMarker:
                 spans.extend((start + low, start + high) for low, high in self._ranges_of[word])
         in_phrases = self._phrase_spans(text, distinct)
         return sorted(set(spans).union(in_phrases)) if in_phrases else spans
+
+    def tally(self, text: str) -> tuple[set[str], int]:
+        """What ``spans`` marks in ``text``, counted without locating it: the marked strings
+        (casefolded) and how many marks. For a section that is ranked, not shown (an
+        export's): finding where each mark is took most of the marking."""
+        tokens = self._tokenizer.tokenize(text)
+        distinct = set(tokens)
+        self._judge_new(distinct)
+        if distinct & self._phrase_terms_of.keys():  # a phrase's marks are found by place
+            spans = self.spans(text)
+            return {text[start:end].casefold() for start, end in spans}, len(spans)
+        occurrences = Counter(tokens)
+        marked: set[str] = set()
+        count = 0
+        for word in self._ranges_of.keys() & distinct:
+            ranges = self._ranges_of[word]
+            count += occurrences[word] * len(ranges)
+            marked.update(word[low:high].casefold() for low, high in ranges)
+        return marked, count
+
+    def _judge_new(self, words: set[str]) -> None:
+        unjudged = words - self._judged
+        if unjudged:
+            self._judged |= unjudged
+            self._judge(unjudged)
 
     def _phrase_spans(self, text: str, distinct: set[str]) -> list[tuple[int, int]]:
         """The character range of each occurrence of one of the phrases in ``text``."""

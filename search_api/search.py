@@ -628,17 +628,20 @@ def attach_sections(
             if marker is None:
                 break
             heading = stored.get("section_heading") or ""
-            # Matched once, on the text as its snippet shows it: the snippet reuses them.
-            body_hits = marker.spans(text)
-            heading_hits = marker.spans(heading)
-            if not body_hits and not heading_hits:
+            if snippets:
+                # Matched once, on the text as its snippet shows it: the snippet reuses them.
+                body_hits = marker.spans(text)
+                body_marked = {text[s:e].casefold() for s, e in body_hits}
+                body_count = len(body_hits)
+            else:
+                body_hits = []
+                body_marked, body_count = marker.tally(text)
+            heading_marked, heading_count = marker.tally(heading)
+            if not body_count and not heading_count:
                 continue
-            distinct = {text[s:e].casefold() for s, e in body_hits} | {
-                heading[s:e].casefold() for s, e in heading_hits
-            }
             scored.append(
                 (
-                    (len(distinct), len(heading_hits), len(body_hits)),
+                    (len(body_marked | heading_marked), heading_count, body_count),
                     stored["section_index"],
                     stored,
                     text,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from search_api.app import create_app
-from search_api.snippets import MAX_LENGTH, READ_CHARS_PER_ARTICLE, build_snippet
+from search_api.snippets import MAX_LENGTH, READ_CHARS_PER_ARTICLE, build_snippet, word_marker
 from tests.search_api.corpus import LONG_METHODS, index_corpus, records_client, search
 from tests.terms import stem_terms
 
@@ -83,6 +83,29 @@ class TestBuildSnippet:
         rendered = build_snippet(text, set(stem_terms(word))).render()
         assert len(visible_text(rendered)) <= MAX_LENGTH
         assert re.sub(r"</?mark>", "", rendered).count("<") == 0
+
+    @settings(max_examples=200)
+    @example("新闻新闻 自由新闻", ("新闻",), False)  # a run of CJK pairs: a mark for each
+    @example("free-press presses free", ("press", "freepress"), True)
+    @given(
+        st.text(alphabet="ab-' 新闻自由Çc\n", max_size=60)
+        | st.lists(st.sampled_from(["free", "press", "free-press", "Free", "presses", "新闻"])).map(
+            " ".join
+        ),
+        st.sampled_from([("free",), ("press", "freepress"), ("a", "b"), ("新闻",), ("c",)]),
+        st.booleans(),
+    )
+    def test_a_tally_counts_what_is_marked(self, text: str, words: tuple, phrase: bool):
+        # An export ranks a section's marks without locating them: the same marks.
+        terms = {
+            term for word in words for term in stem_terms(word, "zh" if "新" in word else "en")
+        }
+        phrases = (
+            [tuple((term, n) for n, term in enumerate(sorted(terms)))] if phrase and terms else []
+        )
+        marker = word_marker(terms, (), "en", phrases)
+        spans = marker.spans(text)
+        assert marker.tally(text) == ({text[s:e].casefold() for s, e in spans}, len(spans))
 
 
 class TestSearchSnippets:
