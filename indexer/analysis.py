@@ -507,8 +507,8 @@ class WordMarker:
 
     def tally(self, text: str) -> tuple[set[str], int]:
         """What ``spans`` marks in ``text``, counted without locating it: the marked strings
-        (casefolded) and how many marks. For a section that is ranked, not shown (an
-        export's): finding where each mark is took most of the marking."""
+        (casefolded) and how many marks. For text that is ranked, not shown (an export's
+        sections, every heading): finding where each mark is took most of the marking."""
         tokens = self._tokenizer.tokenize(text)
         distinct = set(tokens)
         self._judge_new(distinct)

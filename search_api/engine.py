@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -61,6 +62,10 @@ _NO_DOCS = np.empty(0, dtype=np.intp)
 # 5 minutes: +36 MB, all of it freed memory kept by 15 arenas; 78 threads started, searches
 # ran on 27 of them). On two threads of their own, the same two arenas are reused.
 SEARCH_THREADS = 2
+# Seconds a request's work held a searcher (``Snapshot.run``, an export's chunks), for the
+# rate limit to charge it by (``search_api.ratelimit``): neither its wait for a thread nor its
+# client's download, which take no search thread's time.
+searcher_seconds: ContextVar[list[float] | None] = ContextVar("searcher_seconds", default=None)
 _search_threads: RunVar[CapacityLimiter] = RunVar("advosearch_search_threads")
 T = TypeVar("T")
 logger = logging.getLogger("advosearch")
@@ -122,6 +127,7 @@ class Snapshot:
         ones at once kept every request of a worker, /health included, waiting 75 s)."""
 
         deadline = None if self._max_wait_s is None else time.monotonic() + self._max_wait_s
+        spent = searcher_seconds.get()  # the executor's threads do not see this context
 
         def locked() -> T:
             # The thread's wait for the searcher, behind the search on the other thread,
@@ -129,6 +135,7 @@ class Snapshot:
             timeout = -1 if deadline is None else max(0.0, deadline - time.monotonic())
             if not self.searcher_lock.acquire(timeout=timeout):
                 raise self._busy()
+            started = time.monotonic()
             try:
                 return function(*args, **kwargs)
             except DAMAGED_FILE_ERRORS as error:
@@ -138,6 +145,7 @@ class Snapshot:
                 self._report_damage(error)
                 raise IndexDamaged(DAMAGED) from error
             finally:
+                _count_searcher_time(spent, started)
                 self.searcher_lock.release()
 
         # As anyio's to_thread.run_sync: waiting for a thread can be cancelled, but a search
@@ -154,6 +162,17 @@ class Snapshot:
                 return await asyncio.wrap_future(self._threads.submit(locked))
         finally:
             limiter.release()
+
+    @contextmanager
+    def holding_searcher(self) -> Iterator[None]:
+        """The searcher, held by the current thread for the request's work (an export's
+        chunk), its time counted as the request's (``searcher_seconds``)."""
+        with self.searcher_lock:
+            started = time.monotonic()
+            try:
+                yield
+            finally:
+                _count_searcher_time(searcher_seconds.get(), started)
 
     def _report_damage(self, error: Exception) -> None:
         """Log, once for this version, that its files look damaged, and what to do."""
@@ -370,6 +389,11 @@ class Snapshot:
         low = 0 if start is None else datetime_to_long(start)
         high = keys.max(initial=0) if end is None else datetime_to_long(end)
         return np.flatnonzero((keys >= low) & (keys <= high))
+
+
+def _count_searcher_time(spent: list[float] | None, started: float) -> None:
+    if spent is not None:
+        spent.append(time.monotonic() - started)
 
 
 def _search_thread_limiter() -> CapacityLimiter:

@@ -2,13 +2,13 @@
 
 Each client may burst up to ``per_minute`` requests, refilled at ``per_minute`` a minute;
 over it, the request is answered 429 with ``Retry-After`` (seconds) in the one error shape
-(a page, for a browser: see ``errors.py``). A long request is charged for its time too:
-one more token for each ``SECONDS_PER_TOKEN`` it held the server past ``FREE_SECONDS``,
-once it has been answered.
-Counted by requests alone, a client well under the limit could keep every search thread
-busy with batches and exports (about 120 requests a minute of them, a fifth of the default
-limit, made 16 of 20 reader pages answer 503), where a reader's search takes a few
-milliseconds and costs one.
+(a page, for a browser: see ``errors.py``). A request whose work held a searcher long is
+charged for that time too (``engine.searcher_seconds``): one more token for each
+``SECONDS_PER_TOKEN`` past ``FREE_SECONDS``, once it has been answered. Counted by requests
+alone, one client looping batches on 6 connections, 14 batches in 25 s, left a reader 0 of
+20 pages (each a 503 after waiting 2 s for a search thread), where a reader's search takes a
+few milliseconds and costs one. Not charged: a wait for a thread (a 503 after it too: other
+clients' load), a client's slow download, an ingest call's wait for the index lock.
 Addresses are never logged nor kept as they are: buckets are keyed by a salted hash that
 changes at every start. Buckets of clients that have been quiet long enough to be full again
 are dropped, so memory stays bounded. The limit is per worker process (``--workers N``
@@ -36,13 +36,14 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from search_api.engine import searcher_seconds
 from search_api.errors import error_answer
 
 EXEMPT_PATHS = ("/static/", "/docs", "/openapi.json", "/health")
 PRUNE_EVERY = 1000  # requests between sweeps of full buckets
 MAX_CLIENTS = 100_000  # past this many buckets, sweep at once
-# At the default 600 a minute, 30 s of the server's time a minute per client and worker
-# (a quarter of a worker's two search threads) in requests that take longer than a reader's.
+# At the default 600 a minute, 30 s of a worker's searcher a minute per client (half of it:
+# requests use the searcher one at a time) in requests that take longer than a reader's.
 SECONDS_PER_TOKEN = 0.05
 FREE_SECONDS = 0.25
 
@@ -143,11 +144,13 @@ class RateLimitMiddleware:
         address = client[0] if client else ""
         wait = self.limiter.take(address)
         if not wait:
-            started = self.limiter.clock()
+            spent: list[float] = []
+            counting = searcher_seconds.set(spent)
             try:
                 await self.app(scope, receive, send)
             finally:
-                self.limiter.charge(address, self.limiter.clock() - started)
+                searcher_seconds.reset(counting)
+                self.limiter.charge(address, sum(spent))
             return
         retry_after = max(1, math.ceil(wait))
         response = error_answer(

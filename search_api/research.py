@@ -493,7 +493,7 @@ def export_rows(snapshot: Snapshot, found: ResultSet) -> Iterator[list[dict[str,
     for offset in range(0, found.total, EXPORT_CHUNK):
         end = min(offset + EXPORT_CHUNK, found.total)
         # The lock is taken per chunk, so a long export never holds up other requests.
-        with snapshot.searcher_lock:
+        with snapshot.holding_searcher():
             articles = [_article(snapshot, found, i) for i in range(offset, end)]
             attach_sections(
                 snapshot,
