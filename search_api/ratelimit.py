@@ -4,10 +4,11 @@ Each client may burst up to ``per_minute`` requests, refilled at ``per_minute`` 
 over it, the request is answered 429 with ``Retry-After`` (seconds) in the one error shape
 (a page, for a browser: see ``errors.py``). A request whose work held a searcher long is
 charged for that time too (``engine.searcher_seconds``): one more token for each
-``SECONDS_PER_TOKEN`` past ``FREE_SECONDS``, once it has been answered. Counted by requests
-alone, one client looping batches on 6 connections, 14 batches in 25 s, left a reader 0 of
-20 pages (each a 503 after waiting 2 s for a search thread), where a reader's search takes a
-few milliseconds and costs one. Not charged: a wait for a thread (a 503 after it too: other
+``SECONDS_PER_TOKEN`` past ``FREE_SECONDS``, once it has been answered; and a client runs one
+batch, export or count at a time (``ONE_AT_A_TIME_PATHS``). Counted by requests alone, one
+client looping batches on 6 connections, 14 batches in 25 s, left a reader 0 of 20 pages
+(each a 503 after waiting 2 s for a search thread), where a reader's search takes a few
+milliseconds and costs one. Not charged: a wait for a thread (a 503 after it too: other
 clients' load), a client's slow download, an ingest call's wait for the index lock.
 Addresses are never logged nor kept as they are: buckets are keyed by a salted hash that
 changes at every start. Buckets of clients that have been quiet long enough to be full again
@@ -46,6 +47,15 @@ MAX_CLIENTS = 100_000  # past this many buckets, sweep at once
 # requests use the searcher one at a time) in requests that take longer than a reader's.
 SECONDS_PER_TOKEN = 0.05
 FREE_SECONDS = 0.25
+# Whole result sets and many searches: one at a time per client (and worker). Each takes
+# turns at the searcher with every other request, and a client with six batches running had
+# six turns to a reader's one: the reader waited past its search's budget, and was answered
+# 503.
+ONE_AT_A_TIME_PATHS = frozenset({"/search/batch", "/export", "/search/counts"})
+ONE_AT_A_TIME = (
+    "a batch, export or count is running for this client: each client may run one at a "
+    "time; send this one when it has been answered"
+)
 
 
 class TokenBucketLimiter:
@@ -131,6 +141,7 @@ class RateLimitMiddleware:
         self.app = app
         self.per_minute = per_minute
         self.limiter = TokenBucketLimiter(per_minute, clock) if per_minute > 0 else None
+        self._running: set[str] = set()  # clients with a ONE_AT_A_TIME_PATHS request running
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -143,22 +154,42 @@ class RateLimitMiddleware:
         client = scope.get("client")
         address = client[0] if client else ""
         wait = self.limiter.take(address)
-        if not wait:
-            spent: list[float] = []
-            counting = searcher_seconds.set(spent)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                searcher_seconds.reset(counting)
-                self.limiter.charge(address, sum(spent))
+        if wait:
+            retry_after = max(1, math.ceil(wait))
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                f"rate limit exceeded: each client may make {self.per_minute} requests a "
+                f"minute; retry after {retry_after} s",
+                retry_after,
+            )
             return
-        retry_after = max(1, math.ceil(wait))
+        running = None
+        if scope["path"] in ONE_AT_A_TIME_PATHS:
+            running = client_network(address)
+            if running in self._running:
+                await self._refuse(scope, receive, send, ONE_AT_A_TIME, 1)
+                return
+            self._running.add(running)
+        spent: list[float] = []
+        counting = searcher_seconds.set(spent)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            searcher_seconds.reset(counting)
+            self.limiter.charge(address, sum(spent))
+            if running is not None:
+                self._running.discard(running)
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, message: str, retry_after: int
+    ) -> None:
         response = error_answer(
             Request(scope),
             429,
             "rate_limited",
-            f"rate limit exceeded: each client may make {self.per_minute} requests a minute; "
-            f"retry after {retry_after} s",
+            message,
             headers={"Retry-After": str(retry_after)},
         )
         await response(scope, receive, send)

@@ -26,6 +26,7 @@ import binascii
 import csv
 import hashlib
 import io
+import itertools
 import json
 import math
 import threading
@@ -567,38 +568,39 @@ def export_csv(snapshot: Snapshot, found: ResultSet, *, bom: bool = False) -> It
 # Batch
 
 
-def batch(
-    snapshot: Snapshot,
-    requests: list[SearchRequest],
-    limit: int,
-    time_budget_s: float,
-    clock: Callable[[], float] = time.monotonic,
-) -> list[dict[str, Any]]:
-    """The top ``limit`` article ids and the total of each request, as /search ranks them;
-    exact, like counts and exports: a researcher comparing queries compares what each
-    matches, not partial matches added to some of them."""
+def check_batch(requests: list[SearchRequest], limit: int) -> None:
     if not 1 <= len(requests) <= MAX_BATCH_QUERIES:
         raise InvalidRequest(f"a batch has 1 to {MAX_BATCH_QUERIES} queries (got {len(requests)})")
     if not 1 <= limit <= MAX_BATCH_LIMIT:
         raise InvalidRequest(f"limit must be between 1 and {MAX_BATCH_LIMIT} (got {limit})")
-    out = []
+
+
+def query_budgets(
+    time_budget_s: float, clock: Callable[[], float] = time.monotonic
+) -> Iterator[float]:
+    """The time budget of each query of a batch, in turn: its own, or what is left of the
+    batch's ``BATCH_BUDGETS`` if that is less (a query left with none is cut short and
+    answered as partial)."""
     deadline = clock() + BATCH_BUDGETS * time_budget_s
-    for request in requests:
-        # Each query gets its own budget, or what is left of the batch's if that is less;
-        # a query left with none is cut short and answered as partial.
-        budget = min(time_budget_s, max(0.0, deadline - clock()))
-        matches = run_query(snapshot, replace(request, page=1, page_size=limit), budget, exact=True)
-        out.append(
-            {
-                "q": request.q,
-                "parsed_query": matches.parsed.display,
-                "total": matches.total,
-                "ids": [
-                    snapshot.stored_fields(docnum)["article_id"]
-                    for _, docnum in matches.ranked[:limit]
-                ],
-                "partial": matches.partial,
-                "notes": list(matches.notes),
-            }
-        )
-    return out
+    return (min(time_budget_s, max(0.0, deadline - clock())) for _ in itertools.count())
+
+
+def batch_answer(
+    snapshot: Snapshot, request: SearchRequest, limit: int, time_budget_s: float
+) -> dict[str, Any]:
+    """One query of a batch: the top ``limit`` article ids and the total, as /search ranks
+    them; exact, like counts and exports: a researcher comparing queries compares what each
+    matches, not partial matches added to some of them."""
+    matches = run_query(
+        snapshot, replace(request, page=1, page_size=limit), time_budget_s, exact=True
+    )
+    return {
+        "q": request.q,
+        "parsed_query": matches.parsed.display,
+        "total": matches.total,
+        "ids": [
+            snapshot.stored_fields(docnum)["article_id"] for _, docnum in matches.ranked[:limit]
+        ],
+        "partial": matches.partial,
+        "notes": list(matches.notes),
+    }

@@ -147,10 +147,12 @@ def test_a_batch_shares_a_bounded_time_budget(
     clock = [0.0]
     monkeypatch.setattr(research, "run_query", slow_query)
     requests = [build_search_request(q="surveillance")] * 8
+    budgets_given = research.query_budgets(2.0, clock=lambda: clock[0])
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
-        answers = research.batch(
-            snapshot, requests, limit=3, time_budget_s=2.0, clock=lambda: clock[0]
-        )
+        answers = [
+            research.batch_answer(snapshot, request, 3, budget)
+            for request, budget in zip(requests, budgets_given, strict=False)
+        ]
     assert len(answers) == 8
     assert budgets[:5] == [2.0] * 5
     assert budgets[5:] == [0.0] * 3  # the batch's five budgets are spent

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from starlette.applications import Starlette
@@ -184,3 +187,30 @@ def test_a_client_is_charged_for_the_time_its_requests_hold_the_searcher(index_d
 
         assert allowed_after("/waiting", "192.0.2.1") == 19
         assert allowed_after("/searching", "192.0.2.2") <= 14  # 5 tokens more, at least
+
+
+def test_a_client_runs_one_batch_export_or_count_at_a_time() -> None:
+    # Six batches of one client took six turns at the searcher to a reader's one: the
+    # reader's search waited past its budget and was answered 503.
+    started, finish = threading.Event(), threading.Event()
+
+    async def exporting(request: Request) -> PlainTextResponse:
+        started.set()
+        await anyio.to_thread.run_sync(finish.wait, 10)
+        return PlainTextResponse("done")
+
+    app = RateLimitMiddleware(
+        Starlette(routes=[Route("/export", exporting), Route("/search/batch", exporting)]),
+        per_minute=600,
+    )
+    with TestClient(app, client=("192.0.2.1", 1)) as client, ThreadPoolExecutor(2) as pool:
+        first = pool.submit(client.get, "/export")
+        assert started.wait(10)
+        second = client.get("/search/batch")
+        assert second.status_code == 429
+        assert second.json()["error"]["message"].startswith("a batch, export or count is")
+        # Another client's runs beside it.
+        other = pool.submit(TestClient(app, client=("192.0.2.2", 1)).get, "/export")
+        finish.set()
+        assert [first.result(10).status_code, other.result(10).status_code] == [200, 200]
+        assert client.get("/export").status_code == 200  # the first has been answered
