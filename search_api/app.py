@@ -93,13 +93,14 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "HEAD", "POST"],
-            allow_headers=["Content-Type"],
+            allow_headers=["Content-Type", "If-None-Match"],  # a feed's ETag, sent back
             # What an export, a feed or a refusal says beside its body.
             expose_headers=[
                 "X-Total-Count",
                 "X-Index-Version",
                 "X-Parsed-Query",
                 "X-Notes",
+                "Content-Disposition",
                 "ETag",
                 "Retry-After",
             ],

@@ -374,6 +374,16 @@ def test_cors_lets_other_sites_read_and_never_write(index_dir: Path) -> None:
             },
         )
         assert preflight.status_code == 200
+        # A feed reader sends its ETag back.
+        preflight = client.options(
+            "/feed.atom",
+            headers={
+                **origin,
+                "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "if-none-match",
+            },
+        )
+        assert preflight.status_code == 200
         # The admin API needs its token's header, which no other site may send.
         for method in ("POST", "DELETE"):
             preflight = client.options(
