@@ -67,7 +67,7 @@ class TokenBucketLimiter:
         self._buckets: dict[bytes, tuple[float, float]] = {}  # client -> (tokens, at)
         self._since_prune = 0
 
-    def _key(self, client: str) -> bytes:
+    def key(self, client: str) -> bytes:
         return hashlib.blake2b(
             client_network(client).encode("utf-8"), key=self._salt, digest_size=16
         ).digest()
@@ -75,7 +75,7 @@ class TokenBucketLimiter:
     def take(self, client: str) -> float:
         """Spend one token of ``client``'s bucket: 0.0 if allowed, else seconds to wait."""
         now = self.clock()
-        key = self._key(client)
+        key = self.key(client)
         tokens, at = self._buckets.get(key, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - at) * self.rate)
         if tokens >= 1:
@@ -98,7 +98,7 @@ class TokenBucketLimiter:
         if not extra:
             return
         now = self.clock()
-        key = self._key(client)
+        key = self.key(client)
         tokens, at = self._buckets.get(key, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - at) * self.rate)
         self._buckets[key] = (max(-self.capacity, tokens - extra), now)
@@ -141,7 +141,7 @@ class RateLimitMiddleware:
         self.app = app
         self.per_minute = per_minute
         self.limiter = TokenBucketLimiter(per_minute, clock) if per_minute > 0 else None
-        self._running: set[str] = set()  # clients with a ONE_AT_A_TIME_PATHS request running
+        self._running: set[bytes] = set()  # clients with a ONE_AT_A_TIME_PATHS request running
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -167,7 +167,7 @@ class RateLimitMiddleware:
             return
         running = None
         if scope["path"] in ONE_AT_A_TIME_PATHS:
-            running = client_network(address)
+            running = self.limiter.key(address)  # hashed, as the buckets are
             if running in self._running:
                 await self._refuse(scope, receive, send, ONE_AT_A_TIME, 1)
                 return
