@@ -83,7 +83,6 @@ class Settings(BaseSettings):
     log_requests: bool = Field(
         False, description="Write access logs (client address and query string). Off for privacy."
     )
-
     admin_token: SecretStr | None = Field(
         None,
         description="Bearer token of the ingest API (/admin/...), 16 characters or more; unset "
