@@ -34,6 +34,7 @@ import os
 import time
 from collections.abc import Callable
 
+import anyio
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -52,6 +53,7 @@ FREE_SECONDS = 0.25
 # six turns to a reader's one: the reader waited past its search's budget, and was answered
 # 503.
 ONE_AT_A_TIME_PATHS = frozenset({"/search/batch", "/export", "/search/counts"})
+ONE_AT_A_TIME_WAIT_S = 2.0
 ONE_AT_A_TIME = (
     "a batch, export or count is running for this client: each client may run one at a "
     "time; send this one when it has been answered"
@@ -141,7 +143,8 @@ class RateLimitMiddleware:
         self.app = app
         self.per_minute = per_minute
         self.limiter = TokenBucketLimiter(per_minute, clock) if per_minute > 0 else None
-        self._running: set[bytes] = set()  # clients with a ONE_AT_A_TIME_PATHS request running
+        # Clients with a ONE_AT_A_TIME_PATHS request running, and when it ends.
+        self._running: dict[bytes, anyio.Event] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -168,10 +171,9 @@ class RateLimitMiddleware:
         running = None
         if scope["path"] in ONE_AT_A_TIME_PATHS:
             running = self.limiter.key(address)  # hashed, as the buckets are
-            if running in self._running:
+            if not await self._take_turn(running):
                 await self._refuse(scope, receive, send, ONE_AT_A_TIME, 1)
                 return
-            self._running.add(running)
         spent: list[float] = []
         counting = searcher_seconds.set(spent)
         try:
@@ -180,7 +182,20 @@ class RateLimitMiddleware:
             searcher_seconds.reset(counting)
             self.limiter.charge(address, sum(spent))
             if running is not None:
-                self._running.discard(running)
+                self._running.pop(running).set()
+
+    async def _take_turn(self, client: bytes) -> bool:
+        """Whether ``client`` may start a ``ONE_AT_A_TIME_PATHS`` request, once the one it
+        has running ends, within ``ONE_AT_A_TIME_WAIT_S``: a script that drops an export
+        after reading its headers, then asks for counts, is not refused for the moment the
+        server takes to notice."""
+        with anyio.move_on_after(ONE_AT_A_TIME_WAIT_S):
+            while client in self._running:
+                await self._running[client].wait()
+        if client in self._running:
+            return False
+        self._running[client] = anyio.Event()
+        return True
 
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, message: str, retry_after: int

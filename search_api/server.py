@@ -25,7 +25,19 @@ def _log_config() -> dict[str, Any]:
         formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
         formatter["datefmt"] = "%Y-%m-%d %H:%M:%S%z"
     config["loggers"]["advosearch"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["filters"] = {"no_websocket_advice": {"()": NoWebSocketAdvice}}
+    config["handlers"]["default"]["filters"] = ["no_websocket_advice"]
     return config
+
+
+class NoWebSocketAdvice(logging.Filter):
+    """Drops uvicorn's advice to install a WebSocket library, which it logs after each
+    request asking to upgrade to one ("Unsupported upgrade request.", which stays): the
+    app has no WebSocket endpoint, and an operator following it would install a library
+    for nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("No supported WebSocket library detected")
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

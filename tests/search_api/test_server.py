@@ -144,3 +144,29 @@ def test_a_port_in_use_is_said_at_once_in_words(
         f"advosearch: cannot listen on 127.0.0.1:{port}: another program listens there "
         "(choose another port with --port)\n"
     )
+
+
+def test_a_websocket_upgrade_request_is_logged_without_advice_to_install_a_library(
+    index_dir: Path, tmp_path: Path
+) -> None:
+    # uvicorn advised installing a WebSocket library after each such request: the app has
+    # no WebSocket endpoint, and an operator following the advice would install one for
+    # nothing.
+    log = tmp_path / "serve.log"
+    with serving(index_dir, log, "--workers", "1") as base:
+        connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
+        connection.request(
+            "GET",
+            "/search?q=torture",
+            headers={
+                "Connection": "Upgrade",
+                "Upgrade": "websocket",
+                "Sec-WebSocket-Version": "13",
+                "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+            },
+        )
+        assert connection.getresponse().status == 200
+        connection.close()
+    logged = log.read_text()
+    assert "Unsupported upgrade request." in logged
+    assert "WebSocket library" not in logged
