@@ -247,7 +247,7 @@ class BatchQuery(DateRange):
     )
 
 
-class BatchRequest(RequestBody):
+class BatchRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

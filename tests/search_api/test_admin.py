@@ -360,41 +360,25 @@ def test_cors_lets_other_sites_read_and_never_write(index_dir: Path) -> None:
     settings = Settings(cors_origins=["https://partner.example"], admin_token=TOKEN)
     origin = {"Origin": "https://partner.example"}
     with TestClient(create_app(index_dir, settings)) as client:
+
+        def preflight(path: str, method: str, headers: str) -> int:
+            asked = {
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": headers,
+            }
+            return client.options(path, headers={**origin, **asked}).status_code
+
         response = client.get("/export", params={"q": "old", "format": "csv"}, headers=origin)
         assert response.headers["access-control-allow-origin"] == "https://partner.example"
         exposed = response.headers["access-control-expose-headers"]
         assert {"X-Total-Count", "X-Index-Version", "X-Notes"} <= set(exposed.split(", "))
         # An editor's tool on a partner site asks for related stories of its draft.
-        preflight = client.options(
-            "/related",
-            headers={
-                **origin,
-                "Access-Control-Request-Method": "POST",
-                "Access-Control-Request-Headers": "content-type",
-            },
-        )
-        assert preflight.status_code == 200
+        assert preflight("/related", "POST", "content-type") == 200
         # A feed reader sends its ETag back.
-        preflight = client.options(
-            "/feed.atom",
-            headers={
-                **origin,
-                "Access-Control-Request-Method": "GET",
-                "Access-Control-Request-Headers": "if-none-match",
-            },
-        )
-        assert preflight.status_code == 200
+        assert preflight("/feed.atom", "GET", "if-none-match") == 200
         # The admin API needs its token's header, which no other site may send.
         for method in ("POST", "DELETE"):
-            preflight = client.options(
-                "/admin/articles",
-                headers={
-                    **origin,
-                    "Access-Control-Request-Method": method,
-                    "Access-Control-Request-Headers": "authorization, content-type",
-                },
-            )
-            assert preflight.status_code == 400
+            assert preflight("/admin/articles", method, "authorization, content-type") == 400
 
 
 def test_an_empty_token_setting_keeps_the_admin_api_off(index_dir: Path) -> None:
