@@ -30,8 +30,9 @@ What one token gives (its terms, positions and characters) is said once, in a ca
 per token, and indexing speed is dominated by that per-token work. The analyzer's
 generator reads text through it, and so do the paths that need no ``Token`` per word:
 ``term_positions`` and ``written_words`` (what a text field indexes) and ``WordMarker``
-(what a snippet marks), which find the words with one ``findall``. Tests check each
-against the generator. The stages stay separate functions (``fold``, ``stem_word``) and
+(what a snippet marks), which take the words from the tokenizer's list of them, each
+distinct space-separated chunk of a text matched once. Tests check each against the
+generator. The stages stay separate functions (``fold``, ``stem_word``) and
 are tested as such.
 """
 
@@ -42,6 +43,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 from typing import Any
 
 from nltk import redos
@@ -76,6 +78,27 @@ class _TokenPatternTokenizer(RegexpTokenizer):
         if self._regexp is None:
             self._regexp = redos.compile(self._pattern, self._flags, timeout=None)
 
+    def tokenize(self, text: str) -> list[str]:
+        """``findall``'s tokens, found space-separated chunk by chunk: no token holds a
+        space and the pattern looks at no character beyond a match but for ``\\b``, which
+        an end of text meets as it meets a space, so a text's tokens are its chunks' tokens
+        in turn. A text repeats most of its chunks ("the", "rights,"), and so do texts of
+        one archive: each distinct chunk is matched once (``_chunk_tokens``), where matching
+        the pattern at every character took most of the time of tokenizing."""
+        self._check_regexp()
+        return list(chain.from_iterable(map(_chunk_tokens(self._regexp), text.split())))
+
+    def distinct_tokens(self, text: str) -> set[str]:
+        """The set of ``tokenize``'s tokens, each distinct chunk's taken once."""
+        self._check_regexp()
+        return set(chain.from_iterable(map(_chunk_tokens(self._regexp), set(text.split()))))
+
+    def spans_from(self, text: str, start: int) -> Iterator[tuple[int, int]]:
+        """``span_tokenize``'s spans from the token starting at ``start`` on."""
+        self._check_regexp()
+        for match in self._regexp.finditer(text, start):
+            yield match.span()
+
     def tokens_at(self, text: str, starts: Sequence[int]) -> Iterator[str | None]:
         """For each of ``starts`` (ascending), the token of ``text`` that starts there, or
         None when none does (it is inside a token, or between tokens), as ``tokenize``
@@ -98,6 +121,13 @@ class _TokenPatternTokenizer(RegexpTokenizer):
                 yield from [None] * (len(starts) - index)
                 return
             yield match.group() if match.start() == start else None
+
+
+@lru_cache(maxsize=4)
+def _chunk_tokens(regexp: Any) -> Callable[[str], list[str]]:
+    """A compiled pattern's cached ``findall`` (the cached lists are never handed out).
+    ~200 bytes an entry: 50,000 chunks (10 MB) hold what most texts are made of."""
+    return lru_cache(maxsize=50_000)(regexp.findall)
 
 
 class TextIn(str):
@@ -280,8 +310,8 @@ def term_function(
 # What one token gives: its terms, each with its position (counted from the token's first)
 # and its characters within the token, and how many positions the token takes.
 TokenTerms = tuple[tuple[tuple[str, int, int, int], ...], int]
-# A phrase's terms, each with its position from the first: "right to protest" is
-# (("right", 0), ("protest", 2)).
+# A phrase's terms, each with its position from the first, in order, as analysing a query
+# gives them: "right to protest" is (("right", 0), ("protest", 2)).
 Phrase = tuple[tuple[str, int], ...]
 
 
@@ -458,16 +488,17 @@ class WordMarker:
 
     The same tokens and terms as indexing analysis (``ArchiveAnalyzer.__call__``): a
     hyphenated word is wanted for a part's term too, a CJK run is looked at pair by pair.
-    The words are found by one ``findall``, each distinct word is judged once for all the
-    texts a marker is given (a page of results' sections), and only the occurrences of
-    marked words are located in a text, not every word: on the benchmark's pages, much less
-    time a token than reading every token from ``__call__``.
+    A text's distinct words are found (``distinct_tokens``), each distinct word is judged
+    once for all the texts a marker is given (a page of results' sections), and only the
+    occurrences of marked words are located in a text, not every word: on the benchmark's
+    pages, much less time a token than reading every token from ``__call__``.
 
     A phrase is marked only where its words make it, at the positions indexing gives them
     (a stop word keeps its place, a hyphenated word's parts share its position): where the
     phrase matched the article, not wherever one of its words is; it is marked whole, the
-    words between included ("freedom of expression"). A text is read token by token for
-    that only when it has a word of each of a phrase's terms."""
+    words between included ("freedom of expression"). Where a text has a word of each of a
+    phrase's terms, it is read token by token from each word giving the phrase's first
+    term, as far as the phrase reaches."""
 
     def __init__(
         self,
@@ -486,22 +517,13 @@ class WordMarker:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """The character ranges of the wanted words in ``text``, in order."""
-        distinct = set(self._tokenizer.tokenize(text))
+        distinct = self._tokenizer.distinct_tokens(text)
         self._judge_new(distinct)
-        # Only the marked words are looked for, by ``str.find``; an occurrence counts where
-        # the token starting there is the word (not where it is part of a longer one, as
-        # "press" in "pressure" or "rights" in "human-rights"). Locating every token of
-        # the text instead cost a Python step per word.
-        candidates = sorted(
-            (start, word)
-            for word in self._ranges_of.keys() & distinct
-            for start in _occurrences(text, word)
-        )
-        tokens = self._tokenizer.tokens_at(text, [start for start, _ in candidates])
-        spans: list[tuple[int, int]] = []
-        for (start, word), token in zip(candidates, tokens, strict=True):
-            if token == word:
-                spans.extend((start + low, start + high) for low, high in self._ranges_of[word])
+        spans = [
+            (start + low, start + high)
+            for start, word in self._located(text, self._ranges_of.keys() & distinct)
+            for low, high in self._ranges_of[word]
+        ]
         in_phrases = self._phrase_spans(text, distinct)
         return sorted(set(spans).union(in_phrases)) if in_phrases else spans
 
@@ -509,16 +531,18 @@ class WordMarker:
         """What ``spans`` marks in ``text``, counted without locating it: the marked strings
         (casefolded) and how many marks. For text that is ranked, not shown (an export's
         sections, every heading): finding where each mark is took most of the marking."""
-        tokens = self._tokenizer.tokenize(text)
-        distinct = set(tokens)
+        distinct = self._tokenizer.distinct_tokens(text)
         self._judge_new(distinct)
         if distinct & self._phrase_terms_of.keys():  # a phrase's marks are found by place
             spans = self.spans(text)
             return {text[start:end].casefold() for start, end in spans}, len(spans)
-        occurrences = Counter(tokens)
+        marked_words = self._ranges_of.keys() & distinct
+        if not marked_words:  # most headings, and many sections: nothing to count
+            return set(), 0
+        occurrences = Counter(self._tokenizer.tokenize(text))
         marked: set[str] = set()
         count = 0
-        for word in self._ranges_of.keys() & distinct:
+        for word in marked_words:
             ranges = self._ranges_of[word]
             count += occurrences[word] * len(ranges)
             marked.update(word[low:high].casefold() for low, high in ranges)
@@ -530,50 +554,80 @@ class WordMarker:
             self._judged |= unjudged
             self._judge(unjudged)
 
+    def _located(self, text: str, words: Iterable[str]) -> list[tuple[int, str]]:
+        """Where each of ``words`` is a token of ``text``: (start, word), in order.
+
+        Only these words are looked for, by ``str.find``; an occurrence counts where the
+        token starting there is the word (not where it is part of a longer one, as "press"
+        in "pressure" or "rights" in "human-rights"). Locating every token of the text
+        instead cost a Python step per word."""
+        candidates = sorted((start, word) for word in words for start in _occurrences(text, word))
+        tokens = self._tokenizer.tokens_at(text, [start for start, _ in candidates])
+        return [
+            (start, word)
+            for (start, word), token in zip(candidates, tokens, strict=True)
+            if token == word
+        ]
+
     def _phrase_spans(self, text: str, distinct: set[str]) -> list[tuple[int, int]]:
         """The character range of each occurrence of one of the phrases in ``text``."""
-        terms_here = set().union(
-            *(self._phrase_terms_of[word] for word in distinct & self._phrase_terms_of.keys())
-        )
-        phrases = [p for p in self._phrases if all(term in terms_here for term, _ in p)]
-        if not phrases:
-            return []
-        # Position -> character range of each phrase term, positions counted as indexing
-        # counts them (``term_positions``).
-        at: defaultdict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
-        position = 0
-        for start, end in self._tokenizer.span_tokenize(text):
-            found, taken = self._terms_of(text[start:end])
-            for term, offset, low, high in found:
-                if term in terms_here:
-                    at[term][position + offset] = (start + low, start + high)
-            position += taken
+        words = distinct & self._phrase_terms_of.keys()
+        terms_here = set().union(*(self._phrase_terms_of[word] for word in words))
         spans: list[tuple[int, int]] = []
-        for phrase in phrases:
-            joins = joinable([term for term, _ in phrase])
-            for position, (low, high) in at[phrase[0][0]].items():
-                # Each way the phrase goes on from here: where its last word so far is, and
-                # one range from its first word to that one, the words between included (a
-                # snippet shows the phrase marked whole, and never cuts it in two). A word
-                # may be where the one before is, as parts of one hyphenated word are
-                # (``joinable``).
-                ways = {(position, low, high)}
-                for index in range(1, len(phrase)):
-                    term, offset = phrase[index]
-                    places = at[term]
-                    gap = offset - phrase[index - 1][1]
-                    steps = (gap, 0) if joins[index] else (gap,)
-                    ways = {
-                        (
-                            here + step,
-                            min(begin, places[here + step][0]),
-                            max(end, places[here + step][1]),
-                        )
-                        for here, begin, end in ways
-                        for step in steps
-                        if here + step in places
-                    }
-                spans.extend((begin, end) for _, begin, end in ways)
+        for phrase in self._phrases:
+            if not all(term in terms_here for term, _ in phrase):
+                continue
+            # Read where a word giving its first term is, and on only as far as the phrase
+            # reaches: reading every token of the text cost a Python step per word.
+            first = phrase[0][0]
+            starts = [word for word in words if first in self._phrase_terms_of[word]]
+            for start, _word in self._located(text, starts):
+                spans.extend(self._phrase_at(text, start, phrase))
+        return spans
+
+    def _phrase_at(self, text: str, start: int, phrase: Phrase) -> list[tuple[int, int]]:
+        """The ranges of ``phrase`` where its first term is one of the token at ``start``."""
+        terms = {term for term, _ in phrase}
+        reach = phrase[-1][1] - phrase[0][1]  # positions from its first word to its last
+        # Position (from the token at ``start``) -> character range of each phrase term,
+        # positions counted as indexing counts them (``term_positions``).
+        at: defaultdict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+        position, first_taken = 0, 0
+        for token_start, token_end in self._tokenizer.spans_from(text, start):
+            if first_taken and position >= first_taken + reach:
+                break
+            found, taken = self._terms_of(text[token_start:token_end])
+            for term, offset, low, high in found:
+                if term in terms:
+                    at[term][position + offset] = (token_start + low, token_start + high)
+            first_taken = first_taken or taken
+            position += taken
+        joins = joinable([term for term, _ in phrase])
+        spans: list[tuple[int, int]] = []
+        for position, (low, high) in at[phrase[0][0]].items():
+            if position >= first_taken:
+                continue  # the phrase from there on is read from its own token
+            # Each way the phrase goes on from here: where its last word so far is, and one
+            # range from its first word to that one, the words between included (a snippet
+            # shows the phrase marked whole, and never cuts it in two). A word may be where
+            # the one before is, as parts of one hyphenated word are (``joinable``).
+            ways = {(position, low, high)}
+            for index in range(1, len(phrase)):
+                term, offset = phrase[index]
+                places = at[term]
+                gap = offset - phrase[index - 1][1]
+                steps = (gap, 0) if joins[index] else (gap,)
+                ways = {
+                    (
+                        here + step,
+                        min(begin, places[here + step][0]),
+                        max(end, places[here + step][1]),
+                    )
+                    for here, begin, end in ways
+                    for step in steps
+                    if here + step in places
+                }
+            spans.extend((begin, end) for _, begin, end in ways)
         return spans
 
     def _judge(self, words: set[str]) -> None:

@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from indexer.analysis import analyzer_for, fold, tag_analyzer, tag_term
@@ -303,10 +303,14 @@ def test_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) 
 @settings(max_examples=300)
 @given(texts=st.lists(st.one_of(st.text(max_size=60), WORDISH), max_size=3), data=st.data())
 def test_phrase_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataObject) -> None:
-    analyzed = [(t.text, t.pos) for text in texts for t in analyzer_for("en")(text, positions=True)]
-    terms = sorted({term for term, _ in analyzed}) or ["press"]
-    if len(analyzed) >= 2 and data.draw(st.booleans()):
+    by_text = [
+        [(t.text, t.pos) for t in analyzer_for("en")(text, positions=True)] for text in texts
+    ]
+    terms = sorted({term for analyzed in by_text for term, _ in analyzed}) or ["press"]
+    with_runs = [analyzed for analyzed in by_text if len(analyzed) >= 2]
+    if with_runs and data.draw(st.booleans()):
         # Words that follow each other in one of the texts, at their distances.
+        analyzed = data.draw(st.sampled_from(with_runs))
         first = data.draw(st.integers(0, len(analyzed) - 2))
         run = analyzed[first : first + data.draw(st.integers(2, 3))]
         phrase = tuple((term, position - run[0][1]) for term, position in run)
@@ -329,6 +333,24 @@ def test_tokens_at_finds_the_token_starting_at_each_offset(text: str, data: st.D
     starts = sorted(data.draw(st.lists(offsets, max_size=12)))
     token_starting_at = {start: text[start:end] for start, end in tokenizer.span_tokenize(text)}
     assert list(tokenizer.tokens_at(text, starts)) == [token_starting_at.get(s) for s in starts]
+
+
+# Every character ``str.split`` splits at (the tokenizer finds tokens between them), and
+# the characters where token boundaries are decided.
+SPLIT_AT = [chr(code) for code in range(0x110000) if chr(code).isspace()]
+SPLIT_TEXT = st.lists(
+    st.one_of(st.sampled_from(SPLIT_AT), st.sampled_from("ab.-'’3,_日本語・U\u0301")), max_size=40
+).map("".join)
+
+
+@settings(max_examples=300)
+@given(text=st.one_of(st.text(max_size=80), SPLIT_TEXT))
+@example(text="U.N.\u2003staff, 3.5\u2028million 日本 語")
+def test_tokenizing_chunk_by_chunk_finds_the_tokens_of_the_whole_text(text: str) -> None:
+    tokenizer = analyzer_for("en")._tokenizer
+    tokens = [text[start:end] for start, end in tokenizer.span_tokenize(text)]
+    assert tokenizer.tokenize(text) == tokens
+    assert tokenizer.distinct_tokens(text) == set(tokens)
 
 
 def positions_by_analysing(text: str) -> dict[str, list[int]]:
