@@ -165,6 +165,16 @@ STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
         **dict.fromkeys(["organizational", "organisational"], "organization"),
         **dict.fromkeys(["organic", "organically"], "organic"),
         **dict.fromkeys(["organ", "organs"], "organ"),
+        # "organized crime" is not organ trafficking.
+        **dict.fromkeys(
+            [
+                *("organize", "organizes", "organized", "organizing", "organizer", "organizers"),
+                *("organise", "organises", "organised", "organising", "organiser", "organisers"),
+            ],
+            "organize",
+        ),
+        # Human rights defenders are not defendants.
+        **dict.fromkeys(["defendant", "defendants"], "defendant"),
         **dict.fromkeys(["universe", "universes"], "universe"),
         **dict.fromkeys(["universal", "universally"], "universal"),
         **dict.fromkeys(["university", "universities"], "university"),
@@ -183,6 +193,10 @@ STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
         **dict.fromkeys(["periodista", "periodistas"], "periodist"),
         **dict.fromkeys(["periodico", "periodicos", "periodica", "periodicas"], "periodic"),
         "periodismo": "periodism",
+        # Snowball makes "senado" "sen" (Hun Sen), and the political right "derecha" one
+        # with "derechos", rights.
+        **dict.fromkeys(["senado", "senados"], "senado"),
+        **dict.fromkeys(["derecha", "derechas", "derechista", "derechistas"], "derecha"),
     },
     "fr": {
         **dict.fromkeys(["journaliste", "journalistes"], "journalist"),
@@ -370,7 +384,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 10
+ANALYSIS_VERSION = 11
 
 
 class ArchiveAnalyzer(Tokenizer):

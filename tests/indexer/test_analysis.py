@@ -99,6 +99,9 @@ def test_function_words_are_dropped_but_meaningful_ones_kept() -> None:
         ("activism", "active"),
         ("nationalism", "nation"),
         ("extremism", "extreme"),
+        ("organized", "organ"),
+        ("organised", "organs"),
+        ("defendants", "defenders"),
     ],
 )
 def test_stem_exceptions_keep_unrelated_words_apart(word: str, other: str) -> None:
@@ -116,6 +119,9 @@ def test_stem_exceptions_keep_unrelated_words_apart(word: str, other: str) -> No
         ("NGOs", "NGO"),
         ("ngos", "N.G.O."),
         ("MPs", "MP"),
+        ("organised", "organizing"),
+        ("defendant", "defendants"),
+        ("defenders", "defend"),
     ],
 )
 def test_inflections_share_a_stem(a: str, b: str) -> None:

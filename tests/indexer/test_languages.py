@@ -108,6 +108,17 @@ class TestAnalysisPerLanguage:
         assert terms(journalists, language) != terms(other, language)
         assert terms(journalists, language) == terms(journalists[:-1], language)
 
+    @pytest.mark.parametrize(
+        ("language", "word", "other"),
+        [
+            ("es", "Senado", "Sen"),  # not Hun Sen
+            ("es", "derecha", "derechos"),  # the political right is not rights
+            ("es", "derechistas", "derecho"),
+        ],
+    )
+    def test_stem_exceptions_keep_unrelated_words_apart(self, language: str, word: str, other: str):
+        assert terms(word, language) != terms(other, language)
+
     def test_russian_short_i_is_a_letter_not_an_accent(self):
         assert fold("Новый") == "новый"
         assert terms("новый новая", "ru") == ["нов", "нов"]
