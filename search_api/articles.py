@@ -23,6 +23,7 @@ from search_api.query import AnyOf
 from search_api.scoring import RANKING, bm25_idf
 from search_api.search import article_result, docs_with, translations_of
 from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_to_read
+from search_api.versions import COPY_RESEMBLANCE, Versions, resemblance
 
 KEY_TERMS = 25
 # A language with fewer articles than this does not make its stop words stop words of the
@@ -43,21 +44,6 @@ def checked_related_limit(limit: int) -> int:
     return limit
 
 
-# Two texts under one title are versions of one text when this share of their sequences
-# of three words is common to both (the Jaccard resemblance of their shingles, the opening
-# a made-up title repeats left out). Measured on the related stories of 150 Freedom House
-# passages, whose titles are their first words: of 776 pairs under one title, the 647 at
-# 0.1 or more were all one country's passage in two years' reports (up to 0.95); the 18
-# pairs of two countries' passages that begin alike ("The government respects freedom of
-# movement…") were all under it, with 111 pairs of one passage rewritten.
-VERSION_RESEMBLANCE = 0.1
-# Under a title of their own, texts are copies of one text only when nearly all of it is
-# common: a series' recurring title ("Statement", "Weekly update") is shared by different
-# texts, which may share a closing paragraph too (a review found 0.43 for two statements).
-COPY_RESEMBLANCE = 0.9
-SHINGLE_WORDS = 3
-SHINGLED_CHARS = 20_000
-_WORD_RE = re.compile(r"\w+")
 # A key term is shown as its commonest word in the text, without a possessive ending:
 # "cambodia's" is the word "cambodia".
 _POSSESSIVE_RE = re.compile(r"'s$")
@@ -222,7 +208,7 @@ def related(
     # Versions of one text: under one title, with a share of their word sequences in
     # common (``VERSION_RESEMBLANCE`` under a title made up of their first words,
     # ``COPY_RESEMBLANCE`` under a title of their own).
-    versions = _Versions(snapshot)
+    versions = Versions(snapshot)
     copies: list[int] = []
     own_docnum = None if self_id is None else searcher.document_number(key=self_id, kind=ARTICLE)
     if own_docnum is not None:
@@ -238,7 +224,7 @@ def related(
             copies.extend(
                 docnum
                 for _, docnum in by_score(close, MAX_COPIES_COMPARED)
-                if _resemblance(own, versions.shingles_of(docnum)) >= COPY_RESEMBLANCE
+                if resemblance(own, versions.shingles_of(docnum)) >= COPY_RESEMBLANCE
             )
     copy_keys = {int(code) for code in translation_codes[copies]} - {0}
     unwanted = copies + list(docs_with(searcher, "article_id", exclude or ()))
@@ -261,7 +247,7 @@ def related(
             continue
         # A version of the article, or of a result listed before it (a report's passage
         # written again year after year): the first stands for them all.
-        if versions.is_a_version(docnum):
+        if versions.version_of(docnum) is not None:
             continue
         versions.add(docnum)
         stored = snapshot.stored_fields(docnum)
@@ -275,62 +261,6 @@ def related(
         if len(out) >= limit:
             break
     return out
-
-
-class _Versions:
-    """The texts listed so far, by title: which a new one is a version of. Each text's
-    shingles are read once."""
-
-    def __init__(self, snapshot: Snapshot) -> None:
-        self._snapshot = snapshot
-        self._listed: dict[str, list[int]] = defaultdict(list)
-        self._shingles: dict[int, frozenset[tuple[str, ...]]] = {}
-
-    def add(self, docnum: int) -> None:
-        self._listed[self._title(docnum)].append(docnum)
-
-    def is_a_version(self, docnum: int) -> bool:
-        listed = self._listed.get(self._title(docnum))
-        if not listed:
-            return False  # the common case: no text listed under this title
-        made_up = (self._snapshot.stored_fields(docnum).get("meta") or {}).get("title_derived")
-        least = VERSION_RESEMBLANCE if made_up else COPY_RESEMBLANCE
-        shingles = self.shingles_of(docnum)
-        return any(_resemblance(shingles, self.shingles_of(other)) >= least for other in listed)
-
-    def shingles_of(self, docnum: int) -> frozenset[tuple[str, ...]]:
-        if docnum not in self._shingles:
-            self._shingles[docnum] = _text_shingles(self._snapshot, docnum)
-        return self._shingles[docnum]
-
-    def _title(self, docnum: int) -> str:
-        return fold(self._snapshot.stored_fields(docnum).get("title", "")).strip()
-
-
-def _text_shingles(snapshot: Snapshot, docnum: int) -> frozenset[tuple[str, ...]]:
-    """An indexed article's shingles (``shingles``)."""
-    text = "\n\n".join(section["text"] for section in snapshot.sections_of(docnum))
-    return shingles(text, snapshot.stored_fields(docnum).get("title", ""))
-
-
-def shingles(text: str, title: str = "") -> frozenset[tuple[str, ...]]:
-    """The text's sequences of ``SHINGLE_WORDS`` words (folded), in its first
-    ``SHINGLED_CHARS`` characters: what two versions of a text have in common (Broder,
-    "On the resemblance and containment of documents", 1997). An opening the ``title``
-    repeats (a title made up of the text's first words) is left out: texts under one title
-    share it whether they are versions of one text or not ("The government respects
-    freedom of movement…", in many countries' passages)."""
-    words = _WORD_RE.findall(fold(text[:SHINGLED_CHARS]))
-    title_words = _WORD_RE.findall(fold(title))
-    # A made-up title may end in a word cut short.
-    if title_words and words[: len(title_words) - 1] == title_words[:-1]:
-        words = words[len(title_words) :]
-    count = max(1, len(words) - SHINGLE_WORDS + 1)
-    return frozenset(tuple(words[at : at + SHINGLE_WORDS]) for at in range(count))
-
-
-def _resemblance(a: frozenset, b: frozenset) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
 
 
 def _title_of(snapshot: Snapshot, docnum: int) -> str:

@@ -437,6 +437,7 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         language=args.language,
         sort=args.sort,
         group_translations=True,
+        group_versions=True,
     )
     index_dir = args.index or settings.index_dir
     _require_index(index_dir)
@@ -464,6 +465,9 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
             heading = section["heading"] or "(intro)"
             # For a terminal: marks as [brackets].
             print(f"   § {heading}: {plain_snippet(section['snippet'], ('[', ']'))}")
+        if hit["versions"]:
+            dated = [version["date"] or version["id"] for version in hit["versions"]]
+            print(f"   other versions: {', '.join(dated)}")
     return EXIT_OK
 
 

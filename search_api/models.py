@@ -36,6 +36,14 @@ class Translation(BaseModel):
     url: str | None
 
 
+class Version(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    url: str | None
+    language: str
+
+
 class ArticleHit(BaseModel):
     id: str
     title: str
@@ -51,6 +59,11 @@ class ArticleHit(BaseModel):
     translations: list[Translation] = Field(
         default_factory=list,
         description="The same story in other languages (shown as this one result).",
+    )
+    versions: list[Version] = Field(
+        default_factory=list,
+        description="Other versions of this text among the page's results, ranked below "
+        "it (with group_versions).",
     )
     shared_terms: list[str] | None = Field(
         default=None, description="Related stories only: the words that make it related."

@@ -51,9 +51,9 @@ from search_api.search import (
     article_result,
     attach_sections,
     following,
+    page_results,
     result_facets,
     run_query,
-    translations_of,
 )
 
 RESULT_CACHE_ENTRIES = 32
@@ -259,10 +259,9 @@ def cursor_page(
     found = result_set(snapshot, request)
     end = min(position + request.page_size, found.total)
     articles = [_article(snapshot, found, i) for i in range(position, end)]
-    attach_sections(snapshot, articles, found.docnums[position:end], found.parsed, found.builder)
-    if request.group_translations:
-        for article, i in zip(articles, range(position, end), strict=True):
-            article["translations"] = translations_of(snapshot, found.docnums[i])
+    docnums = [int(docnum) for docnum in found.docnums[position:end]]
+    articles, docnums = page_results(snapshot, request, articles, docnums)
+    attach_sections(snapshot, articles, docnums, found.parsed, found.builder)
     return {
         "query": request.q,
         "parsed_query": found.parsed.display,

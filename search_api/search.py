@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cached_property, partial, reduce
+from functools import cache, cached_property, partial, reduce
 from typing import Any
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
-from indexer.analysis import WordMarker, tag_term
+from indexer.analysis import WordMarker, analyzer_for, tag_term
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import normalize_language, without_surrogates
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
@@ -32,9 +32,10 @@ from search_api.query import (
     highlights,
     parse,
 )
-from search_api.scoring import RANKING
-from search_api.snippets import sections_to_read, snippet_of, word_marker
+from search_api.scoring import RANKING, bm25_idf
+from search_api.snippets import QueryTermsIn, sections_to_read, snippet_of, word_marker
 from search_api.spelling import correct_word
+from search_api.versions import fold_versions
 
 MAX_SECTIONS_PER_RESULT = 3
 MAX_CORRECTED_WORDS = 6
@@ -68,6 +69,9 @@ class SearchRequest:
     # One result per story: its translations are listed in it (readers); researchers
     # counting and exporting get every article.
     group_translations: bool = False
+    # The versions of a text on one page (a report's passage, year after year) are listed in
+    # the first of them (``search_api.versions.fold_versions``).
+    group_versions: bool = False
     # The reader's language (the page's Accept-Language): a story whose version in it
     # matches too is shown in it, at the story's place.
     reader_language: str | None = None
@@ -94,6 +98,7 @@ def build_search_request(
     language: str | None = None,
     sort: str = "relevance",
     group_translations: bool = False,
+    group_versions: bool = False,
     reader_language: str | None = None,
 ) -> SearchRequest:
     """A validated request: the one place API and CLI parameters are checked."""
@@ -136,6 +141,7 @@ def build_search_request(
         language=language,
         sort=sort,
         group_translations=group_translations,
+        group_versions=group_versions,
         reader_language=reader_language,
     )
 
@@ -467,13 +473,11 @@ def search(
     articles = [
         article_result(stored(docnum), score if by_relevance else None) for score, docnum in page
     ]
-    attach_sections(snapshot, articles, [docnum for _, docnum in page], parsed, builder)
+    articles, docnums = page_results(snapshot, request, articles, [d for _, d in page])
+    attach_sections(snapshot, articles, docnums, parsed, builder)
     complete = matches.with_every_word
-    for article, (_, docnum) in zip(articles, page, strict=True):
+    for article, docnum in zip(articles, docnums, strict=True):
         article["partial"] = complete is not None and docnum not in complete
-    if request.group_translations:
-        for article, (_, docnum) in zip(articles, page, strict=True):
-            article["translations"] = translations_of(snapshot, docnum)
 
     suggestion = None
     if suggest and (total < FEW_RESULTS or partial) and not parsed.is_empty:
@@ -497,6 +501,19 @@ def search(
         "index_version": snapshot.version,
         "took_ms": round((time.perf_counter() - started) * 1000, 2),
     }
+
+
+def page_results(
+    snapshot: Snapshot, request: SearchRequest, articles: list[dict[str, Any]], docnums: list[int]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """A page's articles (of ``docnums``) as the request groups them: each with its
+    translations, each version of one listed before it in that one's ``versions``."""
+    if request.group_versions:
+        articles, docnums = fold_versions(snapshot, articles, docnums)
+    if request.group_translations:
+        for article, docnum in zip(articles, docnums, strict=True):
+            article["translations"] = translations_of(snapshot, docnum)
+    return articles, docnums
 
 
 def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | None:
@@ -601,9 +618,10 @@ def attach_sections(
     if not articles or (parsed.is_empty and not snippets):
         return
     prefixes = highlight_prefixes(parsed)
-    markers: dict[str, WordMarker | None] = {}
+    markers: dict[str, tuple[WordMarker | None, QueryTermsIn]] = {}
+    idf = _idf_of(snapshot)
 
-    def marker_for(language: str) -> WordMarker | None:
+    def marker_for(language: str) -> tuple[WordMarker | None, QueryTermsIn]:
         # A prefix marks the words it was expanded to, whose stems need not start with it
         # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
         if language not in markers:
@@ -611,16 +629,18 @@ def attach_sections(
             terms = marked.terms.union(
                 *(builder.expansions("body", prefix, language) for prefix in prefixes)
             )
-            markers[language] = (
+            marker = (
                 word_marker(terms, prefixes, language, marked.phrases)
                 if terms or prefixes or marked.phrases
                 else None
             )
+            query_terms = terms.union(term for phrase in marked.phrases for term, _ in phrase)
+            markers[language] = (marker, _query_terms_in(language, query_terms, idf))
         return markers[language]
 
     for article, docnum in zip(articles, docnums, strict=True):
         language = article["language"] or DEFAULT_LANGUAGE
-        marker = marker_for(language)
+        marker, terms_in = marker_for(language)
         scored = []
         opening = None
         for stored, text in sections_to_read(snapshot.sections_of(docnum)):
@@ -639,9 +659,13 @@ def attach_sections(
             heading_marked, heading_count = marker.tally(heading)
             if not body_count and not heading_count:
                 continue
+            # The query's words a section has: "Australia" and "Australia's" are one.
+            marked = {}
+            for word in body_marked | heading_marked:
+                marked.update(terms_in(word))
             scored.append(
                 (
-                    (len(body_marked | heading_marked), heading_count, body_count),
+                    (len(marked), heading_count, sum(marked.values()), body_count),
                     stored["section_index"],
                     stored,
                     text,
@@ -652,13 +676,38 @@ def attach_sections(
             # Matched by its title, tags or author alone (or listed by filters): the start
             # of its text says what it is about, with nothing marked.
             stored, text = opening
-            scored.append(((0, 0, 0), stored["section_index"], stored, text, []))
-        scored.sort(key=lambda item: (-item[0][0], -item[0][1], -item[0][2], item[1]))
+            scored.append(((0, 0, 0.0, 0), stored["section_index"], stored, text, []))
+        # Most of the query's words first, then marks in the heading, then the rarer
+        # words (their idf summed), then most marks.
+        scored.sort(key=lambda item: (tuple(-value for value in item[0]), item[1]))
         for _, _, stored, text, body_hits in scored[:MAX_SECTIONS_PER_RESULT]:
             section = {"heading": stored.get("section_heading") or None, "anchor": stored["anchor"]}
             if snippets:
-                section["snippet"] = snippet_of(text, body_hits).render()
+                section["snippet"] = snippet_of(text, body_hits, terms_in=terms_in).render()
             article["sections"].append(section)
+
+
+def _idf_of(snapshot: Snapshot) -> Callable[[str], float]:
+    """A body term's BM25 idf, as ranking weighs it; each term looked up once."""
+    reader = snapshot.searcher.reader()
+    articles = snapshot.article_count
+    return cache(lambda term: bm25_idf(articles, reader.doc_frequency("body", term)))
+
+
+def _query_terms_in(
+    language: str, query_terms: frozenset[str], idf: Callable[[str], float]
+) -> QueryTermsIn:
+    """What a marked string (casefolded) of a text in ``language`` is of the query: the
+    query's terms its words give, with their idf (a string no query term accounts for, as
+    a word a prefix reaches past its expansions, is a term of its own, weighing nothing)."""
+    analyzer = analyzer_for(language)
+
+    @cache
+    def terms_in(marked: str) -> dict[str, float]:
+        terms = analyzer.term_positions(marked).keys() & query_terms
+        return {term: idf(term) for term in terms} or {marked: 0.0}
+
+    return terms_in
 
 
 def result_facets(snapshot: Snapshot, docs: np.ndarray) -> dict[str, list[dict[str, Any]]]:

@@ -10,11 +10,14 @@ not in the text is.
 from __future__ import annotations
 
 import html
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from indexer.analysis import Phrase, WordMarker, analyzer_for
+
+# What a marked string (casefolded) is of the query: its terms, each with its idf.
+QueryTermsIn = Callable[[str], dict[str, float]]
 
 TARGET_LENGTH = 240
 MAX_LENGTH = 300
@@ -101,22 +104,38 @@ def sections_to_read(sections: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[
         yield section, one_line(read)
 
 
-def snippet_of(text: str, spans: list[tuple[int, int]], *, target: int = TARGET_LENGTH) -> Snippet:
-    """``build_snippet`` for a text already on ``one_line`` whose matches are known."""
+def snippet_of(
+    text: str,
+    spans: list[tuple[int, int]],
+    *,
+    target: int = TARGET_LENGTH,
+    terms_in: QueryTermsIn | None = None,
+) -> Snippet:
+    """``build_snippet`` for a text already on ``one_line`` whose matches are known.
+
+    The window shown has the most of the query's words, then the rarer ones, then the most
+    marks. ``terms_in`` says which of the query's terms a marked string (casefolded) is,
+    with each one's idf: "Australia's" is the word "Australia" again, and a window with
+    "blasphemy" says more than one with "Pakistan" once more. Without it, each distinct
+    marked string is a word of its own, all alike."""
     if len(text) <= MAX_LENGTH:
         return Snippet(text, tuple(spans))
     if not spans:
         end = _word_end_before(text, target)
         return Snippet(text[:end] + ELLIPSIS, ())
 
-    words = [text[start:end].casefold() for start, end in spans]
-    first, last, best_key = 0, 0, (-1, -1)
+    terms_of = terms_in or (lambda marked: {marked: 0.0})
+    terms = [terms_of(text[start:end].casefold()) for start, end in spans]
+    first, last, best_key = 0, 0, (-1, -1.0, -1)
     for candidate in range(len(spans)):
         limit = spans[candidate][0] + target
         stop = candidate
         while stop + 1 < len(spans) and spans[stop + 1][1] <= limit:
             stop += 1
-        key = (len(set(words[candidate : stop + 1])), stop - candidate + 1)
+        in_window: dict[str, float] = {}
+        for found in terms[candidate : stop + 1]:
+            in_window.update(found)
+        key = (len(in_window), sum(in_window.values()), stop - candidate + 1)
         if key > best_key:
             first, last, best_key = candidate, stop, key
 

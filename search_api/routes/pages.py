@@ -340,6 +340,7 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
         language=state.get("lang"),
         sort=sort,
         group_translations=True,
+        group_versions=True,
         reader_language=reader_language(
             request.headers.get("accept-language", ""), snapshot.languages
         ),

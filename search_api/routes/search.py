@@ -59,6 +59,16 @@ async def search_request(
             examples=[True],
         ),
     ] = True,
+    group_versions: Annotated[
+        bool,
+        Query(
+            description="The versions of one text on a page (a report's passage written "
+            "again year after year: one title, much of the text in common) are listed in "
+            "the first one's `versions` instead of being results of their own; the page "
+            "then has fewer results, and the next one starts where it would have.",
+            examples=[True],
+        ),
+    ] = True,
 ) -> SearchRequest:
     check_given_once(request)
     return build_search_request(
@@ -72,6 +82,7 @@ async def search_request(
         language=language,
         sort=sort,
         group_translations=group_translations,
+        group_versions=group_versions,
     )
 
 

@@ -317,6 +317,7 @@ class TestOpenApi:
             "source",
             "lang",
             "group_translations",
+            "group_versions",
             "sort",
             "cursor",
         }

@@ -243,3 +243,49 @@ def test_a_name_after_its_particle_is_found_and_marked(tmp_path: Path, query: st
         response = search(client, q=query)
     assert [hit["id"] for hit in response["results"]] == ["news/abidjan"]
     assert "<mark>d'Ivoire</mark>" in response["results"][0]["sections"][0]["snippet"]
+
+
+# Over a gap no snippet spans: each snippet can show one end of the text or the other.
+GAP = "Ships waited outside the harbour for weeks, and their cargo rotted in the sun. " * 5
+WINDOWS = [
+    {
+        "id": "retention",
+        "title": "Data laws",
+        "body": f"Australia's agencies and Australia defend data retention. {GAP} "
+        "Mandatory metadata retention began in 2016.",
+    },
+    {
+        "id": "blasphemy",
+        "title": "Courts",
+        "body": f"Pakistan's courts sat in Lahore, Pakistan. {GAP} A blasphemy case was heard.",
+    },
+    # Where Australia and Pakistan are common words, and metadata and blasphemy rare ones.
+    *(
+        {"id": f"news-{n}", "title": f"News {n}", "body": "Australia and Pakistan signed a deal."}
+        for n in range(20)
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def windows_client(tmp_path_factory: pytest.TempPathFactory):
+    with records_client(tmp_path_factory.mktemp("windows"), "windows.json", WINDOWS) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("q", "shown"),
+    [
+        # "Australia's" is the word Australia again: the other end has two words as well,
+        # the rarer one among them.
+        ("metadata retention australia", ["metadata", "retention"]),
+        # Either end has one of the words: the rarer one says what the query is about.
+        ("blasphemy pakistan", ["blasphemy"]),
+    ],
+)
+def test_a_snippet_shows_the_rarer_of_the_querys_words(
+    windows_client: TestClient, q: str, shown: list[str]
+):
+    # The article with every word comes first (a three-word query is filled with others).
+    hit = search(windows_client, q=q)["results"][0]
+    assert marked(hit["sections"][0]["snippet"]) == shown

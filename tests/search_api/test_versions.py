@@ -1,0 +1,122 @@
+"""A page of results lists the versions of one text (a yearly report's passage written again
+each year) under the first of them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from indexer.settings import Settings
+from search_api.app import create_app
+from tests.search_api.corpus import index_corpus
+
+OPENING = "Media freedom in Kenya remained under pressure during the year under review"
+# One untitled passage of a yearly report, a few words changed each year: each one's title
+# is made up of its first words, the same for all of them.
+PASSAGES = [
+    {
+        "id": f"kenya-{year}",
+        "date": f"{year}-03-01",
+        "body": f"{OPENING}. Journalists in Mombasa were detained for covering the dockworkers' "
+        f"strike, and {charged} were charged under the cybercrimes law.",
+    }
+    for year, charged in [(2021, "two"), (2022, "three"), (2023, "five")]
+]
+RECORDS = [
+    *PASSAGES,
+    # Another passage of the report, opening alike: a text of its own.
+    {
+        "id": "kenya-courts",
+        "date": "2023-03-01",
+        "body": f"{OPENING}. Courts in Mombasa freed journalists detained during the strike.",
+    },
+    # Statements of a series under one title of their own, different texts.
+    {"id": "stmt-1", "title": "Union statement", "body": "Journalists detained at the port."},
+    {"id": "stmt-2", "title": "Union statement", "body": "Police detained journalists in Mombasa."},
+    *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes rose."} for n in range(10)),
+]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("versions")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "report.json").write_text(json.dumps(RECORDS), encoding="utf-8")
+    index_corpus([root / "corpus"], root / "index")
+    with TestClient(create_app(root / "index", Settings(rate_limit_per_minute=0))) as client:
+        yield client
+
+
+def search(client: TestClient, **params: object) -> dict:
+    response = client.get("/search", params={"q": "journalists detained", **params})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def listed(response: dict) -> list[str]:
+    """Every article a page lists: its results and their versions."""
+    return [
+        article_id
+        for hit in response["results"]
+        for article_id in [hit["id"], *(version["id"] for version in hit["versions"])]
+    ]
+
+
+def test_the_versions_of_a_passage_are_listed_under_the_first(client: TestClient):
+    response = search(client)
+    passages = [hit for hit in response["results"] if hit["id"].startswith("report/kenya-20")]
+    assert len(passages) == 1
+    [passage] = passages
+    others = {version["id"] for version in passage["versions"]}
+    assert others | {passage["id"]} == {f"report/{record['id']}" for record in PASSAGES}
+    assert all(version["date"] for version in passage["versions"])
+    assert response["total"] == 6  # every article still counts
+
+
+@pytest.mark.parametrize(
+    "text_of_its_own",
+    ["report/kenya-courts", "report/stmt-1", "report/stmt-2"],
+    ids=["opening-alike", "recurring-title-1", "recurring-title-2"],
+)
+def test_texts_sharing_a_title_but_not_their_text_stay_results(
+    client: TestClient, text_of_its_own: str
+):
+    hit_ids = [hit["id"] for hit in search(client)["results"]]
+    assert text_of_its_own in hit_ids
+
+
+def test_group_versions_false_lists_every_version_as_a_result(client: TestClient):
+    response = search(client, group_versions="false")
+    assert len(response["results"]) == 6
+    assert all(hit["versions"] == [] for hit in response["results"])
+
+
+def test_folding_loses_no_article_and_leaves_pages_where_they_were(client: TestClient):
+    for page in (1, 2, 3):
+        folded = search(client, page=page, page_size=2)
+        flat = search(client, page=page, page_size=2, group_versions="false")
+        assert sorted(listed(folded)) == sorted(hit["id"] for hit in flat["results"])
+
+
+def test_cursor_pages_fold_versions_alike(client: TestClient):
+    everything = search(client, page_size=6, group_versions="false")
+    first = search(client, page_size=2)
+    pages = [first]
+    while pages[-1]["next_cursor"]:
+        cursor = pages[-1]["next_cursor"]
+        pages.append(search(client, page_size=2, cursor=cursor))
+    folded = search(client, page_size=2, page=2)
+    assert pages[1]["results"] == folded["results"]
+    every_listed = [article_id for page in pages for article_id in listed(page)]
+    assert sorted(every_listed) == sorted(hit["id"] for hit in everything["results"])
+
+
+def test_the_readers_page_links_the_other_versions_by_date(client: TestClient):
+    page = client.get("/", params={"q": "journalists detained"}).text
+    assert page.count('class="versions"') == 1
+    assert "Other versions:" in page
+    for passage in PASSAGES[:2]:
+        assert f'href="/a/report/{passage["id"]}"' in page
