@@ -13,7 +13,9 @@ import hashlib
 import html
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -819,6 +821,47 @@ def _said(value: Any) -> bool | None:
     if isinstance(value, str):
         return {"true": True, "yes": True, "false": False, "no": False}.get(value.strip().lower())
     return None
+
+
+# What a record's or a front matter's values may be: containers at most this deep, and this
+# many values in all. Past either, a value is no metadata a person wrote: a YAML alias
+# makes a few hundred bytes a billion values (every walk over them hung the indexer), and a
+# value nested hundreds deep broke the readers that walk it (a RecursionError lost the
+# whole export it was in).
+MAX_METADATA_DEPTH = 16
+MAX_METADATA_VALUES = 100_000
+
+
+def bounded(value: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``value`` (metadata, as JSON, YAML or TOML give it) as a tree of its first
+    ``MAX_METADATA_VALUES`` values, breadth first, with no list or mapping nested deeper
+    than ``MAX_METADATA_DEPTH``; and whether that is all of it."""
+    holder: list[Any] = []
+    queue: deque[tuple[Any, Any, Any, int]] = deque([(value, holder, None, 0)])
+    remaining = MAX_METADATA_VALUES
+    complete = True
+    while queue:
+        if remaining <= 0:
+            return holder[0], False
+        source, parent, key, depth = queue.popleft()
+        remaining -= 1
+        copy: Any
+        if isinstance(source, Mapping):
+            copy, children = {}, list(islice(source.items(), remaining))
+        elif isinstance(source, list):
+            # Only as many as may still be read: a list may hold millions.
+            copy, children = [], list(islice(enumerate(source), remaining))
+        else:
+            copy, children = source, []
+        if isinstance(copy, dict | list) and depth >= MAX_METADATA_DEPTH:
+            complete = False
+            continue
+        if isinstance(parent, dict):
+            parent[key] = copy
+        else:
+            parent.append(copy)
+        queue.extend((child, copy, child_key, depth + 1) for child_key, child in children)
+    return holder[0], complete
 
 
 # A UTF-16 surrogate alone is no character: JSON's "\\ud800" escape gives one, Python keeps

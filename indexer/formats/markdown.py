@@ -180,6 +180,13 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
             # horizontal rules, which Markdown writes as "---" too.
             shape = "a list" if isinstance(metadata, list) else "one value"
             return {}, text, [f"front matter is {shape}, not names with values; {_AS_TEXT}"]
+        metadata, complete = fields.bounded(metadata)
+        if not complete:
+            warnings.append(
+                f"front matter holds more than {fields.MAX_METADATA_VALUES:,} values or "
+                f"values nested more than {fields.MAX_METADATA_DEPTH} deep; the rest is "
+                "left out"
+            )
         return metadata, body, warnings
     return {}, text, []
 

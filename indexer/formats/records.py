@@ -24,7 +24,7 @@ from indexer.formats.decode import (
     guess_encoding,
     read_failure,
 )
-from indexer.formats.fields import not_published, strip_wp_shortcodes
+from indexer.formats.fields import bounded, not_published, strip_wp_shortcodes
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
 from indexer.models import CutShort
@@ -209,6 +209,8 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
 def _record(
     item: Mapping[str, Any], field_map: Mapping[str, str], line: int, nbytes: int = 0
 ) -> Record:
+    # A record past what metadata can be is read as far as it goes (``bounded``).
+    item, _complete = bounded(item)
     item = _resource_fields(item)
     unpublished = not_published(item)
     return Record(

@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 
 from indexer.formats.fields import (
+    MAX_METADATA_DEPTH,
+    MAX_METADATA_VALUES,
     MAX_TITLE_CHARS,
+    bounded,
     capped_title,
     clean_authors,
     clean_id,
@@ -337,3 +340,33 @@ def test_files_named_from_their_own_folder_have_its_name_as_source(
     (tmp_path / "amnesty").mkdir()
     monkeypatch.chdir(tmp_path / "amnesty")
     assert source_for(Path(path), Path(root)) == "amnesty"
+
+
+def test_bounded_metadata_is_kept_whole_when_a_person_wrote_it() -> None:
+    metadata = {"title": "T", "tags": ["a", {"name": "b"}], "meta": {"x": [1, 2, [3]]}}
+    assert bounded(metadata) == (metadata, True)
+
+
+def test_bounded_metadata_leaves_out_what_is_past_its_depth_and_size() -> None:
+    shared = ["lol"] * 10
+    for _ in range(8):  # as YAML aliases give: one list, referred to ten times a level
+        shared = [shared] * 10
+    deep: object = "x"
+    for _ in range(500):
+        deep = [deep]
+    cut, complete = bounded({"title": "T", "tags": shared, "deep": deep})
+    assert cut["title"] == "T"
+    assert not complete
+
+    def values(value: object) -> int:
+        if isinstance(value, dict):
+            return 1 + sum(values(item) for item in value.values())
+        if isinstance(value, list):
+            return 1 + sum(values(item) for item in value)
+        return 1
+
+    def depth(value: object) -> int:
+        return 1 + max(map(depth, value), default=0) if isinstance(value, list) else 0
+
+    assert values(cut) <= MAX_METADATA_VALUES
+    assert depth(cut["deep"]) <= MAX_METADATA_DEPTH

@@ -428,3 +428,22 @@ def test_a_jekyll_posts_tags_and_categories_written_as_one_string_are_words(
     assert jekyll.articles[0].tags == ["cambodia", "asia", "elections", "Hun Sen"]
     assert other.articles[0].tags == ["cambodia", "asia elections", "Hun Sen"]
     assert parse("hexo/source/_posts/vote.md").articles[0].tags == other.articles[0].tags
+
+
+def test_front_matter_expanding_to_billions_of_values_is_read_as_far_as_metadata_goes(
+    tmp_path: Path, parse
+) -> None:
+    # A YAML alias bomb: nine levels of nine aliases, a few hundred bytes that give tags
+    # 387 million values. Every walk over them (tags, authors, checks of the text) hung.
+    levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        levels.append(f"{level}: &{level} [{', '.join(['*' + previous] * 9)}]")
+    front = "\n".join(["title: Billion laughs", *levels, "tags: *i"])
+    write(tmp_path / "bomb.md", f"---\n{front}\n---\nJournalists were detained.\n")
+    parsed = parse("bomb.md")
+    [article] = parsed.articles
+    assert article.title == "Billion laughs"
+    assert article.sections[0].text == "Journalists were detained."
+    [warning] = parsed.warnings
+    assert "front matter holds more than 100,000 values" in warning

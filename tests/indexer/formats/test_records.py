@@ -622,3 +622,32 @@ def test_a_records_tags_are_those_of_its_tags_and_its_categories(tmp_path: Path,
         ["Asia", "press"],
         ["Asia", "press"],
     ]
+
+
+def nested(value: object, depth: int) -> object:
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "deep_record",
+    [
+        {"id": "deep", "title": "Deep", "body": "Deep body.", "authors": nested("Ana", 900)},
+        {"id": "deep", "title": nested({"rendered": "Deep"}, 400), "body": "Deep body."},
+    ],
+    ids=["authors", "title"],
+)
+@pytest.mark.parametrize("name", ["export.jsonl", "export.json"])
+def test_a_record_nested_hundreds_deep_costs_its_export_nothing(
+    tmp_path: Path, parse, deep_record: dict, name: str
+) -> None:
+    # Metadata nested so deep broke every reader walking it: the whole export was lost.
+    good = [{"id": f"good-{n}", "title": f"Good {n}", "body": f"Body {n}."} for n in range(3)]
+    records = [*good[:2], deep_record, good[2]]
+    content = (
+        "\n".join(json.dumps(r) for r in records) if name.endswith("l") else json.dumps(records)
+    )
+    write(tmp_path / name, content)
+    ids = [article.id for article in parse(name).articles]
+    assert ids == ["export/good-0", "export/good-1", "export/deep", "export/good-2"]
