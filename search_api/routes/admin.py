@@ -39,9 +39,10 @@ from indexer.formats.fields import (
     normalize_date,
     normalize_language,
 )
-from indexer.formats.sections import INTRO_ANCHOR, slugify, unique_anchor
+from indexer.formats.sections import INTRO_ANCHOR, Anchors, slugify
 from indexer.languages import article_language, known_languages, translation_key
 from indexer.models import Article, Section
+from indexer.settings import Settings
 from search_api.engine import Engine
 from search_api.errors import problem_message
 from search_api.models import RequestBody
@@ -147,11 +148,11 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
             f"its text is {text_mb:.1f} MB, more than an article may hold "
             f"(ADVOSEARCH_MAX_ARTICLE_FILE_MB: {max_text_mb:g})"
         )
-    used: set[str] = set()
+    anchors = Anchors()
     sections = []
     for section in item.sections:
         wanted = section.anchor or (slugify(section.heading) if section.heading else INTRO_ANCHOR)
-        anchor = unique_anchor(slugify(wanted), used)
+        anchor = anchors.unique(slugify(wanted))
         sections.append(Section(heading=section.heading or None, anchor=anchor, text=section.text))
     given_language = normalize_language(item.language) if item.language else None
     if item.language and given_language not in known_languages():
@@ -225,7 +226,19 @@ async def add_articles(request: Request, body: ArticlesBody) -> dict[str, Any]:
     """Add articles, or replace those with the same ids, in one commit."""
     if not 1 <= len(body) <= MAX_ARTICLES_PER_CALL:
         raise InvalidRequest(f"send between 1 and {MAX_ARTICLES_PER_CALL} articles per call")
-    settings = request.app.state.settings
+    state = request.app.state
+    # In a thread: reading a call's articles (their sections, their language) takes the
+    # time their text takes, which in the event loop kept every request of the worker
+    # waiting.
+    articles = await run_in_threadpool(articles_of, body, state.settings)
+    await run_in_threadpool(
+        ingest_articles, state.engine.index_dir, articles, state.settings.lock_timeout_s
+    )
+    return {"ids": [a.id for a in articles], "index_version": serve_new_version(state.engine)}
+
+
+def articles_of(body: list[Any], settings: Settings) -> list[Article]:
+    """A call's articles, checked; ``InvalidRequest`` naming the first that cannot be taken."""
     articles: list[Article] = []
     for number, item in enumerate(read_articles(body), 1):
         try:
@@ -242,11 +255,7 @@ async def add_articles(request: Request, body: ArticlesBody) -> dict[str, Any]:
                 f"{article.id!r}: send one article per id"
             )
         first_with_id[article.id] = number
-    state = request.app.state
-    await run_in_threadpool(
-        ingest_articles, state.engine.index_dir, articles, state.settings.lock_timeout_s
-    )
-    return {"ids": [a.id for a in articles], "index_version": serve_new_version(state.engine)}
+    return articles
 
 
 @router.delete("/articles/{article_id:path}", summary="Remove")

@@ -39,6 +39,15 @@ def test_duplicate_headings_get_numbered_anchors() -> None:
     assert anchors == ["intro", "background", "background-2", "intro-2"]
 
 
+def test_numbered_anchors_skip_the_anchors_headings_already_have() -> None:
+    titles = ["Update", "Update 2", "Update", "Update", "Update 3"]
+    blocks = [
+        b for n, title in enumerate(titles) for b in (heading(title), paragraph(f"Text {n}."))
+    ]
+    anchors = [s.anchor for s in build_sections(blocks)]
+    assert anchors == ["update", "update-2", "update-3", "update-4", "update-3-2"]
+
+
 def test_whitespace_inside_a_paragraph_is_collapsed_but_breaks_kept() -> None:
     [section] = build_sections([paragraph("a  b\n c\u00a0d"), paragraph("e")])
     assert section.text == "a b c d\n\ne"
