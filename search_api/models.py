@@ -211,7 +211,11 @@ class RequestBody(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _without_surrogates(cls, data: Any) -> Any:
-        return without_surrogates(data)
+        try:
+            return without_surrogates(data)
+        except RecursionError:
+            # Lists in lists hundreds deep: no value this API takes is nested so.
+            raise ValueError("nested too deeply") from None
 
 
 class DateRange(RequestBody):

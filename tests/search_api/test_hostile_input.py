@@ -113,3 +113,27 @@ def test_a_lone_surrogate_in_a_json_body_is_read_as_a_file_would_be(
     )
     assert response.status_code == status, response.text[:300]
     assert response.json()
+
+
+def nested(value: object, depth: int) -> object:
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/search/batch", {"queries": [{"q": "torture", "tag": nested("x", 500)}]}),
+        ("/related", {"title": "Torture", "exclude": nested("x", 500)}),
+    ],
+    ids=["batch", "related"],
+)
+def test_a_body_nested_hundreds_deep_is_a_422_that_says_so(
+    client: TestClient, path: str, body: dict
+) -> None:
+    response = client.post(
+        path, content=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422, response.text[:300]
+    assert "nested too deeply" in response.json()["error"]["message"]
