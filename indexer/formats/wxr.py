@@ -138,6 +138,20 @@ def _post(
     return WxrPost(values=values, body_html=strip_wp_shortcodes(body), line=item.sourceline or 0)
 
 
+def _first_error(exc: etree.XMLSyntaxError, log: etree._ListErrorLog) -> tuple[int | str, str]:
+    """Where XML stopped being read, and why, on one line: the parse's first fatal error,
+    the cause (an undefined "&nbsp;"), not its last, an effect ("Start tag expected") that
+    can quote the document across lines. (The exception's own log holds the errors of
+    every parse of the thread so far.)"""
+    fatal = [error for error in log if error.level_name == "FATAL"]
+    if fatal:
+        line, message = fatal[0].line, fatal[0].message
+    else:
+        line = exc.lineno or (exc.position[0] if exc.position else "?")
+        message = (exc.msg or str(exc)).split(", line")[0]
+    return line, " ".join(message.split())[:200]
+
+
 def _of_the_feed(element: etree._Element) -> bool:
     """Whether an element is the channel's own (or an Atom feed's): its terms, its title…,
     not an item's or an entry's."""
@@ -216,7 +230,7 @@ def _atom_text(element: etree._Element, *, as_html: bool) -> str:
     return "".join(f"<p>{escape(part)}</p>" for part in text.split("\n\n") if part.strip())
 
 
-def _events(handle: IO[bytes], utf8: bool) -> Iterator[tuple[str, etree._Element]]:
+def _events(handle: IO[bytes], utf8: bool) -> etree.iterparse:
     return etree.iterparse(
         handle,
         # A UTF-16/32 export read as UTF-8: its declaration still names its own encoding.
@@ -243,8 +257,9 @@ def parse_wxr(handle: IO[bytes], *, utf8: bool = False) -> Iterator[WxrPost | st
     wordpress = False  # a WordPress export (its wp: elements), not a site's feed
     posts = 0
     not_indexed: Counter[str] = Counter()
+    events = _events(handle, utf8)
     try:
-        for event, element in _events(handle, utf8):
+        for event, element in events:
             namespace, local = _localname(element)
             if event == "start":
                 if not root_seen:
@@ -281,8 +296,7 @@ def parse_wxr(handle: IO[bytes], *, utf8: bool = False) -> Iterator[WxrPost | st
             elif _of_the_feed(element):
                 element.clear(keep_tail=False)  # terms…: not needed, free memory
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else "?")
-        message = (exc.msg or str(exc)).split(", line")[0]
+        line, message = _first_error(exc, events.error_log)
         if not posts:
             raise UnreadableFile(f"invalid XML at line {line}: {message}") from None
         yield CutShort(f"invalid XML at line {line}: {message}; kept the {posts} posts before it")

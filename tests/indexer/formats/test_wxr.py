@@ -345,3 +345,23 @@ def test_a_wordpress_feeds_appeared_first_on_line_is_left_out(tmp_path: Path, pa
     write(tmp_path / "feed.atom", atom)
     [entry] = parse("feed.atom").articles
     assert entry.text == "A radio host was jailed."
+
+
+def test_an_unreadable_export_is_reported_by_its_first_error(tmp_path: Path, parse) -> None:
+    # An HTML entity XML does not define: the cause. What libxml2 says after it ("Start
+    # tag expected") is only an effect.
+    write(tmp_path / "x.xml", wxr(item(1, "Before&nbsp;after"), item(2, "Second")))
+    with pytest.raises(
+        UnreadableFile, match=r"^invalid XML at line \d+: Entity 'nbsp' not defined$"
+    ):
+        parse("x.xml")
+
+
+def test_an_export_cut_short_is_reported_on_one_line(tmp_path: Path, parse) -> None:
+    content = wxr(item(1, "First"), item(2, "Second", body="One line.\nAnd <b>another</b>."))
+    write(tmp_path / "x.xml", content[: content.index("another")])
+    parsed = parse("x.xml")
+    assert [a.id for a in parsed.articles] == ["x/1"]
+    [warning] = parsed.warnings
+    assert "\n" not in warning
+    assert warning.endswith("; kept the 1 posts before it")
