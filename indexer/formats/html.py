@@ -11,7 +11,7 @@ import lxml.etree as etree
 import lxml.html
 import trafilatura
 from trafilatura.settings import set_date_params
-from trafilatura.utils import load_html
+from trafilatura.utils import HTML_PARSER, load_html
 
 from indexer.errors import NoArticle
 from indexer.formats import fields
@@ -429,6 +429,22 @@ def is_medium_draft(file_name: str, text: str) -> bool:
     return file_name.startswith("draft_") and bool(_MEDIUM_EXPORT_RE.search(text))
 
 
+# trafilatura's HTML parser (``load_html``'s), reading elements however deep they are nested.
+_DEEP_HTML_PARSER = lxml.html.HTMLParser(
+    collect_ids=False,
+    default_doctype=False,
+    encoding="utf-8",
+    remove_comments=True,
+    remove_pis=True,
+    huge_tree=True,
+)
+
+
+def _cut_at_depth(log: etree._ListErrorLog) -> bool:
+    """Whether a parse left out elements nested past libxml2's usual depth."""
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in log)
+
+
 def _without_page_footers(text: str) -> str | lxml.html.HtmlElement:
     """The page as a tree, without the site's ``<footer>``s, whose "last updated on June 1,
     2023" or copyright date trafilatura would take for the article's date (it looks for
@@ -439,6 +455,16 @@ def _without_page_footers(text: str) -> str | lxml.html.HtmlElement:
     if not _PAGE_TAG_RE.search(text):
         return text
     tree = load_html(text)
+    if tree is not None and _cut_at_depth(HTML_PARSER.error_log):
+        # libxml2 reads HTML no deeper than 256 elements unless told otherwise, and leaves
+        # out what is deeper, with only this error: a page whose template leaves hundreds
+        # of <div>s unclosed lost its text. Read again, as deep as libxml2 goes.
+        try:
+            tree = lxml.html.document_fromstring(
+                text.encode("utf-8", "surrogatepass"), parser=_DEEP_HTML_PARSER
+            )
+        except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+            return text
     if tree is None:
         return text
     for footer in list(tree.iter("footer")):

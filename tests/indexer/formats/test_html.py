@@ -442,3 +442,24 @@ def test_a_page_title_that_shows_a_tag_keeps_it(tmp_path: Path, parse) -> None:
     )
     [article] = parse("page.html").articles
     assert article.title == "Censorship & the <script> tag"
+
+
+def test_a_page_nested_past_the_html_parsers_usual_depth_keeps_its_text(
+    tmp_path: Path, parse
+) -> None:
+    # A template that leaves its <div>s unclosed nests the article 300 elements deep, past
+    # the 256 libxml2 reads unless told otherwise: its text was lost without an error.
+    text = (
+        "Police detained three journalists covering the protest outside the court on "
+        "Monday, and their equipment was confiscated without a warrant."
+    )
+    intro = "The court hearing was adjourned until next week after a short session."
+    page = (
+        "<html><head><title>Journalists detained</title></head><body><article>"
+        f"<h1>Journalists detained</h1><p>{intro}</p>" + "<div>" * 300 + f"<p>{text}</p>"
+        "</article></body></html>"
+    )
+    write(tmp_path / "deep.html", page)
+    [article] = parse("deep.html").articles
+    assert intro in article.text
+    assert text in article.text
