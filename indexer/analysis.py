@@ -123,11 +123,18 @@ class _TokenPatternTokenizer(RegexpTokenizer):
             yield match.group() if match.start() == start else None
 
 
+# Chunks longer are matched each time, not cached: they seldom come again, and a text
+# without spaces (Chinese, Japanese) is one chunk a paragraph long.
+MAX_CACHED_CHUNK = 64
+
+
 @lru_cache(maxsize=4)
 def _chunk_tokens(regexp: Any) -> Callable[[str], list[str]]:
-    """A compiled pattern's cached ``findall`` (the cached lists are never handed out).
-    ~200 bytes an entry: 50,000 chunks (10 MB) hold what most texts are made of."""
-    return lru_cache(maxsize=50_000)(regexp.findall)
+    """A compiled pattern's ``findall``, cached for short chunks (the cached lists are never
+    handed out). Under ~300 bytes an entry: 50,000 chunks (15 MB) hold what most texts are
+    made of."""
+    cached = lru_cache(maxsize=50_000)(regexp.findall)
+    return lambda chunk: cached(chunk) if len(chunk) <= MAX_CACHED_CHUNK else regexp.findall(chunk)
 
 
 class TextIn(str):
