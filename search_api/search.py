@@ -32,7 +32,7 @@ from search_api.query import (
     highlights,
     parse,
 )
-from search_api.scoring import RANKING, bm25_idf
+from search_api.scoring import RANKING, article_count, bm25_idf
 from search_api.snippets import QueryTermsIn, sections_to_read, snippet_of, word_marker
 from search_api.spelling import correct_word
 from search_api.versions import fold_versions
@@ -688,10 +688,13 @@ def attach_sections(
 
 
 def _idf_of(snapshot: Snapshot) -> Callable[[str], float]:
-    """A body term's BM25 idf, as ranking weighs it; each term looked up once."""
-    reader = snapshot.searcher.reader()
-    articles = snapshot.article_count
-    return cache(lambda term: bm25_idf(articles, reader.doc_frequency("body", term)))
+    """A term's BM25 idf in article bodies (ranking's idf of a word, but for its other
+    fields and spellings), from the document frequencies the search has just looked up
+    (``Postings.doc_frequency`` keeps them)."""
+    searcher = snapshot.searcher
+    articles = article_count(searcher)
+    frequency = partial(snapshot.postings.doc_frequency, searcher, "body")
+    return cache(lambda term: bm25_idf(articles, frequency(term.encode("utf-8"))))
 
 
 def _query_terms_in(

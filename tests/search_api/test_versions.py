@@ -4,6 +4,7 @@ each year) under the first of them."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -89,9 +90,8 @@ def test_texts_sharing_a_title_but_not_their_text_stay_results(
 
 
 def test_group_versions_false_lists_every_version_as_a_result(client: TestClient):
-    response = search(client, group_versions="false")
-    assert len(response["results"]) == 6
-    assert all(hit["versions"] == [] for hit in response["results"])
+    hit_ids = {hit["id"] for hit in search(client, group_versions="false")["results"]}
+    assert {f"report/{passage['id']}" for passage in PASSAGES} <= hit_ids
 
 
 def test_folding_loses_no_article_and_leaves_pages_where_they_were(client: TestClient):
@@ -115,8 +115,11 @@ def test_cursor_pages_fold_versions_alike(client: TestClient):
 
 
 def test_the_readers_page_links_the_other_versions_by_date(client: TestClient):
+    [first] = [hit for hit in search(client)["results"] if hit["id"].startswith("report/kenya-20")]
     page = client.get("/", params={"q": "journalists detained"}).text
-    assert page.count('class="versions"') == 1
-    assert "Other versions:" in page
-    for passage in PASSAGES[:2]:
-        assert f'href="/a/report/{passage["id"]}"' in page
+    [versions] = re.findall(r'<p class="versions"[^>]*>(.*?)</p>', page)
+    links = re.findall(r'<a href="([^"]+)"[^>]*><time datetime="([^"]+)">([^<]+)</time>', versions)
+    assert links == [
+        (f"/a/{version['id']}", version["date"], f"1 March {version['date'][:4]}")
+        for version in first["versions"]
+    ]
