@@ -83,8 +83,8 @@ class _TokenPatternTokenizer(RegexpTokenizer):
         space and the pattern looks at no character beyond a match but for ``\\b``, which
         an end of text meets as it meets a space, so a text's tokens are its chunks' tokens
         in turn. A text repeats most of its chunks ("the", "rights,"), and so do texts of
-        one archive: each distinct chunk is matched once (``_chunk_tokens``), where matching
-        the pattern at every character took most of the time of tokenizing."""
+        one archive: each distinct short chunk is matched once (``_chunk_tokens``), where
+        matching the pattern at every character took most of the time of tokenizing."""
         self._check_regexp()
         return list(chain.from_iterable(map(_chunk_tokens(self._regexp), text.split())))
 
