@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from indexer.errors import NoArticle, UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
@@ -855,22 +855,55 @@ class _ReadAsItComes:
 
 
 def _parse_wxr(path: Path, root: Path, default_language: str) -> ParsedFile:
-    collector = _Collector(path, root, default_language)
-    articles: list[Article] = []
-    warnings: list[str] = []
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
             utf8 = as_utf8(handle)
             stream = utf8 or _ReadAsItComes(handle)
-            for item in wxr.parse_wxr(stream, utf8=utf8 is not None):
-                if isinstance(item, str):
-                    warnings.append(item)
-                    continue
-                blocks = html.blocks_from_html_fragment(item.body_html)
-                article = collector.add(item.values, blocks, item.body_html, item.line)
-                if article is not None:
-                    articles.append(article)
+            return _wxr_file(path, root, default_language, stream, utf8=utf8 is not None)
+    except wxr.XmlStopped as stopped:
+        # Read again, whole, its "&"s as a browser reads them: if that is what stopped the
+        # XML, all of it is read now; if not, it stops where it did, saying why.
+        try:
+            with opener(path, "rb") as handle:
+                utf8 = as_utf8(handle)
+                data = (utf8 or handle).read()
+        except (*READ_ERRORS, UnicodeDecodeError):
+            raise stopped from None
+        readable = wxr.as_xml_entities(data)
+        parsed = _wxr_file(
+            path, root, default_language, io.BytesIO(readable), utf8=utf8 is not None, again=True
+        )
+        if readable != data:
+            parsed.warnings.insert(
+                0, "HTML entities or bare & that XML does not allow, read as a browser would"
+            )
+        return parsed
+    except READ_ERRORS as exc:  # in its first bytes, before any post
+        raise UnreadableFile(read_failure(exc)) from None
+
+
+def _wxr_file(
+    path: Path,
+    root: Path,
+    default_language: str,
+    stream: IO[bytes],
+    *,
+    utf8: bool,
+    again: bool = False,
+) -> ParsedFile:
+    collector = _Collector(path, root, default_language)
+    articles: list[Article] = []
+    warnings: list[str] = []
+    try:
+        for item in wxr.parse_wxr(stream, utf8=utf8, raise_stopped=not again):
+            if isinstance(item, str):
+                warnings.append(item)
+                continue
+            blocks = html.blocks_from_html_fragment(item.body_html)
+            article = collector.add(item.values, blocks, item.body_html, item.line)
+            if article is not None:
+                articles.append(article)
     except READ_ERRORS as exc:
         if not articles:
             raise UnreadableFile(read_failure(exc)) from None

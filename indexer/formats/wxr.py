@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
+from html.entities import html5
 from typing import IO, Any
 
 import lxml.etree as etree
@@ -152,6 +153,33 @@ def _first_error(exc: etree.XMLSyntaxError, log: etree._ListErrorLog) -> tuple[i
     return line, " ".join(message.split())[:200]
 
 
+_CDATA_RE = re.compile(rb"(<!\[CDATA\[.*?\]\]>)", re.DOTALL)
+_AMPERSAND_RE = re.compile(rb"&(?:#[0-9]+;|#[xX][0-9a-fA-F]+;|([A-Za-z][A-Za-z0-9]{0,31});)?")
+_XML_ENTITIES = frozenset([b"amp", b"lt", b"gt", b"quot", b"apos"])
+
+
+def as_xml_entities(data: bytes) -> bytes:
+    """An export's bytes (UTF-8, or an encoding ASCII is part of) with every "&" as XML
+    reads it, as a browser would read it: an HTML entity as the reference of its characters
+    ("&nbsp;" as "&#160;"), any other "&" that starts no reference as "&amp;". CDATA
+    sections are left as they are: an "&" is only text there."""
+    parts = _CDATA_RE.split(data)
+    parts[::2] = [_AMPERSAND_RE.sub(_as_xml_reference, part) for part in parts[::2]]
+    return b"".join(parts)
+
+
+def _as_xml_reference(match: re.Match[bytes]) -> bytes:
+    name = match.group(1)
+    if match.group(0) == b"&":
+        return b"&amp;"
+    if name is None or name in _XML_ENTITIES:
+        return match.group(0)  # a character reference, or one XML knows
+    characters = html5.get(name.decode("ascii") + ";")
+    if characters is None:
+        return b"&amp;" + name + b";"  # no entity: its text, as a browser shows it
+    return b"".join(b"&#%d;" % ord(character) for character in characters)
+
+
 def _of_the_feed(element: etree._Element) -> bool:
     """Whether an element is the channel's own (or an Atom feed's): its terms, its title…,
     not an item's or an entry's."""
@@ -245,12 +273,22 @@ def _events(handle: IO[bytes], utf8: bool) -> etree.iterparse:
     )
 
 
-def parse_wxr(handle: IO[bytes], *, utf8: bool = False) -> Iterator[WxrPost | str]:
+class XmlStopped(UnreadableFile):
+    """The export's XML cannot be read to its end: perhaps at an HTML entity XML does not
+    define ("&nbsp;") or an ampersand that starts no reference ("AT&T"), which a browser
+    reads and XML stops at (libxml2 does not always say so: it may report "Start tag
+    expected" at line 1). To be read again, whole, with ``as_xml_entities``."""
+
+
+def parse_wxr(
+    handle: IO[bytes], *, utf8: bool = False, raise_stopped: bool = False
+) -> Iterator[WxrPost | str]:
     """Published posts and pages (a feed's items or entries), streamed; then, as warning
     strings, what was not indexed
     (drafts, attachments… counted), and whether the file breaks off midway (invalid XML, or
     text invalid in its encoding). ``utf8``: the bytes are UTF-8, whatever the XML
-    declaration says."""
+    declaration says. ``raise_stopped``: raise ``XmlStopped`` where the XML stops, whatever
+    was given before (to be read again, whole, its ampersands as a browser reads them)."""
     language: str | None = None
     display_names: dict[str, str] = {}  # author login -> display name
     root_seen = False
@@ -297,6 +335,8 @@ def parse_wxr(handle: IO[bytes], *, utf8: bool = False) -> Iterator[WxrPost | st
                 element.clear(keep_tail=False)  # terms…: not needed, free memory
     except etree.XMLSyntaxError as exc:
         line, message = _first_error(exc, events.error_log)
+        if raise_stopped:
+            raise XmlStopped(f"invalid XML at line {line}: {message}") from None
         if not posts:
             raise UnreadableFile(f"invalid XML at line {line}: {message}") from None
         yield CutShort(f"invalid XML at line {line}: {message}; kept the {posts} posts before it")
