@@ -9,6 +9,8 @@ import urllib.request
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.values import nested
+
 ABSURD_QUERIES = {
     "a lone star": "*",
     "one-letter prefix": "a*",
@@ -113,12 +115,6 @@ def test_a_lone_surrogate_in_a_json_body_is_read_as_a_file_would_be(
     )
     assert response.status_code == status, response.text[:300]
     assert response.json()
-
-
-def nested(value: object, depth: int) -> object:
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,7 @@ from indexer.formats.fields import (
     source_for,
     url_slug,
 )
+from tests.values import nested
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
@@ -351,10 +352,7 @@ def test_bounded_metadata_leaves_out_what_is_past_its_depth_and_size() -> None:
     shared = ["lol"] * 10
     for _ in range(8):  # as YAML aliases give: one list, referred to ten times a level
         shared = [shared] * 10
-    deep: object = "x"
-    for _ in range(500):
-        deep = [deep]
-    cut, complete = bounded({"title": "T", "tags": shared, "deep": deep})
+    cut, complete = bounded({"title": "T", "tags": shared, "deep": nested("x", 500)})
     assert cut["title"] == "T"
     assert not complete
 

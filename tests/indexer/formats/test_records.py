@@ -10,6 +10,7 @@ import pytest
 from indexer.errors import NoArticle, UnreadableFile
 from indexer.models import CutShort
 from tests.indexer.formats.conftest import write
+from tests.values import nested
 
 GV = [
     {
@@ -622,12 +623,6 @@ def test_a_records_tags_are_those_of_its_tags_and_its_categories(tmp_path: Path,
         ["Asia", "press"],
         ["Asia", "press"],
     ]
-
-
-def nested(value: object, depth: int) -> object:
-    for _ in range(depth):
-        value = [value]
-    return value
 
 
 @pytest.mark.parametrize(
