@@ -82,6 +82,45 @@ DAMAGED = (
 )
 
 
+class SearcherTurns:
+    """Who reads a snapshot's searcher: one thread at a time, and searches before the turns
+    of background work. An export reads its articles a chunk at a turn, for seconds or
+    minutes; with a plain lock, a reader's search waited behind one chunk after another
+    (one export of 'a* OR b*' on 37,000 articles: searches' median 149 ms, from 15 ms).
+    Background work now takes a turn only when no search is waiting, so a search waits
+    for one chunk at most."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.Lock())
+        self._taken = False
+        self._searches_waiting = 0
+
+    def acquire(self, timeout: float | None = None, *, background: bool = False) -> bool:
+        """Waits for the searcher (at most ``timeout`` seconds) and takes it: True when it
+        was taken. ``background``: also waits while a search waits."""
+        with self._changed:
+            if background:
+                free = self._changed.wait_for(
+                    lambda: not self._taken and not self._searches_waiting, timeout
+                )
+            else:
+                self._searches_waiting += 1
+                try:
+                    free = self._changed.wait_for(lambda: not self._taken, timeout)
+                finally:
+                    self._searches_waiting -= 1
+                if not free:  # background work may have waited for this search alone
+                    self._changed.notify_all()
+            if free:
+                self._taken = True
+            return free
+
+    def release(self) -> None:
+        with self._changed:
+            self._taken = False
+            self._changed.notify_all()
+
+
 class Snapshot:
     """A searcher on one committed index version, with per-version caches."""
 
@@ -110,7 +149,7 @@ class Snapshot:
         # can read each other's blocks ("Damaged postings block" under 4 concurrent
         # clients). Requests therefore use the searcher one at a time; the work is CPU-bound
         # under the GIL, so this costs no throughput.
-        self.searcher_lock = threading.RLock()
+        self.turns = SearcherTurns()
         # Kept by the Engine, under its lock: how many requests hold this snapshot, and
         # whether a newer one has replaced it (then it is closed once nobody holds it).
         self.users = 0
@@ -132,8 +171,8 @@ class Snapshot:
         def locked() -> T:
             # The thread's wait for the searcher, behind the search on the other thread,
             # counts as waiting too.
-            timeout = -1 if deadline is None else max(0.0, deadline - time.monotonic())
-            if not self.searcher_lock.acquire(timeout=timeout):
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self.turns.acquire(timeout):
                 raise self._busy()
             started = time.monotonic()
             try:
@@ -146,7 +185,7 @@ class Snapshot:
                 raise IndexDamaged(DAMAGED) from error
             finally:
                 _count_searcher_time(spent, started)
-                self.searcher_lock.release()
+                self.turns.release()
 
         # As anyio's to_thread.run_sync: waiting for a thread can be cancelled, but a search
         # that has started is waited for, so its request does not release the snapshot (and
@@ -165,14 +204,16 @@ class Snapshot:
 
     @contextmanager
     def holding_searcher(self) -> Iterator[None]:
-        """The searcher, held by the current thread for the request's work (an export's
-        chunk), its time counted as the request's (``searcher_seconds``)."""
-        with self.searcher_lock:
-            started = time.monotonic()
-            try:
-                yield
-            finally:
-                _count_searcher_time(searcher_seconds.get(), started)
+        """The searcher, held by the current thread for a turn of a long request's work (an
+        export's chunk), taken only when no search is waiting for it; its time counted as
+        the request's (``searcher_seconds``)."""
+        self.turns.acquire(background=True)
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            _count_searcher_time(searcher_seconds.get(), started)
+            self.turns.release()
 
     def _report_damage(self, error: Exception) -> None:
         """Log, once for this version, that its files look damaged, and what to do."""

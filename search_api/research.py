@@ -46,6 +46,7 @@ from search_api.engine import Snapshot
 from search_api.query import ALL_ARTICLES, ParsedQuery, QueryBuilder
 from search_api.search import (
     MAX_PAGE_SIZE,
+    MatchedSections,
     SearchRequest,
     allowed_docs,
     article_result,
@@ -59,7 +60,7 @@ from search_api.search import (
 RESULT_CACHE_ENTRIES = 32
 RESULT_CACHE_DOCS = 2_000_000  # document numbers kept across the cached result sets
 MAX_CURSOR_LENGTH = 512
-EXPORT_CHUNK = 100  # articles read (and their sections matched) at a time while exporting
+EXPORT_CHUNK = 20  # articles read (and their sections matched) in one turn at the searcher
 INTERVALS = ("day", "week", "month", "year")
 MAX_INTERVALS = 10_000
 MAX_BATCH_QUERIES = 100
@@ -490,19 +491,14 @@ EXPORT_COLUMNS = (
 def export_rows(snapshot: Snapshot, found: ResultSet) -> Iterator[list[dict[str, Any]]]:
     """The result set's articles in order, ``EXPORT_CHUNK`` at a time, read lazily: at any
     moment only one chunk of articles is in memory, however many match."""
+    matched = MatchedSections(snapshot, found.parsed, found.builder, snippets=False)
     for offset in range(0, found.total, EXPORT_CHUNK):
         end = min(offset + EXPORT_CHUNK, found.total)
-        # The lock is taken per chunk, so a long export never holds up other requests.
+        # The searcher is taken a chunk at a time, when no search waits for it: a long
+        # export holds up a reader's search for one chunk at most.
         with snapshot.holding_searcher():
             articles = [_article(snapshot, found, i) for i in range(offset, end)]
-            attach_sections(
-                snapshot,
-                articles,
-                found.docnums[offset:end],
-                found.parsed,
-                found.builder,
-                snippets=False,
-            )
+            matched.attach(articles, found.docnums[offset:end])
         rows = []
         for rank, article in enumerate(articles, start=offset + 1):
             sections = article.pop("sections")

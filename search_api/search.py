@@ -612,38 +612,66 @@ def attach_sections(
     snippets: bool = True,
 ) -> None:
     """Up to three matched sections per article (``docnums``: the articles' documents),
-    best first, each with a snippet (unless ``snippets`` is false: an export lists the
-    sections, it does not show them). With snippets, an article matched outside its text
-    gets its opening instead, unmarked."""
-    if not articles or (parsed.is_empty and not snippets):
-        return
-    prefixes = highlight_prefixes(parsed)
-    markers: dict[str, tuple[WordMarker | None, QueryTermsIn]] = {}
-    idf = _idf_of(snapshot)
+    best first: ``MatchedSections.attach``, for one page of results."""
+    MatchedSections(snapshot, parsed, builder, snippets=snippets).attach(articles, docnums)
 
-    def marker_for(language: str) -> tuple[WordMarker | None, QueryTermsIn]:
+
+class MatchedSections:
+    """The sections of a query's results that match it, best first, each with a snippet
+    (unless ``snippets`` is false: an export lists the sections, it does not show them).
+    With snippets, an article matched outside its text gets its opening instead, unmarked.
+
+    Its markers judge each distinct word once for every text they are given: an export,
+    which reads its articles a chunk at a time, keeps one for all its chunks, so that a
+    chunk judges only the words earlier chunks had not met."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        parsed: ParsedQuery,
+        builder: QueryBuilder,
+        *,
+        snippets: bool = True,
+    ) -> None:
+        self._snapshot = snapshot
+        self._parsed = parsed
+        self._builder = builder
+        self._snippets = snippets
+        self._prefixes = highlight_prefixes(parsed)
+        self._idf = _idf_of(snapshot)
+        self._markers: dict[str, tuple[WordMarker | None, QueryTermsIn]] = {}
+
+    def _marker_for(self, language: str) -> tuple[WordMarker | None, QueryTermsIn]:
         # A prefix marks the words it was expanded to, whose stems need not start with it
         # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
-        if language not in markers:
-            marked = highlights(parsed, language)
+        if language not in self._markers:
+            marked = highlights(self._parsed, language)
             terms = marked.terms.union(
-                *(builder.expansions("body", prefix, language) for prefix in prefixes)
+                *(self._builder.expansions("body", prefix, language) for prefix in self._prefixes)
             )
             marker = (
-                word_marker(terms, prefixes, language, marked.phrases)
-                if terms or prefixes or marked.phrases
+                word_marker(terms, self._prefixes, language, marked.phrases)
+                if terms or self._prefixes or marked.phrases
                 else None
             )
             query_terms = terms.union(term for phrase in marked.phrases for term, _ in phrase)
-            markers[language] = (marker, _query_terms_in(language, query_terms, idf))
-        return markers[language]
+            self._markers[language] = (marker, _query_terms_in(language, query_terms, self._idf))
+        return self._markers[language]
 
-    for article, docnum in zip(articles, docnums, strict=True):
-        language = article["language"] or DEFAULT_LANGUAGE
-        marker, terms_in = marker_for(language)
+    def attach(self, articles: list[dict], docnums: Sequence[int]) -> None:
+        """Appends each article's sections to its ``sections`` (``docnums``: the articles'
+        documents). Reads the searcher: called holding it."""
+        if not articles or (self._parsed.is_empty and not self._snippets):
+            return
+        for article, docnum in zip(articles, docnums, strict=True):
+            article["sections"].extend(self._sections(article["language"], docnum))
+
+    def _sections(self, language: str | None, docnum: int) -> list[dict[str, Any]]:
+        marker, terms_in = self._marker_for(language or DEFAULT_LANGUAGE)
+        snippets = self._snippets
         scored = []
         opening = None
-        for stored, text in sections_to_read(snapshot.sections_of(docnum)):
+        for stored, text in sections_to_read(self._snapshot.sections_of(docnum)):
             opening = opening or (stored, text)
             if marker is None:
                 break
@@ -680,11 +708,13 @@ def attach_sections(
         # Most of the query's words first, then marks in the heading, then the rarer
         # words (their idf summed), then most marks.
         scored.sort(key=lambda item: (tuple(-value for value in item[0]), item[1]))
+        sections = []
         for _, _, stored, text, body_hits in scored[:MAX_SECTIONS_PER_RESULT]:
             section = {"heading": stored.get("section_heading") or None, "anchor": stored["anchor"]}
             if snippets:
                 section["snippet"] = snippet_of(text, body_hits, terms_in=terms_in).render()
-            article["sections"].append(section)
+            sections.append(section)
+        return sections
 
 
 def _idf_of(snapshot: Snapshot) -> Callable[[str], float]:

@@ -24,7 +24,7 @@ from indexer.schema import ARTICLE, SECTION
 from indexer.settings import Settings
 from search_api import research
 from search_api.app import create_app
-from search_api.engine import SEARCH_THREADS, Engine
+from search_api.engine import SEARCH_THREADS, Engine, SearcherTurns
 from search_api.routes import editors as routes_editors
 from search_api.routes import params as routes_params
 from search_api.routes import search as routes_search
@@ -245,6 +245,55 @@ def test_a_streamed_export_holds_its_version_until_its_response_ends(
         assert exported.searcher.is_closed
         assert not current.searcher.is_closed
     assert current.searcher.is_closed  # the app's shutdown closed the engine
+
+
+def wait_until(condition: Any) -> None:
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came true"
+        time.sleep(0.001)
+
+
+def test_a_search_waiting_for_the_searcher_goes_before_an_exports_next_chunk(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long export takes the searcher a chunk at a time, and only when no search waits for
+    it: a reader's search waits for one chunk at most, not for the export."""
+    monkeypatch.setattr(research, "EXPORT_CHUNK", 1)
+    order: list[str] = []
+    real = research._article
+    monkeypatch.setattr(research, "_article", lambda *a: order.append("export") or real(*a))
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        found = research.result_set(snapshot, build_search_request(q="reporters"))
+        assert snapshot.turns.acquire()  # a search is reading the searcher
+        export = threading.Thread(target=lambda: list(research.export_jsonl(snapshot, found)))
+        export.start()
+        search = threading.Thread(
+            target=anyio.run, args=(snapshot.run, lambda: order.append("search"))
+        )
+        search.start()
+        wait_until(lambda: snapshot.turns._searches_waiting == 1)
+        snapshot.turns.release()
+        search.join(10)
+        export.join(10)
+    assert order == ["search"] + ["export"] * STORIES
+
+
+def test_background_work_goes_on_once_the_search_it_waited_for_gives_up() -> None:
+    turns = SearcherTurns()
+    assert turns.acquire()
+    waited = threading.Event()
+    background = threading.Thread(target=lambda: turns.acquire(background=True) and waited.set())
+    search_gave_up = threading.Thread(target=lambda: turns.acquire(timeout=0.05))
+    search_gave_up.start()
+    background.start()
+    search_gave_up.join(10)
+    assert not waited.is_set()  # the searcher is still taken
+    turns.release()
+    assert waited.wait(10)
+    assert not turns.acquire(timeout=0)  # the background work has it now
+    turns.release()
+    assert turns.acquire(timeout=0)
 
 
 def write_records(path: Path, stories: range, sections: int) -> None:
