@@ -745,7 +745,9 @@ class QueryBuilder:
 
     reader: Any  # whoosh IndexReader, for prefix expansion
     languages: tuple[str, ...] = ("en",)
-    expanded_too_much: list[str] = field(default_factory=list)
+    # Prefixes cut to their most common expansions in a field, and whether a field's terms
+    # were read only as far as the first PREFIX_SCAN of them.
+    _cut_prefixes: dict[str, bool] = field(default_factory=dict)
     # Past it, prefixes are not expanded (and ``timed_out`` says so); None: no limit.
     deadline: float | None = None
     timed_out: bool = False
@@ -870,18 +872,26 @@ class QueryBuilder:
         if len(chosen) > MAX_PREFIX_EXPANSIONS:
             by_frequency = sorted(expansions.items(), key=lambda item: (-item[1], item[0]))
             chosen = sorted(term for term, _ in by_frequency[:MAX_PREFIX_EXPANSIONS])
+            scan_stopped = len(self._scan(fieldname, prefix)) == PREFIX_SCAN
+            self._cut_prefixes[prefix] = self._cut_prefixes.get(prefix, False) or scan_stopped
+        return AnyOf([wq.Term(fieldname, t) for t in chosen], boost=boost)
+
+    @property
+    def expanded_too_much(self) -> list[str]:
+        """A note for each prefix searched by its most common words only: one, whichever
+        fields (title, headings, body) it was cut in."""
+        notes = []
+        for prefix, scan_stopped in self._cut_prefixes.items():
             among = (
                 f"of the first {PREFIX_SCAN:,} it begins, in alphabetical order"
-                if len(self._scan(fieldname, prefix)) == PREFIX_SCAN
+                if scan_stopped
                 else "it begins"
             )
-            note = (
+            notes.append(
                 f"{prefix}* matches too many words: "
                 f"searched the {MAX_PREFIX_EXPANSIONS} most common {among}"
             )
-            if note not in self.expanded_too_much:
-                self.expanded_too_much.append(note)
-        return AnyOf([wq.Term(fieldname, t) for t in chosen], boost=boost)
+        return notes
 
     def expansions(self, fieldname: str, prefix: str, language: str) -> dict[str, int]:
         """The field's terms a prefix reaches, with their document frequencies. The index

@@ -269,6 +269,29 @@ def test_a_prefix_of_more_words_than_are_looked_at_says_which_were(tmp_path: Pat
     ]
 
 
+def test_a_prefix_cut_in_several_fields_gets_one_note(tmp_path: Path) -> None:
+    """Bodies have more words starting with the prefix than are looked at, titles fewer:
+    the note says the body's story, once, not a note for each field."""
+    words = [f"w{n:04d}" for n in range(PREFIX_SCAN + 10)]
+    titled = MAX_PREFIX_EXPANSIONS + 10
+    records = [
+        {"id": w, "title": f"Note {w}" if n < titled else "Note", "body": f"<p>A note: {w}.</p>"}
+        for n, w in enumerate(words)
+    ]
+    (tmp_path / "notes.jsonl").write_text("\n".join(json.dumps(r) for r in records))
+    build_index([tmp_path / "notes.jsonl"], tmp_path / "index", ParseOptions(), workers=1)
+
+    with Engine(tmp_path / "index") as engine, engine.snapshot() as snapshot:
+        builder = QueryBuilder(snapshot.searcher.reader())
+        query = builder.build(parse("w*"))
+    titles = {text for field, text in query.iter_all_terms() if field == "title"}
+    assert len(titles) == MAX_PREFIX_EXPANSIONS  # cut in the title too
+    assert builder.expanded_too_much == [
+        f"w* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most common of the "
+        f"first {PREFIX_SCAN:,} it begins, in alphabetical order"
+    ]
+
+
 def write_notes(folder: Path, files: dict[str, list[str]]) -> None:
     folder.mkdir()
     for name, words in files.items():
