@@ -41,7 +41,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -83,15 +83,15 @@ class _TokenPatternTokenizer(RegexpTokenizer):
         space and the pattern looks at no character beyond a match but for ``\\b``, which
         an end of text meets as it meets a space, so a text's tokens are its chunks' tokens
         in turn. A text repeats most of its chunks ("the", "rights,"), and so do texts of
-        one archive: each distinct short chunk is matched once (``_chunk_tokens``), where
+        one archive: each distinct short chunk is matched once (``_cached_findall``), where
         matching the pattern at every character took most of the time of tokenizing."""
         self._check_regexp()
-        return list(chain.from_iterable(map(_chunk_tokens(self._regexp), text.split())))
+        return list(chain.from_iterable(_tokens_of_chunks(self._regexp, text.split())))
 
     def distinct_tokens(self, text: str) -> set[str]:
         """The set of ``tokenize``'s tokens, each distinct chunk's taken once."""
         self._check_regexp()
-        return set(chain.from_iterable(map(_chunk_tokens(self._regexp), set(text.split()))))
+        return set(chain.from_iterable(_tokens_of_chunks(self._regexp, set(text.split()))))
 
     def spans_from(self, text: str, start: int) -> Iterator[tuple[int, int]]:
         """``span_tokenize``'s spans from the token starting at ``start`` on."""
@@ -128,13 +128,23 @@ class _TokenPatternTokenizer(RegexpTokenizer):
 MAX_CACHED_CHUNK = 64
 
 
+def _tokens_of_chunks(regexp: Any, chunks: Collection[str]) -> Iterable[Sequence[str]]:
+    """Each chunk's tokens (a compiled pattern's ``findall``), short chunks' from a cache:
+    when every chunk is short, as in most texts, they are looked up without a Python step
+    per chunk."""
+    cached = _cached_findall(regexp)
+    if max(map(len, chunks), default=0) <= MAX_CACHED_CHUNK:
+        return map(cached, chunks)
+    return (cached(c) if len(c) <= MAX_CACHED_CHUNK else regexp.findall(c) for c in chunks)
+
+
 @lru_cache(maxsize=4)
-def _chunk_tokens(regexp: Any) -> Callable[[str], list[str]]:
-    """A compiled pattern's ``findall``, cached for short chunks (the cached lists are never
-    handed out). Under ~300 bytes an entry: 50,000 chunks (15 MB) hold what most texts are
-    made of."""
-    cached = lru_cache(maxsize=50_000)(regexp.findall)
-    return lambda chunk: cached(chunk) if len(chunk) <= MAX_CACHED_CHUNK else regexp.findall(chunk)
+def _cached_findall(regexp: Any) -> Callable[[str], tuple[str, ...]]:
+    """A compiled pattern's ``findall`` for short chunks, cached. Under ~300 bytes an entry:
+    50,000 chunks (15 MB) hold what most texts are made of. Kept as tuples of strings, which
+    the garbage collector stops tracking, where lists would each be gone through at every
+    full collection."""
+    return lru_cache(maxsize=50_000)(lambda chunk: tuple(regexp.findall(chunk)))
 
 
 class TextIn(str):
