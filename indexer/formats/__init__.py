@@ -108,7 +108,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # read kept from readers by its lines that say so (draft: true), as Jekyll's _drafts are;
 # a Hugo translation by file name ("post.es.md") in its name's language, its slug's id
 # under it ("es/post").
-PARSER_VERSION = 25
+# 26: a Markdown file whose lines end in a carriage return alone read as CommonMark reads
+# it (its front matter was text); an HTML page nested past 256 elements read below that
+# depth (its text there was lost).
+PARSER_VERSION = 26
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

@@ -233,13 +233,18 @@ def _without_footnote_marks(body: str) -> str:
     return re.sub(rf"\[\^(?:{markers})\]", "", body)
 
 
+# CommonMark's line endings: a carriage return with or without a line feed is one too. A file
+# saved with CRs alone (old Mac editors) had its front matter read as text.
+_LINE_ENDING_RE = re.compile(r"\r\n?")
+
+
 def parse_markdown(text: str, site_chrome: frozenset[str] = frozenset()) -> MarkdownPost:
     """Front-matter metadata and body blocks of a Markdown post.
 
     ``site_chrome``: paragraphs the site repeats on many posts (donate buttons, sign-up
     blurbs), learnt by the run context; they are dropped like a scraped page's chrome.
     """
-    text = text.lstrip("\ufeff")
+    text = _LINE_ENDING_RE.sub("\n", text.lstrip("\ufeff"))
     metadata, body, warnings = _split_front_matter(text)
     body = strip_shortcodes(body)
     body = _QUOTED_HTML_LINE_RE.sub("", body)

@@ -95,6 +95,22 @@ def test_jekyll_yaml_post(tmp_path: Path, parse) -> None:
     assert article.sections[1].heading == "Jurisdictional uncertainty"
 
 
+@pytest.mark.parametrize("line_ending", ["\r\n", "\r"], ids=["CRLF", "CR"])
+def test_a_post_saved_with_other_line_endings_reads_the_same(
+    tmp_path: Path, parse, line_ending: str
+) -> None:
+    write(tmp_path / "unix" / "2015-10-29-court.md", JEKYLL)
+    write(tmp_path / "other" / "2015-10-29-court.md", JEKYLL.replace("\n", line_ending))
+    [expected] = parse("unix/2015-10-29-court.md").articles
+    [article] = parse("other/2015-10-29-court.md").articles
+    assert (article.title, article.authors, article.tags) == (
+        expected.title,
+        expected.authors,
+        expected.tags,
+    )
+    assert article.sections == expected.sections
+
+
 def test_a_stray_nul_byte_costs_a_post_nothing(tmp_path: Path, parse) -> None:
     # It made the whole file look binary, and the post was skipped.
     write(tmp_path / "notes" / "nul.md", "---\ntitle: Stray\n---\nPolice de\x00tained him.\n")
