@@ -159,7 +159,7 @@ def _as_date(name: str, value: date | str | None, *, last: bool = False) -> date
         raise InvalidRequest(
             f"{name} must be a date like 2018-07-29, 2018-07 or 2018 (got {value!r})"
         ) from None
-    return _within_range(name, parsed)
+    return _within_range(name, parsed, given=value)
 
 
 def day_of(value: str, *, last: bool = False) -> date:
@@ -179,10 +179,13 @@ def day_of(value: str, *, last: bool = False) -> date:
     return following(first, "month" if month else "year") - timedelta(days=1)
 
 
-def _within_range(name: str, value: date) -> date:
+def _within_range(name: str, value: date, *, given: str | None = None) -> date:
+    """``value``, unless it is too late a day to compute with; ``given``: as the request
+    wrote it, which the error quotes (``to=9999`` is read as its last day)."""
     # Day and interval ends are computed as the next day, which must exist.
     if value.year >= 9999:
-        raise InvalidRequest(f"{name} must be before the year 9999 (got {value.isoformat()})")
+        got = repr(given) if given is not None else value.isoformat()
+        raise InvalidRequest(f"{name} must be before the year 9999 (got {got})")
     return value
 
 

@@ -49,6 +49,8 @@ def test_absurd_queries_get_an_answer(client: TestClient, query: str) -> None:
         ({"q": "torture", "page": -1}, "page must be 1 or more"),
         ({"q": "torture", "from": "9999999-01-01"}, "from must be a date"),
         ({"q": "torture", "to": "9999-12-31"}, "to must be before the year 9999"),
+        # As typed: a year is read as its first or last day, which it did not write.
+        ({"q": "torture", "to": "9999"}, "to must be before the year 9999 (got '9999')"),
     ],
 )
 def test_absurd_parameters_get_a_400_that_says_why(
