@@ -24,7 +24,13 @@ from indexer.formats.decode import (
     guess_encoding,
     read_failure,
 )
-from indexer.formats.fields import bounded, not_published, strip_wp_shortcodes
+from indexer.formats.fields import (
+    MAX_METADATA_DEPTH,
+    MAX_METADATA_VALUES,
+    bounded,
+    not_published,
+    strip_wp_shortcodes,
+)
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
 from indexer.models import CutShort
@@ -210,7 +216,7 @@ def _record(
     item: Mapping[str, Any], field_map: Mapping[str, str], line: int, nbytes: int = 0
 ) -> Record:
     # A record past what metadata can be is read as far as it goes (``bounded``).
-    item, _complete = bounded(item)
+    item, complete = bounded(item)
     item = _resource_fields(item)
     unpublished = not_published(item)
     return Record(
@@ -219,6 +225,15 @@ def _record(
         _keys(item),
         nbytes,
         unpublished[0] if unpublished else "",
+        cut=not complete,
+    )
+
+
+def _cut_records_warning(count: int, first: int, unit: str) -> str:
+    return (
+        f"{count} record(s) hold more than {MAX_METADATA_VALUES:,} values or values "
+        f"nested more than {MAX_METADATA_DEPTH} deep, first at {unit} {first}; the "
+        "rest of each is left out"
     )
 
 
@@ -281,6 +296,7 @@ class Record:
     nbytes: int = 0
     # What the record is when readers are not shown it ("draft", "private"…), else "".
     not_published: str = ""
+    cut: bool = False  # read only as far as metadata goes (``fields.bounded``)
 
 
 @dataclass
@@ -432,6 +448,9 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
             skipped += 1
     if skipped:
         warnings.append(f"{skipped} JSON item(s) are not objects and were skipped")
+    cut = [record.line for record in records if record.cut]
+    if cut:
+        warnings.append(_cut_records_warning(len(cut), cut[0], "record"))
     return ParsedRecords(records, warnings)
 
 
@@ -502,6 +521,7 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
     last_line = 0
     nbytes = 0
     unfinished = ""  # why the last line, which has no line end, is no record
+    cut_records, first_cut = 0, 0  # read only as far as metadata goes
     try:
         for number, raw, encoding in _lines(path):
             last_line = number
@@ -538,7 +558,11 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
                 continue
             good += 1
             legacy_records += in_legacy
-            yield _record(item, field_map, number, nbytes)
+            record = _record(item, field_map, number, nbytes)
+            if record.cut:
+                cut_records += 1
+                first_cut = first_cut or number
+            yield record
             nbytes = 0
     except READ_ERRORS as exc:
         if not good:
@@ -552,6 +576,8 @@ def parse_jsonl(path: Path, field_map: Mapping[str, str]) -> Iterator[Record | s
         )
     if legacy_records:
         yield f"{legacy_records} line(s) not UTF-8, decoded as {', '.join(legacy.used)}"
+    if cut_records:
+        yield _cut_records_warning(cut_records, first_cut, "line")
     if bad:
         yield f"{bad} invalid JSON line(s) skipped, first at line {first_bad}: {first_error}"
     if not good:

@@ -644,5 +644,9 @@ def test_a_record_nested_hundreds_deep_costs_its_export_nothing(
         "\n".join(json.dumps(r) for r in records) if name.endswith("l") else json.dumps(records)
     )
     write(tmp_path / name, content)
-    ids = [article.id for article in parse(name).articles]
+    parsed = parse(name)
+    ids = [article.id for article in parsed.articles]
     assert ids == ["export/good-0", "export/good-1", "export/deep", "export/good-2"]
+    # Read as far as metadata goes, and said: the record's rest is left out.
+    [cut] = [warning for warning in parsed.warnings if "nested more than" in warning]
+    assert cut.startswith("1 record(s)") and ("line 3" in cut or "record 3" in cut)
