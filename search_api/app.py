@@ -3,6 +3,7 @@ headers."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -131,3 +132,18 @@ class StartupFailureSaidOnce:
             await send(message)
 
         await self.app(scope, receive, send_failure_said_once)
+
+
+def served_app() -> FastAPI:
+    """The app a served process runs (each worker, or the one process of ``--workers 1``):
+    ``create_app``, with every object made so far (modules, functions, classes, the app and
+    its routes: about 146,000) frozen out of the garbage collector, which would otherwise go
+    through them all at each full collection, holding the GIL: one of 160 to 230 ms every
+    200-odd searches on the 1x benchmark index, which every request of the worker waited
+    for. They live as long as the process; the garbage among them is collected first. The
+    index is opened after, by the app's lifespan: what a version reads is collected as
+    usual once a newer one replaces it."""
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import gc
 import logging
 import signal
 import socket
@@ -11,26 +10,13 @@ import sys
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
 from uvicorn.config import LOGGING_CONFIG, STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
-from search_api.app import create_app
-
-APP = "search_api.server:served_app"
-
-
-def served_app() -> FastAPI:
-    """The app a served process runs (each worker makes its own): ``create_app``, with
-    every object made so far (modules, functions, classes, the app and its routes: about
-    146,000) frozen out of the garbage collector, which would otherwise go through them all
-    at each full collection, holding the GIL: one of 160 to 230 ms every 200-odd searches
-    on the 1x benchmark index, which every request of the worker waited for. They live as
-    long as the process. The index is opened after, by the app's lifespan: what a version
-    reads is collected as usual once a newer one replaces it."""
-    app = create_app()
-    gc.freeze()
-    return app
+# Named, not imported: a worker process is spawned, and imports this module (the command's
+# own) before it answers its supervisor's health checks; the app's imports, seconds on a
+# busy machine, come after.
+APP = "search_api.app:served_app"
 
 
 def _log_config() -> dict[str, Any]:

@@ -51,6 +51,21 @@ def test_workers_share_a_listener_whose_connections_turn_nagle_off() -> None:
     assert asyncio.run(accepted_nodelay()) == 1
 
 
+def test_a_spawned_worker_answers_its_supervisor_before_it_imports_the_app() -> None:
+    """A worker process unpickles its configuration, which imports search_api.server,
+    before it starts answering the supervisor's health checks (5 s each); the app's
+    imports come after. When the module imported the app, workers on a busy machine took
+    longer than that and were killed and started again, over and over."""
+    imported = subprocess.run(
+        [sys.executable, "-c", "import sys, search_api.server; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "'search_api.server'" in imported
+    assert "'search_api.app'" not in imported and "'fastapi'" not in imported
+
+
 def test_two_workers_answer_searches_on_one_kept_alive_connection(
     index_dir: Path, tmp_path: Path
 ) -> None:
