@@ -49,9 +49,9 @@ PRELOADED_FIELDS = ("body", *(name for name in FIELD_BOOSTS if name != "body"))
 
 _NO_DATE = 2**64 - 1
 _NO_DOCS = np.empty(0, dtype=np.intp)
-# Searches on one snapshot run one at a time (``searcher_lock``), so a thread beyond the
+# Searches on one snapshot run one at a time (``SearcherTurns``), so a thread beyond the
 # one searching only waits. Two: one searching, one for an older version's request
-# finishing beside it (each snapshot has its own lock).
+# finishing beside it (each snapshot has its own turns).
 #
 # They are the engine's own threads, alive as long as it is, because glibc gives each thread
 # a malloc arena (up to 8 per core) and keeps what a search frees there, up to a few MB per
@@ -82,38 +82,59 @@ DAMAGED = (
 )
 
 
+# How long background work (an export's next chunk) lets searches go first: then it takes
+# the next turn, so that a steady stream of searches cannot hold an export up for ever.
+BACKGROUND_PATIENCE_S = 1.0
+
+
 class SearcherTurns:
     """Who reads a snapshot's searcher: one thread at a time, and searches before the turns
     of background work. An export reads its articles a chunk at a turn, for seconds or
     minutes; with a plain lock, a reader's search waited behind one chunk after another
     (one export of 'a* OR b*' on 37,000 articles: searches' median 149 ms, from 15 ms).
-    Background work now takes a turn only when no search is waiting, so a search waits
-    for one chunk at most."""
+    Background work takes a turn when no search is waiting, or once it has let searches go
+    first for ``BACKGROUND_PATIENCE_S``: a search waits for a chunk or two at most, and an
+    export goes on however busy the searches are. Not reentrant: a thread holding a turn
+    must not ask for another."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition(threading.Lock())
         self._taken = False
         self._searches_waiting = 0
+        self._overdue = 0  # background work that has let searches go first long enough
 
     def acquire(self, timeout: float | None = None, *, background: bool = False) -> bool:
-        """Waits for the searcher (at most ``timeout`` seconds) and takes it: True when it
-        was taken. ``background``: also waits while a search waits."""
+        """Waits for the searcher (a search at most ``timeout`` seconds) and takes it: True
+        when it was taken. ``background``: after the searches waiting, as said above."""
         with self._changed:
             if background:
+                self._wait_as_background()
+                self._taken = True
+                return True
+            self._searches_waiting += 1
+            try:
                 free = self._changed.wait_for(
-                    lambda: not self._taken and not self._searches_waiting, timeout
+                    lambda: not self._taken and not self._overdue, timeout
                 )
-            else:
-                self._searches_waiting += 1
-                try:
-                    free = self._changed.wait_for(lambda: not self._taken, timeout)
-                finally:
-                    self._searches_waiting -= 1
-                if not free:  # background work may have waited for this search alone
-                    self._changed.notify_all()
+            finally:
+                self._searches_waiting -= 1
             if free:
                 self._taken = True
             return free
+
+    def _wait_as_background(self) -> None:
+        overdue_at = time.monotonic() + BACKGROUND_PATIENCE_S
+        overdue = False
+        try:
+            while self._taken or (self._searches_waiting and not overdue):
+                if not overdue and time.monotonic() >= overdue_at:
+                    overdue = True
+                    self._overdue += 1  # searches now wait for it
+                    continue
+                self._changed.wait(None if overdue else overdue_at - time.monotonic())
+        finally:
+            if overdue:
+                self._overdue -= 1
 
     def release(self) -> None:
         with self._changed:

@@ -61,6 +61,7 @@ RESULT_CACHE_ENTRIES = 32
 RESULT_CACHE_DOCS = 2_000_000  # document numbers kept across the cached result sets
 MAX_CURSOR_LENGTH = 512
 EXPORT_CHUNK = 20  # articles read (and their sections matched) in one turn at the searcher
+EXPORT_MARKER_ARTICLES = 1_000  # articles an export's section markers serve (a multiple of it)
 INTERVALS = ("day", "week", "month", "year")
 MAX_INTERVALS = 10_000
 MAX_BATCH_QUERIES = 100
@@ -490,13 +491,18 @@ EXPORT_COLUMNS = (
 
 def export_rows(snapshot: Snapshot, found: ResultSet) -> Iterator[list[dict[str, Any]]]:
     """The result set's articles in order, ``EXPORT_CHUNK`` at a time, read lazily: at any
-    moment only one chunk of articles is in memory, however many match."""
-    matched = MatchedSections(snapshot, found.parsed, found.builder, snippets=False)
+    moment only one chunk of articles is in memory, however many match, with the words its
+    markers have judged in up to ``EXPORT_MARKER_ARTICLES`` articles."""
+    matched: MatchedSections | None = None
     for offset in range(0, found.total, EXPORT_CHUNK):
         end = min(offset + EXPORT_CHUNK, found.total)
-        # The searcher is taken a chunk at a time, when no search waits for it: a long
-        # export holds up a reader's search for one chunk at most.
+        # The searcher is taken a chunk at a time, after the searches waiting for it
+        # (``SearcherTurns``): a long export holds up a reader's search for a chunk or two.
         with snapshot.holding_searcher():
+            if matched is None or offset % EXPORT_MARKER_ARTICLES == 0:
+                # Its markers keep each word they have judged: renewed, they hold the words
+                # of so many articles, not of the whole archive.
+                matched = MatchedSections(snapshot, found.parsed, found.builder, snippets=False)
             articles = [_article(snapshot, found, i) for i in range(offset, end)]
             matched.attach(articles, found.docnums[offset:end])
         rows = []

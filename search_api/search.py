@@ -181,7 +181,7 @@ def day_of(value: str, *, last: bool = False) -> date:
 
 def _within_range(name: str, value: date, *, given: str | None = None) -> date:
     """``value``, unless it is too late a day to compute with; ``given``: as the request
-    wrote it, which the error quotes (``to=9999`` is read as its last day)."""
+    wrote it, which the error quotes (``to=9999`` is read as a day it did not write)."""
     # Day and interval ends are computed as the next day, which must exist.
     if value.year >= 9999:
         got = repr(given) if given is not None else value.isoformat()

@@ -22,6 +22,7 @@ from indexer.build import ParseOptions, build_index, count_kind, ingest_articles
 from indexer.models import Article, Section
 from indexer.schema import ARTICLE, SECTION
 from indexer.settings import Settings
+from search_api import engine as engine_module
 from search_api import research
 from search_api.app import create_app
 from search_api.engine import SEARCH_THREADS, Engine, SearcherTurns
@@ -260,16 +261,19 @@ def test_a_search_waiting_for_the_searcher_goes_before_an_exports_next_chunk(
     """A long export takes the searcher a chunk at a time, and only when no search waits for
     it: a reader's search waits for one chunk at most, not for the export."""
     monkeypatch.setattr(research, "EXPORT_CHUNK", 1)
+    monkeypatch.setattr(engine_module, "BACKGROUND_PATIENCE_S", 60)  # searches always first
     order: list[str] = []
     real = research._article
     monkeypatch.setattr(research, "_article", lambda *a: order.append("export") or real(*a))
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         found = research.result_set(snapshot, build_search_request(q="reporters"))
         assert snapshot.turns.acquire()  # a search is reading the searcher
-        export = threading.Thread(target=lambda: list(research.export_jsonl(snapshot, found)))
+        export = threading.Thread(
+            target=lambda: list(research.export_jsonl(snapshot, found)), daemon=True
+        )
         export.start()
         search = threading.Thread(
-            target=anyio.run, args=(snapshot.run, lambda: order.append("search"))
+            target=anyio.run, args=(snapshot.run, lambda: order.append("search")), daemon=True
         )
         search.start()
         wait_until(lambda: snapshot.turns._searches_waiting == 1)
@@ -279,21 +283,31 @@ def test_a_search_waiting_for_the_searcher_goes_before_an_exports_next_chunk(
     assert order == ["search"] + ["export"] * STORIES
 
 
-def test_background_work_goes_on_once_the_search_it_waited_for_gives_up() -> None:
+def test_an_export_takes_its_turn_however_many_searches_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Searches go first, but an export that has let them go first for a while takes the
+    next turn: a steady stream of searches would otherwise hold it up for ever."""
+    monkeypatch.setattr(engine_module, "BACKGROUND_PATIENCE_S", 0.05)
     turns = SearcherTurns()
-    assert turns.acquire()
-    waited = threading.Event()
-    background = threading.Thread(target=lambda: turns.acquire(background=True) and waited.set())
-    search_gave_up = threading.Thread(target=lambda: turns.acquire(timeout=0.05))
-    search_gave_up.start()
-    background.start()
-    search_gave_up.join(10)
-    assert not waited.is_set()  # the searcher is still taken
+    assert turns.acquire()  # a search is reading
+    order: list[str] = []
+
+    def take(name: str, background: bool) -> None:
+        turns.acquire(background=background)
+        order.append(name)
+        turns.release()
+
+    # Daemons: should the order be wrong, a thread left waiting must not hold up the run.
+    export = threading.Thread(target=take, args=("export", True), daemon=True)
+    search = threading.Thread(target=take, args=("search", False), daemon=True)
+    export.start()
+    search.start()
+    wait_until(lambda: turns._overdue == 1 and turns._searches_waiting == 1)
     turns.release()
-    assert waited.wait(10)
-    assert not turns.acquire(timeout=0)  # the background work has it now
-    turns.release()
-    assert turns.acquire(timeout=0)
+    export.join(10)
+    search.join(10)
+    assert order == ["export", "search"]
 
 
 def write_records(path: Path, stories: range, sections: int) -> None:
