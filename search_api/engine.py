@@ -84,7 +84,7 @@ DAMAGED = (
 
 # How long background work (an export's next chunk) lets searches go first: then it takes
 # the next turn, so that a steady stream of searches cannot hold an export up for ever.
-BACKGROUND_PATIENCE_S = 1.0
+BACKGROUND_PATIENCE_S = 0.25
 
 
 class SearcherTurns:
