@@ -830,6 +830,10 @@ def _said(value: Any) -> bool | None:
 # whole export it was in).
 MAX_METADATA_DEPTH = 16
 MAX_METADATA_VALUES = 100_000
+# What a warning says of metadata ``bounded`` has cut ("front matter holds …").
+PAST_METADATA_BOUNDS = (
+    f"more than {MAX_METADATA_VALUES:,} values or values nested more than {MAX_METADATA_DEPTH} deep"
+)
 
 
 def bounded(value: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:

@@ -183,9 +183,7 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
         metadata, complete = fields.bounded(metadata)
         if not complete:
             warnings.append(
-                f"front matter holds more than {fields.MAX_METADATA_VALUES:,} values or "
-                f"values nested more than {fields.MAX_METADATA_DEPTH} deep; the rest is "
-                "left out"
+                f"front matter holds {fields.PAST_METADATA_BOUNDS}; the rest is left out"
             )
         return metadata, body, warnings
     return {}, text, []

@@ -25,8 +25,7 @@ from indexer.formats.decode import (
     read_failure,
 )
 from indexer.formats.fields import (
-    MAX_METADATA_DEPTH,
-    MAX_METADATA_VALUES,
+    PAST_METADATA_BOUNDS,
     bounded,
     not_published,
     strip_wp_shortcodes,
@@ -231,9 +230,8 @@ def _record(
 
 def _cut_records_warning(count: int, first: int, unit: str) -> str:
     return (
-        f"{count} record(s) hold more than {MAX_METADATA_VALUES:,} values or values "
-        f"nested more than {MAX_METADATA_DEPTH} deep, first at {unit} {first}; the "
-        "rest of each is left out"
+        f"{count} record(s) hold {PAST_METADATA_BOUNDS}, first at {unit} {first}; the rest "
+        "of each is left out"
     )
 
 
