@@ -257,7 +257,7 @@ class Snapshot:
             "_sections_by_article",
             "facet_codes",
             "_translation_groups",
-            "tag_postings",
+            "tags_by_doc",
             "date_keys",
             "vocabulary",
         ):
@@ -335,9 +335,12 @@ class Snapshot:
         ]
 
     @cached_property
-    def tag_postings(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Every (article docnum, tag code) pair, read once from the tag postings, and the
-        tags by code: tag facets are counted over a result set from these.
+    def tags_by_doc(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Each docnum's tag codes, read once from the tag postings, and the tags by code:
+        the codes of docnum ``d`` are ``codes[starts[d]:starts[d + 1]]`` (``starts, codes,
+        tags``). Tag facets are counted over a result set from its documents' codes alone:
+        flagging the result set's documents among every (document, tag) pair took 1.4 ms a
+        search for 770,000 documents, most of a search that found a few thousand.
 
         A tag is indexed folded ("libertad de expresion"); it is shown as the first article
         that has it writes it ("Libertad de Expresión")."""
@@ -349,11 +352,14 @@ class Snapshot:
             for raw in reader.lexicon("tag"):
                 tagged = np.fromiter(reader.postings("tag", raw).all_ids(), dtype=np.int64)
                 docs.append(tagged)
-                codes.append(np.full(len(tagged), len(tags), dtype=np.int64))
+                codes.append(np.full(len(tagged), len(tags), dtype=np.int32))
                 tags.append(self._tag_as_written(raw.decode("utf-8"), tagged))
+        starts = np.zeros(reader.doc_count_all() + 1, dtype=np.int64)
         if not tags:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), tags
-        return np.concatenate(docs), np.concatenate(codes), tags
+            return starts, np.zeros(0, dtype=np.int32), tags
+        tagged_docs = np.concatenate(docs)
+        np.cumsum(np.bincount(tagged_docs, minlength=len(starts) - 1), out=starts[1:])
+        return starts, np.concatenate(codes)[np.argsort(tagged_docs, kind="stable")], tags
 
     def _tag_as_written(self, term: str, tagged: np.ndarray) -> str:
         if not len(tagged):

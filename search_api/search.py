@@ -220,11 +220,14 @@ class Matches:
 def counted(docs: np.ndarray, translation_codes: np.ndarray | None) -> int:
     """How many articles ``docs`` are, or with ``translation_codes`` (translations grouped)
     how many stories: an article with no translation is one, translations together one."""
-    if translation_codes is None:
+    if translation_codes is None or not len(docs):
         return len(docs)
-    per_key = np.bincount(translation_codes[docs])
-    alone = int(per_key[0]) if len(per_key) else 0
-    return alone + int(np.count_nonzero(per_key[1:]))
+    keys = translation_codes[docs]
+    # Flags, not a bincount: the codes run to one per story of the archive, and counting
+    # into an array that long took a millisecond for a result set of a few thousand.
+    seen = np.zeros(int(keys.max()) + 1, dtype=bool)
+    seen[keys] = True
+    return int(np.count_nonzero(keys == 0)) + int(np.count_nonzero(seen[1:]))
 
 
 def run_query(
@@ -757,13 +760,8 @@ def result_facets(snapshot: Snapshot, docs: np.ndarray) -> dict[str, list[dict[s
         else:
             ordered = sorted(counts, key=lambda item: (-item[1], item[0]))
         facets[name] = [{"value": value, "count": count} for value, count in ordered]
-    tagged_docs, tag_codes, tags = snapshot.tag_postings
-    # One flag per document (the code columns have one entry each): a look-up per tagged
-    # document, where np.isin sorted every tag posting for each search.
-    in_result_set = np.zeros(len(snapshot.facet_codes["source"][0]), dtype=bool)
-    in_result_set[docs] = True
-    in_results = in_result_set[tagged_docs]
-    counts = np.bincount(tag_codes[in_results], minlength=len(tags))
+    starts, tag_codes, tags = snapshot.tags_by_doc
+    counts = np.bincount(tag_codes[_runs(starts[docs], starts[docs + 1])], minlength=len(tags))
     present = np.flatnonzero(counts)
     # Tags are coded in lexicon order (of their folded terms): ties go by name, case and
     # accents aside.
@@ -775,6 +773,13 @@ def result_facets(snapshot: Snapshot, docs: np.ndarray) -> dict[str, list[dict[s
         "language": facets["language"],
         "year": facets["year"],
     }
+
+
+def _runs(firsts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The indexes ``first, first + 1, ... end - 1`` of every run, one after another."""
+    lengths = ends - firsts
+    run_starts = np.cumsum(lengths) - lengths  # where each run begins in the result
+    return np.arange(int(lengths.sum())) + np.repeat(firsts - run_starts, lengths)
 
 
 def _counted(counts: np.ndarray, values: list[str]) -> list[tuple[str, int]]:

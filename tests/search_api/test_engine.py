@@ -436,6 +436,42 @@ def test_translations_leave_out_articles_deleted_since(tmp_path: Path) -> None:
         assert [translation["id"] for translation in article["translations"]] == ["export/story-es"]
 
 
+def test_each_article_has_its_own_tags_across_segments_and_deletions(tmp_path: Path) -> None:
+    """Tag facets are counted from each document's tag codes: every live article's are its
+    own tags, over several segments and documents deleted between live ones."""
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    tags_of = {f"r{n}": ["Press", "Cambodia", "Sport"][: n % 4] for n in range(8)}
+    records = [{"id": key, "title": f"Story {key}", "body": "Reporters freed.", "tags": tags}
+               for key, tags in tags_of.items()]  # fmt: skip
+    export = corpus / "export.jsonl"
+    export.write_text("\n".join(map(json.dumps, records)))
+    # Unchanged files on both sides of the export: its deleted documents are between live
+    # ones, too few of the segment's to have it written again without them.
+    for name in ("a-before", "z-after"):
+        others = [
+            {"id": n, "title": "Other", "body": "Reporters.", "tags": ["Sport"]} for n in range(8)
+        ]
+        (corpus / f"{name}.jsonl").write_text("\n".join(map(json.dumps, others)))
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    records[1]["tags"] = ["Elections"]
+    export.write_text("\n".join(map(json.dumps, records[1:])))  # r0 gone, r1 retagged
+    build_index([corpus], index_dir, ParseOptions(), workers=1)
+    expected = {f"export/{key}": tags for key, tags in tags_of.items() if key != "r0"}
+    expected["export/r1"] = ["Elections"]
+    expected |= {f"{name}/{n}": ["Sport"] for name in ("a-before", "z-after") for n in range(8)}
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        assert snapshot.searcher.reader().has_deletions()
+        starts, codes, tags = snapshot.tags_by_doc
+        found = {}
+        for docnum in snapshot.article_docs.tolist():
+            article_id = snapshot.stored_fields(docnum)["article_id"]
+            found[article_id] = sorted(
+                tags[code] for code in codes[starts[docnum] : starts[docnum + 1]]
+            )
+        assert found == {key: sorted(tags) for key, tags in expected.items()}
+
+
 def test_columns_read_whole_give_each_document_its_own_value(tmp_path: Path) -> None:
     """Sources, languages, years, translation keys and dates are read a column at a time;
     each document has the value Whoosh gives it, over segments with and without the column,
