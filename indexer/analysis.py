@@ -591,14 +591,33 @@ class WordMarker:
         Only these words are looked for, by ``str.find``; an occurrence counts where the
         token starting there is the word (not where it is part of a longer one, as "press"
         in "pressure" or "rights" in "human-rights"). Locating every token of the text
-        instead cost a Python step per word."""
-        candidates = sorted((start, word) for word in words for start in _occurrences(text, word))
+        instead cost a Python step per word; it is done when the words occur more than a
+        fifth as often as the text has words, where finding and checking each occurrence
+        cost more than reading every token (measured on long articles): when many words
+        are wanted, or short ones ("a" occurs in most words), as a query of one-letter
+        prefixes wants."""
+        candidates: list[tuple[int, str]] = []
+        most = (text.count(" ") + 1) // 5
+        for word in words:
+            candidates.extend((start, word) for start in _occurrences(text, word))
+            if len(candidates) > most:
+                return self._every_token_of(text, set(words))
+        candidates.sort()
         tokens = self._tokenizer.tokens_at(text, [start for start, _ in candidates])
         return [
             (start, word)
             for (start, word), token in zip(candidates, tokens, strict=True)
             if token == word
         ]
+
+    def _every_token_of(self, text: str, words: set[str]) -> list[tuple[int, str]]:
+        """``_located``, token by token."""
+        located = []
+        for start, end in self._tokenizer.spans_from(text, 0):
+            token = text[start:end]
+            if token in words:
+                located.append((start, token))
+        return located
 
     def _phrase_spans(self, text: str, distinct: set[str]) -> list[tuple[int, int]]:
         """The character range of each occurrence of one of the phrases in ``text``."""

@@ -72,8 +72,9 @@ class Settings(BaseSettings):
         2000,
         gt=0,
         le=SEARCH_TIME_BUDGET_MS_CEILING,
-        description="Wall-clock budget of one search; past it results are partial. Also the "
-        "longest a request waits for a search thread (then: 503 busy).",
+        description="Wall-clock budget of one search; past it results are partial, or the "
+        "page's results left show their opening. Also the longest a request waits for a "
+        "search thread (then: 503 busy).",
     )
 
     @property

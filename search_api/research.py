@@ -55,6 +55,7 @@ from search_api.search import (
     page_results,
     result_facets,
     run_query,
+    sections_out_of_time,
 )
 
 RESULT_CACHE_ENTRIES = 32
@@ -250,11 +251,14 @@ def cursor_page(
     snapshot: Snapshot,
     request: SearchRequest,
     cursor: str,
+    time_budget_s: float,
     *,
     started: float | None = None,
 ) -> dict[str, Any]:
-    """The /search response for the page a cursor points at (``page`` must be 1)."""
+    """The /search response for the page a cursor points at (``page`` must be 1). The whole
+    result set is read, however long it takes; its sections, within ``time_budget_s``."""
     started = time.perf_counter() if started is None else started
+    deadline = time.monotonic() + time_budget_s
     if request.page != 1:
         raise InvalidRequest("use page or cursor, not both")
     position = decode_cursor(snapshot, request, cursor)
@@ -263,7 +267,11 @@ def cursor_page(
     articles = [_article(snapshot, found, i) for i in range(position, end)]
     docnums = [int(docnum) for docnum in found.docnums[position:end]]
     articles, docnums = page_results(snapshot, request, articles, docnums)
-    attach_sections(snapshot, articles, docnums, found.parsed, found.builder)
+    notes = list(found.notes)
+    if unmatched := attach_sections(
+        snapshot, articles, docnums, found.parsed, found.builder, deadline
+    ):
+        notes.append(sections_out_of_time(unmatched))
     return {
         "query": request.q,
         "parsed_query": found.parsed.display,
@@ -275,7 +283,7 @@ def cursor_page(
         "suggestion": None,  # offered with numbered pages only
         "partial": found.partial,
         "timed_out": False,  # a whole result set is read without a deadline
-        "notes": list(found.notes),
+        "notes": notes,
         "index_version": snapshot.version,
         "next_cursor": next_cursor(snapshot, request, end, found.total),
         "took_ms": round((time.perf_counter() - started) * 1000, 2),

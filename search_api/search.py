@@ -52,6 +52,7 @@ FEW_RESULTS = 3  # below this many articles, a spelling suggestion is offered
 DESCRIPTIVE_QUERY_PARTS = 3
 FEW_MATCHES = 10
 OUT_OF_TIME = "the search ran out of time; results may be incomplete"
+SECTIONS_OUT_OF_TIME = "the search ran out of time before it found the matched sections of "
 _ISO_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
@@ -467,6 +468,7 @@ def search(
     matches as it reads (every word: no partial matches); without ``suggest``, no spelling
     suggestion is looked for (an answer that cannot show one)."""
     started = time.perf_counter()
+    deadline = time.monotonic() + time_budget_s
     matches = run_query(snapshot, request, time_budget_s, exact=exact)
     parsed, builder = matches.parsed, matches.builder
     partial, notes, filter_docs = matches.partial, matches.notes, matches.filter_docs
@@ -480,7 +482,8 @@ def search(
         article_result(stored(docnum), score if by_relevance else None) for score, docnum in page
     ]
     articles, docnums = page_results(snapshot, request, articles, [d for _, d in page])
-    attach_sections(snapshot, articles, docnums, parsed, builder)
+    if unmatched := attach_sections(snapshot, articles, docnums, parsed, builder, deadline):
+        notes.append(sections_out_of_time(unmatched))
     complete = matches.with_every_word
     for article, docnum in zip(articles, docnums, strict=True):
         article["partial"] = complete is not None and docnum not in complete
@@ -614,12 +617,25 @@ def attach_sections(
     docnums: Sequence[int],
     parsed: ParsedQuery,
     builder: QueryBuilder,
-    *,
-    snippets: bool = True,
-) -> None:
+    deadline: float | None = None,
+) -> int:
     """Up to three matched sections per article (``docnums``: the articles' documents),
-    best first: ``MatchedSections.attach``, for one page of results."""
-    MatchedSections(snapshot, parsed, builder, snippets=snippets).attach(articles, docnums)
+    best first, with their snippets: ``MatchedSections.attach``, for one page of results.
+    Returns how many articles show their opening instead, for lack of time."""
+    return MatchedSections(snapshot, parsed, builder).attach(articles, docnums, deadline)
+
+
+def sections_out_of_time(articles: int) -> str:
+    """The note on a page whose last ``articles`` show their opening for lack of time."""
+    shown = "it shows its" if articles == 1 else "they show their"
+    return f"{SECTIONS_OUT_OF_TIME}{articles} of these articles: {shown} opening"
+
+
+def out_of_time(response: dict[str, Any]) -> bool:
+    """Whether the time budget cut a /search response short, its results or its sections."""
+    return response["timed_out"] or any(
+        note.startswith(SECTIONS_OUT_OF_TIME) for note in response["notes"]
+    )
 
 
 class MatchedSections:
@@ -664,16 +680,31 @@ class MatchedSections:
             self._markers[language] = (marker, _query_terms_in(language, query_terms, self._idf))
         return self._markers[language]
 
-    def attach(self, articles: list[dict], docnums: Sequence[int]) -> None:
+    def attach(
+        self, articles: list[dict], docnums: Sequence[int], deadline: float | None = None
+    ) -> int:
         """Appends each article's sections to its ``sections`` (``docnums``: the articles'
-        documents). Reads the searcher: called holding it."""
-        if not articles or (self._parsed.is_empty and not self._snippets):
-            return
-        for article, docnum in zip(articles, docnums, strict=True):
-            article["sections"].extend(self._sections(article["language"], docnum))
+        documents). Reads the searcher: called holding it.
 
-    def _sections(self, language: str | None, docnum: int) -> list[dict[str, Any]]:
+        Past ``deadline`` (``time.monotonic``), the articles left are not read for matches
+        (a long article whose every word a query of short prefixes marks took a tenth of a
+        second): each gets its opening, as one matched outside its text does. Returns how
+        many did."""
+        if not articles or (self._parsed.is_empty and not self._snippets):
+            return 0
+        unmatched = 0
+        for article, docnum in zip(articles, docnums, strict=True):
+            in_time = deadline is None or time.monotonic() < deadline
+            unmatched += not in_time
+            article["sections"].extend(self._sections(article["language"], docnum, in_time))
+        return unmatched
+
+    def _sections(
+        self, language: str | None, docnum: int, matched: bool = True
+    ) -> list[dict[str, Any]]:
         marker, terms_in = self._marker_for(language or DEFAULT_LANGUAGE)
+        if not matched:
+            marker = None
         snippets = self._snippets
         scored = []
         opening = None
@@ -743,7 +774,9 @@ def _query_terms_in(
 
     @cache
     def terms_in(marked: str) -> dict[str, float]:
-        terms = analyzer.term_positions(marked).keys() & query_terms
+        # A marked string's own few terms are looked up among the query's, not the query's
+        # among them: a query of prefixes has thousands of terms.
+        terms = [term for term in analyzer.term_positions(marked) if term in query_terms]
         return {term: idf(term) for term in terms} or {marked: 0.0}
 
     return terms_in

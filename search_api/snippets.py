@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from math import fsum
 from typing import Any
 
 from indexer.analysis import Phrase, WordMarker, analyzer_for
@@ -124,20 +125,7 @@ def snippet_of(
         end = _word_end_before(text, target)
         return Snippet(text[:end] + ELLIPSIS, ())
 
-    terms_of = terms_in or (lambda marked: {marked: 0.0})
-    terms = [terms_of(text[start:end].casefold()) for start, end in spans]
-    first, last, best_key = 0, 0, (-1, -1.0, -1)
-    for candidate in range(len(spans)):
-        limit = spans[candidate][0] + target
-        stop = candidate
-        while stop + 1 < len(spans) and spans[stop + 1][1] <= limit:
-            stop += 1
-        in_window: dict[str, float] = {}
-        for found in terms[candidate : stop + 1]:
-            in_window.update(found)
-        key = (len(in_window), sum(in_window.values()), stop - candidate + 1)
-        if key > best_key:
-            first, last, best_key = candidate, stop, key
+    first, last = _best_window(spans, target, terms_in or (lambda marked: {marked: 0.0}), text)
 
     # Centre the matched stretch in the window, then snap both ends to word boundaries.
     matched_length = spans[last][1] - spans[first][0]
@@ -159,6 +147,62 @@ def snippet_of(
         prefix + fragment + suffix,
         tuple((s + offset, e + offset) for s, e in highlights),
     )
+
+
+def _best_window(
+    spans: list[tuple[int, int]], target: int, terms_in: QueryTermsIn, text: str
+) -> tuple[int, int]:
+    """The first and last of ``spans`` of the best window: from a span, the spans that end
+    within ``target`` characters of its start, the most distinct terms first, then the
+    most idf, then the most spans; the first such window.
+
+    A window slides over the spans, each entering and leaving it once, its terms counted:
+    a text with a mark at every word (a query of one-letter prefixes) is read in one pass,
+    where gathering each window's terms anew took a second for a long article."""
+    terms = [terms_in(text[start:end].casefold()) for start, end in spans]
+    in_window: dict[str, int] = {}  # term -> its spans in the window
+    idf: dict[str, float] = {}
+    weight, weighed = 0.0, True  # the idf of the window's terms; whether it is up to date
+    first, last, best_key = 0, 0, (-1, -1.0, -1)
+    stop = -1  # the window is spans[candidate : stop + 1]
+    for candidate, (start, _end) in enumerate(spans):
+        if stop < candidate:
+            stop = candidate
+            weighed &= not _enter(in_window, idf, terms[candidate])
+        while stop + 1 < len(spans) and spans[stop + 1][1] <= start + target:
+            stop += 1
+            weighed &= not _enter(in_window, idf, terms[stop])
+        if len(in_window) >= best_key[0]:  # with fewer terms, it cannot be the best
+            if not weighed:  # summed afresh, in any order alike: equal windows weigh the same
+                weight, weighed = fsum(idf[term] for term in in_window), True
+            key = (len(in_window), weight, stop - candidate + 1)
+            if key > best_key:
+                first, last, best_key = candidate, stop, key
+        weighed &= not _leave(in_window, terms[candidate])
+    return first, last
+
+
+def _enter(in_window: dict[str, int], idf: dict[str, float], found: dict[str, float]) -> bool:
+    """Counts a span's terms into the window; whether one is new to it."""
+    idf.update(found)
+    new = False
+    for term in found:
+        count = in_window.get(term, 0)
+        in_window[term] = count + 1
+        new = new or count == 0
+    return new
+
+
+def _leave(in_window: dict[str, int], found: dict[str, float]) -> bool:
+    """Counts a span's terms out of the window; whether one is gone from it."""
+    gone = False
+    for term in found:
+        if in_window[term] == 1:
+            del in_window[term]
+            gone = True
+        else:
+            in_window[term] -= 1
+    return gone
 
 
 def _word_start_after(text: str, index: int) -> int:

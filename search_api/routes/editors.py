@@ -18,10 +18,10 @@ from search_api.routes.head import get_and_head
 from search_api.routes.params import filter_request, json_body
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import (
-    OUT_OF_TIME,
     SearchRequest,
     allowed_docs,
     build_search_request,
+    out_of_time,
     search,
 )
 
@@ -155,7 +155,7 @@ async def feed_endpoint(
             committed=committed_at(snapshot),
             first_indexed=first_indexed_times(snapshot, response["results"]),
         )
-        return body, OUT_OF_TIME not in response["notes"]
+        return body, not out_of_time(response)
 
     body, complete = await snapshot.run(answer)
     if not complete:

@@ -110,12 +110,12 @@ async def search_endpoint(
     facets over the whole result set, and how the query was read. Each page gives the
     `next_cursor` of the page after it."""
     started = time.perf_counter()
+    budget = request.app.state.settings.search_time_budget_s
     if cursor:
         response = await snapshot.run(
-            cursor_page, snapshot, search_request, cursor, started=started
+            cursor_page, snapshot, search_request, cursor, budget, started=started
         )
     else:
-        budget = request.app.state.settings.search_time_budget_s
         response = await snapshot.run(search, snapshot, search_request, budget)
         last = -(-response["total"] // search_request.page_size)
         if response["total"] and search_request.page > last:

@@ -289,6 +289,23 @@ def test_marker_marks_a_phrase_where_it_occurs(
     assert set(spans) == phrase_marked_by_analysing(text, phrase)
 
 
+# A page's sentences, three times over, among filler: read where its words are when few are
+# wanted, token by token when most are.
+PRESS_PAGE = " ".join(
+    ["Reporters say the press is free; a reporter's press card, press-freedom."] * 3
+    + ["Filler words without them."] * 10
+)
+
+
+@pytest.mark.parametrize(
+    "words", [["reporters"], ["reporters", "press", "card", "say", "free", "filler", "words"]]
+)
+def test_marker_marks_words_wanted_seldom_or_often_alike(words: list[str]) -> None:
+    wanted = {token.text for word in words for token in analyzer_for("en")(word)}
+    marker = analyzer_for("en").marker(wanted.__contains__)
+    assert marker.spans(PRESS_PAGE) == marked_by_analysing(PRESS_PAGE, wanted)
+
+
 # Word characters, the joiners tokens span, CJK (with a CJK punctuation mark), a combining
 # accent: the characters where token boundaries are decided.
 WORDISH = st.text(alphabet="ab.-'’ 3,\n_éÉ日本語・U\u0301", max_size=40)

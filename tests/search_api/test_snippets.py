@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import html
+import itertools
 import json
+import math
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,25 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from search_api.app import create_app
-from search_api.snippets import MAX_LENGTH, READ_CHARS_PER_ARTICLE, build_snippet, word_marker
+from search_api.engine import Engine, Snapshot
+from search_api.search import (
+    MatchedSections,
+    article_result,
+    attach_sections,
+    build_search_request,
+    out_of_time,
+    run_query,
+    sections_out_of_time,
+)
+from search_api.search import search as search_page
+from search_api.snippets import (
+    MAX_LENGTH,
+    READ_CHARS_PER_ARTICLE,
+    QueryTermsIn,
+    _best_window,
+    build_snippet,
+    word_marker,
+)
 from tests.search_api.corpus import LONG_METHODS, index_corpus, records_client, search
 from tests.terms import stem_terms
 
@@ -108,6 +129,59 @@ class TestBuildSnippet:
         assert marker.tally(text) == ({text[s:e].casefold() for s, e in spans}, len(spans))
 
 
+# What each marked word is of a query, for the window tests: its terms and their idf.
+WINDOW_TERMS = {
+    "rights": {"right": 1.0},
+    "right": {"right": 1.0},
+    "press": {"press": 2.5},
+    "free-press": {"free": 0.5, "press": 2.5},
+    "blasphemy": {"blasphemi": 4.0},
+    "x": {"x": 0.0},
+}
+
+
+def best_window_by_definition(
+    spans: list[tuple[int, int]], target: int, terms_in: QueryTermsIn, text: str
+) -> tuple[int, int]:
+    """The best window as ``_best_window`` defines it, each window gathered anew."""
+    best, best_key = (0, 0), (-1, -1.0, -1)
+    for first in range(len(spans)):
+        last = first
+        while last + 1 < len(spans) and spans[last + 1][1] <= spans[first][0] + target:
+            last += 1
+        in_window: dict[str, float] = {}
+        for start, end in spans[first : last + 1]:
+            in_window.update(terms_in(text[start:end].casefold()))
+        key = (len(in_window), math.fsum(in_window.values()), last - first + 1)
+        if key > best_key:
+            best, best_key = (first, last), key
+    return best
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from([*WINDOW_TERMS, "filler", "and more filler"]), max_size=120),
+    st.sets(st.integers(min_value=0, max_value=119), max_size=6),
+    st.sampled_from([20, 60, 240]),
+)
+def test_the_window_shown_is_the_best_one(words: list[str], phrases: set[int], target: int):
+    # Words, and some stretches of four words marked whole as a phrase is (over the words).
+    text = " ".join(words)
+    starts = list(itertools.accumulate((len(word) + 1 for word in words), initial=0))
+    spans = {
+        (starts[i], starts[i] + len(word)) for i, word in enumerate(words) if word in WINDOW_TERMS
+    }
+    spans |= {(starts[i], starts[min(i + 4, len(words))] - 1) for i in phrases if i < len(words)}
+    spans = sorted(spans)
+
+    def terms_in(marked: str) -> dict[str, float]:
+        return WINDOW_TERMS.get(marked, {marked: 0.0})
+
+    assert _best_window(spans, target, terms_in, text) == best_window_by_definition(
+        spans, target, terms_in, text
+    )
+
+
 class TestSearchSnippets:
     def test_inflected_forms_are_marked(self, client: TestClient):
         response = search(client, q="journalists")
@@ -179,6 +253,47 @@ class TestSearchSnippets:
         assert response.status_code == 200
         for line in response.text.splitlines():
             assert json.loads(line)["matched_sections"] == []
+
+
+def page_of(snapshot: Snapshot, q: str, deadline: float) -> tuple[int, list[dict], list[int]]:
+    """The first page's articles of ``q`` with their sections matched until ``deadline``."""
+    matches = run_query(snapshot, build_search_request(q=q), 5)
+    docnums = [docnum for _, docnum in matches.ranked[:10]]
+    articles = [article_result(snapshot.stored_fields(docnum), None) for docnum in docnums]
+    unmatched = attach_sections(
+        snapshot, articles, docnums, matches.parsed, matches.builder, deadline
+    )
+    return unmatched, articles, docnums
+
+
+def test_past_the_time_budget_an_article_shows_its_opening(index_dir: Path):
+    # Reading a long article for a query that marks every word took a tenth of a second:
+    # the articles left when the budget is spent are shown by their opening, unmarked.
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        unmatched, on_time, _ = page_of(snapshot, "journalists", time.monotonic() + 60)
+        assert unmatched == 0 and on_time
+        assert all("<mark>" in article["sections"][0]["snippet"] for article in on_time)
+        unmatched, too_late, docnums = page_of(snapshot, "journalists", time.monotonic() - 1)
+        assert unmatched == len(too_late) == len(on_time)
+        for article, docnum in zip(too_late, docnums, strict=True):
+            [opening] = article["sections"]
+            assert opening["anchor"] == snapshot.sections_of(docnum)[0]["anchor"]
+            assert "<mark>" not in opening["snippet"]
+
+
+def test_a_page_whose_sections_ran_out_of_time_says_how_many(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    attach = MatchedSections.attach
+    monkeypatch.setattr(
+        MatchedSections,
+        "attach",
+        lambda self, articles, docnums, _deadline: attach(self, articles, docnums, 0.0),
+    )
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        response = search_page(snapshot, build_search_request(q="journalists"), 5)
+    assert sections_out_of_time(len(response["results"])) in response["notes"]
+    assert out_of_time(response) and not response["timed_out"]  # every match was found
 
 
 def test_a_very_long_article_is_read_for_snippets_from_its_start(tmp_path: Path):
