@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,7 +21,7 @@ from search_api.bodylimit import RequestBodyLimit
 from search_api.engine import Engine
 from search_api.errors import install_error_handlers
 from search_api.models import ErrorResponse
-from search_api.privacy import DOCS_ASSETS_PATH, PrivacyHeaders
+from search_api.privacy import DOCS_ASSETS_PATH, DOCS_PATHS, PrivacyHeaders
 from search_api.ratelimit import RateLimitMiddleware
 from search_api.routes import admin, articles, editors, pages, research, search
 
@@ -72,6 +73,11 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
             503: {"model": ErrorResponse, "description": "Index missing or busy"},
         },
     )
+    for route in app.routes:
+        # fastapi-offline's docs pages answer GET alone; every GET page answers HEAD too
+        # (``routes/head.py``).
+        if isinstance(route, APIRoute) and route.path in DOCS_PATHS:
+            route.methods.add("HEAD")
     app.state.settings = settings
     app.state.index_dir = index_dir or settings.index_dir
     install_error_handlers(app)

@@ -258,6 +258,7 @@ class Snapshot:
             "facet_codes",
             "_translation_groups",
             "tags_by_doc",
+            "sources",
             "date_keys",
             "vocabulary",
         ):
@@ -414,6 +415,13 @@ class Snapshot:
         live = codes.copy()
         live[_deleted_docs(self.searcher.reader())] = 0
         return np.bincount(live, minlength=len(values))
+
+    @cached_property
+    def sources(self) -> frozenset[str]:
+        """The sources of the indexed articles."""
+        codes, values = self.facet_codes["source"]
+        counts = np.bincount(codes[self.article_docs], minlength=len(values))
+        return frozenset(values[code] for code in np.flatnonzero(counts) if code)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:

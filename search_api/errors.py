@@ -113,9 +113,11 @@ def _validation_message(error: RequestValidationError) -> str:
 
 
 def problem_message(location: Sequence[str | int], problem: Mapping[str, Any]) -> str:
-    """One of pydantic's problems, at ``location`` (named with dots), as a person reads it:
-    "sections.0.text is required", "page: Input should be a valid integer…"."""
-    name = ".".join(str(part) for part in location)
+    """One of pydantic's problems, at ``location``, as a person reads it: "sections[0].text
+    is required", "page: Input should be a valid integer…" (an item by its number in
+    brackets, as the API's own checks name one: "queries[1]: from must be…")."""
+    name = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+    name = name.removeprefix(".")
     if problem.get("type") == "missing":
         return f"{name} is required"
     message = problem.get("msg", "invalid value")

@@ -129,8 +129,9 @@ def atom_feed(
         feed,
         "subtitle",
         f"{feed_contents(len(response['results']), response['total'])}; query read as "
-        f"{response['parsed_query'] or '(everything)'}; index version "
-        f"{response['index_version']}.",
+        f"{response['parsed_query'] or '(everything)'}; "
+        + "".join(f"{note}; " for note in response["notes"])
+        + f"index version {response['index_version']}.",
     )
     entries = []
     for hit in response["results"]:

@@ -382,6 +382,19 @@ def _denominators(
     return found
 
 
+def _range_not_given(request: SearchRequest) -> str:
+    """Where a count's range runs to when the request did not say: one article dated far
+    ahead (a CMS's placeholder, 2999) stretches the range of every query."""
+    given = (request.date_from is not None, request.date_to is not None)
+    return {
+        (False, False): " (without from and to, it runs from the first to the last date of "
+        "the articles the filters admit)",
+        (False, True): " (without from, it starts at the first date of the articles the "
+        "filters admit)",
+        (True, False): " (without to, it ends at the last date of the articles the filters admit)",
+    }.get(given, "")
+
+
 def counts(snapshot: Snapshot, request: SearchRequest, interval: str) -> dict[str, Any]:
     """Matching articles per interval, with their share of all articles of the interval.
 
@@ -409,8 +422,9 @@ def counts(snapshot: Snapshot, request: SearchRequest, interval: str) -> dict[st
             how_many = _interval_count(first, last, interval)
             if how_many > MAX_INTERVALS:
                 raise InvalidRequest(
-                    f"at most {MAX_INTERVALS} intervals (this would be {how_many}); "
-                    "use a longer interval or a shorter from/to range"
+                    f"at most {MAX_INTERVALS} intervals (this would be {how_many}, from "
+                    f"{first} to {last}); use a longer interval or a shorter from/to range"
+                    + _range_not_given(request)
                 )
             start = first
             while start <= last:

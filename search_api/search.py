@@ -174,10 +174,11 @@ def day_of(value: str, *, last: bool = False) -> date:
     year, month, day = (int(part) if part else None for part in match.groups())
     if day is not None:
         return date(year, month, day)
-    first = date(year, month or 1, 1)
+    # Month 00 is no month: refused by ``date`` as 13 is, not read as the whole year.
+    first = date(year, 1 if month is None else month, 1)
     if not last or year >= 9999:  # refused as out of range, with its year
         return first
-    return following(first, "month" if month else "year") - timedelta(days=1)
+    return following(first, "year" if month is None else "month") - timedelta(days=1)
 
 
 def _within_range(name: str, value: date, *, given: str | None = None) -> date:
@@ -258,6 +259,8 @@ def run_query(
     notes = list(parsed.notes)
     if request.language and request.language not in snapshot.languages:
         notes.append(f"the archive has no article in {request.language}")
+    if request.source and _source_named(snapshot, request.source) not in snapshot.sources:
+        notes.append(f"the archive has no article from the source {request.source}")
     partial = False
     matched, timed_out = _matching(snapshot, builder.build(parsed), filter_docs, deadline)
     timed_out = timed_out or builder.timed_out
@@ -558,11 +561,10 @@ def allowed_docs(snapshot: Snapshot, request: SearchRequest) -> np.ndarray | Non
 def _source_named(snapshot: Snapshot, name: str) -> str:
     """The archive's source a filter names, case aside (a folder "drw" is source=DRW too, as
     tags are matched); the name itself when none is."""
-    sources = snapshot.facet_codes["source"][1]
-    if name in sources:
+    if name in snapshot.sources:
         return name
     folded = name.casefold()
-    return next((source for source in sources if source.casefold() == folded), name)
+    return next((source for source in snapshot.sources if source.casefold() == folded), name)
 
 
 def article_result(stored: dict[str, Any], score: float | None) -> dict[str, Any]:

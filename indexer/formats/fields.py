@@ -283,6 +283,7 @@ def url_slug(value: Any) -> str | None:
 
 
 _ID_UNSAFE_RE = re.compile(r"[^\w\-.~/:]+")
+MAX_ID_CHARS = 300
 
 
 def clean_id(value: Any) -> str | None:
@@ -301,7 +302,7 @@ def clean_id(value: Any) -> str | None:
     segments = [seg.strip("-") for seg in text.split("/")]
     segments = [seg for seg in segments if seg and seg not in (".", "..")]
     result = "/".join(segments)
-    return result[:300] or None
+    return result[:MAX_ID_CHARS] or None
 
 
 def hashed_id(*parts: Any) -> str:

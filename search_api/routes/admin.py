@@ -32,6 +32,7 @@ from indexer.errors import (
     NotAuthorized,
 )
 from indexer.formats.fields import (
+    MAX_ID_CHARS,
     MAX_NAME_CHARS,
     clean_id,
     clean_list,
@@ -95,7 +96,7 @@ class ArticleIn(RequestBody):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1, max_length=500, examples=["ifex/cambodia-2018"])
+    id: str = Field(min_length=1, max_length=MAX_ID_CHARS, examples=["ifex/cambodia-2018"])
     # Blank is none: stored, it was a result whose link had no words.
     title: Annotated[str, StringConstraints(strip_whitespace=True)] = Field(
         min_length=1, max_length=2000, examples=["Lessons in Resistance"]
@@ -132,7 +133,10 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
         raise InvalidRequest(f"url must be an absolute http(s) URL (got {item.url!r})")
     date = normalize_date(item.date) if item.date else None
     if item.date and date is None:
-        raise InvalidRequest(f"date must be an ISO date like 2018-07-29 (got {item.date!r})")
+        raise InvalidRequest(
+            f"date must be an ISO date like 2018-07-29, of a year from 1000 to 2999 (got "
+            f"{item.date!r})"
+        )
     if not any(section.text.strip() for section in item.sections):
         raise InvalidRequest("no section has any text")
     for name, values in (("tag", item.tags), ("author", item.authors)):

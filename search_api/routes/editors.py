@@ -15,7 +15,7 @@ from search_api.articles import checked_related_limit, key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
 from search_api.models import DraftRelatedResponse, DraftRequest
 from search_api.routes.head import get_and_head
-from search_api.routes.params import filter_request, json_body
+from search_api.routes.params import filter_request, json_body, unknown_parameter_notes
 from search_api.routes.snapshots import CurrentSnapshot
 from search_api.search import (
     SearchRequest,
@@ -144,6 +144,9 @@ async def feed_endpoint(
     def answer() -> tuple[bytes, bool]:
         # Exact: an alert for every new article with one word of three would be noise.
         response = search(snapshot, search_request, budget, exact=True, suggest=False)
+        # Said in the subtitle, as /search says them: "frm=" ignored without a word would
+        # leave an alert's filter out, unseen.
+        response["notes"].extend(unknown_parameter_notes(request))
         base = str(request.base_url).rstrip("/")
         params = [(k, v) for k, v in request.query_params.multi_items() if v]
         body = atom_feed(

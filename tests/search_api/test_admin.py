@@ -254,6 +254,7 @@ def test_articles_sent_as_a_form_are_a_415_naming_the_content_type(client: TestC
     [
         ({"url": "javascript:alert(1)"}, "url must be an absolute http(s) URL"),
         ({"date": "yesterday"}, "date must be an ISO date"),
+        ({"date": "0001-01-01"}, "date must be an ISO date like 2018-07-29, of a year from 1000"),
         ({"id": "bad id?"}, "may hold only letters"),
         ({"sections": [{"text": "  "}]}, "no section has any text"),
         ({"language": "Klingonese!"}, "language must be a language code"),
@@ -271,6 +272,18 @@ def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, me
     assert client.get("/health").json()["articles"] == 1  # nothing of the batch landed
 
 
+def test_an_id_too_long_is_refused_for_its_length(client: TestClient) -> None:
+    longest = "ok/" + "x" * 297
+    assert client.post(
+        "/admin/articles", json={**NEW_ARTICLE, "id": longest}, headers=AUTH
+    ).is_success
+    response = client.post(
+        "/admin/articles", json={**NEW_ARTICLE, "id": longest + "x"}, headers=AUTH
+    )
+    assert response.status_code == 422
+    assert "at most 300 characters" in response.json()["error"]["message"]
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -278,7 +291,7 @@ def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, me
         (
             [NEW_ARTICLE, {"id": "x", "title": "", "sections": [{"heading": "H"}]}],
             "article 2: title: String should have at least 1 character; "
-            "article 2: sections.0.text is required",
+            "article 2: sections[0].text is required",
         ),
         (
             {**NEW_ARTICLE, "title": " \n "},
@@ -288,7 +301,7 @@ def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, me
         ({**NEW_ARTICLE, "tag": ["Laos"]}, "article 1: tag: Extra inputs are not permitted"),
         (
             {**NEW_ARTICLE, "sections": [{"text": "T.", "body": "B."}]},
-            "article 1: sections.0.body: Extra inputs are not permitted",
+            "article 1: sections[0].body: Extra inputs are not permitted",
         ),
     ],
 )
@@ -342,7 +355,8 @@ def test_an_article_refused_by_its_checks_is_named(client: TestClient) -> None:
     batch = [{**NEW_ARTICLE, "id": "ok/one"}, {**NEW_ARTICLE, "date": "yesterday"}]
     response = client.post("/admin/articles", json=batch, headers=AUTH)
     assert response.json()["error"]["message"] == (
-        "article 2: date must be an ISO date like 2018-07-29 (got 'yesterday')"
+        "article 2: date must be an ISO date like 2018-07-29, of a year from 1000 to 2999 (got "
+        "'yesterday')"
     )
     response = client.post("/admin/articles", json=[NEW_ARTICLE, NEW_ARTICLE], headers=AUTH)
     assert response.json()["error"]["message"] == (

@@ -8,13 +8,14 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
 from search_api.app import create_app
-from tests.search_api.corpus import index_corpus, search, write_corpus
+from tests.search_api.corpus import index_corpus, records_client, search, write_corpus
 
 
 def counts(client: TestClient, **params) -> dict:
@@ -175,6 +176,24 @@ def test_bad_parameters(client: TestClient, params: dict, status: int, message: 
     response = client.get("/search/counts", params=params)
     assert response.status_code == status
     assert message in response.json()["error"]["message"]
+
+
+def test_too_many_intervals_say_which_dates_they_would_run_between(tmp_path: Path):
+    # One article dated far ahead stretches the range of a count without from and to.
+    records = [
+        {"id": "now", "title": "Press now", "date": "2019-05-01", "body": "<p>Press.</p>"},
+        {"id": "placeholder", "title": "Press later", "date": "2999-12-31", "body": "<p>x</p>"},
+    ]
+    with records_client(tmp_path, "news.json", records) as client:
+        response = client.get("/search/counts", params={"q": "press", "interval": "month"})
+        assert response.status_code == 400
+        assert response.json()["error"]["message"] == (
+            "at most 10000 intervals (this would be 11768, from 2019-05-01 to 2999-12-01); "
+            "use a longer interval or a shorter from/to range (without from and to, it runs "
+            "from the first to the last date of the articles the filters admit)"
+        )
+        bounded = {"q": "press", "interval": "month", "to": "2020"}
+        assert client.get("/search/counts", params=bounded).status_code == 200
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,11 @@ def assert_error(response, status: int, code: str) -> str:
             "from must be a date like 2018-07-29, 2018-07 or 2018 (got '２０１２')",
         ),
         ({"to": "2020-W01"}, "to must be a date like 2018-07-29, 2018-07 or 2018 (got '2020-W01')"),
+        ({"to": "2020-00"}, "to must be a date like 2018-07-29, 2018-07 or 2018 (got '2020-00')"),
+        (
+            {"from": "2020-00"},
+            "from must be a date like 2018-07-29, 2018-07 or 2018 (got '2020-00')",
+        ),
         ({"from": "2020-01-02", "to": "2020-01-01"}, "from (2020-01-02) is after to (2020-01-01)"),
         ({"q": "x" * 1001}, "q must be at most 1000 characters (got 1001)"),
         (

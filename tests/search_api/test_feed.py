@@ -137,6 +137,14 @@ def subtitle(root: ET.Element) -> str:
     return one(root, "subtitle").text.partition(";")[0]
 
 
+def test_the_subtitle_says_how_the_query_was_read_and_what_was_ignored(client: TestClient):
+    text = one(feed(client, q='"torture', frm="2020"), "subtitle").text
+    assert text.startswith("The one matching article; query read as tortur; ")
+    assert "a quote was not closed" in text  # the query's note
+    assert "frm is not a parameter of /feed.atom: it was ignored" in text
+    assert text.endswith(f"index version {client.get('/health').json()['index_version']}.")
+
+
 def test_the_subtitle_says_whether_the_feed_holds_every_match(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ):

@@ -27,6 +27,7 @@ PATHS = [
     "/feed.atom?q=torture",
     STYLESHEET_PATH,
     "/openapi.json",
+    "/docs",
 ]
 
 
@@ -48,6 +49,14 @@ def test_head_answers_with_gets_status_and_headers_and_no_body(
     assert {k: v for k, v in head.headers.items() if k not in ignored} == {
         k: v for k, v in got.headers.items() if k not in ignored
     }
+
+
+def test_every_get_page_answers_head(client: TestClient) -> None:
+    # The pages of the app and of its libraries (the API docs) alike.
+    routes = [route for route in client.app.routes if "GET" in getattr(route, "methods", ())]
+    paths = [route.path for route in routes if "{" not in route.path]
+    assert "/docs" in paths
+    assert [path for path in paths if client.head(path).status_code == 405] == []
 
 
 @pytest.mark.parametrize("path", ["/related", "/search/batch"])

@@ -301,6 +301,12 @@ class TestFilters:
         assert response["total"] == 0
         assert "the archive has no article in de" in response["notes"]
 
+    def test_a_source_the_archive_lacks_says_so(self, client: TestClient):
+        response = search(client, q="press", source="amnesti")
+        assert response["total"] == 0
+        assert "the archive has no article from the source amnesti" in response["notes"]
+        assert search(client, source="AMNESTY")["notes"] == []  # it has amnesty, case aside
+
     @pytest.mark.parametrize(
         "params",
         [
