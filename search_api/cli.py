@@ -205,12 +205,35 @@ def _add_index_option(command: argparse.ArgumentParser) -> None:
 def _add_parse_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--field",
-        action="append",
+        action=_FieldMappings,
         default=[],
         type=_field_mapping,
         metavar="TARGET=SOURCE",
         help="map a record field, e.g. --field body=nota_completa --field tags=pais",
     )
+
+
+class _FieldMappings(argparse.Action):
+    """The ``--field`` mappings in turn, each field mapped once: of ``--field tags=country
+    --field tags=pais``, only the last was read, and articles with the other went untagged
+    without a word."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        mapping: Any,
+        option_string: str | None = None,
+    ) -> None:
+        target, source = mapping
+        earlier = dict(getattr(namespace, self.dest))
+        if target in earlier:
+            raise argparse.ArgumentError(
+                self,
+                f"{target} is mapped twice ({target}={earlier[target]} and {target}={source}): "
+                "a field is read from one record field",
+            )
+        setattr(namespace, self.dest, [*earlier.items(), mapping])
 
 
 def _field_mapping(text: str) -> tuple[str, str]:
@@ -505,7 +528,10 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     host, port = listener.getsockname()[:2]
     address = f"[{host}]" if ":" in host else host
     # uvicorn names the address only when it binds it itself.
-    print(f"advosearch: serving http://{address}:{port} (Ctrl-C to stop)", file=sys.stderr)
+    print(
+        f"advosearch: serving http://{address}:{port} once the index is loaded (Ctrl-C to stop)",
+        file=sys.stderr,
+    )
     os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)
     serve(listener, args.workers, access_log=settings.log_requests)
     return EXIT_OK

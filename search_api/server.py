@@ -17,6 +17,8 @@ from uvicorn.supervisors import Multiprocess
 # own) before it answers its supervisor's health checks; the app's imports, seconds on a
 # busy machine, come after.
 APP = "search_api.app:served_app"
+# Connections waiting to be accepted: uvicorn's default (``--backlog``).
+BACKLOG = 2048
 
 
 def _log_config() -> dict[str, Any]:
@@ -45,7 +47,9 @@ class NoWebSocketAdvice(logging.Filter):
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """The socket the server listens on, bound before the index is loaded: a port that is
-    taken is said at once, in words (``OSError``), not by a worker seconds later.
+    taken is said at once, in words (``OSError``), not by a worker seconds later. It listens
+    at once too: a request sent while the workers load the index (seconds, for a large one)
+    waits for them in the queue, where it was refused until uvicorn listened.
 
     Made as TCP (``IPPROTO_TCP``, where uvicorn's own has protocol 0): asyncio turns
     Nagle's algorithm off (``TCP_NODELAY``) only on accepted sockets that say they are TCP.
@@ -57,6 +61,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
+        listener.listen(BACKLOG)
     except OSError:
         listener.close()
         raise

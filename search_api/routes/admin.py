@@ -127,7 +127,10 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
     """Checks what the parsers guarantee for files: safe id and URL, ISO date, anchors, no
     more text than a file of one article may hold (``ADVOSEARCH_MAX_ARTICLE_FILE_MB``)."""
     if clean_id(item.id) != item.id:
-        raise InvalidRequest(f"id {item.id!r} may hold only letters, digits and -_.~/:")
+        raise InvalidRequest(
+            f"id {item.id!r} may hold only letters, digits and -_.~/:, each / between two "
+            "parts that are neither empty nor . or .."
+        )
     url = clean_url(item.url) if item.url else None
     if item.url and url is None:
         raise InvalidRequest(f"url must be an absolute http(s) URL (got {item.url!r})")

@@ -256,6 +256,8 @@ def test_articles_sent_as_a_form_are_a_415_naming_the_content_type(client: TestC
         ({"date": "yesterday"}, "date must be an ISO date"),
         ({"date": "0001-01-01"}, "date must be an ISO date like 2018-07-29, of a year from 1000"),
         ({"id": "bad id?"}, "may hold only letters"),
+        ({"id": "a//b"}, "each / between two parts that are neither empty nor . or .."),
+        ({"id": "../b"}, "each / between two parts that are neither empty nor . or .."),
         ({"sections": [{"text": "  "}]}, "no section has any text"),
         ({"language": "Klingonese!"}, "language must be a language code"),
         ({"language": "zz"}, "language must be a language code"),  # the shape of one, but none

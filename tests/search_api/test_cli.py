@@ -407,6 +407,17 @@ def test_a_wrong_field_mapping_is_a_wrong_command_line(capsys, tmp_path: Path, f
     assert not (tmp_path / "ix").exists()
 
 
+def test_a_field_mapped_twice_is_a_wrong_command_line(capsys, tmp_path: Path) -> None:
+    # Only the last was read: the articles with the other went untagged, unsaid.
+    corpus = write_story(tmp_path / "corpus")
+    with pytest.raises(SystemExit) as refused:
+        main(["parse", str(corpus), "--field", "tags=country", "--field", "tag=pais"])
+    assert refused.value.code == 2
+    assert "argument --field: tags is mapped twice (tags=country and tags=pais)" in (
+        capsys.readouterr().err
+    )
+
+
 def test_a_field_is_mapped_by_its_singular_name_too(capsys, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -51,6 +51,17 @@ def test_workers_share_a_listener_whose_connections_turn_nagle_off() -> None:
     assert asyncio.run(accepted_nodelay()) == 1
 
 
+def test_a_request_sent_while_the_index_loads_waits_instead_of_being_refused() -> None:
+    # The port takes connections once it is bound, before any worker has loaded the index
+    # (seconds for a large one): a client that connects then is answered when one has.
+    listener = listening_socket("127.0.0.1", 0)
+    try:
+        with socket.create_connection(listener.getsockname(), timeout=5):
+            pass
+    finally:
+        listener.close()
+
+
 def test_a_spawned_worker_answers_its_supervisor_before_it_imports_the_app() -> None:
     """A worker process unpickles its configuration, which imports search_api.server,
     before it starts answering the supervisor's health checks (5 s each); the app's
