@@ -707,6 +707,10 @@ class _Collector:
         self.detected: Counter[str] = Counter()  # languages of the articles that have one
         self.not_published: Counter[str] = Counter()  # drafts, private records… by what
         self.undecided: list[Article] = []  # articles too short to detect, until finish()
+        # Records dated after today: how many, and the first (its line and date). A year
+        # typed wrong (2204) puts its article first by date for years to come.
+        self.today = fields.utc_now().date().isoformat()
+        self.future: list[tuple[int, str]] = []
 
     def add(
         self, values: Mapping[str, Any], blocks: list[Block], body: Any, line: int
@@ -743,6 +747,10 @@ class _Collector:
             self.detected[article.language] += 1
         else:
             self.undecided.append(article)
+        # ISO days compare as text; a year or month that takes in today is not after it.
+        day = (article.date or "")[:10]
+        if day > self.today and not self.today.startswith(day):
+            self.future.append((line, day))
         return article
 
     def finish(self, warnings: list[str], unit: str) -> None:
@@ -770,6 +778,12 @@ class _Collector:
             warnings.append(
                 f"{count} {unit}(s) with a {name} that is not {_DROPPED[name][0]}: "
                 f"{_DROPPED[name][1]} (first: {unit} {line}, {_shown(value)})"
+            )
+        if self.future:
+            line, day = self.future[0]
+            warnings.append(
+                f"{len(self.future)} {unit}(s) dated after today, indexed with that date: "
+                f"check it (first: {unit} {line}, {day})"
             )
         if not self.ids and not self.empty:
             # An export written while it was read, more likely than one emptied on purpose.

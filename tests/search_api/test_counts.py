@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.build import ParseOptions, build_index
 from indexer.settings import Settings
 from search_api.app import create_app
-from tests.search_api.corpus import index_corpus, records_client, search, write_corpus
+from tests.search_api.corpus import index_corpus, search, write_corpus
 
 
 def counts(client: TestClient, **params) -> dict:
@@ -184,7 +185,11 @@ def test_too_many_intervals_say_which_dates_they_would_run_between(tmp_path: Pat
         {"id": "now", "title": "Press now", "date": "2019-05-01", "body": "<p>Press.</p>"},
         {"id": "placeholder", "title": "Press later", "date": "2999-12-31", "body": "<p>x</p>"},
     ]
-    with records_client(tmp_path, "news.json", records) as client:
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "news.json").write_text(json.dumps(records))
+    summary = build_index([tmp_path / "corpus"], tmp_path / "index", ParseOptions(), workers=1)
+    assert "1 record(s) dated after today" in summary.warnings[0]  # the indexer says so
+    with TestClient(create_app(tmp_path / "index", Settings(rate_limit_per_minute=0))) as client:
         response = client.get("/search/counts", params={"q": "press", "interval": "month"})
         assert response.status_code == 400
         assert response.json()["error"]["message"] == (

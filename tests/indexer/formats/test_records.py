@@ -3,6 +3,7 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -651,3 +652,28 @@ def test_a_record_nested_hundreds_deep_costs_its_export_nothing(
     [cut] = [warning for warning in parsed.warnings if "nested more than" in warning]
     where = "line 3" if name.endswith("l") else "record 3"
     assert cut.startswith("1 record(s)") and f"first at {where};" in cut
+
+
+@pytest.mark.parametrize("name", ["posts.json", "posts.jsonl"])
+def test_records_dated_after_today_are_indexed_with_a_warning(
+    tmp_path: Path, parse, name: str
+) -> None:
+    # A year typed wrong (2204) would put its article first by date for years to come.
+    today = datetime.now(UTC).date()
+    records = [
+        {"id": "now", "date": today.isoformat(), "body": "Published today."},
+        {"id": "this-year", "date": str(today.year), "body": "Dated by its year."},
+        {"id": "typo", "date": "2204-05-01", "body": "Published in 2024."},
+        {"id": "later", "date": f"{today.year + 1}-01", "body": "Next year."},
+    ]
+    lines = [json.dumps(record) for record in records]
+    write(tmp_path / name, "\n".join(lines) if name.endswith("l") else f"[{','.join(lines)}]")
+    parsed = parse(name)
+    assert [article.date for article in parsed.articles][2:] == [
+        "2204-05-01",
+        f"{today.year + 1}-01",
+    ]
+    assert parsed.warnings == [
+        "2 record(s) dated after today, indexed with that date: check it (first: record 3, "
+        "2204-05-01)"
+    ]
