@@ -575,15 +575,19 @@ def _build_index(
         summary.files_unchanged = len(discovered) - len(to_parse)
         emptied = [] if allow_empty else _emptied(roots, discovered, known)
         for root, held_files in emptied:
-            summary.skipped.append(
-                SkippedFile(
-                    Path(root),
-                    f"holds no article file now; kept what was indexed from its "
-                    f"{held_files} file(s), as a mount or an export that failed would leave "
-                    "it (--allow-empty removes them)",
+            if held_files:
+                reason = (
+                    f"holds no article file now; kept what was indexed from its {held_files} "
+                    "file(s), as a mount or an export that failed would leave it "
+                    "(--allow-empty removes them)"
                 )
-            )
-        kept_roots = [root for root, _ in emptied]
+            elif discovered:  # else nothing at all was read, which the run fails for
+                # Named beside others: on a first run too, a mount that failed is said.
+                reason = "holds no article file: nothing was read from it"
+            else:
+                continue
+            summary.skipped.append(SkippedFile(Path(root), reason))
+        kept_roots = [root for root, held_files in emptied if held_files]
         for place, unlisted in enumerate(summary.skipped):
             if unlisted.folder:
                 folder = str(unlisted.path.resolve())
@@ -1086,15 +1090,13 @@ def count_kind(searcher: Any, kind: str) -> int:
 def _emptied(
     roots: Sequence[str], discovered: dict[str, Any], known: dict[str, str]
 ) -> list[tuple[str, int]]:
-    """The folders among ``roots`` that hold no article file now while the index holds
-    files from them, each with how many."""
+    """The folders among ``roots`` that hold no article file now, each with how many files
+    of it the index holds."""
     emptied = []
     for root in roots:
         if not os.path.isdir(root) or any(_is_under(path, [root]) for path in discovered):
             continue
-        held = sum(1 for path in known if _is_under(path, [root]))
-        if held:
-            emptied.append((root, held))
+        emptied.append((root, sum(1 for path in known if _is_under(path, [root]))))
     return emptied
 
 

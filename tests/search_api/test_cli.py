@@ -204,6 +204,19 @@ def test_the_summary_says_how_many_articles_a_run_added_or_lost(capsys, tmp_path
     assert "the index now holds 3 articles (1 more than before), 3 sections" in out
 
 
+def test_an_empty_folder_named_beside_others_is_said(capsys, tmp_path: Path) -> None:
+    # A mount that failed before the first run: its folder is empty, the others are read.
+    corpus, empty = write_story(tmp_path / "corpus"), tmp_path / "mounted"
+    empty.mkdir()
+    code, out, _ = index(capsys, str(corpus), str(empty), "--index", str(tmp_path / "ix"))
+    assert code == 3 and "the index now holds 1 article" in out
+    assert f"  {empty}: holds no article file: nothing was read from it" in out
+    code, out, _ = index(
+        capsys, str(corpus), str(empty), "--index", str(tmp_path / "ix"), "--allow-empty"
+    )
+    assert code == 0 and str(empty) not in out
+
+
 def test_an_emptied_folder_keeps_its_articles_unless_allowed(capsys, tmp_path: Path) -> None:
     # A mount or an export that failed looks like an emptied folder: the archive stays, and
     # the run fails, so that cron says so.
