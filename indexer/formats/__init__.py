@@ -707,10 +707,7 @@ class _Collector:
         self.detected: Counter[str] = Counter()  # languages of the articles that have one
         self.not_published: Counter[str] = Counter()  # drafts, private records… by what
         self.undecided: list[Article] = []  # articles too short to detect, until finish()
-        # Records dated after today: how many, and the first (its line and date). A year
-        # typed wrong (2204) puts its article first by date for years to come.
-        self.today = fields.utc_now().date().isoformat()
-        self.future: list[tuple[int, str]] = []
+        self.future: list[tuple[int, str]] = []  # records dated after today: line, date
 
     def add(
         self, values: Mapping[str, Any], blocks: list[Block], body: Any, line: int
@@ -747,10 +744,8 @@ class _Collector:
             self.detected[article.language] += 1
         else:
             self.undecided.append(article)
-        # ISO days compare as text; a year or month that takes in today is not after it.
-        day = (article.date or "")[:10]
-        if day > self.today and not self.today.startswith(day):
-            self.future.append((line, day))
+        if fields.dated_after_today(article.date):
+            self.future.append((line, article.date or ""))
         return article
 
     def finish(self, warnings: list[str], unit: str) -> None:

@@ -769,6 +769,14 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def dated_after_today(date: str | None) -> bool:
+    """Whether an ISO date (a day, a month or a year) is after today: a year typed wrong
+    (2204) puts its article first by date for years, and stretches every count over time
+    to its day. A year or month that takes in today is not after it."""
+    day, today = (date or "")[:10], utc_now().date().isoformat()
+    return day > today and not today.startswith(day)  # ISO days compare as text
+
+
 def _instant(value: Any) -> dt.datetime | None:
     """A date or time as front matter writes it (text, or TOML's date and datetime), as
     an aware datetime: one without its zone is in UTC, as YAML reads timestamps and Hugo

@@ -37,6 +37,7 @@ from indexer.formats.fields import (
     clean_id,
     clean_list,
     clean_url,
+    dated_after_today,
     normalize_date,
     normalize_language,
 )
@@ -241,7 +242,16 @@ async def add_articles(request: Request, body: ArticlesBody) -> dict[str, Any]:
     await run_in_threadpool(
         ingest_articles, state.engine.index_dir, articles, state.settings.lock_timeout_s
     )
-    return {"ids": [a.id for a in articles], "index_version": serve_new_version(state.engine)}
+    notes = [
+        f"article {number} is dated {article.date}, after today: indexed with that date"
+        for number, article in enumerate(articles, 1)
+        if dated_after_today(article.date)
+    ]
+    return {
+        "ids": [a.id for a in articles],
+        "index_version": serve_new_version(state.engine),
+        "notes": notes,
+    }
 
 
 def articles_of(body: list[Any], settings: Settings) -> list[Article]:

@@ -274,6 +274,17 @@ def test_invalid_articles_are_refused_whole(client: TestClient, change: dict, me
     assert client.get("/health").json()["articles"] == 1  # nothing of the batch landed
 
 
+def test_an_article_dated_after_today_is_added_and_said(client: TestClient) -> None:
+    # A year typed wrong (2204) would come first by date for years: the caller is told.
+    batch = [{**NEW_ARTICLE, "id": "ok/now"}, {**NEW_ARTICLE, "date": "2204-05-01"}]
+    response = client.post("/admin/articles", json=batch, headers=AUTH)
+    assert response.status_code == 200
+    assert response.json()["notes"] == [
+        "article 2 is dated 2204-05-01, after today: indexed with that date"
+    ]
+    assert client.get("/articles/ifex/new-report").json()["date"] == "2204-05-01"
+
+
 def test_an_id_too_long_is_refused_for_its_length(client: TestClient) -> None:
     longest = "ok/" + "x" * 297
     assert client.post(
