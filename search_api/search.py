@@ -704,9 +704,10 @@ class MatchedSections:
     def _sections(
         self, language: str | None, docnum: int, matched: bool = True
     ) -> list[dict[str, Any]]:
-        marker, terms_in = self._marker_for(language or DEFAULT_LANGUAGE)
-        if not matched:
-            marker = None
+        # Not matched (out of time): no marker is built for it, and its opening is shown.
+        marker, terms_in = (
+            self._marker_for(language or DEFAULT_LANGUAGE) if matched else (None, None)
+        )
         snippets = self._snippets
         scored = []
         opening = None
