@@ -56,6 +56,9 @@ TOO_MANY_PREFIXES = (
 NOTHING_SEARCHABLE = (
     "the query has no searchable words (very common words and symbols are not indexed)"
 )
+LONE_WILDCARD = (
+    "a * alone is no wildcard (one ends a word's first letters: journ*): it was left out"
+)
 UNCLOSED_QUOTE = "a quote was not closed: its words were searched one by one, not as a phrase"
 EXCLUSION_IN_OR = (
     "an excluded word cannot be one side of OR: it was read as excluded, and the OR as AND"
@@ -418,6 +421,8 @@ def _word_clause(
             return Clause(fields=fields, text=stem, kind="prefix", negated=negated)
         if stem:
             state.note(TOO_MANY_PREFIXES)
+        else:  # "author:*", "*": with no word, no articles to find by it
+            state.note(LONE_WILDCARD)
         text = text.replace("*", " ").replace("?", " ")
     state.note_wildcards(text)
     if _ONE_CJK_CHARACTER_RE.fullmatch(text.strip()):

@@ -15,6 +15,7 @@ from indexer.build import ParseOptions, build_index
 from search_api.engine import Engine
 from search_api.query import (
     EXCLUSION_IN_OR,
+    LONE_WILDCARD,
     LOWERCASE_OR,
     MAX_PREFIX_EXPANSIONS,
     MAX_PREFIXES,
@@ -95,6 +96,9 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("privacy~2", SUFFIX_OPERATORS),
         ("privacy^2 surveillance", SUFFIX_OPERATORS),
         ('"privacy surveillance"~5', SUFFIX_OPERATORS),
+        ("author:*", LONE_WILDCARD),
+        ("press tag:*", LONE_WILDCARD),
+        ("*", LONE_WILDCARD),
     ],
 )
 def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> None:
