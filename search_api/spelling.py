@@ -36,6 +36,10 @@ MISSPELT_WORD_RATIO = 100
 # word, which every query with few results paid for each of its words.
 MIN_MISSPELT_KNOWN_WORD = 6
 MAX_ARTICLES_WITH_A_TYPO = 2
+# A word shorter than this is corrected by one edit at most, as Elasticsearch's "AUTO"
+# fuzziness does: two edits are a third of a word of five letters or fewer, and the words two
+# edits from it are many and unrelated (a 4-letter Arabic "حرية", freedom, found "حرمت").
+MIN_WORD_FOR_TWO_EDITS = 6
 
 
 class Vocabulary:
@@ -102,7 +106,8 @@ class _Cursor:
 
 
 def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = None) -> str | None:
-    """The word of the corpus one edit from ``word``, else two, that the most articles have;
+    """The word of the corpus one edit from ``word``, else two (for a word of
+    ``MIN_WORD_FOR_TWO_EDITS`` letters or more), that the most articles have;
     None when nothing is close, or the ``deadline`` (``time.monotonic``) passes before one is
     found. A word of the corpus itself is corrected only to a word one edit away that
     ``MISSPELT_WORD_RATIO`` times as many articles have, when it is long enough to be
@@ -124,7 +129,7 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
         or vocabulary.in_a_title(folded)
     ):
         return None
-    for distance in (1,) if known else (1, 2):
+    for distance in (1,) if known or len(folded) < MIN_WORD_FOR_TWO_EDITS else (1, 2):
         if deadline is not None and time.monotonic() > deadline:
             return None
         candidates = set(vocabulary.within(folded, distance)) - {folded}

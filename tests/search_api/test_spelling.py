@@ -15,6 +15,7 @@ from indexer.build import ParseOptions, build_index
 from search_api.spelling import (
     MAX_ARTICLES_WITH_A_TYPO,
     MAX_CORRECTED_WORD_LENGTH,
+    MIN_WORD_FOR_TWO_EDITS,
     MISSPELT_WORD_RATIO,
     SPELLING_FIELDS,
     Vocabulary,
@@ -121,6 +122,23 @@ def test_a_words_neighbours_are_those_whoosh_finds_on_disk(
 def test_two_swapped_letters_are_one_edit(
     indexes: tuple[Path, Path], typed: str, meant: str
 ) -> None:
+    with whoosh_index.open_dir(str(indexes[0])).searcher() as searcher:
+        assert correct_word(Vocabulary(searcher.reader()), typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("intxrnxt", "internet"),  # two substitutions in eight letters
+        ("pxblxc", "public"),  # ... in six
+        ("cxtx", None),  # two edits from "cut": half of four letters
+        ("cuxxt", None),
+    ],
+)
+def test_a_short_word_is_corrected_by_one_edit_only(
+    indexes: tuple[Path, Path], typed: str, meant: str | None
+) -> None:
+    assert (len(typed) >= MIN_WORD_FOR_TWO_EDITS) is (meant is not None)
     with whoosh_index.open_dir(str(indexes[0])).searcher() as searcher:
         assert correct_word(Vocabulary(searcher.reader()), typed) == meant
 
