@@ -23,6 +23,7 @@ from indexer.errors import InvalidRequest
 from indexer.formats.fields import normalize_language, without_surrogates
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
 from search_api.engine import Snapshot
+from search_api.language_names import language_name
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
 from search_api.query import (
     Clause,
@@ -258,7 +259,8 @@ def run_query(
 
     notes = list(parsed.notes)
     if request.language and request.language not in snapshot.languages:
-        notes.append(f"the archive has no article in {request.language}")
+        name = language_name(request.language)
+        notes.append(f"the archive has no article in {name} ({request.language})")
     if request.source and _source_named(snapshot, request.source) not in snapshot.sources:
         notes.append(f"the archive has no article from the source {request.source}")
     partial = False

@@ -75,6 +75,9 @@ FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
 SINGLE_VALUED = ("q", "page", "sort", "source", "lang", "from", "to")
 PAGE_PARAMS = ("q", "page", "sort", *FILTER_PARAMS)
 DATE_LABELS = {"from": "From", "to": "To"}
+SORT_ORDERS = ("relevance", "date")
+# The parameter each facet of a search's answer filters by.
+FACET_PARAMS = {"tags": "tag", "source": "source", "language": "lang"}
 PAGE_SIZE = 10
 FACET_SHOWN = 10  # values of a facet listed at first; the others behind "N more"
 DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
@@ -257,6 +260,16 @@ class PageState:
                     f"The language filter was ignored: “{language}” is not a language "
                     "code like es.",
                 )
+            else:  # as the search reads it, so the filter is named and shown alike: EN is en
+                language = language.strip().lower()
+                self.params = [(k, language if k == "lang" else v) for k, v in self.params]
+        order = self.get("sort")
+        if order and order not in SORT_ORDERS:
+            self._ignore(
+                "sort",
+                f"The order “{order}” was ignored: results are by relevance, or newest first "
+                "(sort=date).",
+            )
 
     def _ignore(self, name: str, reason: str) -> None:
         self.ignored.append(IgnoredFilter(reason))
@@ -286,6 +299,20 @@ class PageState:
             if (key, value) not in kept:
                 kept.append((key, value))
         return "/?" + urlencode(kept) if kept else "/"
+
+    def facet_link(self, facet: str, value: str) -> tuple[str, bool]:
+        """The link that narrows the results to a facet's value, and whether they already
+        are. A year keeps the part of it that the dates in use cover (with From 2018-06-01,
+        2018 is June to December): the count beside it is what its link finds."""
+        if facet == "year":
+            start = max(f"{value}-01-01", self.get("from"))  # ISO dates sort as strings
+            end = min(f"{value}-12-31", self.get("to") or f"{value}-12-31")
+            narrowed = (self.get("from"), self.get("to")) == (start, end)
+            return self.link(drop=("from", "to"), add={"from": start, "to": end}), narrowed
+        param = FACET_PARAMS[facet]
+        if param == "tag":  # tags add up: each one more narrows the results
+            return self.link(add={param: value}), value in self.all(param)
+        return self.link(drop=(param,), add={param: value}), self.get(param) == value
 
     def page_link(self, page: int) -> str:
         kept = [(k, v) for k, v in self.params if k != "page"]
@@ -322,8 +349,9 @@ async def search_page(request: Request, snapshot: CurrentSnapshot) -> HTMLRespon
     context["article_count"] = (
         counts[0] if counts else await snapshot.run(lambda: snapshot.article_count)
     )
-    # A filter that was ignored still makes this a search: its results say so.
-    if not (q or state.applied_filters or state.ignored):
+    # A filter that was ignored still makes this a search: its results say so. Newest first
+    # with no query is the archive's latest articles.
+    if not (q or state.applied_filters or state.ignored or sort == "date"):
         return templates.TemplateResponse(request, "search.html", context)
     wanted_page = reader_page(state.get("page"))
     # Every parameter is one PageState made usable: a request it refuses is a fault here,

@@ -788,3 +788,105 @@ def test_in_date_order_a_story_is_shown_in_the_readers_language_only_with_its_da
     )
     shown = re.findall(r'<h2><a href="/a/news/[^"]+">([^<]+)</a></h2>', response.text)
     assert shown == ["Yerevan (es)", "Gyumri"]
+
+
+def facet_links(html: str, label: str) -> dict[str, tuple[str, int, bool]]:
+    """A facet's values: each one's link, count and whether the results are narrowed to it."""
+    section = re.search(rf"<h2>{label}</h2>(.*?)</section>", html, re.S)
+    assert section, label
+    items = re.findall(
+        r'<li><a href="([^"]*)"( aria-current="true")?><bdi[^>]*>([^<]*)</bdi></a> '
+        r'<span class="n">([\d,]+)</span>',
+        section.group(1),
+    )
+    return {
+        value: (Markup(href).unescape(), int(count.replace(",", "")), bool(current))
+        for href, current, value, count in items
+    }
+
+
+def found(html: str) -> int:
+    match = re.search(r'<h1 class="count">([\d,]+) article', html)
+    assert match, html[:500]
+    return int(match.group(1).replace(",", ""))
+
+
+def test_a_year_finds_what_it_counts_within_the_dates_in_use(client: TestClient) -> None:
+    # Four articles of 2020: two before May, two after.
+    html = client.get("/", params={"from": "2020-05-01"}).text
+    years = facet_links(html, "Year")
+    assert years["2020"][1] == 2
+    assert ("from", "2020-05-01") in parse_qsl(urlsplit(years["2020"][0]).query)
+    for link, count, _ in years.values():
+        narrowed = client.get(link).text
+        assert found(narrowed) == count, link
+    year_page = client.get(years["2020"][0]).text
+    assert facet_links(year_page, "Year")["2020"][2]  # the results are that year's
+
+
+def test_the_value_the_results_are_narrowed_to_is_marked(client: TestClient) -> None:
+    html = client.get("/", params={"q": "elections", "lang": "EN"}).text
+    languages = facet_links(html, "Language")
+    assert languages["English"][2]
+    assert not any(narrowed for value, (_, _, narrowed) in languages.items() if value != "English")
+    assert 'lang: <bdi lang="en">English</bdi>' in html  # the code as the search reads it
+    assert ("lang", "EN") not in carried(html)
+
+
+def test_an_order_that_is_not_one_says_it_was_ignored(client: TestClient) -> None:
+    html = client.get("/", params={"q": "elections", "sort": "oldest"}).text
+    assert notes(html) == [
+        "The order “oldest” was ignored: results are by relevance, or newest first (sort=date)."
+    ]
+    assert "<strong>relevance</strong>" in html
+    assert ("sort", "oldest") not in carried(html)
+
+
+def test_the_newest_articles_can_be_read_without_a_query(client: TestClient) -> None:
+    start = client.get("/").text
+    assert '<a href="/?sort=date">newest articles</a>' in start
+    html = client.get("/?sort=date").text
+    dates = re.findall(r'<time datetime="([^"]+)">', html)
+    assert dates[0] == "2021-08-09"  # the archive's newest
+    assert len(dates) == 10 and dates == sorted(dates, reverse=True)
+    assert "<strong>newest first</strong>" in html
+
+
+@pytest.mark.parametrize(
+    ("params", "advice"),
+    [
+        ({"q": "zzzzqx"}, ["Try fewer or more general words."]),
+        ({"q": "— …"}, []),  # no word was searchable: none to change
+        (
+            {"q": "elections", "from": "2024-01-01"},
+            ["Search again without filters.", "Try fewer or more general words."],
+        ),
+        ({"lang": "ar"}, ["Search again without filters."]),
+    ],
+)
+def test_a_search_that_finds_nothing_gives_the_advice_that_fits(
+    client: TestClient, params: dict[str, str], advice: list[str]
+) -> None:
+    html = client.get("/", params=params).text
+    assert found(html) == 0
+    empty = html.partition('<div class="empty">')[2].partition("</div>")[0]
+    assert [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", empty)] == advice
+
+
+def test_a_snippets_heading_is_followed_by_a_colon_unless_it_ends_in_punctuation(
+    tmp_path: Path,
+) -> None:
+    record = {
+        "id": "asked",
+        "title": "Questions on the blockade",
+        "body": "<h2>What happened?</h2><p>The blockade of the port began.</p>"
+        "<h2>The reaction.</h2><p>Unions called the blockade illegal.</p>"
+        "<h2>Next steps</h2><p>The blockade goes on.</p>",
+    }
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "asked.json").write_text(json.dumps([record]), encoding="utf-8")
+    build_index([tmp_path / "posts"], tmp_path / "ix", ParseOptions(), workers=1)
+    with TestClient(create_app(tmp_path / "ix")) as client:
+        html = client.get("/", params={"q": "blockade"}).text
+    headings = re.findall(r'<span class="heading">([^<]*)</span>', html)
+    assert sorted(headings) == ["Next steps:", "The reaction.", "What happened?"]

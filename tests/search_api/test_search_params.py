@@ -299,7 +299,7 @@ class TestFilters:
     def test_a_language_the_archive_lacks_says_so(self, client: TestClient):
         response = search(client, q="press", lang="de")
         assert response["total"] == 0
-        assert "the archive has no article in de" in response["notes"]
+        assert "the archive has no article in Deutsch (de)" in response["notes"]
 
     def test_a_source_the_archive_lacks_says_so(self, client: TestClient):
         response = search(client, q="press", source="amnesti")
