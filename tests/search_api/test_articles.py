@@ -259,6 +259,37 @@ def test_passages_without_titles_are_related_by_their_text_not_their_openings(tm
     assert {"rallies", "organisers", "detained"} <= set(best["shared_terms"])
 
 
+def test_chinese_articles_are_related_by_their_words(tmp_path: Path):
+    # Chinese is indexed as pairs of characters: "记者" (journalist), "新闻自由" (press
+    # freedom) as "新闻", "闻自", "自由".
+    records = [
+        {
+            "id": "arrest",
+            "language": "zh",
+            "title": "记者被捕",
+            "body": "两名记者被警方拘留，新闻自由组织表示关切。",
+        },
+        {
+            "id": "censor",
+            "language": "zh",
+            "title": "互联网审查",
+            "body": "当局封锁了记者的账户，新闻自由受到威胁。",
+        },
+        *(
+            {
+                "id": f"weather-{n}",
+                "language": "zh",
+                "title": "天气预报",
+                "body": f"明天有雨，气温{n}度。",
+            }
+            for n in range(20)
+        ),
+    ]
+    [best, *_] = related_in_archive(tmp_path, "zh", records, "arrest")
+    assert best["id"] == "zh/censor"
+    assert {"记者", "新闻", "自由"} <= set(best["shared_terms"])
+
+
 def test_health_counts(client: TestClient):
     health = client.get("/health").json()
     assert health["ok"] is True

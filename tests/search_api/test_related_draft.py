@@ -51,6 +51,14 @@ def test_a_drafts_terms_are_its_words_without_possessive_endings(client: TestCli
     assert "cambodia" in response["terms"] and "cambodia's" not in response["terms"]
 
 
+def test_a_word_a_long_draft_has_once_is_not_what_it_is_about(client: TestClient):
+    # Past MAX_CANDIDATE_TERMS different words, those written once are not looked up.
+    once = " ".join(f"zq{n}" for n in range(articles.MAX_CANDIDATE_TERMS))
+    assert related(client, title="", text="zq1 zq2 Cambodia")["terms"] == ["cambodia"]
+    assert related(client, title="", text=f"{once} Cambodia")["terms"] == []
+    assert related(client, title="", text=f"{once} Cambodia Cambodia")["terms"] == ["cambodia"]
+
+
 def test_the_draft_is_not_indexed(client: TestClient):
     before = client.get("/health").json()
     related(client, **DRAFT)
