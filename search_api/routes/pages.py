@@ -109,6 +109,24 @@ def reader_page(text: str) -> int:
     return min(int(digits), DEEPEST_PAGE + 1)
 
 
+# Pages linked on either side of the current one, besides the first and the last.
+NEIGHBOUR_PAGES = 2
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The pages a results page links by number: the first, the last, and those next to
+    ``current``; None where pages between are left out. The last is reached in a click."""
+    shown = {1, last, *range(current - NEIGHBOUR_PAGES, current + NEIGHBOUR_PAGES + 1)}
+    numbers: list[int | None] = []
+    previous = 0
+    for page in sorted(n for n in shown if 1 <= n <= last):
+        if page > previous + 1:
+            numbers.append(None)
+        numbers.append(page)
+        previous = page
+    return numbers
+
+
 def text_direction(language: str | None) -> str:
     return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
@@ -156,6 +174,7 @@ templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
+templates.env.globals["page_numbers"] = page_numbers
 templates.env.globals["language_name"] = language_name
 templates.env.globals["STYLESHEET_PATH"] = STYLESHEET_PATH
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN

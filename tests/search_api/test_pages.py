@@ -18,7 +18,7 @@ from markupsafe import Markup
 from indexer.build import ParseOptions, build_index
 from search_api.app import create_app
 from search_api.negotiation import reader_language
-from search_api.routes.pages import STYLESHEET_PATH, templates
+from search_api.routes.pages import STYLESHEET_PATH, page_numbers, templates
 from search_api.search import MAX_QUERY_LENGTH, MAX_TAG_FILTERS
 
 # Attributes that make a browser fetch something by itself (a link only on a click).
@@ -890,3 +890,34 @@ def test_a_snippets_heading_is_followed_by_a_colon_unless_it_ends_in_punctuation
         html = client.get("/", params={"q": "blockade"}).text
     headings = re.findall(r'<span class="heading">([^<]*)</span>', html)
     assert sorted(headings) == ["Next steps:", "The reaction.", "What happened?"]
+
+
+@pytest.mark.parametrize(
+    ("current", "last", "numbers"),
+    [
+        (1, 3, [1, 2, 3]),
+        (1, 13, [1, 2, 3, None, 13]),
+        (6, 13, [1, None, 4, 5, 6, 7, 8, None, 13]),
+        (4, 13, [1, 2, 3, 4, 5, 6, None, 13]),  # no gap of one page: 2 is listed
+        (13, 13, [1, None, 11, 12, 13]),
+    ],
+)
+def test_pages_are_linked_by_number_around_the_current_one(
+    current: int, last: int, numbers: list[int | None]
+) -> None:
+    assert page_numbers(current, last) == numbers
+
+
+def test_any_page_of_the_results_is_a_click_away(wide_client: TestClient) -> None:
+    html = wide_client.get("/", params={"q": "field", "page": "2"}).text  # 25 notes: 3 pages
+    nav = html.partition('<ol class="page-numbers">')[2].partition("</ol>")[0]
+    links = re.findall(r'<a href="([^"]*)" aria-label="Page (\d+)"( aria-current="page")?>', nav)
+    assert [
+        (Markup(href).unescape(), number, bool(current)) for href, number, current in links
+    ] == [
+        ("/?q=field", "1", False),
+        ("/?q=field&page=2", "2", True),
+        ("/?q=field&page=3", "3", False),
+    ]
+    last = wide_client.get("/?q=field&page=3").text
+    assert "Page 3 of 3" in last and last.count("<article") == 5
