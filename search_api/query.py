@@ -59,6 +59,7 @@ NOTHING_SEARCHABLE = (
 LONE_WILDCARD = (
     "a * alone is no wildcard (one ends a word's first letters: journ*): it was left out"
 )
+NO_WORDS = "the query holds no word, only operators or punctuation: every article is listed"
 UNCLOSED_QUOTE = "a quote was not closed: its words were searched one by one, not as a phrase"
 EXCLUSION_IN_OR = (
     "an excluded word cannot be one side of OR: it was read as excluded, and the OR as AND"
@@ -191,6 +192,11 @@ def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
     reading_in = {language: _display(tree, language, top=True) for language in state.languages}
     if unsearchable:
         state.notes.append(NOTHING_SEARCHABLE)
+    elif not tree.children and text.strip():
+        # "(", "OR", '"', "*": read as the empty query is, which lists every article; said,
+        # as the reader typed something. A quote left open had no words to search.
+        state.notes = [note for note in state.notes if note != UNCLOSED_QUOTE]
+        state.notes.append(NO_WORDS)
     elif tree.children and len(state.languages) > 1:
         # "the of and" in an English and Spanish archive: each word a stop word in English,
         # none in Spanish. Only the Spanish articles are searched, and most often none has

@@ -19,6 +19,7 @@ from search_api.query import (
     LOWERCASE_OR,
     MAX_PREFIX_EXPANSIONS,
     MAX_PREFIXES,
+    NO_WORDS,
     NOTHING_SEARCHABLE,
     PREFIX_SCAN,
     SUFFIX_OPERATORS,
@@ -99,6 +100,10 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("author:*", LONE_WILDCARD),
         ("press tag:*", LONE_WILDCARD),
         ("*", LONE_WILDCARD),
+        ("*", NO_WORDS),
+        ("(", NO_WORDS),
+        ("OR", NO_WORDS),
+        ("NOT -", NO_WORDS),
     ],
 )
 def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> None:
@@ -121,10 +126,16 @@ def test_a_query_read_otherwise_than_written_says_so(query: str, note: str) -> N
         "why are journalists arrested?",
         "or china",
         "~50 journalists",
+        "",  # the empty query lists every article, as asked
+        "   ",
     ],
 )
 def test_a_query_read_as_written_has_no_note(query: str) -> None:
     assert parse(query).notes == []
+
+
+def test_a_lone_quote_says_there_were_no_words_not_that_they_were_searched() -> None:
+    assert parse('"').notes == [NO_WORDS]
 
 
 @pytest.mark.parametrize(
