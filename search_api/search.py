@@ -855,19 +855,22 @@ def _suggest(
     if by_author and _more_match(snapshot, parsed, by_author, total, filter_docs, deadline):
         return by_author
     corrected = request.q
+    # The vocabulary holds the words of titles and texts: a title's words are corrected too.
     words = [
         word
         for clause in parsed.positive_clauses()
-        if clause.kind in ("word", "phrase") and "body" in clause.fields
+        if clause.kind in ("word", "phrase")
+        and ("body" in clause.fields or "title" in clause.fields)
         for word in re.findall(r"\w+", clause.text)
     ]
     for word in words[:MAX_CORRECTED_WORDS]:
         replacement = correct_word(snapshot.vocabulary, word, deadline)
         if replacement is None:
             continue
-        # Replace the word where the reader typed it, not inside a field name, nor beside a
-        # * that no correction makes a wildcard ("*ism" is no misspelling of "i'm").
-        pattern = rf"(?<![\w:*]){re.escape(word)}(?![\w:*])"
+        # Replace the word where the reader typed it, not inside a field name nor in another
+        # field's value ("author:Oiwn": authors are not in the vocabulary), nor beside a *
+        # that no correction makes a wildcard ("*ism" is no misspelling of "i'm").
+        pattern = rf"(?:(?<=(?i:title):)|(?<![\w:*])){re.escape(word)}(?![\w:*])"
         corrected = re.sub(pattern, _cased_like(word, replacement), corrected, count=1)
     if corrected == request.q:
         return None

@@ -385,6 +385,10 @@ class TestDidYouMean:
             # Written as the reader wrote it.
             ("Cambodai", "Cambodia"),
             ("CAMBODAI", "CAMBODIA"),
+            # A title's words, as the vocabulary holds titles' words too.
+            ("title:cambodai", "title:cambodia"),
+            ("Title:(cambodai)", "Title:(cambodia)"),
+            ('title:"cambodai"', 'title:"cambodia"'),
         ],
     )
     def test_misspelt_query_gets_a_suggestion_of_real_words(
