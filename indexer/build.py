@@ -39,7 +39,6 @@ from indexer.errors import (
     IndexOutdated,
     IndexUnavailable,
     IndexWriteFailed,
-    NoArticle,
     UnreadableFile,
 )
 from indexer.formats import (
@@ -691,7 +690,7 @@ def _build_index(
                     summary.sections_added += len(article.sections)
             except UnreadableFile as error:
                 if not written:  # as a file parsed whole: nothing of it is indexed
-                    skipped = SkippedFile(path, str(error), isinstance(error, NoArticle))
+                    skipped = SkippedFile.of(path, _root, error)
                     changed |= holding.skip(
                         skipped, resolved, held.get(resolved, []), known.get(resolved), summary
                     )
@@ -1140,7 +1139,7 @@ def parse_with_options(
             max_article_file_bytes=options.max_article_file_bytes,
         )
     except UnreadableFile as error:
-        return SkippedFile(path, str(error), isinstance(error, NoArticle))
+        return SkippedFile.of(path, root, error)
 
 
 def _parse_all(

@@ -19,6 +19,12 @@ class UnreadableFile(AdvosearchError):
     code = "unreadable_file"
 
 
+class NotArticles(UnreadableFile):
+    """A table whose columns name no text (a CSV of figures kept beside the articles): found
+    in a folder, it is one of the files of other formats there, counted; named on the
+    command line, it was meant to be read, and is reported."""
+
+
 class NoArticle(UnreadableFile):
     """A file that was read holds no article: a draft, a page without text, a WordPress
     export with nothing published. What was indexed from it before is removed, where a file

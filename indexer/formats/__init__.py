@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from indexer.errors import NoArticle, UnreadableFile
+from indexer.errors import NoArticle, NotArticles, UnreadableFile
 from indexer.formats import fields, html, markdown, records, text, wxr
 from indexer.formats.decode import (
     READ_ERRORS,
@@ -138,6 +138,12 @@ class SkippedFile:
     folder: bool = False
     # Articles indexed from it before that the run removed (a page now a draft).
     removed: int = 0
+
+    @classmethod
+    def of(cls, path: Path, root: Path, error: UnreadableFile) -> SkippedFile:
+        """``path``, found under ``root``, skipped for ``error``."""
+        ignored = isinstance(error, NotArticles) and path != root
+        return cls(path, str(error), isinstance(error, NoArticle), ignored=ignored)
 
 
 @dataclass
@@ -814,10 +820,11 @@ class _Collector:
 def _record_articles(
     kind: str, path: Path, collector: _Collector, warnings: list[str], field_map
 ) -> Iterator[tuple[Article, int]]:
-    """A JSON or JSON Lines file's articles in record order, each with the bytes of input
-    read since the previous one (JSON Lines only; 0 for JSON)."""
-    if kind == "json":
-        parsed = records.parse_json(path, field_map)
+    """A JSON, JSON Lines or CSV file's articles in record order, each with the bytes of
+    input read since the previous one (JSON Lines only; 0 for the others)."""
+    if kind in ("json", "csv"):
+        parse = records.parse_json if kind == "json" else records.parse_csv
+        parsed = parse(path, field_map)
         warnings.extend(parsed.warnings)
         stream: Any = parsed.records
     else:
@@ -1088,7 +1095,7 @@ def parse_paths(
                 max_article_file_bytes=max_article_file_bytes,
             )
         except UnreadableFile as exc:
-            yield SkippedFile(path, str(exc), isinstance(exc, NoArticle))
+            yield SkippedFile.of(path, root, exc)
             continue
         for article in parsed.articles:
             if warning := ids.assign(article, str(path.resolve())):

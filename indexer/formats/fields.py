@@ -324,6 +324,8 @@ ARTICLE_FILE_KINDS = {
     ".json": "json",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "csv",
     ".xml": "wxr",
     ".wxr": "wxr",
     ".rss": "wxr",

@@ -1,4 +1,4 @@
-"""JSON and JSONL exports of a CMS (plain or gzipped): one article per record.
+"""JSON, JSONL and CSV exports of a CMS (plain or gzipped): one article per record.
 
 Field names differ from CMS to CMS. The common ones are mapped here; any other is mapped by
 the user with ``field_map`` ({target: source field}, e.g. {"body": "nota_completa"}), since a
@@ -7,16 +7,19 @@ field name in another language cannot be guessed.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import html
+import io
 import json
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from indexer.errors import UnreadableFile
+from indexer.errors import NotArticles, UnreadableFile
 from indexer.formats.decode import (
     READ_ERRORS,
     as_utf8,
@@ -41,6 +44,7 @@ __all__ = [
     "Record",
     "checked_field_map",
     "lookup_fields",
+    "parse_csv",
     "parse_json",
     "parse_jsonl",
     "text_blocks",
@@ -449,6 +453,63 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     cut = [record.line for record in records if record.cut]
     if cut:
         warnings.append(_cut_records_warning(len(cut), cut[0], "record"))
+    return ParsedRecords(records, warnings)
+
+
+# A cell holds a whole article's text: Python's default limit (131,072 characters) would stop
+# at the first long one. The limit is the csv module's, for the whole process.
+csv.field_size_limit(sys.maxsize)
+CSV_DELIMITERS = ",;\t|"
+
+
+def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
+    """A CSV (or tab-separated) export, as spreadsheets and CMS "export to CSV" write it:
+    a header row naming the fields, then a record a row, a cell's line breaks and quotes
+    inside double quotes. The delimiter is the one the header row uses most: a comma, or a
+    semicolon as spreadsheets write CSV where the comma is the decimal mark, or a tab.
+
+    A row that breaks the quoting (a quote in the middle of a cell) costs only that row;
+    a quote never closed costs the rest of the file, and the warning says where."""
+    text, warnings = decode_bytes(_read_all(path))
+    text = text.lstrip("\ufeff")
+    header = text.split("\n", 1)[0]
+    delimiter = max(CSV_DELIMITERS, key=header.count)  # the first of a tie: a comma
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    names = [name.strip() for name in next(rows, [])]
+    if "body" not in lookup_fields(dict.fromkeys(names, "text"), field_map):
+        listed = ", ".join(name for name in names if name) or "none"
+        raise NotArticles(
+            f"a table with no text column (its columns: {listed}); if it holds articles, "
+            "map their text with --field body=<column> or ADVOSEARCH_FIELD_MAP"
+        )
+    records: list[Record] = []
+    bad, first_bad = 0, ""
+    while True:
+        start = rows.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            bad += 1
+            if not first_bad:
+                unclosed = str(exc) == "unexpected end of data"
+                problem = "a quote is not closed before the file ends" if unclosed else exc
+                first_bad = f"line {start}: {problem}"
+            continue
+        if any(cell.strip() for cell in row):
+            # A row longer than the header has cells no field names: they are left out.
+            item = {name: cell for name, cell in zip(names, row, strict=False) if name}
+            records.append(_record(item, field_map, start))
+    if bad:
+        warnings.append(f"{bad} invalid CSV row(s) skipped, first at {first_bad}")
+    if not records:
+        raise UnreadableFile(
+            "CSV holds no records" + (f" ({warnings[-1]})" if bad else " (only a header row)")
+        )
+    cut = [record.line for record in records if record.cut]
+    if cut:
+        warnings.append(_cut_records_warning(len(cut), cut[0], "line"))
     return ParsedRecords(records, warnings)
 
 

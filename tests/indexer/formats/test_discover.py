@@ -35,12 +35,12 @@ def test_discover_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
 def test_unsupported_and_missing_paths_are_reported(tmp_path: Path) -> None:
     write(tmp_path / "photo.JPG", b"\xff\xd8")
     write(tmp_path / "Makefile", "x")
-    write(tmp_path / "data.csv.gz", b"")
+    write(tmp_path / "data.xlsx.gz", b"")
     files, skipped = discover([tmp_path, tmp_path / "nope"])
     assert files == []
     assert sorted((s.path.name, s.reason) for s in skipped) == [
         ("Makefile", "not an article format (no extension)"),
-        ("data.csv.gz", "not an article format (.csv.gz)"),
+        ("data.xlsx.gz", "not an article format (.xlsx.gz)"),
         ("nope", "no such file or folder"),
         ("photo.JPG", "not an article format (.jpg)"),
     ]
@@ -49,14 +49,14 @@ def test_unsupported_and_missing_paths_are_reported(tmp_path: Path) -> None:
 def test_a_file_of_another_format_named_on_the_command_line_is_not_passed_over(
     tmp_path: Path,
 ) -> None:
-    write(tmp_path / "export.csv", "title,body\r\nA,B\r\n")
-    write(tmp_path / "folder" / "data.csv", "title,body\r\nA,B\r\n")
-    _, skipped = discover([tmp_path / "export.csv", tmp_path / "folder"])
+    write(tmp_path / "export.xlsx", b"PK\x03\x04")
+    write(tmp_path / "folder" / "data.xlsx", b"PK\x03\x04")
+    _, skipped = discover([tmp_path / "export.xlsx", tmp_path / "folder"])
     # Named, it was meant to be read (a run that cannot is not done: exit code 3); in a
     # folder, it is one of the files beside the articles.
     assert {s.path.name: (s.reason, s.ignored) for s in skipped} == {
-        "export.csv": ("not an article format (.csv)", False),
-        "data.csv": ("not an article format (.csv)", True),
+        "export.xlsx": ("not an article format (.xlsx)", False),
+        "data.xlsx": ("not an article format (.xlsx)", True),
     }
 
 

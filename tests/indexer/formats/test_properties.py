@@ -110,6 +110,22 @@ def test_record_parsers_raise_only_unreadable(data: bytes) -> None:
                 pass
 
 
+CSVISH = st.text(alphabet='ab,;\t"\n\r\x00é ', max_size=200)
+
+
+@SETTINGS
+@given(st.one_of(st.binary(max_size=300), CSVISH.map(lambda t: ("title,body\n" + t).encode())))
+def test_the_csv_parser_raises_only_unreadable(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, "r.csv")
+        path.write_bytes(data)
+        try:
+            for item in records.parse_csv(path, {}).records:
+                build_sections(records.text_blocks(item.values.get("body")))
+        except UnreadableFile:
+            pass
+
+
 @SETTINGS
 @given(
     st.one_of(

@@ -1,0 +1,117 @@
+"""CSV exports: a header row, a record a row, read as JSON records are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.build import ParseOptions, build_index
+from indexer.errors import NotArticles, UnreadableFile
+from tests.indexer.formats.conftest import write
+
+POSTS = (
+    "id,title,body,date,author,tags,url\r\n"
+    'a1,Journalist arrested,"<p>Police arrested a journalist.</p>'
+    '<p>Groups ""condemned"" it.</p>",2024-03-01,"Ana Pérez, Bo Li",Cambodia; press freedom,'
+    "https://example.org/a1\r\n"
+    'a2,Internet shutdown,"Authorities cut the internet.\n\nIt lasted three days.",'
+    "2024-04-02,,,\r\n"
+)
+DETENTION = ("Détention", "Un journaliste, arrêté.", "2023-05-06")
+
+
+def test_a_csv_export_gives_a_record_a_row(tmp_path: Path, parse) -> None:
+    write(tmp_path / "posts.csv", POSTS)
+    first, second = parse("posts.csv").articles
+    assert (first.id, first.title, first.date) == ("posts/a1", "Journalist arrested", "2024-03-01")
+    assert first.sections[0].text == 'Police arrested a journalist.\n\nGroups "condemned" it.'
+    assert (first.authors, first.tags) == (["Ana Pérez", "Bo Li"], ["Cambodia", "press freedom"])
+    assert first.url == "https://example.org/a1"
+    # A cell's line breaks are the text's: its paragraphs.
+    assert second.sections[0].text == "Authorities cut the internet.\n\nIt lasted three days."
+    assert (second.authors, second.url) == ([], None)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "encoding"),
+    [
+        ("semicolons.csv", "Title;Content;Date\r\n{};{};{}\r\n", "cp1252"),
+        ("tabs.tsv", "title\tbody\tdate\n{}\t{}\t{}\n", "utf-8"),
+        ("bom.csv", '\ufefftitle,body,date\n{},"{}",{}\n', "utf-8"),
+    ],
+)
+def test_a_spreadsheets_csv_is_read_whatever_its_delimiter_and_encoding(
+    tmp_path: Path, parse, name: str, content: str, encoding: str
+) -> None:
+    write(tmp_path / name, content.format(*DETENTION).encode(encoding))
+    [article] = parse(name).articles
+    assert (article.title, article.sections[0].text, article.date) == DETENTION
+
+
+def test_a_cell_longer_than_the_csv_modules_default_limit_is_read(tmp_path: Path, parse) -> None:
+    body = "Witnesses described the raid. " * 6_000  # 180,000 characters
+    write(tmp_path / "long.csv", f'title,body\nRaid,"{body}"\n')
+    [article] = parse("long.csv").articles
+    assert len(article.sections[0].text) == len(body.strip())
+
+
+def test_a_column_is_mapped_as_a_json_field_is(tmp_path: Path, parse) -> None:
+    write(tmp_path / "notas.csv", "titulo,nota_completa\nDetenido,El periodista fue detenido.\n")
+    [article] = parse("notas.csv", {"body": "nota_completa", "title": "titulo"}).articles
+    assert (article.title, article.sections[0].text) == ("Detenido", "El periodista fue detenido.")
+
+
+def test_a_row_that_breaks_the_quoting_costs_only_that_row(tmp_path: Path, parse) -> None:
+    rows = 'A,"one\ntwo"\nB,"bro"ken\nC,fine\n'
+    write(tmp_path / "bad.csv", f"title,body\n{rows}")
+    parsed = parse("bad.csv")
+    assert [article.title for article in parsed.articles] == ["A", "C"]
+    assert parsed.warnings == [
+        "1 invalid CSV row(s) skipped, first at line 4: ',' expected after '\"'"
+    ]
+
+
+def test_a_quote_never_closed_is_said(tmp_path: Path, parse) -> None:
+    write(tmp_path / "open.csv", 'title,body\nA,text\nB,"never closed\nC,x\n')
+    parsed = parse("open.csv")
+    assert [article.title for article in parsed.articles] == ["A"]
+    assert parsed.warnings == [
+        "1 invalid CSV row(s) skipped, first at line 3: a quote is not closed before the file ends"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("title,body\n", r"CSV holds no records \(only a header row\)"),
+        ('title,body\n"A,"never closed\n', r"CSV holds no records \(1 invalid CSV row"),
+    ],
+)
+def test_a_csv_without_records_is_unreadable(
+    tmp_path: Path, parse, content: str, reason: str
+) -> None:
+    write(tmp_path / "empty.csv", content)
+    with pytest.raises(UnreadableFile, match=reason):
+        parse("empty.csv")
+
+
+def test_a_table_of_other_data_is_no_article_file(tmp_path: Path, parse) -> None:
+    write(tmp_path / "archive" / "budget.csv", "year,amount\n2020,5\n")
+    write(tmp_path / "archive" / "posts.csv", POSTS)
+    with pytest.raises(NotArticles, match=r"no text column \(its columns: year, amount\)"):
+        parse("archive/budget.csv")
+    # In a folder, it is one of the files beside the articles, counted; named, it was
+    # meant to be read, and is reported.
+    summary = build_index([tmp_path / "archive"], tmp_path / "ix", ParseOptions(), workers=1)
+    assert summary.articles_added == 2
+    assert [(item.path.name, item.ignored) for item in summary.skipped] == [("budget.csv", True)]
+    named = build_index(
+        [tmp_path / "archive" / "budget.csv"], tmp_path / "ix2", ParseOptions(), workers=1
+    )
+    assert [(item.path.name, item.ignored) for item in named.skipped] == [("budget.csv", False)]
+
+
+def test_a_gzipped_csv_is_read(tmp_path: Path, parse) -> None:
+    write(tmp_path / "posts.csv.gz", POSTS, compress=True)
+    assert [article.id for article in parse("posts.csv.gz").articles] == ["posts/a1", "posts/a2"]
