@@ -54,6 +54,7 @@ def checked_related_limit(limit: int) -> int:
 # "cambodia's" is the word "cambodia".
 _POSSESSIVE_RE = re.compile(r"'s$")
 _CJK_RE = re.compile(f"[{CJK_CHARS}]")
+_HIRAGANA_RE = re.compile("[\u3040-\u309f]")
 
 
 def article_link(hit: dict[str, Any], base_url: str = "") -> str:
@@ -118,11 +119,15 @@ def key_terms(
     for source_text, weight in ((title, 2), (text, 1)):
         for token in analyzer(source_text, chars=True, mode="query"):
             # A number ("2.0", a date "10.01.2020") says what a story is about only beside
-            # words, which are its key terms; nor does a word of one or two letters, but
-            # for a pair of Chinese, Japanese or Korean characters ("记者", journalist): the
-            # terms of those scripts.
-            short = len(token.text) < 3 and not _CJK_RE.search(token.text)
-            if short or not any(char.isalpha() for char in token.text):
+            # words, which are its key terms; nor does a word of one or two letters, but for
+            # a pair of Chinese, Japanese or Korean characters ("记者", journalist), the terms
+            # of those scripts, unless it holds hiragana: Japanese writes its particles and
+            # verb endings in it ("され", "した"), the words a story is about in kanji and
+            # katakana, and has no stop words here to leave them out.
+            if _CJK_RE.search(token.text):
+                if len(token.text) < 2 or _HIRAGANA_RE.search(token.text):
+                    continue
+            elif len(token.text) < 3 or not any(char.isalpha() for char in token.text):
                 continue
             surface = _POSSESSIVE_RE.sub("", fold(source_text[token.startchar : token.endchar]))
             if surface in foreign_stop_words:

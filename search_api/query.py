@@ -59,7 +59,10 @@ NOTHING_SEARCHABLE = (
 LONE_WILDCARD = (
     "a * alone is no wildcard (one ends a word's first letters: journ*): it was left out"
 )
-NO_WORDS = "the query holds no word, only operators or punctuation: every article is listed"
+NO_WORDS = (
+    "the query holds only operators (-, OR, brackets, quotes), read as an empty query: every "
+    "article the filters allow is listed"
+)
 UNCLOSED_QUOTE = "a quote was not closed: its words were searched one by one, not as a phrase"
 EXCLUSION_IN_OR = (
     "an excluded word cannot be one side of OR: it was read as excluded, and the OR as AND"

@@ -260,7 +260,8 @@ def run_query(
     notes = list(parsed.notes)
     if request.language and request.language not in snapshot.languages:
         name = language_name(request.language)
-        notes.append(f"the archive has no article in {name} ({request.language})")
+        named = name if name == request.language else f"{name} ({request.language})"
+        notes.append(f"the archive has no article in {named}")
     if request.source and _source_named(snapshot, request.source) not in snapshot.sources:
         notes.append(f"the archive has no article from the source {request.source}")
     partial = False
@@ -867,10 +868,12 @@ def _suggest(
         replacement = correct_word(snapshot.vocabulary, word, deadline)
         if replacement is None:
             continue
-        # Replace the word where the reader typed it, not inside a field name nor in another
-        # field's value ("author:Oiwn": authors are not in the vocabulary), nor beside a *
-        # that no correction makes a wildcard ("*ism" is no misspelling of "i'm").
-        pattern = rf"(?:(?<=(?i:title):)|(?<![\w:*])){re.escape(word)}(?![\w:*])"
+        # Replace the word where the reader searched it: not inside a field name, nor in
+        # another field's value ("author:Oiwn": authors are not in the vocabulary), nor
+        # where it is excluded ("-title:cambodai cambodai"), nor beside a * that no
+        # correction makes a wildcard ("*ism" is no misspelling of "i'm").
+        after_title = r"(?<=(?<![\w-])(?i:title):)"
+        pattern = rf"(?:{after_title}|(?<![\w:*]))(?<!(?<!\w)-){re.escape(word)}(?![\w:*])"
         corrected = re.sub(pattern, _cased_like(word, replacement), corrected, count=1)
     if corrected == request.q:
         return None

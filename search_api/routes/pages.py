@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from http import HTTPStatus
@@ -80,6 +81,7 @@ SORT_ORDERS = ("relevance", "date")
 FACET_PARAMS = {"tags": "tag", "source": "source", "language": "lang"}
 PAGE_SIZE = 10
 FACET_SHOWN = 10  # values of a facet listed at first; the others behind "N more"
+NEIGHBOUR_PAGES = 2  # pages linked on either side of the current one, with the first and last
 DEEPEST_PAGE = MAX_RESULT_DEPTH // PAGE_SIZE
 
 
@@ -109,22 +111,29 @@ def reader_page(text: str) -> int:
     return min(int(digits), DEEPEST_PAGE + 1)
 
 
-# Pages linked on either side of the current one, besides the first and the last.
-NEIGHBOUR_PAGES = 2
-
-
 def page_numbers(current: int, last: int) -> list[int | None]:
     """The pages a results page links by number: the first, the last, and those next to
-    ``current``; None where pages between are left out. The last is reached in a click."""
+    ``current``; None where pages between are left out (a single page is listed: "…" would
+    take its place). The last is reached in a click."""
     shown = {1, last, *range(current - NEIGHBOUR_PAGES, current + NEIGHBOUR_PAGES + 1)}
     numbers: list[int | None] = []
     previous = 0
     for page in sorted(n for n in shown if 1 <= n <= last):
-        if page > previous + 1:
+        if page == previous + 2:
+            numbers.append(previous + 1)
+        elif page > previous + 2:
             numbers.append(None)
         numbers.append(page)
         previous = page
     return numbers
+
+
+def heading_label(heading: str) -> str:
+    """A section's heading before its snippet: followed by a colon, unless it ends in
+    punctuation of its own, in any script ("What happened?", "发生了什么？")."""
+    if heading and unicodedata.category(heading[-1]) == "Po":
+        return heading
+    return f"{heading}:"
 
 
 def text_direction(language: str | None) -> str:
@@ -175,6 +184,7 @@ templates.env.filters["plain_date"] = plain_date
 templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
 templates.env.globals["page_numbers"] = page_numbers
+templates.env.globals["heading_label"] = heading_label
 templates.env.globals["language_name"] = language_name
 templates.env.globals["STYLESHEET_PATH"] = STYLESHEET_PATH
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN
@@ -272,7 +282,7 @@ class PageState:
         language = self.get("lang")
         if language:
             try:
-                build_search_request(language=language)
+                read = build_search_request(language=language).language
             except InvalidRequest:
                 self._ignore(
                     "lang",
@@ -280,8 +290,7 @@ class PageState:
                     "code like es.",
                 )
             else:  # as the search reads it, so the filter is named and shown alike: EN is en
-                language = language.strip().lower()
-                self.params = [(k, language if k == "lang" else v) for k, v in self.params]
+                self.params = [(k, read if k == "lang" else v) for k, v in self.params]
         order = self.get("sort")
         if order and order not in SORT_ORDERS:
             self._ignore(

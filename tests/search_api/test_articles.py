@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -288,6 +289,39 @@ def test_chinese_articles_are_related_by_their_words(tmp_path: Path):
     [best, *_] = related_in_archive(tmp_path, "zh", records, "arrest")
     assert best["id"] == "zh/censor"
     assert {"记者", "新闻", "自由"} <= set(best["shared_terms"])
+
+
+def test_japanese_articles_are_related_by_their_words_not_their_grammar(tmp_path: Path):
+    # Particles and verb endings are written in hiragana ("され", "した"): in every article,
+    # and in an archive mostly in English not common enough to be left out as such.
+    records = [
+        {
+            "id": "arrest",
+            "language": "ja",
+            "title": "記者逮捕",
+            "body": "東京で記者が逮捕されました。警察は取材を妨害しています。",
+        },
+        {
+            "id": "detained",
+            "language": "ja",
+            "title": "記者拘束",
+            "body": "大阪で記者が拘束されました。政府は逮捕を否定しています。",
+        },
+        {
+            "id": "weather",
+            "language": "ja",
+            "title": "天気",
+            "body": "明日は雨が降ると話されました。気温が下がっています。",
+        },
+        *(
+            {"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes rose again."}
+            for n in range(30)
+        ),
+    ]
+    results = related_in_archive(tmp_path, "ja", records, "arrest")
+    assert [hit["id"] for hit in results] == ["ja/detained"]
+    assert {"記者", "逮捕"} <= set(results[0]["shared_terms"])
+    assert not any(re.search("[\u3040-\u309f]", term) for term in results[0]["shared_terms"])
 
 
 def test_health_counts(client: TestClient):

@@ -880,7 +880,7 @@ def test_a_snippets_heading_is_followed_by_a_colon_unless_it_ends_in_punctuation
         "id": "asked",
         "title": "Questions on the blockade",
         "body": "<h2>What happened?</h2><p>The blockade of the port began.</p>"
-        "<h2>The reaction.</h2><p>Unions called the blockade illegal.</p>"
+        "<h2>封锁合法吗？</h2><p>Unions called the blockade illegal.</p>"
         "<h2>Next steps</h2><p>The blockade goes on.</p>",
     }
     (tmp_path / "posts").mkdir()
@@ -889,7 +889,7 @@ def test_a_snippets_heading_is_followed_by_a_colon_unless_it_ends_in_punctuation
     with TestClient(create_app(tmp_path / "ix")) as client:
         html = client.get("/", params={"q": "blockade"}).text
     headings = re.findall(r'<span class="heading">([^<]*)</span>', html)
-    assert sorted(headings) == ["Next steps:", "The reaction.", "What happened?"]
+    assert sorted(headings) == ["Next steps:", "What happened?", "封锁合法吗？"]
 
 
 @pytest.mark.parametrize(
@@ -898,7 +898,8 @@ def test_a_snippets_heading_is_followed_by_a_colon_unless_it_ends_in_punctuation
         (1, 3, [1, 2, 3]),
         (1, 13, [1, 2, 3, None, 13]),
         (6, 13, [1, None, 4, 5, 6, 7, 8, None, 13]),
-        (4, 13, [1, 2, 3, 4, 5, 6, None, 13]),  # no gap of one page: 2 is listed
+        (4, 13, [1, 2, 3, 4, 5, 6, None, 13]),
+        (5, 13, [1, 2, 3, 4, 5, 6, 7, None, 13]),  # one page between: listed, not "…"
         (13, 13, [1, None, 11, 12, 13]),
     ],
 )
@@ -910,7 +911,7 @@ def test_pages_are_linked_by_number_around_the_current_one(
 
 def test_any_page_of_the_results_is_a_click_away(wide_client: TestClient) -> None:
     html = wide_client.get("/", params={"q": "field", "page": "2"}).text  # 25 notes: 3 pages
-    nav = html.partition('<ol class="page-numbers">')[2].partition("</ol>")[0]
+    nav = html.partition('<ol class="page-numbers" role="list">')[2].partition("</ol>")[0]
     links = re.findall(r'<a href="([^"]*)" aria-label="Page (\d+)"( aria-current="page")?>', nav)
     assert [
         (Markup(href).unescape(), number, bool(current)) for href, number, current in links
@@ -921,3 +922,15 @@ def test_any_page_of_the_results_is_a_click_away(wide_client: TestClient) -> Non
     ]
     last = wide_client.get("/?q=field&page=3").text
     assert "Page 3 of 3" in last and last.count("<article") == 5
+
+
+def test_pages_left_out_are_shown_as_an_ellipsis_screen_readers_skip(
+    wide_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("search_api.routes.pages.PAGE_SIZE", 2)  # 25 notes: 13 pages
+    html = wide_client.get("/", params={"q": "field", "page": "7"}).text
+    nav = html.partition('<ol class="page-numbers" role="list">')[2].partition("</ol>")[0]
+    items = re.findall(r"<li[^>]*>.*?</li>", nav)
+    assert len(items) == 9
+    assert items[1] == items[-2] == '<li aria-hidden="true">…</li>'
+    assert re.findall(r'aria-label="Page (\d+)"', nav) == ["1", "5", "6", "7", "8", "9", "13"]

@@ -389,6 +389,9 @@ class TestDidYouMean:
             ("title:cambodai", "title:cambodia"),
             ("Title:(cambodai)", "Title:(cambodia)"),
             ('title:"cambodai"', 'title:"cambodia"'),
+            # The word searched is corrected, not the one excluded.
+            ("-title:cambodai cambodai", "-title:cambodai cambodia"),
+            ("-cambodai title:cambodai", "-cambodai title:cambodia"),
         ],
     )
     def test_misspelt_query_gets_a_suggestion_of_real_words(
