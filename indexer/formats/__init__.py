@@ -110,8 +110,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # under it ("es/post").
 # 26: a Markdown file whose lines end in a carriage return alone read as CommonMark reads
 # it (its front matter was text); an HTML page nested past 256 elements read below that
-# depth (its text there was lost).
-PARSER_VERSION = 26
+# depth (its text there was lost). 27: WordPress's own column names read (post_title,
+# post_content, post_date, post_excerpt; post_status for what readers are not shown), as a
+# dump of its posts table has them.
+PARSER_VERSION = 27
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

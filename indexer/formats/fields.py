@@ -696,7 +696,7 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     # Jekyll's; a date there says nothing.
     if _said(_single_value(values.get("published"))) is False:
         return "unpublished", "published: false"
-    status = _single_value(values.get("status"))
+    status = _single_value(values.get("status", values.get("post_status")))
     if isinstance(status, str) and status.strip().casefold() in _NOT_PUBLISHED_STATUSES:
         return status.strip().casefold(), f"status: {status.strip()}"
     # Drupal's node status: false or 0, written as a number, a boolean or a string (its

@@ -68,7 +68,12 @@ MAPPABLE_FIELDS = (
 # English and Spanish files of one archive ("detail", "detalle") are read alike.
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "_id", "guid", "uuid", "post_id", "nid"),  # nid: Drupal's node id
-    "title": ("title", "headline", "heading", "subject", "titulo", "título", "titre"),
+    # post_title, post_content, post_date, post_excerpt: WordPress's posts table, as a dump
+    # of it (CSV or JSON) names its columns.
+    "title": (
+        *("title", "headline", "heading", "subject", "post_title"),
+        *("titulo", "título", "titre"),
+    ),
     "body": (
         "body",
         "content",
@@ -80,6 +85,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "content_html",
         "articlebody",  # schema.org's NewsArticle
         "plaintext",  # Ghost's, beside its html
+        "post_content",
         "cuerpo",
         "contenido",
         "texto",
@@ -101,6 +107,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "datepublished",
         "created",
         "created_at",
+        "post_date",
         "year",
         # Spanish, Portuguese and French exports: the English and Spanish files of one
         # archive ("year", "anio") are dated alike.
@@ -129,7 +136,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     # Hugo's summary, Jekyll's and WordPress's excerpt: the text of an article whose body
     # has none (only an embed), never added to a body's.
     "summary": (
-        *("summary", "excerpt", "description"),
+        *("summary", "excerpt", "description", "post_excerpt"),
         *("resumen", "extracto", "resumo", "résumé", "extrait"),
     ),
 }

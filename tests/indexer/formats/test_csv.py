@@ -115,3 +115,27 @@ def test_a_table_of_other_data_is_no_article_file(tmp_path: Path, parse) -> None
 def test_a_gzipped_csv_is_read(tmp_path: Path, parse) -> None:
     write(tmp_path / "posts.csv.gz", POSTS, compress=True)
     assert [article.id for article in parse("posts.csv.gz").articles] == ["posts/a1", "posts/a2"]
+
+
+def test_a_dump_of_wordpresss_posts_table_gives_its_published_posts(tmp_path: Path, parse) -> None:
+    write(
+        tmp_path / "wp_posts.csv",
+        "ID,post_date,post_content,post_title,post_excerpt,post_status,post_type\n"
+        '10,2023-02-01 10:00:00,"<p>The court jailed the blogger.</p>",Blogger jailed,,publish,'
+        "post\n"
+        '11,2023-02-02 10:00:00,"<p>Draft text.</p>",Draft post,,draft,post\n'
+        '12,2023-02-01 10:05:00,"<p>The court jailed him.</p>",Blogger jailed,,inherit,revision\n'
+        "13,2023-02-03 10:00:00,,Logo,,inherit,attachment\n",
+    )
+    parsed = parse("wp_posts.csv")
+    [article] = parsed.articles
+    assert (article.id, article.title, article.date) == (
+        "wp_posts/10",
+        "Blogger jailed",
+        "2023-02-01",
+    )
+    assert article.sections[0].text == "The court jailed the blogger."
+    assert parsed.warnings == [
+        "3 record(s) not indexed, as only published ones are: 1 × draft, 1 × revision, "
+        "1 × attachment"
+    ]
