@@ -112,8 +112,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # it (its front matter was text); an HTML page nested past 256 elements read below that
 # depth (its text there was lost). 27: WordPress's own column names read (post_title,
 # post_content, post_date, post_excerpt; post_status for what readers are not shown), as a
-# dump of its posts table has them.
-PARSER_VERSION = 27
+# dump of its posts table has them. 28: tags and authors joined by "|" read apart, and a
+# "Post Type" or "Post Status" column read as post_type and post_status.
+PARSER_VERSION = 28
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

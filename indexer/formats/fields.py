@@ -54,6 +54,7 @@ __all__ = [
     "strip_tags",
     "strip_wp_shortcodes",
     "url_slug",
+    "yes_or_no",
 ]
 
 # Month names (and English abbreviations) of the languages an archive is most often
@@ -483,15 +484,16 @@ def clean_inline(value: Any) -> str:
     return collapse(markup_text(value))
 
 
-# Where a string lists several names: at "," and ";", except the ";" ending an entity.
-_LIST_BREAK_RE = re.compile(r"&#?\w+;|[,;]")
+# Where a string lists several names: at ",", ";" and "|" (as WordPress and Drupal export
+# plugins join a list), except the ";" ending an entity.
+_LIST_BREAK_RE = re.compile(r"&#?\w+;|[,;|]")
 
 
 def _split_names(text: str, breaks: str) -> list[str]:
-    """``text`` split at each of ``breaks`` (",", ";"):  with both, ``"Ana, Bo; Middle East
-    &amp; Africa"`` → ``["Ana", " Bo", " Middle East &amp; Africa"]``. Entities are left for
-    ``clean_inline`` to decode after it strips markup: decoded here, "&lt;b&gt;" would be
-    read as a tag."""
+    """``text`` split at each of ``breaks`` (",", ";", "|"): at the first two, ``"Ana, Bo;
+    Middle East &amp; Africa"`` → ``["Ana", " Bo", " Middle East &amp; Africa"]``.
+    Entities are left for ``clean_inline`` to decode after it strips markup: decoded here,
+    "&lt;b&gt;" would be read as a tag."""
     names, start = [], 0
     for match in _LIST_BREAK_RE.finditer(text):
         token = match.group()
@@ -530,7 +532,7 @@ def clean_list(*values: Any) -> list[str]:
     seen: set[str] = set()
     result: list[str] = []
     for value in values:
-        for item in _flatten(value, ",;"):
+        for item in _flatten(value, ",;|"):
             text = clean_inline(item)
             key = text.casefold()
             if text and key not in seen and len(text) <= MAX_NAME_CHARS:
@@ -684,17 +686,18 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     post unpublished, scheduled, private or behind a password, or no article at all (a
     WordPress attachment, a menu item): what it is, and what says so; else None. An
     archive search must not show what the site itself does not."""
-    values = {str(key).casefold(): value for key, value in metadata.items()}
+    # "Post Type", as a spreadsheet's header names post_type.
+    values = {str(key).casefold().replace(" ", "_"): value for key, value in metadata.items()}
     # "type" says what a WordPress record is (its REST API's records have a guid); in
     # another export it may say anything ("type": "revision" of a penal code).
     for key in ("post_type", "type") if "guid" in values else ("post_type",):
         kind = values.get(key)
         if isinstance(kind, str) and kind.strip().casefold() in _NOT_ARTICLE_TYPES:
             return kind.strip().casefold(), f"{key}: {kind.strip()}"
-    if _said(_single_value(values.get("draft"))) is True:
+    if yes_or_no(_single_value(values.get("draft"))) is True:
         return "draft", "draft: true"
     # Jekyll's; a date there says nothing.
-    if _said(_single_value(values.get("published"))) is False:
+    if yes_or_no(_single_value(values.get("published"))) is False:
         return "unpublished", "published: false"
     status = _single_value(values.get("status", values.get("post_status")))
     if isinstance(status, str) and status.strip().casefold() in _NOT_PUBLISHED_STATUSES:
@@ -702,7 +705,7 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     # Drupal's node status: false or 0, written as a number, a boolean or a string (its
     # views and CSV-to-JSON tools write "0" or "false").
     number = isinstance(status, int | float) and not isinstance(status, bool)
-    if _said(status) is False or (number and status == 0) or str(status).strip() == "0":
+    if yes_or_no(status) is False or (number and status == 0) or str(status).strip() == "0":
         return "unpublished", f"status: {str(status).strip().lower()}"
     visibility = _single_value(values.get("visibility"))
     if isinstance(visibility, str) and visibility.strip().casefold() in _MEMBERS_VISIBILITIES:
@@ -825,12 +828,19 @@ def _single_value(value: Any) -> Any:
     return value
 
 
-def _said(value: Any) -> bool | None:
-    """A yes/no value as front matter and JSON write it (true, "true", "yes"), else None."""
+_YES_OR_NO = {"true": True, "yes": True, "on": True, "1": True}
+_YES_OR_NO |= {"false": False, "no": False, "off": False, "0": False}
+
+
+def yes_or_no(value: Any) -> bool | None:
+    """A yes/no value as front matter, JSON and spreadsheets write it (true, "yes", "On",
+    1, "0"), else None."""
     if isinstance(value, bool):
         return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
     if isinstance(value, str):
-        return {"true": True, "yes": True, "false": False, "no": False}.get(value.strip().lower())
+        return _YES_OR_NO.get(value.strip().lower())
     return None
 
 

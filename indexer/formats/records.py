@@ -32,6 +32,7 @@ from indexer.formats.fields import (
     bounded,
     not_published,
     strip_wp_shortcodes,
+    yes_or_no,
 )
 from indexer.formats.html import blocks_from_html_fragment
 from indexer.formats.sections import Block, paragraph
@@ -212,7 +213,8 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
         names = ((field_map[target],) if target in field_map else ()) + DEFAULT_FIELDS[target]
         for name in names:
             value = _unwrapped(_get_path(record, name))
-            if _present(value):
+            # "Published: 1" is a flag (``not_published`` reads it), not a date.
+            if _present(value) and not (target == "date" and yes_or_no(value) is not None):
                 found[target] = value
                 break
     if "tags" in found and "tags" not in field_map:
@@ -475,15 +477,20 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     inside double quotes. The delimiter is the one the header row uses most: a comma, or a
     semicolon as spreadsheets write CSV where the comma is the decimal mark, or a tab.
 
-    A row that breaks the quoting (a quote in the middle of a cell) costs only that row;
-    a quote never closed costs the rest of the file, and the warning says where."""
-    text, warnings = decode_bytes(_read_all(path))
+    A row that breaks the quoting (a quote in the middle of a cell) costs only that row; a
+    quote never closed, or a compressed file cut short, keeps the rows before, and the
+    warning says where the file was read to (the file was read only in part)."""
+    data, broken_off = _read_what_there_is(path)
+    text, warnings = decode_bytes(data)
     text = text.lstrip("\ufeff")
+    if broken_off:  # its last line is cut where the file breaks off
+        text = text[: text.rfind("\n") + 1]
     header = text.split("\n", 1)[0]
     delimiter = max(CSV_DELIMITERS, key=header.count)  # the first of a tie: a comma
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     names = [name.strip() for name in next(rows, [])]
-    if "body" not in lookup_fields(dict.fromkeys(names, "text"), field_map):
+    columns = lookup_fields(dict.fromkeys(names, "text"), field_map)
+    if "body" not in columns and "summary" not in columns:
         listed = ", ".join(name for name in names if name) or "none"
         raise NotArticles(
             f"a table with no text column (its columns: {listed}); if it holds articles, "
@@ -498,26 +505,58 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
         except StopIteration:
             break
         except csv.Error as exc:
+            if str(exc) == "unexpected end of data":  # a quote opened and never closed
+                last = text.count("\n") + (not text.endswith("\n"))
+                warnings.append(
+                    CutShort(
+                        f"a quote opened on line {start} is not closed before the file ends: "
+                        f"lines {start} to {last} were not read; kept {len(records)} records"
+                    )
+                )
+                break
             bad += 1
-            if not first_bad:
-                unclosed = str(exc) == "unexpected end of data"
-                problem = "a quote is not closed before the file ends" if unclosed else exc
-                first_bad = f"line {start}: {problem}"
+            first_bad = first_bad or f"line {start}: {exc}"
             continue
         if any(cell.strip() for cell in row):
-            # A row longer than the header has cells no field names: they are left out.
-            item = {name: cell for name, cell in zip(names, row, strict=False) if name}
+            item: dict[str, str] = {}
+            # A row longer than the header has cells no field names: they are left out. Of
+            # two columns of one name, the one with a value counts.
+            for name, cell in zip(names, row, strict=False):
+                if name and (cell.strip() or name not in item):
+                    item[name] = cell
             records.append(_record(item, field_map, start))
+    if broken_off:
+        warnings.append(
+            CutShort(f"file is cut short ({broken_off}); kept the {len(records)} records before")
+        )
     if bad:
         warnings.append(f"{bad} invalid CSV row(s) skipped, first at {first_bad}")
     if not records:
+        problems = "; ".join(str(warning) for warning in warnings[-2:]) if warnings else ""
         raise UnreadableFile(
-            "CSV holds no records" + (f" ({warnings[-1]})" if bad else " (only a header row)")
+            "CSV holds no records" + (f" ({problems})" if problems else " (only a header row)")
         )
     cut = [record.line for record in records if record.cut]
     if cut:
         warnings.append(_cut_records_warning(len(cut), cut[0], "line"))
     return ParsedRecords(records, warnings)
+
+
+def _read_what_there_is(path: Path) -> tuple[bytes, str]:
+    """The file's bytes, and why it broke off ("" when it did not): a compressed file cut
+    short gives what it holds before the break."""
+    chunks: list[bytes] = []
+    try:
+        with _open_binary(path) as handle:
+            # A read of what one step gives (read1): a whole read raises at the break and
+            # gives nothing of what came before it.
+            while chunk := handle.read1(1 << 16):
+                chunks.append(chunk)
+    except READ_ERRORS as exc:
+        if not any(chunks):
+            raise UnreadableFile(read_failure(exc)) from None
+        return b"".join(chunks), read_failure(exc)
+    return b"".join(chunks), ""
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes, str]]:

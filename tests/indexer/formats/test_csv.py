@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import random
 from pathlib import Path
 
 import pytest
 
 from indexer.build import ParseOptions, build_index
 from indexer.errors import NotArticles, UnreadableFile
+from indexer.models import CutShort
 from tests.indexer.formats.conftest import write
 
 POSTS = (
@@ -72,20 +75,43 @@ def test_a_row_that_breaks_the_quoting_costs_only_that_row(tmp_path: Path, parse
     ]
 
 
-def test_a_quote_never_closed_is_said(tmp_path: Path, parse) -> None:
-    write(tmp_path / "open.csv", 'title,body\nA,text\nB,"never closed\nC,x\n')
+def test_a_quote_never_closed_keeps_the_rows_before_and_says_the_file_was_read_in_part(
+    tmp_path: Path, parse
+) -> None:
+    rows = "".join(f"R{n},text\n" for n in range(500))
+    write(tmp_path / "open.csv", f'title,body\nA,text\nB,"never closed\n{rows}')
     parsed = parse("open.csv")
     assert [article.title for article in parsed.articles] == ["A"]
-    assert parsed.warnings == [
-        "1 invalid CSV row(s) skipped, first at line 3: a quote is not closed before the file ends"
+    [warning] = parsed.warnings
+    assert isinstance(warning, CutShort)  # read only in part: the run's exit code says so
+    assert warning == (
+        "a quote opened on line 3 is not closed before the file ends: lines 3 to 503 were not "
+        "read; kept 1 records"
+    )
+
+
+def test_a_gzipped_csv_cut_short_keeps_the_rows_before_the_break(tmp_path: Path, parse) -> None:
+    rows = "".join(f"Title {n},Body {n} {random.Random(n).random()}\n" for n in range(3_000))
+    whole = gzip.compress(f"title,body\n{rows}".encode())
+    write(tmp_path / "cut.csv.gz", whole[: len(whole) // 2])
+    parsed = parse("cut.csv.gz")
+    assert 0 < len(parsed.articles) < 3_000
+    assert [article.title for article in parsed.articles] == [
+        f"Title {n}" for n in range(len(parsed.articles))
     ]
+    [warning] = parsed.warnings
+    assert isinstance(warning, CutShort)
+    assert warning == (
+        "file is cut short (compressed file is truncated); kept the "
+        f"{len(parsed.articles)} records before"
+    )
 
 
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
         ("title,body\n", r"CSV holds no records \(only a header row\)"),
-        ('title,body\n"A,"never closed\n', r"CSV holds no records \(1 invalid CSV row"),
+        ('title,body\nA,"never closed\n', r"CSV holds no records \(a quote opened on line 2"),
     ],
 )
 def test_a_csv_without_records_is_unreadable(
@@ -138,4 +164,50 @@ def test_a_dump_of_wordpresss_posts_table_gives_its_published_posts(tmp_path: Pa
     assert parsed.warnings == [
         "3 record(s) not indexed, as only published ones are: 1 × draft, 1 × revision, "
         "1 × attachment"
+    ]
+
+
+def test_a_wordpress_export_plugins_columns_are_read(tmp_path: Path, parse) -> None:
+    # WP All Export names its columns for people ("Post Type"), and joins a list with "|".
+    write(
+        tmp_path / "wpae.csv",
+        "ID,Title,Content,Date,Post Type,Status,Categories,Tags,Tags\n"
+        '1,Journalist freed,"<p>A court freed him.</p>",2023-05-01,post,publish,'
+        "Europe|Press Freedom,,courts\n"
+        '2,Journalist freed,"<p>A court freed.</p>",2023-05-01,revision,inherit,,,\n',
+    )
+    parsed = parse("wpae.csv")
+    [article] = parsed.articles
+    assert article.tags == ["courts", "Europe", "Press Freedom"]  # its tags, then categories
+    assert parsed.warnings == ["1 record(s) not indexed, as only published ones are: 1 × revision"]
+
+
+def test_a_table_of_titles_and_descriptions_is_read_as_such_records_are(
+    tmp_path: Path, parse
+) -> None:
+    write(tmp_path / "d.csv", "title,description\nVideo: the raid,Police raided the office.\n")
+    [article] = parse("d.csv").articles
+    assert (article.title, article.sections[0].text) == (
+        "Video: the raid",
+        "Police raided the office.",
+    )
+
+
+def test_a_published_flag_column_says_what_is_published_and_dates_nothing(
+    tmp_path: Path, parse
+) -> None:
+    # As Drupal's views and spreadsheets write it: 1 and 0, On and Off.
+    write(
+        tmp_path / "nodes.csv",
+        "nid,title,body,published\n1,One,Text one.,1\n2,Two,Text two.,0\n3,Three,Text three.,Off\n"
+        "4,Four,Text four.,On\n5,Five,Text five.,2023-01-05\n",
+    )
+    parsed = parse("nodes.csv")
+    assert [(article.title, article.date) for article in parsed.articles] == [
+        ("One", None),
+        ("Four", None),
+        ("Five", "2023-01-05"),
+    ]
+    assert parsed.warnings == [
+        "2 record(s) not indexed, as only published ones are: 2 × unpublished"
     ]
