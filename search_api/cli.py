@@ -349,6 +349,9 @@ def _run_index(args: argparse.Namespace, settings: Settings) -> int:
             f"ignored {_counted(len(ignored), 'file')} (not articles: README, LICENSE… "
             "beside them, images and other formats)"
         )
+        for item in ignored:
+            if item.table:  # perhaps an export whose text column has a name of its own
+                print(f"  {item.path}: {item.reason}")
     if summary.nothing_read:
         return _nothing_read(args.paths, skipped)
     # A file read only in part is one not wholly read: a cron job checking the exit code

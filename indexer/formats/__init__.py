@@ -141,12 +141,21 @@ class SkippedFile:
     folder: bool = False
     # Articles indexed from it before that the run removed (a page now a draft).
     removed: int = 0
+    # A table whose columns name no text (``NotArticles``): ignored in a folder, but named,
+    # as it may be an export whose text column needs mapping.
+    table: bool = False
 
     @classmethod
     def of(cls, path: Path, root: Path, error: UnreadableFile) -> SkippedFile:
         """``path``, found under ``root``, skipped for ``error``."""
-        ignored = isinstance(error, NotArticles) and path != root
-        return cls(path, str(error), isinstance(error, NoArticle), ignored=ignored)
+        table = isinstance(error, NotArticles)
+        return cls(
+            path,
+            str(error),
+            isinstance(error, NoArticle),
+            ignored=table and path != root,
+            table=table,
+        )
 
 
 @dataclass

@@ -378,6 +378,25 @@ def test_files_that_are_not_articles_are_counted_not_listed_as_skipped(
     assert (code, err) == (0, "")
 
 
+def test_a_table_with_no_text_column_in_a_folder_is_ignored_and_named(
+    capsys, tmp_path: Path
+) -> None:
+    # Figures kept beside the articles, or an export whose text column has a name of its
+    # own: no failure, but said, so that an export is not passed over unseen.
+    corpus = write_story(tmp_path / "corpus")
+    (corpus / "budget.csv").write_text("year,amount\n2020,5\n", encoding="utf-8")
+    code, out, _ = run(capsys, "index", str(corpus), "--index", str(tmp_path / "ix"))
+    assert code == 0
+    assert out.splitlines()[-2:] == [
+        "ignored 1 file (not articles: README, LICENSE… beside them, images and other formats)",
+        f"  {corpus / 'budget.csv'}: a table with no text column (its columns: year, amount); "
+        "if it holds articles, map their text with --field body=<column> or "
+        "ADVOSEARCH_FIELD_MAP",
+    ]
+    quiet = index(capsys, str(corpus), "--index", str(tmp_path / "ix2"))[1]
+    assert "budget.csv" not in quiet  # for cron, which would mail it every night
+
+
 def test_the_summary_names_the_index_folder_absolutely(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
