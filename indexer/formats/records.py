@@ -488,7 +488,10 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     header = text.split("\n", 1)[0]
     delimiter = max(CSV_DELIMITERS, key=header.count)  # the first of a tie: a comma
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    names = [name.strip() for name in next(rows, [])]
+    try:
+        names = [name.strip() for name in next(rows, [])]
+    except csv.Error as exc:
+        raise UnreadableFile(f"invalid CSV: its header row (line 1): {exc}") from None
     columns = lookup_fields(dict.fromkeys(names, "text"), field_map)
     if "body" not in columns and "summary" not in columns:
         listed = ", ".join(name for name in names if name) or "none"
@@ -497,6 +500,7 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
             "map their text with --field body=<column> or ADVOSEARCH_FIELD_MAP"
         )
     records: list[Record] = []
+    problems: list[str] = []  # what the reading lost, said after the encoding's warning
     bad, first_bad = 0, ""
     while True:
         start = rows.line_num + 1
@@ -507,7 +511,7 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
         except csv.Error as exc:
             if str(exc) == "unexpected end of data":  # a quote opened and never closed
                 last = text.count("\n") + (not text.endswith("\n"))
-                warnings.append(
+                problems.append(
                     CutShort(
                         f"a quote opened on line {start} is not closed before the file ends: "
                         f"lines {start} to {last} were not read; kept {len(records)} records"
@@ -526,16 +530,15 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
                     item[name] = cell
             records.append(_record(item, field_map, start))
     if broken_off:
-        warnings.append(
+        problems.append(
             CutShort(f"file is cut short ({broken_off}); kept the {len(records)} records before")
         )
     if bad:
-        warnings.append(f"{bad} invalid CSV row(s) skipped, first at {first_bad}")
+        problems.append(f"{bad} invalid CSV row(s) skipped, first at {first_bad}")
     if not records:
-        problems = "; ".join(str(warning) for warning in warnings[-2:]) if warnings else ""
-        raise UnreadableFile(
-            "CSV holds no records" + (f" ({problems})" if problems else " (only a header row)")
-        )
+        why = "; ".join(problems) or "only a header row"
+        raise UnreadableFile(f"CSV holds no records ({why})")
+    warnings.extend(problems)
     cut = [record.line for record in records if record.cut]
     if cut:
         warnings.append(_cut_records_warning(len(cut), cut[0], "line"))

@@ -211,3 +211,9 @@ def test_a_published_flag_column_says_what_is_published_and_dates_nothing(
     assert parsed.warnings == [
         "2 record(s) not indexed, as only published ones are: 2 × unpublished"
     ]
+
+
+def test_a_header_that_breaks_the_quoting_is_said(tmp_path: Path, parse) -> None:
+    write(tmp_path / "head.csv", '"title"x,body\nA,B\n')
+    with pytest.raises(UnreadableFile, match=r"invalid CSV: its header row \(line 1\): "):
+        parse("head.csv")

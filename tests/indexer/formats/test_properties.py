@@ -114,7 +114,13 @@ CSVISH = st.text(alphabet='ab,;\t"\n\r\x00é ', max_size=200)
 
 
 @SETTINGS
-@given(st.one_of(st.binary(max_size=300), CSVISH.map(lambda t: ("title,body\n" + t).encode())))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        CSVISH.map(str.encode),
+        CSVISH.map(lambda t: ("title,body\n" + t).encode()),
+    )
+)
 def test_the_csv_parser_raises_only_unreadable(data: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder, "r.csv")
