@@ -495,10 +495,15 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     columns = lookup_fields(dict.fromkeys(names, "text"), field_map)
     if "body" not in columns and "summary" not in columns:
         listed = ", ".join(name for name in names if name) or "none"
-        raise NotArticles(
-            f"a table with no text column (its columns: {listed}); if it holds articles, "
-            "map their text with --field body=<column> or ADVOSEARCH_FIELD_MAP"
+        # The field map is the run's, for all its files: a table of figures beside the
+        # articles lacks the column it names too, so a column named wrongly is said here.
+        advice = (
+            f"no column {field_map['body']!r}, which the field map names as the text"
+            if "body" in field_map
+            else "if it holds articles, map their text with --field body=<column> or "
+            "ADVOSEARCH_FIELD_MAP"
         )
+        raise NotArticles(f"a table with no text column (its columns: {listed}); {advice}")
     records: list[Record] = []
     problems: list[str] = []  # what the reading lost, said after the encoding's warning
     bad, first_bad = 0, ""

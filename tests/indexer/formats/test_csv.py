@@ -217,3 +217,13 @@ def test_a_header_that_breaks_the_quoting_is_said(tmp_path: Path, parse) -> None
     write(tmp_path / "head.csv", '"title"x,body\nA,B\n')
     with pytest.raises(UnreadableFile, match=r"invalid CSV: its header row \(line 1\): "):
         parse("head.csv")
+
+
+def test_a_text_column_the_field_map_names_wrongly_is_said(tmp_path: Path, parse) -> None:
+    write(tmp_path / "notas.csv", "titulo,nota_completa\nDetenido,El periodista fue detenido.\n")
+    with pytest.raises(NotArticles) as refused:
+        parse("notas.csv", {"body": "nota_complete"})
+    assert str(refused.value) == (
+        "a table with no text column (its columns: titulo, nota_completa); no column "
+        "'nota_complete', which the field map names as the text"
+    )
