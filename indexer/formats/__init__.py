@@ -766,13 +766,15 @@ class _Collector:
             self.future.append((line, article.date or ""))
         return article
 
-    def finish(self, warnings: list[str], unit: str) -> None:
+    def finish(self, warnings: list[str], unit: str, place: str = "") -> None:
         """Settle the undecided languages and report the file; raises ``UnreadableFile``
-        when no record had text."""
+        when no record had text. ``unit`` is what a record is called ("post"), ``place``
+        what its position counts ("line" in a JSON Lines or CSV file; else ``unit``)."""
+        place = place or unit
         self._settle_languages()
         if self.empty:
             warnings.append(
-                f"{len(self.empty)} {unit}(s) without text skipped (first: {unit} {self.empty[0]})"
+                f"{len(self.empty)} {unit}(s) without text skipped (first: {place} {self.empty[0]})"
             )
         if self.duplicates:
             warnings.append(f"{self.duplicates} duplicate id(s) were given a -2, -3… suffix")
@@ -790,13 +792,13 @@ class _Collector:
             # One warning per file, not per record: an export's dates are often all alike.
             warnings.append(
                 f"{count} {unit}(s) with a {name} that is not {_DROPPED[name][0]}: "
-                f"{_DROPPED[name][1]} (first: {unit} {line}, {_shown(value)})"
+                f"{_DROPPED[name][1]} (first: {place} {line}, {_shown(value)})"
             )
         if self.future:
             line, day = self.future[0]
             warnings.append(
                 f"{len(self.future)} {unit}(s) dated after today, indexed with that date: "
-                f"check it (first: {unit} {line}, {day})"
+                f"check it (first: {place} {line}, {day})"
             )
         if not self.ids and not self.empty:
             # An export written while it was read, more likely than one emptied on purpose.
@@ -864,7 +866,7 @@ def _parse_records(kind: str, path: Path, root: Path, field_map, default_languag
     warnings: list[str] = []
     articles = [a for a, _ in _record_articles(kind, path, collector, warnings, field_map)]
     undecided = {id(article) for article in collector.undecided}
-    collector.finish(warnings, "record")
+    collector.finish(warnings, "record", "record" if kind == "json" else "line")
     if kind == "jsonl":
         # Those whose language the file's end settles come last, as a streamed file gives
         # them (``stream_file``): the index is the same, its order too ("last indexed first"
@@ -1026,7 +1028,7 @@ def _stream_records(
                 yield article, nbytes
             else:
                 held.append((article, nbytes))
-        collector.finish(warnings, "record")
+        collector.finish(warnings, "record", "line")
         yield from held
 
 

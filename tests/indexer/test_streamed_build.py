@@ -115,7 +115,7 @@ def test_a_streamed_file_is_indexed_whole_with_its_bytes_counted(
     assert summary.files_parsed == 1 and not summary.skipped
     assert [w.split(": ", 1)[1] for w in summary.warnings] == [
         "2 invalid JSON line(s) skipped, first at line 4, column 1: Expecting value",
-        "1 record(s) without text skipped (first: record 5)",
+        "1 record(s) without text skipped (first: line 5)",
         "1 duplicate id(s) were given a -2, -3… suffix",
     ]
 

@@ -227,3 +227,10 @@ def test_a_text_column_the_field_map_names_wrongly_is_said(tmp_path: Path, parse
         "a table with no text column (its columns: titulo, nota_completa); no column "
         "'nota_complete', which the field map names as the text"
     )
+
+
+def test_a_warning_names_a_record_by_its_line(tmp_path: Path, parse) -> None:
+    write(tmp_path / "lines.csv", 'title,body\nA,"one\ntwo"\nB,\nC,three\n')
+    parsed = parse("lines.csv")
+    assert [article.title for article in parsed.articles] == ["A", "C"]
+    assert parsed.warnings == ["1 record(s) without text skipped (first: line 4)"]
