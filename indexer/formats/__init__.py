@@ -113,8 +113,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # depth (its text there was lost). 27: WordPress's own column names read (post_title,
 # post_content, post_date, post_excerpt; post_status for what readers are not shown), as a
 # dump of its posts table has them. 28: tags and authors joined by "|" read apart, and a
-# "Post Type" or "Post Status" column read as post_type and post_status.
-PARSER_VERSION = 28
+# "Post Type" or "Post Status" column read as post_type and post_status. 29: a date in
+# figures whose day is past 12 read ("15/03/2023"), and a JSON or CSV file's others in the
+# order those tell.
+PARSER_VERSION = 29
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -508,6 +510,7 @@ def _article(
     default_language: str,
     dropped: dict[str, Any],
     title_derived: bool = False,
+    date_order: str | None = None,
 ) -> Article:
     """The article; a date or language its metadata gives but that cannot be used goes
     into ``dropped`` (name: value), for the caller to warn about."""
@@ -540,7 +543,7 @@ def _article(
         dropped["language"], given = values["language"], None
     # An empty default leaves the language undecided, for the caller to settle.
     language = article_language(given, text, default_language)
-    date = fields.normalize_date(values.get("date"))
+    date = fields.normalize_date(values.get("date"), date_order)
     if date is None and _given(values.get("date")):
         dropped["date"] = values["date"]
     return Article(
@@ -726,6 +729,8 @@ class _Collector:
         self.not_published: Counter[str] = Counter()  # drafts, private records… by what
         self.undecided: list[Article] = []  # articles too short to detect, until finish()
         self.future: list[tuple[int, str]] = []  # records dated after today: line, date
+        # "dmy" or "mdy": how the file writes its dates in figures, when it tells.
+        self.date_order: str | None = None
 
     def add(
         self, values: Mapping[str, Any], blocks: list[Block], body: Any, line: int
@@ -750,6 +755,7 @@ class _Collector:
                 source=self.source,
                 default_language="",  # settled in finish(), from the whole file
                 dropped=dropped,
+                date_order=self.date_order,
             )
         except UnreadableFile:
             self.empty.append(line)
@@ -840,6 +846,9 @@ def _record_articles(
         parse = records.parse_json if kind == "json" else records.parse_csv
         parsed = parse(path, field_map)
         warnings.extend(parsed.warnings)
+        # Read whole, a file tells how it writes its dates in figures before any is read.
+        dates = (record.values.get("date") for record in parsed.records)
+        collector.date_order = fields.numeric_date_order(dates)
         stream: Any = parsed.records
     else:
         stream = records.parse_jsonl(path, field_map)

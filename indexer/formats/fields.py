@@ -45,6 +45,7 @@ __all__ = [
     "normalize_date",
     "normalize_language",
     "not_published",
+    "numeric_date_order",
     "off_the_site",
     "partial_date",
     "relative_id",
@@ -87,6 +88,9 @@ _WEEKDAY_NAMES = (
 # RFC 3339 (and YAML's timestamps, which front matter keeps as text) allow a "t" for "T".
 _ISO_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[Tt ].*)?\s*$")
 _SLASH_YMD_RE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\b")
+# A day, a month and a year in figures, as spreadsheets write them: "15/03/2023",
+# "03/14/2023" (the United States' order), "14.03.2023", "14-03-2023 09:30".
+_NUMERIC_DATE_RE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T,].*)?\s*$")
 # "27 March 2018", "14 de febrero de 2023", "1er mars 2023", "3. März 2023".
 _DMY_RE = re.compile(
     rf"^\s*(\d{{1,2}})(?:st|nd|rd|th|er|º|°|\.)?\s+(?:de\s+)?({_MONTH_RE})\.?,?"
@@ -117,6 +121,21 @@ def _iso(year: int, month: int | None = None, day: int | None = None) -> str | N
 # An ISO date as ``normalize_date`` writes it, whole or of its year or month only; a time
 # may follow the day.
 _PARTIAL_ISO_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:$|[T ])")
+
+
+def numeric_date_order(values: Iterable[Any]) -> str | None:
+    """The order of a file's dates in figures, "dmy" or "mdy", when those whose day is past
+    12 ("15/03/2023" or "03/15/2023") all tell the same; else None. A spreadsheet writes
+    all its dates one way: those tell how to read its 03/04/2023."""
+    orders = set()
+    for value in values:
+        if isinstance(value, str) and (match := _NUMERIC_DATE_RE.match(value)):
+            first, second = int(match.group(1)), int(match.group(2))
+            if first > 12 >= second:
+                orders.add("dmy")
+            elif second > 12 >= first:
+                orders.add("mdy")
+    return orders.pop() if len(orders) == 1 else None
 
 
 def partial_date(iso: str | None) -> tuple[dt.date, int] | None:
@@ -156,14 +175,16 @@ def _compact_date_time(value: float) -> bool:
     return 1000 <= year <= 2999
 
 
-def normalize_date(value: Any) -> str | None:
+def normalize_date(value: Any, order: str | None = None) -> str | None:
     """ISO 8601 ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY`` when only that is known), else None.
 
     Accepts ISO strings and datetimes (front matter), RFC 822 (RSS/WXR ``pubDate``),
-    "27 March 2018", "March 27, 2018", a bare year as a number, and Unix time in seconds or
-    milliseconds (a number, or digits in a string).
-    Ambiguous numeric forms such as 03/04/2018 are deliberately rejected: a wrong date is
-    worse than none. So are years outside 1000-2999 (placeholders such as 0001-01-01).
+    "27 March 2018", "March 27, 2018", a bare year as a number, Unix time in seconds or
+    milliseconds (a number, or digits in a string), and a date in figures whose day is past
+    12 ("15/03/2023", "03/14/2023"). Other dates in figures, such as 03/04/2018, are read
+    only in the ``order`` of their file's ("dmy" or "mdy", ``numeric_date_order``): a wrong
+    date is worse than none. So are years outside 1000-2999 (placeholders such as
+    0001-01-01).
     """
     if isinstance(value, bool) or value is None:
         return None
@@ -195,6 +216,13 @@ def normalize_date(value: Any) -> str | None:
         return _iso(int(year), int(month) if month else None, int(day) if day else None)
     if match := _SLASH_YMD_RE.match(text):
         return _iso(*(int(part) for part in match.groups()))
+    if match := _NUMERIC_DATE_RE.match(text):
+        first, second, year = (int(part) for part in match.groups())
+        if first > 12 or (order == "dmy" and second <= 12):
+            return _iso(year, second, first)
+        if second > 12 or order == "mdy":
+            return _iso(year, first, second)
+        return None  # the day and the month cannot be told apart
     if "," in text[:5] or re.match(r"^\s*\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d", text):
         try:
             parsed = email.utils.parsedate_to_datetime(text)

@@ -234,3 +234,16 @@ def test_a_warning_names_a_record_by_its_line(tmp_path: Path, parse) -> None:
     parsed = parse("lines.csv")
     assert [article.title for article in parsed.articles] == ["A", "C"]
     assert parsed.warnings == ["1 record(s) without text skipped (first: line 4)"]
+
+
+def test_a_spreadsheets_dates_are_read_in_the_order_its_days_past_12_tell(
+    tmp_path: Path, parse
+) -> None:
+    write(
+        tmp_path / "fechas.csv",
+        "titulo,cuerpo,fecha\nUno,Texto uno.,15/03/2023\nDos,Texto dos.,03/04/2023\n",
+    )
+    assert [article.date for article in parse("fechas.csv").articles] == [
+        "2023-03-15",
+        "2023-04-03",
+    ]

@@ -19,6 +19,7 @@ from indexer.formats.fields import (
     derive_title,
     normalize_date,
     normalize_language,
+    numeric_date_order,
     off_the_site,
     partial_date,
     relative_id,
@@ -98,7 +99,14 @@ def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_exp
         ("Montag, 3. März 2023", "2023-03-03"),
         ("31 de septiembre de 2020", None),
         ("2018-02-30", None),
-        ("03/04/2018", None),
+        ("03/04/2018", None),  # the 3rd of April, or the 4th of March
+        # In figures, a day past 12 says which number is the day.
+        ("15/03/2023", "2023-03-15"),
+        ("03/15/2023", "2023-03-15"),
+        ("15.03.2023 09:30", "2023-03-15"),
+        ("15-03-2023", "2023-03-15"),
+        ("31/02/2023", None),
+        ("13/13/2023", None),
         ("yesterday", None),
         ("", None),
         (None, None),
@@ -128,6 +136,22 @@ def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_exp
 )
 def test_dates_are_iso_or_none(value: object, expected: str | None) -> None:
     assert normalize_date(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("dates", "order", "read"),
+    [
+        (["15/03/2023", "03/04/2023"], "dmy", "2023-04-03"),
+        (["03/15/2023", "03/04/2023"], "mdy", "2023-03-04"),
+        (["15/03/2023", "03/15/2023", "03/04/2023"], None, None),  # they disagree
+        (["03/04/2023", "2023-05-01"], None, None),  # nothing tells
+    ],
+)
+def test_a_files_dates_in_figures_tell_how_to_read_its_ambiguous_ones(
+    dates: list[str], order: str | None, read: str | None
+) -> None:
+    assert numeric_date_order(dates) == order
+    assert normalize_date("03/04/2023", order) == read
 
 
 @pytest.mark.parametrize(
