@@ -247,11 +247,27 @@ async def add_articles(request: Request, body: ArticlesBody) -> dict[str, Any]:
         for number, article in enumerate(articles, 1)
         if dated_after_today(article.date)
     ]
+    notes += names_left_out(body)
     return {
         "ids": [a.id for a in articles],
         "index_version": serve_new_version(state.engine),
         "notes": notes,
     }
+
+
+def names_left_out(body: list[Any]) -> list[str]:
+    """What the caller is told of the authors and tags that hold no text once their markup
+    is removed ("<img src=x>"), which an article is indexed without, as a file's would be."""
+    notes = []
+    for number, item in enumerate(body, 1):
+        for field, name in (("authors", "author"), ("tags", "tag")):
+            for value in item.get(field) or ():
+                if value.strip() and not clean_list(value):
+                    notes.append(
+                        f"article {number}: the {name} {value!r} was left out: it holds no "
+                        "text once its markup is removed"
+                    )
+    return notes
 
 
 def articles_of(body: list[Any], settings: Settings) -> list[Article]:

@@ -285,6 +285,19 @@ def test_an_article_dated_after_today_is_added_and_said(client: TestClient) -> N
     assert client.get("/articles/ifex/new-report").json()["date"] == "2204-05-01"
 
 
+def test_an_author_or_tag_that_is_only_markup_is_left_out_and_said(client: TestClient) -> None:
+    article = {**NEW_ARTICLE, "authors": ["<img src=x>", "Ana"], "tags": ["<b></b>", "press"]}
+    response = client.post("/admin/articles", json=article, headers=AUTH)
+    assert response.status_code == 200
+    assert response.json()["notes"] == [
+        "article 1: the author '<img src=x>' was left out: it holds no text once its markup "
+        "is removed",
+        "article 1: the tag '<b></b>' was left out: it holds no text once its markup is removed",
+    ]
+    stored = client.get("/articles/ifex/new-report").json()
+    assert (stored["authors"], stored["tags"]) == (["Ana"], ["press"])
+
+
 def test_an_id_too_long_is_refused_for_its_length(client: TestClient) -> None:
     longest = "ok/" + "x" * 297
     assert client.post(
