@@ -469,6 +469,7 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
 # at the first long one. The limit is the csv module's, for the whole process.
 csv.field_size_limit(sys.maxsize)
 CSV_DELIMITERS = ",;\t|"
+_EXCEL_SEPARATOR_RE = re.compile(rf"sep=([{CSV_DELIMITERS}])")
 
 
 def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
@@ -485,13 +486,19 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     text = text.lstrip("\ufeff")
     if broken_off:  # its last line is cut where the file breaks off
         text = text[: text.rfind("\n") + 1]
-    header = text.split("\n", 1)[0]
-    delimiter = max(CSV_DELIMITERS, key=header.count)  # the first of a tie: a comma
+    header, _, rest = text.partition("\n")
+    skipped_lines = 0  # before the header row, so that lines are named as the file has them
+    if named := _EXCEL_SEPARATOR_RE.fullmatch(header.rstrip("\r")):
+        # "sep=;": the line exports made for Excel begin with, naming the delimiter.
+        delimiter, text, skipped_lines = named.group(1), rest, 1
+    else:
+        delimiter = max(CSV_DELIMITERS, key=header.count)  # the first of a tie: a comma
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         names = [name.strip() for name in next(rows, [])]
     except csv.Error as exc:
-        raise UnreadableFile(f"invalid CSV: its header row (line 1): {exc}") from None
+        line = 1 + skipped_lines
+        raise UnreadableFile(f"invalid CSV: its header row (line {line}): {exc}") from None
     columns = lookup_fields(dict.fromkeys(names, "text"), field_map)
     if "body" not in columns and "summary" not in columns:
         listed = ", ".join(name for name in names if name) or "none"
@@ -508,14 +515,14 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     problems: list[str] = []  # what the reading lost, said after the encoding's warning
     bad, first_bad = 0, ""
     while True:
-        start = rows.line_num + 1
+        start = rows.line_num + 1 + skipped_lines
         try:
             row = next(rows)
         except StopIteration:
             break
         except csv.Error as exc:
             if str(exc) == "unexpected end of data":  # a quote opened and never closed
-                last = text.count("\n") + (not text.endswith("\n"))
+                last = text.count("\n") + (not text.endswith("\n")) + skipped_lines
                 problems.append(
                     CutShort(
                         f"a quote opened on line {start} is not closed before the file ends: "

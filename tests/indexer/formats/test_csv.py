@@ -247,3 +247,18 @@ def test_a_spreadsheets_dates_are_read_in_the_order_its_days_past_12_tell(
         "2023-03-15",
         "2023-04-03",
     ]
+
+
+def test_the_separator_line_of_an_export_made_for_excel_names_the_delimiter(
+    tmp_path: Path, parse
+) -> None:
+    rows = 'A, B;Text, with commas;2023-05-06\r\nC;"never closed\r\n'
+    write(tmp_path / "excel.csv", f"sep=;\r\ntitle;body;date\r\n{rows}")
+    parsed = parse("excel.csv")
+    [article] = parsed.articles
+    assert (article.title, article.sections[0].text) == ("A, B", "Text, with commas")
+    assert article.date == "2023-05-06"
+    assert parsed.warnings == [  # lines as the file has them, its separator line the first
+        "a quote opened on line 4 is not closed before the file ends: lines 4 to 4 were not "
+        "read; kept 1 records"
+    ]
