@@ -115,8 +115,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # dump of its posts table has them. 28: tags and authors joined by "|" read apart, and a
 # "Post Type" or "Post Status" column read as post_type and post_status. 29: a date in
 # figures whose day is past 12 read ("15/03/2023"), and a JSON or CSV file's others in the
-# order those tell.
-PARSER_VERSION = 29
+# order those tell. 30: a file UTF-8 for the most part read line by line, its few lines
+# in a legacy encoding in it, where it was read whole in that encoding.
+PARSER_VERSION = 30
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

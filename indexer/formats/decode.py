@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Callable
 from typing import IO
@@ -118,6 +119,8 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
         return _checked(data.decode("utf-8-sig"), [])
     except UnicodeDecodeError:
         pass
+    if _mostly_utf8(data):
+        return _checked(*_decoded_by_line(data))
     encoding = guess_encoding(data[: 2**20])
     try:
         text = data.decode(encoding)
@@ -248,6 +251,45 @@ def guess_encoding(data: bytes) -> str:
         ):
             return "cp1252"
     return best.encoding
+
+
+# Bytes of UTF-8's characters past ASCII: a lead byte and its continuation bytes.
+_UTF8_CHARACTER_RE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Whether text that is not valid UTF-8 is UTF-8 for the most part: more of its bytes
+    past ASCII are UTF-8's characters than are not, as when a few lines in a legacy encoding
+    were added to a UTF-8 export. Read whole in the legacy encoding, its UTF-8 characters
+    would all be garbled ("Perú" as "PerÃº")."""
+    sample = data[: 2**20]
+    in_characters = sum(len(match) for match in _UTF8_CHARACTER_RE.findall(sample))
+    past_ascii = sum(1 for byte in sample if byte > 0x7F)
+    return in_characters > past_ascii - in_characters
+
+
+def _decoded_by_line(data: bytes) -> tuple[str, list[str]]:
+    """Text that is UTF-8 but for some lines, each of those read in the legacy encoding
+    guessed from them all (a byte of one never joins another line's)."""
+    lines = data.splitlines(keepends=True)
+    texts: list[str] = []
+    foreign: list[int] = []
+    for number, line in enumerate(lines):
+        try:
+            texts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            texts.append("")
+            foreign.append(number)
+    try:
+        encoding = guess_encoding(b"".join(lines[number] for number in foreign)[: 2**20])
+    except UnreadableFile:
+        encoding = "cp1252"  # the commonest by far; a few bytes may be read wrong
+    for number in foreign:
+        texts[number] = lines[number].decode(encoding, errors="replace")
+    text = "".join(texts).removeprefix("\ufeff")
+    return text, [f"{len(foreign)} line(s) not UTF-8, decoded as {encoding}"]
 
 
 def _checked(text: str, warnings: list[str]) -> tuple[str, list[str]]:

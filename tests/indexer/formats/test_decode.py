@@ -73,3 +73,20 @@ def test_many_nul_bytes_are_a_binary_file_even_around_utf8_text() -> None:
     assert looks_binary(data)
     with pytest.raises(UnreadableFile, match="binary file"):
         decode_bytes(data)
+
+
+def test_a_utf8_file_with_a_few_lines_in_cp1252_keeps_its_utf8_text() -> None:
+    # Rows of an old export appended to a UTF-8 one: read whole as cp1252, every accented
+    # letter of the UTF-8 lines came out garbled ("Perú" as "PerÃº").
+    utf8 = "Derechos en Perú: la fiscalía abrió una investigación.\n".encode() * 5
+    legacy = "Un periodista – detenido en Lima.\n".encode("cp1252")
+    text, warnings = decode_bytes(utf8 + legacy + utf8)
+    assert text == utf8.decode() + "Un periodista – detenido en Lima.\n" + utf8.decode()
+    assert warnings == ["1 line(s) not UTF-8, decoded as cp1252"]
+
+
+def test_a_cp1252_file_with_no_utf8_in_it_is_read_whole_in_cp1252() -> None:
+    data = "Perú – fiscalía abrió una investigación.\nSegunda línea, más texto.\n".encode("cp1252")
+    text, warnings = decode_bytes(data)
+    assert text == data.decode("cp1252")
+    assert warnings == ["decoded as cp1252 (not UTF-8)"]
