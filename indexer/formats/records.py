@@ -478,9 +478,10 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     inside double quotes. The delimiter is the one the header row uses most: a comma, or a
     semicolon as spreadsheets write CSV where the comma is the decimal mark, or a tab.
 
-    A row that breaks the quoting (a quote in the middle of a cell) costs only that row; a
-    quote never closed, or a compressed file cut short, keeps the rows before, and the
-    warning says where the file was read to (the file was read only in part)."""
+    A row that breaks the quoting (a quote in the middle of a cell) is read without those
+    quotes, and said; a quote never closed, or a compressed file cut short, keeps the rows
+    before, and the warning says where the file was read to (the file was read only in
+    part)."""
     data, broken_off = _read_what_there_is(path)
     text, warnings = decode_bytes(data)
     text = text.lstrip("\ufeff")
@@ -513,7 +514,8 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
         raise NotArticles(f"a table with no text column (its columns: {listed}); {advice}")
     records: list[Record] = []
     problems: list[str] = []  # what the reading lost, said after the encoding's warning
-    bad, first_bad = 0, ""
+    bad, first_bad = 0, 0
+    physical_lines: list[str] = []  # the text's lines, once a row must be read again
     while True:
         start = rows.line_num + 1 + skipped_lines
         try:
@@ -530,9 +532,15 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
                     )
                 )
                 break
+            # A quote inside a cell ('"Free" speech', 'B,"bro"ken'): the row read as a
+            # lenient reader reads it, its quotes dropped, rather than lost.
+            if not physical_lines:
+                physical_lines.extend(text.splitlines(keepends=True))
+            first, last = start - 1 - skipped_lines, rows.line_num
+            lenient = csv.reader(physical_lines[first:last], delimiter=delimiter)
+            row = next(lenient, [])
             bad += 1
-            first_bad = first_bad or f"line {start}: {exc}"
-            continue
+            first_bad = first_bad or start
         if any(cell.strip() for cell in row):
             item: dict[str, str] = {}
             # A row longer than the header has cells no field names: they are left out. Of
@@ -546,7 +554,10 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
             CutShort(f"file is cut short ({broken_off}); kept the {len(records)} records before")
         )
     if bad:
-        problems.append(f"{bad} invalid CSV row(s) skipped, first at {first_bad}")
+        problems.append(
+            f"{bad} CSV row(s) with a quote inside a cell, read without their quotes: check "
+            f"them (first: line {first_bad})"
+        )
     if not records:
         why = "; ".join(problems) or "only a header row"
         raise UnreadableFile(f"CSV holds no records ({why})")
