@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import gzip
 import io
 import re
@@ -259,6 +260,10 @@ _UTF8_CHARACTER_RE = re.compile(
 )
 
 
+# Bytes past ASCII the encoding detector needs to be trusted with a few lines' encoding.
+MIN_BYTES_TO_GUESS = 200
+
+
 def _mostly_utf8(data: bytes) -> bool:
     """Whether text that is not valid UTF-8 is UTF-8 for the most part: more of its bytes
     past ASCII are UTF-8's characters than are not, as when a few lines in a legacy encoding
@@ -282,10 +287,12 @@ def _decoded_by_line(data: bytes) -> tuple[str, list[str]]:
         except UnicodeDecodeError:
             texts.append("")
             foreign.append(number)
-    try:
-        encoding = guess_encoding(b"".join(lines[number] for number in foreign)[: 2**20])
-    except UnreadableFile:
-        encoding = "cp1252"  # the commonest by far; a few bytes may be read wrong
+    foreign_bytes = b"".join(lines[number] for number in foreign)[: 2**20]
+    encoding = "cp1252"  # the commonest legacy encoding by far
+    if sum(1 for byte in foreign_bytes if byte > 0x7F) >= MIN_BYTES_TO_GUESS:
+        # Enough for the detector: on a few bytes it guesses wildly ("São" as big5).
+        with contextlib.suppress(UnreadableFile):
+            encoding = guess_encoding(foreign_bytes)
     for number in foreign:
         texts[number] = lines[number].decode(encoding, errors="replace")
     text = "".join(texts).removeprefix("\ufeff")

@@ -26,6 +26,7 @@ from indexer.formats.decode import (
     decode_bytes,
     guess_encoding,
     read_failure,
+    wide_encoding,
 )
 from indexer.formats.fields import (
     PAST_METADATA_BOUNDS,
@@ -475,25 +476,36 @@ _EXCEL_SEPARATOR_RE = re.compile(rf"sep=([{CSV_DELIMITERS}])")
 def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     """A CSV (or tab-separated) export, as spreadsheets and CMS "export to CSV" write it:
     a header row naming the fields, then a record a row, a cell's line breaks and quotes
-    inside double quotes. The delimiter is the one the header row uses most: a comma, or a
-    semicolon as spreadsheets write CSV where the comma is the decimal mark, or a tab.
+    inside double quotes. The delimiter is a tab in a .tsv file, else the one of a comma, a
+    semicolon (as spreadsheets write CSV where the comma is the decimal mark), a tab or a
+    bar under which the header row names the most fields advosearch knows, then the most
+    fields.
 
-    A row that breaks the quoting (a quote in the middle of a cell) is read without those
-    quotes, and said; a quote never closed, or a compressed file cut short, keeps the rows
-    before, and the warning says where the file was read to (the file was read only in
-    part)."""
+    A row that breaks the quoting (a quote in the middle of a cell) is read as a lenient
+    reader reads it, and said; a quote never closed, or a compressed file cut short, keeps
+    the rows before, and the warning says where the file was read to (the file was read
+    only in part)."""
     data, broken_off = _read_what_there_is(path)
+    if broken_off and not wide_encoding(data):
+        # Its last line is cut where the file breaks off, perhaps inside a character: left
+        # out before decoding, which would otherwise take the file for another encoding.
+        data = data[: data.rfind(b"\n") + 1]
+        if not data.strip():
+            raise UnreadableFile(broken_off)
     text, warnings = decode_bytes(data)
+    del data  # the text is what is read; an export may be large
     text = text.lstrip("\ufeff")
-    if broken_off:  # its last line is cut where the file breaks off
+    if broken_off:
         text = text[: text.rfind("\n") + 1]
-    header, _, rest = text.partition("\n")
+    header = io.StringIO(text, newline="").readline()  # its line ends as the reader's
     skipped_lines = 0  # before the header row, so that lines are named as the file has them
-    if named := _EXCEL_SEPARATOR_RE.fullmatch(header.rstrip("\r")):
+    if named := _EXCEL_SEPARATOR_RE.fullmatch(header.rstrip("\r\n")):
         # "sep=;": the line exports made for Excel begin with, naming the delimiter.
-        delimiter, text, skipped_lines = named.group(1), rest, 1
+        delimiter, text, skipped_lines = named.group(1), text[len(header) :], 1
+    elif path.name.lower().removesuffix(".gz").endswith(".tsv"):
+        delimiter = "\t"
     else:
-        delimiter = max(CSV_DELIMITERS, key=header.count)  # the first of a tie: a comma
+        delimiter = _header_delimiter(header, field_map)
     rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         names = [name.strip() for name in next(rows, [])]
@@ -524,7 +536,7 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
             break
         except csv.Error as exc:
             if str(exc) == "unexpected end of data":  # a quote opened and never closed
-                last = text.count("\n") + (not text.endswith("\n")) + skipped_lines
+                last = len(io.StringIO(text, newline="").readlines()) + skipped_lines
                 problems.append(
                     CutShort(
                         f"a quote opened on line {start} is not closed before the file ends: "
@@ -533,9 +545,10 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
                 )
                 break
             # A quote inside a cell ('"Free" speech', 'B,"bro"ken'): the row read as a
-            # lenient reader reads it, its quotes dropped, rather than lost.
+            # lenient reader reads it, rather than lost. Its lines are split as the reader
+            # splits them (at \r and \n only, where str.splitlines splits at \f too).
             if not physical_lines:
-                physical_lines.extend(text.splitlines(keepends=True))
+                physical_lines.extend(io.StringIO(text, newline="").readlines())
             first, last = start - 1 - skipped_lines, rows.line_num
             lenient = csv.reader(physical_lines[first:last], delimiter=delimiter)
             row = next(lenient, [])
@@ -555,8 +568,8 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
         )
     if bad:
         problems.append(
-            f"{bad} CSV row(s) with a quote inside a cell, read without their quotes: check "
-            f"them (first: line {first_bad})"
+            f"{bad} CSV row(s) with a quote inside a cell, read as far as they could be: "
+            f"check them (first: line {first_bad})"
         )
     if not records:
         why = "; ".join(problems) or "only a header row"
@@ -566,6 +579,21 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     if cut:
         warnings.append(_cut_records_warning(len(cut), cut[0], "line"))
     return ParsedRecords(records, warnings)
+
+
+def _header_delimiter(header: str, field_map: Mapping[str, str]) -> str:
+    """The delimiter under which ``header`` names the most fields advosearch knows, then the
+    most fields; a comma on a tie. Counting characters would take "Tags (a, b)" for two
+    columns of a file whose delimiter is a semicolon."""
+
+    def reading(delimiter: str) -> tuple[int, int]:
+        try:
+            names = next(csv.reader(io.StringIO(header, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            return 0, 0
+        return len(lookup_fields(dict.fromkeys(names, "text"), field_map)), len(names)
+
+    return max(CSV_DELIMITERS, key=reading)
 
 
 def _read_what_there_is(path: Path) -> tuple[bytes, str]:

@@ -262,7 +262,7 @@ def names_left_out(body: list[Any]) -> list[str]:
     for number, item in enumerate(body, 1):
         for field, name in (("authors", "author"), ("tags", "tag")):
             for value in item.get(field) or ():
-                if value.strip() and not clean_list(value):
+                if value.strip() and not clean_list([value]):  # as to_article reads the list
                     notes.append(
                         f"article {number}: the {name} {value!r} was left out: it holds no "
                         "text once its markup is removed"

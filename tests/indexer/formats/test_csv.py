@@ -65,7 +65,7 @@ def test_a_column_is_mapped_as_a_json_field_is(tmp_path: Path, parse) -> None:
     assert (article.title, article.sections[0].text) == ("Detenido", "El periodista fue detenido.")
 
 
-def test_a_row_with_a_quote_inside_a_cell_is_read_without_those_quotes(
+def test_a_row_with_a_quote_inside_a_cell_is_read_as_a_lenient_reader_reads_it(
     tmp_path: Path, parse
 ) -> None:
     rows = 'A,"one\ntwo"\n"Free" speech,"bro"ken\nC,fine\n'
@@ -77,7 +77,7 @@ def test_a_row_with_a_quote_inside_a_cell_is_read_without_those_quotes(
         ("C", "fine"),
     ]
     assert parsed.warnings == [
-        "1 CSV row(s) with a quote inside a cell, read without their quotes: check them "
+        "1 CSV row(s) with a quote inside a cell, read as far as they could be: check them "
         "(first: line 4)"
     ]
 
@@ -269,3 +269,54 @@ def test_the_separator_line_of_an_export_made_for_excel_names_the_delimiter(
         "a quote opened on line 4 is not closed before the file ends: lines 4 to 4 were not "
         "read; kept 1 records"
     ]
+
+
+def test_a_form_feed_in_a_cell_does_not_shift_the_row_read_again(tmp_path: Path, parse) -> None:
+    # Text copied from a PDF holds form feeds, which str.splitlines takes for line ends.
+    rows = '1,One,"Page one\fpage two"\n2,Two,Body two\n3,Three,"He said "hi" there"\n4,Four,Body\n'
+    write(tmp_path / "ff.csv", f"id,title,body\n{rows}")
+    assert [article.title for article in parse("ff.csv").articles] == [
+        "One",
+        "Two",
+        "Three",
+        "Four",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "field_map"),
+    [
+        # As many commas as semicolons: the names it reads tell.
+        ("tags.csv", "Title;Content;Tags (a, b, c)", {}),
+        ("two.tsv", "Title\tBody (HTML, raw)", {"body": "Body (HTML, raw)"}),
+    ],
+)
+def test_the_delimiter_is_the_one_under_which_the_header_names_known_fields(
+    tmp_path: Path, parse, name: str, header: str, field_map: dict[str, str]
+) -> None:
+    delimiter = "\t" if name.endswith(".tsv") else ";"
+    cells = ["Raid", "Police raided the office, again.", "x"][: header.count(delimiter) + 1]
+    write(tmp_path / name, f"{header}\n{delimiter.join(cells)}\n")
+    [article] = parse(name, field_map).articles
+    assert (article.title, article.sections[0].text) == ("Raid", "Police raided the office, again.")
+
+
+def test_a_gzipped_utf8_csv_cut_inside_a_character_stays_utf8(tmp_path: Path, parse) -> None:
+    rows = "".join(f"Título {n},Café número {n} en Perú\n" for n in range(400))
+    whole = f"title,body\n{rows}東京".encode()
+    write(tmp_path / "cut.csv.gz", gzip.compress(whole)[:-12])  # cut in its last bytes
+    parsed = parse("cut.csv.gz")
+    assert parsed.articles[0].title == "Título 0"
+    assert all("Perú" in article.sections[0].text for article in parsed.articles)
+    assert not any("decoded as" in warning for warning in parsed.warnings)
+
+
+def test_a_gzipped_csv_cut_before_its_first_line_ends_is_unreadable(tmp_path: Path, parse) -> None:
+    header = ",".join(
+        ["title", "body", *(f"column {n} {random.Random(n).random()}" for n in range(3_000))]
+    )
+    whole = gzip.compress(f"{header}\nA,B\n".encode())
+    write(tmp_path / "cut.csv.gz", whole[: len(whole) // 2])  # inside the header row
+    with pytest.raises(UnreadableFile, match="compressed file is truncated") as refused:
+        parse("cut.csv.gz")
+    assert not isinstance(refused.value, NotArticles)

@@ -90,3 +90,11 @@ def test_a_cp1252_file_with_no_utf8_in_it_is_read_whole_in_cp1252() -> None:
     text, warnings = decode_bytes(data)
     assert text == data.decode("cp1252")
     assert warnings == ["decoded as cp1252 (not UTF-8)"]
+
+
+def test_a_few_lines_not_in_utf8_are_read_as_cp1252_not_guessed_from_a_few_bytes() -> None:
+    # On "São Paulo" alone the detector says big5.
+    utf8 = "A cidade de São Paulo: protestos e detenções.\n".encode() * 5
+    text, warnings = decode_bytes(utf8 + "São Paulo\n".encode("cp1252"))
+    assert text.endswith("São Paulo\n")
+    assert warnings == ["1 line(s) not UTF-8, decoded as cp1252"]
