@@ -330,17 +330,23 @@ class PageState:
 
     def facet_link(self, facet: str, value: str) -> tuple[str, bool]:
         """The link that narrows the results to a facet's value, and whether they already
-        are. A year keeps the part of it that the dates in use cover (with From 2018-06-01,
-        2018 is June to December): the count beside it is what its link finds."""
+        are, when the link takes that filter off instead. A year keeps the part of it that
+        the dates in use cover (with From 2018-06-01, 2018 is June to December): the count
+        beside it is what its link finds."""
         if facet == "year":
             start = max(f"{value}-01-01", self.get("from"))  # ISO dates sort as strings
             end = min(f"{value}-12-31", self.get("to") or f"{value}-12-31")
-            narrowed = (self.get("from"), self.get("to")) == (start, end)
-            return self.link(drop=("from", "to"), add={"from": start, "to": end}), narrowed
+            if (self.get("from"), self.get("to")) == (start, end):
+                return self.link(drop=("from", "to")), True
+            return self.link(drop=("from", "to"), add={"from": start, "to": end}), False
         param = FACET_PARAMS[facet]
         if param == "tag":  # tags add up: each one more narrows the results
-            return self.link(add={param: value}), value in self.all(param)
-        return self.link(drop=(param,), add={param: value}), self.get(param) == value
+            if value in self.all(param):
+                return self.link(remove=(param, value)), True
+            return self.link(add={param: value}), False
+        if self.get(param) == value:
+            return self.link(drop=(param,)), True
+        return self.link(drop=(param,), add={param: value}), False
 
     def page_link(self, page: int) -> str:
         kept = [(k, v) for k, v in self.params if k != "page"]

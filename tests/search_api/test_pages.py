@@ -795,7 +795,7 @@ def facet_links(html: str, label: str) -> dict[str, tuple[str, int, bool]]:
     section = re.search(rf"<h2>{label}</h2>(.*?)</section>", html, re.S)
     assert section, label
     items = re.findall(
-        r'<li><a href="([^"]*)"( aria-current="true")?><bdi[^>]*>([^<]*)</bdi></a> '
+        r'<li><a href="([^"]*)"( aria-current="true"[^>]*)?><bdi[^>]*>([^<]*)</bdi></a> '
         r'<span class="n">([\d,]+)</span>',
         section.group(1),
     )
@@ -821,13 +821,16 @@ def test_a_year_finds_what_it_counts_within_the_dates_in_use(client: TestClient)
         narrowed = client.get(link).text
         assert found(narrowed) == count, link
     year_page = client.get(years["2020"][0]).text
-    assert facet_links(year_page, "Year")["2020"][2]  # the results are that year's
+    link, _, narrowed = facet_links(year_page, "Year")["2020"]
+    assert narrowed  # the results are that year's, and its link takes the dates off
+    assert link == "/"
 
 
 def test_the_value_the_results_are_narrowed_to_is_marked(client: TestClient) -> None:
     html = client.get("/", params={"q": "elections", "lang": "EN"}).text
     languages = facet_links(html, "Language")
     assert languages["English"][2]
+    assert languages["English"][0] == "/?q=elections"  # and its link takes the filter off
     assert not any(narrowed for value, (_, _, narrowed) in languages.items() if value != "English")
     assert 'lang: <bdi lang="en">English</bdi>' in html  # the code as the search reads it
     assert ("lang", "EN") not in carried(html)
