@@ -80,6 +80,7 @@ class SearchRequest:
 
 
 MAX_QUERY_LENGTH = 1000
+SORT_ORDERS = ("relevance", "date")
 MAX_PAGE_SIZE = 100
 MAX_RESULT_DEPTH = 10_000
 # Tags an article must all have: more is no reader's search, and the reader's page, whose
@@ -116,7 +117,7 @@ def build_search_request(
             f"page x page_size must be at most {MAX_RESULT_DEPTH} "
             f"(got page {page} with page_size {page_size})"
         )
-    if sort not in ("relevance", "date"):
+    if sort not in SORT_ORDERS:
         raise InvalidRequest(f"sort must be relevance or date (got {sort!r})")
     language = (language or "").strip().lower() or None
     if language is not None and language not in known_languages():

@@ -322,11 +322,11 @@ def _open_binary(path: Path) -> IO[bytes]:
 
 
 def _read_all(path: Path) -> bytes:
-    try:
-        with _open_binary(path) as handle:
-            return handle.read()
-    except READ_ERRORS as exc:
-        raise UnreadableFile(read_failure(exc)) from None
+    """The file's bytes; ``UnreadableFile`` when it breaks off."""
+    data, broken_off = _read_what_there_is(path)
+    if broken_off:
+        raise UnreadableFile(broken_off)
+    return data
 
 
 def _records_in(data: Any) -> list[Any] | None:

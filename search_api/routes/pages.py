@@ -42,6 +42,7 @@ from search_api.search import (
     MAX_QUERY_LENGTH,
     MAX_RESULT_DEPTH,
     MAX_TAG_FILTERS,
+    SORT_ORDERS,
     build_search_request,
     day_of,
     search,
@@ -76,7 +77,6 @@ FILTER_PARAMS = ("tag", "source", "lang", "from", "to")
 SINGLE_VALUED = ("q", "page", "sort", "source", "lang", "from", "to")
 PAGE_PARAMS = ("q", "page", "sort", *FILTER_PARAMS)
 DATE_LABELS = {"from": "From", "to": "To"}
-SORT_ORDERS = ("relevance", "date")
 # The parameter each facet of a search's answer filters by.
 FACET_PARAMS = {"tags": "tag", "source": "source", "language": "lang"}
 PAGE_SIZE = 10
