@@ -77,13 +77,26 @@ _MONTH_NAMES = [
 ]
 _MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_WEEKDAY_NAMES = (
-    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*"
-    r"|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
-    r"|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    r"|(?:segunda|terça|quarta|quinta|sexta)(?:-feira)?"
-    r"|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica"
-    r"|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag"
+# Weekdays, Monday first, in the same languages; English's by their first three letters
+# ("Mon", "Monday", "Tues"), the others in full.
+_WEEKDAY_NAMES = [
+    ("lunes", "lundi", "segunda", "segunda-feira", "lunedì", "montag"),
+    ("martes", "mardi", "terça", "terça-feira", "martedì", "dienstag"),
+    ("miércoles", "mercredi", "quarta", "quarta-feira", "mercoledì", "mittwoch"),
+    ("jueves", "jeudi", "quinta", "quinta-feira", "giovedì", "donnerstag"),
+    ("viernes", "vendredi", "sexta", "sexta-feira", "venerdì", "freitag"),
+    ("sábado", "samedi", "sabato", "samstag"),
+    ("domingo", "dimanche", "domenica", "sonntag"),
+]
+_WEEKDAYS = {name: number for number, names in enumerate(_WEEKDAY_NAMES) for name in names}
+_ENGLISH_WEEKDAYS = {
+    name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+}
+_WEEKDAY_RE = re.compile(
+    r"^\s*((?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|"
+    + "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+    + r")\.?,?\s+",
+    re.I,
 )
 # RFC 3339 (and YAML's timestamps, which front matter keeps as text) allow a "t" for "T".
 _ISO_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[Tt ].*)?\s*$")
@@ -91,15 +104,15 @@ _SLASH_YMD_RE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\b")
 # A day, a month and a year in figures, as spreadsheets write them: "15/03/2023",
 # "03/14/2023" (the United States' order), "14.03.2023", "14-03-2023 09:30".
 _NUMERIC_DATE_RE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T,].*)?\s*$")
-# "27 March 2018", "14 de febrero de 2023", "1er mars 2023", "3. März 2023".
+# "27 March 2018", "14 de febrero de 2023", "1er mars 2023", "3. März 2023", and with
+# hyphens or slashes, as Oracle and Excel ("14-Mar-2023") and web server logs write them.
 _DMY_RE = re.compile(
-    rf"^\s*(\d{{1,2}})(?:st|nd|rd|th|er|º|°|\.)?\s+(?:de\s+)?({_MONTH_RE})\.?,?"
-    rf"\s+(?:de\s+|del\s+)?(\d{{4}})\b",
+    rf"^\s*(\d{{1,2}})(?:st|nd|rd|th|er|º|°|\.)?(?:\s+|[-/])(?:de\s+)?({_MONTH_RE})\.?,?"
+    rf"(?:\s+|[-/])(?:de\s+|del\s+)?(\d{{4}})\b",
     re.I,
 )
 _MDY_RE = re.compile(rf"^\s*({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
 _MY_RE = re.compile(rf"^\s*({_MONTH_RE})\.?,?\s+(?:de\s+|del\s+)?(\d{{4}})\s*$", re.I)
-_WEEKDAY_RE = re.compile(rf"^\s*(?:{_WEEKDAY_NAMES})\.?,?\s+", re.I)
 
 
 def _iso(year: int, month: int | None = None, day: int | None = None) -> str | None:
@@ -129,13 +142,45 @@ def numeric_date_order(values: Iterable[Any]) -> str | None:
     all its dates one way: those tell how to read its 03/04/2023."""
     orders = set()
     for value in values:
-        if isinstance(value, str) and (match := _NUMERIC_DATE_RE.match(value)):
+        if isinstance(value, str) and (match := _NUMERIC_DATE_RE.match(_weekday(value)[1])):
             first, second = int(match.group(1)), int(match.group(2))
             if first > 12 >= second:
                 orders.add("dmy")
             elif second > 12 >= first:
                 orders.add("mdy")
     return orders.pop() if len(orders) == 1 else None
+
+
+def _weekday(text: str) -> tuple[int | None, str]:
+    """The weekday ``text`` begins with (0 for Monday; None for none, or one not known) and
+    the text after it."""
+    match = _WEEKDAY_RE.match(text)
+    if not match:
+        return None, text
+    name = match.group(1).lower()
+    return _WEEKDAYS.get(name, _ENGLISH_WEEKDAYS.get(name[:3])), text[match.end() :]
+
+
+def _date_in_figures(
+    first: int, second: int, year: int, order: str | None, weekday: int | None
+) -> str | None:
+    """A date written ``first/second/year``: a number past 12 is the day; else the weekday
+    written with it tells, when it fits one reading only (Drupal's "Mon, 01/02/2023 - 10:15"
+    is 2 January, a Monday), else the file's ``order``. Read neither way, None."""
+    readings = {"dmy": _iso(year, second, first), "mdy": _iso(year, first, second)}
+    if first > 12:
+        return readings["dmy"]
+    if second > 12 or readings["dmy"] == readings["mdy"]:
+        return readings["mdy"]
+    if weekday is not None:
+        fitting = [
+            iso
+            for iso in readings.values()
+            if iso and dt.date.fromisoformat(iso).weekday() == weekday
+        ]
+        if len(fitting) == 1:
+            return fitting[0]
+    return readings.get(order or "")
 
 
 def partial_date(iso: str | None) -> tuple[dt.date, int] | None:
@@ -179,12 +224,12 @@ def normalize_date(value: Any, order: str | None = None) -> str | None:
     """ISO 8601 ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY`` when only that is known), else None.
 
     Accepts ISO strings and datetimes (front matter), RFC 822 (RSS/WXR ``pubDate``),
-    "27 March 2018", "March 27, 2018", a bare year as a number, Unix time in seconds or
-    milliseconds (a number, or digits in a string), and a date in figures whose day is past
-    12 ("15/03/2023", "03/14/2023"). Other dates in figures, such as 03/04/2018, are read
-    only in the ``order`` of their file's ("dmy" or "mdy", ``numeric_date_order``): a wrong
-    date is worse than none. So are years outside 1000-2999 (placeholders such as
-    0001-01-01).
+    "27 March 2018", "14-Mar-2023", "March 27, 2018", a bare year as a number, Unix time in
+    seconds or milliseconds (a number, or digits in a string), and a date in figures whose
+    day is past 12 ("15/03/2023", "03/14/2023") or whose weekday tells ("Mon, 01/02/2023").
+    Other dates in figures, such as 03/04/2018, are read only in the ``order`` of their
+    file's ("dmy" or "mdy", ``numeric_date_order``): a wrong date is worse than none. So are
+    years outside 1000-2999 (placeholders such as 0001-01-01).
     """
     if isinstance(value, bool) or value is None:
         return None
@@ -216,13 +261,9 @@ def normalize_date(value: Any, order: str | None = None) -> str | None:
         return _iso(int(year), int(month) if month else None, int(day) if day else None)
     if match := _SLASH_YMD_RE.match(text):
         return _iso(*(int(part) for part in match.groups()))
-    if match := _NUMERIC_DATE_RE.match(text):
-        first, second, year = (int(part) for part in match.groups())
-        if first > 12 or (order == "dmy" and second <= 12):
-            return _iso(year, second, first)
-        if second > 12 or order == "mdy":
-            return _iso(year, first, second)
-        return None  # the day and the month cannot be told apart
+    weekday, undated = _weekday(text)
+    if match := _NUMERIC_DATE_RE.match(undated):
+        return _date_in_figures(*(int(part) for part in match.groups()), order, weekday)
     if "," in text[:5] or re.match(r"^\s*\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d", text):
         try:
             parsed = email.utils.parsedate_to_datetime(text)
@@ -230,7 +271,7 @@ def normalize_date(value: Any, order: str | None = None) -> str | None:
             parsed = None
         if parsed is not None:
             return _iso(parsed.year, parsed.month, parsed.day)
-    text = _WEEKDAY_RE.sub("", text)
+    text = undated
     if match := _DMY_RE.match(text):
         day, month, year = match.groups()
         return _iso(int(year), _MONTHS[month.lower()], int(day))

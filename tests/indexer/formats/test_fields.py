@@ -107,6 +107,16 @@ def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_exp
         ("15-03-2023", "2023-03-15"),
         ("31/02/2023", None),
         ("13/13/2023", None),
+        ("05/05/2023", "2023-05-05"),  # read either way, the same day
+        # A weekday tells which number is the day (Drupal's default format).
+        ("Mon, 01/02/2023 - 10:15", "2023-01-02"),
+        ("Wed, 01/02/2023 - 10:15", "2023-02-01"),
+        ("miércoles, 01/02/2023", "2023-02-01"),
+        ("Fri, 01/02/2023", None),  # neither reading is a Friday
+        # A month's name between hyphens or slashes (Oracle's, Excel's, web servers' logs).
+        ("14-Mar-2023", "2023-03-14"),
+        ("14/Mar/2023:10:00:00 +0000", "2023-03-14"),
+        ("14-Mar-2023 09:30", "2023-03-14"),
         ("yesterday", None),
         ("", None),
         (None, None),
@@ -143,6 +153,7 @@ def test_dates_are_iso_or_none(value: object, expected: str | None) -> None:
     [
         (["15/03/2023", "03/04/2023"], "dmy", "2023-04-03"),
         (["03/15/2023", "03/04/2023"], "mdy", "2023-03-04"),
+        (["Wed, 15/03/2023", "03/04/2023"], "dmy", "2023-04-03"),  # a weekday before
         (["15/03/2023", "03/15/2023", "03/04/2023"], None, None),  # they disagree
         (["03/04/2023", "2023-05-01"], None, None),  # nothing tells
     ],
