@@ -651,9 +651,22 @@ def looks_like_names(text: str) -> bool:
     )
 
 
+def _joins_full_names(text: str) -> bool:
+    """Whether an author field without "By" joins names of two words or more by "and", "y",
+    "et" or "&" ("Ana Pérez and Bo Li", "Ana Pérez, Bo Li & Cy Ng"), where each is a name.
+    A part of one word is not split off ("Lawyers and Journalists Association", "Ana and
+    Bo"): an organisation's name may hold "and"."""
+    names = byline_names(text)
+    parts = [part for name in names for part in name.split(",")]
+    return (
+        len(names) > 1 and looks_like_names(text) and all(len(part.split()) >= 2 for part in parts)
+    )
+
+
 def clean_authors(value: Any) -> list[str]:
     """Author names as ``clean_list`` reads them; a byline among them, as its names
-    ("By Ana Pérez and Bo Li": two names, without the "By")."""
+    ("By Ana Pérez and Bo Li": two names, without the "By"), and so full names joined by
+    "and" ("Ana Pérez and Bo Li")."""
     return clean_list(_bylines_read(value))
 
 
@@ -661,6 +674,8 @@ def _bylines_read(value: Any) -> Any:
     # A tuple's items are each read as a string is (a comma list), a list's as whole names.
     if isinstance(value, str) and (prefix := _BYLINE_PREFIX_RE.match(value)):
         return tuple(byline_names(value[prefix.end() :]))
+    if isinstance(value, str) and _joins_full_names(value):
+        return tuple(byline_names(value))
     if isinstance(value, list | tuple):
         return type(value)(_bylines_read(item) for item in value)
     return value

@@ -311,6 +311,15 @@ def test_a_list_item_is_split_at_semicolons_only() -> None:
         ("by Ana Pérez, Bo Li & Cy Ng", ["Ana Pérez", "Bo Li", "Cy Ng"]),
         (["Written by Ana"], ["Ana"]),
         ("Ana and Bo", ["Ana and Bo"]),  # not a byline: an organisation's name may hold "and"
+        # Full names joined without "By", as an export of several authors writes them.
+        ("Ana Pérez and Bo Li", ["Ana Pérez", "Bo Li"]),
+        ("Ana Pérez, Bo Li & Cy Ng", ["Ana Pérez", "Bo Li", "Cy Ng"]),
+        (
+            "Human Rights Watch and Amnesty International",
+            ["Human Rights Watch", "Amnesty International"],
+        ),
+        ("Lawyers and Journalists Association", ["Lawyers and Journalists Association"]),
+        ("Committee for Peace and Justice", ["Committee for Peace and Justice"]),
         ("By Procter &amp; Gamble", ["Procter & Gamble"]),
         ("Bystander Collective", ["Bystander Collective"]),
         ("Por Ana Pérez y Luis Gómez", ["Ana Pérez", "Luis Gómez"]),
