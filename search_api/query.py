@@ -393,13 +393,13 @@ def _note_filter_name(field_name: str | None, value: str, state: _ParseState) ->
     parameter = FILTER_NAMES.get(name)
     if parameter is not None:
         note = (
-            f"{name}: is a filter, not a field of the query: use the "
+            f"“{name}:” is a filter, not a field of the query: use the "
             f"{parameter} parameter; it was searched as a phrase"
         )
         state.note(note)
     elif _FIELD_LIKE_RE.fullmatch(name) and name not in _URL_SCHEMES:
         state.note(
-            f"{name}: is not a field of the query (title:, author: and tag: are); it was "
+            f"“{name}:” is not a field of the query (title:, author: and tag: are); it was "
             "searched as a phrase"
         )
 
@@ -902,7 +902,7 @@ class QueryBuilder:
                 else "it begins"
             )
             notes.append(
-                f"{prefix}* matches too many words: "
+                f"the prefix {prefix}* matches too many words: "
                 f"searched the {MAX_PREFIX_EXPANSIONS} most common {among}"
             )
         return notes

@@ -136,6 +136,15 @@ def heading_label(heading: str) -> str:
     return f"{heading}:"
 
 
+def as_sentence(note: str) -> str:
+    """An answer's note as the page's other messages read: a capital first, a full stop
+    last (the API's notes are clauses: "no article matches all the words; …")."""
+    if not note:
+        return note
+    ending = "" if unicodedata.category(note[-1]) == "Po" else "."
+    return f"{note[0].upper()}{note[1:]}{ending}"
+
+
 def text_direction(language: str | None) -> str:
     return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
@@ -181,6 +190,7 @@ def reader_value(text: str) -> str:
 # Set before any template is compiled: Jinja writes finalize into the compiled code.
 templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
+templates.env.filters["as_sentence"] = as_sentence
 templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
 templates.env.globals["page_numbers"] = page_numbers

@@ -69,7 +69,7 @@ def test_each_answer_says_how_its_query_was_read(client: TestClient):
     assert unclosed == [search(client, **queries[0])["notes"][0]]
     assert unclosed[0].startswith("a quote was not closed")
     # Exact: no note of partial matches filling the page, as /search's has.
-    assert len(filter_as_field) == 1 and filter_as_field[0].startswith("source: is a filter")
+    assert len(filter_as_field) == 1 and filter_as_field[0].startswith("“source:” is a filter")
     assert plain == []
 
 

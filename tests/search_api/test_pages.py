@@ -514,6 +514,23 @@ def test_a_filter_the_page_cannot_use_is_ignored_and_said_so(
     assert client.get("/search", params={"q": "internet", **params}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("q", "sentence", "clause"),
+    [
+        ("( OR", "The query holds only operators", "the query holds only operators"),
+        ("press~2", "~ and ^ after a word", "~ and ^ after a word"),
+    ],
+)
+def test_the_answers_notes_read_as_sentences_on_the_page(
+    client: TestClient, q: str, sentence: str, clause: str
+) -> None:
+    # The API's notes are clauses; the page's other messages are sentences.
+    [shown] = re.findall(r'<p class="note">(.*?)</p>', client.get("/", params={"q": q}).text)
+    [api_note] = client.get("/search", params={"q": q}).json()["notes"]
+    assert shown.startswith(sentence) and shown.endswith(".")
+    assert api_note.startswith(clause) and not api_note.endswith(".")
+
+
 def test_more_tag_filters_than_a_search_takes_are_cut_and_said_so(client: TestClient) -> None:
     # Each link that drops one tag carries all the others: 5,000 made a 345 MB page.
     tags = [f"t{n}" for n in range(5000)]

@@ -126,6 +126,8 @@ def test_a_snippet_leads_to_its_section_in_the_article(page: Page) -> None:
     search_for(page, "ratify convention")
     snippet = page.locator("p.snippet a").first
     expect(snippet).to_contain_text("Recommendations")
+    # Seen as a link without pointing at it (a phone has no hover).
+    assert snippet.evaluate("link => getComputedStyle(link).textDecorationLine") == "underline"
     snippet.click()
     page.wait_for_load_state()
     assert urlparse(page.url).fragment == "recommendations"

@@ -82,10 +82,10 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("internet OR -china", EXCLUSION_IN_OR),
         ('"internet shutdown', UNCLOSED_QUOTE),
         ('"internet shutdown" "press', UNCLOSED_QUOTE),
-        ("source:amnesty torture", "source: is a filter"),
-        ("Lang:es", "lang: is a filter"),
-        ('year:"2020"', "year: is a filter"),
-        ("country:india", "country: is not a field of the query (title:, author: and tag: are)"),
+        ("source:amnesty torture", "“source:” is a filter"),
+        ("Lang:es", "“lang:” is a filter"),
+        ('year:"2020"', "“year:” is a filter"),
+        ("country:india", "“country:” is not a field of the query (title:, author: and tag: are)"),
         ("权", "权: one Chinese, Japanese or Korean character is found only where it stands"),
         ("china or russia", LOWERCASE_OR),
         ("*ism", "*ism: only a * at the end of a word is a wildcard"),
@@ -264,7 +264,8 @@ def test_a_broad_prefix_searches_its_most_frequent_terms_over_all_segments(
         query = builder.build(parse("w0*"))
     assert {text for field, text in query.iter_all_terms() if field == "body"} == set(words[6:])
     assert builder.expanded_too_much == [
-        f"w0* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most common it begins"
+        f"the prefix w0* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most "
+        "common it begins"
     ]
 
 
@@ -279,8 +280,8 @@ def test_a_prefix_of_more_words_than_are_looked_at_says_which_were(tmp_path: Pat
     searched = {text for field, text in query.iter_all_terms() if field == "body"}
     assert len(searched) == MAX_PREFIX_EXPANSIONS and max(searched) < words[PREFIX_SCAN]
     assert builder.expanded_too_much == [
-        f"w* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most common of the "
-        f"first {PREFIX_SCAN:,} it begins, in alphabetical order"
+        f"the prefix w* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most "
+        f"common of the first {PREFIX_SCAN:,} it begins, in alphabetical order"
     ]
 
 
@@ -302,8 +303,8 @@ def test_a_prefix_cut_in_several_fields_gets_one_note(tmp_path: Path) -> None:
     titles = {text for field, text in query.iter_all_terms() if field == "title"}
     assert len(titles) == MAX_PREFIX_EXPANSIONS  # cut in the title too
     assert builder.expanded_too_much == [
-        f"w* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most common of the "
-        f"first {PREFIX_SCAN:,} it begins, in alphabetical order"
+        f"the prefix w* matches too many words: searched the {MAX_PREFIX_EXPANSIONS} most "
+        f"common of the first {PREFIX_SCAN:,} it begins, in alphabetical order"
     ]
 
 
