@@ -117,7 +117,7 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # figures whose day is past 12 read ("15/03/2023"), and a JSON or CSV file's others in the
 # order those tell. 30: a file UTF-8 for the most part read line by line, its few lines
 # in a legacy encoding in it, where it was read whole in that encoding.
-PARSER_VERSION = 32
+PARSER_VERSION = 33
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -971,6 +971,10 @@ def parse_file(
     if kind is None:
         raise UnreadableFile(f"not an article format ({_describe_suffix(path)})")
     with _reasons():
+        if kind == "text" and records.is_article_table(path, field_map):
+            # A spreadsheet saved as text: Excel's "Unicode Text" (UTF-16) and "Text (Tab
+            # delimited)" write its rows as tab-separated lines in a .txt file.
+            kind = "csv"
         if kind in _SINGLE_ARTICLE_KINDS:
             return _parse_single(
                 kind, path, root, context, field_map, default_language, max_article_file_bytes

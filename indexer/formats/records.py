@@ -581,6 +581,27 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     return ParsedRecords(records, warnings)
 
 
+# Enough of a file to hold its header row.
+_HEADER_BYTES = 65536
+
+
+def is_article_table(path: Path, field_map: Mapping[str, str]) -> bool:
+    """Whether a text file is a table of articles: its first line a header row whose tabs
+    separate fields advosearch knows, one of them the text ("title<TAB>body<TAB>date"). A
+    page of text seldom begins with a tab, and never with such names between tabs."""
+    try:
+        with _open_binary(path) as handle:
+            head = handle.read(_HEADER_BYTES)
+    except READ_ERRORS:
+        return False  # the page's reader says what is wrong with the file
+    header = decode_bytes(head)[0].lstrip("\ufeff").partition("\n")[0]
+    if "\t" not in header:
+        return False
+    names = [name.strip() for name in header.split("\t")]
+    columns = lookup_fields(dict.fromkeys(names, "text"), field_map)
+    return len(columns) >= 2 and ("body" in columns or "summary" in columns)
+
+
 def _header_delimiter(header: str, field_map: Mapping[str, str]) -> str:
     """The delimiter under which ``header`` names the most fields advosearch knows, then the
     most fields; a comma on a tie. Counting characters would take "Tags (a, b)" for two

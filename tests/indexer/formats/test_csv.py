@@ -42,6 +42,9 @@ def test_a_csv_export_gives_a_record_a_row(tmp_path: Path, parse) -> None:
         ("semicolons.csv", "Title;Content;Date\r\n{};{};{}\r\n", "cp1252"),
         ("tabs.tsv", "title\tbody\tdate\n{}\t{}\t{}\n", "utf-8"),
         ("bom.csv", '\ufefftitle,body,date\n{},"{}",{}\n', "utf-8"),
+        # A spreadsheet saved as text: Excel's "Unicode Text", "Text (Tab delimited)".
+        ("unicode-text.txt", "\ufefftitle\tbody\tdate\r\n{}\t{}\t{}\r\n", "utf-16-le"),
+        ("tab-delimited.txt", "Title\tContent\tDate\r\n{}\t{}\t{}\r\n", "cp1252"),
     ],
 )
 def test_a_spreadsheets_csv_is_read_whatever_its_delimiter_and_encoding(
@@ -50,6 +53,19 @@ def test_a_spreadsheets_csv_is_read_whatever_its_delimiter_and_encoding(
     write(tmp_path / name, content.format(*DETENTION).encode(encoding))
     [article] = parse(name).articles
     assert (article.title, article.sections[0].text, article.date) == DETENTION
+
+
+def test_a_page_of_text_with_tabs_stays_a_page(tmp_path: Path, parse) -> None:
+    # Tabs in its first line (a menu a scraper kept), not a header naming article fields.
+    page = (
+        "Home\tNews\tAbout\n\nPress freedom index\n\nThe index ranks 180 countries on the "
+        "freedom of the press each year, from a survey of the journalists, lawyers and "
+        "researchers who work there.\n"
+    )
+    write(tmp_path / "page.txt", page)
+    [article] = parse("page.txt").articles
+    assert article.title == "Press freedom index"
+    assert "ranks 180 countries" in article.sections[0].text
 
 
 def test_a_cell_longer_than_the_csv_modules_default_limit_is_read(tmp_path: Path, parse) -> None:
