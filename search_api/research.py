@@ -529,10 +529,10 @@ def export_rows(snapshot: Snapshot, found: ResultSet) -> Iterator[list[dict[str,
             matched.attach(articles, found.docnums[offset:end])
         rows = []
         for rank, article in enumerate(articles, start=offset + 1):
-            sections = article.pop("sections")
-            article.pop("title_derived", None)
-            article.pop("translations", None)  # an export lists every article itself
-            rows.append({"rank": rank, **article, "matched_sections": sections})
+            row = {**article, "rank": rank, "matched_sections": article["sections"]}
+            # The CSV's columns, in its order (the README's), in JSON Lines too; not the
+            # translations: an export lists every article itself.
+            rows.append({column: row[column] for column in EXPORT_COLUMNS})
         yield rows
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cache, cached_property, partial, reduce
+from math import fsum
 from typing import Any
 
 import numpy as np
@@ -737,7 +738,7 @@ class MatchedSections:
                 marked.update(terms_in(word))
             scored.append(
                 (
-                    (len(marked), heading_count, sum(marked.values()), body_count),
+                    section_rank(marked, heading_count, body_count),
                     stored["section_index"],
                     stored,
                     text,
@@ -749,8 +750,7 @@ class MatchedSections:
             # of its text says what it is about, with nothing marked.
             stored, text = opening
             scored.append(((0, 0, 0.0, 0), stored["section_index"], stored, text, []))
-        # Most of the query's words first, then marks in the heading, then the rarer
-        # words (their idf summed), then most marks.
+        # By their rank, the highest first; sections that tie, in the article's order.
         scored.sort(key=lambda item: (tuple(-value for value in item[0]), item[1]))
         sections = []
         for _, _, stored, text, body_hits in scored[:MAX_SECTIONS_PER_RESULT]:
@@ -759,6 +759,17 @@ class MatchedSections:
                 section["snippet"] = snippet_of(text, body_hits, terms_in=terms_in).render()
             sections.append(section)
         return sections
+
+
+def section_rank(
+    marked: dict[str, float], heading_count: int, body_count: int
+) -> tuple[int, int, float, int]:
+    """What orders an article's matched sections, the highest first: how many of the
+    query's words it has (``marked``: each with its idf), then marks in its heading, then
+    the rarer words, then most marks. The idf is summed exactly (``fsum``): a plain sum
+    depends on the order of the words, which a set gives differently in each process, and
+    two sections tied but for the last digit would swap places from one server to another."""
+    return len(marked), heading_count, fsum(marked.values()), body_count
 
 
 def _idf_of(snapshot: Snapshot) -> Callable[[str], float]:

@@ -115,7 +115,7 @@ async def counts_endpoint(
             "content": {
                 "application/x-ndjson": {
                     "example": '{"rank":1,"id":"gv/india-shutdown","title":"India orders '
-                    'internet shutdown in Kashmir","url":null,"date":"2020-08-05","authors":'
+                    'internet shutdown in Kashmir","date":"2020-08-05","url":null,"authors":'
                     '["Rohan Mehta"],"tags":["India","internet"],"source":"globalvoices",'
                     '"language":"en","score":9.1234,"matched_sections":[{"heading":null,'
                     '"anchor":"intro"}]}\n'

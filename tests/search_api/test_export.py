@@ -85,6 +85,11 @@ def test_rows_carry_metadata_and_matched_section_headings(client: TestClient):
     assert csv_row["authors"] == "Amnesty Research Team"
     assert csv_row["tags"] == "torture; detention"
     assert csv_row["matched_sections"] == "; ".join(h or "(intro)" for h in headings)
+    # The same fields in the same order in both formats, as the README lists them.
+    assert list(row) == list(csv_row) == [
+        "rank", "id", "title", "date", "url", "authors", "tags", "source", "language", "score",
+        "matched_sections",
+    ]  # fmt: skip
 
 
 def test_filters_apply(client: TestClient):

@@ -24,6 +24,7 @@ from search_api.search import (
     build_search_request,
     out_of_time,
     run_query,
+    section_rank,
     sections_out_of_time,
 )
 from search_api.search import search as search_page
@@ -253,6 +254,14 @@ class TestSearchSnippets:
         assert response.status_code == 200
         for line in response.text.splitlines():
             assert json.loads(line)["matched_sections"] == []
+
+
+def test_a_sections_rank_does_not_depend_on_the_order_its_words_come_in() -> None:
+    # A set gives the words in another order in each process: two tied sections swapped
+    # places from one server process to another, by the last digit of a sum.
+    idf = {"press": 0.1, "freedom": 0.2, "cambodia": 0.3}
+    ranks = {section_rank(dict(words), 0, 3) for words in itertools.permutations(idf.items())}
+    assert len(ranks) == 1
 
 
 def page_of(snapshot: Snapshot, q: str, deadline: float) -> tuple[int, list[dict], list[int]]:
