@@ -107,7 +107,9 @@ def unknown_parameter_notes(request: Request) -> list[str]:
     would leave a researcher's filter out, unseen. At most ``MAX_NAMED_UNKNOWN_PARAMETERS``
     are named (notes go in a header, for CSV)."""
     declared = _declared(request)
-    unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in declared]
+    # A parameter without a name ("&=x", a link's slip) is no filter anyone meant.
+    names = dict.fromkeys(request.query_params.keys())
+    unknown = [name for name in names if name and name not in declared]
     notes = [
         f"{name} is not a parameter of {request.url.path}: it was ignored"
         for name in unknown[:MAX_NAMED_UNKNOWN_PARAMETERS]

@@ -340,6 +340,11 @@ class TestParameters:
         assert response["total"] == search(client, q="elections")["total"]
         assert "frm is not a parameter of /search: it was ignored" in response["notes"]
 
+    def test_a_parameter_without_a_name_is_no_note(self, client: TestClient):
+        response = client.get("/search?q=elections&=x")
+        assert response.status_code == 200
+        assert response.json()["notes"] == []
+
     def test_many_parameters_the_endpoint_does_not_take_are_counted(self, client: TestClient):
         params = {f"x{n}": "1" for n in range(MAX_NAMED_UNKNOWN_PARAMETERS + 3)}
         notes = search(client, q="elections", **params)["notes"]
