@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -158,6 +159,19 @@ def detect_language(text: str) -> str | None:
         return None
     language, probability = _identifier().classify(sample)
     return language if probability >= MIN_DETECTION_CONFIDENCE else None
+
+
+def likeliest_of(text: str, languages: Collection[str]) -> str | None:
+    """The likeliest of ``languages`` for ``text``, however unsure the detector is (None
+    for a text of no word): a short draft of a bilingual archive is in one of its two
+    languages, not in the default one because a guess among all was unsure."""
+    sample = text[:DETECTION_SAMPLE_CHARS]
+    if not sample.strip() or not languages:
+        return None
+    if len(languages) == 1:
+        return next(iter(languages))
+    ranked = _identifier().rank(sample)
+    return next((language for language, _ in ranked if language in languages), None)
 
 
 # The languages py3langid's model tells apart, written out: a search process checks a

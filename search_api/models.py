@@ -378,7 +378,8 @@ class DraftRelatedResponse(BaseModel):
     )
     language: str = Field(
         description="The language the draft was read in, and its stories are in: `lang`, "
-        "else detected (a draft too short to detect is in the archive's default language).",
+        "else detected (a draft too short or too mixed to tell for sure is in the likeliest "
+        "of the archive's languages).",
         examples=["es"],
     )
     index_version: str

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request, Response
 
 from indexer.errors import InvalidRequest
-from indexer.languages import article_language
+from indexer.languages import detect_language, likeliest_of
 from search_api.articles import checked_related_limit, key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
 from search_api.models import DraftRelatedResponse, DraftRequest
@@ -64,7 +64,12 @@ async def related_draft_endpoint(
 
     def answer() -> dict[str, Any]:
         text = f"{body.title}\n\n{body.text}"
-        language = article_language(filters.language, text, default_language)
+        language = (
+            filters.language
+            or detect_language(text)
+            or likeliest_of(text, snapshot.languages)
+            or default_language
+        )
         key = key_terms(snapshot, body.title, body.text, language)
         results = related(
             snapshot,

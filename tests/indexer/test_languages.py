@@ -17,6 +17,7 @@ from indexer.languages import (
     _identifier,
     article_language,
     detect_language,
+    likeliest_of,
     translation_key,
 )
 from tests.terms import stem_terms
@@ -244,3 +245,20 @@ def written_right_to_left(language: str) -> bool:
 def test_right_to_left_languages_are_those_written_in_a_right_to_left_script() -> None:
     listed_or_detected = DETECTED_LANGUAGES | RIGHT_TO_LEFT
     assert {code for code in listed_or_detected if written_right_to_left(code)} == RIGHT_TO_LEFT
+
+
+@pytest.mark.parametrize(
+    ("text", "languages", "expected"),
+    [
+        ("Periodistas detenidos", {"en", "es"}, "es"),
+        ("Journalists detained", {"en", "es"}, "en"),
+        ("Periodistas detenidos", {"en"}, "en"),  # the archive's one language
+        ("Periodistas detenidos", set(), None),
+        ("   ", {"en", "es"}, None),
+    ],
+)
+def test_a_short_text_is_in_the_likeliest_of_the_archives_languages(
+    text: str, languages: set[str], expected: str | None
+) -> None:
+    assert detect_language(text) is None  # too short to trust a guess among all
+    assert likeliest_of(text, languages) == expected

@@ -103,10 +103,27 @@ def test_same_request_same_bytes(client: TestClient):
     assert client.post("/related", json=DRAFT).content == first
 
 
-def test_the_answer_says_which_language_the_draft_was_read_in(client: TestClient):
-    # A draft too short to detect is read in the default language: the editor sees it.
-    assert related(client, title="Periodistas detenidos", text="")["language"] == "en"
-    assert related(client, title="Periodistas detenidos", lang="es")["language"] == "es"
+@pytest.mark.parametrize(
+    ("draft", "language"),
+    [
+        ({"title": "Journalists detained", "text": ""}, "en"),
+        # Too short to detect for sure: the likeliest of the archive's languages (English
+        # and Spanish), not the default language (English).
+        ({"title": "Periodistas detenidos", "text": ""}, "es"),
+        (
+            {
+                "title": "Tortura en cárceles de Venezuela",
+                "text": "Presos políticos denuncian torturas.",
+            },
+            "es",
+        ),
+        ({"title": "Periodistas detenidos", "lang": "en"}, "en"),  # as the editor says
+    ],
+)
+def test_the_answer_says_which_language_the_draft_was_read_in(
+    client: TestClient, draft: dict, language: str
+):
+    assert related(client, **draft)["language"] == language
 
 
 @pytest.mark.parametrize(
