@@ -401,7 +401,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 11
+ANALYSIS_VERSION = 12
 
 
 class ArchiveAnalyzer(Tokenizer):

@@ -66,15 +66,17 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     ),
     "es": _words(
         """el la lo los las un una unos unas y e o u pero si de del a al en por para con
-        como que se su sus le les me te nos os mi mis tu tus es son fue fueron ser ha han
-        he hemos habia este esta estos estas ese esa esos esas aquel aquella eso esto
-        ya muy mas tambien cual cuales cuyo cuya donde cuando mientras"""
+        como que se su sus le les me te nos os mi mis tu tus es son fue fueron ser era eran
+        sido estan estaba estaban estar ha han he hemos habia habian hay este esta estos
+        estas ese esa esos esas aquel aquella eso esto ya muy mas tambien cual cuales cuyo
+        cuya donde cuando mientras"""
     ),
     "pt": _words(
         """o a os as um uma uns umas e ou mas se de do da dos das em no na nos nas por
         pelo pela pelos pelas para com como que seu sua seus suas lhe lhes me te nos
-        e sao foi foram ser ha tem este esta estes estas esse essa isso isto aquele
-        aquela ja muito mais tambem qual quais cujo cuja onde quando enquanto"""
+        e sao foi foram ser era eram sido estao estava estavam estar ha tem este esta estes
+        estas esse essa isso isto aquele aquela ja muito mais tambem qual quais cujo cuja
+        onde quando enquanto"""
     ),
     "fr": _words(
         """le la les l un une des du de d au aux et ou mais si en dans par pour avec sur

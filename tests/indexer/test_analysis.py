@@ -88,6 +88,20 @@ def test_function_words_are_dropped_but_meaningful_ones_kept() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "words", "language"),
+    [
+        # Forms of "to be" and "there is", as English's "is", "are", "were", "there".
+        ("¿Dónde están los desaparecidos?", "desaparecidos", "es"),
+        ("Los presos estaban aislados y no había abogados", "presos aislados no abogados", "es"),
+        ("Hay periodistas que han sido detenidos", "periodistas detenidos", "es"),
+        ("Onde estão os jornalistas que foram presos?", "jornalistas presos", "pt"),
+    ],
+)
+def test_auxiliary_verbs_are_stop_words_as_in_english(text: str, words: str, language: str):
+    assert stem_terms(text, language) == stem_terms(words, language)
+
+
+@pytest.mark.parametrize(
     ("word", "other"),
     [
         ("international", "internment"),
