@@ -1090,13 +1090,28 @@ def _emptied(
     roots: Sequence[str], discovered: dict[str, Any], known: dict[str, str]
 ) -> list[tuple[str, int]]:
     """The folders among ``roots`` that hold no article file now, each with how many files
-    of it the index holds."""
+    of it the index holds; and so their sources' folders (the first level in them) that
+    did, an archive's usual mounts (``/srv/exports/<source>``): a mount that failed there
+    empties one source."""
+    held_folders = {_source_folder(path, roots) for path in known} - {None}
+    read_folders = {_source_folder(path, roots) for path in discovered}
     emptied = []
-    for root in roots:
-        if not os.path.isdir(root) or any(_is_under(path, [root]) for path in discovered):
+    for folder in [*roots, *sorted(held_folders - read_folders)]:
+        if not os.path.isdir(folder) or any(_is_under(path, [folder]) for path in discovered):
             continue
-        emptied.append((root, sum(1 for path in known if _is_under(path, [root]))))
+        emptied.append((folder, sum(1 for path in known if _is_under(path, [folder]))))
     return emptied
+
+
+def _source_folder(path: str, roots: Sequence[str]) -> str | None:
+    """The folder of the first level under one of ``roots`` that holds ``path``, if any."""
+    for root in roots:
+        prefix = root.rstrip(os.sep) + os.sep
+        if path.startswith(prefix):
+            first, separator, _ = path[len(prefix) :].partition(os.sep)
+            if separator:
+                return prefix + first
+    return None
 
 
 def _is_under(path: str, roots: Sequence[str]) -> bool:

@@ -477,7 +477,10 @@ def test_changed_file_is_reparsed_and_replaces_its_articles(corpus: Path, tmp_pa
 def test_articles_of_a_deleted_file_are_dropped(corpus: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "ix"
     build_index([corpus], index_dir, ParseOptions(), workers=1)
+    # With its folder: a source's folder left empty keeps its articles, as a mount that
+    # failed leaves it (test_a_folder_emptied_beside_others_keeps_its_articles_unless_allowed).
     (corpus / "site" / "articles.json").unlink()
+    (corpus / "site").rmdir()
     summary = build_index([corpus], index_dir, ParseOptions(), workers=1)
     assert summary.files_removed == 1
     assert summary.total_articles == 1
@@ -583,6 +586,7 @@ def test_a_searcher_keeps_its_version_while_a_new_one_commits(corpus: Path, tmp_
     ix = whoosh_index.open_dir(str(index_dir))
     with ix.searcher() as before:
         (corpus / "site" / "articles.json").unlink()
+        (corpus / "site").rmdir()
         build_index([corpus], index_dir, ParseOptions(), workers=1)
         assert count_kind(before, "article") == 3
     with ix.searcher() as after:
@@ -721,22 +725,25 @@ def test_a_rebuild_loses_no_article_the_index_holds(
 
 
 @pytest.mark.parametrize("allow_empty", [False, True])
+@pytest.mark.parametrize("named", [True, False], ids=["folders-named", "sources-of-one-folder"])
 def test_a_folder_emptied_beside_others_keeps_its_articles_unless_allowed(
-    tmp_path: Path, allow_empty: bool
+    tmp_path: Path, allow_empty: bool, named: bool
 ) -> None:
-    mounted, local, index_dir = tmp_path / "mounted", tmp_path / "local", tmp_path / "ix"
+    # Named on the command line, or the sources' folders of the one folder named (the
+    # README's /srv/exports/<source>, a mount each).
+    exports, index_dir = tmp_path / "exports", tmp_path / "ix"
+    mounted, local = exports / "mounted", exports / "local"
+    roots = [mounted, local] if named else [exports]
     for folder, name in ((mounted, "a.md"), (local, "b.md")):
-        folder.mkdir()
+        folder.mkdir(parents=True)
         (folder / name).write_text(page(None, f"Story {name}"), encoding="utf-8")
-    build_index([mounted, local], index_dir, ParseOptions(), workers=1)
+    build_index(roots, index_dir, ParseOptions(), workers=1)
     (mounted / "a.md").unlink()  # the mount failed: the folder is there, and empty
     (local / "c.md").write_text(page(None, "Story c"), encoding="utf-8")
-    summary = build_index(
-        [mounted, local], index_dir, ParseOptions(), workers=1, allow_empty=allow_empty
-    )
+    summary = build_index(roots, index_dir, ParseOptions(), workers=1, allow_empty=allow_empty)
     assert summary.committed and summary.articles_added == 1
     expected = {"b", "c"} if allow_empty else {"a", "b", "c"}
-    assert article_ids(index_dir) == expected
+    assert {article_id.rpartition("/")[2] for article_id in article_ids(index_dir)} == expected
     reasons = [skipped.reason for skipped in summary.skipped if skipped.path == mounted]
     assert bool(reasons) != allow_empty
 
