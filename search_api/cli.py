@@ -433,6 +433,14 @@ def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
     """Say why a run read nothing: no article file at all, or every one skipped."""
     from indexer.formats import SUPPORTED_SUFFIXES
 
+    if skipped and all(item.no_article for item in skipped):
+        # Read, and holding nothing for readers: done, as the exit codes say of a draft.
+        print(
+            f"advosearch: no article for readers in the {_counted(len(skipped), 'file')} read "
+            "(drafts, private posts, pages without text: listed above)",
+            file=sys.stderr,
+        )
+        return EXIT_OK
     if skipped:
         why = f" ({len(skipped)} skipped, reasons above)"
     else:

@@ -289,6 +289,23 @@ def test_parsing_only_unreadable_files_points_at_their_reasons(capsys, tmp_path:
     ]
 
 
+@pytest.mark.parametrize("command", ["index", "parse"])
+def test_files_that_hold_only_drafts_were_read_and_hold_nothing_for_readers(
+    capsys, tmp_path: Path, command: str
+) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "post.md").write_text(
+        "---\ntitle: Not yet\ndraft: true\n---\nThe text of a post not published yet.\n",
+        encoding="utf-8",
+    )
+    extra = ["--index", str(tmp_path / "ix"), "--workers", "1"] if command == "index" else []
+    code, _, err = run(capsys, command, str(drafts), *extra)
+    assert code == 0  # read, as the exit codes say of a draft
+    assert "nothing could be read" not in err
+    assert "advosearch: no article for readers in the 1 file read" in err
+
+
 def write_broken(folder: Path) -> Path:
     path = folder / "broken.json"
     path.write_text('[{"title": "cut off', encoding="utf-8")
