@@ -9,6 +9,7 @@ replaces the old one), so a searcher sees the old or the new state, never half o
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -34,6 +35,7 @@ from whoosh.writing import CLEAR, IndexWriter
 
 from indexer.analysis import TextIn
 from indexer.errors import (
+    IndexDamaged,
     IndexLocked,
     IndexNotFound,
     IndexOutdated,
@@ -193,12 +195,25 @@ DAMAGED_FILE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
-def damaged_index(index_dir: Path, error: Exception) -> IndexUnavailable:
+def is_index_damage(error: BaseException) -> bool:
+    """Whether ``error`` says the index's files are damaged: bytes that make no sense
+    (``DAMAGED_FILE_ERRORS``), or, raised in Whoosh as it reads them, a format or text that
+    is no text (a stored column cut short, its garbage read as a format code) or a seek
+    before a file's start (a terms file cut short: "Invalid argument")."""
+    if isinstance(error, DAMAGED_FILE_ERRORS):
+        return True
+    garbled = isinstance(error, UnicodeError) or (
+        isinstance(error, OSError) and error.errno == errno.EINVAL
+    )
+    return garbled and _raised_reading_the_index(error)
+
+
+def damaged_index(index_dir: Path, error: Exception) -> IndexDamaged:
     """``error``, met making sense of the index's files in ``index_dir`` (not of reading
     them), said with what to do about it."""
     # Whoosh's message goes on to advice that is not ours ("Rebuilding the index ...").
     detail = str(error).split(". ")[0]
-    return IndexUnavailable(
+    return IndexDamaged(
         f"cannot read the index in {index_dir}: its files look damaged "
         f"({type(error).__name__}: {detail}); move the folder aside and build it again "
         "with `advosearch index` (articles sent only through the ingest API must be sent "
@@ -209,7 +224,7 @@ def damaged_index(index_dir: Path, error: Exception) -> IndexUnavailable:
 def index_unavailable(index_dir: Path, error: Exception) -> IndexUnavailable:
     """Why a version of the index in ``index_dir`` cannot be opened: its files cannot be
     read (``OSError``), or make no sense (anything Whoosh raises parsing them)."""
-    if isinstance(error, OSError):
+    if isinstance(error, OSError) and not is_index_damage(error):
         return unreadable_index(index_dir, error)
     return damaged_index(index_dir, error)
 
@@ -408,6 +423,8 @@ def locked_writer(
             writer.commit()
     except OSError as error:
         _abandon(writer)
+        if is_index_damage(error):
+            raise  # reading the index's own files, cut short: said as damage, by build_index
         raise IndexWriteFailed(
             f"could not write the new index version to {index_dir}: "
             f"{error.strerror or error}; the previous version is intact"
@@ -496,8 +513,8 @@ def build_index(
             progress=progress,
             allow_empty=allow_empty,
         )
-    except DAMAGED_FILE_ERRORS as error:
-        if not _raised_reading_the_index(error):
+    except (*DAMAGED_FILE_ERRORS, UnicodeError, OSError) as error:
+        if not (is_index_damage(error) and _raised_reading_the_index(error)):
             raise  # a fault of ours, not the index's: its advice would be wrong
         raise damaged_index(index_dir, error) from error
 
@@ -532,7 +549,12 @@ def _build_index(
         summary.seconds = time.perf_counter() - started
         return summary
     context = build_context(files, max_file_bytes=options.max_article_file_bytes)
-    existed = committed_index(index_dir) is not None
+    committed = committed_index(index_dir)
+    existed = committed is not None
+    if committed is not None:
+        # Opened before a writer starts a segment: a damaged index (a file cut short) is
+        # said, with nothing written into its folder.
+        committed.searcher().close()
     with (
         _index_kept_once_committed(index_dir, summary) as ix,
         locked_writer(ix, index_dir, lock_timeout_s, summary.warnings, workers) as writer,

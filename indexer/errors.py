@@ -41,9 +41,9 @@ class IndexUnavailable(AdvosearchError):
 
 
 class IndexDamaged(IndexUnavailable):
-    """A file of the version being served cannot be decoded: damaged on disk after the
-    version was opened. What reads it is answered 503 until the index is built again or
-    restored."""
+    """The index's files cannot be decoded: damaged on disk (overwritten, cut short). A
+    server does not start on such a version; one damaged after it was opened answers 503
+    to what reads it until the index is built again or restored."""
 
 
 class IndexNotFound(IndexUnavailable):

@@ -38,13 +38,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             with engine.snapshot() as snapshot:
                 await snapshot.run(snapshot.warm)
-        except IndexDamaged:
-            # A worker that cannot read its index does not start: serve fails. The engine
-            # has logged why, and what to do, in one line.
-            app.state.startup_failure_logged = True
-            raise
-        except IndexUnavailable:
-            pass  # no index to open (the engine has logged why): 503s until one can be opened
+        except IndexUnavailable as error:
+            # A worker whose index is damaged (as it loads it, or as it opens it) does not
+            # start: serve fails. The engine has logged why, and what to do, in one line.
+            if isinstance(error, IndexDamaged) or isinstance(error.__cause__, IndexDamaged):
+                app.state.startup_failure_logged = True
+                raise
+            # No index to open (the engine has logged why): 503s until one can be opened.
         yield
 
 

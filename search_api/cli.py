@@ -452,7 +452,7 @@ def _nothing_read(paths: Sequence[Path], skipped: Sequence[SkippedFile]) -> int:
 
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
-    from indexer.build import DAMAGED_FILE_ERRORS, damaged_index
+    from indexer.build import damaged_index, is_index_damage
     from search_api.articles import article_link
     from search_api.engine import Engine
     from search_api.models import SearchResponse
@@ -478,7 +478,9 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
     with Engine(index_dir) as engine, engine.snapshot() as snapshot:
         try:
             response = search(snapshot, request, settings.search_time_budget_s)
-        except DAMAGED_FILE_ERRORS as error:
+        except Exception as error:
+            if not is_index_damage(error):
+                raise
             raise damaged_index(index_dir, error) from error
         response = with_next_cursor(snapshot, request, response)
     if args.json:
@@ -518,11 +520,21 @@ def _run_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _require_index(index_dir: Path) -> None:
-    """Fail now, saying why, when no version of the index can be opened: a server would
-    start and answer every request 503, and a search say only that it cannot search."""
+    """Fail now, saying why, when no version of the index can be opened, its segments'
+    files included (one cut short): a server would start and answer every request 503, and
+    a search say only that it cannot search."""
+    from whoosh.index import FileIndex
+
+    from indexer.build import index_unavailable
     from search_api.index_files import pin_latest
 
-    pin_latest(index_dir).close()
+    files = pin_latest(index_dir)
+    try:
+        FileIndex(files).searcher().close()
+    except Exception as error:  # Whoosh's parsing fails in many ways; all mean this
+        raise index_unavailable(index_dir, error) from error
+    finally:
+        files.close()
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -34,7 +34,7 @@ from whoosh.searching import Searcher
 from whoosh.util.times import datetime_to_long
 
 from indexer.analysis import tag_term
-from indexer.build import DAMAGED_FILE_ERRORS, damaged_index, index_unavailable
+from indexer.build import damaged_index, index_unavailable, is_index_damage
 from indexer.errors import IndexDamaged, IndexUnavailable, ServerBusy
 from indexer.schema import ARTICLE, SECTION
 from search_api.index_files import PinnedFiles, latest_toc, pin_latest
@@ -198,7 +198,9 @@ class Snapshot:
             started = time.monotonic()
             try:
                 return function(*args, **kwargs)
-            except DAMAGED_FILE_ERRORS as error:
+            except Exception as error:
+                if not is_index_damage(error):
+                    raise
                 # Bytes of this version that cannot be decoded: damaged on disk since they
                 # were written (the version opened, and answered what it read before). What
                 # needs them cannot be answered until the index is built again or restored.

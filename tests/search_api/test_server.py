@@ -93,16 +93,22 @@ def test_two_workers_answer_searches_on_one_kept_alive_connection(
 
 
 @pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("damage", ["postings-zeroed", "terms-cut-short"])
 def test_workers_that_cannot_start_make_serve_fail_saying_why_in_one_line(
-    tmp_path: Path, workers: int
+    tmp_path: Path, workers: int, damage: str
 ) -> None:
-    # The index was whole when serve checked it, and its postings are zeroes when the workers
-    # read them before taking requests. (A worker that finds no index, none it may read, or
-    # a table of contents that makes no sense, starts, and answers 503 until it can.)
+    # The index was whole when serve checked it, and its postings are zeroes (or its terms
+    # file cut short) when the workers read them before taking requests. (A worker that
+    # finds no index, none it may read, or a table of contents that makes no sense, starts,
+    # and answers 503 until it can.)
     damaged = tmp_path / "damaged"
     index_corpus([write_corpus(tmp_path / "corpus")], damaged)
-    [postings] = damaged.glob("*.pst")
-    postings.write_bytes(bytes(postings.stat().st_size))
+    if damage == "postings-zeroed":
+        [postings] = damaged.glob("*.pst")
+        postings.write_bytes(bytes(postings.stat().st_size))
+    else:
+        [terms] = damaged.glob("*.trm")
+        terms.write_bytes(terms.read_bytes()[:40])
     env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(damaged)}
     serving = (
         "from search_api.server import listening_socket, serve; "
