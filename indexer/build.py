@@ -21,6 +21,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ from indexer.errors import (
     IndexUnavailable,
     IndexWriteFailed,
     UnreadableFile,
+    WorkerLost,
 )
 from indexer.formats import (
     DEFAULT_MAX_ARTICLE_FILE_BYTES,
@@ -1200,4 +1202,11 @@ def _parse_all(
         initargs=(context, options, os.getpid()),
     ) as pool:
         results = pool.map(_parse_one, [(job[0], job[1]) for job in jobs], chunksize=4)
-        yield from zip(jobs, results, strict=True)
+        try:
+            yield from zip(jobs, results, strict=True)
+        except BrokenProcessPool:
+            raise WorkerLost(
+                "a parsing process ended before its work was done (killed, most likely by "
+                "the system for want of memory: --workers 1 takes less); this run committed "
+                "nothing, and the index is as it was"
+            ) from None

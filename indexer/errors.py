@@ -58,6 +58,13 @@ class IndexLocked(AdvosearchError):
     code = "index_locked"
 
 
+class WorkerLost(AdvosearchError):
+    """A process of the indexer's ended before its work was done (killed: by the system for
+    want of memory, or by a person); the run committed nothing, the index is as it was."""
+
+    code = "worker_lost"
+
+
 class IndexWriteFailed(AdvosearchError):
     """The index folder cannot be written (full disk, read-only, permissions); the previous
     version stays intact and keeps serving."""

@@ -43,6 +43,7 @@ from whoosh.index import FileIndex
 from whoosh.util import random_name
 from whoosh.writing import IndexingError
 
+from indexer.errors import WorkerLost
 from indexer.writing import ArchiveWriter
 
 # Documents per file handed to a worker: large enough that writing and reading the file
@@ -227,7 +228,9 @@ class ParallelWriter(ArchiveWriter):
         while self._receive(block=True):
             pass
         exitcode = self._workers[number].process.exitcode
-        raise IndexingError(f"index writer process {number} ended unexpectedly (exit {exitcode})")
+        raise WorkerLost(
+            f"an index writer process ended before its work was done ({ended(exitcode)})"
+        )
 
     def _stop_workers(self) -> None:
         for worker in self._workers:
@@ -292,6 +295,18 @@ def _picklable(error: BaseException) -> BaseException:
     except Exception:
         return IndexingError(f"{type(error).__name__}: {error}")
     return error
+
+
+def ended(exitcode: int | None) -> str:
+    """How a process ended, said with what to do: a process killed by SIGKILL was most
+    likely the system's choice, out of memory."""
+    if exitcode == -signal.SIGKILL:
+        how = "killed, most likely by the system for want of memory: --workers 1 takes less"
+    elif exitcode is not None and exitcode < 0:
+        how = f"killed by signal {-exitcode}"
+    else:
+        how = f"exit code {exitcode}"
+    return f"{how}; this run committed nothing, and the index is as it was"
 
 
 def exit_with_parent(parent_pid: int) -> None:

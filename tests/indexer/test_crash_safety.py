@@ -16,7 +16,8 @@ import pytest
 from whoosh import index as whoosh_index
 
 from indexer.build import LOCK_OWNER_FILE, ParseOptions, build_index, count_kind
-from indexer.errors import IndexLocked, IndexWriteFailed
+from indexer.errors import IndexLocked, IndexWriteFailed, WorkerLost
+from indexer.parallel import ended
 
 ADVOSEARCH = Path(sys.executable).parent / "advosearch"
 
@@ -209,3 +210,32 @@ def test_a_read_only_index_folder_is_a_clear_error(tmp_path: Path, tiny_disk: Pa
     with pytest.raises(IndexWriteFailed, match="Read-only file system"):
         build_index([corpus], index_dir, ParseOptions(), workers=1)
     assert committed_articles(index_dir) == 5
+
+
+def _killed_parsing(job: tuple[Path, Path]) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)  # as the system kills a process out of memory
+
+
+def test_a_parsing_process_killed_is_said_and_commits_nothing(
+    indexed: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index_dir = indexed
+    write_articles(corpus / "second", 3, stem="a")
+    write_articles(corpus / "second", 3, stem="b")
+    monkeypatch.setattr("indexer.build._parse_one", _killed_parsing)  # forked workers run it
+    with pytest.raises(WorkerLost, match="a parsing process ended before its work was done"):
+        build_index([corpus], index_dir, ParseOptions(), workers=2)
+    assert committed_articles(index_dir) == 5
+
+
+@pytest.mark.parametrize(
+    ("exitcode", "said"),
+    [
+        (-signal.SIGKILL, "killed, most likely by the system for want of memory"),
+        (-signal.SIGTERM, f"killed by signal {signal.SIGTERM.value}"),
+        (1, "exit code 1"),
+    ],
+)
+def test_how_a_writer_process_ended_is_said_with_what_it_means(exitcode: int, said: str) -> None:
+    assert ended(exitcode).startswith(said)
+    assert ended(exitcode).endswith("this run committed nothing, and the index is as it was")
