@@ -199,12 +199,12 @@ DAMAGED_FILE_ERRORS: tuple[type[Exception], ...] = (
 
 def is_index_damage(error: BaseException) -> bool:
     """Whether ``error`` says the index's files are damaged: bytes that make no sense
-    (``DAMAGED_FILE_ERRORS``), or, raised in Whoosh as it reads them, a format or text that
-    is no text (a stored column cut short, its garbage read as a format code) or a seek
-    before a file's start (a terms file cut short: "Invalid argument")."""
+    (``DAMAGED_FILE_ERRORS``), or, raised in Whoosh as it reads them, a value that is none
+    (a stored column cut short, its garbage read as a format code: "bad typecode", or as
+    text) or a seek before a file's start (a terms file cut short: "Invalid argument")."""
     if isinstance(error, DAMAGED_FILE_ERRORS):
         return True
-    garbled = isinstance(error, UnicodeError) or (
+    garbled = isinstance(error, ValueError) or (
         isinstance(error, OSError) and error.errno == errno.EINVAL
     )
     return garbled and _raised_reading_the_index(error)
@@ -515,7 +515,7 @@ def build_index(
             progress=progress,
             allow_empty=allow_empty,
         )
-    except (*DAMAGED_FILE_ERRORS, UnicodeError, OSError) as error:
+    except (*DAMAGED_FILE_ERRORS, ValueError, OSError) as error:
         if not (is_index_damage(error) and _raised_reading_the_index(error)):
             raise  # a fault of ours, not the index's: its advice would be wrong
         raise damaged_index(index_dir, error) from error
