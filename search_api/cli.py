@@ -113,7 +113,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     index_cmd.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_workers,
         default=None,
         help="processes that parse and write the index (default: 2, or 1 on one CPU)",
     )
@@ -155,7 +155,7 @@ def _build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=_port, default=8000)
     serve_cmd.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_workers,
         default=min(2, os.cpu_count() or 1),
         help="processes answering requests (default: 2, or 1 on one CPU)",
     )
@@ -186,6 +186,23 @@ def _positive_int(text: str) -> int:
     number = int(text)
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
+# More processes than this many a CPU only share the CPUs, each with its own memory: 200
+# started 400 processes on two CPUs.
+MAX_WORKERS_PER_CPU = 4
+
+
+def _workers(text: str) -> int:
+    number = _positive_int(text)
+    cpus = os.cpu_count() or 1
+    most = MAX_WORKERS_PER_CPU * cpus
+    if number > most:
+        raise argparse.ArgumentTypeError(
+            f"at most {most} ({MAX_WORKERS_PER_CPU} for each of this machine's {cpus} CPUs), "
+            f"not {number}"
+        )
     return number
 
 

@@ -50,6 +50,20 @@ def test_a_port_out_of_range_is_refused_before_serving(capsys, tmp_path: Path) -
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize("command", ["index", "serve"])
+def test_more_workers_than_the_machine_can_run_are_refused(
+    capsys, tmp_path: Path, command: str
+) -> None:
+    # 200 started 400 processes on two CPUs.
+    most = cli.MAX_WORKERS_PER_CPU * (os.cpu_count() or 1)
+    paths = [str(tmp_path)] if command == "index" else []
+    with pytest.raises(SystemExit) as refused:
+        main([command, *paths, "--index", str(tmp_path / "ix"), "--workers", str(most + 1)])
+    assert refused.value.code == 2
+    assert f"argument --workers: at most {most} (" in capsys.readouterr().err
+    assert not (tmp_path / "ix").exists()
+
+
 def test_an_index_path_that_is_a_file_is_a_message(capsys, tmp_path: Path) -> None:
     corpus = write_story(tmp_path / "corpus")
     readme = tmp_path / "README.md"
