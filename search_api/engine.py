@@ -238,6 +238,11 @@ class Snapshot:
             _count_searcher_time(searcher_seconds.get(), started)
             self.turns.release()
 
+    @property
+    def damaged(self) -> bool:
+        """Whether a request has found a file of this version damaged."""
+        return self._damage_reported
+
     def _report_damage(self, error: Exception) -> None:
         """Log, once for this version, that its files look damaged, and what to do."""
         if not self._damage_reported:

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 
-from indexer.errors import ArticleNotFound
+from indexer.errors import ArticleNotFound, IndexDamaged
 from search_api.articles import (
     MAX_RELATED,
     checked_related_limit,
     get_article,
     related_to_article,
 )
+from search_api.engine import DAMAGED
 from search_api.models import ArticleResponse, HealthResponse, RelatedResponse
 from search_api.routes.head import get_and_head
 from search_api.routes.params import (
@@ -99,6 +100,10 @@ async def health(snapshot: CurrentSnapshot) -> dict[str, Any]:
     # Read before the server takes requests, and by the first request of a new version: a
     # health check then does not queue behind searches, which would make a busy worker
     # look dead.
+    if snapshot.damaged:
+        # A file of this version found damaged: searches that read it are 503s, and an
+        # uptime check built on /health must hear of it too.
+        raise IndexDamaged(DAMAGED)
     counts = snapshot.counts_if_read()
     articles, sections = counts or await snapshot.run(
         lambda: (snapshot.article_count, snapshot.section_count)

@@ -243,6 +243,10 @@ def test_a_file_damaged_while_it_is_served_is_a_503_said_once_in_the_log(
             assert response.json()["error"] == {"code": "index_unavailable", "message": DAMAGED}
     [line] = [record.getMessage() for record in caplog.records]
     assert "its files look damaged" in line
+    # An uptime check hears of it.
+    health = client.get("/health")
+    assert health.status_code == 503
+    assert health.json()["error"] == {"code": "index_unavailable", "message": DAMAGED}
 
 
 def test_a_server_with_no_index_answers_503_until_one_is_built(tmp_path: Path) -> None:
