@@ -135,7 +135,13 @@ class Settings(BaseSettings):
     @classmethod
     def _long_enough_to_guard_writes(cls, value: SecretStr | None) -> SecretStr | None:
         # Empty (an empty line in an env file) leaves the admin API off, as unset does.
-        token = value.get_secret_value().strip() if value is not None else ""
+        written = value.get_secret_value() if value is not None else ""
+        token = written.strip()
+        if written and not token:
+            # Spaces alone are a token gone wrong, not a wish to turn the API off.
+            raise ValueError(
+                "only spaces: leave it unset or empty to turn the admin API off, or give a token"
+            )
         if token and len(token) < MIN_ADMIN_TOKEN_CHARS:
             raise ValueError(
                 f"too short to guard writes to the archive: it needs {MIN_ADMIN_TOKEN_CHARS} "

@@ -64,6 +64,7 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("ADVOSEARCH_CORS_ORIGINS", '["https://example.org/"]', "no origin a browser sends"),
         ("ADVOSEARCH_CORS_ORIGINS", '["https://Example.org"]', "no origin a browser sends"),
         ("ADVOSEARCH_ADMIN_TOKEN", "a", "too short to guard writes to the archive"),
+        ("ADVOSEARCH_ADMIN_TOKEN", "   ", "only spaces: leave it unset or empty"),
     ],
 )
 def test_a_wrong_variable_is_named_with_what_is_wrong(
