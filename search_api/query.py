@@ -78,8 +78,9 @@ _ONE_CJK_CHARACTER_RE = re.compile(rf"[{CJK_CHARS}]")
 # A pasted address, and the words of its last part.
 _ADDRESS_RE = re.compile(r"https?://\S+", re.IGNORECASE)
 _SLUG_WORD_RE = re.compile(r"[^\W_]+")
-# What a reader may take for a field name ("country:india"); an address's scheme is none.
-_FIELD_LIKE_RE = re.compile(r"[a-z][a-z_]{1,19}")
+# What a reader may take for a field name ("country:india", "país:méxico"); an address's
+# scheme is none.
+_FIELD_LIKE_RE = re.compile(r"[^\W\d_][^\W\d]{1,19}")
 _URL_SCHEMES = frozenset({"http", "https", "ftp", "mailto", "tel", "www"})
 # Names readers try as fields that are filters: "source:amnesty" would otherwise quietly
 # search the words "source amnesty".
@@ -100,10 +101,10 @@ ALL_ARTICLES = wq.Term("kind", ARTICLE)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 _LEXER = re.compile(
     r"""
-      (?P<phrase>(?P<neg_phrase>-)?(?:(?P<phrase_field>[A-Za-z]+):)?"(?P<phrase_text>[^"]*)")
-    | (?P<lparen>(?P<neg_group>-)?(?:(?P<group_field>[A-Za-z]+):)?\()
+      (?P<phrase>(?P<neg_phrase>-)?(?:(?P<phrase_field>[^\W\d_]+):)?"(?P<phrase_text>[^"]*)")
+    | (?P<lparen>(?P<neg_group>-)?(?:(?P<group_field>[^\W\d_]+):)?\()
     | (?P<rparen>\))
-    | (?P<word>(?P<neg_word>-)?(?:(?P<word_field>[A-Za-z]+):)?(?P<word_text>[^\s()"]*))
+    | (?P<word>(?P<neg_word>-)?(?:(?P<word_field>[^\W\d_]+):)?(?P<word_text>[^\s()"]*))
     """,
     re.VERBOSE,
 )

@@ -86,6 +86,7 @@ def test_display_says_how_the_query_was_read(query: str, display: str) -> None:
         ("Lang:es", "“lang:” is a filter"),
         ('year:"2020"', "“year:” is a filter"),
         ("country:india", "“country:” is not a field of the query (title:, author: and tag: are)"),
+        ("país:México", "“país:” is not a field of the query (title:, author: and tag: are)"),
         ("权", "权: one Chinese, Japanese or Korean character is found only where it stands"),
         ("china or russia", LOWERCASE_OR),
         ("*ism", "*ism: only a * at the end of a word is a wildcard"),
