@@ -30,8 +30,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from indexer.errors import ArticleNotFound, InvalidRequest
-from indexer.formats.fields import partial_date
-from indexer.languages import RIGHT_TO_LEFT
+from indexer.formats.fields import normalize_language, partial_date
+from indexer.languages import RIGHT_TO_LEFT, known_languages
 from search_api.articles import article_page, get_article, related_to_article
 from search_api.language_names import language_name
 from search_api.negotiation import reader_language
@@ -206,7 +206,8 @@ templates.env.globals["TAG_FACET_LIMIT"] = FACET_LIMIT
 
 @dataclass(frozen=True)
 class IgnoredFilter:
-    """A filter the page could not use, why, in a reader's words, and what to do instead."""
+    """A filter the page could not use as given, why, in a reader's words, and what to do
+    instead (or how it was read instead)."""
 
     reason: str
     instead_link: str = ""
@@ -294,12 +295,25 @@ class PageState:
             try:
                 read = build_search_request(language=language).language
             except InvalidRequest:
-                self._ignore(
-                    "lang",
-                    f"The language filter was ignored: “{language}” is not a language "
-                    "code like es.",
-                )
-            else:  # as the search reads it, so the filter is named and shown alike: EN is en
+                # A region's code ("es-MX", as a browser names its language: articles are
+                # filtered by language) or a language's name ("Spanish") is read as its
+                # language's code, and said; the API refuses them, naming the code.
+                read = normalize_language(language)
+                if read in known_languages():
+                    self.ignored.append(
+                        IgnoredFilter(
+                            f"The language filter “{language}” was read as "
+                            f"{language_name(read)} ({read})."
+                        )
+                    )
+                else:
+                    read = None
+                    self._ignore(
+                        "lang",
+                        f"The language filter was ignored: “{language}” is not a language "
+                        "code like es.",
+                    )
+            if read:  # as the search reads it, so the filter is named and shown alike: EN is en
                 self.params = [(k, read if k == "lang" else v) for k, v in self.params]
         order = self.get("sort")
         if order and order not in SORT_ORDERS:

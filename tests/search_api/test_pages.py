@@ -493,11 +493,11 @@ def notes(html: str) -> list[str]:
         ),
         ({"to": "9999-01-01"}, "The To date was ignored: “9999-01-01” is too far in the future."),
         (
-            {"lang": "english"},
-            "The language filter was ignored: “english” is not a language code like es.",
+            {"lang": "klingon"},
+            "The language filter was ignored: “klingon” is not a language code like es.",
         ),
     ],
-    ids=["from-garbage", "to-no-such-day", "to-year-9999", "lang-english"],
+    ids=["from-garbage", "to-no-such-day", "to-year-9999", "lang-klingon"],
 )
 def test_a_filter_the_page_cannot_use_is_ignored_and_said_so(
     client: TestClient, params: dict, note: str
@@ -529,6 +529,19 @@ def test_the_answers_notes_read_as_sentences_on_the_page(
     [api_note] = client.get("/search", params={"q": q}).json()["notes"]
     assert shown.startswith(sentence) and shown.endswith(".")
     assert api_note.startswith(clause) and not api_note.endswith(".")
+
+
+@pytest.mark.parametrize("written", ["en-GB", "en_US", "English"])
+def test_a_language_named_otherwise_than_by_its_code_is_read_as_it(
+    client: TestClient, written: str
+) -> None:
+    # A region's code, as a browser names its language (articles are filtered by language),
+    # or the language's name: the page reads it, and says so; the API names the code to use.
+    html = client.get("/", params={"q": "internet", "lang": written}).text
+    assert notes(html) == [f"The language filter “{written}” was read as English (en)."]
+    assert ("lang", "en") in carried(html) and ("lang", written) not in carried(html)
+    same = client.get("/", params={"q": "internet", "lang": "en"}).text
+    assert re.findall(r'<h2><a href="([^"]+)"', html) == re.findall(r'<h2><a href="([^"]+)"', same)
 
 
 def test_more_tag_filters_than_a_search_takes_are_cut_and_said_so(client: TestClient) -> None:
