@@ -249,8 +249,10 @@ class BatchQuery(DateRange):
     )
 
     q: str = Field("", description="The query, as in /search.", examples=["Hun Sen"])
-    tag: list[str] | str = Field(
-        default_factory=list, description="Tag or tags (all must hold).", examples=[["india"]]
+    tag: list[str] | str | None = Field(
+        default_factory=list,
+        description="Tag or tags (all must hold); null, as an empty list, filters nothing.",
+        examples=[["india"]],
     )
     source: str | None = Field(None, description="Only this source.", examples=["globalvoices"])
     language: str | None = Field(
@@ -357,8 +359,10 @@ class DraftRequest(DateRange):
         description="Article ids not to suggest (e.g. already linked).",
         examples=[["gv/cambodia-press"]],
     )
-    tag: list[str] | str = Field(
-        default_factory=list, description="Tag or tags (all must hold).", examples=[["Cambodia"]]
+    tag: list[str] | str | None = Field(
+        default_factory=list,
+        description="Tag or tags (all must hold); null, as an empty list, filters nothing.",
+        examples=[["Cambodia"]],
     )
     limit: int = Field(
         5,

@@ -57,7 +57,7 @@ async def related_draft_endpoint(
     filters = build_search_request(
         date_from=body.date_from,
         date_to=body.date_to,
-        tags=[body.tag] if isinstance(body.tag, str) else body.tag,
+        tags=[body.tag] if isinstance(body.tag, str) else body.tag or [],
         language=body.language,
     )
     default_language = request.app.state.settings.default_language

@@ -217,7 +217,7 @@ async def batch_endpoint(
                     q=query.q,
                     date_from=query.date_from,
                     date_to=query.date_to,
-                    tags=[query.tag] if isinstance(query.tag, str) else query.tag,
+                    tags=[query.tag] if isinstance(query.tag, str) else query.tag or [],
                     source=query.source,
                     language=query.language,
                     sort=query.sort,

@@ -83,6 +83,13 @@ def test_a_tag_may_be_one_string(client: TestClient):
     assert one["ids"] == many["ids"] and one["total"] == 3
 
 
+def test_a_null_filter_filters_nothing_as_its_absence_does(client: TestClient):
+    # "from": null was taken and "tag": null was a 422.
+    nulls = {"tag": None, "from": None, "to": None, "source": None, "lang": None}
+    [given, absent] = batch(client, [{"q": "internet", **nulls}, {"q": "internet"}])["results"]
+    assert given == absent and given["total"] > 0
+
+
 def test_a_hundred_queries(client: TestClient):
     queries = [{"q": word} for word in ["surveillance", "internet", "torture", "laos"] * 25]
     response = batch(client, queries, limit=2)
