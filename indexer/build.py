@@ -253,6 +253,14 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
         return index.open_dir(str(index_dir))
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexWriteFailed(f"{index_dir} is a file, not a folder: an index needs a folder")
+    if others := _files_of_no_index(index_dir):
+        # The exports' own folder given as the index's (or its parent): the index would be
+        # written among them, and a later `rm -r` of the index would take them too.
+        shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
+        raise IndexWriteFailed(
+            f"{index_dir} holds {len(others)} other file(s) or folder(s) ({shown}): an index "
+            "needs a folder of its own; give a new or empty one"
+        )
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         return index.create_in(str(index_dir), build_schema())
@@ -260,6 +268,21 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
         raise IndexWriteFailed(
             f"cannot create an index in {index_dir}: {error.strerror or error}"
         ) from error
+
+
+def _files_of_no_index(index_dir: Path) -> list[str]:
+    """The names in ``index_dir`` that are not an index's (Whoosh's ``MAIN_``/``_MAIN_``
+    files, the writer's pid file), nor hidden, nor a mount point's ``lost+found``."""
+    try:
+        names = sorted(os.listdir(index_dir))
+    except OSError:
+        return []  # none yet, or not readable: creating the index says why
+    return [
+        name
+        for name in names
+        if not name.startswith(("MAIN_", "_MAIN_", "."))
+        and name not in (LOCK_OWNER_FILE, "lost+found")
+    ]
 
 
 # No file's digest: that of a file that could not be read to take its digest.

@@ -537,10 +537,10 @@ def test_a_first_run_that_reads_no_file_leaves_no_index(tmp_path: Path) -> None:
     assert not (tmp_path / "new").exists()
     # A folder that was there for the index stays, as it was.
     (tmp_path / "made").mkdir()
-    (tmp_path / "made" / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "made" / ".keep").write_text("", encoding="utf-8")
     summary = build_index([corpus], tmp_path / "made", ParseOptions(), workers=1)
     assert summary.no_index_created
-    assert [path.name for path in (tmp_path / "made").iterdir()] == ["notes.txt"]
+    assert [path.name for path in (tmp_path / "made").iterdir()] == [".keep"]
 
 
 def test_an_index_no_run_committed_is_no_index_until_a_run_commits(tmp_path: Path) -> None:

@@ -74,6 +74,22 @@ def test_an_index_path_that_is_a_file_is_a_message(capsys, tmp_path: Path) -> No
     assert readme.read_text(encoding="utf-8") == "# Notes\n"
 
 
+def test_an_index_folder_that_holds_other_files_is_refused(capsys, tmp_path: Path) -> None:
+    # The exports' own folder given as the index's: the index would be written among them.
+    corpus = write_story(tmp_path / "corpus")
+    code, _, err = index(capsys, str(corpus), "--index", str(corpus))
+    assert code == 1
+    assert err == (
+        f"advosearch: {corpus} holds 1 other file(s) or folder(s) (stories.json): an index "
+        "needs a folder of its own; give a new or empty one\n"
+    )
+    assert sorted(path.name for path in corpus.iterdir()) == ["stories.json"]
+    # An empty folder, or one holding only hidden files (a mount's too), is taken.
+    (tmp_path / "ix").mkdir()
+    (tmp_path / "ix" / ".keep").write_text("", encoding="utf-8")
+    assert index(capsys, str(corpus), "--index", str(tmp_path / "ix"))[0] == 0
+
+
 @pytest.mark.parametrize("command", ["index", "search"])
 @pytest.mark.parametrize(
     ("damaged", "kept"),
