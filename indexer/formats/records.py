@@ -126,6 +126,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "authors": (
         *("authors", "author", "byline", "creator", "creators"),
         *("autores", "autor", "auteurs", "auteur"),
+        "post_author",  # WordPress's: a name in an export, a user's number in a table's dump
     ),
     "tags": (
         *("tags", "categories", "category", "keywords", "topics", "tag"),
@@ -177,6 +178,20 @@ def checked_field_map(field_map: Mapping[str, str]) -> dict[str, str]:
     return checked
 
 
+def _is_number(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit()
+    )
+
+
+def _first_and_last_name(record: Mapping[str, Any]) -> str:
+    """An author's name written in two columns ("Author First Name", "Author Last Name",
+    as WP All Export writes them), joined; "" when neither holds one."""
+    values = {str(key).casefold().replace(" ", "_"): value for key, value in record.items()}
+    parts = (values.get(f"author_{part}_name") for part in ("first", "last"))
+    return " ".join(part.strip() for part in parts if isinstance(part, str) and part.strip())
+
+
 def _get_path(record: Mapping[str, Any], name: str) -> Any:
     """A field by exact name, else case-insensitively, else as a dotted path ("meta.title")."""
     if name in record:
@@ -218,6 +233,12 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
             if _present(value) and not (target == "date" and yes_or_no(value) is not None):
                 found[target] = value
                 break
+    if "authors" not in field_map and _is_number(found.get("authors")):
+        # A user's number (WordPress's post_author in a dump of its posts table) names no
+        # one; WP All Export writes the name in two columns.
+        found.pop("authors", None)
+        if name := _first_and_last_name(record):
+            found["authors"] = name
     if "tags" in found and "tags" not in field_map:
         values = (_unwrapped(_get_path(record, name)) for name in _TAG_LISTS)
         if merged := tuple(value for value in values if _present(value)):

@@ -205,6 +205,27 @@ def test_a_wordpress_export_plugins_columns_are_read(tmp_path: Path, parse) -> N
     assert parsed.warnings == ["1 record(s) not indexed, as only published ones are: 1 × revision"]
 
 
+@pytest.mark.parametrize(
+    ("author_columns", "cells", "authors"),
+    [
+        ("post_author", "Ana Pérez", ["Ana Pérez"]),  # an export's: the name
+        ("post_author", "17", []),  # a dump of the posts table's: a user's number
+        # WP All Export's, the name in two columns.
+        ("Author First Name,Author Last Name", "Ana,Pérez", ["Ana Pérez"]),
+        ("post_author,Author First Name,Author Last Name", "17,Ana,Pérez", ["Ana Pérez"]),
+    ],
+)
+def test_a_wordpress_posts_author_is_read_from_its_columns(
+    tmp_path: Path, parse, author_columns: str, cells: str, authors: list[str]
+) -> None:
+    write(
+        tmp_path / "posts.csv",
+        f"post_title,post_content,{author_columns}\nBlogger jailed,The court jailed him.,{cells}\n",
+    )
+    [article] = parse("posts.csv").articles
+    assert article.authors == authors
+
+
 def test_a_table_of_titles_and_descriptions_is_read_as_such_records_are(
     tmp_path: Path, parse
 ) -> None:
