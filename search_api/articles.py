@@ -26,14 +26,6 @@ from search_api.snippets import READ_CHARS_PER_ARTICLE, build_snippet, sections_
 from search_api.versions import COPY_RESEMBLANCE, Versions, resemblance
 
 KEY_TERMS = 25
-# A term in more than this share of the articles is too common to say what one is about.
-MAX_KEY_TERM_SHARE = 0.25
-# The best key terms by the archive's statistics, this many times ``KEY_TERMS``, are weighed
-# again by their source's (``_as_common_as_in``): each costs a posting list.
-SOURCE_CHECKED = 3
-# A source of fewer articles than this is not told apart: in a few, a subject two of them
-# share looks like what the source writes in all.
-MIN_SOURCE_ARTICLES = 50
 # A text's terms whose distinctiveness is looked up, its most frequent first: a term's
 # document frequency costs a look-up in the index's term table (0.03 to 0.1 ms), and a
 # draft of 30,000 different words, each written once, took 2 to 4 s on a four-segment
@@ -108,12 +100,7 @@ class KeyTerms(NamedTuple):
 
 
 def key_terms(
-    snapshot: Snapshot,
-    title: str,
-    text: str,
-    language: str,
-    limit: int = KEY_TERMS,
-    source: str | None = None,
+    snapshot: Snapshot, title: str, text: str, language: str, limit: int = KEY_TERMS
 ) -> KeyTerms:
     """The most distinctive terms of a text in ``language``, by tf-idf against the index.
 
@@ -122,11 +109,7 @@ def key_terms(
     related by them to any other article quoting Spanish. (Spanish articles do not tell:
     their stop words are not indexed.) A word that is a stop word in one language and a
     word in another is lost as a key term where the archive holds both ("war" in an archive
-    with German articles), a smaller loss than stories related by function words.
-
-    A text of the archive's is weighed against its ``source`` too (``_as_common_as_in``):
-    what one organisation writes in a tenth of its posts (its spokesperson's name, "said",
-    an embedded tweet's "pic.twitter.com") says who wrote it, not what about."""
+    with German articles), a smaller loss than stories related by function words."""
     reader = snapshot.searcher.reader()
     analyzer = analyzer_for(language)
     foreign_stop_words = _stop_words_of_other_languages(snapshot, language)
@@ -157,44 +140,13 @@ def key_terms(
     # Ties in the order the text has them: the same terms for the same text.
     for term, tf in counts.most_common(MAX_CANDIDATE_TERMS):
         df = reader.doc_frequency("body", term)
-        if df == 0 or df > total_docs * MAX_KEY_TERM_SHARE:
+        if df == 0 or df > total_docs * 0.25:
             continue  # absent from the archive, or too common to say what a story is about
         scored.append((term, (1 + math.log(tf)) * bm25_idf(total_docs, df)))
     scored.sort(key=lambda item: (-item[1], item[0]))
-    if source is not None:
-        scored = _as_common_as_in(snapshot, source, scored[: limit * SOURCE_CHECKED], counts)
     top = scored[:limit]
     words = {term: surfaces[term].most_common(1)[0][0] for term, _ in top}
     return KeyTerms(top, words)
-
-
-def _as_common_as_in(
-    snapshot: Snapshot, source: str, scored: list[tuple[str, float]], counts: Counter[str]
-) -> list[tuple[str, float]]:
-    """``scored`` (terms with their tf-idf) weighed again with each term's document
-    frequency as the larger of the archive's and the one it would have if the whole archive
-    were written as ``source``'s articles are (their share, times all the articles).
-
-    In an archive of one source nothing changes; in one of several, a word common in one
-    organisation's posts and rare elsewhere (a spokesperson's "Tim Singleton Norton, chair,
-    said", in 64 of a source's 467 posts and of the archive's 72,755 articles) no longer
-    relates that source's posts to each other ahead of the story's own subject."""
-    codes, values = snapshot.facet_codes["source"]
-    if source not in values:
-        return scored
-    in_source = codes == values.index(source)
-    size = int(in_source.sum())
-    if size < MIN_SOURCE_ARTICLES:
-        return scored  # too few articles to tell what the source writes in all of them
-    total_docs = snapshot.postings.article_count(snapshot.searcher)
-    rescored = []
-    for term, _ in scored:
-        matched, _ = evaluate(snapshot.searcher, wq.Term("body", term), snapshot.postings, RANKING)
-        df = max(len(matched.docs), int(in_source[matched.docs].sum()) * total_docs / size)
-        if df <= total_docs * MAX_KEY_TERM_SHARE:
-            rescored.append((term, (1 + math.log(counts[term])) * bm25_idf(total_docs, df)))
-    rescored.sort(key=lambda item: (-item[1], item[0]))
-    return rescored
 
 
 def _stop_words_of_other_languages(snapshot: Snapshot, language: str) -> frozenset[str]:
@@ -218,7 +170,7 @@ def related_to_article(
     language = article["language"] or DEFAULT_LANGUAGE
     # A title made up from the text's first words would count them twice, as a title.
     title = "" if article["title_derived"] else article["title"]
-    key = key_terms(snapshot, title, text, language, source=article["source"])
+    key = key_terms(snapshot, title, text, language)
     return related(
         snapshot,
         title,

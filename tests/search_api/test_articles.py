@@ -244,52 +244,6 @@ def related_in_archive(tmp_path: Path, name: str, records: list[dict], article: 
     return response.json()["results"]
 
 
-def test_a_sources_own_recurring_words_do_not_relate_its_posts(tmp_path: Path):
-    # Every post of one organisation ends with its spokesperson's line: rare in the archive
-    # of several sources, it said who wrote a post, not what about, and related the
-    # organisation's posts to each other ahead of stories on the same subject.
-    signature = "Media contact: Tim Norton, chair of the Network, said the group keeps watching."
-    topics = [f"the budget of department {n}" for n in range(60)]
-    sources = {
-        "network": [
-            {
-                "id": "cameras",
-                "title": "Facial recognition cameras at stations",
-                "body": "Police installed facial recognition cameras at train stations without "
-                f"any consultation. {signature}",
-            },
-            *(
-                {"id": f"statement-{n}", "title": f"Statement on {topic}", "body": signature}
-                for n, topic in enumerate(topics)
-            ),
-        ],
-        "news": [
-            {
-                "id": "faces",
-                "title": "Council debates facial recognition",
-                "body": "Councillors debated the facial recognition cameras police use.",
-            },
-            *(
-                {"id": f"rain-{n}", "body": f"Rainfall of week {n} was measured."}
-                for n in range(400)
-            ),
-        ],
-    }
-    for source, records in sources.items():
-        (tmp_path / "corpus" / source).mkdir(parents=True)
-        path = tmp_path / "corpus" / source / "posts.json"
-        path.write_text(json.dumps(records), encoding="utf-8")
-    index_corpus([tmp_path / "corpus"], tmp_path / "index")
-    with TestClient(create_app(tmp_path / "index")) as client:
-        response = client.get("/articles/posts/cameras/related")
-    assert response.status_code == 200, response.text
-    [best, *others] = response.json()["results"]
-    assert best["id"] == "posts/faces"
-    assert {"facial", "recognition", "cameras"} <= set(best["shared_terms"])
-    shared = {term for hit in others for term in hit["shared_terms"]}
-    assert not shared & {"norton", "chair", "network", "watching"}
-
-
 def test_passages_without_titles_are_related_by_their_text_not_their_openings(tmp_path: Path):
     # Untitled passages of one report: each gets a title made up from its first words, the
     # same for all of them. That opening is not counted as a title's words, and passages
