@@ -62,7 +62,7 @@ from indexer.formats import fields as metadata
 from indexer.formats.fields import clean_id, partial_date, relative_id, source_for
 from indexer.languages import DEFAULT_LANGUAGE
 from indexer.models import Article, CutShort, Section
-from indexer.parallel import ParallelWriter, exit_with_parent
+from indexer.parallel import ParallelWriter, ended, exit_with_parent
 from indexer.schema import ARTICLE, SECTION, build_schema, is_current
 from indexer.writing import ArchiveWriter
 
@@ -204,10 +204,14 @@ def is_index_damage(error: BaseException) -> bool:
     text) or a seek before a file's start (a terms file cut short: "Invalid argument")."""
     if isinstance(error, DAMAGED_FILE_ERRORS):
         return True
-    garbled = isinstance(error, ValueError) or (
-        isinstance(error, OSError) and error.errno == errno.EINVAL
+    garbled = (
+        isinstance(error, UnicodeError)
+        or (isinstance(error, ValueError) and "bad typecode" in str(error))
+        or (isinstance(error, OSError) and error.errno == errno.EINVAL)
     )
-    return garbled and _raised_reading_the_index(error)
+    # Raised where Whoosh decodes its files, not where it refuses a call ("limit must be
+    # >= 1"): a fault of ours must not be taken for damage, which takes /health down.
+    return garbled and _raised_decoding_index_files(error)
 
 
 def damaged_index(index_dir: Path, error: Exception) -> IndexDamaged:
@@ -551,6 +555,24 @@ def _raised_reading_the_index(error: BaseException) -> bool:
     while trace is not None and trace.tb_next is not None:
         trace = trace.tb_next
     return trace is not None and "whoosh" in Path(trace.tb_frame.f_code.co_filename).parts
+
+
+# Where Whoosh decodes the bytes of its files: its codec, file tables and columns.
+_DECODING_MODULES = (("whoosh", "codec"), ("whoosh", "filedb"), ("whoosh", "columns.py"))
+
+
+def _raised_decoding_index_files(error: BaseException) -> bool:
+    """Whether the last frame of Python code ``error`` was raised from is in one of Whoosh's
+    modules that decode its files (``_DECODING_MODULES``)."""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    if trace is None:
+        return False
+    parts = Path(trace.tb_frame.f_code.co_filename).parts
+    return any(
+        parts[at : at + 2] == module for module in _DECODING_MODULES for at in range(len(parts))
+    )
 
 
 def _build_index(
@@ -1228,8 +1250,7 @@ def _parse_all(
         try:
             yield from zip(jobs, results, strict=True)
         except BrokenProcessPool:
+            # The pool does not say how its process ended.
             raise WorkerLost(
-                "a parsing process ended before its work was done (killed, most likely by "
-                "the system for want of memory: --workers 1 takes less); this run committed "
-                "nothing, and the index is as it was"
+                f"a parsing process ended before its work was done ({ended(None)})"
             ) from None

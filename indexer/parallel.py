@@ -298,11 +298,13 @@ def _picklable(error: BaseException) -> BaseException:
 
 
 def ended(exitcode: int | None) -> str:
-    """How a process ended, said with what to do: a process killed by SIGKILL was most
-    likely the system's choice, out of memory."""
-    if exitcode == -signal.SIGKILL:
+    """How a process ended (``exitcode`` None: not known), said with what to do: a process
+    killed by SIGKILL was most likely the system's choice, out of memory."""
+    if exitcode is None:
+        how = "killed or crashed, perhaps by the system for want of memory: --workers 1 takes less"
+    elif exitcode == -signal.SIGKILL:
         how = "killed, most likely by the system for want of memory: --workers 1 takes less"
-    elif exitcode is not None and exitcode < 0:
+    elif exitcode < 0:
         how = f"killed by signal {-exitcode}"
     else:
         how = f"exit code {exitcode}"

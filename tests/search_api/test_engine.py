@@ -524,3 +524,13 @@ def test_columns_read_whole_give_each_document_its_own_value(tmp_path: Path) -> 
             date = values["date"]
             expected = -1 if date is None or date == 2**64 - 1 else date
             assert snapshot.date_keys[docnum] == expected, docnum
+
+
+def test_a_fault_of_ours_in_a_whoosh_call_is_no_damage_to_the_index(index_dir: Path) -> None:
+    # Whoosh refusing a call raises ValueError too: that is no damaged file, and must not
+    # turn the version into one whose /health answers 503.
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        refused = snapshot.run(lambda: snapshot.searcher.search(wq.Term("body", "press"), limit=0))
+        with pytest.raises(ValueError, match="limit must be >= 1"):
+            asyncio.run(refused)
+        assert not snapshot.damaged
