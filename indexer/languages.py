@@ -139,6 +139,10 @@ def _without_code(part: str, language: str) -> str:
     return re.sub(pattern, "", part, count=1, flags=re.IGNORECASE)
 
 
+# A short text's language among an archive's few (``likeliest_of``): the detector's belief
+# in it, and how many times that of the next.
+MIN_SHORT_TEXT_BELIEF = 0.2
+SHORT_TEXT_MARGIN = 4
 # A guess below this probability, or on less text than this, is not trusted.
 MIN_DETECTION_CONFIDENCE = 0.7
 MIN_DETECTION_CHARS = 40
@@ -164,16 +168,26 @@ def detect_language(text: str) -> str | None:
 
 
 def likeliest_of(text: str, languages: Collection[str]) -> str | None:
-    """The likeliest of ``languages`` for ``text``, however unsure the detector is (None
-    for a text of no word): a short draft of a bilingual archive is in one of its two
-    languages, not in the default one because a guess among all was unsure."""
+    """The likeliest of ``languages`` for ``text``, a text too short or mixed for
+    ``detect_language`` to be sure of, when the detector still gives it a fifth of its
+    belief and four times as much as any other of them (None else, or for a text of no
+    word): a short draft of a bilingual archive ("Periodistas detenidos") is in one of its
+    two languages, not the default one, but a name ("Nicaragua", "Maduro crackdown") says
+    too little to choose."""
     sample = text[:DETECTION_SAMPLE_CHARS]
     if not sample.strip() or not languages:
         return None
     if len(languages) == 1:
         return next(iter(languages))
-    ranked = _identifier().rank(sample)
-    return next((language for language, _ in ranked if language in languages), None)
+    # Languages the detector does not know (a code from metadata) are never guessed.
+    ranked = [item for item in _identifier().rank(sample) if item[0] in languages]
+    if not ranked:
+        return None
+    best, belief = ranked[0]
+    next_belief = ranked[1][1] if len(ranked) > 1 else 0.0
+    if belief >= MIN_SHORT_TEXT_BELIEF and belief >= SHORT_TEXT_MARGIN * next_belief:
+        return best
+    return None
 
 
 # The languages py3langid's model tells apart, written out: a search process checks a

@@ -383,7 +383,8 @@ class DraftRelatedResponse(BaseModel):
     language: str = Field(
         description="The language the draft was read in, and its stories are in: `lang`, "
         "else detected (a draft too short or too mixed to tell for sure is in the likeliest "
-        "of the archive's languages).",
+        "of the archive's languages if the detector leans clearly to it, else in the "
+        "default language).",
         examples=["es"],
     )
     index_version: str

@@ -254,6 +254,8 @@ def test_right_to_left_languages_are_those_written_in_a_right_to_left_script() -
         ("Journalists detained", {"en", "es"}, "en"),
         ("Periodistas detenidos", {"en"}, "en"),  # the archive's one language
         ("Periodistas detenidos", set(), None),
+        ("Nicaragua", {"en", "es"}, None),  # a name says too little
+        ("Maduro crackdown", {"en", "es"}, None),
         ("   ", {"en", "es"}, None),
     ],
 )
