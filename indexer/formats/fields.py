@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import lxml.html.defs
 
+from indexer.analysis import fold
 from indexer.formats.sections import collapse
 
 __all__ = [
@@ -652,15 +653,36 @@ def looks_like_names(text: str) -> bool:
 
 
 def _joins_full_names(text: str) -> bool:
-    """Whether an author field without "By" joins names of two words or more by "and", "y",
-    "et" or "&" ("Ana Pérez and Bo Li", "Ana Pérez, Bo Li & Cy Ng"), where each is a name.
-    A part of one word is not split off ("Lawyers and Journalists Association", "Ana and
-    Bo"): an organisation's name may hold "and"."""
+    """Whether an author field without "By" joins people's names by "and", "y", "et" or "&"
+    ("Ana Pérez and Bo Li", "Ana Pérez, Bo Li & Cy Ng"): each part two to four words, none
+    a word organisations are named with. An organisation's name may hold "and" ("Lawyers
+    and Journalists Association", "Irish Human Rights and Equality Commission"), and so may
+    a name of one word ("Ana and Bo")."""
     names = byline_names(text)
-    parts = [part for name in names for part in name.split(",")]
+    parts = [part.split() for name in names for part in name.split(",")]
     return (
-        len(names) > 1 and looks_like_names(text) and all(len(part.split()) >= 2 for part in parts)
+        len(names) > 1
+        and looks_like_names(text)
+        and all(2 <= len(words) <= 4 for words in parts)
+        and not any(fold(word) in _ORGANISATION_WORDS for words in parts for word in words)
     )
+
+
+# Words that name organisations, not people (in the languages of bylines above): a part
+# holding one is no person's name.
+_ORGANISATION_WORDS = frozenset([
+    "association", "alliance", "agency", "board", "bureau", "campaign", "center", "centre",
+    "coalition", "commission", "committee", "council", "court", "department", "federation",
+    "forum", "foundation", "fund", "group", "initiative", "institute", "international",
+    "league", "media", "ministry", "movement", "network", "news", "office", "press",
+    "project", "rights", "human", "society", "trust", "union", "watch",
+    "asociacion", "alianza", "agencia", "campana", "centro", "coalicion", "comision", "comite",
+    "consejo", "derechos", "humanos", "federacion", "fundacion", "fondo", "grupo",
+    "instituto", "liga", "medios", "ministerio", "movimiento", "red", "oficina", "prensa",
+    "proyecto", "sociedad", "litigio",
+    "associacao", "comissao", "conselho", "direitos", "fundacao", "rede",
+    "conseil", "droits", "fondation", "institut", "ligue", "reseau", "syndicat",
+])  # fmt: skip
 
 
 def clean_authors(value: Any) -> list[str]:

@@ -315,8 +315,21 @@ def test_a_list_item_is_split_at_semicolons_only() -> None:
         ("Ana Pérez and Bo Li", ["Ana Pérez", "Bo Li"]),
         ("Ana Pérez, Bo Li & Cy Ng", ["Ana Pérez", "Bo Li", "Cy Ng"]),
         (
+            # Organisations are named with "and" too: those are left whole.
             "Human Rights Watch and Amnesty International",
-            ["Human Rights Watch", "Amnesty International"],
+            ["Human Rights Watch and Amnesty International"],
+        ),
+        (
+            "Irish Human Rights and Equality Commission",
+            ["Irish Human Rights and Equality Commission"],
+        ),
+        (
+            "Derechos Humanos y Litigio Estratégico Mexicano",
+            ["Derechos Humanos y Litigio Estratégico Mexicano"],
+        ),
+        (
+            "María José García y Juan Carlos Pérez Soto",
+            ["María José García", "Juan Carlos Pérez Soto"],
         ),
         ("Lawyers and Journalists Association", ["Lawyers and Journalists Association"]),
         ("Committee for Peace and Justice", ["Committee for Peace and Justice"]),
