@@ -117,7 +117,7 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # figures whose day is past 12 read ("15/03/2023"), and a JSON or CSV file's others in the
 # order those tell. 30: a file UTF-8 for the most part read line by line, its few lines
 # in a legacy encoding in it, where it was read whole in that encoding.
-PARSER_VERSION = 35
+PARSER_VERSION = 36
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

@@ -94,7 +94,7 @@ _ENGLISH_WEEKDAYS = {
     name: number for number, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 }
 _WEEKDAY_RE = re.compile(
-    r"^\s*((?:mon|tue|wed|thu|fri|sat|sun)[a-z]*|"
+    r"^\s*((?:mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)(?:day)?|tuesday|wednesday|saturday|"
     + "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
     + r")\.?,?\s+",
     re.I,
@@ -167,7 +167,8 @@ def _date_in_figures(
 ) -> str | None:
     """A date written ``first/second/year``: a number past 12 is the day; else the weekday
     written with it tells, when it fits one reading only (Drupal's "Mon, 01/02/2023 - 10:15"
-    is 2 January, a Monday), else the file's ``order``. Read neither way, None."""
+    is 2 January, a Monday), else the file's ``order``. Read neither way, or with a weekday
+    neither reading falls on, None."""
     readings = {"dmy": _iso(year, second, first), "mdy": _iso(year, first, second)}
     if first > 12:
         return readings["dmy"]
@@ -181,6 +182,8 @@ def _date_in_figures(
         ]
         if len(fitting) == 1:
             return fitting[0]
+        if not fitting:
+            return None  # the weekday fits neither reading: which is wrong, it cannot tell
     return readings.get(order or "")
 
 

@@ -113,6 +113,8 @@ def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_exp
         ("Wed, 01/02/2023 - 10:15", "2023-02-01"),
         ("miércoles, 01/02/2023", "2023-02-01"),
         ("Fri, 01/02/2023", None),  # neither reading is a Friday
+        ("Thurs, 05/01/2023", "2023-01-05"),
+        ("Monsoon 01/02/2023", None),  # no weekday
         # A month's name between hyphens or slashes (Oracle's, Excel's, web servers' logs).
         ("14-Mar-2023", "2023-03-14"),
         ("14/Mar/2023:10:00:00 +0000", "2023-03-14"),
@@ -163,6 +165,12 @@ def test_a_files_dates_in_figures_tell_how_to_read_its_ambiguous_ones(
 ) -> None:
     assert numeric_date_order(dates) == order
     assert normalize_date("03/04/2023", order) == read
+
+
+def test_a_weekday_neither_reading_falls_on_is_not_overruled_by_the_files_order() -> None:
+    # 1 February 2023 is a Wednesday, 2 January a Monday: the date is wrong one way or other.
+    assert normalize_date("Tue, 01/02/2023", "dmy") is None
+    assert normalize_date("Wed, 01/02/2023", "mdy") == "2023-02-01"  # the weekday tells
 
 
 @pytest.mark.parametrize(
