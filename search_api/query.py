@@ -251,7 +251,7 @@ class _ParseState:
         if phrase and "*" in text:
             self.note(f'"{text}": a phrase takes no wildcard; its words were searched as written')
         elif _NOT_A_WILDCARD_RE.search(text):
-            self.note(f"{text}: only a * at the end of a word is a wildcard; searched as words")
+            self.note(f"“{text}”: only a * at the end of a word is a wildcard; searched as words")
 
     def keep(self, clause: Clause) -> Clause | None:
         """The clause, or None when it has no term in any of the languages."""
@@ -420,7 +420,7 @@ def _word_clause(
         # "title:" with nothing after it: the word itself is what the reader typed.
         fields, text = group_fields or tuple(FIELD_BOOSTS), field_name
         state.note(
-            f"{field_name.lower()}: has nothing after it, so it was searched as a word: write "
+            f"“{field_name.lower()}:” has nothing after it, so it was searched as a word: write "
             f"{field_name.lower()}:word"
         )
     if text.endswith("*"):
@@ -437,7 +437,7 @@ def _word_clause(
     state.note_wildcards(text)
     if _ONE_CJK_CHARACTER_RE.fullmatch(text.strip()):
         state.note(
-            f"{text.strip()}: one Chinese, Japanese or Korean character is found only where it "
+            f"“{text.strip()}”: one Chinese, Japanese or Korean character is found only where it "
             "stands alone; words are indexed by pairs of characters: type two or more"
         )
     return state.keep(Clause(fields=fields, text=text.strip(), kind="word", negated=negated))

@@ -433,5 +433,5 @@ class TestDidYouMean:
         answer = search(client, q="*jornalists")
         assert answer["suggestion"] is None
         assert answer["notes"] == [
-            "*jornalists: only a * at the end of a word is a wildcard; searched as words"
+            "“*jornalists”: only a * at the end of a word is a wildcard; searched as words"
         ]
