@@ -113,7 +113,8 @@ def decode_bytes(data: bytes) -> tuple[str, list[str]]:
             text = data[bom:].decode(codec)
         except UnicodeDecodeError as exc:
             raise UnreadableFile(f"invalid {name.upper()} text: {exc.reason}") from None
-        return _checked(text, [f"decoded as {name}"])
+        # Its byte order mark names the encoding: nothing was guessed, nothing to check.
+        return _checked(text, [])
     if looks_binary(data):
         raise UnreadableFile("binary file (not text)")
     try:

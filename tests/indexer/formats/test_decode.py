@@ -23,8 +23,9 @@ TEXT = "Señor, ¿dónde está la niña? “Año” 2018 — acción ciudadana, 
     ids=["utf-8", "utf-8 with BOM", "utf-16", "utf-16 big-endian", "utf-32", "utf-32 big-endian"],
 )
 def test_unicode_files_decode_exactly(data: bytes) -> None:
-    text, _ = decode_bytes(data)
+    text, warnings = decode_bytes(data)
     assert text == TEXT
+    assert warnings == []  # named by a byte order mark, or UTF-8: nothing guessed
     assert not looks_binary(data)  # a UTF-16/32 text's NUL bytes do not make it binary
 
 
