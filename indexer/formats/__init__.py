@@ -480,6 +480,11 @@ def _name_language(path: Path) -> str | None:
 # characters that are not characters): what the value is not, and what is done instead.
 _DROPPED = {
     "date": ("a plausible date", "indexed undated"),
+    "date in figures": (
+        "a date whose day and month can be told apart (no date of its file has a day past "
+        "12 to tell their order; write dates as 2023-04-03)",
+        "indexed undated",
+    ),
     "language": ("a known language code", "the language is detected from the text instead"),
     "text": ("valid Unicode", "its unpaired surrogates are shown as \ufffd"),
 }
@@ -546,7 +551,8 @@ def _article(
     language = article_language(given, text, default_language)
     date = fields.normalize_date(values.get("date"), date_order)
     if date is None and _given(values.get("date")):
-        dropped["date"] = values["date"]
+        ambiguous = fields.ambiguous_date(values["date"])
+        dropped["date in figures" if ambiguous else "date"] = values["date"]
     return Article(
         id=article_id,
         title=title,

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_NAME_CHARS",
     "PUBLICATION_KEYS",
     "XML_INVALID_RE",
+    "ambiguous_date",
     "byline_names",
     "capped_title",
     "clean_authors",
@@ -185,6 +186,17 @@ def _date_in_figures(
         if not fitting:
             return None  # the weekday fits neither reading: which is wrong, it cannot tell
     return readings.get(order or "")
+
+
+def ambiguous_date(value: Any) -> bool:
+    """Whether ``value`` is a date in figures that reads as two dates, day first or month
+    first (03/04/2023), which ``normalize_date`` reads only in its file's order."""
+    match = isinstance(value, str) and _NUMERIC_DATE_RE.match(_weekday(value.strip())[1])
+    if not match:
+        return False
+    first, second, year = (int(part) for part in match.groups())
+    day_first, month_first = _iso(year, second, first), _iso(year, first, second)
+    return bool(day_first and month_first and day_first != month_first)
 
 
 def partial_date(iso: str | None) -> tuple[dt.date, int] | None:

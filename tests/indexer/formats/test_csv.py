@@ -68,6 +68,19 @@ def test_a_page_of_text_with_tabs_stays_a_page(tmp_path: Path, parse) -> None:
     assert "ranks 180 countries" in article.sections[0].text
 
 
+def test_dates_whose_day_and_month_cannot_be_told_apart_are_said_so(tmp_path: Path, parse) -> None:
+    # No date of the file has a day past 12: the order is never guessed, and the warning
+    # says why and what to write, not that the date is implausible.
+    write(tmp_path / "posts.csv", "title,body,date\nA,Text a.,03/04/2023\nB,Text b.,05/06/2023\n")
+    parsed = parse("posts.csv")
+    assert [article.date for article in parsed.articles] == [None, None]
+    assert parsed.warnings == [
+        "2 record(s) with a date in figures that is not a date whose day and month can be "
+        "told apart (no date of its file has a day past 12 to tell their order; write dates "
+        "as 2023-04-03): indexed undated (first: line 2, '03/04/2023')"
+    ]
+
+
 def test_a_cell_longer_than_the_csv_modules_default_limit_is_read(tmp_path: Path, parse) -> None:
     body = "Witnesses described the raid. " * 6_000  # 180,000 characters
     write(tmp_path / "long.csv", f'title,body\nRaid,"{body}"\n')
