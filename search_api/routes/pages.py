@@ -145,6 +145,16 @@ def as_sentence(note: str) -> str:
     return f"{note[0].upper()}{note[1:]}{ending}"
 
 
+_AUTHOR_SEARCH_RE = re.compile(r'author:(?:"(?P<quoted>[^"]+)"|(?P<word>\S+))')
+
+
+def author_searched(query: str) -> str | None:
+    """The name a query searches the authors for (``author:Haddad``, ``author:"Ana Pérez"``),
+    when that is all it is: the page offers "the articles by" the name, not the syntax."""
+    match = _AUTHOR_SEARCH_RE.fullmatch(query)
+    return match and (match.group("quoted") or match.group("word"))
+
+
 def text_direction(language: str | None) -> str:
     return "rtl" if language in RIGHT_TO_LEFT else "ltr"
 
@@ -195,6 +205,7 @@ templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
 templates.env.globals["page_numbers"] = page_numbers
 templates.env.globals["heading_label"] = heading_label
+templates.env.globals["author_searched"] = author_searched
 templates.env.globals["language_name"] = language_name
 templates.env.globals["STYLESHEET_PATH"] = STYLESHEET_PATH
 templates.env.globals["FACET_SHOWN"] = FACET_SHOWN

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -542,6 +542,21 @@ def test_a_language_named_otherwise_than_by_its_code_is_read_as_it(
     assert ("lang", "en") in carried(html) and ("lang", written) not in carried(html)
     same = client.get("/", params={"q": "internet", "lang": "en"}).text
     assert re.findall(r'<h2><a href="([^"]+)"', html) == re.findall(r'<h2><a href="([^"]+)"', same)
+
+
+@pytest.mark.parametrize(("q", "name"), [("Ana Lima", "Ana Lima"), ("Petrov", "Petrov")])
+def test_a_name_found_only_as_an_author_is_offered_once_as_their_articles(
+    client: TestClient, q: str, name: str
+) -> None:
+    # Offered in the reader's words, not the query syntax, and not twice (above and in the
+    # no-results advice).
+    html = client.get("/", params={"q": q}).text
+    [offer] = re.findall(r'<p class="suggestion">(.*?)</p>', html)
+    link = re.escape(urlencode({"q": f'author:"{name}"' if " " in name else f"author:{name}"}))
+    assert re.fullmatch(
+        rf'Did you mean the articles by <a href="/\?{link}"><bdi>{name}</bdi></a>\?', offer
+    )
+    assert html.count(f"<bdi>{name}</bdi></a>") == 1
 
 
 def test_more_tag_filters_than_a_search_takes_are_cut_and_said_so(client: TestClient) -> None:
