@@ -116,7 +116,12 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # "Post Type" or "Post Status" column read as post_type and post_status. 29: a date in
 # figures whose day is past 12 read ("15/03/2023"), and a JSON or CSV file's others in the
 # order those tell. 30: a file UTF-8 for the most part read line by line, its few lines
-# in a legacy encoding in it, where it was read whole in that encoding.
+# in a legacy encoding in it, where it was read whole in that encoding. 31: a date in
+# figures read by its weekday ("Mon, 01/02/2023"), a month's name between hyphens
+# ("14-Mar-2023"). 32: authors' names joined by "and" read apart. 33: a .txt file that is
+# a tab-separated table read as one. 34: WordPress's post_author and WP All Export's
+# author name columns read. 35: an organisation's name with "and" kept whole. 36: a weekday
+# neither reading of a date falls on makes it none.
 PARSER_VERSION = 36
 
 _KINDS = fields.ARTICLE_FILE_KINDS

@@ -79,8 +79,9 @@ _MONTH_NAMES = [
 ]
 _MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names}
 _MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
-# Weekdays, Monday first, in the same languages; English's by their first three letters
-# ("Mon", "Monday", "Tues"), the others in full.
+# Weekdays, Monday first, in the same languages but English, whose short and long forms
+# ("Mon", "Tues", "Thurs", "Saturday") ``_WEEKDAY_RE`` reads, numbered by their first three
+# letters.
 _WEEKDAY_NAMES = [
     ("lunes", "lundi", "segunda", "segunda-feira", "lunedì", "montag"),
     ("martes", "mardi", "terça", "terça-feira", "martedì", "dienstag"),
