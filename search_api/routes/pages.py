@@ -225,6 +225,23 @@ class IgnoredFilter:
     instead_text: str = ""
 
 
+# The page's filters a reader may type in the search box as fields, as the API's notes
+# name them (``search_api.query.FILTER_NAMES``): each, the parameters it sets.
+_TYPED_FILTERS = {
+    "source": ("source",),
+    "lang": ("lang",),
+    "language": ("lang",),
+    "from": ("from",),
+    "to": ("to",),
+    "year": ("from", "to"),
+    "date": ("from", "to"),
+}
+_TYPED_FILTER_RE = re.compile(
+    rf'(?<![\w-])(?P<name>{"|".join(_TYPED_FILTERS)}):(?:"(?P<quoted>[^"]*)"|(?P<word>[^\s()"]+))',
+    re.IGNORECASE,
+)
+
+
 class PageState:
     """The current query string, and links that change one part of it.
 
@@ -243,7 +260,33 @@ class PageState:
             (k, v) for i, (k, v) in enumerate(cleaned) if v != "" and last.get(k, i) == i
         ]
         self.ignored: list[IgnoredFilter] = []
+        self._read_filters_typed_in_the_query()
         self._drop_unusable_filters()
+
+    def _read_filters_typed_in_the_query(self) -> None:
+        """A filter typed in the search box as a field ("source:amnesty", "lang:es",
+        "year:2020") is the filter on this page, and said: a reader has no other way to ask
+        for it but the facets. (The API searches it as words, with a note naming the
+        parameter.) One of a filter already given, or excluded ("-source:x"), stays in
+        the query."""
+        query = self.get("q")
+        moved: list[str] = []
+
+        def take(match: re.Match[str]) -> str:
+            names = _TYPED_FILTERS[match.group("name").lower()]
+            value = reader_value(match.group("quoted") or match.group("word") or "")
+            if not value or any(self.get(name) for name in names):
+                return match.group(0)
+            self.params.extend((name, value) for name in names)
+            moved.append(match.group(0))
+            return " "
+
+        rest = _TYPED_FILTER_RE.sub(take, query)
+        if moved:
+            self.params = [(k, " ".join(rest.split()) if k == "q" else v) for k, v in self.params]
+            self.params = [(k, v) for k, v in self.params if v != ""]
+            typed = ", ".join(f"“{filter_typed}”" for filter_typed in moved)
+            self.ignored.append(IgnoredFilter(f"{typed} in the search was read as a filter."))
 
     def _drop_unusable_filters(self) -> None:
         query = self.get("q")

@@ -559,6 +559,33 @@ def test_a_name_found_only_as_an_author_is_offered_once_as_their_articles(
     assert html.count(f"<bdi>{name}</bdi></a>") == 1
 
 
+@pytest.mark.parametrize(
+    ("typed", "words", "filters"),
+    [
+        ("source:amnesty torture", "torture", {"source": "amnesty"}),
+        ("internet LANG:en", "internet", {"lang": "en"}),
+        ("internet year:2020", "internet", {"from": "2020", "to": "2020"}),
+    ],
+)
+def test_a_filter_typed_in_the_search_box_is_the_filter(
+    client: TestClient, typed: str, words: str, filters: dict[str, str]
+) -> None:
+    # A reader has the facets, not the parameters: what they type as a field is the filter.
+    html = client.get("/", params={"q": typed}).text
+    filter_typed = typed.replace(words, "").strip()
+    assert notes(html) == [f"“{filter_typed}” in the search was read as a filter."]
+    assert ("q", words) in carried(html) and ("q", typed) not in carried(html)
+    same = client.get("/", params={"q": words, **filters}).text
+    assert re.findall(r'<h2><a href="([^"]+)"', html) == re.findall(r'<h2><a href="([^"]+)"', same)
+
+
+def test_a_filter_typed_beside_one_given_or_excluded_stays_in_the_query(client: TestClient) -> None:
+    html = client.get("/", params={"q": "-source:amnesty torture"}).text
+    assert not notes(html) and ("q", "-source:amnesty torture") in carried(html)
+    both = client.get("/", params={"q": "source:amnesty torture", "source": "gv"}).text
+    assert not notes(both) and ("source", "gv") in carried(both)
+
+
 def test_more_tag_filters_than_a_search_takes_are_cut_and_said_so(client: TestClient) -> None:
     # Each link that drops one tag carries all the others: 5,000 made a 345 MB page.
     tags = [f"t{n}" for n in range(5000)]
