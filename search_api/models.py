@@ -384,7 +384,7 @@ class DraftRelatedResponse(BaseModel):
         description="The language the draft was read in, and its stories are in: `lang`, "
         "else detected (a draft too short or too mixed to tell for sure is in the likeliest "
         "of the archive's languages if the detector leans clearly to it, else in the "
-        "default language).",
+        "default language, or the archive's commonest if it has none in that one).",
         examples=["es"],
     )
     index_version: str

@@ -64,11 +64,11 @@ async def related_draft_endpoint(
 
     def answer() -> dict[str, Any]:
         text = f"{body.title}\n\n{body.text}"
+        languages = snapshot.languages  # most common first
+        # Not a language the archive has not: no story would be related.
+        fallback = default_language if default_language in languages else languages[0]
         language = (
-            filters.language
-            or detect_language(text)
-            or likeliest_of(text, snapshot.languages)
-            or default_language
+            filters.language or detect_language(text) or likeliest_of(text, languages) or fallback
         )
         key = key_terms(snapshot, body.title, body.text, language)
         results = related(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer.settings import Settings
 from search_api import articles
 from search_api.app import create_app
 from search_api.articles import key_terms
@@ -124,6 +125,15 @@ def test_the_answer_says_which_language_the_draft_was_read_in(
     client: TestClient, draft: dict, language: str
 ):
     assert related(client, **draft)["language"] == language
+
+
+def test_a_draft_that_tells_no_language_is_in_one_the_archive_has(index_dir: Path):
+    # The default language is one the archive has no article in: its commonest is taken,
+    # else no story could be related.
+    settings = Settings(rate_limit_per_minute=0, default_language="fr")
+    with TestClient(create_app(index_dir, settings)) as client:
+        answer = related(client, title="Nicaragua", text="")
+    assert answer["language"] == "en"
 
 
 @pytest.mark.parametrize(
