@@ -121,8 +121,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # ("14-Mar-2023"). 32: authors' names joined by "and" read apart. 33: a .txt file that is
 # a tab-separated table read as one. 34: WordPress's post_author and WP All Export's
 # author name columns read. 35: an organisation's name with "and" kept whole. 36: a weekday
-# neither reading of a date falls on makes it none.
-PARSER_VERSION = 36
+# neither reading of a date falls on makes it none. 37: and so does one a date whose day is
+# past 12 does not fall on.
+PARSER_VERSION = 37
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -556,7 +557,8 @@ def _article(
     language = article_language(given, text, default_language)
     date = fields.normalize_date(values.get("date"), date_order)
     if date is None and _given(values.get("date")):
-        ambiguous = fields.ambiguous_date(values["date"])
+        # No order to read it in: with one, it is the date that is wrong.
+        ambiguous = date_order is None and fields.ambiguous_date(values["date"])
         dropped["date in figures" if ambiguous else "date"] = values["date"]
     return Article(
         id=article_id,

@@ -170,29 +170,33 @@ def _date_in_figures(
     """A date written ``first/second/year``: a number past 12 is the day; else the weekday
     written with it tells, when it fits one reading only (Drupal's "Mon, 01/02/2023 - 10:15"
     is 2 January, a Monday), else the file's ``order``. Read neither way, or with a weekday
-    neither reading falls on, None."""
+    its reading does not fall on ("Tue, 15/03/2023", a Wednesday), None: which is wrong
+    cannot be told."""
     readings = {"dmy": _iso(year, second, first), "mdy": _iso(year, first, second)}
     if first > 12:
-        return readings["dmy"]
-    if second > 12 or readings["dmy"] == readings["mdy"]:
-        return readings["mdy"]
+        possible = [readings["dmy"]]
+    elif second > 12 or readings["dmy"] == readings["mdy"]:
+        possible = [readings["mdy"]]
+    else:
+        possible = list(readings.values())
+    possible = [iso for iso in possible if iso]
     if weekday is not None:
-        fitting = [
-            iso
-            for iso in readings.values()
-            if iso and dt.date.fromisoformat(iso).weekday() == weekday
-        ]
-        if len(fitting) == 1:
-            return fitting[0]
-        if not fitting:
-            return None  # the weekday fits neither reading: which is wrong, it cannot tell
+        possible = [iso for iso in possible if dt.date.fromisoformat(iso).weekday() == weekday]
+        if len(possible) == 1:
+            return possible[0]
+        if not possible:
+            return None
+    if len(possible) == 1:
+        return possible[0]
     return readings.get(order or "")
 
 
 def ambiguous_date(value: Any) -> bool:
     """Whether ``value`` is a date in figures that reads as two dates, day first or month
-    first (03/04/2023), which ``normalize_date`` reads only in its file's order."""
-    match = isinstance(value, str) and _NUMERIC_DATE_RE.match(_weekday(value.strip())[1])
+    first (03/04/2023), with no weekday to tell: ``normalize_date`` reads it only in its
+    file's order."""
+    weekday, undated = _weekday(value.strip()) if isinstance(value, str) else (None, "")
+    match = weekday is None and _NUMERIC_DATE_RE.match(undated)
     if not match:
         return False
     first, second, year = (int(part) for part in match.groups())

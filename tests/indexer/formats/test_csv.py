@@ -81,6 +81,20 @@ def test_dates_whose_day_and_month_cannot_be_told_apart_are_said_so(tmp_path: Pa
     ]
 
 
+def test_a_date_its_weekday_contradicts_is_said_to_be_no_date(tmp_path: Path, parse) -> None:
+    # The file's order is known (25/12): the date is wrong, not ambiguous.
+    write(
+        tmp_path / "posts.csv",
+        'title,body,date\nA,Text a.,"Tue, 01/02/2023"\nB,Text b.,25/12/2022\n',
+    )
+    parsed = parse("posts.csv")
+    assert [article.date for article in parsed.articles] == [None, "2022-12-25"]
+    assert parsed.warnings == [
+        "1 record(s) with a date that is not a plausible date: indexed undated "
+        "(first: line 2, 'Tue, 01/02/2023')"
+    ]
+
+
 def test_a_cell_longer_than_the_csv_modules_default_limit_is_read(tmp_path: Path, parse) -> None:
     body = "Witnesses described the raid. " * 6_000  # 180,000 characters
     write(tmp_path / "long.csv", f'title,body\nRaid,"{body}"\n')

@@ -113,6 +113,7 @@ def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_exp
         ("Wed, 01/02/2023 - 10:15", "2023-02-01"),
         ("miércoles, 01/02/2023", "2023-02-01"),
         ("Fri, 01/02/2023", None),  # neither reading is a Friday
+        ("Tue, 15/03/2023", None),  # 15 March 2023 was a Wednesday
         ("Thurs, 05/01/2023", "2023-01-05"),
         ("Monsoon 01/02/2023", None),  # no weekday
         # A month's name between hyphens or slashes (Oracle's, Excel's, web servers' logs).
