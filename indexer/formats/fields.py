@@ -641,6 +641,7 @@ _NAMES_JOINED_RE = re.compile(r"\s+(?:and|y|e|et)\s+|\s*&\s*(?!#?\w+;)", re.I)
 # and those that join names.
 _NAME_PARTICLES = frozenset([
     "al", "bin", "da", "das", "de", "del", "della", "der", "di", "do", "dos", "du", "el", "ibn",
+    "las", "los",
     "la", "le", "van", "von", "y", "e", "et", "and",
 ])  # fmt: skip
 
@@ -674,17 +675,22 @@ def looks_like_names(text: str) -> bool:
 
 def _joins_full_names(text: str) -> bool:
     """Whether an author field without "By" joins people's names by "and", "y", "et" or "&"
-    ("Ana Pérez and Bo Li", "Ana Pérez, Bo Li & Cy Ng"): each part two to four words, none
-    a word organisations are named with. An organisation's name may hold "and" ("Lawyers
-    and Journalists Association", "Irish Human Rights and Equality Commission"), and so may
-    a name of one word ("Ana and Bo")."""
+    ("Ana Pérez and Bo Li", "Ana Pérez, Bo Li & Cy Ng"), each part a person's
+    (``_a_persons_name``). An organisation's name may hold "and" ("Lawyers and Journalists
+    Association", "Irish Human Rights and Equality Commission"), and so may a name of one
+    word ("Ana and Bo")."""
     names = byline_names(text)
     parts = [part.split() for name in names for part in name.split(",")]
-    return (
-        len(names) > 1
-        and looks_like_names(text)
-        and all(2 <= len(words) <= 4 for words in parts)
-        and not any(fold(word) in _ORGANISATION_WORDS for words in parts for word in words)
+    return len(names) > 1 and looks_like_names(text) and all(map(_a_persons_name, parts))
+
+
+def _a_persons_name(words: list[str]) -> bool:
+    """Whether a name's words are a person's: two to four, its particles aside ("José Luis
+    Rodríguez de la Torre"), and none but the last a word organisations are named with (a
+    surname may be one: "Eyal Press", "Margaret Court"; "Human Rights Watch" is not)."""
+    named = [word for word in words if word.casefold() not in _NAME_PARTICLES]
+    return 2 <= len(named) <= 4 and not any(
+        fold(word) in _ORGANISATION_WORDS for word in words[:-1]
     )
 
 

@@ -31,6 +31,7 @@ from indexer.formats.decode import (
 from indexer.formats.fields import (
     PAST_METADATA_BOUNDS,
     bounded,
+    looks_like_names,
     not_published,
     strip_wp_shortcodes,
     yes_or_no,
@@ -178,10 +179,15 @@ def checked_field_map(field_map: Mapping[str, str]) -> dict[str, str]:
     return checked
 
 
-def _is_number(value: Any) -> bool:
-    return value is None or (
-        isinstance(value, int | str) and not isinstance(value, bool) and str(value).isdigit()
-    )
+def _names_someone(value: Any, record: Mapping[str, Any]) -> bool:
+    """Whether an author value found is a name: not a number, and, from WordPress's
+    post_author column, a name as people write it ("Ana Pérez", "Mohamed"), not a login."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+        return False
+    from_post_author = _get_path(record, "post_author") is value
+    return not from_post_author or (isinstance(value, str) and looks_like_names(value.strip()))
 
 
 def _first_and_last_name(record: Mapping[str, Any]) -> str:
@@ -233,9 +239,10 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
             if _present(value) and not (target == "date" and yes_or_no(value) is not None):
                 found[target] = value
                 break
-    if "authors" not in field_map and _is_number(found.get("authors")):
-        # A user's number (WordPress's post_author in a dump of its posts table) names no
-        # one; WP All Export writes the name in two columns.
+    if "authors" not in field_map and not _names_someone(found.get("authors"), record):
+        # A user's number or login (WordPress's post_author in a dump of its posts table:
+        # 17, "admin") names no one a reader knows; WP All Export writes the name in two
+        # columns.
         found.pop("authors", None)
         if name := _first_and_last_name(record):
             found["authors"] = name

@@ -237,6 +237,9 @@ def test_a_wordpress_export_plugins_columns_are_read(tmp_path: Path, parse) -> N
     [
         ("post_author", "Ana Pérez", ["Ana Pérez"]),  # an export's: the name
         ("post_author", "17", []),  # a dump of the posts table's: a user's number
+        ("post_author", " 3", []),
+        ("post_author", "admin", []),  # or a login, which names no one a reader knows
+        ("post_author", "Mohamed", ["Mohamed"]),
         # WP All Export's, the name in two columns.
         ("Author First Name,Author Last Name", "Ana,Pérez", ["Ana Pérez"]),
         ("post_author,Author First Name,Author Last Name", "17,Ana,Pérez", ["Ana Pérez"]),

@@ -340,6 +340,14 @@ def test_a_list_item_is_split_at_semicolons_only() -> None:
             "María José García y Juan Carlos Pérez Soto",
             ["María José García", "Juan Carlos Pérez Soto"],
         ),
+        # Particles are no words of the four a name may have.
+        (
+            "Ana María Pérez García y José Luis Rodríguez de la Torre",
+            ["Ana María Pérez García", "José Luis Rodríguez de la Torre"],
+        ),
+        ("María de los Ángeles Pérez y Ana Lima", ["María de los Ángeles Pérez", "Ana Lima"]),
+        # A surname may be a word organisations are named with.
+        ("Eyal Press and Ana Lima", ["Eyal Press", "Ana Lima"]),
         ("Lawyers and Journalists Association", ["Lawyers and Journalists Association"]),
         ("Committee for Peace and Justice", ["Committee for Peace and Justice"]),
         ("By Procter &amp; Gamble", ["Procter & Gamble"]),
