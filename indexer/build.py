@@ -199,9 +199,10 @@ DAMAGED_FILE_ERRORS: tuple[type[Exception], ...] = (
 
 def is_index_damage(error: BaseException) -> bool:
     """Whether ``error`` says the index's files are damaged: bytes that make no sense
-    (``DAMAGED_FILE_ERRORS``), or, raised in Whoosh as it reads them, a value that is none
-    (a stored column cut short, its garbage read as a format code: "bad typecode", or as
-    text) or a seek before a file's start (a terms file cut short: "Invalid argument")."""
+    (``DAMAGED_FILE_ERRORS``), or, raised in the modules where Whoosh decodes its files
+    (``_DECODING_MODULES``), a value that is none (a stored column cut short, its garbage
+    read as a format code: "bad typecode", or as text) or a seek before a file's start (a
+    terms file cut short: "Invalid argument")."""
     if isinstance(error, DAMAGED_FILE_ERRORS):
         return True
     garbled = (
@@ -275,8 +276,9 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
 
 
 def _files_of_no_index(index_dir: Path) -> list[str]:
-    """The names in ``index_dir`` that are not an index's (Whoosh's ``MAIN_``/``_MAIN_``
-    files, the writer's pid file), nor hidden, nor a mount point's ``lost+found``."""
+    """The names in ``index_dir`` that are not an index's (Whoosh's files and its
+    ``MAIN.tmp`` folder, the writer's pid file), nor hidden, nor a mount point's
+    ``lost+found``."""
     try:
         names = sorted(os.listdir(index_dir))
     except OSError:
@@ -284,7 +286,7 @@ def _files_of_no_index(index_dir: Path) -> list[str]:
     return [
         name
         for name in names
-        if not name.startswith(("MAIN_", "_MAIN_", "."))
+        if not name.startswith(("MAIN", "_MAIN", "."))
         and name not in (LOCK_OWNER_FILE, "lost+found")
     ]
 
