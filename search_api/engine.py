@@ -37,7 +37,7 @@ from indexer.analysis import tag_term
 from indexer.build import damaged_index, index_unavailable, is_index_damage
 from indexer.errors import IndexDamaged, IndexUnavailable, ServerBusy
 from indexer.schema import ARTICLE, SECTION
-from search_api.index_files import PinnedFiles, latest_toc, pin_latest
+from search_api.index_files import PinnedFiles, index_text, latest_toc, pin_latest
 from search_api.matching import PRELOADED_POSTINGS_BYTES, Postings, evaluate, normaliser
 from search_api.query import FIELD_BOOSTS
 from search_api.scoring import RANKING
@@ -361,7 +361,7 @@ class Snapshot:
                 tagged = np.fromiter(reader.postings("tag", raw).all_ids(), dtype=np.int64)
                 docs.append(tagged)
                 codes.append(np.full(len(tagged), len(tags), dtype=np.int32))
-                tags.append(self._tag_as_written(raw.decode("utf-8"), tagged))
+                tags.append(self._tag_as_written(index_text(raw, "tags"), tagged))
         starts = np.zeros(reader.doc_count_all() + 1, dtype=np.int64)
         if not tags:
             return starts, np.zeros(0, dtype=np.int32), tags
@@ -516,7 +516,7 @@ def _column_codes(reader: Any, name: str) -> tuple[np.ndarray, list[str]]:
     distinct = sorted(code_of)  # UTF-8 sorts as the text it encodes; b"" (no value) first
     renumbered = np.empty(len(distinct), dtype=np.int32)
     renumbered[[code_of[value] for value in distinct]] = np.arange(len(distinct))
-    return renumbered[codes], [value.decode("utf-8") for value in distinct]
+    return renumbered[codes], [index_text(value, f"{name} column") for value in distinct]
 
 
 # Columns are read whole, in one read each, from their layout in the pinned whoosh3 (its

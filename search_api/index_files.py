@@ -24,6 +24,7 @@ from typing import Any, NamedTuple, TypeVar
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import _DEF_INDEX_NAME, TOC
+from whoosh.reading import CorruptIndexError
 
 from indexer.build import index_unavailable, no_index
 from indexer.errors import AdvosearchError
@@ -176,3 +177,13 @@ def _toc_name(generation: int) -> str:
 
 def _toc(generation: int, stat: os.stat_result) -> Toc:
     return Toc(generation, stat.st_dev, stat.st_ino, stat.st_mtime_ns)
+
+
+def index_text(raw: bytes, what: str) -> str:
+    """A text the index stores (a column's value, a term), decoded: bytes that are no
+    UTF-8 are damage to the index's files, said as such (``CorruptIndexError``, one of
+    ``indexer.build.DAMAGED_FILE_ERRORS``), not a traceback."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CorruptIndexError(f"the index's {what} holds bytes that are no text") from error

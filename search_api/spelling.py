@@ -21,6 +21,7 @@ from whoosh.codec.base import Automata
 
 from indexer.analysis import fold
 from indexer.schema import SPELLING_FIELDS, TITLE_SPELLING_FIELD
+from search_api.index_files import index_text
 
 # Longer words are not corrected: a reader misspells words, not 40-letter strings, and the
 # look-up of a word's neighbours takes longer the longer the word is.
@@ -52,10 +53,11 @@ class Vocabulary:
         for leaf, _ in reader.leaf_readers():
             for name in SPELLING_FIELDS:
                 if name in leaf.indexed_field_names():
-                    for word, info in leaf.iter_field(name):
-                        counts[word.decode("utf-8")] += int(info.weight())
+                    for raw, info in leaf.iter_field(name):
+                        word = index_text(raw, "words")
+                        counts[word] += int(info.weight())
                         if name == TITLE_SPELLING_FIELD:
-                            titled.add(word.decode("utf-8"))
+                            titled.add(word)
         # A sorted list and an array of counts, not a dict: half the memory; a look-up is a
         # bisection.
         self._words = sorted(counts)

@@ -16,7 +16,7 @@ from indexer.schema import build_schema
 from search_api import cli
 from search_api.cli import EXIT_SOME_FILES_UNREAD, main
 from tests.search_api.conftest import ADVOSEARCH
-from tests.search_api.corpus import UNPRIVILEGED, needs_unreadable_files
+from tests.search_api.corpus import UNPRIVILEGED, needs_unreadable_files, write_corpus
 
 STORY = {
     "id": "s1",
@@ -120,6 +120,22 @@ def test_a_damaged_index_is_a_message_saying_what_to_do_and_is_left_as_it_is(
     assert err.startswith(f"advosearch: cannot read the index in {ix}: its files look damaged")
     assert "move the folder aside and build it again with `advosearch index`" in err
     assert {name: (ix / name).read_bytes() for name in files} == files
+
+
+@pytest.mark.parametrize("column", ["language", "source", "year"])
+def test_a_facet_column_holding_no_text_is_damage_said_so(
+    capsys, tmp_path: Path, column: str
+) -> None:
+    # Our own code decodes these columns: a byte that is no UTF-8 was a traceback.
+    ix = tmp_path / "ix"
+    assert index(capsys, str(write_corpus(tmp_path / "corpus")), "--index", str(ix))[0] == 0
+    [file] = ix.glob(f"*.{column}.col")
+    data = bytearray(file.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 32] = b"\xff" * 32
+    file.write_bytes(bytes(data))
+    code, _, err = run(capsys, "search", "rights", "--index", str(ix))
+    assert code == 1 and "Traceback" not in err
+    assert err.startswith(f"advosearch: cannot read the index in {ix}: its files look damaged")
 
 
 def test_the_summary_reads_right_when_the_folder_is_called_index(capsys, tmp_path: Path) -> None:
