@@ -553,10 +553,7 @@ def build_index(
 def _raised_reading_the_index(error: BaseException) -> bool:
     """Whether ``error`` was raised by Whoosh, decoding the index's files (the input files'
     own faults are reported with them, as they are parsed)."""
-    trace = error.__traceback__
-    while trace is not None and trace.tb_next is not None:
-        trace = trace.tb_next
-    return trace is not None and "whoosh" in Path(trace.tb_frame.f_code.co_filename).parts
+    return "whoosh" in _raised_in(error)
 
 
 # Where Whoosh decodes the bytes of its files: its codec, file tables and columns.
@@ -566,15 +563,19 @@ _DECODING_MODULES = (("whoosh", "codec"), ("whoosh", "filedb"), ("whoosh", "colu
 def _raised_decoding_index_files(error: BaseException) -> bool:
     """Whether the last frame of Python code ``error`` was raised from is in one of Whoosh's
     modules that decode its files (``_DECODING_MODULES``)."""
-    trace = error.__traceback__
-    while trace is not None and trace.tb_next is not None:
-        trace = trace.tb_next
-    if trace is None:
-        return False
-    parts = Path(trace.tb_frame.f_code.co_filename).parts
+    parts = _raised_in(error)
     return any(
         parts[at : at + 2] == module for module in _DECODING_MODULES for at in range(len(parts))
     )
+
+
+def _raised_in(error: BaseException) -> tuple[str, ...]:
+    """The parts of the path of the file whose Python code ``error`` was last raised in
+    (() when it carries no traceback)."""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return () if trace is None else Path(trace.tb_frame.f_code.co_filename).parts
 
 
 def _build_index(
