@@ -4,7 +4,9 @@
   one field (title and body), words as the analyzer's tokenizer finds them, lowercased; no
   stop words, no stemming. Query words are OR'ed and counted as often as they occur.
 * ``fts5``: SQLite FTS5 with ``tokenize='porter unicode61'``, ranked by ``bm25()``, query
-  words OR'ed, as many sites do it.
+  words OR'ed, as many sites do it. The query is split into words as ``unicode61`` splits
+  the text (runs of letters and digits), so "russia's" is "russia" OR "s", as FTS5 indexed
+  it, not the phrase "russia s", which only an article that writes "Russia's" has.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from indexer.analysis import TOKEN_PATTERN
 from search_api.evaluation.collections import Collection
 
 _TOKEN = re.compile(TOKEN_PATTERN)
+# What unicode61 keeps as a token: letters and digits; every other character separates.
+_FTS5_TOKEN = re.compile(r"[^\W_]+")
 
 
 def _words(text: str) -> list[str]:
@@ -86,5 +90,5 @@ def fts5(collection: Collection, depth: int) -> dict[str, list[str]]:
 
 def _fts5_strings(text: str) -> Iterator[str]:
     """Each word as an FTS5 string, so nothing in a query is read as FTS5 syntax."""
-    for word in _TOKEN.findall(text):
-        yield '"' + word.replace('"', '""') + '"'
+    for word in _FTS5_TOKEN.findall(text):
+        yield f'"{word}"'

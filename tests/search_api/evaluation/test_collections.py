@@ -151,6 +151,14 @@ def test_fts5_reads_query_syntax_as_words():
     assert baselines.fts5(collection, 10)["1"] == ["1"]
 
 
+def test_fts5_splits_query_words_as_it_splits_the_text():
+    # "russia's" is two words to unicode61, "russia" and "s": a document that names Russia
+    # without the possessive matches, as it does when FTS5 reads the query itself.
+    documents = [Document("1", "Russia refused to pay"), Document("2", "something else")]
+    collection = Collection("t", documents, {"1": "russia's"})
+    assert baselines.fts5(collection, 10)["1"] == ["1"]
+
+
 def test_whole_evaluation_on_a_sample(time_dir: Path):
     result = evaluate_collection(load(time_dir))
     assert set(result.scores) == {ENGINE, *SYSTEMS}
