@@ -268,6 +268,7 @@ class Snapshot:
             "sources",
             "date_keys",
             "vocabulary",
+            "author_vocabulary",
         ):
             getattr(self, cached)
         self.postings.preload(
@@ -389,6 +390,11 @@ class Snapshot:
     def vocabulary(self) -> Vocabulary:
         """The words "did you mean" suggests, in memory (``search_api.spelling``)."""
         return Vocabulary(self.searcher.reader())
+
+    @cached_property
+    def author_vocabulary(self) -> Vocabulary:
+        """The words of authors' names, which "did you mean" suggests for ``author:``."""
+        return Vocabulary(self.searcher.reader(), fields=("author",))
 
     @cached_property
     def date_precisions(self) -> tuple[np.ndarray, list[str]]:

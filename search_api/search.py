@@ -887,6 +887,17 @@ def _suggest(
         after_title = r"(?<=(?<![\w-])(?i:title):)"
         pattern = rf"(?:{after_title}|(?<![\w:*]))(?<!(?<!\w)-){re.escape(word)}(?![\w:*])"
         corrected = re.sub(pattern, _cased_like(word, replacement), corrected, count=1)
+    # Names are not in that vocabulary, but in the authors': "author:Oiwn" is "author:Oiwan".
+    names = [
+        word
+        for clause in parsed.positive_clauses()
+        if clause.fields == ("author",)
+        for word in re.findall(r"\w+", clause.text)
+    ]
+    for word in names[:MAX_CORRECTED_WORDS]:
+        replacement = correct_word(snapshot.author_vocabulary, word, deadline)
+        if replacement is not None:
+            corrected = _in_author_values(corrected, word, _cased_like(word, replacement))
     if corrected == request.q:
         return None
     return (
@@ -894,6 +905,21 @@ def _suggest(
         if _more_match(snapshot, parsed, corrected, total, filter_docs, deadline)
         else None
     )
+
+
+# What an author: field searches: a word, a quoted name or a bracketed group. Not excluded.
+_AUTHOR_VALUE_RE = re.compile(r'(?<![\w-])(?i:author):("[^"]*"|\([^()]*\)|[^\s()"]+)')
+
+
+def _in_author_values(query: str, word: str, replacement: str) -> str:
+    """``query`` with the first ``word`` searched as an author's replaced."""
+    word_re = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)")
+    for match in _AUTHOR_VALUE_RE.finditer(query):
+        value = match.group(1)
+        changed = word_re.sub(lambda _: replacement, value, count=1)
+        if changed != value:
+            return query[: match.start(1)] + changed + query[match.end(1) :]
+    return query
 
 
 # A name is a few words: "Moreau", "Ana Reyes", "Jean-Paul Sartre".

@@ -15,6 +15,7 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from whoosh.codec.base import Automata
@@ -45,13 +46,14 @@ MIN_WORD_FOR_TWO_EDITS = 6
 
 class Vocabulary:
     """The corpus's words as written, sorted, each with the number of articles that have it
-    (summed over segments and fields, as ``reader.frequency`` counts them)."""
+    (summed over segments and fields, as ``reader.frequency`` counts them): by default the
+    words of titles and texts; ``fields=("author",)``, the words of the authors' names."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, fields: Sequence[str] = SPELLING_FIELDS) -> None:
         counts: Counter[str] = Counter()
         titled: set[str] = set()
         for leaf, _ in reader.leaf_readers():
-            for name in SPELLING_FIELDS:
+            for name in fields:
                 if name in leaf.indexed_field_names():
                     for raw, info in leaf.iter_field(name):
                         word = index_text(raw, "words")

@@ -418,6 +418,26 @@ class TestDidYouMean:
         assert search(client, q=query)["suggestion"] == suggestion
         assert search(client, q=suggestion)["total"] > 0
 
+    @pytest.mark.parametrize(
+        ("query", "suggestion"),
+        [
+            ("author:Bekel", "author:Bekele"),
+            ('author:"Selam Bekel"', 'author:"Selam Bekele"'),
+            ("author:(sopheap chek) cambodia", "author:(sopheap chak) cambodia"),
+            ("Author:Ramirex", "Author:Ramirez"),
+            # The name searched is corrected, not the one excluded.
+            ("-author:Bekel author:Lma", "-author:Bekel author:Lima"),
+        ],
+    )
+    def test_a_misspelt_author_gets_a_suggestion_of_the_authors_names(
+        self, client: TestClient, query: str, suggestion: str
+    ):
+        assert search(client, q=query)["suggestion"] == suggestion
+        assert search(client, q=suggestion)["total"] > 0
+
+    def test_an_authors_name_is_not_corrected_to_another_authors(self, client: TestClient):
+        assert search(client, q="author:Lima")["suggestion"] is None
+
     def test_two_authors_words_are_no_one_name(self, client: TestClient):
         # Ana Lima and I.K. Petrov wrote one article together: no "Ana Petrov" did.
         assert search(client, q="Ana Petrov")["suggestion"] is None
