@@ -310,6 +310,42 @@ def test_paragraphs_a_site_repeats_on_many_posts_are_dropped(tmp_path: Path, par
     assert article.text == "Text 0."
 
 
+BACKGROUND = (
+    "Salma Haddad, a human rights lawyer, has been held in pretrial detention since March "
+    "2019 on charges of spreading false news, after defending families of disappeared "
+    "protesters."
+)
+ABOUT_US = (
+    "Free Voices is an independent organisation that defends journalists and human rights "
+    "defenders across the region, documenting attacks and campaigning for their release."
+)
+
+
+def _press_releases(folder: Path, count: int, *, closing: str, with_closing: int) -> None:
+    for number in range(count):
+        ending = f"\n\n## Background\n\n{closing}\n" if number < with_closing else "\n"
+        write(
+            folder / f"release-{number}.md",
+            f"---\ntitle: Release {number}\n---\nA journalist was beaten in case {number}."
+            + ending,
+        )
+
+
+def test_a_paragraph_a_few_posts_share_is_text(tmp_path: Path, parse) -> None:
+    # The background of one case, repeated by the 3 updates of 10 on it: the lawyer it
+    # names must be found.
+    _press_releases(tmp_path / "site", 10, closing=BACKGROUND, with_closing=3)
+    [article] = parse("site/release-0.md").articles
+    assert BACKGROUND in article.text
+
+
+def test_a_paragraph_most_posts_end_with_is_dropped(tmp_path: Path, parse) -> None:
+    _press_releases(tmp_path / "site", 10, closing=ABOUT_US, with_closing=6)
+    [article] = parse("site/release-0.md").articles
+    assert "Free Voices" not in article.text
+    assert "case 0" in article.text
+
+
 @pytest.mark.parametrize("date", ["2020-02-30", "0001-01-01", "2020-13-01", "yesterday"])
 def test_a_date_that_cannot_be_used_is_dropped_alone(tmp_path: Path, parse, date: str) -> None:
     # YAML reads 2020-02-30 as a date that cannot exist, and raised: all metadata was lost.
