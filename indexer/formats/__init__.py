@@ -124,8 +124,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # neither reading of a date falls on makes it none. 37: and so does one a date whose day is
 # past 12 does not fall on. 38: names with particles split from others by "and", a login
 # in post_author no name. 39: a paragraph of 20 words or more site chrome only on more
-# than half a site's pages.
-PARSER_VERSION = 39
+# than half a site's pages. 40: plugins' share buttons and sign-up cards left out of a
+# post's body.
+PARSER_VERSION = 40
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

@@ -54,6 +54,18 @@ _DROP_TAGS = frozenset(
         "link",
     ]
 )
+# What CMS plugins add to a post's body that is no text of it, by their class names: share
+# buttons (Jetpack's "Partager : Twitter Facebook" under every post of a WordPress export,
+# AddToAny, Sassy Social Share, WordPress's social links block), Jetpack's related posts,
+# and Ghost's sign-up cards. A page's are left out by trafilatura, which knows them too.
+_WIDGET_CLASSES = frozenset(
+    {
+        "sharedaddy", "sd-sharing", "jp-relatedposts", "addtoany_share_save_container",
+        "a2a_kit", "heateor_sss_sharing_container", "wp-block-social-links", "kg-signup-card",
+    }
+)  # fmt: skip
+# Ghost's membership portal: a button card linking to it asks readers to subscribe.
+_GHOST_PORTAL_RE = re.compile(r"#/portal\b")
 _HEADING_LEVELS = {f"h{n}": n for n in range(1, 7)}
 # Block-level elements: their boundaries end a paragraph. Containers (div, ul, table …)
 # yield paragraphs for their own direct text and recurse into children, so nested text is
@@ -141,7 +153,7 @@ class _Walker:
             self.add_text(element.tail)
             return
         tag = tag.lower()
-        if tag in _DROP_TAGS:
+        if tag in _DROP_TAGS or _is_widget(element):
             self.add_text(element.tail)
             return
         if tag in _HEADING_LEVELS:
@@ -172,6 +184,15 @@ class _Walker:
         for child in element:
             self.walk(child)
         self.add_text(element.tail)
+
+
+def _is_widget(element: etree._Element) -> bool:
+    classes = set((element.get("class") or "").split())
+    if classes & _WIDGET_CLASSES:
+        return True
+    return "kg-button-card" in classes and any(
+        _GHOST_PORTAL_RE.search(link.get("href") or "") for link in element.iter("a")
+    )
 
 
 def _inline_text(element: etree._Element) -> str:

@@ -33,6 +33,35 @@ def test_non_text_elements_never_reach_the_text(junk: str) -> None:
     assert texts(f"<p>Before</p>{junk}<p>After</p>") == [(0, "Before"), (0, "After")]
 
 
+@pytest.mark.parametrize(
+    "widget",
+    [
+        # Jetpack's share buttons, under every post of a WordPress site that has them.
+        '<div class="sharedaddy sd-sharing-enabled"><div class="sd-block sd-sharing">'
+        '<h3 class="sd-title">Partager&nbsp;:</h3><ul><li class="share-twitter">'
+        '<a href="?share=twitter"><span>Twitter</span></a></li><li>'
+        '<a href="?share=facebook"><span>Facebook</span></a></li></ul></div></div>',
+        "<div id='jp-relatedposts' class='jp-relatedposts'><h3>Related</h3></div>",
+        '<div class="addtoany_share_save_container"><a class="a2a_dd">Share</a></div>',
+        '<ul class="wp-block-social-links"><li><a href="https://x.org/ngo">X</a></li></ul>',
+        # Ghost's button to its membership portal, and its sign-up card.
+        '<div class="kg-card kg-button-card kg-align-center"><a href="__GHOST_URL__/#/portal/'
+        'signup" class="kg-btn">Subscribe to our newsletter</a></div>',
+        '<div class="kg-card kg-signup-card"><h2>Sign up for updates</h2></div>',
+    ],
+)
+def test_share_buttons_and_sign_up_cards_of_cms_plugins_are_no_text(widget: str) -> None:
+    assert texts(f"<p>Before</p>{widget}<p>After</p>") == [(0, "Before"), (0, "After")]
+
+
+def test_a_ghost_button_to_another_page_is_text() -> None:
+    html = (
+        '<div class="kg-card kg-button-card">'
+        '<a href="https://x.org/petition">Sign the petition</a></div>'
+    )
+    assert texts(html) == [(0, "Sign the petition")]
+
+
 def test_headings_and_paragraph_elements_become_blocks_once() -> None:
     html = (
         "<h1>Top</h1><div>Direct <b>text</b><p>Inner</p></div>"
