@@ -578,8 +578,10 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
             if not physical_lines:
                 physical_lines.extend(io.StringIO(text, newline="").readlines())
             first, last = start - 1 - skipped_lines, rows.line_num
-            lenient = csv.reader(physical_lines[first:last], delimiter=delimiter)
-            row = next(lenient, [])
+            row = _row_with_stray_quotes("".join(physical_lines[first:last]), delimiter)
+            if row is None or len(row) != len(names):
+                lenient = csv.reader(physical_lines[first:last], delimiter=delimiter)
+                row = next(lenient, [])
             bad += 1
             first_bad = first_bad or start
         if any(cell.strip() for cell in row):
@@ -607,6 +609,32 @@ def parse_csv(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
     if cut:
         warnings.append(_cut_records_warning(len(cut), cut[0], "line"))
     return ParsedRecords(records, warnings)
+
+
+def _row_with_stray_quotes(text: str, delimiter: str) -> list[str] | None:
+    """The cells of a row whose quoted cells hold quotes left unescaped ('"Ley "mordaza" de
+    censura"', as a writer that only wraps each cell in quotes makes them): a quoted cell
+    ends at the quote before a delimiter or the row's end, its other quotes are text.
+    None when a quoted cell has no such end ('"Free" speech' was not quoted whole)."""
+    text = text.rstrip("\r\n")
+    closing = re.compile(rf'""|"(?={re.escape(delimiter)}|$)')
+    cells: list[str] = []
+    at = 0
+    while True:
+        if text.startswith('"', at):
+            end = next((m.start() for m in closing.finditer(text, at + 1) if m.group() == '"'), -1)
+            if end < 0:
+                return None
+            cells.append(text[at + 1 : end].replace('""', '"'))
+            at = end + 1
+        else:
+            end = text.find(delimiter, at)
+            end = len(text) if end < 0 else end
+            cells.append(text[at:end])
+            at = end
+        if at >= len(text):
+            return cells
+        at += len(delimiter)
 
 
 # Enough of a file to hold its header row.

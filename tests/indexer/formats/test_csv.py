@@ -125,6 +125,26 @@ def test_a_row_with_a_quote_inside_a_cell_is_read_as_a_lenient_reader_reads_it(
     ]
 
 
+@pytest.mark.parametrize(
+    ("row", "cells"),
+    [
+        ('1,"Ley "mordaza" de censura","Texto"', ('Ley "mordaza" de censura', "Texto")),
+        ('2,"Título","Dijo "no, nunca" al juez"', ("Título", 'Dijo "no, nunca" al juez')),
+        ('3,"A ""quoted"" and "stray" word",x', ('A "quoted" and "stray" word', "x")),
+        ('4,"Two\nlines "with" quotes",y', ('Two lines "with" quotes', "y")),
+    ],
+)
+def test_a_quoted_cell_with_unescaped_quotes_keeps_them(
+    tmp_path: Path, parse, row: str, cells: tuple[str, str]
+) -> None:
+    # A writer that wraps each cell in quotes without doubling those inside: the quote
+    # before a comma or the line's end closes the cell, the others are its text.
+    write(tmp_path / "posts.csv", f"id,title,body\n{row}\n5,Next,fine\n")
+    parsed = parse("posts.csv")
+    assert [(a.title, a.sections[0].text) for a in parsed.articles] == [cells, ("Next", "fine")]
+    assert len(parsed.warnings) == 1 and "quote inside a cell" in parsed.warnings[0]
+
+
 def test_a_quote_never_closed_keeps_the_rows_before_and_says_the_file_was_read_in_part(
     tmp_path: Path, parse
 ) -> None:
