@@ -125,8 +125,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # past 12 does not fall on. 38: names with particles split from others by "and", a login
 # in post_author no name. 39: a paragraph of 20 words or more site chrome only on more
 # than half a site's pages. 40: plugins' share buttons and sign-up cards left out of a
-# post's body. 41: a quoted CSV cell's undoubled quotes kept.
-PARSER_VERSION = 41
+# post's body. 41: a quoted CSV cell's undoubled quotes kept. 42: a record's plain text
+# without blank lines split into paragraphs at its line breaks.
+PARSER_VERSION = 42
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

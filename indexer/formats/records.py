@@ -321,7 +321,23 @@ def text_blocks(body: Any) -> list[Block]:
         body = html.unescape(body)
     if _HTML_TAG_RE.search(body):
         return blocks_from_html_fragment(body)
-    return [paragraph(part) for part in _BLANK_LINE_RE.split(body) if part.strip()]
+    parts = [part for part in _BLANK_LINE_RE.split(body) if part.strip()]
+    lines = [line for line in body.splitlines() if line.strip()]
+    if len(parts) == 1 and len(lines) > 1 and not _hard_wrapped(lines):
+        # A spreadsheet's cell or a form's text box has no blank lines: a line break there
+        # is where its writer began a new paragraph.
+        parts = lines
+    return [paragraph(part) for part in parts]
+
+
+# Text wrapped at a fixed width (as e-mail and old plain-text archives are) has lines no
+# longer than this, and at least this many of them.
+_WRAP_WIDTH = 80
+_WRAPPED_LINES = 3
+
+
+def _hard_wrapped(lines: list[str]) -> bool:
+    return len(lines) >= _WRAPPED_LINES and max(len(line.strip()) for line in lines) <= _WRAP_WIDTH
 
 
 @dataclass

@@ -102,6 +102,31 @@ def test_a_cell_longer_than_the_csv_modules_default_limit_is_read(tmp_path: Path
     assert len(article.sections[0].text) == len(body.strip())
 
 
+WRAPPED = (
+    "The court sentenced the journalist to five years in prison on\n"
+    "charges of spreading false news, after a trial that observers\n"
+    "described as unfair.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "paragraphs"),
+    [
+        # A spreadsheet's cell: each line was begun with Alt+Enter.
+        ("First paragraph.\nSecond paragraph.", ["First paragraph.", "Second paragraph."]),
+        ("One.\n\nTwo.\nStill two.", ["One.", "Two. Still two."]),
+        # Text wrapped at a fixed width: its lines make one paragraph.
+        (WRAPPED, [" ".join(WRAPPED.split())]),
+    ],
+)
+def test_a_line_break_in_a_cell_begins_a_paragraph_unless_the_text_is_wrapped(
+    tmp_path: Path, parse, cell: str, paragraphs: list[str]
+) -> None:
+    write(tmp_path / "notes.csv", f'title,body\nRaid,"{cell}"\n')
+    [article] = parse("notes.csv").articles
+    assert article.sections[0].text.split("\n\n") == paragraphs
+
+
 def test_a_column_is_mapped_as_a_json_field_is(tmp_path: Path, parse) -> None:
     write(tmp_path / "notas.csv", "titulo,nota_completa\nDetenido,El periodista fue detenido.\n")
     [article] = parse("notas.csv", {"body": "nota_completa", "title": "titulo"}).articles
@@ -115,7 +140,7 @@ def test_a_row_with_a_quote_inside_a_cell_is_read_as_a_lenient_reader_reads_it(
     write(tmp_path / "bad.csv", f"title,body\n{rows}")
     parsed = parse("bad.csv")
     assert [(a.title, a.sections[0].text) for a in parsed.articles] == [
-        ("A", "one two"),  # one paragraph: a single line break is no paragraph break
+        ("A", "one\n\ntwo"),  # a line break in a cell begins a paragraph
         ("Free speech", "broken"),
         ("C", "fine"),
     ]
