@@ -126,8 +126,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # in post_author no name. 39: a paragraph of 20 words or more site chrome only on more
 # than half a site's pages. 40: plugins' share buttons and sign-up cards left out of a
 # post's body. 41: a quoted CSV cell's undoubled quotes kept. 42: a record's plain text
-# without blank lines split into paragraphs at its line breaks.
-PARSER_VERSION = 42
+# without blank lines split into paragraphs at its line breaks. 43: a Blogger export's
+# drafts, deleted posts, comments, settings and template not indexed, its entries' kind
+# no tag.
+PARSER_VERSION = 43
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

@@ -1,5 +1,5 @@
-"""WordPress exports (WXR, an RSS 2.0 dialect), and the RSS and Atom feeds a site publishes:
-published posts and pages with their metadata.
+"""WordPress exports (WXR, an RSS 2.0 dialect), Blogger exports (Atom), and the RSS and Atom
+feeds a site publishes: published posts and pages with their metadata.
 
 Parsed with lxml in streaming mode with entity expansion and network access off: an export
 is untrusted input and must never make the parser fetch or expand external entities.
@@ -29,6 +29,14 @@ _CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 _DC_NS = "http://purl.org/dc/elements/1.1/"
 # WordPress has used export/1.0, 1.1 and 1.2 namespaces; any of them is "wp:".
 _WP_NS_PREFIX = "http://wordpress.org/export/"
+# A Blogger export holds what its site does not show: drafts, deleted posts, comments, and
+# before 2018 the blog's settings and template too. Since 2018 (Google Takeout) an entry's
+# blogger:type and blogger:status say what it is; before, a category of the "kind" scheme
+# did, and app:draft (the Atom Publishing Protocol's, or its draft's namespace) a draft.
+_BLOGGER_NS = "http://schemas.google.com/blogger/2018"
+_KIND_SCHEME = "http://schemas.google.com/g/2005#kind"
+_BLOGGER_KIND = "http://schemas.google.com/blogger/2008/kind#"
+_APP_NAMESPACES = frozenset({"http://www.w3.org/2007/app", "http://purl.org/atom/app#"})
 
 
 @dataclass
@@ -187,13 +195,27 @@ def _of_the_feed(element: etree._Element) -> bool:
     return parent is not None and _localname(parent)[1] in ("channel", "feed")
 
 
-def _atom_entry(entry: etree._Element, language: str | None) -> WxrPost:
-    """An Atom feed's entry (RFC 4287) as a post: a feed holds only what its site shows."""
+def _atom_entry(entry: etree._Element, language: str | None) -> WxrPost | str:
+    """An Atom feed's entry (RFC 4287) as a post, or what it is when it is not indexed: a
+    Blogger export's draft post, comment, settings… (a feed's entries are all published
+    posts)."""
     values: dict[str, Any] = {}
     body = summary = ""
     published = updated = uri = None
+    kind = status = None
+    draft = False
     for child in entry:
         namespace, local = _localname(child)
+        if namespace == _BLOGGER_NS:
+            # The entry's own type: its author's (<author><blogger:type>BLOGGER) is not read.
+            if local == "type":
+                kind = (child.text or "").strip().lower() or None
+            elif local == "status":
+                status = (child.text or "").strip().lower() or None
+            continue
+        if namespace in _APP_NAMESPACES and local == "control":
+            draft = (child.findtext(f"{{{namespace}}}draft") or "").strip().lower() == "yes"
+            continue
         if namespace != _ATOM_NS:
             continue
         if local == "title":
@@ -212,12 +234,20 @@ def _atom_entry(entry: etree._Element, language: str | None) -> WxrPost:
                 values.setdefault("authors", []).append(name.strip())
         elif local == "category":
             term = child.get("label") or child.get("term") or ""
-            if term.strip():
+            if blogger_kind := _blogger_kind(child):
+                kind = blogger_kind
+            elif term.strip():
                 values.setdefault("tags", []).append(term.strip())
         elif local == "content":
             body = _without_feed_footer(_atom_text(child, as_html=True))
         elif local == "summary":
             summary = _without_feed_footer(_atom_text(child, as_html=True))
+    kind = kind or "post"
+    if kind not in _INDEXED_TYPES:
+        return kind
+    # A classic export says no status: its posts are live unless drafts.
+    if draft or status not in (None, "live"):
+        return f"{'draft' if draft else status} {kind}"
     values["id"] = _feed_id(uri, values.get("url"))
     values["date"] = published or updated
     values["summary"] = summary
@@ -225,6 +255,15 @@ def _atom_entry(entry: etree._Element, language: str | None) -> WxrPost:
     if language:
         values["language"] = language
     return WxrPost(values=values, body_html=body, line=entry.sourceline or 0)
+
+
+def _blogger_kind(category: etree._Element) -> str | None:
+    """What a classic Blogger export's entry is ("post", "comment", "settings"…), when the
+    category says it: no label of its post."""
+    term = category.get("term") or ""
+    if category.get("scheme") == _KIND_SCHEME and term.startswith(_BLOGGER_KIND):
+        return term.removeprefix(_BLOGGER_KIND)
+    return None
 
 
 def _feed_id(uri: str | None, link: str | None) -> str | None:
@@ -311,10 +350,6 @@ def parse_wxr(
                 continue
             if local == "language" and not namespace and language is None:
                 language = (element.text or "").strip() or None
-            elif local == "entry" and namespace == _ATOM_NS:
-                posts += 1
-                yield _atom_entry(element, language)
-                element.clear(keep_tail=False)
             elif local == "author" and _is_wp(namespace):
                 login, name = (
                     (element.findtext(f"{{{namespace}}}{field}") or "").strip()
@@ -323,8 +358,12 @@ def parse_wxr(
                 if login and name:
                     display_names[login] = name
                 element.clear(keep_tail=False)
-            elif local == "item" and not namespace:
-                post = _post(element, language, display_names)
+            elif (local, namespace) in (("item", ""), ("entry", _ATOM_NS)):
+                post = (
+                    _post(element, language, display_names)
+                    if local == "item"
+                    else _atom_entry(element, language)
+                )
                 element.clear(keep_tail=False)
                 if isinstance(post, str):
                     not_indexed[post] += 1
@@ -348,11 +387,11 @@ def parse_wxr(
     if not root_seen:
         raise UnreadableFile("empty file")
     if not posts:
+        if not (wordpress or not_indexed):
+            raise NoArticle("no items or entries in this feed")
         raise NoArticle(
-            "no published posts or pages in this WordPress export"
+            f"no published posts or pages in this {'WordPress ' if wordpress else ''}export"
             + (f" ({_counted(not_indexed)})" if not_indexed else "")
-            if wordpress
-            else "no items or entries in this feed"
         )
     if not_indexed:
         yield (

@@ -300,6 +300,120 @@ def test_an_atom_feeds_entries_are_articles(tmp_path: Path, parse) -> None:
     ]  # fmt: skip
 
 
+BLOGGER_NS = "http://schemas.google.com/blogger/2018"
+
+
+def blogger_entry(number: int, title: str, *, kind: str = "POST", status: str = "LIVE") -> str:
+    """An entry of a Blogger export from Google Takeout; its author has a type too."""
+    return f"""<entry><id>tag:blogger.com,1999:blog-1.post-{number}</id>
+<blogger:type>{kind}</blogger:type><blogger:status>{status}</blogger:status>
+<author><name>Rosa Quispe</name><blogger:type>BLOGGER</blogger:type></author>
+<title>{title}</title><content type="html">&lt;p&gt;{title}, in full.&lt;/p&gt;</content>
+<published>2023-08-22T08:00:00-05:00</published>
+<category scheme="tag:blogger.com,1999:blog-1" term="Desalojos"/>
+<link rel="alternate" type="text/html" href="https://obs.blogspot.com/2023/08/p{number}.html"/>
+</entry>"""
+
+
+def blogger_export(*entries: str) -> str:
+    return (
+        f"<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom' "
+        f"xmlns:blogger='{BLOGGER_NS}'><id>tag:blogger.com,1999:blog-1</id><title>Obs</title>"
+        f"{''.join(entries)}</feed>"
+    )
+
+
+def test_a_blogger_exports_live_posts_and_pages_are_articles_and_the_rest_is_counted(
+    tmp_path: Path, parse
+) -> None:
+    content = blogger_export(
+        blogger_entry(1, "Desalojos forzosos"),
+        blogger_entry(2, "Quiénes somos", kind="PAGE"),
+        blogger_entry(3, "Testimonio de una víctima", status="DRAFT"),
+        blogger_entry(4, "Post eliminado", status="DELETED"),
+        blogger_entry(5, "En la papelera", status="SOFT_TRASHED"),
+        blogger_entry(6, "Visiten mi página de préstamos", kind="COMMENT"),
+        blogger_entry(7, "Contacto", kind="PAGE", status="DRAFT"),
+    )
+    write(tmp_path / "blog-05-02-2024.xml", content)
+    parsed = parse("blog-05-02-2024.xml")
+    assert [(a.id, a.title, a.authors, a.tags) for a in parsed.articles] == [
+        ("blog-05-02-2024/p1", "Desalojos forzosos", ["Rosa Quispe"], ["Desalojos"]),
+        ("blog-05-02-2024/p2", "Quiénes somos", ["Rosa Quispe"], ["Desalojos"]),
+    ]
+    assert parsed.warnings == [
+        "5 item(s) not indexed, as only published posts and pages are: 1 × draft post, "
+        "1 × deleted post, 1 × soft_trashed post, 1 × comment, 1 × draft page"
+    ]
+
+
+KIND = "http://schemas.google.com/blogger/2008/kind"
+
+
+def classic_entry(number: int, title: str, kind: str = "post", *, slug: str = "",
+                  draft: str = "") -> str:  # fmt: skip
+    """An entry of a Blogger export of before 2018 ("Back up content"): its kind is a
+    category, a draft says so in the Atom Publishing Protocol's app:control (``draft``: the
+    namespace it is written in)."""
+    control = f"<app:control xmlns:app='{draft}'><app:draft>yes</app:draft></app:control>"
+    return f"""<entry><id>tag:blogger.com,1999:blog-777.post-{number}</id>
+<published>2018-09-10T08:30:00.001+02:00</published>{control if draft else ""}
+<category scheme='http://schemas.google.com/g/2005#kind' term='{KIND}#{kind}'/>
+<category scheme='http://www.blogger.com/atom/ns#' term='Détention arbitraire'/>
+<title type='text'>{title}</title><content type='html'>{title}, en entier.</content>
+<link rel='alternate' type='text/html' href='http://dhi.blogspot.com/{slug or number}.html'/>
+<author><name>Awa Diallo</name></author></entry>"""
+
+
+@pytest.mark.parametrize(
+    "app_namespace", ["http://purl.org/atom/app#", "http://www.w3.org/2007/app"]
+)
+def test_a_classic_blogger_exports_published_posts_and_pages_are_articles(
+    tmp_path: Path, parse, app_namespace: str
+) -> None:
+    content = (
+        "<?xml version='1.0' encoding='UTF-8'?><feed xmlns='http://www.w3.org/2005/Atom'>"
+        "<id>tag:blogger.com,1999:blog-777</id><title type='text'>DHI</title>"
+        + classic_entry(1, "Le thème du blog", "template")
+        + classic_entry(2, "Description du blog", "settings")
+        + classic_entry(901, "Un journaliste détenu", slug="detenu")
+        + classic_entry(902, "Brouillon confidentiel", draft=app_namespace)
+        # A comment's address is its post's, with ?showComment=…: its id was the post's, -2.
+        + classic_entry(903, "Courage à sa famille", "comment", slug="detenu?showComment=1#c903")
+        + classic_entry(904, "Qui sommes-nous", "page", slug="p/qui-sommes-nous")
+        + classic_entry(905, "Une page en attente", "page", draft=app_namespace)
+        + "</feed>"
+    )
+    write(tmp_path / "blog-classic.xml", content)
+    parsed = parse("blog-classic.xml")
+    # The kind, a category, is no tag.
+    assert [(a.id, a.title, a.tags) for a in parsed.articles] == [
+        ("blog-classic/detenu", "Un journaliste détenu", ["Détention arbitraire"]),
+        ("blog-classic/qui-sommes-nous", "Qui sommes-nous", ["Détention arbitraire"]),
+    ]
+    assert parsed.warnings == [
+        "5 item(s) not indexed, as only published posts and pages are: 1 × template, "
+        "1 × settings, 1 × draft post, 1 × comment, 1 × draft page"
+    ]
+
+
+def test_a_blogger_export_with_nothing_published_holds_no_article(tmp_path: Path, parse) -> None:
+    write(tmp_path / "blog.xml", blogger_export(blogger_entry(1, "P", status="DRAFT"),
+                                                blogger_entry(2, "C", kind="COMMENT")))  # fmt: skip
+    with pytest.raises(
+        NoArticle,
+        match=r"^no published posts or pages in this export \(1 × draft post, 1 × comment\)$",
+    ):
+        parse("blog.xml")
+
+
+def test_an_atom_entry_whose_app_draft_says_no_is_an_article(tmp_path: Path, parse) -> None:
+    app = "xmlns:app='http://www.w3.org/2007/app'"
+    control = f"<app:control {app}><app:draft>no</app:draft></app:control>"
+    write(tmp_path / "feed.atom", ATOM_FEED.replace("<entry>", f"<entry>{control}", 1))
+    assert len(parse("feed.atom").articles) == 4
+
+
 def test_a_feed_without_items_holds_no_article(tmp_path: Path, parse) -> None:
     write(tmp_path / "empty.rss", '<rss version="2.0"><channel><title>S</title></channel></rss>')
     with pytest.raises(NoArticle, match="no items or entries in this feed"):
