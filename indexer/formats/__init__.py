@@ -127,9 +127,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # than half a site's pages. 40: plugins' share buttons and sign-up cards left out of a
 # post's body. 41: a quoted CSV cell's undoubled quotes kept. 42: a record's plain text
 # without blank lines split into paragraphs at its line breaks. 43: a Blogger export's
-# drafts, deleted posts, comments, settings and template not indexed, its entries' kind
-# no tag.
-PARSER_VERSION = 43
+# drafts, deleted posts, comments, settings and template not indexed, its entries' kind no
+# tag. 44: Joomla's content rows read (introtext and fulltext its text, created_by_alias
+# its author, language "*" detected, state 0 and -2 not shown).
+PARSER_VERSION = 44
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -556,9 +557,13 @@ def _article(
         title_derived = True
     title = fields.capped_title(title)
     text = "\n\n".join([title, *(section.text for section in sections)])
-    given = fields.normalize_language(values.get("language"))
-    if _given(values.get("language")) and given not in known_languages():
-        dropped["language"], given = values["language"], None
+    stated = values.get("language")
+    given = fields.normalize_language(stated)
+    # Joomla's "*" is an article for every language of its site: its own is detected, as
+    # for one that states none.
+    every_language = isinstance(stated, str) and stated.strip() == "*"
+    if _given(stated) and not every_language and given not in known_languages():
+        dropped["language"], given = stated, None
     # An empty default leaves the language undecided, for the caller to settle.
     language = article_language(given, text, default_language)
     date = fields.normalize_date(values.get("date"), date_order)

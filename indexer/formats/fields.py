@@ -813,6 +813,11 @@ _NOT_ARTICLE_TYPES = frozenset(
 )  # fmt: skip
 
 
+# Joomla's article states readers are not shown (1 is published, 2 archived and still on
+# the site): in its content table only, as another export's "state" may mean anything.
+_JOOMLA_HIDDEN_STATES = {"0": "unpublished", "-2": "trashed"}
+
+
 def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     """What an article's own metadata says when its readers are not shown it: a draft, a
     post unpublished, scheduled, private or behind a password, or no article at all (a
@@ -839,6 +844,10 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
     number = isinstance(status, int | float) and not isinstance(status, bool)
     if yes_or_no(status) is False or (number and status == 0) or str(status).strip() == "0":
         return "unpublished", f"status: {str(status).strip().lower()}"
+    if "introtext" in values:  # a Joomla article
+        state = str(_single_value(values.get("state"))).strip()
+        if state in _JOOMLA_HIDDEN_STATES:
+            return _JOOMLA_HIDDEN_STATES[state], f"state: {state}"
     visibility = _single_value(values.get("visibility"))
     if isinstance(visibility, str) and visibility.strip().casefold() in _MEMBERS_VISIBILITIES:
         return "members-only", f"visibility: {visibility.strip()}"

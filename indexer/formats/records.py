@@ -89,6 +89,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "articlebody",  # schema.org's NewsArticle
         "plaintext",  # Ghost's, beside its html
         "post_content",
+        # Joomla's content table: the text before "Read more", then the rest (``_joomla_text``).
+        "introtext",
+        "fulltext",
         "cuerpo",
         "contenido",
         "texto",
@@ -128,6 +131,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         *("authors", "author", "byline", "creator", "creators"),
         *("autores", "autor", "auteurs", "auteur"),
         "post_author",  # WordPress's: a name in an export, a user's number in a table's dump
+        "created_by_alias",  # Joomla's: the name its page shows in place of its author's
     ),
     "tags": (
         *("tags", "categories", "category", "keywords", "topics", "tag"),
@@ -250,7 +254,16 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
         values = (_unwrapped(_get_path(record, name)) for name in _TAG_LISTS)
         if merged := tuple(value for value in values if _present(value)):
             found["tags"] = merged
+    _joomla_text(record, found)
     return found
+
+
+def _joomla_text(record: Mapping[str, Any], found: dict[str, Any]) -> None:
+    """A Joomla article's text read from its introtext (by its name, or mapped) is followed
+    by its fulltext: its page shows both, the text before "Read more" and the rest."""
+    introtext, fulltext = _get_path(record, "introtext"), _get_path(record, "fulltext")
+    if "body" in found and found["body"] is introtext and _present(fulltext):
+        found["body"] = [introtext, fulltext]
 
 
 def _record(

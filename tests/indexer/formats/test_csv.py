@@ -301,6 +301,26 @@ def test_a_wordpress_posts_author_is_read_from_its_columns(
     assert article.authors == authors
 
 
+def test_a_joomla_content_tables_rows_are_read_as_its_site_shows_them(
+    tmp_path: Path, parse
+) -> None:
+    write(
+        tmp_path / "jos_content.csv",
+        "id,title,introtext,fulltext,state,created,language\n"
+        '1,Blogger freed,<p>A court freed the blogger.</p>,"<p>He spent a year in jail.</p>",'
+        "1,2023-05-01 10:00:00,en-GB\n"
+        "2,Draft,<p>Still edited.</p>,,0,2023-05-02 10:00:00,*\n"
+        "3,Old,<p>Old text.</p>,,-2,2020-01-01 10:00:00,*\n",
+    )
+    parsed = parse("jos_content.csv")
+    assert [(a.id, a.text, a.language) for a in parsed.articles] == [
+        ("jos_content/1", "A court freed the blogger.\n\nHe spent a year in jail.", "en")
+    ]
+    assert parsed.warnings == [
+        "2 record(s) not indexed, as only published ones are: 1 × unpublished, 1 × trashed"
+    ]
+
+
 def test_a_table_of_titles_and_descriptions_is_read_as_such_records_are(
     tmp_path: Path, parse
 ) -> None:

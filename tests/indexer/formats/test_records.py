@@ -454,6 +454,9 @@ NOT_PUBLISHED = [
     ({"password": "s3cret"}, "password-protected"),
     ({"type": "attachment", "guid": {"rendered": "x"}}, "attachment"),  # WordPress REST
     ({"post_type": "nav_menu_item"}, "nav_menu_item"),
+    ({"introtext": "<p>Still edited.</p>", "state": "0"}, "unpublished"),  # Joomla's
+    ({"introtext": "<p>Old text.</p>", "state": "-2"}, "trashed"),
+    ({"introtext": "<p>Old text.</p>", "fulltext": "", "state": -2}, "trashed"),
 ]
 
 
@@ -471,6 +474,88 @@ def test_records_readers_are_not_shown_are_not_indexed(
     parsed = parse(name)
     assert [article.text for article in parsed.articles] == ["Shown to all."]
     assert parsed.warnings == [f"1 record(s) not indexed, as only published ones are: 1 × {what}"]
+
+
+def joomla_row(row_id: int, introtext: str, fulltext: str = "", **fields: str) -> dict:
+    """A row of Joomla's content table (#__content), as its database exports write it."""
+    return {"id": str(row_id), "asset_id": "78", "title": f"Article {row_id}",
+            "alias": f"article-{row_id}", "introtext": introtext, "fulltext": fulltext,
+            "state": "1", "catid": "9", "created": "2023-12-20 09:15:00", "created_by": "42",
+            "created_by_alias": "", "publish_up": "2023-12-20 09:15:00", "language": "*",
+            "metadesc": "", **fields}  # fmt: skip
+
+
+@pytest.mark.parametrize("field_map", [{}, {"body": "introtext"}])
+def test_a_joomla_articles_text_is_its_introtext_then_its_fulltext(
+    tmp_path: Path, parse, field_map: dict[str, str]
+) -> None:
+    # Its page shows both: the text before "Read more" and the text after it.
+    rows = [
+        joomla_row(
+            12,
+            "<p>At least 312 people remain imprisoned for exercising their rights.</p>",
+            "\r\n<p>Of these, 41 are journalists.</p>\r\n<h3>Conditions of detention</h3>"
+            "\r\n<p>Families report that many prisoners are denied medical care.</p>",
+        ),
+        joomla_row(
+            13,
+            "<p>Siete de cada diez mujeres periodistas han sufrido acoso en redes sociales.</p>"
+            '\r\n<hr id="system-readmore" />',
+            "<p>Muchas de ellas han dejado de cubrir temas políticos.</p>",
+            created_by_alias="Redacción",  # the name its page shows for the author's
+            language="es-ES",
+        ),
+        joomla_row(16, "<p>In 2015 we campaigned for trade unionists.</p>", language="en-GB"),
+        joomla_row(17, "", "<p>A text with no introduction, all of it after Read more.</p>"),
+    ]
+    write(tmp_path / "jos_content.json", json.dumps(rows))
+    parsed = parse("jos_content.json", field_map)
+    assert [(a.id, a.text, a.language, a.authors) for a in parsed.articles] == [
+        (
+            "jos_content/12",
+            "At least 312 people remain imprisoned for exercising their rights.\n\n"
+            "Of these, 41 are journalists.\n\nFamilies report that many prisoners are denied "
+            "medical care.",
+            "en",
+            [],
+        ),
+        (
+            "jos_content/13",
+            "Siete de cada diez mujeres periodistas han sufrido acoso en redes sociales.\n\n"
+            "Muchas de ellas han dejado de cubrir temas políticos.",
+            "es",
+            ["Redacción"],
+        ),
+        ("jos_content/16", "In 2015 we campaigned for trade unionists.", "en", []),
+        (
+            "jos_content/17",
+            "A text with no introduction, all of it after Read more.",
+            "en",
+            [],
+        ),
+    ]
+    assert parsed.articles[0].sections[1].heading == "Conditions of detention"
+    assert parsed.articles[0].date == "2023-12-20"
+    # Its language "*" is the site's every language: its own is detected, with no warning.
+    assert parsed.warnings == []
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"introtext": "<p>Shown.</p>", "state": "1"},  # Joomla: published
+        {"introtext": "<p>Shown.</p>", "state": 2},  # archived: still on its site
+        {"body": "Shown.", "state": "0"},  # another export's state may mean anything
+        {"body": "Shown.", "state": "-2"},
+    ],
+)
+def test_a_state_says_a_record_is_not_shown_only_in_a_joomla_article(
+    tmp_path: Path, parse, record: dict
+) -> None:
+    write(tmp_path / "rows.json", json.dumps([{"id": 1, **record}]))
+    parsed = parse("rows.json")
+    assert [article.text for article in parsed.articles] == ["Shown."]
+    assert parsed.warnings == []
 
 
 def test_a_drupal_rest_export_is_read_from_its_value_lists(tmp_path: Path, parse) -> None:
