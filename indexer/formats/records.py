@@ -386,10 +386,11 @@ def _read_all(path: Path) -> bytes:
     return data
 
 
-def _records_in(data: Any) -> list[Any] | None:
+def _records_in(data: Any, field_map: Mapping[str, str]) -> list[Any] | None:
     """The list of records in a JSON document, or None when it holds none."""
     if isinstance(data, list):
-        return data
+        rows = _dumped_rows(data, field_map)
+        return data if rows is None else rows
     if isinstance(data, dict):
         ghost = _ghost_posts(data)
         if ghost is not None:
@@ -405,6 +406,46 @@ def _records_in(data: Any) -> list[Any] | None:
             return lists[0]
         return [data]
     return None
+
+
+# What phpMyAdmin's JSON export lists: its header, each database, and each table's rows.
+_DUMP_ITEMS = ("header", "database", "table")
+# The columns of a CMS's table of articles: WordPress's posts, Joomla's content.
+_ARTICLE_TABLE_COLUMNS = ("post_content", "introtext")
+
+
+def _dumped_rows(export: list[Any], field_map: Mapping[str, str]) -> list[Any] | None:
+    """The rows of the tables that hold articles in a database exported by phpMyAdmin
+    (``[{"type": "header", …}, {"type": "database", …}, {"type": "table", "name": …,
+    "data": [rows]}, …]``); None for any other list. A CMS's table of articles (WordPress's
+    posts, Joomla's content) is read alone: its other tables are the site's settings, users,
+    categories and modules, some with text that is no article (a category's description,
+    a block beside every page). In another database, each table with a text column is read,
+    as a CSV file with one is; when none has one, all are, so that the file is said to
+    have no text, with the fields to map it by."""
+    typed = all(isinstance(item, Mapping) and item.get("type") in _DUMP_ITEMS for item in export)
+    if not typed or not any(item["type"] == "table" for item in export):
+        return None
+    tables = [
+        item["data"]
+        for item in export
+        if item["type"] == "table" and isinstance(item.get("data"), list)
+    ]
+
+    def columns(table: list[Any]) -> dict[str, str]:
+        first = next((row for row in table if isinstance(row, Mapping)), {})
+        return dict.fromkeys(map(str, first), "text")
+
+    articles = [
+        table
+        for table in tables
+        if any(_get_path(columns(table), name) for name in _ARTICLE_TABLE_COLUMNS)
+    ] or [
+        table
+        for table in tables
+        if {"body", "summary"} & lookup_fields(columns(table), field_map).keys()
+    ]
+    return [row for table in articles or tables for row in table]
 
 
 def _ghost_posts(export: Mapping[str, Any]) -> list[Any] | None:
@@ -505,7 +546,7 @@ def parse_json(path: Path, field_map: Mapping[str, str]) -> ParsedRecords:
         data = recovered
     except RecursionError:
         raise UnreadableFile("invalid JSON: nested too deeply") from None
-    items = _records_in(data)
+    items = _records_in(data, field_map)
     if items is None:
         raise UnreadableFile("JSON holds no records (expected a list or an object)")
     records: list[Record] = []

@@ -194,6 +194,25 @@ def test_truncated_json_list_keeps_complete_records(tmp_path: Path, parse) -> No
     assert any(w.startswith("invalid JSON at line") for w in parsed.warnings)
 
 
+def phpmyadmin_dump(*tables: tuple[str, list[dict]]) -> str:
+    """A database exported by phpMyAdmin's JSON plugin: a header, then each table's rows."""
+    header = {
+        "type": "header",
+        "version": "5.2.1",
+        "comment": "Export to JSON plugin for PHPMyAdmin",
+    }
+    return json.dumps(
+        [
+            header,
+            {"type": "database", "name": "site"},
+            *(
+                {"type": "table", "name": name, "database": "site", "data": rows}
+                for name, rows in tables
+            ),
+        ]
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -204,6 +223,12 @@ def test_truncated_json_list_keeps_complete_records(tmp_path: Path, parse) -> No
         ("42", "no records"),
         ("[]", "^no records in it$"),  # an export written while read
         ('[{"title": "only a title"}]', "no text"),
+        # phpMyAdmin's dumps: of empty tables, and of a table with no text column.
+        (phpmyadmin_dump(("wp_posts", [])), "^no records in it$"),
+        (
+            phpmyadmin_dump(("visits", [{"day": "2024-01-01", "visits": "12"}])),
+            r"no text \(.*its fields are day, visits: map the text field with --field body=",
+        ),
     ],
 )
 def test_unusable_json_is_unreadable(tmp_path: Path, parse, content: str, reason: str) -> None:
@@ -555,6 +580,92 @@ def test_a_state_says_a_record_is_not_shown_only_in_a_joomla_article(
     write(tmp_path / "rows.json", json.dumps([{"id": 1, **record}]))
     parsed = parse("rows.json")
     assert [article.text for article in parsed.articles] == ["Shown."]
+    assert parsed.warnings == []
+
+
+def wp_post(post_id: int, title: str, post_type: str = "post", status: str = "publish") -> dict:
+    """A row of WordPress's posts table, as a dump of its database writes it."""
+    return {"ID": str(post_id), "post_author": "3", "post_date": "2024-02-29 17:45:00",
+            "post_content": f"<!-- wp:paragraph -->\n<p>{title}: the court ruled.</p>",
+            "post_title": title, "post_excerpt": "", "post_status": status,
+            "post_password": "", "post_name": title.lower().replace(" ", "-"),
+            "guid": f"https://ngo.example/?p={post_id}", "post_type": post_type}  # fmt: skip
+
+
+def test_a_phpmyadmin_dump_of_a_wordpress_database_gives_its_posts(tmp_path: Path, parse) -> None:
+    dump = phpmyadmin_dump(
+        ("wp_options", [{"option_id": "1", "option_name": "blogname", "option_value": "NGO"}]),
+        (
+            "wp_posts",
+            [
+                wp_post(2187, "Detention of migrants"),
+                wp_post(2188, "Detention of migrants", "revision", "inherit"),
+                wp_post(2189, "Unfinished", status="draft"),
+            ],
+        ),
+        # A category's description is no article, though a record's "description" is text.
+        (
+            "wp_term_taxonomy",
+            [{"term_taxonomy_id": "2", "taxonomy": "category", "description": "Our reports."}],
+        ),
+    )
+    write(tmp_path / "site.json", dump)
+    parsed = parse("site.json")
+    assert [(a.id, a.title, a.date, a.text) for a in parsed.articles] == [
+        (
+            "site/2187",
+            "Detention of migrants",
+            "2024-02-29",
+            "Detention of migrants: the court ruled.",
+        )
+    ]
+    assert parsed.warnings == [
+        "2 record(s) not indexed, as only published ones are: 1 × revision, 1 × draft"
+    ]
+
+
+def test_a_phpmyadmin_dump_of_a_joomla_database_gives_its_articles(tmp_path: Path, parse) -> None:
+    dump = phpmyadmin_dump(
+        ("jos_categories", [{"id": "9", "title": "News", "description": "<p>Our news.</p>"}]),
+        # A custom module's content is a block of the site's pages, beside every article.
+        ("jos_modules", [{"id": "1", "title": "Donate", "content": "<p>Give now.</p>"}]),
+        (
+            "jos_content",
+            [
+                joomla_row(
+                    12,
+                    "<p>At least 312 people remain imprisoned.</p>",
+                    "<p>41 are journalists.</p>",
+                ),
+                joomla_row(14, "<p>Old text in the trash.</p>", state="-2"),
+            ],
+        ),
+    )
+    write(tmp_path / "joomla.json", dump)
+    parsed = parse("joomla.json")
+    assert [(a.id, a.text) for a in parsed.articles] == [
+        ("joomla/12", "At least 312 people remain imprisoned.\n\n41 are journalists.")
+    ]
+    assert parsed.warnings == ["1 record(s) not indexed, as only published ones are: 1 × trashed"]
+
+
+@pytest.mark.parametrize(
+    ("column", "field_map"), [("cuerpo", {}), ("nota_completa", {"body": "nota_completa"})]
+)
+def test_a_phpmyadmin_dump_of_another_database_gives_the_rows_of_its_tables_with_text(
+    tmp_path: Path, parse, column: str, field_map: dict[str, str]
+) -> None:
+    # Its tables of figures are data beside the articles, as a CSV table of them is.
+    dump = phpmyadmin_dump(
+        ("visitas", [{"dia": "2024-01-01", "visitas": "12"}]),
+        ("notas", [{"id": "1", "titulo": "Detenido", column: "El periodista fue detenido."}]),
+        ("usuarios", [{"id": "1", "nombre": "Ana", "email": "ana@ngo.example"}]),
+    )
+    write(tmp_path / "sitio.json", dump)
+    parsed = parse("sitio.json", field_map)
+    assert [(a.id, a.title, a.text) for a in parsed.articles] == [
+        ("sitio/1", "Detenido", "El periodista fue detenido.")
+    ]
     assert parsed.warnings == []
 
 
