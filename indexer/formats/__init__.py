@@ -130,8 +130,10 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # drafts, deleted posts, comments, settings and template not indexed, its entries' kind no
 # tag. 44: Joomla's content rows read (introtext and fulltext its text, created_by_alias
 # its author, language "*" detected, state 0 and -2 not shown). 45: a database exported by
-# phpMyAdmin as JSON read as the rows of its tables of articles.
-PARSER_VERSION = 45
+# phpMyAdmin as JSON read as the rows of its tables of articles. 46: Drupal's views'
+# published flags read in each of their boolean formats ("Disabled", "✖", "Unpublished"),
+# and in a "Published status" or "Publishing status" column.
+PARSER_VERSION = 46
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)

@@ -813,6 +813,8 @@ _NOT_ARTICLE_TYPES = frozenset(
 )  # fmt: skip
 
 
+# The names of a yes/no value that says whether readers are shown an article.
+_PUBLISHED_FLAGS = ("published", "published_status", "publishing_status")
 # Joomla's article states readers are not shown (1 is published, 2 archived and still on
 # the site): in its content table only, as another export's "state" may mean anything.
 _JOOMLA_HIDDEN_STATES = {"0": "unpublished", "-2": "trashed"}
@@ -833,9 +835,12 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
             return kind.strip().casefold(), f"{key}: {kind.strip()}"
     if yes_or_no(_single_value(values.get("draft"))) is True:
         return "draft", "draft: true"
-    # Jekyll's; a date there says nothing.
-    if yes_or_no(_single_value(values.get("published"))) is False:
-        return "unpublished", "published: false"
+    # Jekyll's flag, and Drupal's node status as its views label the column; a date there
+    # says nothing.
+    for key in _PUBLISHED_FLAGS:
+        flag = _single_value(values.get(key))
+        if yes_or_no(flag) is False:
+            return "unpublished", f"{key}: {str(flag).strip().lower()}"
     status = _single_value(values.get("status", values.get("post_status")))
     if isinstance(status, str) and status.strip().casefold() in _NOT_PUBLISHED_STATUSES:
         return status.strip().casefold(), f"status: {status.strip()}"
@@ -971,11 +976,14 @@ def _single_value(value: Any) -> Any:
 
 _YES_OR_NO = {"true": True, "yes": True, "on": True, "1": True}
 _YES_OR_NO |= {"false": False, "no": False, "off": False, "0": False}
+# As Drupal's views write a boolean in their other formats, and its node status.
+_YES_OR_NO |= {"enabled": True, "disabled": False, "✔": True, "✖": False}
+_YES_OR_NO |= {"published": True, "unpublished": False, "not published": False}
 
 
 def yes_or_no(value: Any) -> bool | None:
-    """A yes/no value as front matter, JSON and spreadsheets write it (true, "yes", "On",
-    1, "0"), else None."""
+    """A yes/no value as front matter, JSON, spreadsheets and Drupal's views write it (true,
+    "yes", "On", 1, "0", "Disabled", "✖", "Not published"), else None."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):

@@ -352,6 +352,30 @@ def test_a_published_flag_column_says_what_is_published_and_dates_nothing(
     ]
 
 
+# A Drupal view's publication status column, as each of its boolean formats writes it.
+SHOWN = ["Yes", "True", "On", "1", "Enabled", "✔", "Published"]
+NOT_SHOWN = ["No", "False", "Off", "0", "Disabled", "✖", "Unpublished", "Not published"]
+
+
+@pytest.mark.parametrize("label", ["Published", "Published status", "Publishing status", "Status"])
+def test_a_drupal_views_status_column_says_what_is_published_in_any_of_its_formats(
+    tmp_path: Path, parse, label: str
+) -> None:
+    rows = "".join(
+        f"{value},<p>Its status was exported as {value}.</p>,2023-01-05,{value}\n"
+        for value in SHOWN + NOT_SHOWN
+    )
+    write(tmp_path / "views.csv", f"Title,Body,Date,{label}\n{rows}")
+    parsed = parse("views.csv")
+    assert [(article.title, article.date) for article in parsed.articles] == [
+        (value, "2023-01-05") for value in SHOWN
+    ]
+    # Nor is a "Published" column's value taken for a date that is no plausible one.
+    assert parsed.warnings == [
+        "8 record(s) not indexed, as only published ones are: 8 × unpublished"
+    ]
+
+
 def test_a_header_that_breaks_the_quoting_is_said(tmp_path: Path, parse) -> None:
     write(tmp_path / "head.csv", '"title"x,body\nA,B\n')
     with pytest.raises(UnreadableFile, match=r"invalid CSV: its header row \(line 1\): "):

@@ -475,6 +475,9 @@ NOT_PUBLISHED = [
     ({"status": "sent"}, "sent"),  # Ghost: sent by email only
     ({"draft": True}, "draft"),
     ({"published": False}, "unpublished"),  # Jekyll
+    ({"published": "Disabled"}, "unpublished"),  # Drupal's views, in each boolean format
+    ({"Published status": "✖"}, "unpublished"),
+    ({"status": "Not published"}, "unpublished"),
     ({"content": {"rendered": "<p>Hidden.</p>", "protected": True}}, "password-protected"),
     ({"password": "s3cret"}, "password-protected"),
     ({"type": "attachment", "guid": {"rendered": "x"}}, "attachment"),  # WordPress REST
