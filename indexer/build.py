@@ -304,7 +304,9 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
     source ``blog`` to ``drw``), and the part of the run context it is parsed in: the lines
     its site repeats across pages that it holds, which decide what it keeps, and the parts
     of its titles that name its site, which are taken out of its title, the page it is
-    a copy of, if any, and the key of the files that translate it. The whole set
+    a copy of, if any, the key of the files that translate it, and a Substack post's row
+    of its export's posts.csv (a post made paid-only, its file unchanged, must leave the
+    index), or what an export's table is. The whole set
     of a site's repeated lines changes whenever a line crosses the share of pages that
     makes it chrome: in the digest, adding two pages had a folder read again whole."""
     source = source_for(path, root)
@@ -328,6 +330,11 @@ def file_digest(path: Path, root: Path, context: RunContext, options: ParseOptio
         digest.update(b"\0copy of " + original.encode())
     if key := context.translation_key_of(path):
         digest.update(b"\0translated as " + key.encode())
+    if context.in_substack_export(path):
+        row = context.substack_post(path)
+        digest.update(b"\0substack " + json.dumps(row and asdict(row)).encode())
+    if table := context.export_table(path):
+        digest.update(b"\0export table " + table.encode())
     return digest.hexdigest()
 
 

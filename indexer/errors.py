@@ -25,6 +25,12 @@ class NotArticles(UnreadableFile):
     command line, it was meant to be read, and is reported."""
 
 
+class ExportMetadata(NotArticles):
+    """A table an export keeps beside its articles to describe them (a Substack export's
+    posts.csv, its posts' email statistics): in a folder, counted with the files of other
+    formats and not named, as it is no table whose text column needs mapping."""
+
+
 class NoArticle(UnreadableFile):
     """A file that was read holds no article: a draft, a page without text, a WordPress
     export with nothing published. What was indexed from it before is removed, where a file

@@ -3,7 +3,8 @@
 Entry points used by the build and the CLI:
 
 - ``discover(paths)``: the files to parse (and the ones skipped, with the reason);
-- ``build_context(files)``: whole-run knowledge (lines repeated across a site's pages);
+- ``build_context(files)``: whole-run knowledge (lines repeated across a site's pages, a
+  Substack export's table of its posts);
 - ``parse_file(path, root, context, ...)``: one file's articles, or ``UnreadableFile``;
 - ``stream_file(path, root, context, ...)``: the same, a JSON Lines file's as they are read;
 - ``parse_paths(paths, ...)``: all of the above, never raising for one bad file;
@@ -29,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from indexer.errors import NoArticle, NotArticles, UnreadableFile
-from indexer.formats import fields, html, markdown, records, text, wxr
+from indexer.errors import ExportMetadata, NoArticle, NotArticles, UnreadableFile
+from indexer.formats import fields, html, markdown, records, substack, text, wxr
 from indexer.formats.decode import (
     READ_ERRORS,
     as_utf8,
@@ -161,7 +162,8 @@ class SkippedFile:
     # Articles indexed from it before that the run removed (a page now a draft).
     removed: int = 0
     # A table whose columns name no text (``NotArticles``): ignored in a folder, but named,
-    # as it may be an export whose text column needs mapping.
+    # as it may be an export whose text column needs mapping; not one an export describes
+    # its articles in (``ExportMetadata``), which is what it is.
     table: bool = False
 
     @classmethod
@@ -173,7 +175,7 @@ class SkippedFile:
             str(error),
             isinstance(error, NoArticle),
             ignored=table and path != root,
-            table=table,
+            table=table and not isinstance(error, ExportMetadata),
         )
 
 
@@ -189,7 +191,9 @@ class ParsedFile:
 
 @dataclass(frozen=True)
 class RunContext:
-    """Whole-run knowledge: per site (``Article.source``), its pages' repeated lines."""
+    """Whole-run knowledge: per site (``Article.source``), its pages' repeated lines; per
+    post of a Substack export, its row of the export's table. It travels to the worker
+    processes that parse files: what a file's reading needs of the run is here."""
 
     site_chrome: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # Per page (its path as discovered), the repeated lines of its site that it holds.
@@ -202,6 +206,12 @@ class RunContext:
     # Per page whose translations are files named after it ("poet.md" beside "poet.fr.md",
     # as Hugo names them), the translation key their names give them ("posts/poet").
     translated: Mapping[str, str] = field(default_factory=dict)
+    # Per post of a Substack export (its HTML file), its row of the export's posts.csv; None
+    # for one the table does not list.
+    substack_posts: Mapping[str, substack.Post | None] = field(default_factory=dict)
+    # Per table of an export that describes its articles (posts.csv, a post's email
+    # statistics), what it is.
+    export_tables: Mapping[str, str] = field(default_factory=dict)
 
     def chrome_for(self, source: str) -> frozenset[str]:
         return self.site_chrome.get(source, frozenset())
@@ -219,6 +229,15 @@ class RunContext:
 
     def translation_key_of(self, path: Path) -> str | None:
         return self.translated.get(str(path))
+
+    def in_substack_export(self, path: Path) -> bool:
+        return str(path) in self.substack_posts
+
+    def substack_post(self, path: Path) -> substack.Post | None:
+        return self.substack_posts.get(str(path))
+
+    def export_table(self, path: Path) -> str | None:
+        return self.export_tables.get(str(path))
 
 
 def _kind(path: Path) -> str | None:
@@ -359,8 +378,9 @@ def _sniff_binary(path: Path) -> None:
 def build_context(
     files: Sequence[tuple[Path, Path]], *, max_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
 ) -> RunContext:
-    """Learn each site's repeated lines from its scraped-text, Markdown and HTML pages, and
-    its name from its HTML pages' titles."""
+    """Learn each site's repeated lines from its scraped-text, Markdown and HTML pages, its
+    name from its HTML pages' titles, and what Substack exports' tables say of their
+    posts."""
     # A page's copies (the same article exported twice, a mirror) count as one page: what
     # they share is their text, not the site's chrome.
     pages: dict[str, set[frozenset[str]]] = {}
@@ -423,7 +443,60 @@ def build_context(
         for path in paths
         if path != original
     }
-    return RunContext(site_chrome, page_chrome, page_names, copies, _translated(files))
+    posts, tables = _substack_exports(files)
+    return RunContext(
+        site_chrome,
+        page_chrome,
+        page_names,
+        copies,
+        _translated(files),
+        substack_posts=posts,
+        export_tables=tables,
+    )
+
+
+# What a Substack export's tables are, said of them instead of "a table with no text column".
+_SUBSTACK_POSTS_TABLE = (
+    "a Substack export's list of its posts, read for their titles, dates and readers"
+)
+_SUBSTACK_STATISTICS = "a Substack export's email statistics of a post, not an article"
+
+
+def _substack_exports(
+    files: Sequence[tuple[Path, Path]],
+) -> tuple[dict[str, substack.Post | None], dict[str, str]]:
+    """Per post of a Substack export in the run, its row of the export's posts.csv (None:
+    not listed); per table of the export, what it is. A post named without its export's
+    folder is read with its table too: whether readers are shown it is said only there."""
+    # Absolute: a folder named "." or "posts/.." is found by its name all the same.
+    absolute = [(path, Path(os.path.abspath(path))) for path, _ in files]
+    tables = {full for path, full in absolute if path.name == substack.POSTS_TABLE}
+    tables.update(
+        full.parent.parent / substack.POSTS_TABLE
+        for path, full in absolute
+        if full.parent.name == substack.POSTS_FOLDER and _kind(path) == "html"
+    )
+    posts: dict[str, substack.Post | None] = {}
+    described: dict[str, str] = {}
+    for table in sorted(tables):
+        try:
+            listed = substack.listed_posts(decode_bytes(_read_limited(table, None))[0])
+        except UnreadableFile:
+            continue  # none beside the posts folder; or parse_file says why, if the run has it
+        if listed is None:
+            continue
+        folder = table.parent / substack.POSTS_FOLDER
+        for path, full in absolute:
+            if full == table:
+                described[str(path)] = _SUBSTACK_POSTS_TABLE
+            elif full.parent != folder:
+                continue
+            elif _kind(path) == "html":
+                name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+                posts[str(path)] = listed.get(os.path.splitext(name)[0])
+            elif _kind(path) == "csv":
+                described[str(path)] = _SUBSTACK_STATISTICS
+    return posts, described
 
 
 # A page's translation named after it: "poet.fr.md" beside "poet.md".
@@ -726,6 +799,45 @@ def _parse_single(
     return ParsedFile(path, [article], warnings, shown_until)
 
 
+def _parse_substack_post(
+    path: Path, root: Path, context: RunContext, default_language: str, limit: int
+) -> ParsedFile:
+    """A post of a Substack export: its body, as its file holds it, with its row of the
+    export's posts.csv (its title, subtitle and date), unless readers are not shown it."""
+    post = context.substack_post(path)
+    if post is None:
+        # Unreadable, not a post without article: an export unpacked half-way, whose
+        # table comes whole later, keeps what it gave.
+        raise UnreadableFile(
+            "not listed in its Substack export's posts.csv, which says whether readers are "
+            "shown a post: not indexed until it is"
+        )
+    if not_shown := post.not_shown():
+        raise NoArticle(f"{not_shown[0]} post (its export's posts.csv says {not_shown[1]})")
+    content, warnings = decode_bytes(_read_limited(path, limit))
+    source = fields.source_for(path, root)
+    chrome = context.chrome_for(source)
+    # The body alone, as WXR's and Ghost's: all of it is the post, but for Substack's
+    # buttons and subscribe boxes, and for the lines the site repeats on its pages.
+    blocks = [
+        block
+        for block in html.blocks_from_html_fragment(content, widgets=substack.WIDGET_CLASSES)
+        if block.is_heading or normalize_for_compare(block.text) not in chrome
+    ]
+    dropped: dict[str, Any] = {}
+    article = _article(
+        article_id=fields.relative_id(path, root),
+        title=fields.clean_inline(post.title),
+        blocks=blocks,
+        values=post.values(),
+        source=source,
+        default_language=default_language,
+        dropped=dropped,
+    )
+    warnings.extend(_dropped_warning(name, value) for name, value in dropped.items())
+    return ParsedFile(path, [article], warnings)
+
+
 def _record_id(stem: str, values: Mapping[str, Any], title: str, body: Any) -> str:
     own = fields.clean_id(values.get("id"))
     if own:
@@ -998,6 +1110,12 @@ def parse_file(
     if kind is None:
         raise UnreadableFile(f"not an article format ({_describe_suffix(path)})")
     with _reasons():
+        if what := context.export_table(path):
+            raise ExportMetadata(what)
+        if context.in_substack_export(path):
+            return _parse_substack_post(
+                path, root, context, default_language, max_article_file_bytes
+            )
         if kind == "text" and records.is_article_table(path, field_map):
             # A spreadsheet saved as text: Excel's "Unicode Text" (UTF-16) and "Text (Tab
             # delimited)" write its rows as tab-separated lines in a .txt file.

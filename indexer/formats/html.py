@@ -130,9 +130,10 @@ def _parse_fragment(html: str) -> etree._Element | None:
 class _Walker:
     """Collects blocks from an element tree in document order."""
 
-    def __init__(self) -> None:
+    def __init__(self, widgets: frozenset[str] = frozenset()) -> None:
         self.blocks: list[Block] = []
         self._inline: list[str] = []
+        self._widgets = _WIDGET_CLASSES | widgets
 
     def flush(self) -> None:
         text = "".join(self._inline)
@@ -153,7 +154,7 @@ class _Walker:
             self.add_text(element.tail)
             return
         tag = tag.lower()
-        if tag in _DROP_TAGS or _is_widget(element):
+        if tag in _DROP_TAGS or _is_widget(element, self._widgets):
             self.add_text(element.tail)
             return
         if tag in _HEADING_LEVELS:
@@ -186,9 +187,9 @@ class _Walker:
         self.add_text(element.tail)
 
 
-def _is_widget(element: etree._Element) -> bool:
+def _is_widget(element: etree._Element, widgets: frozenset[str]) -> bool:
     classes = set((element.get("class") or "").split())
-    if classes & _WIDGET_CLASSES:
+    if classes & widgets:
         return True
     return "kg-button-card" in classes and any(
         _GHOST_PORTAL_RE.search(link.get("href") or "") for link in element.iter("a")
@@ -216,8 +217,8 @@ def _inside_dropped(node: etree._Element | None, stop: etree._Element) -> bool:
     return False
 
 
-def _blocks_from_tree(root: etree._Element) -> list[Block]:
-    walker = _Walker()
+def _blocks_from_tree(root: etree._Element, widgets: frozenset[str] = frozenset()) -> list[Block]:
+    walker = _Walker(widgets)
     try:
         walker.walk(root)
         walker.flush()
@@ -226,18 +227,20 @@ def _blocks_from_tree(root: etree._Element) -> list[Block]:
     return walker.blocks
 
 
-def blocks_from_html_fragment(html: str) -> list[Block]:
+def blocks_from_html_fragment(html: str, *, widgets: frozenset[str] = frozenset()) -> list[Block]:
     """Headings and paragraphs of an HTML body (no <html> page around it needed).
 
     Scripts, styles, forms, iframes and comments are dropped; entities are decoded; a
     ``<br>`` is a line break within its paragraph (two in a row end the paragraph).
+    ``widgets``: the class names of a platform's own widgets, left out with what they hold
+    as its plugins' are (``substack.WIDGET_CLASSES``, in a Substack export's posts only).
     """
     if not html or not html.strip():
         return []
     root = _parse_fragment(html)
     if root is None:
         return []
-    return _blocks_from_tree(root)
+    return _blocks_from_tree(root, widgets)
 
 
 # --- full pages -------------------------------------------------------------------------

@@ -848,3 +848,37 @@ def test_a_translation_by_file_name_with_its_pages_slug_keeps_to_its_own_id(
     english, spanish = (stored_article(index_dir, name)[0] for name in ("poet", "es/poet"))
     assert (english["language"], spanish["language"]) == ("en", "es")
     assert english["translation_key"] == spanish["translation_key"] == "poet"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_substack_post_is_read_again_when_its_row_of_posts_csv_changes(
+    tmp_path: Path, workers: int
+) -> None:
+    # Its HTML file is the same; posts.csv, read once per run, says whether it is published.
+    export, index_dir = tmp_path / "export", tmp_path / "ix"
+    (export / "posts").mkdir(parents=True)
+    header = "post_id,post_date,is_published,type,audience,title,subtitle\n"
+    shown = "139.protest,2023-11-02T15:04:11.512Z,true,newsletter,everyone,Protest laws,\n"
+    for name, text in (("139.protest", "Three laws"), ("141.vigil", "Families gathered")):
+        (export / "posts" / f"{name}.html").write_text(f"<p>{text} on Sunday night.</p>")
+    runs = []
+    date = "2024-01-15T10:00:00.000Z"
+    for published, audience in (("false", "everyone"), ("true", "everyone"), ("true", "only_paid")):
+        row = f"141.vigil,{date},{published},newsletter,{audience},Vigil at the prison,\n"
+        (export / "posts.csv").write_text(header + shown + row)
+        summary = build_index([export], index_dir, ParseOptions(), workers=workers)
+        runs.append((article_ids(index_dir), [s.reason for s in summary.skipped if not s.ignored]))
+        if audience == "everyone" and published == "true":
+            meta, _ = stored_article(index_dir, "posts/141.vigil")
+            assert (meta["title"], meta["date"]) == ("Vigil at the prison", "2024-01-15")
+    assert runs == [
+        ({"posts/139.protest"}, ["draft post (its export's posts.csv says is_published: false)"]),
+        ({"posts/139.protest", "posts/141.vigil"}, []),
+        (
+            {"posts/139.protest"},
+            [
+                "members-only post (its export's posts.csv says audience: only_paid); removed "
+                "the 1 article indexed from it before"
+            ],
+        ),
+    ]
