@@ -103,6 +103,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "date": (
         "date",
+        # WordPress REST's date in UTC, beside its "date" in the site's time zone, which the
+        # site shows: read only without it.
+        "date_gmt",
         "published",
         "publish_date",
         "published_date",
@@ -271,7 +274,7 @@ def _record(
 ) -> Record:
     # A record past what metadata can be is read as far as it goes (``bounded``).
     item, complete = bounded(item)
-    item = _resource_fields(item)
+    item = _embedded_names(_resource_fields(item))
     unpublished = not_published(item)
     return Record(
         lookup_fields(item, field_map),
@@ -303,6 +306,34 @@ def _resource_fields(item: Mapping[str, Any]) -> Mapping[str, Any]:
     ):
         return {**attributes, "id": item["id"]}
     return item
+
+
+# The taxonomies of WordPress whose terms a post's page shows, and the fields of a REST API
+# record that hold their numbers.
+_WORDPRESS_TERM_FIELDS = {"category": "categories", "post_tag": "tags"}
+
+
+def _embedded_names(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A WordPress REST API record fetched with ``?_embed``, with the names of its author
+    and of its categories and tags where it holds their numbers (``"author": 3``,
+    ``"tags": [44]``): ``_embedded`` gives them (``"author"``, and ``"wp:term"``, a list
+    of terms per taxonomy); any other record as it is."""
+    embedded = item.get("_embedded")
+    if not isinstance(embedded, Mapping):
+        return item
+    named = dict(item)
+    if isinstance(authors := embedded.get("author"), list):
+        # An author the API may not show is an error object, with no name.
+        named["author"] = [name for author in _mappings(authors) if (name := author.get("name"))]
+    if isinstance(groups := embedded.get("wp:term"), list):
+        terms = [term for group in groups if isinstance(group, list) for term in _mappings(group)]
+        for taxonomy, key in _WORDPRESS_TERM_FIELDS.items():
+            named[key] = [term.get("name") for term in terms if term.get("taxonomy") == taxonomy]
+    return named
+
+
+def _mappings(values: list[Any]) -> list[Mapping[str, Any]]:
+    return [value for value in values if isinstance(value, Mapping)]
 
 
 def _unwrapped(value: Any) -> Any:

@@ -788,6 +788,56 @@ def test_a_wordpress_rest_export_is_read_with_its_nested_fields(tmp_path: Path, 
     assert not article.title_derived
 
 
+def test_a_wordpress_rest_export_fetched_with_embed_names_its_authors_and_terms(
+    tmp_path: Path, parse
+) -> None:
+    # ?_embed: the record holds its author's and terms' numbers, _embedded their names.
+    post = {
+        "id": 41,
+        "date": "2024-03-02T10:00:00",
+        "status": "publish",
+        "title": {"rendered": "NGO law passed"},
+        "content": {"rendered": "<p>Parliament passed a law labelling NGOs.</p>"},
+        "author": 3,
+        "categories": [5],
+        "tags": [44],
+        "_embedded": {
+            "author": [
+                {"id": 3, "name": "Camille Bernard"},
+                {"code": "rest_user_invalid_id", "data": {"status": 404}},
+            ],
+            "wp:term": [
+                [{"id": 5, "name": "Migrations", "taxonomy": "category"}],
+                [{"id": 44, "name": "CRA", "taxonomy": "post_tag"}],
+                [{"id": 9, "name": "Français", "taxonomy": "language"}],
+            ],
+        },
+    }
+    without_terms = {**post, "id": 42, "_embedded": {"author": []}}
+    write(tmp_path / "wp.json", json.dumps([post, without_terms]))
+    assert [(a.authors, a.tags) for a in parse("wp.json").articles] == [
+        (["Camille Bernard"], ["CRA", "Migrations"]),
+        ([], []),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        ({"date_gmt": "2024-03-01T23:30:00"}, "2024-03-01"),
+        # Its local date, the one the site shows, when it has one.
+        ({"date": "2024-03-02T00:30:00", "date_gmt": "2024-03-01T23:30:00"}, "2024-03-02"),
+    ],
+    ids=["date_gmt alone", "date first"],
+)
+def test_a_wordpress_rest_record_is_dated_by_its_date_gmt_when_it_has_no_date(
+    tmp_path: Path, parse, dates: dict, expected: str
+) -> None:
+    post = {"id": 41, "content": {"rendered": "<p>Police used tear gas.</p>"}, **dates}
+    write(tmp_path / "wp.json", json.dumps([post]))
+    assert parse("wp.json").articles[0].date == expected
+
+
 @pytest.mark.parametrize(
     "record",
     [
