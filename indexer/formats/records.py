@@ -426,6 +426,9 @@ def _records_in(data: Any, field_map: Mapping[str, str]) -> list[Any] | None:
         ghost = _ghost_posts(data)
         if ghost is not None:
             return ghost
+        resources = _json_api_resources(data)
+        if resources is not None:
+            return resources
         for key in _LIST_KEYS:
             value = _get_path(data, key)
             if isinstance(value, list):
@@ -477,6 +480,95 @@ def _dumped_rows(export: list[Any], field_map: Mapping[str, str]) -> list[Any] |
         if {"body", "summary"} & lookup_fields(columns(table), field_map).keys()
     ]
     return [row for table in articles or tables for row in table]
+
+
+def _json_api_resources(document: Mapping[str, Any]) -> list[Any] | None:
+    """The resources of a JSON:API document (Drupal's JSON:API: ``{"data": [{"type":
+    "node--article", "id": …, "attributes": …, "relationships": …}], "included": […]}``),
+    each with its author's name, its taxonomy terms' names and its address among its
+    attributes, which hold none of them; None for any other document. A relationship
+    names what it links by type and id only: the document holds it in ``included`` when
+    it was fetched with ``?include=uid,field_tags``."""
+    data = document.get("data")
+    if _is_resource(data):  # one resource: /jsonapi/node/article/{uuid}
+        data = [data]
+    if not isinstance(data, list) or not any(_is_resource(item) for item in data):
+        return None
+    included = document.get("included")
+    linked = {
+        (resource.get("type"), resource.get("id")): resource["attributes"]
+        for resource in (included if isinstance(included, list) else [])
+        if _is_resource(resource)
+    }
+    return [_with_relations(item, linked) if _is_resource(item) else item for item in data]
+
+
+def _is_resource(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and "type" in value
+        and isinstance(value.get("attributes"), Mapping)
+    )
+
+
+def _with_relations(
+    resource: Mapping[str, Any], linked: Mapping[tuple[Any, Any], Mapping[str, Any]]
+) -> Mapping[str, Any]:
+    """A JSON:API resource with its author's and its taxonomy terms' names (``linked``: the
+    included resources' attributes by type and id) and its address among its attributes,
+    where its own attributes do not name them."""
+    related = _related(resource, linked)
+    # Drupal's node owner; its account name, when it has no display name, is often a login.
+    authors = [
+        name
+        for _, user in related.get("uid", [])
+        if (name := user.get("display_name"))
+        or (isinstance(name := user.get("name"), str) and looks_like_names(name.strip()))
+    ]
+    # Every vocabulary's terms (tags, a region, a topic), as front matter's tags and
+    # categories are all its tags.
+    tags = [
+        term.get("name")
+        for targets in related.values()
+        for kind, term in targets
+        if isinstance(kind, str) and kind.startswith("taxonomy_term--")
+    ]
+    found = {"authors": authors, "tags": tags, "url": _path_alias_url(resource)}
+    attributes = {**{key: value for key, value in found.items() if value}, **resource["attributes"]}
+    return {**resource, "attributes": attributes}
+
+
+def _related(
+    resource: Mapping[str, Any], linked: Mapping[tuple[Any, Any], Mapping[str, Any]]
+) -> dict[str, list[tuple[Any, Mapping[str, Any]]]]:
+    """Per relationship of a JSON:API resource, the type and the attributes of each resource
+    it links (none known when the document does not include it)."""
+    relationships = resource.get("relationships")
+    related: dict[str, list[tuple[Any, Mapping[str, Any]]]] = {}
+    for name, relationship in relationships.items() if isinstance(relationships, Mapping) else ():
+        data = relationship.get("data") if isinstance(relationship, Mapping) else None
+        related[name] = [
+            (target.get("type"), linked.get((target.get("type"), target.get("id")), {}))
+            for target in (data if isinstance(data, list) else [data])
+            if isinstance(target, Mapping)
+        ]
+    return related
+
+
+def _path_alias_url(resource: Mapping[str, Any]) -> str | None:
+    """A Drupal node's address: its path alias ("/news/x") on the site its own link names,
+    where Drupal's JSON:API is, at /jsonapi under the site's address and its language's
+    prefix ("https://ngo.example/es/jsonapi/node/article/…"). A relative address alone is
+    none a reader can follow."""
+    path = resource["attributes"].get("path")
+    alias = path.get("alias") if isinstance(path, Mapping) else None
+    links = resource.get("links")
+    own = links.get("self") if isinstance(links, Mapping) else None
+    href = own.get("href") if isinstance(own, Mapping) else None
+    if not (isinstance(alias, str) and alias.startswith("/") and isinstance(href, str)):
+        return None
+    site, api, _ = href.partition("/jsonapi/")
+    return site + alias if api else None
 
 
 def _ghost_posts(export: Mapping[str, Any]) -> list[Any] | None:

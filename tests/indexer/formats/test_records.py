@@ -714,6 +714,80 @@ def test_a_json_api_export_is_read_from_its_resources_attributes(tmp_path: Path,
     ]
 
 
+def json_api_node(uuid: str, title: str, **relationships: object) -> dict:
+    """A node as Drupal's JSON:API gives it: its links, attributes and relationships."""
+    attributes = {
+        "title": title,
+        "status": True,
+        "path": {"alias": f"/news/{uuid}", "langcode": "en"},
+        "body": {"value": f"<p>{title}: the court ruled.</p>", "format": "full_html"},
+    }
+    related = {name: {"data": data} for name, data in relationships.items()}
+    self_link = {"href": f"https://ngo.example/es/jsonapi/node/article/{uuid}?resourceVersion=1"}
+    return {
+        "type": "node--article",
+        "id": uuid,
+        "links": {"self": self_link},
+        "attributes": attributes,
+        "relationships": related,
+    }
+
+
+JSON_API_INCLUDED = [
+    {"type": "user--user", "id": "u5", "attributes": {"display_name": "Carmen Ríos", "name": "cr"}},
+    {"type": "user--user", "id": "u7", "attributes": {"name": "jmwangi"}},
+    {"type": "user--user", "id": "u8", "attributes": {"name": "John Mwangi"}},
+    {"type": "taxonomy_term--tags", "id": "t3", "attributes": {"name": "Desaparición forzada"}},
+    {"type": "taxonomy_term--region", "id": "t4", "attributes": {"name": "Andes"}},
+]
+
+
+def test_a_json_api_export_names_its_authors_and_terms_from_its_included_resources(
+    tmp_path: Path, parse
+) -> None:
+    # ?include=uid,field_tags: a relationship gives a type and an id, `included` the rest.
+    def ref(kind: str, uuid: str) -> dict:
+        return {"type": kind, "id": uuid, "meta": {"drupal_internal__target_id": 1}}
+
+    nodes = [
+        json_api_node(
+            "n1",
+            "Ban upheld",
+            uid=ref("user--user", "u5"),
+            revision_uid=ref("user--user", "u7"),  # who edited it last: no author
+            field_tags=[ref("taxonomy_term--tags", "t3"), ref("taxonomy_term--tags", "gone")],
+            field_region=[ref("taxonomy_term--region", "t4")],
+        ),
+        json_api_node("n2", "Appeal lodged", uid=ref("user--user", "u7"), field_tags=[]),
+        json_api_node("n3", "Appeal heard", uid=ref("user--user", "u8")),
+    ]
+    write(tmp_path / "nodes.json", json.dumps({"data": nodes, "included": JSON_API_INCLUDED}))
+    assert [(a.id, a.authors, a.tags) for a in parse("nodes.json").articles] == [
+        ("nodes/n1", ["Carmen Ríos"], ["Desaparición forzada", "Andes"]),
+        # Without a display name, a user's name is an author only if it is no login.
+        ("nodes/n2", [], []),
+        ("nodes/n3", ["John Mwangi"], []),
+    ]
+    # One resource, as /jsonapi/node/article/{uuid} gives it, is read as one record.
+    one = {"data": nodes[0], "included": JSON_API_INCLUDED}
+    write(tmp_path / "node.json", json.dumps(one))
+    [article] = parse("node.json").articles
+    assert (article.title, article.authors) == ("Ban upheld", ["Carmen Ríos"])
+
+
+def test_a_json_api_nodes_path_alias_is_its_address_on_the_site_its_links_name(
+    tmp_path: Path, parse
+) -> None:
+    # The site, and its language's prefix, are where its JSON:API is: /es/jsonapi/….
+    linked = json_api_node("n1", "Ban upheld")
+    unlinked = {**json_api_node("n2", "Appeal lodged"), "links": {}}
+    write(tmp_path / "nodes.json", json.dumps({"data": [linked, unlinked]}))
+    assert [article.url for article in parse("nodes.json").articles] == [
+        "https://ngo.example/es/news/n1",
+        None,  # a relative address alone is no link a reader can follow
+    ]
+
+
 def test_a_ghost_export_gives_its_posts_with_their_authors_and_public_tags(
     tmp_path: Path, parse
 ) -> None:
