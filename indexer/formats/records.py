@@ -574,7 +574,8 @@ def _path_alias_url(resource: Mapping[str, Any]) -> str | None:
 def _ghost_posts(export: Mapping[str, Any]) -> list[Any] | None:
     """The posts and pages of a Ghost export (``{"db": [{"meta": …, "data": {"posts": …}}]}``),
     each with its authors' names and its public tags' (Ghost keeps them in tables of their
-    own, joined by ``posts_authors`` and ``posts_tags``); None for any other document.
+    own, joined by ``posts_authors`` and ``posts_tags``, or, before Ghost 1.22, by a
+    post's ``author_id``); None for any other document.
     Tags named with a "#" are Ghost's internal tags, never shown to readers."""
     db = export.get("db")
     data = db[0].get("data") if isinstance(db, list) and db and isinstance(db[0], Mapping) else None
@@ -602,10 +603,16 @@ def _ghost_posts(export: Mapping[str, Any]) -> list[Any] | None:
     }
     authors = names_by_post("posts_authors", "author_id", users)
     tags = names_by_post("posts_tags", "tag_id", public_tags)
+
+    def own_author(post: Mapping[str, Any]) -> list[str]:
+        # Before posts_authors (Ghost 1.22), a post named its one author itself.
+        name = users.get(_ghost_id(post.get("author_id")))
+        return [name] if name else []
+
     return [
         {
             **post,
-            "authors": authors.get(_ghost_id(post.get("id")), []),
+            "authors": authors.get(_ghost_id(post.get("id"))) or own_author(post),
             "tags": tags.get(_ghost_id(post.get("id")), []),
         }
         if isinstance(post, Mapping)

@@ -823,6 +823,17 @@ def test_a_ghost_export_gives_its_posts_with_their_authors_and_public_tags(
     ]
 
 
+def test_a_ghost_0x_export_names_a_posts_author_by_its_author_id(tmp_path: Path, parse) -> None:
+    # Ghost before 1.22 had no posts_authors table: a post names its one author itself.
+    post = {"id": 7, "title": "Submission to the UN", "html": "<p>Three trends.</p>"}
+    data = {
+        "posts": [{**post, "status": "published", "author_id": 1}],
+        "users": [{"id": 1, "name": "Peter Okoth"}],
+    }
+    write(tmp_path / "ghost.json", json.dumps({"db": [{"meta": {"version": "005"}, "data": data}]}))
+    assert parse("ghost.json").articles[0].authors == ["Peter Okoth"]
+
+
 def test_a_type_says_what_a_record_is_only_in_a_wordpress_export(tmp_path: Path, parse) -> None:
     record = {"id": 1, "type": "revision", "title": "Revision of the penal code", "body": "Text."}
     write(tmp_path / "laws.json", json.dumps([record]))
