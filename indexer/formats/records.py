@@ -116,6 +116,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "datepublished",
         "created",
         "created_at",
+        "authored_on",  # Drupal's label of a node's "created", as a view's export names it
         "post_date",
         "year",
         # Spanish, Portuguese and French exports: the English and Spanish files of one
@@ -133,6 +134,7 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "authors": (
         *("authors", "author", "byline", "creator", "creators"),
         *("autores", "autor", "auteurs", "auteur"),
+        "authored_by",  # Drupal's label of a node's owner
         "post_author",  # WordPress's: a name in an export, a user's number in a table's dump
         "created_by_alias",  # Joomla's: the name its page shows in place of its author's
     ),
@@ -141,7 +143,8 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         *("etiquetas", "categorias", "categorías", "categoria", "categoría"),
         *("étiquettes", "catégories", "catégorie", "palabras_clave", "mots_cles", "mots_clés"),
     ),
-    "language": ("language", "lang", "locale", "inlanguage", "langcode"),  # langcode: Drupal
+    # langcode, and "Content language" as Drupal's views label it.
+    "language": ("language", "lang", "locale", "inlanguage", "langcode", "content_language"),
     # Hugo's translationKey; WPML's trid; Polylang-style groups.
     "translation_key": ("translation_key", "translationkey", "translation_group", "trid"),
     # Hugo's summary, Jekyll's and WordPress's excerpt: the text of an article whose body
@@ -206,12 +209,13 @@ def _first_and_last_name(record: Mapping[str, Any]) -> str:
 
 
 def _get_path(record: Mapping[str, Any], name: str) -> Any:
-    """A field by exact name, else case-insensitively, else as a dotted path ("meta.title")."""
+    """A field by exact name, else case-insensitively and with its spaces as underscores (a
+    spreadsheet's "Authored on" is authored_on), else as a dotted path ("meta.title")."""
     if name in record:
         return record[name]
-    folded = name.casefold()
+    folded = _folded(name)
     for key, value in record.items():
-        if isinstance(key, str) and key.casefold() == folded:
+        if isinstance(key, str) and _folded(key) == folded:
             return value
     if "." in name:
         head, _, rest = name.partition(".")
@@ -219,6 +223,10 @@ def _get_path(record: Mapping[str, Any], name: str) -> Any:
         if isinstance(inner, Mapping):
             return _get_path(inner, rest)
     return None
+
+
+def _folded(name: str) -> str:
+    return name.casefold().replace(" ", "_")
 
 
 def _keys(record: Mapping[str, Any]) -> list[str]:

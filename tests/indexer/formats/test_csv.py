@@ -376,6 +376,23 @@ def test_a_drupal_views_status_column_says_what_is_published_in_any_of_its_forma
     ]
 
 
+def test_a_drupal_views_export_is_read_by_drupals_own_column_labels(tmp_path: Path, parse) -> None:
+    # A view's table exported under the labels Drupal gives a node's fields. "Changed" is
+    # when it was last edited, not published: no date.
+    write(
+        tmp_path / "views.csv",
+        '"ID","Title","Body","Changed","Authored on","Authored by","Content language"\n'
+        '"101","Smear campaigns","<p>Defenders were targeted online.</p>",'
+        '"Fri, 03/17/2023 - 10:00","Tue, 03/14/2023 - 09:30","Sara Haddad","Spanish"\n'
+        '"102","Vigilancia","<p>Periodistas espiados.</p>","Thu, 04/06/2023 - 10:00","",'
+        '"Diego Morales","Spanish"\n',
+    )
+    assert [(a.date, a.authors, a.language) for a in parse("views.csv").articles] == [
+        ("2023-03-14", ["Sara Haddad"], "es"),  # English text, said to be Spanish
+        (None, ["Diego Morales"], "es"),
+    ]
+
+
 def test_a_header_that_breaks_the_quoting_is_said(tmp_path: Path, parse) -> None:
     write(tmp_path / "head.csv", '"title"x,body\nA,B\n')
     with pytest.raises(UnreadableFile, match=r"invalid CSV: its header row \(line 1\): "):
