@@ -453,6 +453,20 @@ def is_medium_draft(file_name: str, text: str) -> bool:
     return file_name.startswith("draft_") and bool(_MEDIUM_EXPORT_RE.search(text))
 
 
+# A Medium export's page names its post's address in its footer, its <head> naming none:
+# <a href="https://medium.com/@…/…" class="p-canonical">.
+_CANONICAL_LINK_XPATH = (
+    "//a[contains(concat(' ', normalize-space(@class), ' '), ' p-canonical ')]/@href"
+)
+
+
+def _canonical_link(page: str | lxml.html.HtmlElement) -> str | None:
+    """The address a page's ``p-canonical`` link names; None for a page not parsed."""
+    if isinstance(page, str):
+        return None
+    return next(filter(None, map(fields.clean_url, page.xpath(_CANONICAL_LINK_XPATH))), None)
+
+
 # trafilatura's HTML parser (``load_html``'s), reading elements however deep they are nested.
 _DEEP_HTML_PARSER = lxml.html.HTMLParser(
     collect_ids=False,
@@ -516,9 +530,12 @@ def parse_html_page(
     taken out of the title with the name the page declares (og:site_name).
     """
     cleaned = fields.XML_INVALID_RE.sub(" ", text)
+    canonical = None
     try:
+        page = _without_page_footers(cleaned)
+        canonical = _canonical_link(page)  # before trafilatura takes the page apart
         xml = trafilatura.extract(
-            _without_page_footers(cleaned),
+            page,
             output_format="xml",
             with_metadata=True,
             include_comments=False,
@@ -609,5 +626,5 @@ def parse_html_page(
         authors=_names_only(fields.clean_authors(doc.get("author"))) or read_byline.authors,
         tags=fields.clean_list(doc.get("tags"), doc.get("categories")),
         language=_page_language(text) or doc.get("language"),
-        url=fields.clean_url(doc.get("url")),
+        url=fields.clean_url(doc.get("url")) or canonical,
     )

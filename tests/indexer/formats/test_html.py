@@ -327,6 +327,16 @@ def test_a_medium_exports_drafts_are_not_indexed(tmp_path: Path, parse) -> None:
         parse("posts/draft_Next-campaign-9a8b.html")
 
 
+def test_a_medium_exports_post_has_the_address_its_footer_names(tmp_path: Path, parse) -> None:
+    # No <head> link: the export names the post's address in its footer.
+    link = '<a href="https://medium.com/@ngo/detained-3f2a" class="p-canonical">Canonical link</a>'
+    page = medium_page("Detained", DETAINED).replace("</footer>", f"<p>{link}</p></footer>")
+    write(tmp_path / "posts" / "2023-01-05_Detained-3f2a.html", page)
+    [article] = parse("posts/2023-01-05_Detained-3f2a.html").articles
+    # Named by its address's last part, as any page with its address is.
+    assert (article.url, article.id) == ("https://medium.com/@ngo/detained-3f2a", "detained-3f2a")
+
+
 POSTED = "<footer>Posted on <time datetime='2021-02-03'>3 February</time></footer>"
 
 
