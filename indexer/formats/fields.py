@@ -103,6 +103,12 @@ _WEEKDAY_RE = re.compile(
 )
 # RFC 3339 (and YAML's timestamps, which front matter keeps as text) allow a "t" for "T".
 _ISO_RE = re.compile(r"^\s*(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[Tt ].*)?\s*$")
+# ISO 8601's basic format, as iCalendar and some APIs write a time: "20231114T081200Z". The
+# time after its T tells it from a number (eight digits alone may be a count or an id).
+_BASIC_ISO_RE = re.compile(
+    r"^\s*(\d{4})(\d{2})(\d{2})[Tt]\d{2}(?:\d{2}(?:\d{2}(?:[.,]\d+)?)?)?"
+    r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?\s*$"
+)
 _SLASH_YMD_RE = re.compile(r"^\s*(\d{4})/(\d{1,2})/(\d{1,2})\b")
 # A day, a month and a year in figures, as spreadsheets write them: "15/03/2023",
 # "03/14/2023" (the United States' order), "14.03.2023", "14-03-2023 09:30".
@@ -244,7 +250,8 @@ def _compact_date_time(value: float) -> bool:
 def normalize_date(value: Any, order: str | None = None) -> str | None:
     """ISO 8601 ``YYYY-MM-DD`` (or ``YYYY-MM`` / ``YYYY`` when only that is known), else None.
 
-    Accepts ISO strings and datetimes (front matter), RFC 822 (RSS/WXR ``pubDate``),
+    Accepts ISO strings (in its basic format too, with a time: "20231114T081200Z") and
+    datetimes (front matter), RFC 822 (RSS/WXR ``pubDate``),
     "27 March 2018", "14-Mar-2023", "March 27, 2018", a bare year as a number, Unix time in
     seconds or milliseconds (a number, or digits in a string), and a date in figures whose
     day is past 12 ("15/03/2023", "03/14/2023") or whose weekday tells ("Mon, 01/02/2023").
@@ -280,7 +287,7 @@ def normalize_date(value: Any, order: str | None = None) -> str | None:
     if match := _ISO_RE.match(text):
         year, month, day = match.groups()
         return _iso(int(year), int(month) if month else None, int(day) if day else None)
-    if match := _SLASH_YMD_RE.match(text):
+    if match := _SLASH_YMD_RE.match(text) or _BASIC_ISO_RE.match(text):
         return _iso(*(int(part) for part in match.groups()))
     weekday, undated = _weekday(text)
     if match := _NUMERIC_DATE_RE.match(undated):

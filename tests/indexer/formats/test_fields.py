@@ -137,6 +137,11 @@ def test_a_static_sites_post_is_off_it_before_its_publish_date_and_after_its_exp
         ("1700000000000", "2023-11-14"),
         (17000000000, None),  # neither: 2508 in seconds, 1970 in milliseconds
         ("20180327", None),  # eight digits are no time: a compact date, not read
+        # ISO 8601's basic format, a time after its T: a date, whatever the number before.
+        ("20231114T081200Z", "2023-11-14"),
+        ("20231114T0812+0100", "2023-11-14"),
+        ("20231114t081200.5z", "2023-11-14"),
+        ("20231314T081200Z", None),
         ("202303151200", None),  # a compact date and time (1976-05-30 in milliseconds)
         (202303151200, None),
         ("2023031512", None),
