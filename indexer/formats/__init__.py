@@ -710,6 +710,16 @@ def _file_name_date(path: Path) -> str | None:
     return fields.normalize_date(match.group(1)) if match else None
 
 
+def _order_named(value: Any, named: str | None) -> str | None:
+    """The order, "dmy" or "mdy", in which a date in figures that reads as two dates
+    ("10.04.2023") is the one its post's file name gives (2023-04-10-…): the name tells
+    how the post's author writes dates, as a file's other dates tell a record's."""
+    if named is None:
+        return None
+    orders = ("dmy", "mdy")
+    return next((order for order in orders if fields.normalize_date(value, order) == named), None)
+
+
 _FRONT_MATTER_LISTS = {
     "authors": ("authors", "author", "byline"),
     "tags": ("tags", "categories", "category", "keywords"),
@@ -745,16 +755,15 @@ def _parse_single(
             raise NoArticle(f"{unpublished[0]} post (front matter says {unpublished[1]})")
         jekyll_post = _is_jekyll_post(path)
         dated = any(str(key).casefold() == "date" for key in post.metadata)
-        if jekyll_post and not dated:
-            # Jekyll dates a post by its file name, and builds none dated in the future.
-            named = _file_name_date(path)
-            if fields.off_the_site({"date": named}):
-                raise NoArticle(f"scheduled post (its file name dates it {named})")
+        named = _file_name_date(path)
+        # Jekyll dates a post by its file name, and builds none dated in the future.
+        if jekyll_post and not dated and fields.off_the_site({"date": named}):
+            raise NoArticle(f"scheduled post (its file name dates it {named})")
         shown_until = fields.shown_until(post.metadata)
         warnings.extend(post.warnings)
         values = _front_matter_values(post.metadata, field_map, jekyll_post=jekyll_post)
         if not _given(values.get("date")):
-            values["date"] = _file_name_date(path)
+            values["date"] = named
         name_language = _name_language(path)
         if name_language and not _given(values.get("language")):
             values["language"] = name_language
@@ -771,6 +780,7 @@ def _parse_single(
             source=source,
             default_language=default_language,
             dropped=dropped,
+            date_order=_order_named(values.get("date"), named),
         )
     else:
         if original := context.copy_of(path):

@@ -409,6 +409,24 @@ def test_a_post_without_a_date_is_dated_by_its_file_name(
 
 
 @pytest.mark.parametrize(
+    ("name", "date", "expected"),
+    [
+        ("2023-04-10-asylum.md", "10.04.2023", "2023-04-10"),
+        ("2023-10-04-asylum.md", "10.04.2023", "2023-10-04"),
+        ("2023-04-11-asylum.md", "10.04.2023", None),  # neither reading: still not told
+        ("asylum.md", "10.04.2023", None),
+    ],
+)
+def test_a_date_in_figures_is_read_in_the_order_its_file_names_date_agrees_with(
+    tmp_path: Path, parse, name: str, date: str, expected: str | None
+) -> None:
+    write(tmp_path / "_posts" / name, f"---\ntitle: Asylum\ndate: {date}\n---\nText of the post.\n")
+    parsed = parse(f"_posts/{name}")
+    assert parsed.articles[0].date == expected
+    assert bool(parsed.warnings) == (expected is None)
+
+
+@pytest.mark.parametrize(
     ("content", "warning", "text"),
     [
         (
