@@ -133,8 +133,13 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # its author, language "*" detected, state 0 and -2 not shown). 45: a database exported by
 # phpMyAdmin as JSON read as the rows of its tables of articles. 46: Drupal's views'
 # published flags read in each of their boolean formats ("Disabled", "✖", "Unpublished"),
-# and in a "Published status" or "Publishing status" column.
-PARSER_VERSION = 46
+# and in a "Published status" or "Publishing status" column. 47: a WordPress REST post's
+# _embedded authors and terms and its date_gmt, a Drupal JSON:API node's included author
+# and terms and its path alias, Drupal's column labels (Authored on, Authored by, Content
+# language), a Ghost 0.x post's author_id and a Medium export's p-canonical link read; a
+# date in ISO 8601's basic format read, and a Markdown post's ambiguous date in figures in
+# the order its file name's date tells.
+PARSER_VERSION = 47
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
