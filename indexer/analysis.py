@@ -6,7 +6,8 @@ For each word NLTK's regexp tokenizer finds, one cached function gives its index
    acronym written with dots is its letters ("U.N." is "un", as "UN" is), never a stop word.
 2. Folding: lowercase, curly apostrophes made straight, accents and vowel marks stripped
    ("Lèse Majesté" -> "lese majeste", "detención" -> "detencion"); Russian "й" stays, as
-   it is a letter of its own that Russian Snowball needs.
+   it is a letter of its own that Russian Snowball needs, and so does Spanish "ñ" in
+   Spanish text ("año" is no "ano"), whose words are indexed without it too.
 3. Elision: in French and Italian, an article or pronoun joined by an apostrophe is left
    out ("l'autocensure" is "autocensure", "dell'informazione" is "informazione").
 4. Stop words: a short list of function words per language is dropped; words that carry
@@ -273,6 +274,25 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", stripped).casefold().translate(_RESTORED_LETTERS)
 
 
+# Spanish's ñ is a letter of its own, not an n with a mark: "año" is no "ano", "Peña" no
+# "pena" (and Snowball's Spanish stemmer spells with it). Its words keep it, and are indexed
+# without it too, at the same position: a reader whose keyboard has no ñ finds them ("pena"
+# finds "Peña" and "pena"), and one who types it finds them alone ("Peña").
+ENYE_LANGUAGES = frozenset({"es"})
+_ENYE = "\ue001"  # a private-use stand-in, as for "й": folding would strip its tilde
+
+
+@lru_cache(maxsize=200_000)
+def fold_keeping_enye(text: str) -> str:
+    """``fold``, but for ñ, which stays (Spanish's)."""
+    kept = unicodedata.normalize("NFC", text).replace("ñ", _ENYE).replace("Ñ", _ENYE)
+    return fold(kept).replace(_ENYE, "ñ")
+
+
+def _without_enye(text: str) -> str:
+    return unicodedata.normalize("NFC", text).replace("ñ", "n").replace("Ñ", "N")
+
+
 @lru_cache(maxsize=32)
 def _snowball(language: str) -> Callable[[str], str]:
     name = SNOWBALL_LANGUAGES.get(language)
@@ -314,6 +334,7 @@ def term_function(
     """A cached ``surface word -> index term`` function (None for a stop word)."""
     stops = STOP_WORDS.get(language, frozenset()) if stop else frozenset()
     elisions = ELISIONS.get(language, frozenset())
+    fold_word = fold_keeping_enye if language in ENYE_LANGUAGES else fold
 
     # Bounded for the servers' sake: every distinct word of every query passes through here,
     # and random words sent by the thousand filled a million entries per language and
@@ -324,8 +345,8 @@ def term_function(
         if "." in surface and not surface[0].isdigit():
             # An acronym: its letters, as written without dots ("U.N." is "un", as "UN"
             # is). Never a stop word ("U.S." is not "us") and never stemmed.
-            return fold(surface).replace(".", "")
-        folded = fold(surface)
+            return fold_word(surface).replace(".", "")
+        folded = fold_word(surface)
         if elisions and "'" in folded:
             elided, _, rest = folded.partition("'")
             if elided in elisions and rest:
@@ -367,6 +388,7 @@ def token_terms(
     them spanning the whole word; a run of CJK characters gives its character pairs, one
     position and two characters each."""
     term_for = term_function(language, stem, stop)
+    keeps_enye = language in ENYE_LANGUAGES
 
     # ~270 bytes an entry: 50,000 words (13 MB) per language and variant hold the words that
     # make up most of any text; the rest are a term look-up away (``term_function``).
@@ -394,6 +416,10 @@ def token_terms(
             rest_term = term_for(surface[particle.end() :])
             if rest_term is not None and rest_term != term:
                 found.append((rest_term, 0, 0, whole))
+        if compounds and keeps_enye and "ñ" in term:
+            plain = term_for(_without_enye(surface))
+            if plain is not None and plain != term:
+                found.append((plain, 0, 0, whole))
         return tuple(found), 1
 
     return terms_of
@@ -401,7 +427,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 12
+ANALYSIS_VERSION = 13
 
 
 class ArchiveAnalyzer(Tokenizer):

@@ -178,6 +178,30 @@ def test_an_english_contraction_is_one_word(contraction: str) -> None:
     assert [token.text for token in analyzer_for("en")(contraction)] == stem_terms(contraction)
 
 
+@pytest.mark.parametrize(
+    ("text", "indexed", "searched"),
+    [
+        # Spanish's ñ is a letter: "Peña" is searched as written, and indexed without it
+        # too, for a reader whose keyboard has none.
+        ("Peña", ["peñ", "pen"], ["peñ"]),
+        ("AÑO", ["año", "ano"], ["año"]),
+        ("Pen\u0303a", ["peñ", "pen"], ["peñ"]),  # written as n and a combining tilde
+        ("pena", ["pen"], ["pen"]),
+        ("detención", ["detencion"], ["detencion"]),  # an accent is still folded
+    ],
+)
+def test_spanish_keeps_its_enye_and_indexes_words_without_it_too(
+    text: str, indexed: list[str], searched: list[str]
+) -> None:
+    analyzer = analyzer_for("es")
+    assert [t.text for t in analyzer(text, mode="index")] == indexed
+    assert [t.text for t in analyzer(text, mode="query")] == searched
+
+
+def test_other_languages_fold_enye_as_an_accent() -> None:
+    assert [t.text for t in analyzer_for("en")("Peña Nieto")] == ["pena", "nieto"]
+
+
 def test_fold_lowercases_and_strips_accents() -> None:
     assert fold("Périodistas DETENIDOS") == "periodistas detenidos"
 

@@ -401,6 +401,35 @@ class TestReaderPage:
 
 # An English and a Spanish archive side by side, as Freedom House's two exports are: a
 # Spanish passage names an English word once, in a link's address and in a name.
+ENYE = [
+    {"id": "pena", "language": "es", "title": "La pena de muerte",
+     "body": "El tribunal impuso la pena de muerte a tres acusados."},
+    {"id": "pena-nieto", "language": "es", "title": "El gobierno de Peña Nieto",
+     "body": "Durante el gobierno de Enrique Peña Nieto fueron asesinados periodistas."},
+    {"id": "anos", "language": "es", "title": "Diez años de impunidad",
+     "body": "Han pasado diez años desde el asesinato del periodista."},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # Typed with ñ, a word is found as written; typed without, with or without it.
+        ("Peña", ["pena-nieto"]),
+        ("pena", ["pena", "pena-nieto"]),
+        ('"Peña Nieto"', ["pena-nieto"]),
+        ('"pena nieto"', ["pena-nieto"]),
+        ("años", ["anos"]),
+        ("anos", ["anos"]),
+    ],
+)
+def test_spanish_enye_is_a_letter_a_reader_may_leave_out(
+    tmp_path, query: str, found: list[str]
+) -> None:
+    with records_client(tmp_path, "es.json", ENYE) as client:
+        assert sorted(ids(search(client, q=query))) == [f"es/{id}" for id in found]
+
+
 ELECTIONS = [
     {
         "id": "cambodia-vote",
