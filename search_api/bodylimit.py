@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from search_api.errors import error_answer
+from search_api.site import route_path
 
 # The public endpoints' largest body: /related's draft (200,000 characters: 1.2 MB at most
 # as JSON escapes them, \u00e9, six bytes each; and 1,000 ids to leave out), /search/batch's
@@ -48,7 +49,7 @@ class RequestBodyLimit:
             # be cut short for it.
             await self.app(scope, receive, send)
             return
-        limit = body_limit(scope["method"], scope["path"])
+        limit = body_limit(scope["method"], route_path(scope))
         request = Request(scope)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:

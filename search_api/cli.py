@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import os
+import re
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -159,6 +160,12 @@ def _build_parser() -> argparse.ArgumentParser:
         default=min(2, os.cpu_count() or 1),
         help="processes answering requests (default: 2, or 1 on one CPU)",
     )
+    serve_cmd.add_argument(
+        "--root-path",
+        type=_root_path,
+        default="",
+        help="the path a proxy serves the site under, e.g. /search (default: the site's root)",
+    )
     serve_cmd.set_defaults(handler=_run_serve)
 
     eval_cmd = commands.add_parser(
@@ -207,10 +214,24 @@ def _workers(text: str) -> int:
 
 
 def _port(text: str) -> int:
-    number = int(text)
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number 0-65535, not {text!r}") from None
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"must be 0-65535 (0: any free port), not {number}")
     return number
+
+
+# Path segments of letters, digits and - . _ ~: what a proxy's location is written with.
+_ROOT_PATH_RE = re.compile(r"(?:/[\w.~-]+)*")
+
+
+def _root_path(text: str) -> str:
+    path = text.strip().rstrip("/")
+    if not _ROOT_PATH_RE.fullmatch(path):
+        raise argparse.ArgumentTypeError(f"must be a path such as /search, not {text!r}")
+    return path
 
 
 def _add_index_option(command: argparse.ArgumentParser) -> None:
@@ -569,11 +590,12 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     address = f"[{host}]" if ":" in host else host
     # uvicorn names the address only when it binds it itself.
     print(
-        f"advosearch: serving http://{address}:{port} once the index is loaded (Ctrl-C to stop)",
+        f"advosearch: serving http://{address}:{port}{args.root_path} once the index is loaded "
+        "(Ctrl-C to stop)",
         file=sys.stderr,
     )
     os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)
-    serve(listener, args.workers, access_log=settings.log_requests)
+    serve(listener, args.workers, access_log=settings.log_requests, root_path=args.root_path)
     return EXIT_OK
 
 

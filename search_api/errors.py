@@ -37,6 +37,7 @@ from indexer.errors import (
 from search_api.negotiation import wants_html
 from search_api.privacy import add_privacy_headers
 from search_api.routes.pages import error_page
+from search_api.site import route_path
 
 logger = logging.getLogger("advosearch")
 T = TypeVar("T")
@@ -205,5 +206,5 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         # Starlette sends this answer from outside every middleware, so it gets the
         # privacy headers here.
-        add_privacy_headers(response.headers, request.url.path)
+        add_privacy_headers(response.headers, route_path(request.scope))
         return response

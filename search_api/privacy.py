@@ -15,6 +15,8 @@ from __future__ import annotations
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from search_api.site import route_path
+
 READER_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'"
@@ -53,7 +55,7 @@ class PrivacyHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                add_privacy_headers(MutableHeaders(scope=message), scope["path"])
+                add_privacy_headers(MutableHeaders(scope=message), route_path(scope))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -40,6 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from search_api.engine import searcher_seconds
 from search_api.errors import error_answer
+from search_api.site import route_path
 
 EXEMPT_PATHS = ("/static/", "/docs", "/openapi.json", "/health")
 PRUNE_EVERY = 1000  # requests between sweeps of full buckets
@@ -150,7 +151,7 @@ class RateLimitMiddleware:
         if (
             self.limiter is None
             or scope["type"] != "http"
-            or scope["path"].startswith(EXEMPT_PATHS)
+            or route_path(scope).startswith(EXEMPT_PATHS)
         ):
             await self.app(scope, receive, send)
             return
@@ -169,7 +170,7 @@ class RateLimitMiddleware:
             )
             return
         running = None
-        if scope["path"] in ONE_AT_A_TIME_PATHS:
+        if route_path(scope) in ONE_AT_A_TIME_PATHS:
             running = self.limiter.key(address)  # hashed, as the buckets are
             if not await self._take_turn(running):
                 await self._refuse(scope, receive, send, ONE_AT_A_TIME, 1)

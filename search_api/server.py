@@ -69,10 +69,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return listener
 
 
-def serve(listener: socket.socket, workers: int, access_log: bool) -> None:
+def serve(listener: socket.socket, workers: int, access_log: bool, root_path: str = "") -> None:
     """Serve on ``listener`` until stopped (Ctrl-C, SIGTERM), then return. Workers are
     separate processes: they read their settings (the index folder among them) from the
-    environment."""
+    environment. ``root_path``: the path a proxy serves the site under ("/search"), which
+    the site's links are made under (``search_api.site``)."""
     config = uvicorn.Config(
         APP,
         factory=True,
@@ -81,6 +82,7 @@ def serve(listener: socket.socket, workers: int, access_log: bool) -> None:
         server_header=False,
         workers=workers,
         log_config=_log_config(),
+        root_path=root_path,
     )
     if workers == 1:
         server = uvicorn.Server(config)

@@ -27,6 +27,8 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from indexer.errors import ArticleNotFound, InvalidRequest
@@ -47,6 +49,7 @@ from search_api.search import (
     day_of,
     search,
 )
+from search_api.site import route_path, site_link
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
@@ -201,6 +204,15 @@ def reader_value(text: str) -> str:
 templates.env.finalize = without_controls
 templates.env.filters["plain_date"] = plain_date
 templates.env.filters["as_sentence"] = as_sentence
+
+
+@pass_context
+def site(context: Context, path: str) -> str:
+    """A link to one of the site's pages (``/…``), under the path it is served under."""
+    return site_link(context["request"].scope, path)
+
+
+templates.env.globals["site"] = site
 templates.env.globals["article_page"] = article_page
 templates.env.globals["text_direction"] = text_direction
 templates.env.globals["page_numbers"] = page_numbers
@@ -563,7 +575,7 @@ def error_page(
     that can be sent again unchanged (GET, rate limited or the archive busy) gets a link to
     itself, kept on this site whatever its path holds.
     """
-    on_search_page = request.url.path == "/"
+    on_search_page = route_path(request.scope) == "/"
     state = PageState(list(request.query_params.multi_items()) if on_search_page else [])
     retry_link = ""
     if status in (429, 503) and request.method in ("GET", "HEAD"):

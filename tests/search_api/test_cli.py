@@ -41,12 +41,23 @@ def index(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str
     return run(capsys, "index", *argv, "--workers", "1", "--quiet")
 
 
-def test_a_port_out_of_range_is_refused_before_serving(capsys, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--port", "99999", "argument --port: must be 0-65535 (0: any free port), not 99999"),
+        ("--port", "abc", "argument --port: must be a number 0-65535, not 'abc'"),
+        ("--root-path", "search", "argument --root-path: must be a path such as /search, not"),
+        ("--root-path", "/a b", "argument --root-path: must be a path such as /search, not"),
+    ],
+)
+def test_a_bad_serve_option_is_refused_before_serving(
+    capsys, tmp_path: Path, option: str, value: str, message: str
+) -> None:
     with pytest.raises(SystemExit) as refused:
-        main(["serve", "--index", str(tmp_path), "--port", "99999"])
+        main(["serve", "--index", str(tmp_path), option, value])
     assert refused.value.code == 2
     err = capsys.readouterr().err
-    assert "argument --port: must be 0-65535 (0: any free port), not 99999" in err
+    assert message in err
     assert "Traceback" not in err
 
 

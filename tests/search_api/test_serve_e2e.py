@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
+
+from tests.search_api.conftest import serving
 
 
 def get_json(url: str) -> tuple[int, dict]:
@@ -36,6 +39,18 @@ def test_served_search_over_http(server: str):
             "message": "page_size must be between 1 and 100 (got 0)",
         }
     }
+
+
+def test_served_under_a_root_path_its_page_links_under_it(index_dir, tmp_path):
+    # A proxy serving https://example.org/search/ passes /search/?q=x on as /?q=x.
+    with serving(index_dir, tmp_path / "serve.log", "--root-path", "/search") as base:
+        with urllib.request.urlopen(f"{base}/?q=surveillance", timeout=5) as response:
+            html = response.read().decode()
+        with urllib.request.urlopen(f"{base}/health", timeout=5) as response:
+            assert response.status == 200
+    links = re.findall(r'(?:href|action)="(/[^"]*)"', html)
+    assert "/search/a/gv/covid-surveillance" in links
+    assert links and all(link.startswith("/search/") for link in links), links
 
 
 def test_notes_reach_a_client_in_a_header_over_http(server: str):
