@@ -138,8 +138,11 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # and terms and its path alias, Drupal's column labels (Authored on, Authored by, Content
 # language), a Ghost 0.x post's author_id and a Medium export's p-canonical link read; a
 # date in ISO 8601's basic format read, and a Markdown post's ambiguous date in figures in
-# the order its file name's date tells.
-PARSER_VERSION = 47
+# the order its file name's date tells. 48: a phpMyAdmin dump of another database read
+# only by its mapped text column; Joomla's access levels and publishing dates, and
+# WordPress's contact-form entries, not shown; a Joomla record's "fulltext" alone no text;
+# a record's date_gmt read last; plain text split only at line breaks after sentences.
+PARSER_VERSION = 48
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -467,6 +470,10 @@ _SUBSTACK_POSTS_TABLE = (
 _SUBSTACK_STATISTICS = "a Substack export's email statistics of a post, not an article"
 
 
+# Enough of a table to hold its header row.
+_TABLE_HEADER_BYTES = 65536
+
+
 def _substack_exports(
     files: Sequence[tuple[Path, Path]],
 ) -> tuple[dict[str, substack.Post | None], dict[str, str]]:
@@ -475,18 +482,26 @@ def _substack_exports(
     folder is read with its table too: whether readers are shown it is said only there."""
     # Absolute: a folder named "." or "posts/.." is found by its name all the same.
     absolute = [(path, Path(os.path.abspath(path))) for path, _ in files]
-    tables = {full for path, full in absolute if path.name == substack.POSTS_TABLE}
+    tables = {full for path, full in absolute if path.name in substack.POSTS_TABLES}
     tables.update(
-        full.parent.parent / substack.POSTS_TABLE
+        full.parent.parent / name
         for path, full in absolute
         if full.parent.name == substack.POSTS_FOLDER and _kind(path) == "html"
+        for name in substack.POSTS_TABLES
     )
     posts: dict[str, substack.Post | None] = {}
     described: dict[str, str] = {}
+    other_cms = set()  # folders whose posts.csv is another CMS's
     for table in sorted(tables):
         try:
+            # A posts.csv of another CMS, however large, is not read past its header here.
+            with records.open_binary(table) as handle:
+                header = decode_bytes(handle.readline(_TABLE_HEADER_BYTES))[0]
+            if not substack.names_posts(header):
+                other_cms.add(table.parent)
+                continue
             listed = substack.listed_posts(decode_bytes(_read_limited(table, None))[0])
-        except UnreadableFile:
+        except (UnreadableFile, *READ_ERRORS):
             continue  # none beside the posts folder; or parse_file says why, if the run has it
         if listed is None:
             continue
@@ -501,6 +516,15 @@ def _substack_exports(
                 posts[str(path)] = listed.get(os.path.splitext(name)[0])
             elif _kind(path) == "csv":
                 described[str(path)] = _SUBSTACK_STATISTICS
+    # A Substack post whose export's table is missing (not unpacked yet, compressed away,
+    # unreadable) is not indexed: only the table says whether readers are shown it.
+    for path, full in absolute:
+        if (
+            str(path) not in posts
+            and substack.is_post_file(full)
+            and full.parent.parent not in other_cms
+        ):
+            posts[str(path)] = None
     return posts, described
 
 

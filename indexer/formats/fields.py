@@ -815,7 +815,11 @@ _NOT_ARTICLE_TYPES = frozenset(
     {
         "attachment", "nav_menu_item", "revision", "wp_block", "wp_template",
         "wp_template_part", "wp_navigation", "wp_global_styles", "customize_changeset",
-        "custom_css", "oembed_cache", "user_request",
+        "custom_css", "oembed_cache", "user_request", "wp_font_family", "wp_font_face",
+        # Contact forms and what readers sent through them (Jetpack's "feedback",
+        # Flamingo's, Contact Form 7's, Ninja Forms' and WPForms' entries): private.
+        "feedback", "flamingo_inbound", "flamingo_outbound", "flamingo_contact",
+        "wpcf7_contact_form", "nf_sub", "wpforms", "wpforms_entries",
     }
 )  # fmt: skip
 
@@ -825,6 +829,8 @@ _PUBLISHED_FLAGS = ("published", "published_status", "publishing_status")
 # Joomla's article states readers are not shown (1 is published, 2 archived and still on
 # the site): in its content table only, as another export's "state" may mean anything.
 _JOOMLA_HIDDEN_STATES = {"0": "unpublished", "-2": "trashed"}
+# Joomla's access levels every visitor is shown: Public, and Guest (those not logged in).
+_JOOMLA_PUBLIC_ACCESS = frozenset({"1", "5"})
 
 
 def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
@@ -860,6 +866,14 @@ def not_published(metadata: Mapping[Any, Any]) -> tuple[str, str] | None:
         state = str(_single_value(values.get("state"))).strip()
         if state in _JOOMLA_HIDDEN_STATES:
             return _JOOMLA_HIDDEN_STATES[state], f"state: {state}"
+        access = str(_single_value(values.get("access", "1"))).strip()
+        if access not in _JOOMLA_PUBLIC_ACCESS:
+            return "members-only", f"access: {access}"
+        now = dt.datetime.now(dt.UTC)
+        if (start := _instant(values.get("publish_up"))) and start > now:
+            return "scheduled", f"publish_up: {values['publish_up']}"
+        if (end := _instant(values.get("publish_down"))) and end <= now:
+            return "expired", f"publish_down: {values['publish_down']}"
     visibility = _single_value(values.get("visibility"))
     if isinstance(visibility, str) and visibility.strip().casefold() in _MEMBERS_VISIBILITIES:
         return "members-only", f"visibility: {visibility.strip()}"

@@ -91,7 +91,6 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "post_content",
         # Joomla's content table: the text before "Read more", then the rest (``_joomla_text``).
         "introtext",
-        "fulltext",
         "cuerpo",
         "contenido",
         "texto",
@@ -103,9 +102,6 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "date": (
         "date",
-        # WordPress REST's date in UTC, beside its "date" in the site's time zone, which the
-        # site shows: read only without it.
-        "date_gmt",
         "published",
         "publish_date",
         "published_date",
@@ -129,6 +125,9 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
         "annee",
         "année",
         "date_publication",
+        # WordPress REST's date in UTC, beside its "date" in the site's time zone, which the
+        # site shows: read only when no other is given (a draft's is 0000-00-00 00:00:00).
+        "date_gmt",
     ),
     "url": ("url", "link", "permalink", "canonical_url", "href"),
     "authors": (
@@ -270,11 +269,16 @@ def lookup_fields(record: Mapping[str, Any], field_map: Mapping[str, str]) -> di
 
 
 def _joomla_text(record: Mapping[str, Any], found: dict[str, Any]) -> None:
-    """A Joomla article's text read from its introtext (by its name, or mapped) is followed
-    by its fulltext: its page shows both, the text before "Read more" and the rest."""
+    """A Joomla article's text, unless mapped to another field, is its introtext followed
+    by its fulltext: its page shows both, the text before "Read more" and the rest (either
+    may be empty). "fulltext" is read in Joomla's records only: another export's may be a
+    flag or an address."""
     introtext, fulltext = _get_path(record, "introtext"), _get_path(record, "fulltext")
-    if "body" in found and found["body"] is introtext and _present(fulltext):
-        found["body"] = [introtext, fulltext]
+    if introtext is None or found.get("body", introtext) is not introtext:
+        return
+    parts = [part for part in (introtext, fulltext) if _present(part) and isinstance(part, str)]
+    if parts:
+        found["body"] = parts
 
 
 def _record(
@@ -375,21 +379,17 @@ def text_blocks(body: Any) -> list[Block]:
         return blocks_from_html_fragment(body)
     parts = [part for part in _BLANK_LINE_RE.split(body) if part.strip()]
     lines = [line for line in body.splitlines() if line.strip()]
-    if len(parts) == 1 and len(lines) > 1 and not _hard_wrapped(lines):
-        # A spreadsheet's cell or a form's text box has no blank lines: a line break there
-        # is where its writer began a new paragraph.
+    ends_sentences = all(_SENTENCE_END_RE.search(line) for line in lines[:-1])
+    if len(parts) == 1 and len(lines) > 1 and ends_sentences:
+        # A spreadsheet's cell or a form's text box has no blank lines: a line break after a
+        # sentence there is where its writer began a new paragraph. Text wrapped at a width
+        # breaks its sentences, and stays one paragraph.
         parts = lines
     return [paragraph(part) for part in parts]
 
 
-# Text wrapped at a fixed width (as e-mail and old plain-text archives are) has lines no
-# longer than this, and at least this many of them.
-_WRAP_WIDTH = 80
-_WRAPPED_LINES = 3
-
-
-def _hard_wrapped(lines: list[str]) -> bool:
-    return len(lines) >= _WRAPPED_LINES and max(len(line.strip()) for line in lines) <= _WRAP_WIDTH
+# A line that ends a sentence: its last mark, before any closing quote or bracket.
+_SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 
 
 @dataclass
@@ -413,7 +413,7 @@ class ParsedRecords:
     warnings: list[str] = field(default_factory=list)
 
 
-def _open_binary(path: Path) -> IO[bytes]:
+def open_binary(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
@@ -462,9 +462,9 @@ def _dumped_rows(export: list[Any], field_map: Mapping[str, str]) -> list[Any] |
     "data": [rows]}, …]``); None for any other list. A CMS's table of articles (WordPress's
     posts, Joomla's content) is read alone: its other tables are the site's settings, users,
     categories and modules, some with text that is no article (a category's description,
-    a block beside every page). In another database, each table with a text column is read,
-    as a CSV file with one is; when none has one, all are, so that the file is said to
-    have no text, with the fields to map it by."""
+    a block beside every page). Another database's tables are read only by the text column
+    the field map names: a whole database holds what its site never shows (another CMS's
+    newsletters of paid posts, its readers' comments with their addresses)."""
     typed = all(isinstance(item, Mapping) and item.get("type") in _DUMP_ITEMS for item in export)
     if not typed or not any(item["type"] == "table" for item in export):
         return None
@@ -482,12 +482,15 @@ def _dumped_rows(export: list[Any], field_map: Mapping[str, str]) -> list[Any] |
         table
         for table in tables
         if any(_get_path(columns(table), name) for name in _ARTICLE_TABLE_COLUMNS)
-    ] or [
-        table
-        for table in tables
-        if {"body", "summary"} & lookup_fields(columns(table), field_map).keys()
-    ]
-    return [row for table in articles or tables for row in table]
+    ] or [table for table in tables if "body" in field_map and field_map["body"] in columns(table)]
+    if not articles and any(tables):
+        names = ", ".join(str(item.get("name")) for item in export if item["type"] == "table")
+        raise NotArticles(
+            f"a database exported by phpMyAdmin with no WordPress or Joomla table of articles "
+            f"(its tables: {names}); name the text column of the table of articles with "
+            "--field body=<column>, or export that table alone"
+        )
+    return [row for table in articles for row in table]
 
 
 def _json_api_resources(document: Mapping[str, Any]) -> list[Any] | None:
@@ -504,11 +507,19 @@ def _json_api_resources(document: Mapping[str, Any]) -> list[Any] | None:
         return None
     included = document.get("included")
     linked = {
-        (resource.get("type"), resource.get("id")): resource["attributes"]
+        key: resource["attributes"]
         for resource in (included if isinstance(included, list) else [])
-        if _is_resource(resource)
+        if _is_resource(resource) and (key := _resource_key(resource))
     }
     return [_with_relations(item, linked) if _is_resource(item) else item for item in data]
+
+
+def _resource_key(resource: Mapping[str, Any]) -> tuple[str, str] | None:
+    """What names a JSON:API resource, its type and id (strings; numbers as some write ids)."""
+    kind, key = resource.get("type"), resource.get("id")
+    if isinstance(kind, str) and isinstance(key, str | int) and not isinstance(key, bool):
+        return kind, str(key)
+    return None
 
 
 def _is_resource(value: Any) -> bool:
@@ -556,7 +567,7 @@ def _related(
     for name, relationship in relationships.items() if isinstance(relationships, Mapping) else ():
         data = relationship.get("data") if isinstance(relationship, Mapping) else None
         related[name] = [
-            (target.get("type"), linked.get((target.get("type"), target.get("id")), {}))
+            (target.get("type"), linked.get(_resource_key(target), {}))
             for target in (data if isinstance(data, list) else [data])
             if isinstance(target, Mapping)
         ]
@@ -854,7 +865,7 @@ def is_article_table(path: Path, field_map: Mapping[str, str]) -> bool:
     separate fields advosearch knows, one of them the text ("title<TAB>body<TAB>date"). A
     page of text seldom begins with a tab, and never with such names between tabs."""
     try:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             head = handle.read(_HEADER_BYTES)
     except READ_ERRORS:
         return False  # the page's reader says what is wrong with the file
@@ -886,7 +897,7 @@ def _read_what_there_is(path: Path) -> tuple[bytes, str]:
     short gives what it holds before the break."""
     chunks: list[bytes] = []
     try:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             # A read of what one step gives (read1): a whole read raises at the break and
             # gives nothing of what came before it.
             while chunk := handle.read1(1 << 16):
@@ -902,7 +913,7 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes, str]]:
     """The file's lines, each with the name of the file's encoding, as UTF-8 when it is
     UTF-16 or UTF-32 (each line then counts its UTF-8 bytes: close enough for the build's
     shares of work)."""
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         wide = as_utf8(handle, pass_invalid=True)
         encoding = "UTF-8" if wide is None else wide.encoding
         for number, line in enumerate(wide or handle, start=1):

@@ -8,16 +8,28 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from indexer.formats.fields import yes_or_no
 
-__all__ = ["POSTS_FOLDER", "POSTS_TABLE", "WIDGET_CLASSES", "Post", "listed_posts"]
+__all__ = [
+    "POSTS_FOLDER",
+    "POSTS_TABLES",
+    "WIDGET_CLASSES",
+    "Post",
+    "is_post_file",
+    "listed_posts",
+    "names_posts",
+]
 
-# The table, and the folder beside it of the posts it lists.
-POSTS_TABLE = "posts.csv"
+# The table (compressed or not), and the folder beside it of the posts it lists.
+POSTS_TABLES = ("posts.csv", "posts.csv.gz")
 POSTS_FOLDER = "posts"
+# A post's file, named by its post_id: "139872345.the-right-to-protest.html".
+_POST_FILE_RE = re.compile(r"\d+\.[^./]+\.html?(?:\.gz)?", re.IGNORECASE)
 # What tells Substack's table from another CMS's posts.csv: the columns that say whether a
 # post is shown, and to whom.
 _COLUMNS = frozenset({"post_id", "is_published", "audience"})
@@ -60,6 +72,20 @@ class Post:
     def values(self) -> dict[str, Any]:
         """Its metadata, named as a record's fields are: its subtitle is its summary."""
         return {"title": self.title, "summary": self.subtitle, "date": self.date}
+
+
+def names_posts(header: str) -> bool:
+    """Whether a table's header row is that of a Substack export's posts.csv."""
+    try:
+        names = next(csv.reader(io.StringIO(header.lstrip("\ufeff"), newline="")), [])
+    except csv.Error:
+        return False
+    return _COLUMNS.issubset(name.strip() for name in names)
+
+
+def is_post_file(path: Path) -> bool:
+    """Whether a file is named and placed as a Substack export's posts are."""
+    return path.parent.name == POSTS_FOLDER and bool(_POST_FILE_RE.fullmatch(path.name))
 
 
 def listed_posts(table: str) -> dict[str, Post] | None:

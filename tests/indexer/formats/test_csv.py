@@ -115,11 +115,13 @@ WRAPPED = (
         # A spreadsheet's cell: each line was begun with Alt+Enter.
         ("First paragraph.\nSecond paragraph.", ["First paragraph.", "Second paragraph."]),
         ("One.\n\nTwo.\nStill two.", ["One.", "Two. Still two."]),
-        # Text wrapped at a fixed width: its lines make one paragraph.
+        # Text wrapped at a width breaks its sentences: its lines make one paragraph.
         (WRAPPED, [" ".join(WRAPPED.split())]),
+        ("Police raided El Faro on\nMonday morning.", ["Police raided El Faro on Monday morning."]),
+        ("“Free them.”\nThe crowd dispersed.", ["“Free them.”", "The crowd dispersed."]),
     ],
 )
-def test_a_line_break_in_a_cell_begins_a_paragraph_unless_the_text_is_wrapped(
+def test_a_line_break_after_a_sentence_in_a_cell_begins_a_paragraph(
     tmp_path: Path, parse, cell: str, paragraphs: list[str]
 ) -> None:
     write(tmp_path / "notes.csv", f'title,body\nRaid,"{cell}"\n')
@@ -140,7 +142,7 @@ def test_a_row_with_a_quote_inside_a_cell_is_read_as_a_lenient_reader_reads_it(
     write(tmp_path / "bad.csv", f"title,body\n{rows}")
     parsed = parse("bad.csv")
     assert [(a.title, a.sections[0].text) for a in parsed.articles] == [
-        ("A", "one\n\ntwo"),  # a line break in a cell begins a paragraph
+        ("A", "one two"),  # a line break inside a sentence is no paragraph break
         ("Free speech", "broken"),
         ("C", "fine"),
     ]

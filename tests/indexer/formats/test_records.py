@@ -227,7 +227,8 @@ def phpmyadmin_dump(*tables: tuple[str, list[dict]]) -> str:
         (phpmyadmin_dump(("wp_posts", [])), "^no records in it$"),
         (
             phpmyadmin_dump(("visits", [{"day": "2024-01-01", "visits": "12"}])),
-            r"no text \(.*its fields are day, visits: map the text field with --field body=",
+            r"no WordPress or Joomla table of articles \(its tables: visits\); name the text "
+            r"column of the table of articles with --field body=<column>, or export that table",
         ),
     ],
 )
@@ -485,6 +486,12 @@ NOT_PUBLISHED = [
     ({"introtext": "<p>Still edited.</p>", "state": "0"}, "unpublished"),  # Joomla's
     ({"introtext": "<p>Old text.</p>", "state": "-2"}, "trashed"),
     ({"introtext": "<p>Old text.</p>", "fulltext": "", "state": -2}, "trashed"),
+    ({"introtext": "<p>Witness list.</p>", "state": "1", "access": "2"}, "members-only"),
+    ({"introtext": "<p>Later.</p>", "publish_up": "2999-01-01 00:00:00"}, "scheduled"),
+    ({"introtext": "<p>Gone.</p>", "publish_down": "2020-01-01 00:00:00"}, "expired"),
+    # Contact forms' entries in a WordPress posts table: what readers sent, private.
+    ({"post_type": "feedback", "post_content": "Call me on +1 555 0100."}, "feedback"),
+    ({"post_type": "flamingo_inbound"}, "flamingo_inbound"),
 ]
 
 
@@ -511,6 +518,15 @@ def joomla_row(row_id: int, introtext: str, fulltext: str = "", **fields: str) -
             "state": "1", "catid": "9", "created": "2023-12-20 09:15:00", "created_by": "42",
             "created_by_alias": "", "publish_up": "2023-12-20 09:15:00", "language": "*",
             "metadesc": "", **fields}  # fmt: skip
+
+
+@pytest.mark.parametrize("flag", [1, True, "https://ngo.example/full.pdf"])
+def test_another_exports_fulltext_is_not_its_text(tmp_path: Path, parse, flag: object) -> None:
+    # Outside Joomla's rows, "fulltext" may say whether a text is whole, or where it is.
+    record = {"title": "Detenido", "fulltext": flag, "texto": "El abogado fue detenido."}
+    write(tmp_path / "notas.json", json.dumps([record]))
+    [article] = parse("notas.json").articles
+    assert article.text == "El abogado fue detenido."
 
 
 @pytest.mark.parametrize("field_map", [{}, {"body": "introtext"}])
@@ -652,24 +668,37 @@ def test_a_phpmyadmin_dump_of_a_joomla_database_gives_its_articles(tmp_path: Pat
     assert parsed.warnings == ["1 record(s) not indexed, as only published ones are: 1 × trashed"]
 
 
-@pytest.mark.parametrize(
-    ("column", "field_map"), [("cuerpo", {}), ("nota_completa", {"body": "nota_completa"})]
-)
-def test_a_phpmyadmin_dump_of_another_database_gives_the_rows_of_its_tables_with_text(
-    tmp_path: Path, parse, column: str, field_map: dict[str, str]
+def test_a_phpmyadmin_dump_of_another_database_gives_the_rows_of_the_table_named_by_its_text(
+    tmp_path: Path, parse
 ) -> None:
     # Its tables of figures are data beside the articles, as a CSV table of them is.
     dump = phpmyadmin_dump(
         ("visitas", [{"dia": "2024-01-01", "visitas": "12"}]),
-        ("notas", [{"id": "1", "titulo": "Detenido", column: "El periodista fue detenido."}]),
+        ("notas", [{"id": "1", "titulo": "Detenido", "cuerpo": "El periodista fue detenido."}]),
         ("usuarios", [{"id": "1", "nombre": "Ana", "email": "ana@ngo.example"}]),
     )
     write(tmp_path / "sitio.json", dump)
-    parsed = parse("sitio.json", field_map)
+    parsed = parse("sitio.json", {"body": "cuerpo"})
     assert [(a.id, a.title, a.text) for a in parsed.articles] == [
         ("sitio/1", "Detenido", "El periodista fue detenido.")
     ]
     assert parsed.warnings == []
+
+
+def test_a_phpmyadmin_dump_of_another_database_is_not_read_table_by_table(
+    tmp_path: Path, parse
+) -> None:
+    # A Ghost database: its newsletters hold the text of paid posts, its comments readers'
+    # telephone numbers; none of it is for a public search.
+    dump = phpmyadmin_dump(
+        ("posts", [{"id": "1", "title": "Paid post", "html": "<p>For members.</p>",
+                    "visibility": "paid", "status": "published"}]),
+        ("emails", [{"id": "e1", "subject": "Paid post", "html": "<p>For members.</p>"}]),
+        ("comments", [{"id": "c1", "html": "<p>I am the witness: call +1 555 0100.</p>"}]),
+    )  # fmt: skip
+    write(tmp_path / "ghost.json", dump)
+    with pytest.raises(UnreadableFile, match=r"its tables: posts, emails, comments"):
+        parse("ghost.json")
 
 
 def test_a_drupal_rest_export_is_read_from_its_value_lists(tmp_path: Path, parse) -> None:
@@ -773,6 +802,26 @@ def test_a_json_api_export_names_its_authors_and_terms_from_its_included_resourc
     write(tmp_path / "node.json", json.dumps(one))
     [article] = parse("node.json").articles
     assert (article.title, article.authors) == ("Ban upheld", ["Carmen Ríos"])
+
+
+def test_a_json_api_resource_named_oddly_is_read_without_its_relations(
+    tmp_path: Path, parse
+) -> None:
+    # An id that is a list cannot name a resource: the whole file was lost to a TypeError.
+    document = {
+        "data": [
+            {
+                "type": "article",
+                "id": {"value": 7},
+                "attributes": {"title": "Released", "body": "The lawyer was released."},
+                "relationships": {"author": {"data": {"type": "people", "id": [9]}}},
+            }
+        ],
+        "included": [{"type": "people", "id": [9], "attributes": {"name": "Ana Reyes"}}],
+    }
+    write(tmp_path / "odd.json", json.dumps(document))
+    [article] = parse("odd.json").articles
+    assert (article.title, article.text) == ("Released", "The lawyer was released.")
 
 
 def test_a_json_api_nodes_path_alias_is_its_address_on_the_site_its_links_name(
@@ -912,8 +961,9 @@ def test_a_wordpress_rest_export_fetched_with_embed_names_its_authors_and_terms(
         ({"date_gmt": "2024-03-01T23:30:00"}, "2024-03-01"),
         # Its local date, the one the site shows, when it has one.
         ({"date": "2024-03-02T00:30:00", "date_gmt": "2024-03-01T23:30:00"}, "2024-03-02"),
+        ({"date_gmt": "0000-00-00 00:00:00", "published": "2023-04-10"}, "2023-04-10"),
     ],
-    ids=["date_gmt alone", "date first"],
+    ids=["date_gmt alone", "date first", "a draft's zero date_gmt"],
 )
 def test_a_wordpress_rest_record_is_dated_by_its_date_gmt_when_it_has_no_date(
     tmp_path: Path, parse, dates: dict, expected: str
