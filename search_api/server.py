@@ -7,6 +7,7 @@ import logging
 import signal
 import socket
 import sys
+import time
 from typing import Any
 
 import uvicorn
@@ -19,6 +20,15 @@ from uvicorn.supervisors import Multiprocess
 APP = "search_api.app:served_app"
 # Connections waiting to be accepted: uvicorn's default (``--backlog``).
 BACKLOG = 2048
+# How long a worker may take to answer its supervisor before it is killed as hung. uvicorn's
+# 5 s killed workers still starting on a busy machine (load 7 on two CPUs: 8 workers killed
+# in 55 s before one served).
+WORKER_HEALTHCHECK_S = 30
+# Workers that die this many times, none living a minute, cannot start here: the server
+# stops, where uvicorn started them again forever (a Python the service's user could not
+# run: 2,494 "died" lines in 10 minutes, the port taking connections and answering none).
+MAX_QUICK_DEATHS = 10
+QUICK_DEATH_S = 60.0
 
 
 def _log_config() -> dict[str, Any]:
@@ -83,6 +93,7 @@ def serve(listener: socket.socket, workers: int, access_log: bool, root_path: st
         workers=workers,
         log_config=_log_config(),
         root_path=root_path,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
     if workers == 1:
         server = uvicorn.Server(config)
@@ -101,17 +112,60 @@ def serve(listener: socket.socket, workers: int, access_log: bool, root_path: st
     supervisor.run()
     # The supervisor stops when a worker cannot start (an index Whoosh cannot read as one)
     # and returns; exit as one worker does then, so a service manager sees the failure.
-    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+    if supervisor.gave_up or any(
+        worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes
+    ):
         sys.exit(STARTUP_FAILURE)
 
 
 class _Supervisor(Multiprocess):
-    """uvicorn's supervisor of several workers, but for SIGHUP."""
+    """uvicorn's supervisor of several workers, but for SIGHUP, and giving up on workers
+    that keep dying as they start."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.gave_up = False
+        self._started_at: dict[int, float] = {}
+        self._quick_deaths: list[str] = []  # how each worker that died young ended
+
+    def keep_subprocess_alive(self) -> None:
+        now = time.monotonic()
+        before = list(self.processes)
+        for worker in before:
+            self._started_at.setdefault(id(worker), now)
+        super().keep_subprocess_alive()
+        for old, new in zip(before, self.processes, strict=True):
+            if old is new:
+                continue
+            if now - self._started_at.pop(id(old), now) < QUICK_DEATH_S:
+                self._quick_deaths.append(_how_it_ended(old.process.exitcode))
+            else:
+                self._quick_deaths.clear()  # it served for a while: not a start that fails
+        if len(self._quick_deaths) >= MAX_QUICK_DEATHS and not self.should_exit.is_set():
+            endings = ", ".join(sorted(set(self._quick_deaths)))
+            logging.getLogger("advosearch").error(
+                "workers died %d times as they started (%s): stopping. Their messages, if "
+                "any, are above; `advosearch serve --workers 1` runs one in this process, "
+                "where its error is shown",
+                len(self._quick_deaths),
+                endings,
+            )
+            self.gave_up = True
+            self.should_exit.set()
 
     def handle_hup(self) -> None:
         # uvicorn restarts the workers one by one, and gives up when one takes longer than
         # 5 s to load the index: old and new workers were left serving side by side.
         _say_no_reload()
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 def _say_no_reload() -> None:

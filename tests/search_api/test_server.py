@@ -126,6 +126,30 @@ def test_workers_that_cannot_start_make_serve_fail_saying_why_in_one_line(
     assert "Traceback" not in finished.stderr
 
 
+def test_workers_that_keep_dying_as_they_start_make_serve_stop(tmp_path: Path) -> None:
+    # Each spawned worker's Python ends as it starts (as one the service's user cannot run
+    # would): uvicorn started them again forever, the port answering nothing.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import os, sys\nif '--multiprocessing-fork' in sys.argv:\n    os._exit(7)\n",
+        encoding="utf-8",
+    )
+    index = tmp_path / "index"
+    index_corpus([write_corpus(tmp_path / "corpus")], index)
+    path = os.pathsep.join([str(site), str(Path(__file__).resolve().parents[2])])
+    env = {**os.environ, "ADVOSEARCH_INDEX_DIR": str(index), "PYTHONPATH": path}
+    serving = (
+        "from search_api.server import listening_socket, serve; "
+        f"serve(listening_socket('127.0.0.1', {free_port()}), 2, False)"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", serving], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert finished.returncode == STARTUP_FAILURE, finished.stderr
+    assert "workers died 10 times as they started (exit code 7): stopping" in finished.stderr
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_server_stopped_by_sigterm_exits_0_however_many_workers(
     index_dir: Path, tmp_path: Path, workers: str
