@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import multiprocessing
 import os
 import re
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -81,6 +82,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
+        # Sent to this process alone (``kill PID``, ``timeout``), not to its group as a
+        # service manager sends it: its workers are told too, or the clean-up waits for
+        # them to finish what they hold (a minute, for a writer of a large export).
+        for child in multiprocessing.active_children():
+            with suppress(ProcessLookupError):
+                os.kill(child.pid, signum)
         raise Terminated
 
     previous = signal.signal(signal.SIGTERM, terminate)
