@@ -36,7 +36,7 @@ from whoosh.util.times import datetime_to_long
 from indexer.analysis import tag_term
 from indexer.build import damaged_index, index_unavailable, is_index_damage
 from indexer.errors import IndexDamaged, IndexUnavailable, ServerBusy
-from indexer.schema import ARTICLE, SECTION
+from indexer.schema import ARTICLE, SECTION, is_current
 from search_api.index_files import PinnedFiles, index_text, latest_toc, pin_latest
 from search_api.matching import PRELOADED_POSTINGS_BYTES, Postings, evaluate, normaliser
 from search_api.query import FIELD_BOOSTS
@@ -670,6 +670,15 @@ class Engine:
             files.close()
             raise
         newer = Snapshot(searcher, files, self._threads, self._max_wait_s)
+        if not is_current(searcher.schema):
+            # An upgrade's indexer re-indexed the archive while this server ran the code
+            # before it: its queries are read as that code reads them, not as the index is.
+            logger.warning(
+                "index version %s was written by another version of advosearch, whose text "
+                "analysis differs from this server's, and searches may miss words: restart "
+                "the server after an upgrade, or run `advosearch index` over an older index",
+                newer.version,
+            )
         self._open_snapshots += 1
         if self._current is not None:
             self._retire(self._current)

@@ -96,6 +96,29 @@ def test_an_index_whose_articles_are_all_gone_is_served_as_an_empty_archive(
     assert first["index_version"].startswith("2-")
 
 
+def test_a_version_another_advosearch_analysed_is_said_in_the_log(
+    index_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # After an upgrade, the nightly run re-indexes with the new analysis while the server
+    # still runs the old code: its searches read queries otherwise than the index holds.
+    monkeypatch.setattr(engine_module, "is_current", lambda schema: False)
+    with Engine(index_dir) as engine, engine.snapshot() as snapshot:
+        version = snapshot.version
+    assert [record.getMessage() for record in caplog.records] == [
+        f"index version {version} was written by another version of advosearch, whose text "
+        "analysis differs from this server's, and searches may miss words: restart the "
+        "server after an upgrade, or run `advosearch index` over an older index"
+    ]
+
+
+def test_a_version_this_advosearch_wrote_says_nothing(
+    index_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with Engine(index_dir) as engine, engine.snapshot():
+        pass
+    assert caplog.records == []
+
+
 def test_a_replaced_searcher_is_closed_when_its_last_user_releases_it(
     engine: Engine, index_dir: Path
 ) -> None:
