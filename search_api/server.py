@@ -33,11 +33,12 @@ QUICK_DEATH_S = 60.0
 
 def _log_config() -> dict[str, Any]:
     """uvicorn's logging, each line with its time (a log kept in a file, not by journald,
-    says when), and advosearch's own lines (an index that cannot be opened, a write that
-    failed) in the same form, at INFO and above."""
+    says when) and the process that wrote it (of several workers, one may say the index
+    cannot be opened and another that it can), and advosearch's own lines (an index that
+    cannot be opened, a write that failed) in the same form, at INFO and above."""
     config = copy.deepcopy(LOGGING_CONFIG)
     for formatter in config["formatters"].values():
-        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["fmt"] = "%(asctime)s [%(process)d] " + formatter["fmt"]
         formatter["datefmt"] = "%Y-%m-%d %H:%M:%S%z"
     config["loggers"]["advosearch"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     config["filters"] = {"no_websocket_advice": {"()": NoWebSocketAdvice}}

@@ -6,6 +6,7 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -184,6 +185,9 @@ def test_sighup_leaves_the_server_serving_as_it_was(
         assert workers_before.read_text() == children  # the same workers
         assert started[0].poll() is None
     assert "SIGHUP ignored: there is nothing to reload" in log.read_text()
+    # Each line says which process wrote it: of two workers, one may say what the other
+    # does not.
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} \[\d+\] ", log.read_text(), re.M)
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
