@@ -145,8 +145,11 @@ def open_index(index_dir: Path) -> FileIndex:
 def no_index(index_dir: Path) -> IndexNotFound:
     if index_dir.is_file():
         return IndexNotFound(f"{index_dir} is a file, not a folder: an index is a folder")
+    # A relative folder (the default "index") is named where it is too: relative to what a
+    # service runs in, it may not be where its operator looks.
+    where = index_dir if index_dir.is_absolute() else f"{index_dir} ({index_dir.absolute()})"
     return IndexNotFound(
-        f"no index in {index_dir}: build one with `advosearch index PATH --index {index_dir}`"
+        f"no index in {where}: build one with `advosearch index PATH --index {index_dir}`"
     )
 
 

@@ -105,6 +105,19 @@ def test_missing_index_is_a_message(capsys, tmp_path: Path):
     assert err.startswith(f"advosearch: no index in {tmp_path / 'none'}")
 
 
+def test_a_missing_index_named_relatively_is_named_where_it_is_too(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # A service's "index" is relative to the folder it runs in, not the operator's.
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "search", "x", "--index", "index")
+    assert code == 1
+    assert err.startswith(
+        f"advosearch: no index in index ({tmp_path / 'index'}): build one with "
+        "`advosearch index PATH --index index`"
+    )
+
+
 def test_output_its_reader_stops_reading_ends_without_a_traceback(index_dir: Path):
     # As `advosearch search … | head -1` once the first line is read: the pipe is closed.
     read_end, write_end = os.pipe()
