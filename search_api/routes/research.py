@@ -38,21 +38,43 @@ CSV_TYPE = "text/csv; charset=utf-8"
 JSONL_TYPE = "application/x-ndjson; charset=utf-8"
 
 
+# The longest X-Parsed-Query or X-Notes, encoded: nginx reads a response's headers into one
+# buffer of 4 KB by default (proxy_buffer_size), and answers 502 for the whole response when
+# they do not fit (a 1,000-character Arabic query read in three languages made 9,101 bytes).
+MAX_TEXT_HEADER_BYTES = 1200
+
+
 def provenance_headers(
     index_version: str, parsed_query: str, notes: Iterable[str] = ()
 ) -> dict[str, str]:
     """Which index version answered, how the query was read and the notes on it (one
     after the other, "; " between them), for bodies with no room for them (CSV, JSONL):
     percent-encoded UTF-8, spaces kept but at either end (no header value begins or ends
-    with one: the HTTP server would drop the connection)."""
+    with one: the HTTP server would drop the connection), cut with "…" past
+    ``MAX_TEXT_HEADER_BYTES``."""
     headers = {
         "X-Index-Version": index_version,
-        "X-Parsed-Query": quote(parsed_query.strip(), safe=" "),
+        "X-Parsed-Query": _text_header(parsed_query),
     }
     said = "; ".join(note.strip() for note in notes)
     if said:
-        headers["X-Notes"] = quote(said, safe=" ")
+        headers["X-Notes"] = _text_header(said)
     return headers
+
+
+def _text_header(text: str) -> str:
+    encoded = quote(text.strip(), safe=" ")
+    if len(encoded) <= MAX_TEXT_HEADER_BYTES:
+        return encoded
+    # The longest start of the text that fits with its "…", cut between characters.
+    low, high = 0, len(text)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if len(quote(text[:middle].strip() + "…", safe=" ")) <= MAX_TEXT_HEADER_BYTES:
+            low = middle
+        else:
+            high = middle - 1
+    return quote(text[:low].strip() + "…", safe=" ")
 
 
 @get_and_head(
@@ -140,7 +162,9 @@ async def counts_endpoint(
                 "X-Parsed-Query": {
                     "description": "How the query was read (parsed_query), UTF-8, "
                     "percent-encoded but for letters, digits, spaces and -._~ "
-                    '(%22internet shutdown%22 for "internet shutdown").',
+                    '(%22internet shutdown%22 for "internet shutdown"); cut with "…" '
+                    "(%E2%80%A6) at 1,200 bytes, so that a proxy's buffer for headers "
+                    "holds them.",
                     "schema": {"type": "string"},
                 },
                 "X-Notes": {
