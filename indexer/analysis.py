@@ -416,10 +416,13 @@ def token_terms(
             rest_term = term_for(surface[particle.end() :])
             if rest_term is not None and rest_term != term:
                 found.append((rest_term, 0, 0, whole))
-        if compounds and keeps_enye and "ñ" in term:
-            plain = term_for(_without_enye(surface))
-            if plain is not None and plain != term:
-                found.append((plain, 0, 0, whole))
+        if compounds and keeps_enye and "ñ" in fold_keeping_enye(surface):
+            # Its terms as written without ñ too, a hyphenated word's parts' among them.
+            known = {term for term, *_ in found}
+            for plain, *_ in terms_of(_without_enye(surface))[0]:
+                if plain not in known:
+                    known.add(plain)
+                    found.append((plain, 0, 0, whole))
         return tuple(found), 1
 
     return terms_of

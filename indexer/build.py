@@ -147,7 +147,7 @@ def no_index(index_dir: Path) -> IndexNotFound:
         return IndexNotFound(f"{index_dir} is a file, not a folder: an index is a folder")
     # A relative folder (the default "index") is named where it is too: relative to what a
     # service runs in, it may not be where its operator looks.
-    where = index_dir if index_dir.is_absolute() else f"{index_dir} ({index_dir.absolute()})"
+    where = index_dir if index_dir.is_absolute() else f"{index_dir} ({index_dir.resolve()})"
     return IndexNotFound(
         f"no index in {where}: build one with `advosearch index PATH --index {index_dir}`"
     )

@@ -231,7 +231,8 @@ def _port(text: str) -> int:
 
 
 # Path segments of letters, digits and - . _ ~: what a proxy's location is written with.
-_ROOT_PATH_RE = re.compile(r"(?:/[\w.~-]+)*")
+# ASCII only: uvicorn writes the root path as ASCII before each request's path.
+_ROOT_PATH_RE = re.compile(r"(?:/[A-Za-z0-9_.~-]+)*")
 
 
 def _root_path(text: str) -> str:
@@ -597,8 +598,8 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     address = f"[{host}]" if ":" in host else host
     # uvicorn names the address only when it binds it itself.
     print(
-        f"advosearch: serving http://{address}:{port}{args.root_path} once the index is loaded "
-        "(Ctrl-C to stop)",
+        f"advosearch: serving http://{address}:{port} once the index is loaded (Ctrl-C to stop)"
+        + (f", its links under {args.root_path}/ as the proxy serves it" if args.root_path else ""),
         file=sys.stderr,
     )
     os.environ["ADVOSEARCH_INDEX_DIR"] = str(index_dir)

@@ -22,8 +22,9 @@ APP = "search_api.app:served_app"
 BACKLOG = 2048
 # How long a worker may take to answer its supervisor before it is killed as hung. uvicorn's
 # 5 s killed workers still starting on a busy machine (load 7 on two CPUs: 8 workers killed
-# in 55 s before one served).
-WORKER_HEALTHCHECK_S = 30
+# in 55 s before one served); each hung worker delays a stop by as long, so 4 of them must
+# stay within systemd's 90 s.
+WORKER_HEALTHCHECK_S = 15
 # Workers that die this many times, none living a minute, cannot start here: the server
 # stops, where uvicorn started them again forever (a Python the service's user could not
 # run: 2,494 "died" lines in 10 minutes, the port taking connections and answering none).

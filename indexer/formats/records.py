@@ -379,15 +379,22 @@ def text_blocks(body: Any) -> list[Block]:
         return blocks_from_html_fragment(body)
     parts = [part for part in _BLANK_LINE_RE.split(body) if part.strip()]
     lines = [line for line in body.splitlines() if line.strip()]
-    ends_sentences = all(_SENTENCE_END_RE.search(line) for line in lines[:-1])
+    ends = [bool(_SENTENCE_END_RE.search(line)) for line in lines[:-1]]
+    ends_sentences = any(ends) and all(
+        end or len(line.split()) <= _HEADING_MAX_WORDS
+        for line, end in zip(lines, ends, strict=False)
+    )
     if len(parts) == 1 and len(lines) > 1 and ends_sentences:
         # A spreadsheet's cell or a form's text box has no blank lines: a line break after a
-        # sentence there is where its writer began a new paragraph. Text wrapped at a width
-        # breaks its sentences, and stays one paragraph.
+        # sentence or a heading there is where its writer began a new paragraph. Text
+        # wrapped at a width breaks its sentences, and stays one paragraph.
         parts = lines
     return [paragraph(part) for part in parts]
 
 
+# A line this short that ends no sentence is a heading or a list's item, not a wrapped line
+# (which holds a dozen words or so).
+_HEADING_MAX_WORDS = 6
 # A line that ends a sentence: its last mark, before any closing quote or bracket.
 _SENTENCE_END_RE = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
 
@@ -463,8 +470,9 @@ def _dumped_rows(export: list[Any], field_map: Mapping[str, str]) -> list[Any] |
     posts, Joomla's content) is read alone: its other tables are the site's settings, users,
     categories and modules, some with text that is no article (a category's description,
     a block beside every page). Another database's tables are read only by the text column
-    the field map names: a whole database holds what its site never shows (another CMS's
-    newsletters of paid posts, its readers' comments with their addresses)."""
+    the field map names, or when it is one table exported alone: a whole database holds
+    what its site never shows (another CMS's newsletters of paid posts, its readers'
+    comments with their addresses)."""
     typed = all(isinstance(item, Mapping) and item.get("type") in _DUMP_ITEMS for item in export)
     if not typed or not any(item["type"] == "table" for item in export):
         return None
@@ -482,7 +490,15 @@ def _dumped_rows(export: list[Any], field_map: Mapping[str, str]) -> list[Any] |
         table
         for table in tables
         if any(_get_path(columns(table), name) for name in _ARTICLE_TABLE_COLUMNS)
-    ] or [table for table in tables if "body" in field_map and field_map["body"] in columns(table)]
+    ] or [
+        table
+        for table in tables
+        if "body" in field_map and _get_path(columns(table), field_map["body"]) is not None
+    ]
+    if not articles and sum(1 for table in tables if table) == 1:
+        # One table exported alone (phpMyAdmin wraps it as a database too): read as a CSV
+        # export of it is.
+        articles = [table for table in tables if table]
     if not articles and any(tables):
         names = ", ".join(str(item.get("name")) for item in export if item["type"] == "table")
         raise NotArticles(

@@ -28,8 +28,9 @@ __all__ = [
 # The table (compressed or not), and the folder beside it of the posts it lists.
 POSTS_TABLES = ("posts.csv", "posts.csv.gz")
 POSTS_FOLDER = "posts"
-# A post's file, named by its post_id: "139872345.the-right-to-protest.html".
-_POST_FILE_RE = re.compile(r"\d+\.[^./]+\.html?(?:\.gz)?", re.IGNORECASE)
+# A post's file, named by its post_id, a number of 8 figures or more: "139872345.the-right-to-
+# protest.html" ("2019.annual-report.html" is another site's).
+_POST_FILE_RE = re.compile(r"\d{8,}\.[^./]+\.html?(?:\.gz)?", re.IGNORECASE)
 # What tells Substack's table from another CMS's posts.csv: the columns that say whether a
 # post is shown, and to whom.
 _COLUMNS = frozenset({"post_id", "is_published", "audience"})

@@ -187,6 +187,8 @@ def test_an_english_contraction_is_one_word(contraction: str) -> None:
         ("AÑO", ["año", "ano"], ["año"]),
         ("Pen\u0303a", ["peñ", "pen"], ["peñ"]),  # written as n and a combining tilde
         ("pena", ["pen"], ["pen"]),
+        # A hyphenated word's parts too: "pena" finds "Peña-Gómez".
+        ("Peña-Gómez", ["peñagomez", "peñ", "gomez", "penagomez", "pen"], ["peñagomez"]),
         ("detención", ["detencion"], ["detencion"]),  # an accent is still folded
     ],
 )

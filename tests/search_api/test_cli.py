@@ -48,6 +48,8 @@ def index(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str
         ("--port", "abc", "argument --port: must be a number 0-65535, not 'abc'"),
         ("--root-path", "search", "argument --root-path: must be a path such as /search, not"),
         ("--root-path", "/a b", "argument --root-path: must be a path such as /search, not"),
+        # uvicorn writes it as ASCII: every request was a 400.
+        ("--root-path", "/búsqueda", "argument --root-path: must be a path such as /search, not"),
     ],
 )
 def test_a_bad_serve_option_is_refused_before_serving(

@@ -119,6 +119,11 @@ WRAPPED = (
         (WRAPPED, [" ".join(WRAPPED.split())]),
         ("Police raided El Faro on\nMonday morning.", ["Police raided El Faro on Monday morning."]),
         ("“Free them.”\nThe crowd dispersed.", ["“Free them.”", "The crowd dispersed."]),
+        # A heading's line ends no sentence.
+        (
+            "Background\nThe court ruled.\nWe ask for her release.",
+            ["Background", "The court ruled.", "We ask for her release."],
+        ),
     ],
 )
 def test_a_line_break_after_a_sentence_in_a_cell_begins_a_paragraph(

@@ -227,8 +227,7 @@ def phpmyadmin_dump(*tables: tuple[str, list[dict]]) -> str:
         (phpmyadmin_dump(("wp_posts", [])), "^no records in it$"),
         (
             phpmyadmin_dump(("visits", [{"day": "2024-01-01", "visits": "12"}])),
-            r"no WordPress or Joomla table of articles \(its tables: visits\); name the text "
-            r"column of the table of articles with --field body=<column>, or export that table",
+            r"no text \(.*its fields are day, visits: map the text field with --field body=",
         ),
     ],
 )
@@ -683,6 +682,17 @@ def test_a_phpmyadmin_dump_of_another_database_gives_the_rows_of_the_table_named
         ("sitio/1", "Detenido", "El periodista fue detenido.")
     ]
     assert parsed.warnings == []
+
+
+def test_a_table_phpmyadmin_exported_alone_is_read_as_a_csv_export_of_it_is(
+    tmp_path: Path, parse
+) -> None:
+    dump = phpmyadmin_dump(
+        ("articulos", [{"id": "1", "titulo": "Detenidos", "contenido": "Tres periodistas."}])
+    )
+    write(tmp_path / "articulos.json", dump)
+    [article] = parse("articulos.json").articles
+    assert (article.title, article.text) == ("Detenidos", "Tres periodistas.")
 
 
 def test_a_phpmyadmin_dump_of_another_database_is_not_read_table_by_table(

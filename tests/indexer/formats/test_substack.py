@@ -139,21 +139,33 @@ def test_a_post_its_exports_posts_csv_does_not_list_is_not_indexed(tmp_path: Pat
 def test_a_post_whose_exports_posts_csv_is_missing_is_not_indexed(tmp_path: Path, parse) -> None:
     # Moved away while a new export is unpacked: its drafts were indexed as pages.
     secret = "Draft: the witness lives at 12 Calle Sol."
-    export(tmp_path, {"102.witness": (row("102.witness", published="false"), f"<p>{secret}</p>")})
+    export(
+        tmp_path,
+        {"141000102.witness": (row("141000102.witness", published="false"), f"<p>{secret}</p>")},
+    )
     (tmp_path / "posts.csv").unlink()
     with pytest.raises(UnreadableFile) as refused:
-        parse("posts/102.witness.html")
+        parse("posts/141000102.witness.html")
     assert str(refused.value).startswith("not listed in its Substack export's posts.csv")
+
+
+def test_another_sites_posts_named_with_a_number_are_pages(tmp_path: Path, parse) -> None:
+    write(tmp_path / "posts" / "2019.annual-report.html", f"<p>{PROTEST}</p>")
+    [article] = parse("posts/2019.annual-report.html").articles
+    assert article.text == PROTEST
 
 
 def test_a_compressed_posts_csv_is_read_as_the_exports_table(tmp_path: Path, parse) -> None:
     secret = "Draft: the witness lives at 12 Calle Sol."
-    export(tmp_path, {"102.witness": (row("102.witness", published="false"), f"<p>{secret}</p>")})
+    export(
+        tmp_path,
+        {"141000102.witness": (row("141000102.witness", published="false"), f"<p>{secret}</p>")},
+    )
     table = tmp_path / "posts.csv"
     (tmp_path / "posts.csv.gz").write_bytes(gzip.compress(table.read_bytes()))
     table.unlink()
     with pytest.raises(NoArticle, match="draft post"):
-        parse("posts/102.witness.html")
+        parse("posts/141000102.witness.html")
 
 
 def outcome(result: ParsedFile | SkippedFile) -> tuple:
