@@ -430,7 +430,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 13
+ANALYSIS_VERSION = 14
 
 
 class ArchiveAnalyzer(Tokenizer):

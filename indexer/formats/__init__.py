@@ -142,7 +142,9 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # only by its mapped text column; Joomla's access levels and publishing dates, and
 # WordPress's contact-form entries, not shown; a Joomla record's "fulltext" alone no text;
 # a record's date_gmt read last; plain text split only at line breaks after sentences.
-PARSER_VERSION = 48
+# 49: a phpMyAdmin table exported alone read; plain text split at a heading's line too;
+# only 8-figure post ids taken for Substack's.
+PARSER_VERSION = 49
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
