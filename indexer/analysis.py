@@ -416,7 +416,7 @@ def token_terms(
             rest_term = term_for(surface[particle.end() :])
             if rest_term is not None and rest_term != term:
                 found.append((rest_term, 0, 0, whole))
-        if compounds and keeps_enye and "ñ" in fold_keeping_enye(surface):
+        if compounds and keeps_enye and "ñ" in term:
             # Its terms as written without ñ too, a hyphenated word's parts' among them.
             known = {term for term, *_ in found}
             for plain, *_ in terms_of(_without_enye(surface))[0]:

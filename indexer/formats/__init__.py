@@ -472,10 +472,6 @@ _SUBSTACK_POSTS_TABLE = (
 _SUBSTACK_STATISTICS = "a Substack export's email statistics of a post, not an article"
 
 
-# Enough of a table to hold its header row.
-_TABLE_HEADER_BYTES = 65536
-
-
 def _substack_exports(
     files: Sequence[tuple[Path, Path]],
 ) -> tuple[dict[str, substack.Post | None], dict[str, str]]:
@@ -498,7 +494,7 @@ def _substack_exports(
         try:
             # A posts.csv of another CMS, however large, is not read past its header here.
             with records.open_binary(table) as handle:
-                header = decode_bytes(handle.readline(_TABLE_HEADER_BYTES))[0]
+                header = decode_bytes(handle.readline(records.HEADER_BYTES))[0]
             if not substack.names_posts(header):
                 other_cms.add(table.parent)
                 continue

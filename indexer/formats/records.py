@@ -873,7 +873,7 @@ def _row_with_stray_quotes(text: str, delimiter: str) -> list[str] | None:
 
 
 # Enough of a file to hold its header row.
-_HEADER_BYTES = 65536
+HEADER_BYTES = 65536
 
 
 def is_article_table(path: Path, field_map: Mapping[str, str]) -> bool:
@@ -882,7 +882,7 @@ def is_article_table(path: Path, field_map: Mapping[str, str]) -> bool:
     page of text seldom begins with a tab, and never with such names between tabs."""
     try:
         with open_binary(path) as handle:
-            head = handle.read(_HEADER_BYTES)
+            head = handle.read(HEADER_BYTES)
     except READ_ERRORS:
         return False  # the page's reader says what is wrong with the file
     header = decode_bytes(head)[0].lstrip("\ufeff").partition("\n")[0]
