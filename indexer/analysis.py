@@ -289,6 +289,13 @@ def fold_keeping_enye(text: str) -> str:
     return fold(kept).replace(_ENYE, "ñ")
 
 
+def fold_for(language: str) -> Callable[[str], str]:
+    """How ``language``'s words are folded: ``fold``, keeping ñ in Spanish. What a query's
+    word is compared in where analysis cannot read it whole (a prefix, "peñ*"; a misspelt
+    word, against the words as written)."""
+    return fold_keeping_enye if language in ENYE_LANGUAGES else fold
+
+
 def _without_enye(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("ñ", "n").replace("Ñ", "N")
 
@@ -334,7 +341,7 @@ def term_function(
     """A cached ``surface word -> index term`` function (None for a stop word)."""
     stops = STOP_WORDS.get(language, frozenset()) if stop else frozenset()
     elisions = ELISIONS.get(language, frozenset())
-    fold_word = fold_keeping_enye if language in ENYE_LANGUAGES else fold
+    fold_word = fold_for(language)
 
     # Bounded for the servers' sake: every distinct word of every query passes through here,
     # and random words sent by the thousand filled a million entries per language and

@@ -24,9 +24,12 @@ from whoosh.query.spans import Span, SpanQuery, SpanWrappingMatcher
 
 from indexer.analysis import (
     CJK_CHARS,
+    ArchiveAnalyzer,
     Phrase,
     analyzer_for,
     fold,
+    fold_for,
+    fold_keeping_enye,
     joinable,
     joined,
     names_analyzer,
@@ -424,8 +427,10 @@ def _word_clause(
             f"{field_name.lower()}:word"
         )
     if text.endswith("*"):
-        # As the index holds words: a hyphenated one's parts joined ("non-prof*").
-        stem = joined(re.sub(r"[^\w'\-]", "", fold(text.rstrip("*?"))))
+        # As the index holds words: a hyphenated one's parts joined ("non-prof*"). A ñ is
+        # kept for a Spanish reading, each reading folding the prefix as its own articles'
+        # words are (``_field_prefix``).
+        stem = joined(re.sub(r"[^\w'\-]", "", fold_keeping_enye(text.rstrip("*?"))))
         if stem and state.prefixes_left:  # even one letter: its expansions are bounded
             state.prefixes_left -= 1
             return Clause(fields=fields, text=stem, kind="prefix", negated=negated)
@@ -491,7 +496,7 @@ def _display(node: Clause | Group, language: str, top: bool = False) -> str:
     stop word of this language, kept for another), which searches nothing there."""
     if isinstance(node, Clause):
         if node.kind == "prefix":
-            body = f"{node.text}*"
+            body = f"{_field_prefix(node.fields[0], node.text, language)}*"
         else:
             words = _analysed_words(node, language)
             if not words:
@@ -870,7 +875,9 @@ class QueryBuilder:
         if fieldname == "tag":
             return wq.Term("tag", tag_term(clause.text), boost=boost)
         if words is None:
-            return self._prefix(fieldname, clause.text, boost, language)
+            return self._prefix(
+                fieldname, _field_prefix(fieldname, clause.text, language), boost, language
+            )
         if len(words) == 1:
             return wq.Term(fieldname, words[0][0], boost=boost)
         return SpacedPhrase(fieldname, words, boost=boost)
@@ -981,9 +988,25 @@ def _field_terms(fieldname: str, text: str, language: str) -> list[str]:
 
 
 def _field_words(fieldname: str, text: str, language: str) -> list[tuple[str, int]]:
-    analyzer = names_analyzer() if fieldname == "author" else analyzer_for(language)
-    tokens = [(t.text, t.pos) for t in analyzer(text, positions=True, mode="query")]
+    tokens = [
+        (t.text, t.pos)
+        for t in _field_analyzer(fieldname, language)(text, positions=True, mode="query")
+    ]
     return [(term, position - tokens[0][1]) for term, position in tokens]
+
+
+def _field_analyzer(fieldname: str, language: str) -> ArchiveAnalyzer:
+    return names_analyzer() if fieldname == "author" else analyzer_for(language)
+
+
+def _field_prefix(fieldname: str, prefix: str, language: str) -> str:
+    """A prefix clause's text as the field folds its words in ``language``: a Spanish
+    text field keeps ñ ("peñ*" reaches "peña", not "penal"; "pen*" reaches both, as a
+    Spanish word with ñ is indexed without it too), names, tags and other languages fold
+    it (``fold``), as they were indexed."""
+    if fieldname == "tag":
+        return fold(prefix)
+    return fold_for(_field_analyzer(fieldname, language).language)(prefix)
 
 
 @dataclass(frozen=True)
@@ -1017,5 +1040,10 @@ def highlights(parsed: ParsedQuery, language: str) -> Highlights:
     return Highlights(frozenset(terms), tuple(dict.fromkeys(phrases)))
 
 
-def highlight_prefixes(parsed: ParsedQuery) -> list[str]:
-    return [c.text for c in parsed.positive_clauses() if c.kind == "prefix"]
+def highlight_prefixes(parsed: ParsedQuery, language: str) -> list[str]:
+    """The prefixes snippets mark in an article of ``language``, as its words are folded."""
+    return [
+        _field_prefix("body", c.text, language)
+        for c in parsed.positive_clauses()
+        if c.kind == "prefix"
+    ]

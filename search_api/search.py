@@ -666,7 +666,6 @@ class MatchedSections:
         self._parsed = parsed
         self._builder = builder
         self._snippets = snippets
-        self._prefixes = highlight_prefixes(parsed)
         self._idf = _idf_of(snapshot)
         self._markers: dict[str, tuple[WordMarker | None, QueryTermsIn]] = {}
 
@@ -675,12 +674,13 @@ class MatchedSections:
         # ("journalists*" reaches the stem "journalist", so it marks "journalist's" too).
         if language not in self._markers:
             marked = highlights(self._parsed, language)
+            prefixes = highlight_prefixes(self._parsed, language)
             terms = marked.terms.union(
-                *(self._builder.expansions("body", prefix, language) for prefix in self._prefixes)
+                *(self._builder.expansions("body", prefix, language) for prefix in prefixes)
             )
             marker = (
-                word_marker(terms, self._prefixes, language, marked.phrases)
-                if terms or self._prefixes or marked.phrases
+                word_marker(terms, prefixes, language, marked.phrases)
+                if terms or prefixes or marked.phrases
                 else None
             )
             query_terms = terms.union(term for phrase in marked.phrases for term, _ in phrase)
@@ -877,7 +877,7 @@ def _suggest(
         for word in re.findall(r"\w+", clause.text)
     ]
     for word in words[:MAX_CORRECTED_WORDS]:
-        replacement = correct_word(snapshot.vocabulary, word, deadline)
+        replacement = correct_word(snapshot.vocabulary, word, deadline, parsed.languages)
         if replacement is None:
             continue
         # Replace the word where the reader searched it: not inside a field name, nor in

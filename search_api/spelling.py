@@ -20,7 +20,7 @@ from typing import Any
 
 from whoosh.codec.base import Automata
 
-from indexer.analysis import fold
+from indexer.analysis import fold, fold_for
 from indexer.schema import SPELLING_FIELDS, TITLE_SPELLING_FIELD
 from search_api.index_files import index_text
 
@@ -109,7 +109,12 @@ class _Cursor:
         self._at = bisect_left(self._words, word, self._at)
 
 
-def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = None) -> str | None:
+def correct_word(
+    vocabulary: Vocabulary,
+    word: str,
+    deadline: float | None = None,
+    languages: Sequence[str] = ("en",),
+) -> str | None:
     """The word of the corpus one edit from ``word``, else two (for a word of
     ``MIN_WORD_FOR_TWO_EDITS`` letters or more), that the most articles have;
     None when nothing is close, or the ``deadline`` (``time.monotonic``) passes before one is
@@ -121,18 +126,42 @@ def correct_word(vocabulary: Vocabulary, word: str, deadline: float | None = Non
     written with care, texts with typos.
 
     Two neighbouring letters swapped are one edit, as in Damerau's distance and Lucene's
-    spell checker: a slip of the fingers, and the commonest one ("protset", "humna")."""
+    spell checker: a slip of the fingers, and the commonest one ("protset", "humna").
+
+    ``word`` is compared as ``languages`` (the query's) fold it, as the vocabulary holds
+    the words of their articles: a Spanish reading keeps a typed ñ ("peñs" is one edit from
+    "peña", two from "pena"), and is looked at first; the default folds it, as names and
+    the other languages are folded."""
     folded = fold(word)
     if not 3 <= len(folded) <= MAX_CORRECTED_WORD_LENGTH or folded.isdigit():
         return None
-    known = vocabulary.articles_with(folded)
-    if known and (
-        known > MAX_ARTICLES_WITH_A_TYPO
-        or len(folded) < MIN_MISSPELT_KNOWN_WORD
-        or word[:1].isupper()
-        or vocabulary.in_a_title(folded)
-    ):
+    # Each reading's form, the forms keeping what ``fold`` drops (a Spanish ñ) first.
+    forms = sorted(
+        dict.fromkeys(fold_for(language)(word) for language in languages),
+        key=lambda form: form == folded,
+    )
+    known = {form: vocabulary.articles_with(form) for form in forms}
+    if any(_is_a_word_of_the_corpus(vocabulary, word, form, known[form]) for form in forms):
         return None
+    for form in forms:
+        correction = _nearest(vocabulary, form, known[form], deadline)
+        if correction is not None:
+            return correction
+    return None
+
+
+def _is_a_word_of_the_corpus(vocabulary: Vocabulary, word: str, form: str, known: int) -> bool:
+    """Whether ``word`` (``form``, as folded) is a word of the corpus, not a typo of it."""
+    return bool(known) and (
+        known > MAX_ARTICLES_WITH_A_TYPO
+        or len(form) < MIN_MISSPELT_KNOWN_WORD
+        or word[:1].isupper()
+        or vocabulary.in_a_title(form)
+    )
+
+
+def _nearest(vocabulary: Vocabulary, folded: str, known: int, deadline: float | None) -> str | None:
+    """``correct_word``'s correction of ``folded``, which ``known`` articles have."""
     for distance in (1,) if known or len(folded) < MIN_WORD_FOR_TWO_EDITS else (1, 2):
         if deadline is not None and time.monotonic() > deadline:
             return None

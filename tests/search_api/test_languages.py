@@ -399,8 +399,7 @@ class TestReaderPage:
         assert "lang=es" in page
 
 
-# An English and a Spanish archive side by side, as Freedom House's two exports are: a
-# Spanish passage names an English word once, in a link's address and in a name.
+# Spanish words with ñ and their namesakes without it.
 ENYE = [
     {"id": "pena", "language": "es", "title": "La pena de muerte",
      "body": "El tribunal impuso la pena de muerte a tres acusados."},
@@ -430,6 +429,76 @@ def test_spanish_enye_is_a_letter_a_reader_may_leave_out(
         assert sorted(ids(search(client, q=query))) == [f"es/{id}" for id in found]
 
 
+# ENYE's articles, a Spanish word "ano*" begins without being "año", a text with both
+# "pena" and "Peña", and an English article, whose ñ is folded as an accent.
+ENYE_AND_ENGLISH = [
+    *ENYE,
+    {"id": "anonimo", "language": "es", "title": "Un testigo anónimo",
+     "body": "Un testigo anónimo declaró ante el tribunal."},
+    {"id": "juez", "language": "es", "title": "Condena en Oaxaca",
+     "body": "La pena que impuso el juez Peña fue apelada."},
+    {"id": "penal-en", "language": "en", "title": "Mexico's penal code",
+     "body": "Under President Peña Nieto the penal code was changed."},
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def enye_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with records_client(tmp_path_factory.mktemp("enye"), "news.json", ENYE_AND_ENGLISH) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # A prefix with ñ reaches the Spanish words that begin so, as a word with ñ does;
+        # English reads it without (pen*): "penal" and its "Peña", folded, are found.
+        ("peñ*", ["juez", "pena-nieto", "penal-en"]),
+        ("Peñ*", ["juez", "pena-nieto", "penal-en"]),
+        ("peña*", ["juez", "pena-nieto", "penal-en"]),
+        ("año*", ["anos"]),
+        # Typed without ñ, a prefix reaches words with it and without.
+        ("pen*", ["juez", "pena", "pena-nieto", "penal-en"]),
+        ("pena*", ["juez", "pena", "pena-nieto", "penal-en"]),
+        ("ano*", ["anonimo", "anos"]),
+    ],
+)
+def test_a_spanish_prefix_keeps_its_enye(
+    enye_client: TestClient, query: str, found: list[str]
+) -> None:
+    assert sorted(ids(search(enye_client, q=query))) == [f"news/{id}" for id in found]
+
+
+def test_a_prefix_with_enye_is_read_and_marked_in_each_language_as_its_words_are(
+    enye_client: TestClient,
+) -> None:
+    response = search(enye_client, q="peñ*")
+    assert response["parsed_query"] == "es: peñ* | en: pen*"
+    snippets = {hit["id"]: hit["sections"][0]["snippet"] for hit in response["results"]}
+    assert snippets["news/juez"] == "La pena que impuso el juez <mark>Peña</mark> fue apelada."
+    assert snippets["news/penal-en"] == (
+        "Under President <mark>Peña</mark> Nieto the <mark>penal</mark> code was changed."
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [
+        # A Spanish query's ñ is kept: "peñs" is one letter from "peña", two from "pena".
+        ("peñs", "peña"),
+        ("Peñs Nieto", "Peña Nieto"),
+        ("añps", "años"),
+        ("pens", "pena"),  # typed without it, the word without it, which finds both
+    ],
+)
+def test_did_you_mean_keeps_a_spanish_words_enye(
+    enye_client: TestClient, query: str, suggestion: str
+) -> None:
+    assert search(enye_client, q=query)["suggestion"] == suggestion
+
+
+# An English and a Spanish archive side by side, as Freedom House's two exports are: a
+# Spanish passage names an English word once, in a link's address and in a name.
 ELECTIONS = [
     {
         "id": "cambodia-vote",

@@ -183,3 +183,35 @@ def test_a_word_of_the_corpus_is_corrected_only_to_a_far_commoner_one(tmp_path: 
         assert correct_word(vocabulary, "mali") is None
         assert correct_word(vocabulary, "Recogniton") is None
         assert correct_word(vocabulary, "mial") is None  # too short to be a slip
+
+
+@pytest.mark.parametrize(
+    ("languages", "typed", "meant"),
+    [
+        # A Spanish reading keeps ñ, as Spanish articles' words have it: "peñs" is one edit
+        # from "peña", two from "pena"; read in English too, the ñ is kept where a Spanish
+        # article has the word, whichever language is commoner.
+        (("es",), "peñs", "peña"),
+        (("en", "es"), "peñs", "peña"),
+        (("es", "en"), "peñs", "peña"),
+        # ... and the English reading, which folds it, corrects a word only English
+        # articles have (folded: "munoz").
+        (("en", "es"), "muñoa", "munoz"),
+        (("es",), "muñoa", None),
+        (("en",), "peñs", "pena"),
+        (("es",), "pens", "pena"),
+    ],
+)
+def test_a_spanish_reading_corrects_a_word_keeping_its_enye(
+    tmp_path: Path, languages: tuple[str, ...], typed: str, meant: str | None
+) -> None:
+    records = [
+        {"id": "es", "language": "es", "title": "Gobierno", "body": "El gobierno de Peña."},
+        {"id": "en", "language": "en", "title": "Government", "body": "Mayor Muñoz spoke."},
+    ]
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "posts.json").write_text(json.dumps(records), encoding="utf-8")
+    build_index([tmp_path / "corpus"], tmp_path / "index", ParseOptions(), workers=1)
+    with whoosh_index.open_dir(str(tmp_path / "index")).searcher() as searcher:
+        vocabulary = Vocabulary(searcher.reader())
+        assert correct_word(vocabulary, typed, languages=languages) == meant
