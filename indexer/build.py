@@ -133,6 +133,17 @@ class ParseOptions:
     field_map: dict[str, str] = field(default_factory=dict)
     default_language: str = DEFAULT_LANGUAGE
     max_article_file_bytes: int = DEFAULT_MAX_ARTICLE_FILE_BYTES
+    # The address of each source's site, "" keying every other source's (--site-url): an
+    # article's address relative to its site is its link on it.
+    site_urls: dict[str, str] = field(default_factory=dict)
+
+    def linked(self, article: Article) -> Article:
+        """``article``, its address relative to its site made its ``url`` on the site's
+        address when the run has that address."""
+        site_url = self.site_urls.get(article.source) or self.site_urls.get("")
+        if article.url is None and article.address and site_url:
+            article.url = metadata.site_address(site_url, article.address)
+        return article
 
 
 def open_index(index_dir: Path) -> FileIndex:
@@ -730,6 +741,8 @@ def _build_index(
         # Whether the run changes what the index holds of a file indexed before.
         changed = False
         parsed = _parse_all(to_parse, context, options, workers)
+        # Articles with an address on a site the run has no address of: how many, the first.
+        unlinked, first_unlinked = 0, ""
         for resolved, (path, _root, digest) in discovered.items():
             if not rebuild and _read_already(known.get(resolved), digest, now):
                 file_key = file_key_of(resolved, known[resolved])
@@ -753,6 +766,9 @@ def _build_index(
                 # Writing (which analyses the text) is most of the work: advance per
                 # article, by its share of the file's bytes.
                 for article, nbytes in _articles_with_bytes(result, size):
+                    if options.linked(article).url is None and article.address:
+                        unlinked += 1
+                        first_unlinked = first_unlinked or f"{resolved}: {article.address}"
                     given_id = article.id
                     read_ids.add(given_id)
                     if warning := ids.assign(article, resolved):
@@ -803,6 +819,12 @@ def _build_index(
             if size > written_bytes:  # the lines no article came from
                 write([], size - written_bytes, 0)
         parsed.close()  # every file is parsed: the parsing processes end now
+        if unlinked:
+            summary.warnings.append(
+                f"{unlinked} article(s) have only an address on their site, with no link "
+                f"to it ({first_unlinked}): give the site's address, --site-url https://… (or "
+                "SOURCE=https://… for one source's)"
+            )
         carried_count = 0
         for source_file, kept_ids in carried.items():
             digest = known.get(source_file)

@@ -29,6 +29,9 @@ class Article:
     title: str
     sections: list[Section]
     url: str | None = None
+    # An address relative to its site ("/2016/06/08/254/"), where its export gives no
+    # absolute one: its ``url`` on the site's address, when the run is given it (--site-url).
+    address: str | None = None
     date: str | None = None  # ISO 8601 date or datetime; None when unknown
     authors: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from indexer.errors import InvalidSettings
 from indexer.formats import DEFAULT_MAX_ARTICLE_FILE_BYTES
+from indexer.formats.fields import checked_site_url
 from indexer.formats.records import checked_field_map
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
 
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
         pattern=r"^[a-z]{2}$",
         description="Language (2-letter code) of articles whose metadata does not say and "
         "whose language cannot be detected with confidence (too short, mixed).",
+    )
+    site_url: str | None = Field(
+        None,
+        description="The address of the site the articles are published on "
+        "(https://example.org/): an article whose export gives only its address on the site "
+        "(/2016/06/08/254/, as Jekyll and Drupal views write it) links there. Read by "
+        "`advosearch index`; `--site-url SOURCE=URL` gives one source's.",
     )
     max_article_file_mb: float = Field(
         DEFAULT_MAX_ARTICLE_FILE_BYTES / 2**20,
@@ -123,6 +131,11 @@ class Settings(BaseSettings):
     @classmethod
     def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
         return checked_field_map(value)  # its ValueError names the unknown fields
+
+    @field_validator("site_url")
+    @classmethod
+    def _a_site_address(cls, value: str | None) -> str | None:
+        return None if value is None else checked_site_url(value.strip())
 
     @field_validator("default_language")
     @classmethod

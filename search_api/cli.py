@@ -257,6 +257,16 @@ def _add_parse_options(command: argparse.ArgumentParser) -> None:
         metavar="TARGET=SOURCE",
         help="map a record field, e.g. --field body=nota_completa --field tags=pais",
     )
+    command.add_argument(
+        "--site-url",
+        action="append",
+        default=[],
+        type=_site_url,
+        metavar="[SOURCE=]URL",
+        help="the address of the site the articles are on, which an article's address "
+        "relative to it (/2016/06/08/254/) is read against; SOURCE=URL for one source's "
+        "(default: ADVOSEARCH_SITE_URL)",
+    )
 
 
 class _FieldMappings(argparse.Action):
@@ -282,6 +292,19 @@ class _FieldMappings(argparse.Action):
         setattr(namespace, self.dest, [*earlier.items(), mapping])
 
 
+def _site_url(text: str) -> tuple[str, str]:
+    """One ``--site-url``: (source, address), source "" for every source."""
+    from indexer.formats.fields import checked_site_url
+
+    source, sep, url = text.partition("=")
+    if not sep or re.match(r"https?://", text, re.IGNORECASE):
+        source, url = "", text
+    try:
+        return source, checked_site_url(url)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _field_mapping(text: str) -> tuple[str, str]:
     """One ``--field``: a wrong one is a wrong command line, refused as argparse refuses."""
     from indexer.formats.records import MAPPABLE_FIELDS, checked_field_map
@@ -302,10 +325,12 @@ def _parse_options(args: argparse.Namespace, settings: Settings) -> Any:
     from indexer.build import ParseOptions
 
     field_map = {**settings.field_map, **dict(args.field)}
+    site_urls = {"": settings.site_url} if settings.site_url else {}
     return ParseOptions(
         field_map=field_map,
         default_language=settings.default_language,
         max_article_file_bytes=int(settings.max_article_file_mb * 2**20),
+        site_urls={**site_urls, **dict(args.site_url)},
     )
 
 
@@ -457,7 +482,7 @@ def _run_parse(args: argparse.Namespace, settings: Settings) -> int:
                 skipped.append(result)
             continue
         read_any = True
-        for article in result.articles:
+        for article in map(options.linked, result.articles):
             if args.json:
                 print(json.dumps(article.to_json(), ensure_ascii=False))
             else:

@@ -144,7 +144,8 @@ DEFAULT_MAX_ARTICLE_FILE_BYTES = 10 * 2**20
 # a record's date_gmt read last; plain text split only at line breaks after sentences.
 # 49: a phpMyAdmin table exported alone read; plain text split at a heading's line too;
 # only 8-figure post ids taken for Substack's.
-PARSER_VERSION = 49
+# 50: an address relative to the article's site kept (``Article.address``).
+PARSER_VERSION = 50
 
 _KINDS = fields.ARTICLE_FILE_KINDS
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_KINDS) + tuple(f"{s}.gz" for s in _KINDS)
@@ -679,6 +680,7 @@ def _article(
         title=title,
         sections=sections,
         url=fields.clean_url(values.get("url")),
+        address=fields.relative_address(values.get("url")),
         date=date,
         authors=fields.clean_authors(values.get("authors")),
         tags=fields.clean_list(values.get("tags")),

@@ -35,6 +35,7 @@ __all__ = [
     "ambiguous_date",
     "byline_names",
     "capped_title",
+    "checked_site_url",
     "clean_authors",
     "clean_id",
     "clean_inline",
@@ -50,8 +51,10 @@ __all__ = [
     "numeric_date_order",
     "off_the_site",
     "partial_date",
+    "relative_address",
     "relative_id",
     "shown_until",
+    "site_address",
     "source_for",
     "strip_article_suffix",
     "strip_tags",
@@ -331,6 +334,41 @@ def clean_url(value: Any) -> str | None:
 # Where a relative URL ("/2015/10/29/x/", as Jekyll front matter gives it) is put to be
 # checked as an absolute one.
 _RELATIVE_BASE = "http://relative.invalid/"
+
+
+def relative_address(value: Any) -> str | None:
+    """An address relative to the article's site ("/2016/06/08/254/", as Jekyll front
+    matter and Drupal views give it), which ``site_address`` reads against the site's
+    address; None for an absolute one (``clean_url``'s) or one no site could serve."""
+    if not isinstance(value, str) or clean_url(value):
+        return None
+    address = value.strip()
+    if not address or urlsplit(address).scheme or address.startswith("//"):
+        return None  # another scheme (mailto:, javascript:), or a host's address
+    return address if clean_url(urljoin(_RELATIVE_BASE, address)) else None
+
+
+def checked_site_url(value: str) -> str:
+    """A site's address as ``--site-url`` takes it: absolute http(s), with no query or
+    fragment, which a page's address under it would lose. Raises ``ValueError`` saying
+    what is wrong."""
+    url = clean_url(value)
+    parts = urlsplit(url) if url else None
+    if parts is None or parts.query or parts.fragment:
+        raise ValueError(
+            f"a site's address is an absolute http(s) address with no query, such as "
+            f"https://example.org/ (got {value!r})"
+        )
+    return url
+
+
+def site_address(site_url: str, address: str) -> str | None:
+    """``address`` (``relative_address``'s) on the site at ``site_url``, a path from the
+    site's root taken from the site's own folder: "/2016/x/" of a site at
+    https://example.org/blog is https://example.org/blog/2016/x/, as Jekyll's baseurl
+    serves it."""
+    base = site_url if site_url.endswith("/") else site_url + "/"
+    return clean_url(urljoin(base, address.lstrip("/")))
 
 
 # Pages a script makes from its query string: "index.php?p=123", Joomla's

@@ -593,17 +593,17 @@ def _related(
 def _path_alias_url(resource: Mapping[str, Any]) -> str | None:
     """A Drupal node's address: its path alias ("/news/x") on the site its own link names,
     where Drupal's JSON:API is, at /jsonapi under the site's address and its language's
-    prefix ("https://ngo.example/es/jsonapi/node/article/…"). A relative address alone is
-    none a reader can follow."""
+    prefix ("https://ngo.example/es/jsonapi/node/article/…"); without that link, the alias
+    alone, an address on the site (``Article.address``)."""
     path = resource["attributes"].get("path")
     alias = path.get("alias") if isinstance(path, Mapping) else None
+    if not (isinstance(alias, str) and alias.startswith("/")):
+        return None
     links = resource.get("links")
     own = links.get("self") if isinstance(links, Mapping) else None
     href = own.get("href") if isinstance(own, Mapping) else None
-    if not (isinstance(alias, str) and alias.startswith("/") and isinstance(href, str)):
-        return None
-    site, api, _ = href.partition("/jsonapi/")
-    return site + alias if api else None
+    site, api, _ = href.partition("/jsonapi/") if isinstance(href, str) else ("", "", "")
+    return site + alias if api else alias
 
 
 def _ghost_posts(export: Mapping[str, Any]) -> list[Any] | None:

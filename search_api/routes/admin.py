@@ -40,6 +40,8 @@ from indexer.formats.fields import (
     dated_after_today,
     normalize_date,
     normalize_language,
+    relative_address,
+    site_address,
 )
 from indexer.formats.sections import INTRO_ANCHOR, Anchors, slugify
 from indexer.languages import article_language, known_languages, translation_key
@@ -109,6 +111,12 @@ class ArticleIn(RequestBody):
     )
     sections: list[SectionIn] = Field(min_length=1)
     url: str | None = Field(None, examples=["https://ifex.org/lessons-in-resistance/"])
+    address: str | None = Field(
+        None,
+        description="Its address on the site, without url: its link on the site's address "
+        "(ADVOSEARCH_SITE_URL) when the server has it.",
+        examples=["/2018/07/20/lessons-in-resistance/"],
+    )
     date: str | None = Field(None, examples=["2018-07-20"])
     authors: list[str] = Field(default_factory=list, examples=[["IFEX"]])
     tags: list[str] = Field(default_factory=list, examples=[["Cambodia", "elections"]])
@@ -124,9 +132,13 @@ class ArticleIn(RequestBody):
     )
 
 
-def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Article:
+def to_article(
+    item: ArticleIn, default_language: str, max_text_mb: float, site_url: str | None = None
+) -> Article:
     """Checks what the parsers guarantee for files: safe id and URL, ISO date, anchors, no
-    more text than a file of one article may hold (``ADVOSEARCH_MAX_ARTICLE_FILE_MB``)."""
+    more text than a file of one article may hold (``ADVOSEARCH_MAX_ARTICLE_FILE_MB``); an
+    address on the site is linked on ``site_url`` (``ADVOSEARCH_SITE_URL``), as a run's
+    articles are."""
     if clean_id(item.id) != item.id:
         raise InvalidRequest(
             f"id {item.id!r} may hold only letters, digits and -_.~/:, each / between two "
@@ -135,6 +147,13 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
     url = clean_url(item.url) if item.url else None
     if item.url and url is None:
         raise InvalidRequest(f"url must be an absolute http(s) URL (got {item.url!r})")
+    address = relative_address(item.address) if item.address else None
+    if item.address and address is None:
+        raise InvalidRequest(
+            f"address must be a path on the site, such as /2018/07/20/x/ (got {item.address!r})"
+        )
+    if url is None and address and site_url:
+        url = site_address(site_url, address)
     date = normalize_date(item.date) if item.date else None
     if item.date and date is None:
         raise InvalidRequest(
@@ -173,6 +192,7 @@ def to_article(item: ArticleIn, default_language: str, max_text_mb: float) -> Ar
         title_derived=item.title_derived,
         sections=sections,
         url=url,
+        address=address,
         date=date,
         # As a file's are read: "a; b" is two, and a CSV export's "; " stays a separator.
         authors=clean_list(item.authors),
@@ -276,7 +296,12 @@ def articles_of(body: list[Any], settings: Settings) -> list[Article]:
     for number, item in enumerate(read_articles(body), 1):
         try:
             articles.append(
-                to_article(item, settings.default_language, settings.max_article_file_mb)
+                to_article(
+                    item,
+                    settings.default_language,
+                    settings.max_article_file_mb,
+                    settings.site_url,
+                )
             )
         except InvalidRequest as error:
             raise InvalidRequest(f"article {number}: {error}") from None

@@ -130,6 +130,40 @@ def test_new_parse_options_reach_the_files_already_indexed(tmp_path: Path) -> No
     assert (unchanged.files_unchanged, unchanged.committed) == (1, False)
 
 
+def test_an_address_on_its_site_links_there_once_the_runs_have_the_sites_address(
+    tmp_path: Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    for source, slug in (("drw", "court"), ("gv", "vote")):
+        (corpus / source).mkdir(parents=True)
+        (corpus / source / f"{slug}.md").write_text(
+            f"---\ntitle: {slug}\nurl: /2016/06/08/{slug}/\n---\nA ruling on the {slug}.\n",
+            encoding="utf-8",
+        )
+    index_dir = tmp_path / "ix"
+
+    def urls() -> dict[str, str | None]:
+        with whoosh_index.open_dir(str(index_dir)).searcher() as searcher:
+            return {
+                stored["article_id"]: stored["meta"]["url"]
+                for stored in searcher.documents(kind="article")
+            }
+
+    unlinked = build_index([corpus], index_dir, ParseOptions(), workers=1)
+    assert urls() == {"court": None, "vote": None}
+    [warning] = unlinked.warnings
+    assert warning.startswith("2 article(s) have only an address on their site")
+    assert "--site-url" in warning
+    # A site's address for every source, and one source's own: the files are read again.
+    site_urls = {"": "https://ngo.example/blog", "drw": "https://drw.example"}
+    linked = build_index([corpus], index_dir, ParseOptions(site_urls=site_urls), workers=1)
+    assert (linked.files_parsed, linked.warnings) == (2, [])
+    assert urls() == {
+        "court": "https://drw.example/2016/06/08/court/",
+        "vote": "https://ngo.example/blog/2016/06/08/vote/",
+    }
+
+
 def test_a_new_parser_version_reaches_the_files_already_indexed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

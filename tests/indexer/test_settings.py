@@ -49,6 +49,12 @@ def test_values_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
         ("ADVOSEARCH_FIELD_MAP", '{"author": "firma", "authors": "by"}', "mapped twice"),
         ("ADVOSEARCH_CORS_ORIGINS", "https://example.org", "not valid JSON"),
         ("ADVOSEARCH_FIELD_MAP", "body=detalle", "not valid JSON"),
+        ("ADVOSEARCH_SITE_URL", "example.org", "with no query, such as https://example.org/"),
+        (
+            "ADVOSEARCH_SITE_URL",
+            "https://example.org/?lang=es",
+            "got .https://example.org/.lang=es",
+        ),
         ("ADVOSEARCH_RATE_LIMIT", "10", "no such setting"),
         ("ADVOSEARCH_INDEX_DIR", " ", "is blank: name the index folder"),
         ("ADVOSEARCH_LOCK_TIMEOUT_S", "1e300", "less than or equal to 86400"),
@@ -116,7 +122,8 @@ def test_values_at_the_limits_are_taken(
 @pytest.mark.parametrize(
     "variable",
     ["ADVOSEARCH_INDEX_DIR", "ADVOSEARCH_CORS_ORIGINS", "ADVOSEARCH_FIELD_MAP",
-     "ADVOSEARCH_LOG_REQUESTS", "ADVOSEARCH_ADMIN_TOKEN", "ADVOSEARCH_DEFAULT_LANGUAGE"],
+     "ADVOSEARCH_LOG_REQUESTS", "ADVOSEARCH_ADMIN_TOKEN", "ADVOSEARCH_DEFAULT_LANGUAGE",
+     "ADVOSEARCH_SITE_URL"],
 )  # fmt: skip
 def test_a_variable_set_empty_is_one_not_set(
     monkeypatch: pytest.MonkeyPatch, variable: str

@@ -253,6 +253,7 @@ def test_articles_sent_as_a_form_are_a_415_naming_the_content_type(client: TestC
     ("change", "message"),
     [
         ({"url": "javascript:alert(1)"}, "url must be an absolute http(s) URL"),
+        ({"url": None, "address": "javascript:alert(1)"}, "address must be a path on the site"),
         ({"date": "yesterday"}, "date must be an ISO date"),
         ({"date": "0001-01-01"}, "date must be an ISO date like 2018-07-29, of a year from 1000"),
         ({"id": "bad id?"}, "may hold only letters"),
@@ -449,3 +450,19 @@ def test_an_article_as_parse_prints_it_is_taken_whole(client: TestClient) -> Non
     assert client.get("/articles/ifex/untitled").json()["title_derived"] is True
     assert total(client, "title:bloggers") == 0
     assert total(client, "bloggers") == 1
+
+
+@pytest.mark.parametrize(
+    ("site_url", "expected"),
+    [("https://ifex.example/news", "https://ifex.example/news/2024/03/01/report/"), (None, None)],
+)
+def test_an_address_on_the_site_as_parse_prints_it_links_on_the_servers_site_address(
+    index_dir: Path, site_url: str | None, expected: str | None
+) -> None:
+    # ``advosearch parse --json`` prints a Jekyll post's "url: /2024/03/01/report/" as its
+    # address, when it is given no site's address.
+    article = {**NEW_ARTICLE, "url": None, "address": "/2024/03/01/report/"}
+    settings = Settings(admin_token=TOKEN, site_url=site_url)
+    with TestClient(create_app(index_dir, settings)) as client:
+        assert client.post("/admin/articles", json=article, headers=AUTH).status_code == 200
+        assert client.get("/articles/ifex/new-report").json()["url"] == expected

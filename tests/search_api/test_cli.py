@@ -551,6 +551,49 @@ def test_a_field_is_mapped_by_its_singular_name_too(capsys, tmp_path: Path) -> N
     assert article["authors"] == ["Ana Pérez"]
 
 
+@pytest.mark.parametrize(
+    ("site_urls", "environment", "expected"),
+    [
+        ([], "https://ngo.example", "https://ngo.example/2016/06/08/court/"),
+        (["https://ngo.example/blog/"], "", "https://ngo.example/blog/2016/06/08/court/"),
+        (["corpus=https://drw.example"], "https://ngo.example", "https://drw.example/2016/06/08/court/"),
+        (["other=https://drw.example"], "", None),
+    ],
+)  # fmt: skip
+def test_an_address_on_the_site_is_read_against_the_site_address_given(
+    capsys,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    site_urls: list[str],
+    environment: str,
+    expected: str | None,
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "court.md").write_text(
+        "---\ntitle: Court\nurl: /2016/06/08/court/\n---\nThe court ruled.\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("ADVOSEARCH_SITE_URL", environment)
+    options = [argument for url in site_urls for argument in ("--site-url", url)]
+    code, out, _ = run(capsys, "parse", str(corpus), "--json", *options)
+    assert code == 0
+    assert json.loads(out)["url"] == expected
+
+
+@pytest.mark.parametrize("site_url", ["example.org", "drw=/blog", "https://example.org/?p=1"])
+def test_a_site_address_that_is_none_is_a_wrong_command_line(
+    capsys, tmp_path: Path, site_url: str
+) -> None:
+    corpus = write_story(tmp_path / "corpus")
+    with pytest.raises(SystemExit) as refused:
+        main(["index", str(corpus), "--index", str(tmp_path / "ix"), "--site-url", site_url])
+    assert refused.value.code == 2
+    assert "argument --site-url: a site's address is an absolute http(s) address" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / "ix").exists()
+
+
 def index_unprivileged(*argv: str) -> subprocess.CompletedProcess[str]:
     """``advosearch index`` as a process for which file modes count (not root's)."""
     command = [*UNPRIVILEGED, str(ADVOSEARCH), "index", *argv, "--workers", "1"]

@@ -11,6 +11,7 @@ from indexer.formats.fields import (
     MAX_TITLE_CHARS,
     bounded,
     capped_title,
+    checked_site_url,
     clean_authors,
     clean_id,
     clean_inline,
@@ -22,7 +23,9 @@ from indexer.formats.fields import (
     numeric_date_order,
     off_the_site,
     partial_date,
+    relative_address,
     relative_id,
+    site_address,
     source_for,
     url_slug,
 )
@@ -214,6 +217,50 @@ def test_partial_dates_give_their_first_day_and_how_many_parts(
 )
 def test_only_absolute_http_urls_are_kept(value: object, expected: str | None) -> None:
     assert clean_url(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("/2015/10/29/relative/", "/2015/10/29/relative/"),
+        (" news/x?page=2 ", "news/x?page=2"),
+        ("https://globalvoices.org/x/", None),  # a link already
+        ("//cdn.example.org/x", None),  # another host's
+        ("javascript:alert(1)", None),
+        ("mailto:press@example.org", None),
+        ("/a b", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_an_address_relative_to_the_site_is_kept_apart_from_links(
+    value: object, expected: str | None
+) -> None:
+    assert relative_address(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("site_url", "address", "expected"),
+    [
+        ("https://drw.example", "/2016/06/08/254/", "https://drw.example/2016/06/08/254/"),
+        ("https://drw.example/", "news/x", "https://drw.example/news/x"),
+        # A site in a folder serves its paths under it, as Jekyll's baseurl does.
+        ("https://example.org/blog", "/2016/x/", "https://example.org/blog/2016/x/"),
+        ("https://example.org/es/", "/news/x", "https://example.org/es/news/x"),
+    ],
+)
+def test_a_relative_address_is_read_under_its_sites_address(
+    site_url: str, address: str, expected: str
+) -> None:
+    assert site_address(site_url, address) == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["example.org", "/blog", "ftp://example.org", "https://example.org/?lang=es"]
+)
+def test_a_site_address_must_be_absolute_http_without_query(value: str) -> None:
+    with pytest.raises(ValueError, match="absolute http"):
+        checked_site_url(value)
 
 
 @pytest.mark.parametrize(

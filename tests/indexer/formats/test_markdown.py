@@ -84,6 +84,7 @@ def test_jekyll_yaml_post(tmp_path: Path, parse) -> None:
     write(tmp_path / "drw" / "blog" / "2015-10-29-court.md", JEKYLL)
     [article] = parse("drw/blog/2015-10-29-court.md").articles
     assert article.url is None  # relative URLs are not links a user can follow
+    assert article.address == "/2015/10/29/australian-court/"  # unless a site's address is given
     assert article.id == "australian-court"  # the URL path's last segment
     assert article.authors == ["drw", "Lizzie O'Shea"]
     assert article.tags == ["privacy", "Articles"]

@@ -841,10 +841,10 @@ def test_a_json_api_nodes_path_alias_is_its_address_on_the_site_its_links_name(
     linked = json_api_node("n1", "Ban upheld")
     unlinked = {**json_api_node("n2", "Appeal lodged"), "links": {}}
     write(tmp_path / "nodes.json", json.dumps({"data": [linked, unlinked]}))
-    assert [article.url for article in parse("nodes.json").articles] == [
-        "https://ngo.example/es/news/n1",
-        None,  # a relative address alone is no link a reader can follow
-    ]
+    articles = parse("nodes.json").articles
+    assert [article.url for article in articles] == ["https://ngo.example/es/news/n1", None]
+    # An address on a site it does not name: a link once the site's address is given.
+    assert [article.address for article in articles] == [None, "/news/n2"]
 
 
 def test_a_ghost_export_gives_its_posts_with_their_authors_and_public_tags(
