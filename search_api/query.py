@@ -51,6 +51,9 @@ MAX_PREFIXES = 12
 # A * before a character, or a ? between two: what a wildcard elsewhere than a word's end
 # would be written as.
 _NOT_A_WILDCARD_RE = re.compile(r"\*(?=\S)|\w\?\w")
+# "|" is OR as other engines' query languages write it (a reader typing "privacy |
+# surveillance" means either; the bar alone is no word, and was dropped: AND).
+OR_OPERATORS = frozenset({"OR", "|", "||"})
 LOWERCASE_OR = 'a lowercase "or" is no operator: write OR to find articles with either word'
 TOO_MANY_PREFIXES = (
     f"only the first {MAX_PREFIXES} prefixes (word*) were expanded; the rest were searched "
@@ -358,7 +361,7 @@ def _parse_sequence(
         field_name = groups["word_field"]
         negated = bool(groups["neg_word"])
         if field_name is None and not negated:
-            if word_text == "OR":
+            if word_text in OR_OPERATORS:
                 or_pending = bool(items)
                 continue
             if word_text == "AND":

@@ -48,6 +48,8 @@ from search_api.query import (
         ("cambodia OR laos elections", "(cambodia OR lao) AND elect"),
         ("elections cambodia OR laos", "elect AND (cambodia OR lao)"),
         ("laos OR cambodia OR thailand", "lao OR cambodia OR thailand"),
+        ("privacy | surveillance", "privaci OR surveil"),
+        ("privacy || surveillance laos", "(privaci OR surveil) AND lao"),
         ("title:cambodia", "title:cambodia"),
         ("Title:Cambodia", "title:cambodia"),
         ("tag:FreeSpeech", "tag:freespeech"),
