@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import partial
 from typing import Annotated, Any, Literal
@@ -10,6 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from indexer.analysis import fold
 from indexer.errors import InvalidRequest
 from search_api.models import BatchRequest, BatchResponse, CountsResponse
 from search_api.research import (
@@ -75,6 +77,39 @@ def _text_header(text: str) -> str:
         else:
             high = middle - 1
     return quote(text[:low].strip() + "…", safe=" ")
+
+
+# The longest part of an export's file name its query and filters make: a file system's
+# names stop at 255 bytes.
+MAX_EXPORT_SLUG = 80
+
+
+def export_slug(search_request: SearchRequest) -> str:
+    """What an export's file name says of its request, ending in "-": the query's words and
+    the filters, folded to ASCII ("internet-shutdown-source-gv-"), so that exports of other
+    queries of one index version are other files (``curl -OJ`` refused to write the second
+    over the first); empty for what ASCII cannot spell."""
+    parts = [
+        search_request.q,
+        *(f"{name} {value}" for name, value in _filters(search_request) if value),
+    ]
+    slug = ""
+    for word in re.findall(r"[a-z0-9]+", fold(" ".join(parts)).encode("ascii", "ignore").decode()):
+        if len(slug) + len(word) + 1 > MAX_EXPORT_SLUG:
+            break  # whole words only
+        slug += f"{word}-"
+    return slug
+
+
+def _filters(search_request: SearchRequest) -> list[tuple[str, object]]:
+    return [
+        ("from", search_request.date_from),
+        ("to", search_request.date_to),
+        *(("tag", tag) for tag in search_request.tags),
+        ("source", search_request.source),
+        ("lang", search_request.language),
+        ("sort", "date" if search_request.sort == "date" else None),
+    ]
 
 
 @get_and_head(
@@ -208,7 +243,7 @@ async def export_endpoint(
         notes.append("bom is for CSV only: a JSON Lines file has no byte order mark")
     headers = provenance_headers(snapshot.version, found.parsed.display, notes)
     headers["X-Total-Count"] = str(found.total)
-    name = f"advosearch-{snapshot.version}.{format}"
+    name = f"advosearch-{export_slug(search_request)}{snapshot.version}.{format}"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
     body: Iterable[bytes]
     if request.method == "HEAD":

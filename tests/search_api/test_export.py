@@ -107,7 +107,31 @@ def test_headers_name_version_query_and_count(client: TestClient):
     assert response.headers["x-parsed-query"] == "journalist"
     assert response.headers["x-total-count"] == "2"
     assert response.headers["content-disposition"] == (
-        f'attachment; filename="advosearch-{version}.csv"'
+        f'attachment; filename="advosearch-journalists-lang-en-{version}.csv"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({}, ""),
+        ({"q": '"Internet shutdown"', "source": "gv"}, "internet-shutdown-source-gv-"),
+        (
+            {"q": "Détention", "from": "2020", "sort": "date"},
+            "detention-from-2020-01-01-sort-date-",
+        ),
+        ({"q": "اعتقال"}, ""),  # no ASCII to spell it
+        ({"q": "censorship " * 20}, "censorship-" * 7),  # whole words, up to 80 characters
+    ],
+)
+def test_an_exports_file_name_says_its_query_and_filters(
+    client: TestClient, params: dict, named: str
+) -> None:
+    # Files of one index version's exports had one name: curl -OJ refused the second.
+    response = client.get("/export", params=params)
+    version = response.headers["x-index-version"]
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="advosearch-{named}{version}.jsonl"'
     )
 
 
