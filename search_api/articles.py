@@ -14,7 +14,7 @@ from whoosh import query as wq
 
 from indexer.analysis import CJK_CHARS, analyzer_for, fold
 from indexer.errors import ArticleNotFound, InvalidRequest
-from indexer.formats.fields import clean_id
+from indexer.formats.fields import MAX_ID_CHARS, clean_id
 from indexer.languages import DEFAULT_LANGUAGE, STOP_WORDS
 from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
@@ -80,7 +80,14 @@ def get_article(snapshot: Snapshot, article_id: str) -> dict[str, Any]:
         # ("Key-Developments").
         docnum = searcher.document_number(key=cleaned, kind=ARTICLE)
     if docnum is None:
-        raise ArticleNotFound(f"no article with id {article_id!r}")
+        # An id longer than any article's (``clean_id`` cuts them) is quoted by its start: a
+        # 5,000-character one was sent back whole.
+        quoted = (
+            repr(article_id)
+            if len(article_id) <= MAX_ID_CHARS
+            else f"{article_id[:MAX_ID_CHARS]!r}… ({len(article_id):,} characters)"
+        )
+        raise ArticleNotFound(f"no article with id {quoted}")
     article = article_result(snapshot.stored_fields(docnum), None)
     del article["score"]
     article["translations"] = translations_of(snapshot, docnum)

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from indexer.formats.fields import without_surrogates
 
@@ -123,8 +123,11 @@ class SearchResponse(BaseModel):
 class RelatedResponse(BaseModel):
     results: list[ArticleHit]
     index_version: str
-    # A parameter the endpoint does not take (lang=, page=), ignored: said, as /search says.
-    notes: list[str] = []
+    notes: list[str] = Field(
+        description="As /search's notes for the same filters: a source the archive has no "
+        "article from, results dated only by a year or month that goes on past `to`, a "
+        "parameter the endpoint does not take (ignored)."
+    )
 
 
 class Section(BaseModel):
@@ -317,6 +320,22 @@ class BatchResponse(BaseModel):
     index_version: str
 
 
+# A draft's field sent as null is read as absent, as its filters are: an editor's tool may
+# send a draft without a title as "title": null.
+DraftText = Annotated[
+    str,
+    BeforeValidator(
+        lambda value: "" if value is None else value, json_schema_input_type=str | None
+    ),
+]
+ArticleIds = Annotated[
+    list[str],
+    BeforeValidator(
+        lambda value: [] if value is None else value, json_schema_input_type=list[str] | None
+    ),
+]
+
+
 class DraftRequest(DateRange):
     """A draft that is not in the archive (and is not added to it)."""
 
@@ -337,9 +356,10 @@ class DraftRequest(DateRange):
         },
     )
 
-    title: str = Field(
+    title: DraftText = Field(
         "",
-        description="The draft's title (at most 1,000 characters).",
+        description="The draft's title (at most 1,000 characters), plain or HTML; null, as "
+        "no title.",
         examples=["Journalists detained ahead of Cambodia's vote"],
     )
     language: str | None = Field(
@@ -349,20 +369,25 @@ class DraftRequest(DateRange):
         "are analysed in it and related stories are in it. Detected from its text if omitted.",
         examples=["en"],
     )
-    text: str = Field(
+    text: DraftText = Field(
         "",
-        description="The draft's text, plain (at most 200,000 characters).",
-        examples=["Police in Phnom Penh detained two reporters covering the elections."],
+        description="The draft's text (at most 200,000 characters), plain or HTML (as a CMS "
+        "holds it: read as an article's body is, its tags, scripts, styles and addresses no "
+        "words of it); null, as no text.",
+        examples=["<p>Police in Phnom Penh detained two reporters covering the elections.</p>"],
     )
-    exclude: list[str] = Field(
+    exclude: ArticleIds = Field(
         default_factory=list,
-        description="Article ids not to suggest (e.g. already linked).",
+        description="Article ids not to suggest (e.g. already linked); null, as none.",
         examples=[["gv/cambodia-press"]],
     )
     tag: list[str] | str | None = Field(
         default_factory=list,
         description="Tag or tags (all must hold); null, as an empty list, filters nothing.",
         examples=[["Cambodia"]],
+    )
+    source: str | None = Field(
+        None, description="Only stories from this source, as /search's.", examples=["globalvoices"]
     )
     limit: int = Field(
         5,
@@ -386,5 +411,11 @@ class DraftRelatedResponse(BaseModel):
         "of the archive's languages if the detector leans clearly to it, else in the "
         "default language, or the archive's commonest if it has none in that one).",
         examples=["es"],
+    )
+    notes: list[str] = Field(
+        description="As /search's notes for the same filters: a language or source the archive "
+        "has no article in or from, results dated only by a year or month that goes on past "
+        "`to`; and a draft with no word to relate stories by.",
+        examples=[["the archive has no article in français (fr)"]],
     )
     index_version: str

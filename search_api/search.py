@@ -23,6 +23,7 @@ from indexer.analysis import WordMarker, analyzer_for, tag_term
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import normalize_language, without_surrogates
 from indexer.languages import DEFAULT_LANGUAGE, known_languages
+from indexer.schema import ARTICLE
 from search_api.engine import Snapshot
 from search_api.language_names import language_name
 from search_api.matching import Scored, by_key_descending, by_score, evaluate
@@ -259,13 +260,7 @@ def run_query(
     builder = QueryBuilder(snapshot.searcher.reader(), languages, deadline=deadline)
     filter_docs = allowed_docs(snapshot, request)
 
-    notes = list(parsed.notes)
-    if request.language and request.language not in snapshot.languages:
-        name = language_name(request.language)
-        named = name if name == request.language else f"{name} ({request.language})"
-        notes.append(f"the archive has no article in {named}")
-    if request.source and _source_named(snapshot, request.source) not in snapshot.sources:
-        notes.append(f"the archive has no article from the source {request.source}")
+    notes = [*parsed.notes, *filter_notes(snapshot, request)]
     partial = False
     matched, timed_out = _matching(snapshot, builder.build(parsed), filter_docs, deadline)
     timed_out = timed_out or builder.timed_out
@@ -291,14 +286,11 @@ def run_query(
                 "then articles that match most of them"
             )
     codes = snapshot.facet_codes["translation"][0] if request.group_translations else None
-    if request.date_to is not None:
-        # Counted as the total is: stories, when translations are grouped.
-        loose = counted(_dated_past(snapshot, matched.docs, request.date_to), codes)
-        if loose:
-            notes.append(
-                f"{loose} of these results are dated only by a year or month that goes on "
-                f"past {request.date_to}: each is included by its first day"
-            )
+    # Counted as the total is: stories, when translations are grouped.
+    if request.date_to is not None and (
+        note := dated_past_note(snapshot, matched.docs, request.date_to, codes)
+    ):
+        notes.append(note)
     depth = None if all_matches else request.page * request.page_size
     if depth is not None and request.group_translations:
         depth *= snapshot.largest_translation_group  # enough articles to fill the stories
@@ -328,6 +320,53 @@ def run_query(
         found,
         with_every_word,
     )
+
+
+def filter_notes(snapshot: Snapshot, request: SearchRequest) -> list[str]:
+    """Notes on the request's language and source filters that no article of the archive
+    meets: said, as an empty answer alone would leave a reader guessing why."""
+    notes = []
+    if request.language and request.language not in snapshot.languages:
+        name = language_name(request.language)
+        named = name if name == request.language else f"{name} ({request.language})"
+        notes.append(f"the archive has no article in {named}")
+    if request.source and _source_named(snapshot, request.source) not in snapshot.sources:
+        notes.append(f"the archive has no article from the source {request.source}")
+    return notes
+
+
+def dated_past_note(
+    snapshot: Snapshot,
+    docs: np.ndarray,
+    last_day: date,
+    translation_codes: np.ndarray | None = None,
+) -> str | None:
+    """The note saying how many of the results (``docs``) a filter up to ``last_day`` takes
+    in by the first day of a year or month that goes on past it, counted as ``counted``
+    counts them (with ``translation_codes``: stories); None when none is."""
+    loose = counted(_dated_past(snapshot, docs, last_day), translation_codes)
+    if not loose:
+        return None
+    return (
+        f"{loose} of these results are dated only by a year or month that goes on past "
+        f"{last_day}: each is included by its first day"
+    )
+
+
+def listed_filter_notes(
+    snapshot: Snapshot, request: SearchRequest, listed: list[dict[str, Any]]
+) -> list[str]:
+    """/search's notes on ``request``'s filters, for an answer that lists ``listed`` (as
+    ``article_result`` gives them) and no total, as related stories are: those of
+    ``filter_notes``, and how many of them a ``to`` filter takes in by the first day of a
+    year or month that goes on past it. Reads the searcher: called holding it."""
+    notes = filter_notes(snapshot, request)
+    if request.date_to is not None:
+        searcher = snapshot.searcher
+        docs = [searcher.document_number(key=hit["id"], kind=ARTICLE) for hit in listed]
+        if note := dated_past_note(snapshot, np.array(docs, dtype=np.int64), request.date_to):
+            notes.append(note)
+    return notes
 
 
 def _dated_past(snapshot: Snapshot, docs: np.ndarray, last_day: date) -> np.ndarray:

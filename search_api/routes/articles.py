@@ -19,12 +19,13 @@ from search_api.routes.head import get_and_head
 from search_api.routes.params import (
     DateFrom,
     DateTo,
+    Source,
     Tags,
     check_given_once,
     unknown_parameter_notes,
 )
 from search_api.routes.snapshots import CurrentSnapshot
-from search_api.search import allowed_docs, build_search_request
+from search_api.search import allowed_docs, build_search_request, listed_filter_notes
 
 router = APIRouter()
 
@@ -67,19 +68,21 @@ async def related_endpoint(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     tag: Tags = [],  # noqa: B006 - FastAPI copies defaults per request
+    source: Source = None,
 ) -> dict[str, Any]:
     """Articles in this one's language sharing its most distinctive terms (not itself, not
-    its copies, nor a translation of either); filter by date and tag, as /search does."""
+    its copies, nor a translation of either); filter by date, tag and source, as /search
+    does, with its notes."""
     require_id(article_id, "/articles/{id}/related")
     check_given_once(request)
     checked_related_limit(limit)
-    filters = build_search_request(date_from=date_from, date_to=date_to, tags=tag)
-    notes = unknown_parameter_notes(request)
+    filters = build_search_request(date_from=date_from, date_to=date_to, tags=tag, source=source)
 
     def answer() -> dict[str, Any]:
         article = get_article(snapshot, article_id)
         allowed = allowed_docs(snapshot, filters)
         results = related_to_article(snapshot, article, limit, filter_docs=allowed)
+        notes = listed_filter_notes(snapshot, filters, results) + unknown_parameter_notes(request)
         return {"results": results, "index_version": snapshot.version, "notes": notes}
 
     return await snapshot.run(answer)

@@ -141,6 +141,16 @@ class TestRelated:
                 "message": f"limit must be between 1 and 50 (got {limit})",
             }
 
+    @pytest.mark.parametrize("path", ["/articles/{}", "/articles/{}/related"])
+    def test_a_long_unknown_id_is_quoted_by_its_start(self, client: TestClient, path: str):
+        # Sent back whole, a 5,000-character id made a 5,064-byte 404.
+        response = client.get(path.format("x" * 5000))
+        assert response.status_code == 404
+        assert response.json()["error"] == {
+            "code": "not_found",
+            "message": f"no article with id '{'x' * 300}'… (5,000 characters)",
+        }
+
     def test_id_with_slashes(self, client: TestClient):
         found = self.related(client, "amnesty/reports/2018/annual")
         assert "amnesty/reports/2018/annual" not in [hit["id"] for hit in found]
@@ -389,6 +399,16 @@ class TestOpenApi:
         for param in operation["parameters"]:
             schema = param["schema"]
             assert param.get("examples") or schema.get("examples"), param["name"]
+
+    def test_related_stories_take_the_same_filters_for_an_article_and_a_draft(
+        self, client: TestClient
+    ):
+        document = client.get("/openapi.json").json()
+        operation = document["paths"]["/articles/{article_id}/related"]["get"]
+        of_article = {param["name"] for param in operation["parameters"]}
+        of_draft = set(document["components"]["schemas"]["DraftRequest"]["properties"])
+        filters = {"from", "to", "tag", "source"}
+        assert filters <= of_article and filters <= of_draft
 
     def test_errors_are_documented_in_the_one_shape(self, client: TestClient):
         document = client.get("/openapi.json").json()

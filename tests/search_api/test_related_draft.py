@@ -148,12 +148,27 @@ def test_a_draft_that_tells_no_language_is_in_one_the_archive_has(index_dir: Pat
         ({"text": "x", "draft": "typo"}, 422, "draft"),
         # It was a 200 with no stories, and nothing said why.
         ({"title": "", "text": "  "}, 400, "the draft has no title nor text"),
+        # Markup alone, read as an article's body is: no text either.
+        ({"title": "<b> </b>", "text": '<p><img src="a.jpg"></p>'}, 400, "no title nor text"),
     ],
 )
 def test_bad_drafts(client: TestClient, body: dict, status: int, message: str):
     response = client.post("/related", json=body)
     assert response.status_code == status, response.text
     assert message in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "read_as"),
+    [
+        ({**DRAFT, "title": None}, {"text": DRAFT["text"]}),
+        ({**DRAFT, "text": None}, {"title": DRAFT["title"]}),
+        ({**DRAFT, "exclude": None}, DRAFT),
+    ],
+)
+def test_a_drafts_field_sent_as_null_is_absent(client: TestClient, sent: dict, read_as: dict):
+    # As its filters' null is: "title": null was a 422.
+    assert related(client, **sent) == related(client, **read_as)
 
 
 def test_related_schema_has_examples(client: TestClient):
