@@ -269,8 +269,9 @@ def related(
         if own_title and any(_title_of(snapshot, int(d)) == own_title for d in story):
             continue
         # A version of the article, or of a result listed before it (a report's passage
-        # written again year after year): the first stands for them all.
-        if versions.version_of(docnum) is not None:
+        # written again year after year), or their boilerplate in another report's words:
+        # the first stands for them all.
+        if versions.repeat_of(docnum) is not None:
             continue
         versions.add(docnum)
         stored = snapshot.stored_fields(docnum)

@@ -42,6 +42,10 @@ class Version(BaseModel):
     date: str | None
     url: str | None
     language: str
+    translations: list[Translation] = Field(
+        default_factory=list,
+        description="This version in other languages (with group_translations).",
+    )
 
 
 class ArticleHit(BaseModel):

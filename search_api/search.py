@@ -563,12 +563,13 @@ def page_results(
     snapshot: Snapshot, request: SearchRequest, articles: list[dict[str, Any]], docnums: list[int]
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """A page's articles (of ``docnums``) as the request groups them: each with its
-    translations, each version of one listed before it in that one's ``versions``."""
-    if request.group_versions:
-        articles, docnums = fold_versions(snapshot, articles, docnums)
+    translations, each version of one listed before it in that one's ``versions`` (with its
+    own translations)."""
     if request.group_translations:
         for article, docnum in zip(articles, docnums, strict=True):
             article["translations"] = translations_of(snapshot, docnum)
+    if request.group_versions:
+        articles, docnums = fold_versions(snapshot, articles, docnums)
     return articles, docnums
 
 

@@ -64,7 +64,8 @@ async def search_request(
         Query(
             description="The versions of one text on a page (a report's passage written "
             "again year after year: one title, much of the text in common) are listed in "
-            "the first one's `versions` instead of being results of their own; the page "
+            "the first one's `versions` (each with its `translations`) instead of being "
+            "results of their own; the page "
             "then has fewer results, and the next one starts where it would have.",
             examples=[True],
         ),

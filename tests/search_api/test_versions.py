@@ -26,6 +26,53 @@ PASSAGES = [
     }
     for year, charged in [(2021, "two"), (2022, "three"), (2023, "five")]
 ]
+# Two countries' reports, each year, in a sentence they write alike and the title made up of
+# it repeats whole: nothing of either tells whose report it is.
+BOILERPLATE = [
+    {
+        "id": f"{country}-academic-{year}",
+        "date": f"{year}-03-01",
+        "body": "Academic freedom is generally respected.",
+    }
+    for country in ("antigua", "belize")
+    for year in (2021, 2022)
+]
+# Two countries' notes, each year, alike but for the territory each names.
+NOTE = (
+    "The ratings and status given above do not cover the situation in {territory}, which a "
+    "separate report examines. Each report assesses political rights and civil liberties in "
+    "a territory, whoever affects them: the state, armed groups or foreign powers."
+)
+NOTES = [
+    {"id": f"{country}-note-{year}", "date": f"{year}-03-01", "body": NOTE.format(territory=name)}
+    for country, name in (("north", "the Upper Valley"), ("south", "the Lower Coast"))
+    for year in (2021, 2022)
+]
+# A passage of two years' reports, each year in English and in Spanish.
+TRANSLATED = [
+    {
+        "id": f"uganda-{year}-{language}",
+        "date": f"{year}-03-01",
+        "language": language,
+        "translation_key": f"uganda-{year}",
+        "body": body,
+    }
+    for year, stations in [(2021, ("two", "dos")), (2022, ("four", "cuatro"))]
+    for language, body in [
+        (
+            "en",
+            "Broadcasters in Uganda worked under threat during the year under review: "
+            f"{stations[0]} radio stations in Gulu were closed after airing opposition "
+            "rallies, and their managers were questioned by the police.",
+        ),
+        (
+            "es",
+            "Las emisoras de Uganda trabajaron bajo amenaza durante el año: "
+            f"{stations[1]} estaciones de radio de Gulu fueron cerradas tras emitir mitines "
+            "de la oposición, y la policía interrogó a sus directores.",
+        ),
+    ]
+]
 RECORDS = [
     *PASSAGES,
     # Another passage of the report, opening alike: a text of its own.
@@ -38,6 +85,9 @@ RECORDS = [
     {"id": "stmt-1", "title": "Union statement", "body": "Journalists detained at the port."},
     {"id": "stmt-2", "title": "Union statement", "body": "Police detained journalists in Mombasa."},
     *({"id": f"budget-{n}", "title": f"Budget {n}", "body": "Taxes rose."} for n in range(10)),
+    *BOILERPLATE,
+    *NOTES,
+    *TRANSLATED,
 ]
 
 
@@ -123,3 +173,38 @@ def test_the_readers_page_links_the_other_versions_by_date(client: TestClient):
         (f"/a/{version['id']}", version["date"], f"1 March {version['date'][:4]}")
         for version in first["versions"]
     ]
+
+
+def test_a_sentence_many_reports_write_alike_is_no_version(client: TestClient):
+    """Passages whose whole text is the sentence their made-up title repeats: Belize's is no
+    other year of Antigua's."""
+    response = search(client, q="academic freedom")
+    assert sorted(hit["id"] for hit in response["results"]) == sorted(
+        f"report/{record['id']}" for record in BOILERPLATE
+    )
+    assert all(not hit["versions"] for hit in response["results"])
+
+
+def test_notes_alike_but_for_a_name_are_each_their_countrys_versions(client: TestClient):
+    """Of two notes of one year, the one most like a result's is its version: the other, as
+    like as a note of that result's own year, is another country's."""
+    response = search(client, q="ratings status separate report")
+    stories = {
+        tuple(sorted([hit["id"], *(version["id"] for version in hit["versions"])]))
+        for hit in response["results"]
+    }
+    assert stories == {
+        ("report/north-note-2021", "report/north-note-2022"),
+        ("report/south-note-2021", "report/south-note-2022"),
+    }
+
+
+def test_a_folded_version_keeps_its_translations(client: TestClient):
+    """Each year's passage is one story (English and Spanish), shown once: the Spanish of
+    the year folded as a version is listed with it, not lost."""
+    response = search(client, q="broadcasters rallies")
+    [passage] = response["results"]
+    [version] = passage["versions"]
+    for article in (passage, version):
+        spanish = article["id"].replace("-en", "-es")
+        assert [translation["id"] for translation in article["translations"]] == [spanish]
