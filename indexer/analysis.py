@@ -13,7 +13,8 @@ For each word NLTK's regexp tokenizer finds, one cached function gives its index
 4. Stop words: a short list of function words per language is dropped; words that carry
    meaning ("not", "against", "without", "no", "sin", "contra") are kept.
 5. Stemming: NLTK Snowball in the text's language, after a small exceptions table for
-   words Snowball merges wrongly ("international" vs "internment").
+   words Snowball merges wrongly ("international" vs "internment"); a Spanish plural is
+   first read as its singular ("mujeres" as "mujer"), which Snowball stems alike.
 6. Scripts written without spaces (Chinese, Japanese; Korean too) have no stemmer: their
    runs of characters are indexed as overlapping pairs of characters (bigrams), so any
    word of two or more characters is found as a phrase of its pairs.
@@ -215,6 +216,20 @@ STEM_EXCEPTIONS: dict[str, dict[str, str]] = {
         # with "derechos", rights.
         **dict.fromkeys(["senado", "senados"], "senado"),
         **dict.fromkeys(["derecha", "derechas", "derechista", "derechistas"], "derecha"),
+        # Snowball reads a singular in -ar or -án as a verb ("militar" as "milit",
+        # "estándar" as "estand", "musulmán" as "musulm"): its plural, read as it, would
+        # join militants, "estando" (being), or leave its feminine ("musulmana").
+        **dict.fromkeys(["militar", "militares"], "militar"),
+        **dict.fromkeys(["estandar", "estandares"], "estandar"),
+        **dict.fromkeys(["musulman", "musulmanes", "musulmana", "musulmanas"], "musulman"),
+        **dict.fromkeys(
+            ["antimusulman", "antimusulmanes", "antimusulmana", "antimusulmanas"], "antimusulman"
+        ),
+        # "inglés" reads as a plural ("ingle"), apart from "inglesa".
+        **dict.fromkeys(["ingles", "ingleses", "inglesa", "inglesas"], "ingles"),
+        # The Hazara people are no form of "hacer": Snowball stems "hazara" as "haz", the
+        # stem of "hace" once its c is written z.
+        **dict.fromkeys(["hazara", "hazaras"], "hazara"),
     },
     "fr": {
         **dict.fromkeys(["journaliste", "journalistes"], "journalist"),
@@ -308,7 +323,7 @@ def _snowball(language: str) -> Callable[[str], str]:
 
 def stem_word(folded: str, language: str = "en") -> str:
     """The stem of a folded word: the exceptions table first, then (in English) an -ism
-    word's own form, then Snowball."""
+    word's own form, (in Spanish) a plural's singular, then Snowball."""
     exceptions = STEM_EXCEPTIONS.get(language, {})
     if folded in exceptions:
         return exceptions[folded]
@@ -321,7 +336,64 @@ def stem_word(folded: str, language: str = "en") -> str:
         # would search "journalism" as "journal", "activism" as "active", "nationalism"
         # as "nation" and "extremism" as "extreme". Its plural is its only other form.
         return folded.removesuffix("s")
+    if language == "es":
+        return _spanish_stem(spanish_singular(folded), exceptions)
     return exceptions.get(folded) or _snowball(language)(folded)
+
+
+# Spanish words ending in -s that are no plural, whose -s the plural rules would take for
+# one: adverbs and a number ("antes" is not "ante", "tras" not "tra", "tres" not "tre"),
+# and God, who is not "dio" (gave). Words ending in -is and -us are never read as plurals.
+SPANISH_NO_PLURALS = frozenset({"antes", "atras", "pues", "tras", "tres", "dios"})
+_SPANISH_VOWELS = "aeiou"
+# A gerund or an infinitive with "les" or "nos" attached ("negándoles", "tomarnos"): no
+# plural, and Snowball takes the pronoun away itself.
+_SPANISH_VERB_WITH_PRONOUN = ("ndoles", "ndonos", "arnos", "irnos")
+
+
+def spanish_singular(folded: str) -> str:
+    """A folded Spanish plural's singular, by the rules Spanish forms its plurals with (as
+    Lucene's ``SpanishPluralStemmer`` reads them): after a vowel and one of d, l, n, r, s,
+    x, j, y, the plural's -es is taken away ("ciudades", "naciones", "mujeres", "países",
+    "leyes"); after another letter, its -s ("años", "gobiernos", "jueces", "ONGs").
+    Snowball then stems a plural as its singular: alone, it took "mujer" for a verb's
+    infinitive ("muj", but "mujeres" "mujer") and kept the -s of short words ("año",
+    "años"). A singular in -és reads as a plural in folded text ("interés", "libanés"):
+    its plural in -eses is taken to that reading, so both are one word."""
+    if len(folded) < 4 or folded in SPANISH_NO_PLURALS or not folded.endswith("s"):
+        return folded
+    if folded.endswith(_SPANISH_VERB_WITH_PRONOUN):
+        return folded
+    if folded.endswith("eses"):
+        return spanish_singular(folded[:-2])
+    before = folded[-2]
+    if before == "e" and folded[-3] in "dlnrsxjy" and folded[-4] in _SPANISH_VOWELS:
+        return folded[:-2]
+    # -is and -us end singulars more than plurals ("crisis", "virus", "París"); -ss, a
+    # digit or an apostrophe before the s no Spanish plural.
+    if before in "iu" or before == "s" or not before.isalpha():
+        return folded
+    return folded[:-1]
+
+
+def _spanish_stem(singular: str, exceptions: dict[str, str]) -> str:
+    """A Spanish singular's stem: Snowball's, but for a noun in -dad (or -tad, the same
+    suffix), which keeps its suffix: the quality or the body it names is not the word it
+    is made from, as an English -ism is not (Snowball searched "autoridad" as "autor",
+    "seguridad" as "seguro", "universidad" as "universo", "comunidad" as "común" and
+    "humanidad" as "humano"). A stem's last c before e or i is written z, as Spanish
+    writes that sound before a, o and at a word's end: "jueces" is one word with "juez",
+    "voces" with "voz", "realice" with "realizar"; but not before -ismo and -ista, learned
+    suffixes that soften a root's hard c ("tecnicismo" stays with "técnico")."""
+    if singular in exceptions:
+        return exceptions[singular]
+    if singular.endswith(("dad", "tad")):
+        return singular
+    stem = _snowball("es")(singular)
+    ending = singular[len(stem) :] if singular.startswith(stem) else ""
+    if stem.endswith("c") and ending[:1] in ("e", "i") and not ending.startswith(("ism", "ist")):
+        return stem[:-1] + "z"
+    return stem
 
 
 def joined(word: str) -> str:
@@ -437,7 +509,7 @@ def token_terms(
 
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 14
+ANALYSIS_VERSION = 15
 
 
 class ArchiveAnalyzer(Tokenizer):

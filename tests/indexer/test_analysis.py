@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from nltk.stem.snowball import SnowballStemmer
 
 from indexer.analysis import analyzer_for, fold, tag_analyzer, tag_term
 from tests.terms import stem_terms
@@ -140,6 +141,110 @@ def test_stem_exceptions_keep_unrelated_words_apart(word: str, other: str) -> No
 )
 def test_inflections_share_a_stem(a: str, b: str) -> None:
     assert stem_terms(a) == stem_terms(b)
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        # Snowball alone took a consonant-final singular for a verb ("mujer" as "muj",
+        # "libertad" as "libert", "ciudad" as "ciud") but stemmed its plural "-es" off.
+        ("libertades", "libertad"),
+        ("mujeres", "mujer"),
+        ("jueces", "juez"),  # z is written c before e
+        ("ciudades", "ciudad"),
+        ("sociedades", "sociedad"),
+        ("autoridades", "autoridad"),
+        ("crímenes", "crimen"),
+        ("jóvenes", "joven"),
+        ("líderes", "líder"),
+        ("lugares", "lugar"),
+        ("voces", "voz"),
+        ("capaces", "capaz"),
+        # An -és or -ís singular reads as a plural: its plural is read to the same.
+        ("intereses", "interés"),
+        ("libaneses", "libanés"),
+        ("meses", "mes"),
+        ("países", "país"),
+        # Short words, whose -s Snowball kept, and plurals it read as verbs.
+        ("años", "año"),
+        ("otros", "otro"),
+        ("gobiernos", "gobierno"),  # "-nos" was taken for a pronoun
+        ("últimos", "último"),  # "-imos" for a verb's ending
+        ("mínimos", "mínimo"),
+        ("ONGs", "ONG"),
+        # Pairs Snowball already conflated.
+        ("naciones", "nación"),
+        ("leyes", "ley"),
+        ("derechos", "derecho"),
+        ("periodistas", "periodista"),
+        ("israelíes", "israelí"),
+        ("detenidas", "detenido"),
+    ],
+)
+def test_a_spanish_plural_is_one_word_with_its_singular(plural: str, singular: str) -> None:
+    assert stem_terms(plural, "es") == stem_terms(singular, "es")
+
+
+@pytest.mark.parametrize(
+    ("word", "other"),
+    [
+        # Forms Snowball conflated that stay so, or that Spanish spells apart: a c before
+        # e or i is the z of a, o and a word's end.
+        ("musulmanes", "musulmana"),
+        ("ingleses", "inglesa"),
+        ("inglés", "inglesa"),
+        ("jueza", "juez"),
+        ("realice", "realizar"),
+        ("hicieron", "hizo"),
+        ("establecimiento", "establecer"),
+        ("tecnicismo", "técnico"),
+    ],
+)
+def test_spanish_forms_of_one_word_share_a_stem(word: str, other: str) -> None:
+    assert stem_terms(word, "es") == stem_terms(other, "es")
+
+
+@pytest.mark.parametrize(
+    ("word", "other"),
+    [
+        # A noun in -dad keeps its suffix: the quality or body is not its root word.
+        ("autoridad", "autor"),
+        ("autoridades", "autores"),
+        ("seguridad", "seguro"),
+        ("universidad", "universo"),
+        ("comunidad", "común"),
+        ("humanidad", "humano"),
+        ("igualdad", "igual"),
+        ("actividad", "activista"),
+        ("verdad", "verde"),
+        # Words that merely end in -s are no plural of another word.
+        ("antes", "ante"),
+        ("Dios", "dio"),
+        ("tras", "trae"),
+        # A plural whose singular Snowball reads as a verb joins no verb's other forms.
+        ("militares", "militantes"),
+        ("estándares", "estando"),
+        ("mínimos", "minas"),
+        ("hazaras", "hacer"),
+        # Only a c before e or i is a z: "marzo" is no "marco".
+        ("marzo", "marco"),
+        ("paz", "Paco"),
+    ],
+)
+def test_spanish_words_that_are_not_one_word_stay_apart(word: str, other: str) -> None:
+    assert stem_terms(word, "es") != stem_terms(other, "es")
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        *("crisis", "análisis", "tesis", "virus", "país", "mes", "interés", "después"),
+        *("antes", "menos", "tres", "seis", "martes", "lunes", "jueves", "dios", "Dios"),
+    ],
+)
+def test_spanish_words_that_merely_end_in_s_keep_their_stem(word: str) -> None:
+    """Their term is Snowball's, as before: no rule takes their -s for a plural's."""
+    assert stem_terms(word, "es") == [SnowballStemmer("spanish").stem(fold(word))]
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def test_readable_list(capsys, index_dir: Path):
     code, out, _ = run(capsys, "search", "journalists", "--index", str(index_dir))
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "2 articles for en: journalist | es: journalists"
+    assert lines[0] == "2 articles for journalist"
     assert "1. Cambodia jails journalists before the elections  [2018-07-29 · globalvoices]" in out
     assert "   https://globalvoices.example/2018/07/29/cambodia-press/" in lines
     assert "2. Lèse Majesté charges multiply in Thailand  [2019-05-01 · globalvoices]" in out

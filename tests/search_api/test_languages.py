@@ -429,6 +429,40 @@ def test_spanish_enye_is_a_letter_a_reader_may_leave_out(
         assert sorted(ids(search(client, q=query))) == [f"es/{id}" for id in found]
 
 
+# Spanish passages with a word in the plural only, or a -dad noun only.
+SPANISH_PLURALS = [
+    {"id": "mujeres", "language": "es", "title": "Violencia de género",
+     "body": "Las mujeres periodistas sufren acoso en línea y amenazas de muerte."},
+    {"id": "autoridades", "language": "es", "title": "Detenciones arbitrarias",
+     "body": "Las autoridades detuvieron a dos activistas sin orden judicial."},
+    {"id": "autor", "language": "es", "title": "Un libro prohibido",
+     "body": "El autor del libro fue condenado por difamación."},
+    {"id": "jueces", "language": "es", "title": "Independencia judicial",
+     "body": "Los jueces denunciaron presiones del poder ejecutivo."},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # A singular finds its plural: Snowball alone stemmed "mujer" as "muj", "mujeres"
+        # as "mujer".
+        ("mujer", ["mujeres"]),
+        ("juez", ["jueces"]),
+        ("autoridad", ["autoridades"]),
+        # An authority is no author.
+        ("autor", ["autor"]),
+        ("autores", ["autor"]),
+    ],
+)
+def test_a_spanish_singular_finds_its_plural_and_an_author_no_authorities(
+    tmp_path, query: str, found: list[str]
+) -> None:
+    with records_client(tmp_path, "es.json", SPANISH_PLURALS) as client:
+        assert sorted(ids(search(client, q=query, lang="es"))) == [f"es/{id}" for id in found]
+        assert sorted(ids(search(client, q=query))) == [f"es/{id}" for id in found]
+
+
 # ENYE's articles, a Spanish word "ano*" begins without being "año", a text with both
 # "pena" and "Peña", and an English article, whose ñ is folded as an accent.
 ENYE_AND_ENGLISH = [
@@ -488,7 +522,7 @@ def test_a_prefix_with_enye_is_read_and_marked_in_each_language_as_its_words_are
         ("peñs", "peña"),
         ("Peñs Nieto", "Peña Nieto"),
         ("añps", "años"),
-        ("pens", "pena"),  # typed without it, the word without it, which finds both
+        ("pwna", "pena"),  # typed without it, the word without it, which finds both
     ],
 )
 def test_did_you_mean_keeps_a_spanish_words_enye(

@@ -159,11 +159,11 @@ def test_search_never_fails_on_any_text(client: TestClient, query: str) -> None:
     ("query", "parsed"),
     [
         # The archive has English and Spanish articles: each language's reading is shown,
-        # unless they are the same.
-        ("Journalists ARRESTED", "en: journalist AND arrest | es: journalists AND arrest"),
+        # unless they are the same (Spanish reads a loanword's plural -s as English does).
+        ("Journalists ARRESTED", "journalist AND arrest"),
         (
             "cambodia OR laos elections",
-            "en: (cambodia OR lao) AND elect | es: (cambodi OR laos) AND elections",
+            "en: (cambodia OR lao) AND elect | es: (cambodi OR lao) AND election",
         ),
         (
             "“internet shutdown” -india",
