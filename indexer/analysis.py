@@ -44,6 +44,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any
@@ -406,6 +407,21 @@ def joined(word: str) -> str:
     return word.replace("-", "")
 
 
+def _compared(surface: str, fold_word: Callable[[str], str], elisions: frozenset[str]) -> str:
+    """A word as terms and the stop list compare it: folded, without an elided article or
+    pronoun, a hyphenated word's parts joined."""
+    folded = fold_word(surface)
+    if elisions and "'" in folded:
+        elided, _, rest = folded.partition("'")
+        if elided in elisions and rest:
+            folded = rest
+    return joined(folded)
+
+
+def _is_acronym(surface: str) -> bool:
+    return "." in surface and not surface[0].isdigit()
+
+
 @lru_cache(maxsize=64)
 def term_function(
     language: str, stem: bool = True, stop: bool = True
@@ -421,16 +437,11 @@ def term_function(
     # 100,000 words cover every word of the 1x benchmark's 37,000 articles (65,792 forms).
     @lru_cache(maxsize=100_000)
     def term(surface: str) -> str | None:
-        if "." in surface and not surface[0].isdigit():
+        if _is_acronym(surface):
             # An acronym: its letters, as written without dots ("U.N." is "un", as "UN"
             # is). Never a stop word ("U.S." is not "us") and never stemmed.
             return fold_word(surface).replace(".", "")
-        folded = fold_word(surface)
-        if elisions and "'" in folded:
-            elided, _, rest = folded.partition("'")
-            if elided in elisions and rest:
-                folded = rest
-        folded = joined(folded)
+        folded = _compared(surface, fold_word, elisions)
         if not folded or folded in stops:
             return None  # a stop word, or only combining marks that folding removed
         return stem_word(folded, language) if stem else folded
@@ -438,12 +449,50 @@ def term_function(
     return term
 
 
+@lru_cache(maxsize=16)
+def stop_word_function(language: str) -> Callable[[str], str | None]:
+    """A cached ``surface word -> the stop word it is`` function, as the stop list writes
+    it (folded: "The" is "the"); None for any other word, an acronym included ("U.S." is
+    no "us")."""
+    stops = STOP_WORDS.get(language, frozenset())
+    elisions = ELISIONS.get(language, frozenset())
+    fold_word = fold_for(language)
+
+    @lru_cache(maxsize=100_000)
+    def stop_word(surface: str) -> str | None:
+        if not stops or _is_acronym(surface):
+            return None
+        folded = _compared(surface, fold_word, elisions)
+        return folded if folded in stops else None
+
+    return stop_word
+
+
 # What one token gives: its terms, each with its position (counted from the token's first)
 # and its characters within the token, and how many positions the token takes.
 TokenTerms = tuple[tuple[tuple[str, int, int, int], ...], int]
-# A phrase's terms, each with its position from the first, in order, as analysing a query
-# gives them: "right to protest" is (("right", 0), ("protest", 2)).
-Phrase = tuple[tuple[str, int], ...]
+# Words of a phrase, each with its position from the phrase's first word, in order.
+PhraseWords = tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase as analysing a query gives it: its terms, each with its position from the
+    first ("right to protest": ("right", 0), ("protest", 2)), and the stop words between
+    them with theirs (("to", 1)). A stop word is no term, but its place is indexed
+    (``ArchiveAnalyzer.stop_positions``): the phrase is only where that very stop word is
+    ("right to protest" is not "rights, protest", nor "right of protest", nor "far-right
+    Querdenken protesters"). Stop words before its first term or after its last are not
+    part of it ("the press" is "press")."""
+
+    terms: PhraseWords
+    stop_words: PhraseWords = ()
+
+    def places(self) -> tuple[tuple[str, int, bool], ...]:
+        """Its words in order: each with its position and whether it is a stop word."""
+        words = [(term, offset, False) for term, offset in self.terms]
+        words += [(stop, offset, True) for stop, offset in self.stop_words]
+        return tuple(sorted(words, key=lambda word: word[1]))
 
 
 def joinable(words: Sequence[Any]) -> list[bool]:
@@ -507,9 +556,30 @@ def token_terms(
     return terms_of
 
 
+@lru_cache(maxsize=32)
+def token_stop_words(language: str, compounds: bool = True) -> Callable[[str], tuple[str, ...]]:
+    """A cached ``token -> the stop words it is`` function, at the token's position: a stop
+    word itself and, with ``compounds`` (as ``token_terms``), a hyphenated word's parts
+    that are stop words ("right-to-protest": "to"; "far-right": none)."""
+    stop_word = stop_word_function(language)
+
+    @lru_cache(maxsize=50_000)
+    def stop_words_of(surface: str) -> tuple[str, ...]:
+        whole = stop_word(surface)
+        if whole is not None:
+            return (whole,)
+        if compounds and "-" in surface:
+            parts = (stop_word(part) for part in surface.split("-"))
+            return tuple(dict.fromkeys(part for part in parts if part is not None))
+        return ()
+
+    return stop_words_of
+
+
 # Bump when analysis changes what terms a text gives: an index written by another version
 # is then re-indexed from its files (see indexer.build), as its terms would not match.
-ANALYSIS_VERSION = 15
+# 16: stop words' places are indexed (``stop_positions``).
+ANALYSIS_VERSION = 16
 
 
 class ArchiveAnalyzer(Tokenizer):
@@ -598,6 +668,25 @@ class ArchiveAnalyzer(Tokenizer):
             pos += taken
         return positions
 
+    def stop_positions(self, value: str, *, compounds: bool = True) -> dict[str, list[int]]:
+        """Each stop word of ``value`` with its positions, counted as ``term_positions``
+        counts them: what a text field's stop-word places (``indexer.schema.StopWordPlaces``)
+        index, and, without ``compounds`` (a hyphenated word of a query is one word), the
+        stop words a query's phrase must have where it has them. The names' analyzer keeps
+        every word as a term: it has none."""
+        if not self.stop:
+            return {}
+        language = getattr(value, "language", self.language)
+        terms_of = token_terms(language, self.stem, self.stop)
+        stop_words_of = token_stop_words(language, compounds)
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        pos = 0
+        for word in self.words(value):
+            for stop_word in stop_words_of(word):
+                positions[stop_word].append(pos)
+            pos += terms_of(word)[1]
+        return positions
+
     def written_words(self, value: str) -> set[str]:
         """The distinct words of ``value`` as written (folded, not stemmed), as
         ``__call__(value, no_morph=True)`` gives them: the words of "did you mean"."""
@@ -633,7 +722,7 @@ class WordMarker:
     pages, much less time a token than reading every token from ``__call__``.
 
     A phrase is marked only where its words make it, at the positions indexing gives them
-    (a stop word keeps its place, a hyphenated word's parts share its position): where the
+    (its stop words at their places, a hyphenated word's parts at its position): where the
     phrase matched the article, not wherever one of its words is; it is marked whole, the
     words between included ("freedom of expression"). Where a text has a word of each of a
     phrase's terms, it is read token by token from each word giving the phrase's first
@@ -647,9 +736,10 @@ class WordMarker:
     ) -> None:
         self._tokenizer = analyzer._tokenizer
         self._terms_of = token_terms(analyzer.language, analyzer.stem, analyzer.stop)
+        self._stop_words_of = token_stop_words(analyzer.language)
         self._wanted = wanted
         self._phrases = tuple(phrases)
-        self._phrase_terms = frozenset(term for phrase in phrases for term, _ in phrase)
+        self._phrase_terms = frozenset(term for phrase in phrases for term, _ in phrase.terms)
         self._judged: set[str] = set()
         self._ranges_of: dict[str, tuple[tuple[int, int], ...]] = {}  # the marked words'
         self._phrase_terms_of: dict[str, frozenset[str]] = {}  # words giving phrase terms
@@ -733,11 +823,11 @@ class WordMarker:
         terms_here = set().union(*(self._phrase_terms_of[word] for word in words))
         spans: list[tuple[int, int]] = []
         for phrase in self._phrases:
-            if not all(term in terms_here for term, _ in phrase):
+            if not all(term in terms_here for term, _ in phrase.terms):
                 continue
             # Read where a word giving its first term is, and on only as far as the phrase
             # reaches: reading every token of the text cost a Python step per word.
-            first = phrase[0][0]
+            first = phrase.terms[0][0]
             starts = [word for word in words if first in self._phrase_terms_of[word]]
             for start, _word in self._located(text, starts):
                 spans.extend(self._phrase_at(text, start, phrase))
@@ -745,24 +835,31 @@ class WordMarker:
 
     def _phrase_at(self, text: str, start: int, phrase: Phrase) -> list[tuple[int, int]]:
         """The ranges of ``phrase`` where its first term is one of the token at ``start``."""
-        terms = {term for term, _ in phrase}
-        reach = phrase[-1][1] - phrase[0][1]  # positions from its first word to its last
-        # Position (from the token at ``start``) -> character range of each phrase term,
-        # positions counted as indexing counts them (``term_positions``).
-        at: defaultdict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+        words = phrase.places()
+        terms = {term for term, _ in phrase.terms}
+        stop_words = {stop_word for stop_word, _ in phrase.stop_words}
+        reach = words[-1][1] - words[0][1]  # positions from its first word to its last
+        # (word, whether a stop word) -> position (from the token at ``start``) -> character
+        # range, of each word of the phrase, positions counted as indexing counts them
+        # (``term_positions``, ``stop_positions``).
+        at: defaultdict[tuple[str, bool], dict[int, tuple[int, int]]] = defaultdict(dict)
         position, first_taken = 0, 0
         for token_start, token_end in self._tokenizer.spans_from(text, start):
             if first_taken and position >= first_taken + reach:
                 break
-            found, taken = self._terms_of(text[token_start:token_end])
+            token = text[token_start:token_end]
+            found, taken = self._terms_of(token)
             for term, offset, low, high in found:
                 if term in terms:
-                    at[term][position + offset] = (token_start + low, token_start + high)
+                    at[term, False][position + offset] = (token_start + low, token_start + high)
+            for stop_word in self._stop_words_of(token) if stop_words else ():
+                if stop_word in stop_words:
+                    at[stop_word, True][position] = (token_start, token_end)
             first_taken = first_taken or taken
             position += taken
-        joins = joinable([term for term, _ in phrase])
+        joins = joinable([(word, is_stop_word) for word, _, is_stop_word in words])
         spans: list[tuple[int, int]] = []
-        for position, (low, high) in at[phrase[0][0]].items():
+        for position, (low, high) in at[words[0][0], False].items():
             if position >= first_taken:
                 continue  # the phrase from there on is read from its own token
             # Each way the phrase goes on from here: where its last word so far is, and one
@@ -770,10 +867,10 @@ class WordMarker:
             # shows the phrase marked whole, and never cuts it in two). A word may be where
             # the one before is, as parts of one hyphenated word are (``joinable``).
             ways = {(position, low, high)}
-            for index in range(1, len(phrase)):
-                term, offset = phrase[index]
-                places = at[term]
-                gap = offset - phrase[index - 1][1]
+            for index in range(1, len(words)):
+                word, offset, is_stop_word = words[index]
+                places = at[word, is_stop_word]
+                gap = offset - words[index - 1][1]
                 steps = (gap, 0) if joins[index] else (gap,)
                 ways = {
                     (

@@ -63,7 +63,14 @@ from indexer.formats.fields import clean_id, partial_date, relative_id, source_f
 from indexer.languages import DEFAULT_LANGUAGE
 from indexer.models import Article, CutShort, Section
 from indexer.parallel import ParallelWriter, ended, exit_with_parent
-from indexer.schema import ARTICLE, SECTION, build_schema, is_current
+from indexer.schema import (
+    ARTICLE,
+    PHRASE_FIELDS,
+    SECTION,
+    build_schema,
+    is_current,
+    stop_word_field,
+)
 from indexer.writing import ArchiveWriter
 
 FILE_KEY_SEPARATOR = "\x1f"
@@ -389,6 +396,9 @@ def article_documents(
         # A title made up from the body's first words is a label, not a title: indexed as
         # one, those words would count twice, with a title's weight. It is only stored.
         document["title"] = ""
+    for name in PHRASE_FIELDS:
+        # The same text (its tokens read once: ``TextIn.words``), for its stop words' places.
+        document[stop_word_field(name)] = document[name]
     if file_key is not None:
         document["file_key"] = file_key
     if article.translation_key:

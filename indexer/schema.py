@@ -36,6 +36,7 @@ from whoosh.fields import (
     Schema,
     SpellField,
 )
+from whoosh.formats import Positions
 
 from indexer.analysis import analyzer_for, names_analyzer, tag_analyzer
 
@@ -73,6 +74,33 @@ class SpelledText(TEXT):
         yield self.spelling_prefix, SpellField(self.analyzer)
 
 
+class StopWordPlaces(FieldType):
+    """Where a text field's stop words are: each stop word (folded, as the stop list writes
+    it) with its positions in the field, counted as the field counts them. A phrase's stop
+    word must be at its place there ("right to protest" is not "right of protest", nor
+    "rights, protest"); the text field itself does not index stop words, which would weigh
+    on its terms' ranking and lengths.
+
+    Positions only: unscored, so it has no lengths, and no query word is ranked by it."""
+
+    def __init__(self, analyzer: Composable) -> None:
+        super().__init__(format=Positions(), analyzer=analyzer, scorable=False)
+
+    def index(self, value: Any, **_kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        encode = self.format.encode
+        for word, positions in self.analyzer.stop_positions(value).items():
+            yield word.encode("utf-8"), len(positions), float(len(positions)), encode(positions)
+
+
+# The text fields a phrase is searched in, and where each keeps its stop words' places.
+PHRASE_FIELDS = ("title", "heading", "body")
+
+
+def stop_word_field(fieldname: str) -> str:
+    """The field that holds the stop words' places of the text field ``fieldname``."""
+    return f"stops_{fieldname}"
+
+
 # The words as written of titles and bodies (``SpelledText``'s subfields, named with Whoosh's
 # spelling prefix): the vocabulary of "did you mean" and of whole-word prefixes.
 TITLE_SPELLING_FIELD = "spell_title"
@@ -91,6 +119,8 @@ def build_schema(analyzer: Composable | None = None) -> Schema:
         title=SpelledText(analyzer=analyzer, stored=True),
         heading=TEXT(analyzer=analyzer),
         body=SpelledText(analyzer=analyzer),
+        # Where their stop words are, for phrases (``StopWordPlaces``).
+        **{stop_word_field(name): StopWordPlaces(analyzer) for name in PHRASE_FIELDS},
         # Names are matched word by word, folded but never stemmed.
         author=TEXT(analyzer=names_analyzer()),
         tag=KEYWORD(analyzer=tag_analyzer()),

@@ -24,7 +24,7 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain
@@ -37,9 +37,9 @@ from whoosh.formats import Positions
 from whoosh.matching import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from indexer.analysis import joinable
+from indexer.analysis import Phrase, joinable
 from indexer.postings import length_bytes
-from search_api.query import AnyOf, Excluding, HyphenatedWord, SpacedPhrase
+from search_api.query import AnyOf, Excluding, HyphenatedWord, SpacedPhrase, phrase_places
 from search_api.scoring import (
     ArticleBM25F,
     FieldsTerm,
@@ -79,6 +79,9 @@ _POSITIONS = "positions"  # marks a term's positions among the cached entries
 
 # (docs, weights) -> what a search adds up for them: see ``normaliser``.
 Normalise = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# A phrase's word as the index holds it: its field, its stored term, its position from the
+# phrase's first word, and whether it is a stop word (in the field's stop words).
+Place = tuple[str, bytes, int, bool]
 
 
 @dataclass(frozen=True)
@@ -261,22 +264,18 @@ class Postings:
                 self._doc_frequencies[key] = cached
         return cached
 
-    def phrase_frequency(
-        self, searcher: Any, fieldname: str, raws: Sequence[bytes], offsets: Sequence[int]
-    ) -> int:
+    def phrase_frequency(self, searcher: Any, places: tuple[Place, ...]) -> int:
         """How many documents of the whole version (``searcher``: its top searcher) have
-        the words (stored terms) as a phrase, each at its position (a hyphenated word's
-        spaced spelling: not ``joined``)."""
-        key = (fieldname, tuple(raws), tuple(offsets))
+        the words (stored terms, each in its field) as a phrase, each at its position (a
+        hyphenated word's spaced spelling: not ``joined``)."""
+        key = places
         cached = self._doc_frequencies.get(key)
         if cached is None:
             cached = 0
             for segment, (leaf, _offset) in enumerate(searcher.leaf_searchers()):
                 reader = leaf.reader()
-                if all((fieldname, raw) in reader for raw in raws):
-                    ends = _phrase_ends(
-                        self, segment, reader, fieldname, raws, offsets, joined=False
-                    )
+                if all((fieldname, raw) in reader for fieldname, raw, _, _ in places):
+                    ends = _phrase_ends(self, segment, reader, places, joined=False)
                     cached += len(np.unique(ends >> 32))
             with self._lock:
                 if len(self._doc_frequencies) >= MAX_CACHED_TERMS:
@@ -530,7 +529,7 @@ class _Segment:
     def _fields_term(self, query: FieldsTerm) -> Scored:
         """One word in several fields, as ``ArticleBM25F.fields_matcher`` scores it; a
         hyphenated word's frequency in a field counts its spaced spelling too."""
-        spaced = query.spaced if isinstance(query, HyphenatedWord) else ()
+        spaced = query.spaced if isinstance(query, HyphenatedWord) else None
         size = self.reader.doc_count_all()
         parts, df = [], 0
         for term in query.subqueries:
@@ -542,7 +541,7 @@ class _Segment:
             raw = self._stored_term(fieldname, term.text)
             if raw is not None:
                 spellings.append(Scored(*self._postings(fieldname, raw)))
-            if spaced:
+            if spaced is not None:
                 phrase = self._phrase_frequencies(fieldname, spaced)
                 if len(phrase):
                     normalise = self._normalisers(self.number, self.reader, fieldname)
@@ -570,20 +569,14 @@ class _Segment:
             return 0
         return self.postings.doc_frequency(self.parent, fieldname, raw)
 
-    def _phrase_doc_frequency(self, fieldname: str, words: Sequence[tuple[str, int]]) -> int:
+    def _phrase_doc_frequency(self, fieldname: str, phrase: Phrase) -> int:
         """How many documents of the whole index have the words as a phrase."""
-        field = self.searcher.schema[fieldname]
-        if not field.format or not field.format.supports("positions"):
-            return 0
-        raws = tuple(field.to_bytes(word) for word, _ in words)
-        offsets = tuple(offset for _, offset in words)
-        return self.postings.phrase_frequency(self.parent, fieldname, raws, offsets)
+        places = self._places(fieldname, phrase)
+        return 0 if places is None else self.postings.phrase_frequency(self.parent, places)
 
-    def _phrase_frequencies(self, fieldname: str, words: Sequence[tuple[str, int]]) -> Scored:
+    def _phrase_frequencies(self, fieldname: str, phrase: Phrase) -> Scored:
         """How often each article has the words as a phrase (each at its position)."""
-        ends = self._phrase_positions(
-            fieldname, [word for word, _ in words], tuple(offset for _, offset in words), False
-        )
+        ends = self._phrase_positions(fieldname, phrase, joined=False)
         if ends is None:
             return Scored.empty()
         docs, counts = np.unique(ends >> 32, return_counts=True)
@@ -591,10 +584,10 @@ class _Segment:
 
     def _phrase(self, query: SpacedPhrase) -> Scored:
         """Articles with the words in order, each at its distance from the one before,
-        scored as Whoosh scores a phrase (the sum of its words' BM25 scores). Each word's
-        positions (cached, as ``docnum << 32 | position``) are matched with the next word's,
-        shifted by the distance, for all articles at once."""
-        ends = self._phrase_positions(query.fieldname, query.words, query.offsets, query.joined)
+        scored as Whoosh scores a phrase (the sum of its words' BM25 scores; its stop words
+        add nothing). Each word's positions (cached, as ``docnum << 32 | position``) are
+        matched with the next word's, shifted by the distance, for all articles at once."""
+        ends = self._phrase_positions(query.fieldname, query.phrase, query.joined)
         if ends is None or not ends.size:
             return Scored.empty()
         fieldname = query.fieldname
@@ -602,29 +595,38 @@ class _Segment:
         keep = np.isin(words.docs, ends >> 32)
         return _boosted(Scored(words.docs[keep], words.scores[keep]), query.boost)
 
-    def _phrase_positions(
-        self, fieldname: str, words: Sequence[str], offsets: Sequence[int], joined: bool
-    ) -> np.ndarray | None:
+    def _places(self, fieldname: str, phrase: Phrase) -> tuple[Place, ...] | None:
+        """The phrase's words as the index holds them, each in its field (a stop word in
+        the field's stop words), with its position; None when the field has no positions
+        (the builder makes no phrase there)."""
+        schema = self.searcher.schema
+        if fieldname not in schema:
+            return None
+        field_format = schema[fieldname].format
+        if not field_format or not field_format.supports("positions"):
+            return None
+        return tuple(
+            (name, schema[name].to_bytes(word), offset, is_stop_word)
+            for name, word, offset, is_stop_word in phrase_places(fieldname, phrase, schema)
+        )
+
+    def _phrase_positions(self, fieldname: str, phrase: Phrase, joined: bool) -> np.ndarray | None:
         """Where the phrase ends in this segment (``docnum << 32 | position``); None when the
         field has no positions (the builder makes no phrase there), a word is not in this
         segment, or the time budget ran out reading positions."""
-        if fieldname not in self.searcher.schema:
-            return None
-        field_format = self.searcher.schema[fieldname].format
-        if not field_format or not field_format.supports("positions"):
-            return None
-        raws = [self._stored_term(fieldname, word) for word in words]
-        if any(raw is None for raw in raws):
+        places = self._places(fieldname, phrase)
+        if places is None or not all(
+            self.postings.has_term(self.number, self.reader, name, raw)
+            for name, raw, _, _ in places
+        ):
             return None
         ends = _phrase_ends(
             self.postings,
             self.number,
             self.reader,
-            fieldname,
-            raws,
-            tuple(offsets),
+            places,
             joined=joined,
-            normalise=self._normalisers(self.number, self.reader, fieldname),
+            normalise={fieldname: self._normalisers(self.number, self.reader, fieldname)},
         )
         # A common word's positions not yet cached take a while to read.
         if self._past_deadline():
@@ -640,35 +642,73 @@ def _phrase_ends(
     postings: Postings,
     segment: int,
     reader: Any,
-    fieldname: str,
-    raws: Sequence[bytes],
-    offsets: Sequence[int],
+    places: Sequence[Place],
     *,
     joined: bool,
-    normalise: Normalise | None = None,
+    normalise: Mapping[str, Normalise] | None = None,
 ) -> np.ndarray:
     """Where a phrase ends in a segment, as ``docnum << 32 | position``, ascending: each
     word's positions (cached) matched with the next word's, shifted by the distance, and,
     ``joined`` (``SpacedPhrase``), at the same position, unless an earlier word is the
-    same."""
-    ends = _NO_DOCS
-    joins = joinable(raws)
-    for index, (raw, offset) in enumerate(zip(raws, offsets, strict=True)):
-        positions = postings.positions(segment, reader, fieldname, raw, normalise)
-        if index == 0:
-            ends = positions
-        else:
-            after = _followed(ends, positions, offset - offsets[index - 1])
-            if joined and joins[index]:
-                after = np.union1d(after, _followed(ends, positions, 0))
-            ends = after
+    same. ``normalise``: by field, how the postings read with a word's positions are kept
+    for its score (``Postings.positions``).
+
+    With stop words, its terms are matched first, each at any distance from the term
+    before that the stop words between allow: a stop word's positions (the longest lists:
+    "the" has some in most articles) are then read only for a segment where the terms may
+    make the phrase, and looked up from the first word's positions in those documents
+    alone."""
+    kept = normalise or {}
+
+    def read(index: int) -> np.ndarray:
+        fieldname, raw, _, _ = places[index]
+        return postings.positions(segment, reader, fieldname, raw, kept.get(fieldname))
+
+    joins = joinable([(fieldname, raw) for fieldname, raw, _, _ in places])
+    # Each word's distances from the word before: its own, or, joined, none too.
+    steps = [
+        (offset - places[index - 1][2], 0)
+        if joined and joins[index]
+        else (offset - places[index - 1][2],)
+        for index, (_, _, offset, _) in enumerate(places)
+        if index
+    ]
+    starts = read(0)
+    if any(is_stop_word for *_, is_stop_word in places):
+        ends, distances = starts, {0}
+        for index, step in enumerate(steps, start=1):
+            distances = {distance + gap for distance in distances for gap in step}
+            if not places[index][3] and ends.size:  # a term
+                ends, distances = _followed_by_any(ends, read(index), distances), {0}
+        starts = _in_documents(starts, np.unique(ends >> 32))
+    ends = starts
+    for index, step in enumerate(steps, start=1):
         if not ends.size:
             break
+        ends = _followed_by_any(ends, read(index), step)
     return ends
 
 
 def _boosted(scored: Scored, boost: float) -> Scored:
     return scored if boost == 1.0 else Scored(scored.docs, scored.scores * boost)
+
+
+def _in_documents(keys: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """The keys (ascending ``docnum << 32 | position``) in ``docs`` (ascending document
+    numbers, fewer): each looked up in them, where ``np.isin`` would sort both."""
+    if not docs.size:
+        return _NO_DOCS
+    of_keys = keys >> 32
+    at = np.minimum(np.searchsorted(docs, of_keys), len(docs) - 1)
+    return keys[docs[at] == of_keys]
+
+
+def _followed_by_any(
+    ends: np.ndarray, following: np.ndarray, distances: Iterable[int]
+) -> np.ndarray:
+    """``_followed`` at any of ``distances``."""
+    found = [_followed(ends, following, distance) for distance in distances]
+    return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
 
 
 def _followed(ends: np.ndarray, following: np.ndarray, distance: int) -> np.ndarray:

@@ -36,7 +36,7 @@ from indexer.analysis import (
     tag_term,
 )
 from indexer.formats.fields import url_slug
-from indexer.schema import ARTICLE, SPELLING_FIELDS
+from indexer.schema import ARTICLE, SPELLING_FIELDS, stop_word_field
 from search_api.language_names import language_name
 from search_api.scoring import FieldsTerm, Unscored
 
@@ -178,7 +178,7 @@ def _part_key(node: Clause | Group, language: str) -> tuple:
     """What tells a part of a query from another: a word or phrase by its terms."""
     if isinstance(node, Group) or node.kind == "prefix":
         return (repr(node),)
-    return (node.fields, node.kind, tuple(_analysed_terms(node, language)))
+    return (node.fields, node.kind, _analysed_phrase(node, language))
 
 
 def parse(text: str, languages: Sequence[str] = ("en",)) -> ParsedQuery:
@@ -501,12 +501,12 @@ def _display(node: Clause | Group, language: str, top: bool = False) -> str:
         if node.kind == "prefix":
             body = f"{_field_prefix(node.fields[0], node.text, language)}*"
         else:
-            words = _analysed_words(node, language)
-            if not words:
+            phrase = _analysed_phrase(node, language)
+            if not phrase.terms:
                 return ""
             # A tag of several words is one term, quoted as it must be written to search it.
-            several = len(words) > 1 or " " in words[0][0]
-            body = f'"{_spaced(words)}"' if several else words[0][0]
+            several = len(phrase.terms) > 1 or " " in phrase.terms[0][0]
+            body = f'"{_spaced(phrase)}"' if several else phrase.terms[0][0]
         if node.fields != tuple(FIELD_BOOSTS):
             body = f"{node.fields[0]}:{body}"
         return f"NOT {body}" if node.negated else body
@@ -522,36 +522,35 @@ def _display(node: Clause | Group, language: str, top: bool = False) -> str:
 
 def _analysed_terms(clause: Clause, language: str) -> list[str]:
     """The terms a clause searches for in one language, as the index holds them."""
-    return [term for term, _ in _analysed_words(clause, language)]
+    return [term for term, _ in _analysed_phrase(clause, language).terms]
 
 
-def _analysed_words(clause: Clause, language: str) -> list[tuple[str, int]]:
-    """The terms of a clause in one language, each with its position from the first."""
+def _analysed_phrase(clause: Clause, language: str) -> Phrase:
+    """The terms of a clause in one language, each with its position from the first, and
+    the stop words between them (``Phrase``)."""
     if clause.fields == ("tag",):
-        return [(tag_term(clause.text), 0)] if clause.text.strip() else []
-    return _field_words(clause.fields[0], clause.text, language)
+        return Phrase(((tag_term(clause.text), 0),) if clause.text.strip() else ())
+    return _field_phrase(clause.fields[0], clause.text, language)
 
 
-def _spaced_parts(
-    clause: Clause, words: list[tuple[str, int]] | None, language: str
-) -> tuple[tuple[str, int], ...]:
-    """For a word written with hyphens, the terms of its parts with their positions, as
-    the phrase its spaced spelling is ("self censorship"); () for any other clause."""
+def _spaced_parts(clause: Clause, phrase: Phrase | None, language: str) -> Phrase | None:
+    """For a word written with hyphens, the phrase its spaced spelling is ("self
+    censorship", "right to protest" for "right-to-protest"); None for any other clause."""
     if clause.kind != "word" or clause.fields != tuple(FIELD_BOOSTS):
-        return ()  # tags and names are matched whole
-    if not words or len(words) != 1 or "-" not in clause.text:
-        return ()
-    parts = _field_words(clause.fields[0], clause.text.replace("-", " "), language)
-    return tuple(parts) if len(parts) > 1 else ()
+        return None  # tags and names are matched whole
+    if phrase is None or len(phrase.terms) != 1 or "-" not in clause.text:
+        return None
+    parts = _field_phrase(clause.fields[0], clause.text.replace("-", " "), language)
+    return parts if len(parts.terms) > 1 else None
 
 
-def _spaced(words: list[tuple[str, int]]) -> str:
-    """A phrase's terms as read, "?" for each word between them that is not searched (a
-    stop word, which any word in its place matches): "right ? protest"."""
+def _spaced(phrase: Phrase) -> str:
+    """A phrase as read: its terms and the stop words between them ("right to protest"),
+    "?" for a word between them that any word matches (one that folding leaves empty)."""
     shown: list[str] = []
-    for term, position in words:
+    for word, position, _is_stop_word in phrase.places():
         shown.extend(["?"] * (position - len(shown)))
-        shown.append(term)
+        shown.append(word)
     return " ".join(shown)
 
 
@@ -559,59 +558,82 @@ def _spaced(words: list[tuple[str, int]]) -> str:
 
 
 class SpacedPhrase(wq.Phrase):
-    """A phrase whose words are at given distances: a stop word is not indexed, but takes
-    its place, so "right to protest" is "right", then "protest" two positions on, and does
-    not match "rights, protest" (any word in the stop word's place does: "right of
-    protest"). ``offsets``: each word's position from the first.
+    """A phrase whose words are at given distances: a stop word is not indexed as a term,
+    but takes its place, so "right to protest" is "right", then "protest" two positions
+    on, with "to" between, at its place in the field's stop words (``stop_word_field``):
+    it matches neither "rights, protest" nor "right of protest". ``offsets``: each term's
+    position from the first; ``stop_words``: the stop words between, with theirs. The stop
+    words add nothing to the score, as in the text they are no terms.
 
-    The parts of a hyphenated word share its position in the index. With ``joined`` (a
-    quoted phrase, or a word the analyzer splits in several), a word of the phrase may
-    also be at the very position of the word before it, unless an earlier word of the
-    phrase is the same (a word is one word of the phrase, not two): "self censorship" finds
-    "self-censorship" and "covid 19 pandemic" finds "COVID-19 pandemic", as the bare words
-    do. The index does not keep the order of a word's parts ("censorship self" finds it
-    too), nor a stop word between them ("right to protest" finds "right-protest"). A
-    hyphenated word's spaced spelling (``HyphenatedWord``) is not ``joined``: the word as
-    written is counted on its own."""
+    The parts of a hyphenated word share its position in the index (its stop words among
+    them: "right-to-protest" has "to" there). With ``joined`` (a quoted phrase, or a word
+    the analyzer splits in several), a word of the phrase may also be at the very position
+    of the word before it, unless an earlier word of the phrase is the same (a word is one
+    word of the phrase, not two): "self censorship" finds "self-censorship", "covid 19
+    pandemic" finds "COVID-19 pandemic" and "right to protest" "right-to-protest", as the
+    bare words do. The index does not keep the order of a word's parts ("censorship self"
+    finds it too). A hyphenated word's spaced spelling (``HyphenatedWord``) is not
+    ``joined``: the word as written is counted on its own."""
 
     def __init__(
         self,
         fieldname: str,
-        words: list[tuple[str, int]],
+        phrase: Phrase,
         boost: float = 1.0,
         joined: bool = True,
     ):
-        super().__init__(fieldname, [term for term, _ in words], boost=boost)
-        self.offsets = tuple(position for _, position in words)
+        super().__init__(fieldname, [term for term, _ in phrase.terms], boost=boost)
+        self.offsets = tuple(position for _, position in phrase.terms)
+        self.stop_words = phrase.stop_words
         self.joined = joined
+
+    @property
+    def phrase(self) -> Phrase:
+        return Phrase(tuple(zip(self.words, self.offsets, strict=True)), self.stop_words)
 
     def __eq__(self, other: object) -> bool:
         return (
             super().__eq__(other)
             and self.offsets == getattr(other, "offsets", None)
+            and self.stop_words == getattr(other, "stop_words", None)
             and self.joined == getattr(other, "joined", None)
         )
 
     def __hash__(self) -> int:
-        return super().__hash__() ^ hash((self.offsets, self.joined))
+        return super().__hash__() ^ hash((self.offsets, self.stop_words, self.joined))
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        """Whoosh's spans, each word at its distance from the one before."""
+        """Whoosh's spans, each word at its distance from the one before; a stop word's
+        in the field's stop words, unscored."""
         reader = searcher.reader()
-        field = searcher.schema[self.fieldname]
         spans: Any = None
-        joins = joinable(self.words)
-        for index, (word, offset) in enumerate(zip(self.words, self.offsets, strict=True)):
-            if (self.fieldname, field.to_bytes(word)) not in reader:
+        places = phrase_places(self.fieldname, self.phrase, searcher.schema)
+        joins = joinable([(fieldname, word) for fieldname, word, _, _ in places])
+        for index, (fieldname, word, offset, is_stop_word) in enumerate(places):
+            if (fieldname, searcher.schema[fieldname].to_bytes(word)) not in reader:
                 return NullMatcher()
-            term = wq.Term(self.fieldname, word)
+            term = Unscored(wq.Term(fieldname, word)) if is_stop_word else wq.Term(fieldname, word)
             if spans is None:
                 spans = term
                 continue
-            gap = offset - self.offsets[index - 1]
+            gap = offset - places[index - 1][2]
             spans = _Followed(spans, term, gap, self.joined and joins[index])
         matcher = spans.matcher(searcher, context)
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
+
+
+def phrase_places(fieldname: str, phrase: Phrase, schema: Any) -> list[tuple[str, str, int, bool]]:
+    """The words a phrase searched in ``fieldname`` looks for, in order, each with the field
+    it is in (a stop word's place is in the field's stop words, ``stop_word_field``), its
+    position and whether it is a stop word. An index written before stop words' places
+    were indexed (analysis version 14 and older), served until ``advosearch index``
+    rebuilds it, has no such field: there, as then, any word is in a stop word's place."""
+    stop_words = stop_word_field(fieldname)
+    return [
+        (stop_words if is_stop_word else fieldname, word, offset, is_stop_word)
+        for word, offset, is_stop_word in phrase.places()
+        if not is_stop_word or stop_words in schema
+    ]
 
 
 class _Followed(SpanQuery):
@@ -679,17 +701,16 @@ class _FollowedMatcher(SpanWrappingMatcher):
 
 class HyphenatedWord(FieldsTerm):
     """A hyphenated word, found written either way: "self-censorship" (the word's own
-    term) or "self censorship" (its parts as a phrase, ``spaced``: terms with their
-    positions). Scored as one BM25F term, as Lucene's ``SynonymQuery`` scores synonyms: in
-    each field, the frequencies of both spellings are summed, and the rarer spelling does
-    not lend its idf to the other (the larger document frequency counts).
+    term) or "self censorship" (its parts as a phrase, ``spaced``, with the stop words
+    between them: "right-to-protest" is "right to protest"). Scored as one BM25F term, as
+    Lucene's ``SynonymQuery`` scores synonyms: in each field, the frequencies of both
+    spellings are summed, and the rarer spelling does not lend its idf to the other (the
+    larger document frequency counts).
 
     Only the array evaluator (``search_api.matching``) scores it so; Whoosh's own matchers
     find the same articles, scoring the spaced spelling as a phrase."""
 
-    def __init__(
-        self, subqueries: list[wq.Term], spaced: tuple[tuple[str, int], ...], boost: float = 1.0
-    ) -> None:
+    def __init__(self, subqueries: list[wq.Term], spaced: Phrase, boost: float = 1.0) -> None:
         super().__init__(subqueries, boost=boost)
         self.spaced = spaced
 
@@ -702,7 +723,7 @@ class HyphenatedWord(FieldsTerm):
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         as_written = FieldsTerm(self.subqueries)
         phrases = [
-            SpacedPhrase(t.fieldname, list(self.spaced), boost=t.boost, joined=False)
+            SpacedPhrase(t.fieldname, self.spaced, boost=t.boost, joined=False)
             for t in self.subqueries
         ]
         return wq.Or([as_written, *phrases], boost=self.boost).matcher(searcher, context)
@@ -842,17 +863,17 @@ class QueryBuilder:
             return self._group(node, language, force_any=force_any)
         # A clause's fields share one analysis (title, headings and body; a named field is
         # alone), so its words are analysed once for all of them.
-        words = None if node.kind == "prefix" else _analysed_words(node, language)
+        phrase = None if node.kind == "prefix" else _analysed_phrase(node, language)
         readings = self._readings.setdefault(id(node), [])
-        if words == []:
+        if phrase is not None and not phrase.terms:
             readings.append((language, None))
             return None
         per_field = [
-            q for q in (self._clause(node, name, language, words) for name in node.fields) if q
+            q for q in (self._clause(node, name, language, phrase) for name in node.fields) if q
         ]
         if not per_field:
             return wq.NullQuery
-        spaced = _spaced_parts(node, words, language)
+        spaced = _spaced_parts(node, phrase, language)
         if spaced and all(isinstance(q, wq.Term) for q in per_field):
             hyphenated = HyphenatedWord(per_field, spaced)
             readings.append((language, hyphenated))
@@ -870,20 +891,20 @@ class QueryBuilder:
         clause: Clause,
         fieldname: str,
         language: str,
-        words: list[tuple[str, int]] | None,
+        phrase: Phrase | None,
     ) -> wq.Query | None:
-        """One field's query for a clause; ``words`` are its analysed words with their
+        """One field's query for a clause; ``phrase``: its analysed words with their
         positions (None: a prefix)."""
         boost = FIELD_BOOSTS.get(fieldname, 1.0)
         if fieldname == "tag":
             return wq.Term("tag", tag_term(clause.text), boost=boost)
-        if words is None:
+        if phrase is None:
             return self._prefix(
                 fieldname, _field_prefix(fieldname, clause.text, language), boost, language
             )
-        if len(words) == 1:
-            return wq.Term(fieldname, words[0][0], boost=boost)
-        return SpacedPhrase(fieldname, words, boost=boost)
+        if len(phrase.terms) == 1:
+            return wq.Term(fieldname, phrase.terms[0][0], boost=boost)
+        return SpacedPhrase(fieldname, phrase, boost=boost)
 
     def _prefix(self, fieldname: str, prefix: str, boost: float, language: str) -> wq.Query | None:
         """A prefix limited to its most frequent expansions, so "a*" cannot blow up."""
@@ -991,11 +1012,29 @@ def _field_terms(fieldname: str, text: str, language: str) -> list[str]:
 
 
 def _field_words(fieldname: str, text: str, language: str) -> list[tuple[str, int]]:
-    tokens = [
-        (t.text, t.pos)
-        for t in _field_analyzer(fieldname, language)(text, positions=True, mode="query")
-    ]
-    return [(term, position - tokens[0][1]) for term, position in tokens]
+    return list(_field_phrase(fieldname, text, language, with_stop_words=False).terms)
+
+
+def _field_phrase(
+    fieldname: str, text: str, language: str, *, with_stop_words: bool = True
+) -> Phrase:
+    """The terms of ``text`` as a query searches the field, each with its position from
+    the first, and ``with_stop_words`` the stop words between the first and the last."""
+    analyzer = _field_analyzer(fieldname, language)
+    tokens = [(t.text, t.pos) for t in analyzer(text, positions=True, mode="query")]
+    if not tokens:
+        return Phrase(())
+    first, last = tokens[0][1], tokens[-1][1]
+    terms = tuple((term, position - first) for term, position in tokens)
+    if not with_stop_words or last - first + 1 == len(tokens):
+        return Phrase(terms)  # no place between its terms is left to a stop word
+    stop_words = (
+        (word, position - first)
+        for word, positions in analyzer.stop_positions(text, compounds=False).items()
+        for position in positions
+        if first < position < last
+    )
+    return Phrase(terms, tuple(sorted(stop_words, key=lambda word: word[1])))
 
 
 def _field_analyzer(fieldname: str, language: str) -> ArchiveAnalyzer:
@@ -1031,13 +1070,13 @@ def highlights(parsed: ParsedQuery, language: str) -> Highlights:
             continue
         if clause.kind == "prefix":
             continue
-        words = _field_words("body", clause.text, language)
-        if len(words) == 1:
-            terms.add(words[0][0])
-        elif words:
-            phrases.append(tuple(words))
+        phrase = _field_phrase("body", clause.text, language)
+        if len(phrase.terms) == 1:
+            terms.add(phrase.terms[0][0])
+        elif phrase.terms:
+            phrases.append(phrase)
         # A hyphenated word also matches its parts written apart, as a phrase.
-        spaced = _spaced_parts(clause, words, language)
+        spaced = _spaced_parts(clause, phrase, language)
         if spaced:
             phrases.append(spaced)
     return Highlights(frozenset(terms), tuple(dict.fromkeys(phrases)))

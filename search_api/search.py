@@ -723,7 +723,7 @@ class MatchedSections:
                 if terms or prefixes or marked.phrases
                 else None
             )
-            query_terms = terms.union(term for phrase in marked.phrases for term, _ in phrase)
+            query_terms = terms.union(term for phrase in marked.phrases for term, _ in phrase.terms)
             self._markers[language] = (marker, _query_terms_in(language, query_terms, self._idf))
         return self._markers[language]
 

@@ -1,5 +1,6 @@
 """The analyzer: domain tokens kept whole, folding, stop words, stemming, exceptions."""
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -7,7 +8,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from nltk.stem.snowball import SnowballStemmer
 
-from indexer.analysis import analyzer_for, fold, tag_analyzer, tag_term
+from indexer.analysis import (
+    CJK_CHARS,
+    Phrase,
+    TextIn,
+    analyzer_for,
+    fold,
+    names_analyzer,
+    tag_analyzer,
+    tag_term,
+)
+from indexer.languages import STOP_WORDS
 from tests.terms import stem_terms
 
 
@@ -37,6 +48,31 @@ def test_query_terms_keep_domain_tokens_whole(text: str, expected: list[str]) ->
 def test_compound_parts_are_indexed_at_the_compound_position() -> None:
     tokens = [(t.text, t.pos) for t in analyzer_for("en")("COVID-19 vaccine", positions=True)]
     assert tokens == [("covid19", 0), ("covid", 0), ("19", 0), ("vaccin", 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "places"),
+    [
+        ("The right to protest", "en", {"the": [0], "to": [2]}),
+        # A hyphenated word's stop words are at its place; "far-right" has none.
+        ("a right-to-protest law", "en", {"a": [0], "to": [1]}),
+        ("far-right Querdenken protesters", "en", {}),
+        ("state-of-the-art", "en", {"of": [0], "the": [0]}),
+        ("The U.S. and the EU", "en", {"the": [0, 3], "and": [2]}),  # "U.S." is no "us"
+        ("新闻自由 of the press", "en", {"of": [3], "the": [4]}),  # a pair a position
+        ("la libertad de expresión y de prensa", "es", {"la": [0], "de": [2, 5], "y": [4]}),
+        ("the right to protest", "es", {}),  # each language's own
+        ("l'État et la presse", "fr", {"et": [1], "la": [2]}),
+    ],
+)
+def test_stop_words_are_at_the_places_words_are_counted(
+    text: str, language: str, places: dict[str, list[int]]
+) -> None:
+    assert analyzer_for("en").stop_positions(TextIn(text, language)) == places
+
+
+def test_names_have_no_stop_words() -> None:
+    assert names_analyzer().stop_positions("Ana de la Cruz") == {}
 
 
 def test_query_mode_does_not_split_compounds() -> None:
@@ -364,36 +400,60 @@ def test_marker_marks_the_words_analysed_to_wanted_terms(
     assert spans == marked_by_analysing(text, wanted)
 
 
-def phrase_marked_by_analysing(
-    text: str, phrase: tuple[tuple[str, int], ...]
-) -> set[tuple[int, int]]:
-    """Each occurrence of ``phrase``, from its first word to its last, the slow way: the
-    positions and characters of every token of indexing analysis. Each word is at its
-    distance from the word before, or, unless an earlier word is the same, at its very
-    position (parts of one hyphenated word)."""
+def stop_words_by_analysing(text: str) -> dict[tuple[str, int], tuple[int, int]]:
+    """Each stop word of ``text`` (a word of the stop list, or a hyphenated word's part
+    that is one) at its position, with its token's characters, the slow way: a token
+    after another at each step, a CJK run taking a position for each of its pairs."""
+    stop_list = STOP_WORDS["en"]
     at: dict[tuple[str, int], tuple[int, int]] = {}
+    position = 0
+    for start, end in analyzer_for("en")._tokenizer.span_tokenize(text):
+        token = text[start:end]
+        if re.fullmatch(f"[{CJK_CHARS}]+", token):
+            position += max(1, len(token) - 1)
+            continue
+        if "." not in token:  # an acronym is never a stop word
+            words = {fold(token), *(token.split("-") if "-" in token else ())}
+            for word in {fold(word) for word in words} & stop_list:
+                at[word, position] = (start, end)
+        position += 1
+    return at
+
+
+def phrase_marked_by_analysing(text: str, phrase: Phrase) -> set[tuple[int, int]]:
+    """Each occurrence of ``phrase``, from its first word to its last, the slow way: the
+    positions and characters of every token of indexing analysis, and of every stop word.
+    Each word is at its distance from the word before, or, unless an earlier word is the
+    same, at its very position (parts of one hyphenated word)."""
+    at: dict[tuple[str, bool, int], tuple[int, int]] = {}
     for token in analyzer_for("en")(text, positions=True, chars=True, mode="index"):
-        at[(token.text, token.pos)] = (token.startchar, token.endchar)
+        at[(token.text, False, token.pos)] = (token.startchar, token.endchar)
+    for (word, position), span in stop_words_by_analysing(text).items():
+        at[(word, True, position)] = span
+    words = phrase.places()
 
     def ends(index: int, position: int, begin: int, end: int) -> Iterator[tuple[int, int]]:
-        if index == len(phrase):
+        if index == len(words):
             yield begin, end
             return
-        (_, previous_offset), (term, offset) = phrase[index - 1], phrase[index]
+        (_, previous_offset, _), (word, offset, is_stop) = words[index - 1], words[index]
         places = {position + offset - previous_offset}
-        if term not in [word for word, _ in phrase[:index]]:
+        if (word, is_stop) not in [(earlier, stop) for earlier, _, stop in words[:index]]:
             places.add(position)
         for place in places:
-            if (term, place) in at:
-                low, high = at[(term, place)]
+            if (word, is_stop, place) in at:
+                low, high = at[(word, is_stop, place)]
                 yield from ends(index + 1, place, min(begin, low), max(end, high))
 
     return {
         span
-        for (term, position), (low, high) in at.items()
-        if term == phrase[0][0]
+        for (word, is_stop, position), (low, high) in at.items()
+        if (word, is_stop) == (words[0][0], False)
         for span in ends(1, position, low, high)
     }
+
+
+RIGHT_TO_PROTEST = Phrase((("right", 0), ("protest", 2)), (("to", 1),))
 
 
 @pytest.mark.parametrize(
@@ -401,33 +461,40 @@ def phrase_marked_by_analysing(
     [
         (
             "Press freedom, the press and freedom.",
-            (("press", 0), ("freedom", 1)),
+            Phrase((("press", 0), ("freedom", 1))),
             ["Press freedom"],
         ),
-        (  # the stop word between is marked with the phrase
-            "a right to protest; rights, protest",
-            (("right", 0), ("protest", 2)),
-            ["right to protest"],
+        # The stop word between is marked with the phrase, and only that stop word makes it.
+        ("a right to protest; rights, protest", RIGHT_TO_PROTEST, ["right to protest"]),
+        ("the right of protest; far-right Querdenken protesters", RIGHT_TO_PROTEST, []),
+        ("protects this right. Austerity-related protests", RIGHT_TO_PROTEST, []),
+        # A hyphenated word's stop word is at its place, as its other parts are.
+        ("a right-to-protest law, right-protest", RIGHT_TO_PROTEST, ["right-to-protest"]),
+        ("a right to-protest law", RIGHT_TO_PROTEST, ["right to-protest"]),
+        (
+            "freedom of the press, freedom of a press",
+            Phrase((("freedom", 0), ("press", 3)), (("of", 1), ("the", 2))),
+            ["freedom of the press"],
         ),
         # A hyphenated word's parts share its place: the phrase of its parts is there.
-        ("human-rights defenders", (("human", 0), ("right", 1)), ["human-rights"]),
+        ("human-rights defenders", Phrase((("human", 0), ("right", 1))), ["human-rights"]),
         (
             "human rights, human-rights defenders",
-            (("human", 0), ("right", 1), ("defend", 2)),
+            Phrase((("human", 0), ("right", 1), ("defend", 2))),
             ["human-rights defenders"],
         ),
         # A CJK run's pairs each have their own place.
-        ("记者谈新闻自由。自由", (("新闻", 0), ("闻自", 1), ("自由", 2)), ["新闻自由"]),
-        ("press press freedom", (("press", 0), ("freedom", 1)), ["press freedom"]),
+        ("记者谈新闻自由。自由", Phrase((("新闻", 0), ("闻自", 1), ("自由", 2))), ["新闻自由"]),
+        ("press press freedom", Phrase((("press", 0), ("freedom", 1))), ["press freedom"]),
         (
             "新闻自由 press",
-            (("新闻", 0), ("闻自", 1), ("自由", 2), ("press", 3)),
+            Phrase((("新闻", 0), ("闻自", 1), ("自由", 2), ("press", 3))),
             ["新闻自由 press"],
         ),
     ],
 )
 def test_marker_marks_a_phrase_where_it_occurs(
-    text: str, phrase: tuple[tuple[str, int], ...], marked: list[str]
+    text: str, phrase: Phrase, marked: list[str]
 ) -> None:
     spans = analyzer_for("en").marker(lambda term: False, [phrase]).spans(text)
     assert [text[start:end] for start, end in spans] == marked
@@ -477,15 +544,31 @@ def test_phrase_marker_agrees_with_the_analyzer(texts: list[str], data: st.DataO
     terms = sorted({term for analyzed in by_text for term, _ in analyzed}) or ["press"]
     with_runs = [analyzed for analyzed in by_text if len(analyzed) >= 2]
     if with_runs and data.draw(st.booleans()):
-        # Words that follow each other in one of the texts, at their distances.
-        analyzed = data.draw(st.sampled_from(with_runs))
+        # Words that follow each other in one of the texts, at their distances, with the
+        # text's stop words between them.
+        index = data.draw(st.sampled_from([i for i, text in enumerate(by_text) if len(text) >= 2]))
+        analyzed = by_text[index]
         first = data.draw(st.integers(0, len(analyzed) - 2))
         run = analyzed[first : first + data.draw(st.integers(2, 3))]
-        phrase = tuple((term, position - run[0][1]) for term, position in run)
+        start, end = run[0][1], run[-1][1]
+        stop_words = sorted(
+            (word, position - start)
+            for word, position in stop_words_by_analysing(texts[index])
+            if start < position < end
+        )
+        phrase = Phrase(
+            tuple((term, position - start) for term, position in run), tuple(stop_words)
+        )
     else:
         words = data.draw(st.lists(st.sampled_from(terms), min_size=2, max_size=3))
         gaps = data.draw(st.lists(st.integers(0, 2), min_size=len(words), max_size=len(words)))
-        phrase = tuple(zip(words, [sum(gaps[1 : i + 1]) for i in range(len(words))], strict=True))
+        offsets = [sum(gaps[1 : i + 1]) for i in range(len(words))]
+        # A stop word in some of the places between them.
+        between = [p for p in range(1, offsets[-1]) if p not in offsets]
+        stop_words = data.draw(st.lists(st.sampled_from(["a", "the"]), max_size=len(between)))
+        phrase = Phrase(
+            tuple(zip(words, offsets, strict=True)), tuple(zip(stop_words, between, strict=False))
+        )
     wanted = set(data.draw(st.lists(st.sampled_from(terms), max_size=2)))
     marker = analyzer_for("en").marker(wanted.__contains__, [phrase])
     for text in texts:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from indexer.analysis import Phrase
 from search_api.app import create_app
 from search_api.engine import Engine, Snapshot
 from search_api.search import (
@@ -123,7 +124,9 @@ class TestBuildSnippet:
             term for word in words for term in stem_terms(word, "zh" if "新" in word else "en")
         }
         phrases = (
-            [tuple((term, n) for n, term in enumerate(sorted(terms)))] if phrase and terms else []
+            [Phrase(tuple((term, n) for n, term in enumerate(sorted(terms))))]
+            if phrase and terms
+            else []
         )
         marker = word_marker(terms, (), "en", phrases)
         spans = marker.spans(text)
