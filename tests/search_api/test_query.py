@@ -108,7 +108,11 @@ def test_a_phrase_s_stop_words_are_looked_for_in_the_field_s_stop_words() -> Non
         # A hyphenated word's spaced spelling, with its stop word.
         ("right-to-protest", "en", Phrase((("right", 0), ("protest", 2)), (("to", 1),))),
         # Each language's own stop words: "de" is a word in English.
-        ('"libertad de expresión"', "es", Phrase((("libert", 0), ("expresion", 2)), (("de", 1),))),
+        (
+            '"libertad de expresión"',
+            "es",
+            Phrase((("libertad", 0), ("expresion", 2)), (("de", 1),)),
+        ),
         ('"libertad de expresión"', "en", Phrase((("libertad", 0), ("de", 1), ("expres", 2)))),
         ('"press freedom"', "en", Phrase((("press", 0), ("freedom", 1)))),
     ],
