@@ -150,8 +150,9 @@ DETECTION_SAMPLE_CHARS = 10_000  # enough to see past a quoted passage in anothe
 
 
 @cache
-def _identifier() -> Any:
-    # Imported here: loading the model takes a moment that only indexing needs.
+def detector() -> Any:
+    """py3langid's identifier, its model loaded on first use (about a second and 70 MB: only
+    indexing and drafts' related stories need it)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -163,7 +164,7 @@ def detect_language(text: str) -> str | None:
     sample = text[:DETECTION_SAMPLE_CHARS]
     if len(sample.strip()) < MIN_DETECTION_CHARS:
         return None
-    language, probability = _identifier().classify(sample)
+    language, probability = detector().classify(sample)
     return language if probability >= MIN_DETECTION_CONFIDENCE else None
 
 
@@ -181,7 +182,7 @@ def likeliest_of(text: str, languages: Collection[str]) -> str | None:
     if len(languages) == 1:
         return next(iter(languages))
     # Languages the detector does not know (a code from metadata) are never guessed.
-    ranked = [item for item in _identifier().rank(sample) if item[0] in languages]
+    ranked = [item for item in detector().rank(sample) if item[0] in languages]
     total = sum(belief for _, belief in ranked)
     if not ranked or not total:
         return None

@@ -210,6 +210,15 @@ class Snapshot:
                 _count_searcher_time(spent, started)
                 self.turns.release()
 
+        return await self._on_search_thread(locked)
+
+    async def run_without_searcher(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` on one of the engine's search threads, as ``run`` does, but
+        leaving the searcher to the searches: for work that needs no index and may take a
+        while once per worker (loading the language detector's model)."""
+        return await self._on_search_thread(lambda: function(*args))
+
+    async def _on_search_thread(self, work: Callable[[], T]) -> T:
         # As anyio's to_thread.run_sync: waiting for a thread can be cancelled, but a search
         # that has started is waited for, so its request does not release the snapshot (and
         # maybe close a replaced searcher) while the search still reads it. The limiter keeps
@@ -221,7 +230,7 @@ class Snapshot:
             raise self._busy()
         try:
             with CancelScope(shield=True):
-                return await asyncio.wrap_future(self._threads.submit(locked))
+                return await asyncio.wrap_future(self._threads.submit(work))
         finally:
             limiter.release()
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from indexer.errors import InvalidRequest
 from indexer.formats.fields import clean_inline
 from indexer.formats.records import text_blocks
-from indexer.languages import detect_language, likeliest_of
+from indexer.languages import detect_language, detector, likeliest_of
 from search_api.articles import checked_related_limit, key_terms, related
 from search_api.feeds import FEED_SIZE, MEDIA_TYPE, atom_feed, committed_at, first_indexed_times
 from search_api.models import DraftRelatedResponse, DraftRequest
@@ -70,14 +70,21 @@ async def related_draft_endpoint(
     )
     default_language = request.app.state.settings.default_language
 
-    def answer() -> dict[str, Any]:
-        # Read as the indexer reads an article's title and body, on a search thread (HTML of
-        # 200,000 characters takes 15 ms): a draft pasted from a CMS was related by its
-        # markup's words ("script", "src", "https", "wp-content").
+    def read_draft() -> tuple[str, str]:
+        # Read as the indexer reads an article's title and body (HTML of 200,000 characters
+        # takes 15 ms): a draft pasted from a CMS was related by its markup's words
+        # ("script", "src", "https", "wp-content").
         title = clean_inline(body.title)
         text = "\n\n".join(block.text for block in text_blocks(body.text))
         if not (title or text.strip()):
             raise InvalidRequest("the draft has no title nor text to find related stories by")
+        if not filters.language:
+            detector()  # a worker's first draft loads the model here, not holding the searcher
+        return title, text
+
+    title, text = await snapshot.run_without_searcher(read_draft)
+
+    def answer() -> dict[str, Any]:
         draft = f"{title}\n\n{text}"
         languages = snapshot.languages  # most common first
         # Not a language the archive has not: no story would be related.

@@ -14,9 +14,9 @@ from indexer.formats import RunContext, parse_file
 from indexer.languages import (
     DETECTED_LANGUAGES,
     RIGHT_TO_LEFT,
-    _identifier,
     article_language,
     detect_language,
+    detector,
     likeliest_of,
     translation_key,
 )
@@ -229,7 +229,7 @@ class TestTranslationKeys:
 
 
 def test_the_detected_languages_are_the_models() -> None:
-    assert frozenset(_identifier().nb_classes) == DETECTED_LANGUAGES
+    assert frozenset(detector().nb_classes) == DETECTED_LANGUAGES
 
 
 def written_right_to_left(language: str) -> bool:

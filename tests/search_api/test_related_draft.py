@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from indexer import languages
 from indexer.settings import Settings
 from search_api import articles
 from search_api.app import create_app
@@ -215,3 +216,23 @@ def test_excluding_many_stories_leaves_the_next_ones(tmp_path: Path):
         assert len(everything) == 40
         shown = result_ids(related(client, **draft, exclude=everything[:35], limit=10))
         assert shown == everything[35:]
+
+
+def test_loading_the_language_model_leaves_the_searcher_to_searches(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+):
+    # A worker's first draft loads the detector's model (about a second): loaded holding the
+    # searcher, it kept the worker's searches waiting behind it.
+    searcher_taken_while_loading = []
+    loaded = languages.detector
+
+    def loading() -> object:
+        if not searcher_taken_while_loading:  # later calls find the model loaded
+            with client.app.state.engine.snapshot() as snapshot:
+                searcher_taken_while_loading.append(snapshot.turns._taken)
+        return loaded()
+
+    monkeypatch.setattr(languages, "detector", loading)
+    monkeypatch.setattr(editors, "detector", loading)
+    related(client, title="Periodistas detenidos", text="")
+    assert searcher_taken_while_loading == [False]
