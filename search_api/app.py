@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -59,7 +60,7 @@ def create_app(index_dir: Path | None = None, settings: Settings | None = None) 
         favicon_url="data:,",
         title="advosearch",
         summary="Search for advocacy and human-rights archives.",
-        version="0.1.0",
+        version=version("advosearch"),
         lifespan=lifespan,
         responses={
             400: {"model": ErrorResponse, "description": "Invalid request"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -372,6 +373,7 @@ def test_running_app_serves_a_new_index_version_without_restart(tmp_path: Path):
         assert response["index_version"] == health["index_version"]
 
 
+PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
 API_PATHS = frozenset(
     {"/search", "/articles/{article_id}", "/articles/{article_id}/related", "/health"}
 )
@@ -421,6 +423,10 @@ class TestOpenApi:
         for status in ("400", "404", "422"):
             schema = responses[status]["content"]["application/json"]["schema"]
             assert schema == {"$ref": "#/components/schemas/ErrorResponse"}
+
+    def test_says_the_version_of_advosearch_installed(self, client: TestClient):
+        project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]
+        assert client.get("/openapi.json").json()["info"]["version"] == project["version"]
 
     def test_docs_page(self, client: TestClient):
         response = client.get("/docs")
