@@ -165,8 +165,14 @@ def shingles(text: str, title: str = "") -> frozenset[tuple[str, ...]]:
     freedom of movement…", in many countries' passages)."""
     words = _WORD_RE.findall(fold(text[:SHINGLED_CHARS]))
     title_words = _WORD_RE.findall(fold(title))
+    opening = len(title_words) - 1
     # A made-up title may end in a word cut short.
-    if title_words and words[: len(title_words) - 1] == title_words[:-1]:
+    if (
+        title_words
+        and words[:opening] == title_words[:opening]
+        and len(words) > opening
+        and words[opening].startswith(title_words[-1])
+    ):
         words = words[len(title_words) :]
     count = max(1, len(words) - SHINGLE_WORDS + 1)
     return frozenset(tuple(words[at : at + SHINGLE_WORDS]) for at in range(count))

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from indexer.settings import Settings
 from search_api.app import create_app
+from search_api.versions import SHINGLE_WORDS, shingles
 from tests.search_api.corpus import index_corpus
 
 OPENING = "Media freedom in Kenya remained under pressure during the year under review"
@@ -208,3 +209,23 @@ def test_a_folded_version_keeps_its_translations(client: TestClient):
     for article in (passage, version):
         spanish = article["id"].replace("-en", "-es")
         assert [translation["id"] for translation in article["translations"]] == [spanish]
+
+
+SHINGLED_TEXT = f"{OPENING}, journalists in Mombasa said"
+
+
+@pytest.mark.parametrize(
+    ("title", "left_out"),
+    [
+        (OPENING, len(OPENING.split())),  # a title made of the opening: left out
+        ("Media freedom in Ke", 4),  # made up of it, cut short in a word
+        ("Media", 1),
+        ("Kenya", 0),  # a title of its own: every word counts
+        ("Media freedom in Uganda", 0),
+        ("", 0),
+    ],
+)
+def test_the_opening_a_title_repeats_is_left_out_of_the_shingles(title: str, left_out: int):
+    words = re.findall(r"\w+", SHINGLED_TEXT.lower())[left_out:]
+    expected = {tuple(words[at : at + SHINGLE_WORDS]) for at in range(len(words) - 2)}
+    assert shingles(SHINGLED_TEXT, title) == expected
