@@ -168,7 +168,8 @@ def result_set(snapshot: Snapshot, request: SearchRequest, *, exact: bool = Fals
 
 
 def _key_digest(request: SearchRequest) -> str:
-    text = json.dumps([str(part) for part in request_key(request)], ensure_ascii=False)
+    # Dates as text, the rest as JSON: no filter (None) is not a filter of the name "None".
+    text = json.dumps(request_key(request), default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

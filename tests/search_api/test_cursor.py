@@ -102,6 +102,14 @@ class TestRefusals:
         )
         assert response.status_code == 400
 
+    def test_cursor_of_no_source_is_refused_with_a_source(self, client: TestClient):
+        cursor = search(client, q="internet", page_size=1)["next_cursor"]
+        response = client.get(
+            "/search", params={"q": "internet", "source": "None", "page_size": 1, "cursor": cursor}
+        )
+        assert response.status_code == 400
+        assert "another query" in response.json()["error"]["message"]
+
     def test_cursor_sent_with_another_page_size_is_a_400_naming_its_own(self, client: TestClient):
         # Its page would start at result 3, which no page of 3 results does.
         cursor = search(client, page_size=2)["next_cursor"]
