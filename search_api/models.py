@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
 from indexer.formats.fields import without_surrogates
 
@@ -293,7 +293,7 @@ class BatchRequest(BaseModel):
     queries: list[BatchQuery] = Field(
         description="1 to 100 queries.", json_schema_extra={"minItems": 1, "maxItems": 100}
     )
-    limit: int = Field(
+    limit: StrictInt = Field(
         10,
         description="How many top article ids per query (1-100).",
         examples=[10],
@@ -393,7 +393,7 @@ class DraftRequest(DateRange):
     source: str | None = Field(
         None, description="Only stories from this source, as /search's.", examples=["globalvoices"]
     )
-    limit: int = Field(
+    limit: StrictInt = Field(
         5,
         description="How many stories (1-50).",
         examples=[5],

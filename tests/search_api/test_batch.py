@@ -110,6 +110,9 @@ def test_same_request_same_bytes(client: TestClient):
         ({"queries": []}, 400, "a batch has 1 to 100 queries (got 0)"),
         ({"queries": [{"q": "x"}], "limit": 0}, 400, "limit must be between 1 and 100"),
         ({"queries": [{"q": "x"}], "limit": 101}, 400, "limit must be between 1 and 100"),
+        # JSON's true was read as a limit of 1, and "10" as 10.
+        ({"queries": [{"q": "x"}], "limit": True}, 422, "limit: Input should be a valid integer"),
+        ({"queries": [{"q": "x"}], "limit": "10"}, 422, "limit: Input should be a valid integer"),
         (
             {"queries": [{"q": "x"}, {"q": "y", "from": "2020-13-01"}]},
             400,

@@ -156,6 +156,7 @@ def test_a_draft_that_tells_no_language_is_in_one_the_archive_has(index_dir: Pat
         ({"text": "x" * 200_001}, 400, "text must be at most 200000 characters"),
         ({"text": "x", "limit": 0}, 400, "limit must be between 1 and 50"),
         ({"text": "x", "limit": 51}, 400, "limit must be between 1 and 50"),
+        ({"text": "x", "limit": True}, 422, "limit: Input should be a valid integer"),
         ({"text": "x", "from": "yesterday"}, 400, "from must be a date"),
         ({"text": "x", "lang": "zz"}, 400, "lang must be a language code advosearch knows"),
         ({"text": "x", "draft": "typo"}, 422, "draft"),
