@@ -57,8 +57,12 @@ def test_a_request_sent_while_the_index_loads_waits_instead_of_being_refused() -
     # (seconds for a large one): a client that connects then is answered when one has.
     listener = listening_socket("127.0.0.1", 0)
     try:
-        with socket.create_connection(listener.getsockname(), timeout=5):
-            pass
+        with socket.create_connection(listener.getsockname(), timeout=5) as client:
+            client.sendall(b"GET /health HTTP/1.0\r\n\r\n")  # nothing serves the port yet
+            listener.settimeout(5)
+            accepted, _ = listener.accept()  # as a worker does, its index loaded
+            with accepted:
+                assert accepted.recv(1024) == b"GET /health HTTP/1.0\r\n\r\n"
     finally:
         listener.close()
 
