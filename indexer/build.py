@@ -34,6 +34,7 @@ from whoosh.query import Term
 from whoosh.reading import CorruptIndexError
 from whoosh.writing import CLEAR, IndexWriter
 
+from indexer import storage
 from indexer.analysis import TextIn
 from indexer.errors import (
     IndexDamaged,
@@ -266,7 +267,7 @@ def committed_index(index_dir: Path) -> FileIndex | None:
     whose articles have all been deleted since is an empty archive."""
     try:
         if index.exists_in(index_dir):
-            ix = index.open_dir(str(index_dir))
+            ix = storage.open_dir(index_dir)
             if ix.latest_generation() > 0:
                 return ix
     except OSError as error:
@@ -276,7 +277,7 @@ def committed_index(index_dir: Path) -> FileIndex | None:
 
 def open_or_create_index(index_dir: Path) -> FileIndex:
     if index.exists_in(index_dir):
-        return index.open_dir(str(index_dir))
+        return storage.open_dir(index_dir)
     if index_dir.exists() and not index_dir.is_dir():
         raise IndexWriteFailed(f"{index_dir} is a file, not a folder: an index needs a folder")
     if others := _files_of_no_index(index_dir):
@@ -289,7 +290,7 @@ def open_or_create_index(index_dir: Path) -> FileIndex:
         )
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        return index.create_in(str(index_dir), build_schema())
+        return storage.create_in(index_dir, build_schema())
     except OSError as error:
         raise IndexWriteFailed(
             f"cannot create an index in {index_dir}: {error.strerror or error}"

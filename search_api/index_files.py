@@ -21,13 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import _DEF_INDEX_NAME, TOC
 from whoosh.reading import CorruptIndexError
 
 from indexer.build import index_unavailable, no_index
 from indexer.errors import AdvosearchError
+from indexer.storage import BoundedFile, IndexStorage
 
 T = TypeVar("T")
 _TOC_NAME = TOC._pattern(_DEF_INDEX_NAME)
@@ -60,7 +60,7 @@ def pin_latest(index_dir: Path) -> PinnedFiles:
     return _retried(index_dir, _pin_latest)
 
 
-class PinnedFiles(FileStorage):
+class PinnedFiles(IndexStorage):
     """One version's files, each held open from ``pin_latest`` to ``close``: Whoosh reads
     the version through them, not through the folder."""
 
@@ -95,8 +95,7 @@ class PinnedFiles(FileStorage):
         # through the descriptor held: Linux's /proc/self/fd opens the file a descriptor
         # holds, even once the file is deleted or its folder moved (not once its mode
         # forbids reading it: that is checked again).
-        fileobj = open(f"/proc/self/fd/{self._fd(name)}", "rb")  # noqa: SIM115 (Whoosh closes it)
-        return StructFile(fileobj, name=name, **kwargs)
+        return StructFile(BoundedFile(f"/proc/self/fd/{self._fd(name)}"), name=name, **kwargs)
 
     def close(self) -> None:
         for fd in self._fds.values():

@@ -26,6 +26,7 @@ from search_api import engine as engine_module
 from search_api import research
 from search_api.app import create_app
 from search_api.engine import SEARCH_THREADS, Engine, SearcherTurns
+from search_api.index_files import pin_latest
 from search_api.routes import editors as routes_editors
 from search_api.routes import params as routes_params
 from search_api.routes import search as routes_search
@@ -178,6 +179,23 @@ def test_the_files_of_every_version_are_let_go_when_it_is_closed(index_dir: Path
                 assert total(snapshot) == STORIES + number
             commit_a_new_version(index_dir, number)
     assert open_files() == before
+
+
+def test_a_read_past_a_files_end_gives_what_the_file_holds(index_dir: Path) -> None:
+    # A stored column cut short gave Whoosh a garbage length to read (2.6e18 bytes): Python
+    # made room for them first, and the search was a MemoryError, not a damaged index.
+    files = pin_latest(index_dir)
+    try:
+        [name] = [name for name in files.list() if name.endswith("._stored.col")]
+        held = (index_dir / name).read_bytes()
+        opened = files.open_file(name)
+        assert opened.read(2**62) == held
+        opened.seek(len(held) - 3)
+        assert opened.read(2**62) == held[-3:]
+        assert opened.read(10) == b""
+        opened.close()
+    finally:
+        files.close()
 
 
 def test_searches_run_on_the_engines_own_threads(engine: Engine) -> None:
